@@ -1,0 +1,1 @@
+"""The shell around the TDMQ API: the only package that imports ``tencentcloud``."""
