@@ -57,15 +57,12 @@ class LiveSubscription:
 class LiveState:
     """What exists, indexed by ``name_key`` (subscriptions by (topic key, subscription name)).
 
-    ``unowned_queue_count`` / ``unowned_topic_count`` are the account's resources that carry
-    no ownership tag and are not named in the manifest (reported, never touched).
-    ``endpoint_users`` maps a queue key to the subscriptions (``topic/subscription``) outside
-    this stack that deliver to it.
+    ``endpoint_users`` maps a queue key to the subscriptions (``subscription/TOPIC/NAME``)
+    that deliver to it, for the queues the plan may delete or replace (filled on demand by
+    ``CmqApi.endpoint_users``).
     """
 
     queues: dict[str, LiveQueue] = field(default_factory=dict)
     topics: dict[str, LiveTopic] = field(default_factory=dict)
     subscriptions: dict[tuple[str, str], LiveSubscription] = field(default_factory=dict)
     endpoint_users: dict[str, tuple[str, ...]] = field(default_factory=dict)
-    unowned_queue_count: int = 0
-    unowned_topic_count: int = 0

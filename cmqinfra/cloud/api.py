@@ -31,6 +31,11 @@ class CmqApi(Protocol):
         letters, endpoints), the subscriptions of those topics, and the users of queues."""
         ...
 
+    def endpoint_users(self, queue_names: tuple[str, ...]) -> dict[str, tuple[str, ...]]:
+        """For each queue, the subscriptions (``subscription/TOPIC/NAME``) whose endpoint it is
+        (DescribeCmqSubscriptionDetail with QueryType=queue), keyed by ``name_key``."""
+        ...
+
     def create_queue(self, queue: Queue, tags: Tags) -> str:
         """CreateCmqQueue with every managed attribute and ``tags``; returns the QueueId.
         A retried create that answers ResourceInUse reads the queue back and succeeds when it

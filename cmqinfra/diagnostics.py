@@ -1,0 +1,40 @@
+"""Diagnostics are data: a location, a severity, a message and an optional hint.
+
+Rendered compiler style (``file:line:col: error: message``) for people and as JSON for tools.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import Enum
+
+from cmqinfra.model import SourceLocation
+
+
+class Severity(str, Enum):
+    ERROR = "error"
+    WARNING = "warning"
+
+
+@dataclass(frozen=True)
+class Diagnostic:
+    message: str
+    location: SourceLocation | None = None
+    severity: Severity = Severity.ERROR
+    hint: str | None = None
+
+    def render(self) -> str:
+        where = f"{self.location}: " if self.location else ""
+        hint = f" (hint: {self.hint})" if self.hint else ""
+        return f"{where}{self.severity.value}: {self.message}{hint}"
+
+    def to_json(self) -> dict[str, object]:
+        loc = self.location
+        return {
+            "file": loc.file if loc else None,
+            "line": loc.line if loc else None,
+            "column": loc.column if loc else None,
+            "severity": self.severity.value,
+            "message": self.message,
+            "hint": self.hint,
+        }
