@@ -30,6 +30,7 @@ DEFAULT_REGION = "ap-guangzhou"
 DEFAULT_DATA_PATH = Path(".cmqinfra/emulator.sqlite3")
 MAX_BODY_BYTES = 10 * 1024 * 1024
 MAX_QUERY_BYTES = 32 * 1024
+MAX_DRAIN_BYTES = 64 * 1024 * 1024
 VERSIONS = {"tdmq": "2020-02-17", "tag": "2018-08-13"}
 
 Handler = Callable[[Context, dict[str, Any]], dict[str, Any]]
@@ -261,7 +262,7 @@ class Emulator:
             return fail("InvalidRequest", "The Content-Length header is not a number.")
         length = int(length_text)
         if length > MAX_BODY_BYTES or len(split.query) > MAX_QUERY_BYTES:
-            http.close_connection = True  # the body stays unread, so the connection cannot be reused
+            self._drain(http, length)
             return fail("RequestSizeLimitExceeded", f"The request exceeds {MAX_BODY_BYTES} bytes.")
         body = http.rfile.read(length) if length else b""
         content_type = headers.get("content-type", "")
@@ -340,6 +341,17 @@ class Emulator:
     @staticmethod
     def _discard_body(http: BaseHTTPRequestHandler) -> None:
         http.close_connection = True
+
+    @staticmethod
+    def _drain(http: BaseHTTPRequestHandler, length: int) -> None:
+        """Read and drop an oversized body (up to a bound) so the client can read our answer."""
+        http.close_connection = True
+        remaining = min(length, MAX_DRAIN_BYTES)
+        while remaining > 0:
+            chunk = http.rfile.read(min(remaining, 1 << 20))
+            if not chunk:
+                break
+            remaining -= len(chunk)
 
     @staticmethod
     def _parameters(method: str, query: str, body: bytes) -> dict[str, Any]:
