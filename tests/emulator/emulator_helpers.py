@@ -79,7 +79,10 @@ def tc3_authorization(
 
     key = mac(mac(mac(("TC3" + secret_key).encode(), date), service), "tc3_request")
     signature = hmac.new(key, to_sign.encode(), hashlib.sha256).hexdigest()
-    return f"TC3-HMAC-SHA256 Credential={secret_id}/{scope}, SignedHeaders=content-type;host, Signature={signature}"
+    return (
+        f"TC3-HMAC-SHA256 Credential={secret_id}/{scope}, SignedHeaders=content-type;host, "
+        f"Signature={signature}"
+    )
 
 
 def raw_request(
