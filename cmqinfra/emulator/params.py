@@ -187,6 +187,10 @@ def _check(path: str, kind: str, value: Any, from_query: bool) -> Any:
                 raise _type_error(path, "integer") from None
         if isinstance(value, bool) or not isinstance(value, int):
             raise _type_error(path, "integer")
+        if not -(2**63) <= value < 2**63:
+            raise ApiError(
+                "InvalidParameterValue", f"The value of parameter `{path}` is out of the 64-bit range."
+            )
         if kind == UINT and value < 0:
             raise ApiError("InvalidParameterValue", f"The value of parameter `{path}` must not be negative.")
         return value

@@ -163,6 +163,13 @@ def test_unknown_missing_and_mistyped_parameters(tdmq_client: Any) -> None:
         "Tags.0.X",
     )
     expect_error(tdmq_client, "CreateCmqQueue", {"QueueName": "q", "Tags": "k=v"}, "InvalidParameter", "Tags")
+    expect_error(
+        tdmq_client,
+        "CreateCmqQueue",
+        {"QueueName": "q", "FirstQueryInterval": 2**64},
+        "InvalidParameterValue",
+        "FirstQueryInterval",
+    )
     assert call(tdmq_client, "DescribeCmqQueues")["TotalCount"] == 0
 
 

@@ -389,3 +389,38 @@ def test_partial_fault_rates_over_http(emulator: Emulator, tdmq_client: Any) -> 
         except TencentCloudSDKException as exc:
             results.append(str(exc.code))
     assert set(results) == {"ok", "InternalError"}
+
+
+def test_cli_reports_an_unusable_data_file_in_one_line(tmp_path: Path) -> None:
+    blocker = tmp_path / "file"
+    blocker.write_text("not a directory")
+    result = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "cmqinfra",
+            "emulator",
+            "--port",
+            "0",
+            "--data",
+            str(blocker / "state.sqlite3"),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=30,
+    )
+    assert result.returncode == 1
+    assert "data file" in result.stderr and "Traceback" not in result.stderr
+
+
+def test_stop_closes_keep_alive_connections(tmp_path: Path) -> None:
+    emu = Emulator.start(tmp_path / "s.sqlite3", rate_limits=False)
+    client = sdk(emu.endpoint)
+    call(client, "DescribeCmqQueues")  # leaves a pooled keep-alive connection open
+    emu.stop()
+    emu.stop()  # idempotent
+    started = time.monotonic()
+    with pytest.raises(TencentCloudSDKException) as info:
+        call(client, "DescribeCmqQueues")
+    assert info.value.code == "ClientNetworkError"
+    assert time.monotonic() - started < 5
