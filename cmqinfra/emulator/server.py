@@ -344,14 +344,14 @@ class Emulator:
                 return fail("MissingParameter", "The request is missing a required parameter `Region`.")
             if region != self.region:
                 return fail("UnsupportedRegion", f"This emulator serves region {self.region}, not {region}.")
+        # The limit is the gateway's: every authenticated call of the action counts, valid or not.
+        if self.rate_limits and not self._limiter.allow(action):
+            return fail("RequestLimitExceeded", f"Your request frequency for {action} is over the limit.")
         try:
             raw = self._parameters(http.command, split.query, body)
             params = validate(action, raw, from_query=http.command == "GET")
         except ApiError as error:
             return fail(error.code, error.message)
-
-        if self.rate_limits and not self._limiter.allow(action):
-            return fail("RequestLimitExceeded", f"Your request frequency for {action} is over the limit.")
         dice = self._dice
         faults = dice.faults
         if faults.latency and faults.applies_to(action):
