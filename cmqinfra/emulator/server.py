@@ -96,6 +96,7 @@ class _Server(ThreadingHTTPServer):
 
 class _RequestHandler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
+    timeout = 60  # seconds a socket may stay silent (idle keep-alive, a body that never comes)
     server: _Server
     server_version = "cmqinfra-emulator"
     sys_version = ""
@@ -132,6 +133,8 @@ class _RequestHandler(BaseHTTPRequestHandler):
         request_id = str(uuid.uuid4())
         try:
             reply = self.server.emulator.handle(self, request_id, unsupported)
+        except TimeoutError:
+            reply = Reply(drop=True)
         except Exception as exc:  # the server must survive anything a request can provoke
             print(
                 f"cmqinfra emulator: internal error ({type(exc).__name__}) in request {request_id}",
