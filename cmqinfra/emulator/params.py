@@ -16,6 +16,7 @@ from typing import Any
 from cmqinfra.emulator.errors import ApiError
 
 STR, UINT, INT, BOOL = "str", "uint", "int", "bool"
+MAX_LIST_ITEMS = 10_000  # keeps every IN (...) well under SQLite's bound-variable limit
 LIST_STR, TAGS, FILTERS, TAG_KEYS = "list[str]", "list[Tag]", "list[Filter]", "list[TagKeyObject]"
 
 # nested object types: field -> (type, required)
@@ -202,6 +203,10 @@ def _check(path: str, kind: str, value: Any, from_query: bool) -> Any:
         return value
     if not isinstance(value, list):
         raise _type_error(path, "array")
+    if len(value) > MAX_LIST_ITEMS:
+        raise ApiError(
+            "InvalidParameterValue", f"The parameter `{path}` holds more than {MAX_LIST_ITEMS} items."
+        )
     if kind == LIST_STR:
         return [_check(f"{path}.{index}", STR, item, from_query) for index, item in enumerate(value)]
     fields = OBJECTS[kind]
