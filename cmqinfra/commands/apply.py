@@ -48,7 +48,9 @@ def command(
         apply_plan(plan, api, options, auto_approve or saved is not None, "apply these changes")
 
 
-def apply_plan(plan: Plan, api: CmqApi, options: session.TargetOptions, auto_approve: bool, what: str) -> None:
+def apply_plan(
+    plan: Plan, api: CmqApi, options: session.TargetOptions, auto_approve: bool, what: str
+) -> None:
     session.show(plan)
     if not plan.ok:
         raise session.Failure(f"the plan has {len(plan.errors)} error(s); nothing was changed")
