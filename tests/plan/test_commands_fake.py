@@ -87,3 +87,18 @@ def test_destroy(world: dict[str, object]) -> None:
     code, out = run("destroy", "x.yaml", "--auto-approve")
     assert code == 0 and "queue/a: deleted" in out
     assert world["api"].queues == {}  # type: ignore[attr-defined]
+
+
+def test_sigterm_finishes_in_flight_then_stops(world: dict[str, object]) -> None:
+    import os
+    import signal
+
+    world["stack"] = Stack(name="s", queues=tuple(Queue(f"q{i}", visibility_timeout=30) for i in range(6)))
+    api = FakeApi(delay=0.05)
+    world["api"] = api
+    api.on_call = lambda call: os.kill(os.getpid(), signal.SIGTERM) if call == "CreateCmqQueue:q0" else None
+    code, out = run("apply", "x.yaml", "--auto-approve", "--parallelism", "2")
+    assert code == 1 and "Apply interrupted" in out and "not started: queue/" in out
+    # the call that was in flight with q0 finished; nothing else started
+    assert 1 <= len(api.calls) <= 2
+    assert "Running apply again converges" in out
