@@ -250,5 +250,9 @@ def user_errors(debug: bool, api_holder: list[CmqApi]) -> Iterator[None]:
     finally:
         if debug:
             print_call_counts(api_holder[0] if api_holder else None)
+        for api in api_holder:
+            close = getattr(api, "close", None)
+            if close is not None:
+                close()
     if code:
         raise click.exceptions.Exit(code)
