@@ -201,7 +201,8 @@ def run(plan: Plan, api: CmqApi, parallelism: int) -> ApplyReport:
     if report.ok:
         adopt = f", {s.adopt} adopted" if s.adopt else ""
         click.echo(
-            f"\nApply complete! Resources: {s.add} added, {s.change} changed, {s.destroy} destroyed{adopt}."
+            f"\n{'Destroy' if plan.destroy else 'Apply'} complete! Resources: "
+            f"{s.add} added, {s.change} changed, {s.destroy} destroyed{adopt}."
         )
     else:
         why = "interrupted" if report.interrupted else "failed"
