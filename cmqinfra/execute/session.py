@@ -156,10 +156,15 @@ def check_not_stale(saved: SavedPlan, fresh: Plan, path: str) -> None:
         )
 
 
+def interactive() -> bool:
+    """Whether someone can answer a prompt (stdin is a terminal)."""
+    return sys.stdin.isatty()
+
+
 def confirm(auto_approve: bool, what: str) -> None:
     if auto_approve:
         return
-    if not sys.stdin.isatty():
+    if not interactive():
         raise Failure(f"refusing to {what} without --auto-approve: no terminal to confirm on")
     click.echo(f"\nDo you want to {what}? Only 'yes' will be accepted.")
     answer = click.prompt("  Enter a value", default="", show_default=False)
