@@ -11,6 +11,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from cmqinfra.plan.values import Action, Plan
+
 GITHUB_COMMENT_LIMIT = 65_536
 
 # "  -/+ queue/x", "  + queue/y": the action marker after the indentation. The diff lexer only
@@ -36,6 +38,8 @@ class Comment:
     summary: str
     destructive: tuple[Destructive, ...]
     diff: str  # the plain text plan (no colour)
+    errors: tuple[str, ...] = ()  # safety refusals, rendered: the plan cannot be applied
+    warnings: tuple[str, ...] = ()
 
 
 def diff_lines(text: str) -> list[str]:
@@ -48,11 +52,26 @@ def _fence(body: str) -> str:
     return "`" * max(3, longest + 1)
 
 
+def _inline(text: str) -> str:
+    """A diagnostic as one markdown-safe line (code span, so names with ``_`` or ``*`` stay)."""
+    one_line = " ".join(text.split())
+    return f"`{one_line}`" if "`" not in one_line else one_line
+
+
 def _head(comment: Comment, budget: int) -> list[str]:
     """Heading, summary and warnings. Warnings are only ever cut when they alone would take
     more than ``budget`` characters (thousands of deletions): then the rest are counted."""
     where = f" in `{comment.region}`" if comment.region else ""
     lines = [f"### cmqinfra plan for stack `{comment.stack}`{where}", "", f"**{comment.summary}**", ""]
+    if comment.errors:
+        lines.append("> [!WARNING]")
+        lines.append("> This plan was **refused** and cannot be applied:")
+        lines.extend(f"> - {_inline(error)}" for error in comment.errors)
+        lines.append("")
+    if comment.warnings:
+        lines.append("> [!NOTE]")
+        lines.extend(f"> - {_inline(warning)}" for warning in comment.warnings)
+        lines.append("")
     if comment.destructive:
         lines.append("> [!CAUTION]")
         deleted = sum(1 for d in comment.destructive if d.action == "delete")
@@ -105,3 +124,39 @@ def compose(comment: Comment, limit: int = GITHUB_COMMENT_LIMIT) -> str:
     note = note_template.format(limit=limit, shown=shown, total=total)
     cut = cut_marker.format(rest=total - shown)
     return head + "\n" + open_block + "".join(kept) + cut + close_block + note
+
+
+def summary_line(plan: Plan) -> str:
+    if not plan.has_changes:
+        return "No changes. Live state matches the manifest."
+    s = plan.summary
+    line = f"Plan: {s.add} to add, {s.change} to change, {s.destroy} to destroy"
+    return line + (f", {s.adopt} to adopt." if s.adopt else ".")
+
+
+def comment_for(plan: Plan, diff: str) -> Comment:
+    destructive = tuple(
+        Destructive(
+            address=c.address,
+            action="delete" if c.action is Action.DELETE else "replace",
+            reason=", ".join(f"{p} forces replacement" for p in c.replace_paths) or None,
+        )
+        for c in plan.changes
+        if c.action in (Action.DELETE, Action.REPLACE)
+    )
+    return Comment(
+        stack=plan.stack.name,
+        region=plan.region,
+        summary=summary_line(plan),
+        destructive=destructive,
+        diff=diff,
+        errors=tuple(d.render() for d in plan.errors),
+        warnings=tuple(d.render() for d in plan.warnings),
+    )
+
+
+def render_markdown(plan: Plan, limit: int = GITHUB_COMMENT_LIMIT) -> str:
+    """The pull-request comment for ``plan``; the diff is the text renderer's, without colour."""
+    from cmqinfra.render.text import render_text
+
+    return compose(comment_for(plan, render_text(plan, color=False)), limit)
