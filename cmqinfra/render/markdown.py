@@ -12,6 +12,8 @@ import re
 from dataclasses import dataclass
 
 from cmqinfra.plan.values import Action, Plan
+from cmqinfra.render.text import render_text
+from cmqinfra.render.text import summary_line as text_summary_line
 
 GITHUB_COMMENT_LIMIT = 65_536
 
@@ -127,11 +129,10 @@ def compose(comment: Comment, limit: int = GITHUB_COMMENT_LIMIT) -> str:
 
 
 def summary_line(plan: Plan) -> str:
+    """The text renderer's summary line, or its no-changes line: one wording everywhere."""
     if not plan.has_changes:
         return "No changes. Live state matches the manifest."
-    s = plan.summary
-    line = f"Plan: {s.add} to add, {s.change} to change, {s.destroy} to destroy"
-    return line + (f", {s.adopt} to adopt." if s.adopt else ".")
+    return text_summary_line(plan)
 
 
 def comment_for(plan: Plan, diff: str) -> Comment:
@@ -157,6 +158,4 @@ def comment_for(plan: Plan, diff: str) -> Comment:
 
 def render_markdown(plan: Plan, limit: int = GITHUB_COMMENT_LIMIT) -> str:
     """The pull-request comment for ``plan``; the diff is the text renderer's, without colour."""
-    from cmqinfra.render.text import render_text
-
-    return compose(comment_for(plan, render_text(plan, color=False)), limit)
+    return compose(comment_for(plan, render_text(plan, colour=False)), limit)
