@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import click
 
@@ -24,11 +25,11 @@ def command(path: str, topic: str, routing_key: str | None, tags: tuple[str, ...
     """
     from cmqinfra.manifest import load_stack
 
-    result = load_stack([path])
+    result = load_stack([Path(path)])
+    for diagnostic in result.diagnostics:
+        click.echo(diagnostic.render(), err=True)
     errors = [d for d in result.diagnostics if d.severity.value == "error"]
     if errors or result.stack is None:
-        for diagnostic in errors:
-            click.echo(diagnostic.render(), err=True)
         raise click.exceptions.Exit(1)
     try:
         report = route(result.stack, topic, Message(routing_key=routing_key, tags=tuple(tags)))
