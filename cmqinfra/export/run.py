@@ -1,0 +1,78 @@
+"""Export end to end: list, read through the adapter, select, write the manifest text."""
+
+from __future__ import annotations
+
+import json
+import os
+from functools import lru_cache
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+from cmqinfra.cloud.api import CmqApi
+from cmqinfra.export.defaults import Defaults, schema_defaults
+from cmqinfra.export.document import build_document, render_yaml, select
+from cmqinfra.export.inventory import list_all, read_everything
+
+SCHEMA_NAME = "manifest.schema.json"
+YAML_SUFFIXES = (".yaml", ".yml")
+
+
+def _schema_file() -> Path | None:
+    """The installed schema (package data), else the source tree's ``schemas/``."""
+    packaged = resources.files("cmqinfra").joinpath("schemas", SCHEMA_NAME)
+    if packaged.is_file():
+        return Path(str(packaged))
+    source = Path(__file__).resolve().parents[2] / "schemas" / SCHEMA_NAME
+    return source if source.is_file() else None
+
+
+@lru_cache(maxsize=1)
+def _schema() -> dict[str, Any]:
+    path = _schema_file()
+    return json.loads(path.read_text(encoding="utf-8")) if path else {}
+
+
+def defaults() -> Defaults:
+    return schema_defaults(_schema())
+
+
+def schema_ref(destination: Path | None) -> str | None:
+    """What the yaml-language-server comment points at: the schema's ``$id`` when it is a URL,
+    else the schema file relative to where the manifest is written."""
+    schema_id = str(_schema().get("$id", ""))
+    if schema_id.startswith(("http://", "https://")):
+        return schema_id
+    path = _schema_file()
+    if path is None:
+        return None
+    base = (destination.parent if destination else Path.cwd()).resolve()
+    return Path(os.path.relpath(path, base)).as_posix()
+
+
+def output_path(output: str, stack: str | None) -> Path:
+    """``-o FILE.yaml`` is that file; anything else is a directory that gets ``<stack>.yaml``."""
+    from cmqinfra.export.document import DEFAULT_IMPORT_STACK
+
+    target = Path(output)
+    if target.suffix in YAML_SUFFIXES and not target.is_dir():
+        return target
+    return target / f"{stack or DEFAULT_IMPORT_STACK}.yaml"
+
+
+def export_text(
+    api: CmqApi, stack: str | None, include_unowned: bool, region: str | None, destination: Path | None
+) -> tuple[str, int]:
+    """The manifest text and how many resources owned by other stacks were left out."""
+    from cmqinfra.export.document import DEFAULT_IMPORT_STACK
+    from cmqinfra.export.listing import page_readers
+
+    stack_name = stack or DEFAULT_IMPORT_STACK
+    if include_unowned:
+        queue_pages, topic_pages = page_readers(api)
+        live = read_everything(api, stack_name, list_all(queue_pages), list_all(topic_pages))
+    else:
+        live = read_everything(api, stack_name, (), ())
+    selection = select(live, stack_name, include_unowned, region)
+    document = build_document(selection, defaults())
+    return render_yaml(document, schema_ref(destination)), selection.skipped_foreign
