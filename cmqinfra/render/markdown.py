@@ -78,10 +78,9 @@ def _head(comment: Comment, budget: int) -> list[str]:
         lines.append("> [!CAUTION]")
         deleted = sum(1 for d in comment.destructive if d.action == "delete")
         replaced = len(comment.destructive) - deleted
-        lines.append(
-            f"> This plan **deletes {deleted}** and **replaces {replaced}** resource(s); "
-            "a replaced queue loses its messages:"
-        )
+        queues = any(d.address.startswith("queue/") for d in comment.destructive)
+        loss = "; a deleted or replaced queue loses its messages" if queues else ""
+        lines.append(f"> This plan **deletes {deleted}** and **replaces {replaced}** resource(s){loss}:")
         used = sum(len(line) + 1 for line in lines)
         for index, item in enumerate(comment.destructive):
             verb = "deleted" if item.action == "delete" else "replaced"
