@@ -10,7 +10,7 @@ import yaml
 
 from cmqinfra.export.defaults import Defaults
 from cmqinfra.live import LiveQueue, LiveState, LiveSubscription, LiveTopic, name_key
-from cmqinfra.model import DeadLetter, Queue, Subscription, Topic, Transaction, manifest_key
+from cmqinfra.model import DeadLetter, Protocol, Queue, Subscription, Topic, Transaction, manifest_key
 
 # Handled apart from the generic attribute walk: identity, and the tag/protect pair.
 _SKIPPED = {"name", "topic", "tags", "protect", "source"}
@@ -71,7 +71,19 @@ def _plain(value: object) -> object:
     return value
 
 
+def _conditional_defaults(resource: Queue | Topic | Subscription) -> dict[str, object]:
+    """The defaults the loader derives from other attributes rather than from the schema
+    (see ``cmqinfra.manifest.build``): no rewind storage without rewind, and the notify
+    content format a subscription's protocol implies."""
+    if isinstance(resource, Queue) and not resource.rewind_seconds:
+        return {"retentionSizeInMB": 0}
+    if isinstance(resource, Subscription):
+        return {"notifyContentFormat": "SIMPLIFIED" if resource.protocol is Protocol.QUEUE else "JSON"}
+    return {}
+
+
 def _attributes(resource: Queue | Topic | Subscription, defaults: Mapping[str, object]) -> dict[str, object]:
+    defaults = {**defaults, **_conditional_defaults(resource)}
     out: dict[str, object] = {}
     for f in fields(resource):
         if f.name in _SKIPPED or not f.compare:

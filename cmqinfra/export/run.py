@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import json
 import os
-from functools import lru_cache
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -13,24 +11,19 @@ from cmqinfra.cloud.api import CmqApi
 from cmqinfra.export.defaults import Defaults, schema_defaults
 from cmqinfra.export.document import build_document, render_yaml, select
 from cmqinfra.export.inventory import list_all, read_everything
+from cmqinfra.manifest.schema import SCHEMA_RESOURCE, manifest_schema
 
-SCHEMA_NAME = "manifest.schema.json"
 YAML_SUFFIXES = (".yaml", ".yml")
 
 
 def _schema_file() -> Path | None:
-    """The installed schema (package data), else the source tree's ``schemas/``."""
-    packaged = resources.files("cmqinfra").joinpath("schemas", SCHEMA_NAME)
-    if packaged.is_file():
-        return Path(str(packaged))
-    source = Path(__file__).resolve().parents[2] / "schemas" / SCHEMA_NAME
-    return source if source.is_file() else None
+    """The schema file as shipped with the package, when it is a real file."""
+    packaged = resources.files("cmqinfra").joinpath(SCHEMA_RESOURCE)
+    return Path(str(packaged)) if packaged.is_file() else None
 
 
-@lru_cache(maxsize=1)
 def _schema() -> dict[str, Any]:
-    path = _schema_file()
-    return json.loads(path.read_text(encoding="utf-8")) if path else {}
+    return manifest_schema()
 
 
 def defaults() -> Defaults:
