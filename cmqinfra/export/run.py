@@ -31,16 +31,19 @@ def defaults() -> Defaults:
 
 
 def schema_ref(destination: Path | None) -> str | None:
-    """What the yaml-language-server comment points at: the schema's ``$id`` when it is a URL,
-    else the schema file relative to where the manifest is written."""
+    """What the yaml-language-server comment points at: a ``schemas/manifest.schema.json`` in a
+    folder above the written file (a repository that vendors the schema, as the examples do),
+    else the schema's ``$id``, else the installed schema file."""
+    base = (destination.parent if destination else Path.cwd()).resolve()
+    for folder in (base, *base.parents):
+        vendored = folder / SCHEMA_RESOURCE
+        if vendored.is_file():
+            return Path(os.path.relpath(vendored, base)).as_posix()
     schema_id = str(_schema().get("$id", ""))
     if schema_id.startswith(("http://", "https://")):
         return schema_id
     path = _schema_file()
-    if path is None:
-        return None
-    base = (destination.parent if destination else Path.cwd()).resolve()
-    return Path(os.path.relpath(path, base)).as_posix()
+    return Path(os.path.relpath(path, base)).as_posix() if path else None
 
 
 def output_path(output: str, stack: str | None) -> Path:

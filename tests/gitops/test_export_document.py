@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import yaml
 
 from cmqinfra.export.defaults import Defaults, schema_defaults
@@ -137,3 +139,19 @@ def test_without_schema_defaults_every_managed_attribute_is_written() -> None:
     doc = build_document(sel, Defaults())
     assert doc["queues"]["orders"]["visibilityTimeout"] == 30  # type: ignore[index]
     assert "region" not in doc
+
+
+def test_schema_comment_points_at_a_vendored_schema_above_the_output(tmp_path: Path) -> None:
+    from cmqinfra.export.run import schema_ref
+
+    (tmp_path / "schemas").mkdir()
+    (tmp_path / "schemas" / "manifest.schema.json").write_text("{}")
+    (tmp_path / "infra" / "prod").mkdir(parents=True)
+    assert schema_ref(tmp_path / "infra" / "prod" / "shop.yaml") == "../../schemas/manifest.schema.json"
+
+
+def test_schema_comment_falls_back_to_the_schema_id(tmp_path: Path) -> None:
+    from cmqinfra.export.run import schema_ref
+    from cmqinfra.manifest.schema import manifest_schema
+
+    assert schema_ref(tmp_path / "shop.yaml") == manifest_schema()["$id"]
