@@ -5,7 +5,7 @@ from __future__ import annotations
 import threading
 import time
 from collections import Counter
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import replace
 
 from cmqinfra.cloud.api import TaggedKind
@@ -26,6 +26,7 @@ class FakeApi:
         self.active = 0
         self.max_active = 0
         self._lock = threading.Lock()
+        self.on_call: Callable[[str], None] | None = None
 
     def _call(self, action: str, target: str) -> None:
         with self._lock:
@@ -33,6 +34,8 @@ class FakeApi:
             self.active += 1
             self.max_active = max(self.max_active, self.active)
         try:
+            if self.on_call is not None:
+                self.on_call(f"{action}:{target}")
             if self.delay:
                 time.sleep(self.delay)
             if f"{action}:{target}" in self.fail:
