@@ -7,6 +7,7 @@ import click
 from cmqinfra.cloud.api import CmqApi
 from cmqinfra.execute import session
 from cmqinfra.execute.options import target_options
+from cmqinfra.render.markdown import render_markdown
 
 
 @click.command("plan")
@@ -15,7 +16,9 @@ from cmqinfra.execute.options import target_options
 @click.option(
     "--out", "out", type=click.Path(dir_okay=False), help="Save the plan (JSON) for `apply --plan`."
 )
-@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
+@click.option(
+    "--format", "fmt", type=click.Choice(["text", "json", "markdown"]), default="text", show_default=True
+)
 @click.option(
     "--detailed-exitcode", is_flag=True, help="Exit 2 when there are changes, 0 when there are none."
 )
@@ -36,7 +39,10 @@ def command(
         region = session.region_for(options, stack)
         api_holder.append(session.connect(options, region))
         plan = session.compute(stack, api_holder[0], region, destroy=destroy)
-        session.show(plan, fmt)
+        if fmt == "markdown":  # the pull-request comment (docs/gitops.md)
+            click.echo(render_markdown(plan), nl=False)
+        else:
+            session.show(plan, fmt)
         if not plan.ok:
             raise session.Failure(f"the plan has {len(plan.errors)} error(s); nothing can be applied")
         if out:

@@ -1,0 +1,48 @@
+"""``cmqinfra export``: write manifests from live state (adopt existing infrastructure)."""
+
+from __future__ import annotations
+
+import click
+
+from cmqinfra.cloud.api import CmqApi
+from cmqinfra.execute import session
+from cmqinfra.execute.options import target_options
+
+
+@click.command("export")
+@click.option("--stack", "stack", metavar="S", help="Export the resources owned by stack S.")
+@click.option(
+    "--all", "include_unowned", is_flag=True,
+    help="Also export every unowned queue and topic (applying the result adopts them).",
+)
+@target_options
+@click.option(
+    "-o", "--output", "output", type=click.Path(), metavar="DIR_OR_FILE",
+    help="A .yaml/.yml file, or a directory (gets <stack>.yaml). Default: standard output.",
+)
+def command(
+    stack: str | None, include_unowned: bool, options: session.TargetOptions, output: str | None
+) -> None:
+    """Write a manifest from live state, in the format users write by hand."""
+    from cmqinfra.export.run import export_text, output_path
+
+    api_holder: list[CmqApi] = []
+    with session.user_errors(options.debug, api_holder):
+        if stack is None and not include_unowned:
+            raise session.Failure("say what to export: --stack NAME, --all, or both")
+        region = session.region_for(options, None)
+        api_holder.append(session.connect(options, region))
+        destination = output_path(output, stack) if output else None
+        text, skipped = export_text(api_holder[0], stack, include_unowned, region, destination)
+        if skipped:
+            click.echo(
+                f"note: {skipped} queue(s)/topic(s) owned by other stacks were not exported "
+                "(export them with --stack NAME)",
+                err=True,
+            )
+        if destination is None:
+            click.echo(text, nl=False)
+        else:
+            destination.parent.mkdir(parents=True, exist_ok=True)
+            destination.write_text(text, encoding="utf-8")
+            click.echo(f"Wrote {destination}", err=True)

@@ -1,0 +1,160 @@
+"""A plan as a pull-request comment (GitHub / GitLab flavoured markdown).
+
+Layout: heading (stack, region), the summary line, a ``> [!CAUTION]`` block naming every resource
+deleted or replaced, and the full text plan in a collapsible ``diff`` block. GitHub refuses
+comments over 65,536 characters, so when the whole comment would not fit the diff body is cut
+(never the heading, summary or warnings) and a note says so.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from cmqinfra.plan.values import Action, Plan
+from cmqinfra.render.text import render_text
+from cmqinfra.render.text import summary_line as text_summary_line
+
+GITHUB_COMMENT_LIMIT = 65_536
+
+# "  -/+ queue/x", "  + queue/y": the action marker after the indentation. The diff lexer only
+# colours a marker in column 0, so it is moved there (the indentation follows it).
+_MARKER = re.compile(r"^(\s+)(-/\+|[-+~])(\s)")
+
+
+@dataclass(frozen=True)
+class Destructive:
+    """A resource the plan deletes or replaces, and why (shown in the warning)."""
+
+    address: str
+    action: str  # "delete" | "replace"
+    reason: str | None = None
+
+
+@dataclass(frozen=True)
+class Comment:
+    """Everything a comment shows, already decided by the plan."""
+
+    stack: str
+    region: str | None
+    summary: str
+    destructive: tuple[Destructive, ...]
+    diff: str  # the plain text plan (no colour)
+    errors: tuple[str, ...] = ()  # safety refusals, rendered: the plan cannot be applied
+    warnings: tuple[str, ...] = ()
+
+
+def diff_lines(text: str) -> list[str]:
+    return [_MARKER.sub(r"\2\1\3", line) for line in text.splitlines()]
+
+
+def _fence(body: str) -> str:
+    """A code fence longer than any backtick run in the body, so the body cannot close it."""
+    longest = max((len(m) for m in re.findall(r"`+", body)), default=0)
+    return "`" * max(3, longest + 1)
+
+
+def _inline(text: str) -> str:
+    """A diagnostic as one markdown-safe line (code span, so names with ``_`` or ``*`` stay)."""
+    one_line = " ".join(text.split())
+    return f"`{one_line}`" if "`" not in one_line else one_line
+
+
+def _head(comment: Comment, budget: int) -> list[str]:
+    """Heading, summary and warnings. Warnings are only ever cut when they alone would take
+    more than ``budget`` characters (thousands of deletions): then the rest are counted."""
+    where = f" in `{comment.region}`" if comment.region else ""
+    lines = [f"### cmqinfra plan for stack `{comment.stack}`{where}", "", f"**{comment.summary}**", ""]
+    if comment.errors:
+        lines.append("> [!WARNING]")
+        lines.append("> This plan was **refused** and cannot be applied:")
+        lines.extend(f"> - {_inline(error)}" for error in comment.errors)
+        lines.append("")
+    if comment.warnings:
+        lines.append("> [!NOTE]")
+        lines.extend(f"> - {_inline(warning)}" for warning in comment.warnings)
+        lines.append("")
+    if comment.destructive:
+        lines.append("> [!CAUTION]")
+        deleted = sum(1 for d in comment.destructive if d.action == "delete")
+        replaced = len(comment.destructive) - deleted
+        queues = any(d.address.startswith("queue/") for d in comment.destructive)
+        loss = "; a deleted or replaced queue loses its messages" if queues else ""
+        lines.append(f"> This plan **deletes {deleted}** and **replaces {replaced}** resource(s){loss}:")
+        used = sum(len(line) + 1 for line in lines)
+        for index, item in enumerate(comment.destructive):
+            verb = "deleted" if item.action == "delete" else "replaced"
+            why = f" ({item.reason})" if item.reason else ""
+            line = f"> - `{item.address}` will be **{verb}**{why}"
+            if used + len(line) + 1 > budget:
+                lines.append(f"> - ... and {len(comment.destructive) - index:,} more")
+                break
+            lines.append(line)
+            used += len(line) + 1
+        lines.append("")
+    return lines
+
+
+def compose(comment: Comment, limit: int = GITHUB_COMMENT_LIMIT) -> str:
+    head = "\n".join(_head(comment, budget=limit // 2))
+    body_lines = diff_lines(comment.diff)
+    fence = _fence(comment.diff)
+    open_block = f"<details><summary>Show the full plan</summary>\n\n{fence}diff\n"
+    close_block = f"{fence}\n\n</details>\n"
+    full = head + "\n" + open_block + "".join(line + "\n" for line in body_lines) + close_block
+    if len(full) <= limit:
+        return full
+    # Keep whole lines while they fit beside the head, the wrapper and the truncation note.
+    total = len(body_lines)
+    note_template = (
+        "\n> [!NOTE]\n> The plan was shortened to stay under GitHub's {limit:,}-character comment limit: "
+        "{shown:,} of {total:,} lines are shown. The job log, or `cmqinfra plan` run locally, has the rest.\n"
+    )
+    cut_marker = "... (cut: {rest:,} more lines)\n"
+    worst_note = note_template.format(limit=limit, shown=total, total=total)
+    worst_cut = cut_marker.format(rest=total)
+    budget = limit - len(head) - 1 - len(open_block) - len(close_block) - len(worst_note) - len(worst_cut)
+    kept: list[str] = []
+    used = 0
+    for line in body_lines:
+        if used + len(line) + 1 > budget:
+            break
+        kept.append(line + "\n")
+        used += len(line) + 1
+    shown = len(kept)
+    note = note_template.format(limit=limit, shown=shown, total=total)
+    cut = cut_marker.format(rest=total - shown)
+    return head + "\n" + open_block + "".join(kept) + cut + close_block + note
+
+
+def summary_line(plan: Plan) -> str:
+    """The text renderer's summary line, or its no-changes line: one wording everywhere."""
+    if not plan.has_changes:
+        return "No changes. Live state matches the manifest."
+    return text_summary_line(plan)
+
+
+def comment_for(plan: Plan, diff: str) -> Comment:
+    destructive = tuple(
+        Destructive(
+            address=c.address,
+            action="delete" if c.action is Action.DELETE else "replace",
+            reason=", ".join(f"{p} forces replacement" for p in c.replace_paths) or None,
+        )
+        for c in plan.changes
+        if c.action in (Action.DELETE, Action.REPLACE)
+    )
+    return Comment(
+        stack=plan.stack.name,
+        region=plan.region,
+        summary=summary_line(plan),
+        destructive=destructive,
+        diff=diff,
+        errors=tuple(d.render() for d in plan.errors),
+        warnings=tuple(d.render() for d in plan.warnings),
+    )
+
+
+def render_markdown(plan: Plan, limit: int = GITHUB_COMMENT_LIMIT) -> str:
+    """The pull-request comment for ``plan``; the diff is the text renderer's, without colour."""
+    return compose(comment_for(plan, render_text(plan, colour=False)), limit)
