@@ -45,3 +45,16 @@ def test_real_entry_point_reports_without_traceback(name: str) -> None:
     assert proc.returncode == 1
     assert proc.stdout == ""
     assert proc.stderr.splitlines() == [f"{relative}:{expected}" for expected in EXPECTED[name]]
+
+
+@pytest.mark.parametrize("name", MANIFESTS)
+def test_pure_python_parser_gives_the_same_locations(name: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Without libyaml the loader falls back to PyYAML's own parser: same places, same checks."""
+    from cmqinfra.manifest import load_stack, source
+
+    monkeypatch.setattr(source, "_PARSER", yaml.SafeLoader)
+    monkeypatch.chdir(REPO)
+    result = load_stack([f"tests/manifest/invalid/{name}"])
+    assert result.stack is None
+    located = [f"{d.location.line}:{d.location.column}" for d in result.diagnostics]
+    assert located == [expected.split(": ", 1)[0] for expected in EXPECTED[name]]
