@@ -75,7 +75,7 @@ def check_dead_letters(queues: Iterable[Entry]) -> list[Diagnostic]:
             out.append(Diagnostic(f"queue {show(q.name)} cannot be its own dead-letter queue",
                                   q.where("deadLetter", "queue")))
         ttl = dl.get("maxTimeToLive")
-        retention = q.int("msgRetentionSeconds")
+        retention = q.int_setting("msgRetentionSeconds")
         if retention is None and "msgRetentionSeconds" not in q.settings:
             retention = schema_default("queue", "msgRetentionSeconds")
         if isinstance(ttl, int) and not isinstance(ttl, bool) and retention is not None and ttl >= retention:
@@ -123,7 +123,7 @@ def check_rewind(queues: Iterable[Entry]) -> list[Diagnostic]:
     for q in queues:
         if "retentionSizeInMB" not in q.settings:
             continue
-        rewind = q.int("rewindSeconds")
+        rewind = q.int_setting("rewindSeconds")
         if "rewindSeconds" not in q.settings:
             rewind = schema_default("queue", "rewindSeconds")
         if rewind == 0:
@@ -164,9 +164,9 @@ def check_subscriptions(topics: Iterable[Entry], subscriptions: Iterable[Entry])
             out.append(Diagnostic(
                 f"filterTags need a tag topic; topic {show(s.topic)} has filterType routingKey "
                 "(use bindingKeys)", s.key_where("filterTags")))
-        protocol = s.str("protocol")
-        endpoint = s.str("endpoint")
-        fmt = s.str("notifyContentFormat")
+        protocol = s.str_setting("protocol")
+        endpoint = s.str_setting("endpoint")
+        fmt = s.str_setting("notifyContentFormat")
         if protocol == "queue":
             if fmt is not None and fmt != "SIMPLIFIED":
                 out.append(Diagnostic(

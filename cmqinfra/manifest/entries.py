@@ -37,10 +37,10 @@ class Entry:
     def key_where(self, key: str) -> SourceLocation:
         return self.doc.key_at(self.origins.get(key, self.path + (key,)))
 
-    def int(self, key: str) -> int | None:
+    def int_setting(self, key: str) -> int | None:
         return as_int(self.settings.get(key))
 
-    def str(self, key: str) -> str | None:
+    def str_setting(self, key: str) -> str | None:
         value = self.settings.get(key)
         return value if isinstance(value, str) else None
 

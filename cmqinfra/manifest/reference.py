@@ -28,6 +28,9 @@ a default is left as the service has it when omitted.
 The `defaults` block shares settings between the resources of its file: each queue, topic or
 subscription starts from `defaults.queue` / `defaults.topic` / `defaults.subscription` and its
 own values win (tags merge key by key).
+
+Manifests are plain YAML: one document per file, UTF-8, at most 5 MB, nested at most 32
+levels, with no anchors, aliases or `!!tags` (use `defaults` to share settings).
 """
 
 _SECTIONS: list[tuple[str, tuple[str, ...]]] = [

@@ -1,10 +1,11 @@
-"""Reading one manifest file into plain data plus the location of every node.
+"""Reading one manifest file into plain data plus the location of every key and value.
 
 Bad input never raises: every problem becomes one Diagnostic with a location. The YAML is
-composed with PyYAML's SafeLoader (node marks give line and column), guarded against the
-classic hostile inputs: anchors/aliases (alias bombs) are refused outright, nesting depth and
-node count are capped, the file size is checked before reading, and only plain YAML types
-(mappings, sequences, strings, numbers, booleans, null) are accepted.
+parsed into events by PyYAML's safe parser (libyaml's when installed; event marks give line and
+column) and built into data here, iteratively, guarded against the classic hostile inputs:
+anchors/aliases (alias bombs) are refused outright, nesting depth and node count are capped,
+the file size is checked before reading, binary and non-UTF-8 files are refused, and only plain
+YAML types (mappings, sequences, strings, numbers, booleans, null) are accepted.
 """
 
 from __future__ import annotations

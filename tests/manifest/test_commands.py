@@ -32,6 +32,17 @@ def test_validate_ok_prints_a_summary(monkeypatch: pytest.MonkeyPatch) -> None:
     assert (code, out, err) == (0, "ok: order-events: 3 queues, 1 topics, 3 subscriptions\n", "")
 
 
+def test_validate_a_directory_reports_each_conflict(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(REPO)
+    code, out, err = invoke("validate", "examples")
+    assert code == 1 and out == ""
+    # three example stacks in one directory: the two later files conflict with the first
+    assert [line.split(": error: ")[0] for line in err.splitlines()] == [
+        "examples/order-events.yaml:3:8",
+        "examples/orders.yaml:3:8",
+    ]
+
+
 def test_validate_json_lists_diagnostics(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.chdir(REPO)
     code, out, _ = invoke("validate", "--format", "json", "tests/manifest/invalid/several-problems.yaml")
