@@ -54,10 +54,13 @@ class Read:
 
 def reads_of(workload: Workload) -> list[Read]:
     """Every Detail call, interleaved across actions so each action's limiter is kept busy."""
-    queues = [Read("DescribeCmqQueueDetail", {"QueueName": dead_letter_name(i)})
-              for i in range(workload.dead_letter_queues)]
-    queues += [Read("DescribeCmqQueueDetail", {"QueueName": queue_name(i)})
-               for i in range(workload.working_queues)]
+    queues = [
+        Read("DescribeCmqQueueDetail", {"QueueName": dead_letter_name(i)})
+        for i in range(workload.dead_letter_queues)
+    ]
+    queues += [
+        Read("DescribeCmqQueueDetail", {"QueueName": queue_name(i)}) for i in range(workload.working_queues)
+    ]
     topics = [Read("DescribeCmqTopicDetail", {"TopicName": topic_name(t)}) for t in range(workload.topics)]
     subscriptions = [
         Read("DescribeCmqSubscriptionDetail", {"TopicName": topic_name(t), "SubscriptionName": f"sub{s:04d}"})
@@ -67,8 +70,9 @@ def reads_of(workload: Workload) -> list[Read]:
     return [r for group in zip_longest(queues, topics, subscriptions) for r in group if r is not None]
 
 
-def run_baseline(workload: Workload, endpoint: str, secret_id: str, secret_key: str, region: str,
-                 rate_scale: float) -> BaselineResult:
+def run_baseline(
+    workload: Workload, endpoint: str, secret_id: str, secret_key: str, region: str, rate_scale: float
+) -> BaselineResult:
     limiter = ActionLimiter(BASELINE_RATE * rate_scale)
     local = threading.local()
     calls: Counter[str] = Counter()
@@ -78,7 +82,9 @@ def run_baseline(workload: Workload, endpoint: str, secret_id: str, secret_key: 
     def client() -> tdmq_client.TdmqClient:
         if not hasattr(local, "client"):
             profile = ClientProfile(httpProfile=HttpProfile(protocol="http", endpoint=endpoint))
-            local.client = tdmq_client.TdmqClient(credential.Credential(secret_id, secret_key), region, profile)
+            local.client = tdmq_client.TdmqClient(
+                credential.Credential(secret_id, secret_key), region, profile
+            )
         return local.client
 
     def read(item: Read) -> None:

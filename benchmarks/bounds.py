@@ -80,9 +80,7 @@ def level_seconds(level: Level, limits: Limits) -> float:
 
 
 def bound_of(levels: list[Level], limits: Limits) -> Bound:
-    kept = tuple(
-        Level(level.name, tuple((a, c) for a, c in level.calls if c > 0)) for level in levels
-    )
+    kept = tuple(Level(level.name, tuple((a, c) for a, c in level.calls if c > 0)) for level in levels)
     kept = tuple(level for level in kept if level.calls)
     return Bound(kept, sum(level_seconds(level, limits) for level in kept))
 

@@ -54,8 +54,9 @@ def main(argv: list[str]) -> None:
     from cmqinfra.emulator import Emulator, Faults
 
     data, rate_scale, latency = Path(argv[0]), float(argv[1]), float(argv[2])
-    emulator = Emulator.start(data, port=0, rate_limits=True, rate_scale=rate_scale,
-                              faults=Faults(latency=latency))
+    emulator = Emulator.start(
+        data, port=0, rate_limits=True, rate_scale=rate_scale, faults=Faults(latency=latency)
+    )
     print(f"listening on {emulator.url}", flush=True)
     sys.stdin.read()  # until the parent closes our stdin (or dies)
     emulator.stop()

@@ -1,0 +1,82 @@
+"""The one place the benchmark touches cmqinfra's own modules: load, read, diff, render, execute.
+
+Kept thin on purpose, so the benchmark measures exactly what ``cmqinfra plan`` / ``apply`` run.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from cmqinfra.live import LiveQueue, LiveState, LiveSubscription, LiveTopic, name_key
+from cmqinfra.model import Stack
+
+
+def load(paths: list[Path]) -> Stack:
+    from cmqinfra.manifest import load_stack
+
+    return load_stack([str(p) for p in paths])
+
+
+def live_state_equal_to(stack: Stack) -> LiveState:
+    """What the API would report after ``apply`` of ``stack``: the input for an offline plan."""
+    sources: dict[str, list[str]] = {}
+    for queue in stack.queues:
+        if queue.dead_letter is not None:
+            sources.setdefault(name_key(queue.dead_letter.queue), []).append(queue.name)
+    queues = {
+        name_key(q.name): LiveQueue(
+            q,
+            f"cmqq-{i:08d}",
+            stack.name,
+            q.protect,
+            dead_letter_sources=tuple(sources.get(name_key(q.name), ())),
+        )
+        for i, q in enumerate(stack.queues)
+    }
+    topics = {
+        name_key(t.name): LiveTopic(t, f"cmqt-{i:08d}", stack.name, t.protect)
+        for i, t in enumerate(stack.topics)
+    }
+    subscriptions = {
+        (name_key(s.topic), s.name): LiveSubscription(s, f"subsc-{i:08d}")
+        for i, s in enumerate(stack.subscriptions)
+    }
+    return LiveState(queues=queues, topics=topics, subscriptions=subscriptions)
+
+
+def open_api(endpoint: str, parallelism: int) -> Any:
+    from cmqinfra.cloud.target import Target, open_api
+
+    return open_api(Target.endpoint(endpoint), "ap-guangzhou", parallelism=parallelism)
+
+
+def read(api: Any, stack: Stack) -> LiveState:
+    return api.read(stack)
+
+
+def make_plan(stack: Stack, live: LiveState) -> Any:
+    from cmqinfra.plan import make_plan
+
+    return make_plan(stack, live)
+
+
+def render(plan: Any) -> str:
+    from cmqinfra.render import render_text
+
+    return render_text(plan)
+
+
+def execute(plan: Any, api: Any, parallelism: int) -> Any:
+    from cmqinfra.apply import execute
+
+    return execute(plan, api, parallelism=parallelism)
+
+
+def call_counts(api: Any) -> Mapping[str, int]:
+    return api.call_counts()
+
+
+def change_count(plan: Any) -> int:
+    return sum(1 for change in plan.changes if "no-op" not in str(change.actions))
