@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import shlex
 import subprocess
 import sys
@@ -232,6 +233,8 @@ def default_local_sizes(sizes: list[int]) -> list[int]:
 
 
 def main(argv: list[str] | None = None) -> int:
+    for name in ("HTTP_PROXY", "http_proxy", "HTTPS_PROXY", "https_proxy", "ALL_PROXY", "all_proxy"):
+        os.environ.pop(name, None)  # the emulator is on loopback; workers inherit this
     args = parse(sys.argv[1:] if argv is None else argv)
     sizes = sorted(int(s) for s in args.sizes.split(","))
     local_sizes = (
