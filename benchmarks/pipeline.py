@@ -16,7 +16,11 @@ from cmqinfra.model import Stack
 def load(paths: list[Path]) -> Stack:
     from cmqinfra.manifest import load_stack
 
-    return load_stack([str(p) for p in paths])
+    result = load_stack(paths)
+    errors = [d.render() for d in result.diagnostics if d.severity.value == "error"]
+    if errors or result.stack is None:
+        raise SystemExit("the generated manifest is invalid:\n" + "\n".join(errors[:20]))
+    return result.stack
 
 
 def live_state_equal_to(stack: Stack) -> LiveState:
@@ -57,21 +61,26 @@ def read(api: Any, stack: Stack) -> LiveState:
 
 
 def make_plan(stack: Stack, live: LiveState) -> Any:
-    from cmqinfra.plan import make_plan
+    from cmqinfra.plan.compute import make_plan
 
-    return make_plan(stack, live)
+    return make_plan(stack, live, region="ap-guangzhou")
 
 
 def render(plan: Any) -> str:
-    from cmqinfra.render import render_text
+    from cmqinfra.render.text import render_text
 
-    return render_text(plan)
+    return render_text(plan, colour=False)
 
 
 def execute(plan: Any, api: Any, parallelism: int) -> Any:
     from cmqinfra.apply import execute
 
-    return execute(plan, api, parallelism=parallelism)
+    report = execute(plan, api, parallelism=parallelism)
+    failures = [r for r in report.results if not r.ok]
+    if failures or report.not_started:
+        raise SystemExit(f"apply failed: {len(failures)} step(s) failed, {len(report.not_started)} not started; "
+                         f"first: {failures[0] if failures else report.not_started[0]}")
+    return report
 
 
 def call_counts(api: Any) -> Mapping[str, int]:
@@ -79,4 +88,4 @@ def call_counts(api: Any) -> Mapping[str, int]:
 
 
 def change_count(plan: Any) -> int:
-    return sum(1 for change in plan.changes if "no-op" not in str(change.actions))
+    return sum(1 for change in plan.changes if change.is_change)
