@@ -78,8 +78,10 @@ def execute(plan: Any, api: Any, parallelism: int) -> Any:
     report = execute(plan, api, parallelism=parallelism)
     failures = [r for r in report.results if not r.ok]
     if failures or report.not_started:
-        raise SystemExit(f"apply failed: {len(failures)} step(s) failed, {len(report.not_started)} not started; "
-                         f"first: {failures[0] if failures else report.not_started[0]}")
+        raise SystemExit(
+            f"apply failed: {len(failures)} step(s) failed, {len(report.not_started)} not started; "
+            f"first: {failures[0] if failures else report.not_started[0]}"
+        )
     return report
 
 

@@ -17,9 +17,10 @@ def _ratio(a: float, b: float) -> str:
 
 def commands_table(sizes: tuple[SizeResult, ...]) -> list[str]:
     lines = [
-        "| queues/topics/subs | command | time (s) | lower bound (s) | time / bound | API calls "
+        "| queues/topics/subs | command | time (s) | of which API (s) | local CPU (s) | peak RSS (MB) "
+        "| lower bound (s) | time / bound | API calls "
         "| bound calls | per-resource baseline: calls / time (s) | fewer calls | faster |",
-        "| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
+        "| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
     ]
     for size in sizes:
         for name, timed in (("apply (from empty)", size.apply), ("plan (no changes)", size.plan)):
@@ -33,7 +34,8 @@ def commands_table(sizes: tuple[SizeResult, ...]) -> list[str]:
                 else "- | - | -"
             )
             lines.append(
-                f"| {size.label} | {name} | {_fmt_s(timed.seconds)} | {_fmt_s(timed.bound_seconds)} "
+                f"| {size.label} | {name} | {_fmt_s(timed.seconds)} | {_fmt_s(timed.network_seconds)} "
+                f"| {timed.local_cpu:.2f} | {timed.peak_rss_mb:.0f} | {_fmt_s(timed.bound_seconds)} "
                 f"| {timed.ratio:.2f} | {timed.total_calls} | {sum(timed.bound_calls.values())} "
                 f"| {base_cells} |"
             )

@@ -16,6 +16,7 @@ class Timed:
     local_cpu: float
     peak_rss_mb: float
     changes: int
+    network_seconds: float = 0.0  # wall time in API reads / the executor
 
     @property
     def total_calls(self) -> int:

@@ -61,6 +61,7 @@ def timed(raw: dict, bound_seconds: float, bound_calls: dict[str, int]) -> Timed
         local_cpu=sum(raw["cpu"].values()),
         peak_rss_mb=raw["peak_rss_mb"],
         changes=raw["changes"],
+        network_seconds=raw["network_seconds"],
     )
 
 
