@@ -13,6 +13,25 @@ from cmqinfra.live import LiveQueue, LiveState, LiveSubscription, LiveTopic, nam
 from cmqinfra.model import Stack
 
 
+def has_loader() -> bool:
+    import importlib.util
+
+    return importlib.util.find_spec("cmqinfra.manifest") is not None
+
+
+def has_adapter() -> bool:
+    import importlib.util
+
+    return importlib.util.find_spec("cmqinfra.cloud.target") is not None
+
+
+def stack_without_loader(directory: Path) -> Stack:
+    """The generated workload as model values; the directory name ends in its queue count."""
+    from benchmarks.workload import Workload, stack_of
+
+    return stack_of(Workload.of_size(int(directory.name.rsplit("-", 1)[1])))
+
+
 def load(paths: list[Path]) -> Stack:
     from cmqinfra.manifest import load_stack
 

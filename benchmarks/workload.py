@@ -14,6 +14,17 @@ from typing import Any
 
 import yaml
 
+from cmqinfra.model import (
+    DeadLetter,
+    FilterType,
+    Protocol,
+    Queue,
+    Stack,
+    Subscription,
+    Topic,
+    tags_of,
+)
+
 STACK = "bench"
 
 
@@ -113,3 +124,37 @@ def write_manifests(workload: Workload, directory: Path) -> Path:
         text = yaml.safe_dump(document, sort_keys=False, default_flow_style=False)
         (directory / name).write_text(text, encoding="utf-8")
     return directory
+
+
+def stack_of(workload: Workload) -> Stack:
+    """The workload as model values, built directly (no manifest loader): used only when the
+    loader is not available, so the diff and render can still be measured."""
+    docs = manifest_documents(workload)
+    queues = []
+    for name, spec in docs["queues.yaml"]["queues"].items():
+        dead = spec.get("deadLetter")
+        queues.append(
+            Queue(
+                name,
+                visibility_timeout=spec.get("visibilityTimeout"),
+                msg_retention_seconds=spec.get("msgRetentionSeconds"),
+                tags=tags_of(spec.get("tags")),
+                dead_letter=DeadLetter(dead["queue"], dead["maxReceiveCount"]) if dead else None,
+            )
+        )
+    topics = []
+    subscriptions = []
+    for name, spec in docs["topics.yaml"]["topics"].items():
+        topics.append(Topic(name, FilterType(spec["filterType"]), tags=tags_of(spec["tags"])))
+        for sub_name, sub in spec["subscriptions"].items():
+            subscriptions.append(
+                Subscription(
+                    name,
+                    sub_name,
+                    Protocol.QUEUE,
+                    sub["endpoint"],
+                    filter_tags=tuple(sub.get("filterTags", ())),
+                    binding_keys=tuple(sub.get("bindingKeys", ())),
+                )
+            )
+    return Stack(STACK, None, tuple(queues), tuple(topics), tuple(subscriptions))
