@@ -69,10 +69,11 @@ def live_state_equal_to(stack: Stack) -> LiveState:
     return LiveState(queues=queues, topics=topics, subscriptions=subscriptions)
 
 
-def open_api(endpoint: str, parallelism: int) -> Any:
+def open_api(endpoint: str, parallelism: int, rate_scale: float) -> Any:
+    """The adapter as ``--endpoint`` opens it; told the service's limits are scaled, as they are."""
     from cmqinfra.cloud.target import Target, open_api
 
-    return open_api(Target.endpoint(endpoint), "ap-guangzhou", parallelism=parallelism)
+    return open_api(Target.endpoint(endpoint), "ap-guangzhou", parallelism=parallelism, rate_scale=rate_scale)
 
 
 def read(api: Any, stack: Stack) -> LiveState:

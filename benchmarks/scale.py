@@ -42,10 +42,12 @@ from benchmarks.workload import Workload, write_manifests  # noqa: E402
 PLAN_SIZE, APPLY_SIZE, LOCAL_SIZE = 10_000, 1_000, 10_000
 
 
-def worker(mode: str, manifests: Path, endpoint: str | None, parallelism: int) -> dict:  # type: ignore[type-arg]
+def worker(  # type: ignore[type-arg]
+    mode: str, manifests: Path, endpoint: str | None = None, parallelism: int = 10, rate_scale: float = 1.0
+) -> dict:
     args = [sys.executable, "-m", "benchmarks.worker", mode, str(manifests)]
     if endpoint:
-        args += [endpoint, str(parallelism)]
+        args += [endpoint, str(parallelism), str(rate_scale)]
     done = subprocess.run(args, cwd=REPO, capture_output=True, text=True)
     if done.returncode != 0:
         raise RuntimeError(f"{mode} at {manifests} failed:\n{done.stderr[-4000:]}")
@@ -72,18 +74,27 @@ def limits_for(rate_scale: float, latency: float, parallelism: int) -> Limits:
 
 
 def measure_commands(
-    workload: Workload, manifests: Path, emulator: EmulatorProcess, limits: Limits, parallelism: int
+    workload: Workload,
+    manifests: Path,
+    emulator: EmulatorProcess,
+    limits: Limits,
+    parallelism: int,
+    rate_scale: float,
 ) -> tuple[Timed, Timed]:
     print(f"[{workload.label}] apply from empty ...", flush=True)
     a_bound = apply_bound(workload, limits)
-    apply = timed(worker("apply", manifests, emulator.url, parallelism), a_bound.seconds, a_bound.calls())
+    apply = timed(
+        worker("apply", manifests, emulator.url, parallelism, rate_scale), a_bound.seconds, a_bound.calls()
+    )
     print(
         f"[{workload.label}] apply {apply.seconds:.2f}s, bound {apply.bound_seconds:.2f}s, "
         f"x{apply.ratio:.2f}, {apply.total_calls} calls",
         flush=True,
     )
     p_bound = plan_bound(workload, limits)
-    plan = timed(worker("plan", manifests, emulator.url, parallelism), p_bound.seconds, p_bound.calls())
+    plan = timed(
+        worker("plan", manifests, emulator.url, parallelism, rate_scale), p_bound.seconds, p_bound.calls()
+    )
     print(
         f"[{workload.label}] plan {plan.seconds:.2f}s, bound {plan.bound_seconds:.2f}s, "
         f"x{plan.ratio:.2f}, {plan.total_calls} calls, {plan.changes} changes",
@@ -106,7 +117,9 @@ def measure_size(queues: int, work: Path, args: argparse.Namespace) -> SizeResul
     apply = plan = None
     try:
         if pipeline.has_adapter():
-            apply, plan = measure_commands(workload, manifests, emulator, limits, args.parallelism)
+            apply, plan = measure_commands(
+                workload, manifests, emulator, limits, args.parallelism, args.rate_scale
+            )
         else:
             print(
                 f"[{workload.label}] no TDMQ adapter in this build: seeding by direct SDK calls, "
@@ -144,7 +157,7 @@ def measure_size(queues: int, work: Path, args: argparse.Namespace) -> SizeResul
 def measure_local(queues: int, work: Path) -> LocalPoint:
     workload = Workload.of_size(queues)
     manifests = write_manifests(workload, work / f"local-{queues}")
-    raw = worker("local", manifests, None, 1)
+    raw = worker("local", manifests)
     if raw["changes"]:
         raise RuntimeError(
             f"the offline plan at {workload.label} found {raw['changes']} changes (expected none)"

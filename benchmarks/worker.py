@@ -1,6 +1,6 @@
 """One measurement in a fresh process, so peak RSS and CPU time belong to it alone.
 
-``python -m benchmarks.worker MODE MANIFEST_DIR [ENDPOINT] [PARALLELISM]`` prints one JSON
+``python -m benchmarks.worker MODE MANIFEST_DIR [ENDPOINT PARALLELISM RATE_SCALE]`` prints one JSON
 object: wall seconds, CPU seconds per local phase (load + validate, diff, render: timed with
 ``time.process_time`` while no API call is in flight), API calls per action, and ``ru_maxrss``.
 
@@ -63,12 +63,14 @@ def warm_up() -> None:
         import cmqinfra.manifest  # noqa: F401
 
 
-def measure(mode: str, manifests: Path, endpoint: str | None, parallelism: int) -> Measurement:
+def measure(
+    mode: str, manifests: Path, endpoint: str | None, parallelism: int, rate_scale: float
+) -> Measurement:
     warm_up()
     m = Measurement(mode)
     phases = Phases(m)
     started = time.perf_counter()
-    if mode == "local" and not pipeline.has_loader():
+    if not pipeline.has_loader():
         # No manifest loader in this build: the diff and render are still measured.
         stack = pipeline.stack_without_loader(manifests)
         m.cpu["load (not measured)"] = 0.0
@@ -80,7 +82,7 @@ def measure(mode: str, manifests: Path, endpoint: str | None, parallelism: int) 
         phases.cpu("render", pipeline.render, plan)
     else:
         assert endpoint is not None
-        api = pipeline.open_api(endpoint, parallelism)
+        api = pipeline.open_api(endpoint, parallelism, rate_scale)
         live = phases.network(pipeline.read, api, stack)
         plan = phases.cpu("diff", pipeline.make_plan, stack, live)
         phases.cpu("render", pipeline.render, plan)
@@ -97,7 +99,8 @@ def main(argv: list[str]) -> None:
     mode, manifests = argv[0], Path(argv[1])
     endpoint = argv[2] if len(argv) > 2 else None
     parallelism = int(argv[3]) if len(argv) > 3 else 10
-    print(json.dumps(asdict(measure(mode, manifests, endpoint, parallelism))))
+    rate_scale = float(argv[4]) if len(argv) > 4 else 1.0
+    print(json.dumps(asdict(measure(mode, manifests, endpoint, parallelism, rate_scale))))
 
 
 if __name__ == "__main__":
