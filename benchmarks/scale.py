@@ -113,10 +113,28 @@ def measure_size(queues: int, work: Path, args: argparse.Namespace) -> SizeResul
     manifests = write_manifests(workload, work / f"stack-{queues}")
     latency = args.latency / args.rate_scale
     limits = limits_for(args.rate_scale, latency, args.parallelism)
-    emulator = EmulatorProcess.start(work / f"emulator-{queues}.sqlite", args.rate_scale, latency)
+    data = work / f"emulator-{queues}.sqlite"
+    if args.seed_only:
+        # Fill the account quickly (limits x 1000), then measure plan alone at the chosen scale.
+        print(f"[{workload.label}] seeding by direct SDK calls ...", flush=True)
+        filler = EmulatorProcess.start(data, 1000.0, 0.0)
+        try:
+            seed(workload, filler.endpoint, DEFAULT_SECRET_ID, DEFAULT_SECRET_KEY, DEFAULT_REGION)
+        finally:
+            filler.stop()
+    emulator = EmulatorProcess.start(data, args.rate_scale, latency)
     apply = plan = None
     try:
-        if pipeline.has_adapter():
+        if args.seed_only:
+            p_bound = plan_bound(workload, limits)
+            raw = worker("plan", manifests, emulator.url, args.parallelism, args.rate_scale)
+            plan = timed(raw, p_bound.seconds, p_bound.calls())
+            print(
+                f"[{workload.label}] plan {plan.seconds:.2f}s, bound {plan.bound_seconds:.2f}s, "
+                f"x{plan.ratio:.2f}, {plan.total_calls} calls, {plan.changes} changes",
+                flush=True,
+            )
+        elif pipeline.has_adapter():
             apply, plan = measure_commands(
                 workload, manifests, emulator, limits, args.parallelism, args.rate_scale
             )
@@ -252,6 +270,11 @@ def parse(argv: list[str]) -> argparse.Namespace:
     parser.add_argument("--parallelism", type=int, default=10)
     parser.add_argument("--out", type=Path, default=REPO / "benchmarks" / "results")
     parser.add_argument("--no-baseline", action="store_true")
+    parser.add_argument(
+        "--seed-only",
+        action="store_true",
+        help="fill the account by direct SDK calls instead of measuring apply; measure plan only",
+    )
     return parser.parse_args(argv)
 
 
