@@ -1,0 +1,1 @@
+"""Scale benchmark for cmqinfra: plan and apply at account-quota size against the emulator."""

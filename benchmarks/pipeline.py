@@ -1,0 +1,113 @@
+"""The one place the benchmark touches cmqinfra's own modules: load, read, diff, render, execute.
+
+Kept thin on purpose, so the benchmark measures exactly what ``cmqinfra plan`` / ``apply`` run.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from cmqinfra.live import LiveQueue, LiveState, LiveSubscription, LiveTopic, name_key
+from cmqinfra.model import Stack
+
+
+def has_loader() -> bool:
+    import importlib.util
+
+    return importlib.util.find_spec("cmqinfra.manifest") is not None
+
+
+def has_adapter() -> bool:
+    import importlib.util
+
+    return importlib.util.find_spec("cmqinfra.cloud.target") is not None
+
+
+def stack_without_loader(directory: Path) -> Stack:
+    """The generated workload as model values; the directory name ends in its queue count."""
+    from benchmarks.workload import Workload, stack_of
+
+    return stack_of(Workload.of_size(int(directory.name.rsplit("-", 1)[1])))
+
+
+def load(paths: list[Path]) -> Stack:
+    from cmqinfra.manifest import load_stack
+
+    result = load_stack(paths)
+    errors = [d.render() for d in result.diagnostics if d.severity.value == "error"]
+    if errors or result.stack is None:
+        raise SystemExit("the generated manifest is invalid:\n" + "\n".join(errors[:20]))
+    return result.stack
+
+
+def live_state_equal_to(stack: Stack) -> LiveState:
+    """What the API would report after ``apply`` of ``stack``: the input for an offline plan."""
+    sources: dict[str, list[str]] = {}
+    for queue in stack.queues:
+        if queue.dead_letter is not None:
+            sources.setdefault(name_key(queue.dead_letter.queue), []).append(queue.name)
+    queues = {
+        name_key(q.name): LiveQueue(
+            q,
+            f"cmqq-{i:08d}",
+            stack.name,
+            q.protect,
+            dead_letter_sources=tuple(sources.get(name_key(q.name), ())),
+        )
+        for i, q in enumerate(stack.queues)
+    }
+    topics = {
+        name_key(t.name): LiveTopic(t, f"cmqt-{i:08d}", stack.name, t.protect)
+        for i, t in enumerate(stack.topics)
+    }
+    subscriptions = {
+        (name_key(s.topic), s.name): LiveSubscription(s, f"subsc-{i:08d}")
+        for i, s in enumerate(stack.subscriptions)
+    }
+    return LiveState(queues=queues, topics=topics, subscriptions=subscriptions)
+
+
+def open_api(endpoint: str, parallelism: int, rate_scale: float) -> Any:
+    """The adapter as ``--endpoint`` opens it; told the service's limits are scaled, as they are."""
+    from cmqinfra.cloud.target import Target, open_api
+
+    return open_api(Target.endpoint(endpoint), "ap-guangzhou", parallelism=parallelism, rate_scale=rate_scale)
+
+
+def read(api: Any, stack: Stack) -> LiveState:
+    return api.read(stack)
+
+
+def make_plan(stack: Stack, live: LiveState) -> Any:
+    from cmqinfra.plan.compute import make_plan
+
+    return make_plan(stack, live, region="ap-guangzhou")
+
+
+def render(plan: Any) -> str:
+    from cmqinfra.render.text import render_text
+
+    return render_text(plan, colour=False)
+
+
+def execute(plan: Any, api: Any, parallelism: int) -> Any:
+    from cmqinfra.apply import execute
+
+    report = execute(plan, api, parallelism=parallelism)
+    failures = [r for r in report.results if not r.ok]
+    if failures or report.not_started:
+        raise SystemExit(
+            f"apply failed: {len(failures)} step(s) failed, {len(report.not_started)} not started; "
+            f"first: {failures[0] if failures else report.not_started[0]}"
+        )
+    return report
+
+
+def call_counts(api: Any) -> Mapping[str, int]:
+    return api.call_counts()
+
+
+def change_count(plan: Any) -> int:
+    return sum(1 for change in plan.changes if change.is_change)

@@ -1,0 +1,169 @@
+"""The results table (markdown, also printed) and the plot (PNG) of time and calls against size."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from benchmarks.results_model import LocalPoint, Run, SizeResult, Target
+
+
+def _fmt_s(value: float) -> str:
+    return f"{value:.2f}" if value < 10 else f"{value:.1f}"
+
+
+def _ratio(a: float, b: float) -> str:
+    return f"{a / b:.1f}x" if b else "-"
+
+
+def commands_table(sizes: tuple[SizeResult, ...]) -> list[str]:
+    lines = [
+        "| queues/topics/subs | command | time (s) | of which API (s) | local CPU (s) | peak RSS (MB) "
+        "| lower bound (s) | time / bound | API calls "
+        "| bound calls | per-resource baseline: calls / time (s) | fewer calls | faster |",
+        "| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
+    ]
+    for size in sizes:
+        for name, timed in (("apply (from empty)", size.apply), ("plan (no changes)", size.plan)):
+            if timed is None:
+                continue
+            base = size.baseline if name.startswith("plan") else None
+            base_cells = (
+                f"{base.total_calls} / {_fmt_s(base.seconds)} "
+                f"| {_ratio(base.total_calls, timed.total_calls)} | {_ratio(base.seconds, timed.seconds)}"
+                if base
+                else "- | - | -"
+            )
+            lines.append(
+                f"| {size.label} | {name} | {_fmt_s(timed.seconds)} | {_fmt_s(timed.network_seconds)} "
+                f"| {timed.local_cpu:.2f} | {timed.peak_rss_mb:.0f} | {_fmt_s(timed.bound_seconds)} "
+                f"| {timed.ratio:.2f} | {timed.total_calls} | {sum(timed.bound_calls.values())} "
+                f"| {base_cells} |"
+            )
+    return lines
+
+
+def calls_table(sizes: tuple[SizeResult, ...]) -> list[str]:
+    lines = ["| queues/topics/subs | command | calls per action (measured; bound) |", "| --- | --- | --- |"]
+    for size in sizes:
+        for name, timed in (("apply", size.apply), ("plan", size.plan)):
+            if timed is None:
+                continue
+            actions = sorted(set(timed.calls) | set(timed.bound_calls))
+            cells = ", ".join(f"{a} {timed.calls.get(a, 0)}; {timed.bound_calls.get(a, 0)}" for a in actions)
+            lines.append(f"| {size.label} | {name} | {cells} |")
+    return lines
+
+
+def local_table(points: tuple[LocalPoint, ...]) -> list[str]:
+    phases = sorted({phase for p in points for phase in p.cpu})
+    lines = [
+        "| queues/topics/subs | "
+        + " | ".join(f"{p} CPU (s)" for p in phases)
+        + " | local CPU total (s) | CPU per 1,000 queues (ms) | peak RSS (MB) |",
+        "| --- | " + " | ".join("---:" for _ in phases) + " | ---: | ---: | ---: |",
+    ]
+    for p in points:
+        per_k = 1000 * p.total_cpu / (p.queues / 1000)
+        lines.append(
+            f"| {p.label} | "
+            + " | ".join(f"{p.cpu.get(ph, 0.0):.3f}" for ph in phases)
+            + f" | {p.total_cpu:.3f} | {per_k:.0f} | {p.peak_rss_mb:.0f} |"
+        )
+    return lines
+
+
+def targets_lines(targets: tuple[Target, ...]) -> list[str]:
+    verdict = {True: "PASS", False: "FAIL", None: "NOT RUN"}
+    return [f"- **{verdict[t.passed]}** {t.name}: {t.detail}" for t in targets]
+
+
+def markdown(run: Run) -> str:
+    parts = [
+        "# cmqinfra scale benchmark",
+        "",
+        f"Command: `{run.command}`",
+        "",
+        f"Emulator rate limits: the documented per-action limits x {run.rate_scale:g}; per-call latency "
+        f"{run.latency * 1000:g} ms / {run.rate_scale:g} (time runs {run.rate_scale:g}x faster for the API, "
+        "so "
+        "API-bound ratios are those of the real limits); parallelism "
+        f"{run.parallelism}. Times are wall seconds of this run; multiply the API-bound part by "
+        f"{run.rate_scale:g} for real-limit seconds.",
+        "",
+        "## Targets",
+        "",
+        *targets_lines(run.targets),
+        "",
+        "## Time and calls against the lower bound and the per-resource baseline",
+        "",
+        *commands_table(run.sizes),
+        "",
+        *calls_table(run.sizes),
+        "",
+        "## Local work (load + validate, diff, render; no network), one fresh process per size",
+        "",
+        *local_table(run.local),
+        "",
+        "![time and calls against size](scale.png)",
+        "",
+    ]
+    return "\n".join(parts)
+
+
+def plot(run: Run, path: Path) -> None:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    fig, (ax_time, ax_calls, ax_cpu) = plt.subplots(1, 3, figsize=(16, 5))
+    sizes = [s for s in run.sizes]
+    xs = [s.queues for s in sizes]
+
+    def series(getter):  # type: ignore[no-untyped-def]
+        pts = [(x, getter(s)) for x, s in zip(xs, sizes, strict=True)]
+        return [p[0] for p in pts if p[1] is not None], [p[1] for p in pts if p[1] is not None]
+
+    for label, getter, style in (
+        ("apply (measured)", lambda s: s.apply.seconds if s.apply else None, "o-"),
+        ("apply lower bound", lambda s: s.apply.bound_seconds if s.apply else None, "o--"),
+        ("plan (measured)", lambda s: s.plan.seconds if s.plan else None, "s-"),
+        ("plan lower bound", lambda s: s.plan.bound_seconds if s.plan else None, "s--"),
+        ("per-resource refresh (baseline)", lambda s: s.baseline.seconds if s.baseline else None, "^:"),
+    ):
+        x, y = series(getter)
+        if x:
+            ax_time.plot(x, y, style, label=label)
+    ax_time.set(
+        xscale="log",
+        yscale="log",
+        xlabel="queues (topics = queues/10, subscriptions = queues)",
+        ylabel=f"wall seconds (API limits x {run.rate_scale:g})",
+        title="Time",
+    )
+    ax_time.legend(fontsize=8)
+
+    for label, getter, style in (
+        ("apply", lambda s: s.apply.total_calls if s.apply else None, "o-"),
+        ("plan", lambda s: s.plan.total_calls if s.plan else None, "s-"),
+        ("plan lower bound", lambda s: sum(s.plan.bound_calls.values()) if s.plan else None, "s--"),
+        ("per-resource refresh (baseline)", lambda s: s.baseline.total_calls if s.baseline else None, "^:"),
+    ):
+        x, y = series(getter)
+        if x:
+            ax_calls.plot(x, y, style, label=label)
+    ax_calls.set(xscale="log", yscale="log", xlabel="queues", ylabel="API calls", title="API calls")
+    ax_calls.legend(fontsize=8)
+
+    lx = [p.queues for p in run.local]
+    ax_cpu.plot(lx, [p.total_cpu for p in run.local], "o-", label="local CPU (s)")
+    ax_cpu.plot(lx, [p.peak_rss_mb / 1000 for p in run.local], "s-", label="peak RSS (GB)")
+    if run.local:
+        per_queue = run.local[-1].total_cpu / run.local[-1].queues
+        ax_cpu.plot(lx, [per_queue * x for x in lx], "k:", label="linear (through largest)")
+    ax_cpu.set(xscale="log", yscale="log", xlabel="queues", title="Local work: load + diff + render")
+    ax_cpu.legend(fontsize=8)
+
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)
+    plt.close(fig)

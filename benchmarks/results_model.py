@@ -1,0 +1,78 @@
+"""The benchmark's results as values: one row per size, the targets and their verdicts."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+
+@dataclass(frozen=True)
+class Timed:
+    """A measured command against its lower bound."""
+
+    seconds: float
+    calls: dict[str, int]
+    bound_seconds: float
+    bound_calls: dict[str, int]
+    local_cpu: float
+    peak_rss_mb: float
+    changes: int
+    network_seconds: float = 0.0  # wall time in API reads / the executor
+
+    @property
+    def total_calls(self) -> int:
+        return sum(self.calls.values())
+
+    @property
+    def ratio(self) -> float:
+        return self.seconds / self.bound_seconds if self.bound_seconds else float("inf")
+
+
+@dataclass(frozen=True)
+class Baseline:
+    seconds: float
+    calls: dict[str, int]
+    throttled: int
+
+    @property
+    def total_calls(self) -> int:
+        return sum(self.calls.values())
+
+
+@dataclass(frozen=True)
+class SizeResult:
+    label: str  # queues/topics/subscriptions
+    queues: int
+    apply: Timed | None
+    plan: Timed | None
+    baseline: Baseline | None
+    pipelined_apply_bound: float = 0.0
+
+
+@dataclass(frozen=True)
+class LocalPoint:
+    queues: int
+    label: str
+    cpu: dict[str, float]
+    peak_rss_mb: float
+
+    @property
+    def total_cpu(self) -> float:
+        return sum(self.cpu.values())
+
+
+@dataclass(frozen=True)
+class Target:
+    name: str
+    passed: bool | None  # None: not measured in this run
+    detail: str
+
+
+@dataclass(frozen=True)
+class Run:
+    command: str
+    rate_scale: float
+    latency: float
+    parallelism: int
+    sizes: tuple[SizeResult, ...]
+    local: tuple[LocalPoint, ...]
+    targets: tuple[Target, ...] = field(default=())

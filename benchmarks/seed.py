@@ -1,0 +1,111 @@
+"""Create a workload's resources with direct SDK calls: the state ``apply`` would leave behind.
+
+Used to measure ``plan`` and the baseline without depending on ``apply`` (and by the smoke
+test). Resources carry the stack's ownership tag, so cmqinfra sees them as its own.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+import time
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from typing import Any
+
+from tencentcloud.common import credential
+from tencentcloud.common.exception.tencent_cloud_sdk_exception import TencentCloudSDKException
+from tencentcloud.common.profile.client_profile import ClientProfile
+from tencentcloud.common.profile.http_profile import HttpProfile
+from tencentcloud.tdmq.v20200217 import models, tdmq_client
+
+from benchmarks.workload import STACK, Workload, manifest_documents
+
+
+@dataclass(frozen=True)
+class Call:
+    action: str
+    params: dict[str, Any]
+
+
+def _tags(spec: dict[str, Any]) -> list[dict[str, str]]:
+    tags = {**spec.get("tags", {}), "cmqinfra-stack": STACK}
+    return [{"TagKey": k, "TagValue": v} for k, v in sorted(tags.items())]
+
+
+def levels_of(workload: Workload) -> list[list[Call]]:
+    docs = manifest_documents(workload)
+    queues: dict[str, Any] = docs["queues.yaml"]["queues"]
+    topics: dict[str, Any] = docs["topics.yaml"]["topics"]
+    first: list[Call] = []
+    second: list[Call] = []
+    for name, spec in queues.items():
+        params: dict[str, Any] = {"QueueName": name, "Tags": _tags(spec)}
+        for key in ("visibilityTimeout", "msgRetentionSeconds"):
+            if key in spec:
+                params[key[0].upper() + key[1:]] = spec[key]
+        if "deadLetter" in spec:
+            dead = spec["deadLetter"]
+            params.update(
+                DeadLetterQueueName=dead["queue"], Policy=0, MaxReceiveCount=dead["maxReceiveCount"]
+            )
+            second.append(Call("CreateCmqQueue", params))
+        else:
+            first.append(Call("CreateCmqQueue", params))
+    subscriptions: list[Call] = []
+    for name, spec in topics.items():
+        first.append(
+            Call(
+                "CreateCmqTopic",
+                {
+                    "TopicName": name,
+                    "FilterType": 2 if spec["filterType"] == "routingKey" else 1,
+                    "Tags": _tags(spec),
+                },
+            )
+        )
+        for sub_name, sub in spec["subscriptions"].items():
+            params = {
+                "TopicName": name,
+                "SubscriptionName": sub_name,
+                "Protocol": "queue",
+                "Endpoint": sub["endpoint"],
+            }
+            if "bindingKeys" in sub:
+                params["BindingKey"] = sub["bindingKeys"]
+            if "filterTags" in sub:
+                params["FilterTag"] = sub["filterTags"]
+            subscriptions.append(Call("CreateCmqSubscribe", params))
+    return [first, second, subscriptions]
+
+
+def seed(
+    workload: Workload, endpoint: str, secret_id: str, secret_key: str, region: str, threads: int = 8
+) -> None:
+    local = threading.local()
+
+    def client() -> tdmq_client.TdmqClient:
+        if not hasattr(local, "client"):
+            profile = ClientProfile(httpProfile=HttpProfile(protocol="http", endpoint=endpoint))
+            local.client = tdmq_client.TdmqClient(
+                credential.Credential(secret_id, secret_key), region, profile
+            )
+        return local.client
+
+    def run(call: Call) -> None:
+        request = getattr(models, f"{call.action}Request")()
+        request.from_json_string(json.dumps(call.params))
+        for attempt in range(30):
+            try:
+                getattr(client(), call.action)(request)
+                return
+            except TencentCloudSDKException as exc:
+                if not str(exc.code).startswith("RequestLimitExceeded"):
+                    raise
+                time.sleep(min(0.5, 0.01 * 2**attempt))
+        raise RuntimeError(f"{call.action} kept being throttled")
+
+    with ThreadPoolExecutor(threads) as pool:
+        for level in levels_of(workload):
+            for future in [pool.submit(run, call) for call in level]:
+                future.result()

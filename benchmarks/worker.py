@@ -1,0 +1,107 @@
+"""One measurement in a fresh process, so peak RSS and CPU time belong to it alone.
+
+``python -m benchmarks.worker MODE MANIFEST_DIR [ENDPOINT PARALLELISM RATE_SCALE]`` prints one JSON
+object: wall seconds, CPU seconds per local phase (load + validate, diff, render: timed with
+``time.process_time`` while no API call is in flight), API calls per action, and ``ru_maxrss``.
+
+Modes: ``local`` (load, diff against a live state equal to the manifest, render: no network),
+``plan`` (the real no-change plan against the endpoint), ``apply`` (plan and execute from empty).
+"""
+
+from __future__ import annotations
+
+import json
+import resource
+import sys
+import time
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+from benchmarks import pipeline
+
+
+@dataclass
+class Measurement:
+    mode: str
+    wall_seconds: float = 0.0
+    cpu: dict[str, float] = field(default_factory=dict)  # phase -> CPU seconds
+    network_seconds: float = 0.0  # wall time spent reading / executing against the API
+    calls: dict[str, int] = field(default_factory=dict)
+    changes: int = 0
+    peak_rss_mb: float = 0.0
+
+    @property
+    def local_cpu(self) -> float:
+        return sum(self.cpu.values())
+
+
+class Phases:
+    def __init__(self, measurement: Measurement) -> None:
+        self.m = measurement
+
+    def cpu(self, name: str, fn, *args, **kwargs):  # type: ignore[no-untyped-def]
+        start = time.process_time()
+        result = fn(*args, **kwargs)
+        self.m.cpu[name] = self.m.cpu.get(name, 0.0) + time.process_time() - start
+        return result
+
+    def network(self, fn, *args, **kwargs):  # type: ignore[no-untyped-def]
+        start = time.perf_counter()
+        result = fn(*args, **kwargs)
+        self.m.network_seconds += time.perf_counter() - start
+        return result
+
+
+def warm_up() -> None:
+    """Import and run the local phases once on a tiny stack, so one-time costs (module imports,
+    first-call caches) are not counted as work that grows with the stack."""
+    from benchmarks.workload import Workload, stack_of
+
+    tiny = stack_of(Workload.of_size(10))
+    pipeline.render(pipeline.make_plan(tiny, pipeline.live_state_equal_to(tiny)))
+    if pipeline.has_loader():
+        import cmqinfra.manifest  # noqa: F401
+
+
+def measure(
+    mode: str, manifests: Path, endpoint: str | None, parallelism: int, rate_scale: float
+) -> Measurement:
+    warm_up()
+    m = Measurement(mode)
+    phases = Phases(m)
+    started = time.perf_counter()
+    if not pipeline.has_loader():
+        # No manifest loader in this build: the diff and render are still measured.
+        stack = pipeline.stack_without_loader(manifests)
+        m.cpu["load (not measured)"] = 0.0
+    else:
+        stack = phases.cpu("load", pipeline.load, [manifests])
+    if mode == "local":
+        live = pipeline.live_state_equal_to(stack)  # test input, not timed as cmqinfra's work
+        plan = phases.cpu("diff", pipeline.make_plan, stack, live)
+        phases.cpu("render", pipeline.render, plan)
+    else:
+        assert endpoint is not None
+        api = pipeline.open_api(endpoint, parallelism, rate_scale)
+        live = phases.network(pipeline.read, api, stack)
+        plan = phases.cpu("diff", pipeline.make_plan, stack, live)
+        phases.cpu("render", pipeline.render, plan)
+        if mode == "apply":
+            phases.network(pipeline.execute, plan, api, parallelism)
+        m.calls = dict(pipeline.call_counts(api))
+    m.changes = pipeline.change_count(plan)
+    m.wall_seconds = time.perf_counter() - started
+    m.peak_rss_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # KiB on Linux
+    return m
+
+
+def main(argv: list[str]) -> None:
+    mode, manifests = argv[0], Path(argv[1])
+    endpoint = argv[2] if len(argv) > 2 else None
+    parallelism = int(argv[3]) if len(argv) > 3 else 10
+    rate_scale = float(argv[4]) if len(argv) > 4 else 1.0
+    print(json.dumps(asdict(measure(mode, manifests, endpoint, parallelism, rate_scale))))
+
+
+if __name__ == "__main__":
+    main(sys.argv[1:])
