@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import threading
 import time
+from collections import deque
 from collections.abc import Callable
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, fields, replace
@@ -152,14 +153,32 @@ def execute(
     steps = steps_of(plan.changes)
     deps = dependencies(steps)
     by_key = {s.key: s for s in steps}
-    pending = [s.key for s in steps]
-    succeeded: set[tuple[str, Phase]] = set()
+    order = {s.key: i for i, s in enumerate(steps)}
+    # Dependency counting instead of rescanning every pending step after each completion:
+    # scheduling stays linear at tens of thousands of steps.
+    waiting = {s.key: set(deps[s.key]) for s in steps}
+    dependents: dict[tuple[str, Phase], list[tuple[str, Phase]]] = {}
+    for key, needs in waiting.items():
+        for need in needs:
+            dependents.setdefault(need, []).append(key)
+    # One ready line per resource kind, launched round-robin: each kind's creates use their own
+    # per-action rate budget, so mixing them keeps every budget busy instead of filling all
+    # slots with calls that wait on one action's limit.
+    ready: dict[str, deque[tuple[str, Phase]]] = {}
+
+    def make_ready(key: tuple[str, Phase]) -> None:
+        ready.setdefault(by_key[key].change.type, deque()).append(key)
+
+    for step in steps:
+        if not waiting[step.key]:
+            make_ready(step.key)
+    started: set[tuple[str, Phase]] = set()
     results: list[StepResult] = []
     stop = stop if stop is not None else threading.Event()
     failed = False
 
     def timed(step: Step) -> StepResult:
-        started = time.monotonic()
+        started_at = time.monotonic()
         try:
             run_step(step, api, plan.stack.name)
             error = None
@@ -168,19 +187,28 @@ def execute(
         except Exception as exc:  # noqa: BLE001 - any failure of one step is reported, not raised
             error = f"{type(exc).__name__}: {exc}"
         return StepResult(
-            step.change.address, step.phase, step.change.action, time.monotonic() - started, error
+            step.change.address, step.phase, step.change.action, time.monotonic() - started_at, error
         )
 
+    def next_ready() -> tuple[str, Phase] | None:
+        for kind in list(ready):
+            line = ready.pop(kind)
+            key = line.popleft()
+            if line:
+                ready[kind] = line  # to the back of the rotation
+            return key
+        return None
+
+    slots = max(1, parallelism)
     in_flight: dict[Future[StepResult], tuple[str, Phase]] = {}
-    with ThreadPoolExecutor(max_workers=max(1, parallelism), thread_name_prefix="apply") as pool:
+    with ThreadPoolExecutor(max_workers=slots, thread_name_prefix="apply") as pool:
         while True:
-            if not failed and not stop.is_set():
-                for key in list(pending):
-                    if len(in_flight) >= max(1, parallelism):
-                        break
-                    if deps[key] <= succeeded:
-                        pending.remove(key)
-                        in_flight[pool.submit(timed, by_key[key])] = key
+            while not failed and not stop.is_set() and len(in_flight) < slots:
+                key = next_ready()
+                if key is None:
+                    break
+                started.add(key)
+                in_flight[pool.submit(timed, by_key[key])] = key
             if not in_flight:
                 break
             finished, _ = wait(in_flight, timeout=0.2, return_when=FIRST_COMPLETED)
@@ -189,10 +217,14 @@ def execute(
                 result = fut.result()
                 results.append(result)
                 if result.ok:
-                    succeeded.add(key)
+                    for dependent in dependents.get(key, ()):
+                        waiting[dependent].discard(key)
+                        if not waiting[dependent]:
+                            make_ready(dependent)
                 else:
                     failed = True
                 if on_result is not None:
                     on_result(result)
+    pending = sorted((k for k in by_key if k not in started), key=order.__getitem__)
     not_started = tuple(f"{by_key[k].change.address} ({by_key[k].phase})" for k in pending)
     return ApplyReport(tuple(results), not_started, interrupted=stop.is_set())
