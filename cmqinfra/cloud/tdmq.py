@@ -15,7 +15,7 @@ import threading
 import time
 from collections import Counter
 from collections.abc import Callable, Iterable, Mapping
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import replace
 from typing import Any, TypeVar
 
@@ -98,12 +98,17 @@ class TdmqApi:
 
     # ------------------------------------------------------------ the one way to call the API
 
-    def _call(self, action: str, params: dict[str, Any], resource: str | None = None) -> dict[str, Any]:
+    def _call(
+        self, action: str, params: dict[str, Any], resource: str | None = None, paced: bool = False
+    ) -> dict[str, Any]:
+        """One API call with retries. ``paced``: the caller already took the first attempt's
+        rate-limit slot (see ``_submit``)."""
         client = self._tag if action in _TAG_ACTIONS else self._tdmq
         attempt = 0
         while True:
             attempt += 1
-            self._limiter.acquire(action)
+            if not (paced and attempt == 1):
+                self._limiter.acquire(action)
             with self._counts_lock:
                 self._counts[action] += 1
             started = time.monotonic()
@@ -145,97 +150,105 @@ class TdmqApi:
             )
             return dict(response.get("Response", response))
 
-    def _map(self, fn: Callable[[Any], T], items: Iterable[Any]) -> list[T]:
-        items = list(items)
-        if len(items) <= 1:
-            return [fn(item) for item in items]
-        return list(self._pool.map(fn, items))
+    def _submit(self, action: str, params: dict[str, Any]) -> Future[dict[str, Any]]:
+        """Take the rate-limit slot here, in the submitting thread, then hand the call to the
+        pool: pool threads only ever hold calls in flight, never sleep on a limit, and never
+        submit work themselves (so no pool can deadlock on itself, whatever the parallelism)."""
+        self._limiter.acquire(action)
+        return self._pool.submit(self._call, action, params, None, True)
 
-    # ------------------------------------------------------------ paged listings
-
-    def _list(self, action: str, params: dict[str, Any], key: str) -> list[dict[str, Any]]:
-        """Every item of a paged Describe*, the remaining pages fetched concurrently."""
-        first = self._call(action, {**params, "Offset": 0, "Limit": PAGE})
-        items = list(first.get(key) or [])
-        total = int(first.get("TotalCount") or 0)
-        offsets = range(PAGE, total, PAGE)
-        for page in self._map(
-            lambda off: self._call(action, {**params, "Offset": off, "Limit": PAGE}), offsets
-        ):
-            items.extend(page.get(key) or [])
-        return items
+    def _list_many(self, action: str, queries: list[dict[str, Any]], key: str) -> list[list[dict[str, Any]]]:
+        """Every item of several paged Describe* queries: all first pages, then all remaining
+        pages (known from TotalCount), each paced and run concurrently."""
+        firsts = [self._submit(action, {**q, "Offset": 0, "Limit": PAGE}) for q in queries]
+        results: list[list[dict[str, Any]]] = []
+        more: list[tuple[int, Future[dict[str, Any]]]] = []
+        for index, (query, future) in enumerate(zip(queries, firsts, strict=True)):
+            page = future.result()
+            results.append(list(page.get(key) or []))
+            for offset in range(PAGE, int(page.get("TotalCount") or 0), PAGE):
+                more.append((index, self._submit(action, {**query, "Offset": offset, "Limit": PAGE})))
+        for index, future in more:
+            results[index].extend(future.result().get(key) or [])
+        return results
 
     def _by_names(self, action: str, list_param: str, names: Iterable[str], key: str) -> list[dict[str, Any]]:
         chunks = _chunks(sorted(set(names)), PAGE)
-        pages = self._map(lambda chunk: self._call(action, {list_param: chunk, "Limit": PAGE}), chunks)
-        return [item for page in pages for item in page.get(key) or []]
+        futures = [self._submit(action, {list_param: chunk, "Limit": PAGE}) for chunk in chunks]
+        return [item for future in futures for item in future.result().get(key) or []]
 
     def _owned(self, action: str, stack: str, key: str) -> list[dict[str, Any]]:
         tag_filter = {"IsTagFilter": True, "Filters": [{"Name": f"tag:{STACK_TAG}", "Values": [stack]}]}
-        return self._list(action, tag_filter, key)
+        return self._list_many(action, [tag_filter], key)[0]
 
-    def _subscriptions(self, topic: str) -> list[LiveSubscription]:
-        items = self._list("DescribeCmqSubscriptionDetail", {"TopicName": topic}, "SubscriptionSet")
-        subs = [normalize.subscription_from_api(topic, item) for item in items]
-        # The service's topic filter is exact but be strict anyway: never adopt another topic's subscription.
-        return [s for s in subs if name_key(s.subscription.topic) == name_key(topic)]
+    def _subscriptions(self, topics: list[str]) -> list[LiveSubscription]:
+        pages = self._list_many(
+            "DescribeCmqSubscriptionDetail", [{"TopicName": t} for t in topics], "SubscriptionSet"
+        )
+        found: list[LiveSubscription] = []
+        for topic, items in zip(topics, pages, strict=True):
+            for item in items:
+                sub = normalize.subscription_from_api(topic, item)
+                # The topic filter is exact; be strict anyway: never take another topic's subscription.
+                if name_key(sub.subscription.topic) == name_key(topic):
+                    found.append(sub)
+        return found
 
     # ------------------------------------------------------------ read
 
     def read(self, stack: Stack) -> LiveState:
-        owned_queues, owned_topics = self._map(
-            lambda job: self._owned(*job),
-            [("DescribeCmqQueues", stack.name, "QueueList"), ("DescribeCmqTopics", stack.name, "TopicList")],
-        )
-        queues = {name_key(q.queue.name): q for q in map(normalize.queue_from_api, owned_queues)}
-        topics = {name_key(t.topic.name): t for t in map(normalize.topic_from_api, owned_topics)}
-
+        """Two independent lanes, run at once: queues (owned by tag, then the named ones not yet
+        seen) and topics (likewise, then the subscriptions of every topic of interest). Each
+        lane paces its own actions, so the read costs the longer lane, not the sum."""
         wanted_queues = {q.name for q in stack.queues}
         wanted_queues |= {q.dead_letter.queue for q in stack.queues if q.dead_letter is not None}
         wanted_queues |= {s.endpoint for s in stack.subscriptions if s.protocol is Protocol.QUEUE}
         wanted_topics = {t.name for t in stack.topics} | {s.topic for s in stack.subscriptions}
-        missing_queues = [n for n in wanted_queues if name_key(n) not in queues]
-        missing_topics = [n for n in wanted_topics if name_key(n) not in topics]
-        named_queues, named_topics = self._map(
-            lambda job: self._by_names(*job),
-            [
-                ("DescribeCmqQueues", "QueueNameList", missing_queues, "QueueList"),
-                ("DescribeCmqTopics", "TopicNameList", missing_topics, "TopicList"),
-            ],
-        )
-        for item in named_queues:
-            live_queue = normalize.queue_from_api(item)
-            queues.setdefault(name_key(live_queue.queue.name), live_queue)
-        for item in named_topics:
-            live_topic = normalize.topic_from_api(item)
-            topics.setdefault(name_key(live_topic.topic.name), live_topic)
 
-        # Subscriptions of every topic the plan may touch: the stack's own, and the ones it names.
-        interesting = [
-            t.topic.name for key, t in topics.items() if t.owner == stack.name or key in _keys(wanted_topics)
-        ]
-        subscriptions: dict[tuple[str, str], LiveSubscription] = {}
-        for subs in self._map(self._subscriptions, interesting):
-            for sub in subs:
-                subscriptions[(name_key(sub.subscription.topic), sub.subscription.name)] = sub
+        def queue_lane() -> dict[str, LiveQueue]:
+            owned = self._owned("DescribeCmqQueues", stack.name, "QueueList")
+            queues = {name_key(q.queue.name): q for q in map(normalize.queue_from_api, owned)}
+            missing = [n for n in wanted_queues if name_key(n) not in queues]
+            for item in self._by_names("DescribeCmqQueues", "QueueNameList", missing, "QueueList"):
+                live_queue = normalize.queue_from_api(item)
+                queues.setdefault(name_key(live_queue.queue.name), live_queue)
+            return queues
 
+        def topic_lane() -> tuple[dict[str, LiveTopic], list[LiveSubscription]]:
+            owned = self._owned("DescribeCmqTopics", stack.name, "TopicList")
+            topics = {name_key(t.topic.name): t for t in map(normalize.topic_from_api, owned)}
+            missing = [n for n in wanted_topics if name_key(n) not in topics]
+            for item in self._by_names("DescribeCmqTopics", "TopicNameList", missing, "TopicList"):
+                live_topic = normalize.topic_from_api(item)
+                topics.setdefault(name_key(live_topic.topic.name), live_topic)
+            # Subscriptions of every topic the plan may touch: the stack's own and the named ones.
+            named = _keys(wanted_topics)
+            interesting = [t.topic.name for k, t in topics.items() if t.owner == stack.name or k in named]
+            return topics, self._subscriptions(interesting)
+
+        with ThreadPoolExecutor(max_workers=2, thread_name_prefix="cmqinfra-read") as lanes:
+            queues_future = lanes.submit(queue_lane)
+            topics_future = lanes.submit(topic_lane)
+            queues = queues_future.result()
+            topics, subs = topics_future.result()
+        subscriptions = {(name_key(s.subscription.topic), s.subscription.name): s for s in subs}
         desired = {name_key(q.name): q for q in stack.queues}
         queues = {k: _project_queue(v, desired.get(k)) for k, v in queues.items()}
         return LiveState(queues=queues, topics=topics, subscriptions=subscriptions)
 
     def endpoint_users(self, queue_names: tuple[str, ...]) -> dict[str, tuple[str, ...]]:
-        def users(name: str) -> tuple[str, tuple[str, ...]]:
-            items = self._list(
-                "DescribeCmqSubscriptionDetail", {"QueryType": "queue", "QueueName": name}, "SubscriptionSet"
-            )
-            found = []
-            for item in items:
-                if name_key(str(item.get("Endpoint") or "")) != name_key(name):
-                    continue
-                found.append(f"subscription/{item.get('TopicName')}/{item.get('SubscriptionName')}")
-            return name_key(name), tuple(sorted(found))
-
-        return dict(self._map(users, queue_names))
+        names = list(queue_names)
+        queries = [{"QueryType": "queue", "QueueName": n} for n in names]
+        pages = self._list_many("DescribeCmqSubscriptionDetail", queries, "SubscriptionSet")
+        users: dict[str, tuple[str, ...]] = {}
+        for name, items in zip(names, pages, strict=True):
+            found = {
+                f"subscription/{item.get('TopicName')}/{item.get('SubscriptionName')}"
+                for item in items
+                if name_key(str(item.get("Endpoint") or "")) == name_key(name)
+            }
+            users[name_key(name)] = tuple(sorted(found))
+        return users
 
     # ------------------------------------------------------------ queues
 
@@ -315,11 +328,11 @@ class TdmqApi:
             def lookup() -> list[dict[str, Any]]:
                 return [
                     item
-                    for item in self._list(
+                    for item in self._list_many(
                         "DescribeCmqSubscriptionDetail",
-                        {"TopicName": subscription.topic, "SubscriptionName": subscription.name},
+                        [{"TopicName": subscription.topic, "SubscriptionName": subscription.name}],
                         "SubscriptionSet",
-                    )
+                    )[0]
                     if item.get("SubscriptionName") == subscription.name
                 ]
 

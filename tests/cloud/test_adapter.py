@@ -203,3 +203,21 @@ def test_endpoint_users_lists_subscriptions_delivering_to_a_queue(api: TdmqApi) 
     build(api)
     users = api.endpoint_users(("orders", "orders-dead"))
     assert users == {"orders": ("subscription/order-events/billing",), "orders-dead": ()}
+
+
+def test_reads_with_parallelism_one_never_deadlock_on_multi_page_listings(emulator: Emulator) -> None:
+    from cmqinfra.cloud.target import Target, open_api
+
+    with open_api(Target.endpoint(emulator.url), emulator.region, parallelism=1, timeout=5) as api:
+        topic = Topic(name="wide")
+        api.create_topic(topic, ownership_tags(topic, "p1"))
+        for i in range(55):
+            queue = Queue(name=f"w{i:02d}")
+            api.create_queue(queue, ownership_tags(queue, "p1"))
+            api.create_subscription(
+                Subscription(topic="wide", name=f"s{i:02d}", protocol=Protocol.QUEUE, endpoint=queue.name)
+            )
+        live = api.read(Stack(name="p1"))
+        users = api.endpoint_users(("w00",))
+    assert len(live.queues) == 55 and len(live.subscriptions) == 55
+    assert users == {"w00": ("subscription/wide/s00",)}
