@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import sqlite3
+import threading
+from collections import OrderedDict
 from dataclasses import dataclass
 from typing import Any
 
@@ -65,3 +67,41 @@ def set_tags(conn: sqlite3.Connection, kind: str, name_lc: str, pairs: list[tupl
         "ON CONFLICT (kind, name_lc, key) DO UPDATE SET value = excluded.value",
         [(kind, name_lc, key, value) for key, value in pairs],
     )
+
+
+# Paged Describe* calls repeat one query at growing offsets (200 pages for 10,000 queues). The
+# ordered list of matching rows is computed once and kept until the database changes:
+# ``total_changes`` grows with every row written, so it is an exact version stamp.
+_MATCHES: OrderedDict[tuple[int, str, str, tuple[Any, ...]], tuple[sqlite3.Connection, int, list[int]]] = (
+    OrderedDict()
+)
+_MATCHES_KEPT = 32
+_MATCHES_LOCK = threading.Lock()
+
+
+def matching_seqs(ctx: Context, table: str, where: str, args: list[Any]) -> list[int]:
+    """``seq`` of every row of ``table`` matching ``where``, in ``seq`` order (cached)."""
+    sql = f"SELECT seq FROM {table} WHERE {where} ORDER BY seq"
+    if ctx.hide_invisible:  # the answer depends on the clock: never cache it
+        return [row[0] for row in ctx.conn.execute(sql, args)]
+    key = (id(ctx.conn), table, where, tuple(args))
+    version = ctx.conn.total_changes
+    with _MATCHES_LOCK:
+        hit = _MATCHES.get(key)
+        if hit is not None and hit[0] is ctx.conn and hit[1] == version:
+            _MATCHES.move_to_end(key)
+            return hit[2]
+    seqs = [row[0] for row in ctx.conn.execute(sql, args)]
+    with _MATCHES_LOCK:
+        _MATCHES[key] = (ctx.conn, version, seqs)
+        while len(_MATCHES) > _MATCHES_KEPT:
+            _MATCHES.popitem(last=False)
+    return seqs
+
+
+def page_rows(ctx: Context, table: str, seqs: list[int], offset: int, limit: int) -> list[sqlite3.Row]:
+    window = seqs[offset : offset + limit]
+    if not window:
+        return []
+    marks = ",".join("?" * len(window))
+    return ctx.conn.execute(f"SELECT * FROM {table} WHERE seq IN ({marks}) ORDER BY seq", window).fetchall()

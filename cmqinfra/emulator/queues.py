@@ -6,7 +6,15 @@ import sqlite3
 import uuid
 from typing import Any
 
-from cmqinfra.emulator.context import Context, set_tags, tag_clause, tags_for, visibility_clause
+from cmqinfra.emulator.context import (
+    Context,
+    matching_seqs,
+    page_rows,
+    set_tags,
+    tag_clause,
+    tags_for,
+    visibility_clause,
+)
 from cmqinfra.emulator.errors import ApiError, invalid_value, not_found
 from cmqinfra.emulator.rules import (
     check_enum,
@@ -395,11 +403,9 @@ def describe_queues(ctx: Context, params: dict[str, Any]) -> dict[str, Any]:
     tag_sql, tag_args = tag_clause("queue", "queues", tag_filters(params))
     where += tag_sql
     args += tag_args
-    total = ctx.conn.execute(f"SELECT COUNT(*) FROM queues WHERE {where}", args).fetchone()[0]
-    rows = ctx.conn.execute(
-        f"SELECT * FROM queues WHERE {where} ORDER BY seq LIMIT ? OFFSET ?",
-        [*args, paging.limit, paging.offset],
-    ).fetchall()
+    seqs = matching_seqs(ctx, "queues", where, args)
+    total = len(seqs)
+    rows = page_rows(ctx, "queues", seqs, paging.offset, paging.limit)
     return {"TotalCount": total, "QueueList": _render(ctx, rows)}
 
 

@@ -7,7 +7,15 @@ import sqlite3
 import uuid
 from typing import Any
 
-from cmqinfra.emulator.context import Context, set_tags, tag_clause, tags_for, visibility_clause
+from cmqinfra.emulator.context import (
+    Context,
+    matching_seqs,
+    page_rows,
+    set_tags,
+    tag_clause,
+    tags_for,
+    visibility_clause,
+)
 from cmqinfra.emulator.errors import ApiError, invalid_value, not_found
 from cmqinfra.emulator.queues import TENANT_ID, enqueue, find_queue
 from cmqinfra.emulator.rules import (
@@ -153,11 +161,9 @@ def describe_topics(ctx: Context, params: dict[str, Any]) -> dict[str, Any]:
     tag_sql, tag_args = tag_clause("topic", "topics", tag_filters(params))
     where += tag_sql
     args += tag_args
-    total = ctx.conn.execute(f"SELECT COUNT(*) FROM topics WHERE {where}", args).fetchone()[0]
-    rows = ctx.conn.execute(
-        f"SELECT * FROM topics WHERE {where} ORDER BY seq LIMIT ? OFFSET ?",
-        [*args, paging.limit, paging.offset],
-    ).fetchall()
+    seqs = matching_seqs(ctx, "topics", where, args)
+    total = len(seqs)
+    rows = page_rows(ctx, "topics", seqs, paging.offset, paging.limit)
     return {"TopicList": _render_topics(ctx, rows), "TotalCount": total}
 
 

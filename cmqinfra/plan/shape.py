@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from dataclasses import fields
 from enum import Enum
+from functools import cache
 from typing import Any
 
 from cmqinfra.model import (
@@ -44,20 +45,23 @@ def _plain(value: Any) -> Any:
     return value
 
 
+@cache
+def _compared_keys(resource_type: type) -> tuple[tuple[str, str], ...]:
+    """(field name, manifest key) of every compared field: computed once per resource type."""
+    return tuple((f.name, manifest_key(f.name, f.metadata)) for f in fields(resource_type) if f.compare)
+
+
 def to_data(resource: Resource, managed_only: bool = False, sort_lists: bool = True) -> dict[str, Any]:
     """Manifest-shaped dict of a resource. ``tags`` becomes a mapping. With ``managed_only``
     the scalar attributes left unmanaged (None) are dropped, so they never show as a diff."""
     out: dict[str, Any] = {}
-    for f in fields(resource):
-        if not f.compare:
+    for name, key in _compared_keys(type(resource)):
+        value = getattr(resource, name)
+        if value is None and managed_only and name not in _NONE_MEANS_NONE:
             continue
-        value = getattr(resource, f.name)
-        if value is None and managed_only and f.name not in _NONE_MEANS_NONE:
-            continue
-        key = manifest_key(f.name, f.metadata)
-        if f.name == "tags":
+        if name == "tags":
             out[key] = dict(value)
-        elif f.name in ("filter_tags", "binding_keys"):
+        elif name in ("filter_tags", "binding_keys"):
             # order is not significant to the service
             out[key] = sorted(value) if sort_lists else list(value)
         else:
