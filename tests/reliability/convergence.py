@@ -1,0 +1,54 @@
+"""Drive a stack to convergence under faults, checking the truth of every run on the way."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from cmqinfra.model import Stack
+
+from .check import changed_outside, duplicates, problems
+from .cli import ADDRESS, Run, assert_clean_exit
+from .conftest import World
+
+
+@dataclass(frozen=True)
+class Outcome:
+    runs: tuple[Run, ...]
+
+    @property
+    def codes(self) -> tuple[int, ...]:
+        return tuple(r.code for r in self.runs)
+
+
+def judge_run(world: World, stack: Stack, run: Run) -> list[str]:
+    """Invariants after any run, successful or not, and the truth of its exit code.
+
+    Returns the remaining differences from the manifest (empty when converged)."""
+    assert_clean_exit(run)
+    account = world.account()
+    assert duplicates(account) == [], run.describe()
+    if world.sentinel is not None:
+        from .check import outside
+
+        assert changed_outside(world.sentinel, outside(account, stack)) == [], run.describe()
+    remaining = problems(stack, account)
+    if run.code == 0:
+        # exit 0 is a promise that the live state now is the manifest
+        assert remaining == [], f"exit 0 but not converged: {remaining}\n{run.describe()}"
+    else:
+        # a failed run must say so, naming what it could not do; never a bare failure
+        assert ADDRESS.search(run.output) or "error" in run.output.lower(), run.describe()
+    return remaining
+
+
+def converge(world: World, stack: Stack, manifest: Path, *extra: str, attempts: int = 4) -> Outcome:
+    runs: list[Run] = []
+    for _ in range(attempts):
+        run = world.apply(manifest, *extra)
+        runs.append(run)
+        judge_run(world, stack, run)
+        if run.code == 0:
+            return Outcome(tuple(runs))
+    history = "\n\n".join(r.describe() for r in runs)
+    raise AssertionError(f"no convergence after {attempts} applies:\n{history}")
