@@ -1,0 +1,83 @@
+"""Interruption: an apply killed at any point leaves nothing a re-run cannot converge, and a
+polite stop (SIGINT / SIGTERM) stops launching work, lets in-flight calls finish, reports and
+exits non-zero."""
+
+from __future__ import annotations
+
+import os
+import random
+import signal
+import time
+
+import pytest
+
+from .check import duplicates, problems
+from .cli import assert_clean_exit, popen_cli
+from .conftest import World
+from .convergence import judge_run
+from .manifests import mixed_stack, write
+
+SEED = int(os.environ.get("CMQINFRA_RELIABILITY_SEED", "20261122"))
+# Per-call latency so an apply lasts long enough to be cut at many different points.
+CALL_LATENCY = 0.05
+
+
+def _apply_args(world: World, manifest: object, *extra: str) -> tuple[str, ...]:
+    return ("apply", str(manifest), "--endpoint", world.endpoint, "--auto-approve", *extra)
+
+
+def test_sigkill_at_seeded_random_points_then_rerun_converges(world: World) -> None:
+    from cmqinfra.emulator import Faults
+
+    rnd = random.Random(SEED)
+    versions = mixed_stack("kill", SEED)
+    world.make_sentinel(versions.v1, versions.v2)
+    world.emulator.faults = Faults(latency=CALL_LATENCY, seed=SEED)
+    files = {"v1": write(versions.v1, world.tmp / "v1"), "v2": write(versions.v2, world.tmp / "v2")}
+    # v1, v2, v1, v2: every trial starts from whatever the previous one left behind
+    trials = [("v1", versions.v1), ("v2", versions.v2), ("v1", versions.v1), ("v2", versions.v2)]
+    for number, (label, stack) in enumerate(trials):
+        delay = rnd.uniform(0.4, 1.6)  # the interpreter and SDK start take ~0.5 s of it
+        proc = popen_cli(*_apply_args(world, files[label]), cwd=world.tmp)
+        time.sleep(delay)
+        killed = proc.poll() is None
+        if killed:
+            os.killpg(proc.pid, signal.SIGKILL)
+        proc.communicate(timeout=30)
+        where = f"trial {number} ({label}, seed {SEED}, killed after {delay:.2f}s: {killed})"
+        assert duplicates(world.account()) == [], where
+        rerun = world.apply(files[label])
+        assert rerun.code == 0, f"{where}\n{rerun.describe()}"
+        judge_run(world, stack, rerun)
+
+
+@pytest.mark.parametrize("signum", [signal.SIGINT, signal.SIGTERM], ids=["SIGINT", "SIGTERM"])
+def test_polite_signal_stops_reports_and_rerun_converges(world: World, signum: int) -> None:
+    from cmqinfra.emulator import Faults
+
+    versions = mixed_stack(f"sig{int(signum)}", SEED)
+    world.make_sentinel(versions.v1)
+    manifest = write(versions.v1, world.tmp / "v1")
+    # slow calls and little parallelism: the apply is surely mid-way when the signal lands
+    world.emulator.faults = Faults(latency=0.4, seed=SEED)
+    proc = popen_cli(*_apply_args(world, manifest, "--parallelism", "2"), cwd=world.tmp)
+    time.sleep(2.5)
+    assert proc.poll() is None, "apply finished before it could be interrupted"
+    signalled_at = time.monotonic()
+    os.killpg(proc.pid, signum)
+    stdout, stderr = proc.communicate(timeout=30)
+    stopped_after = time.monotonic() - signalled_at
+    output = stdout + stderr
+    assert proc.returncode != 0, output
+    assert "Traceback (most recent call last)" not in output, output
+    # in-flight calls (0.4 s each, at most 2) finish; nothing new starts
+    assert stopped_after < 3.0, f"took {stopped_after:.1f}s to stop:\n{output}"
+    world.emulator.faults = Faults()
+    account = world.account()
+    assert duplicates(account) == []
+    assert problems(versions.v1, account), "the whole stack was applied despite the signal"
+    assert "interrupt" in output.lower() or "not" in output.lower(), output
+
+    rerun = world.apply(manifest)
+    assert_clean_exit(rerun, allowed=(0,))
+    judge_run(world, versions.v1, rerun)
