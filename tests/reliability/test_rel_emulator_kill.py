@@ -87,8 +87,10 @@ def test_sqlite_store_survives_sigkill_mid_write(tmp_path: Path) -> None:
     threads = [threading.Thread(target=writer, args=(w,)) for w in range(4)]
     for t in threads:
         t.start()
-    while len(acknowledged) < 60:
+    deadline = time.monotonic() + 20
+    while len(acknowledged) < 60 and time.monotonic() < deadline:
         time.sleep(0.01)
+    assert len(acknowledged) >= 60, "the emulator did not accept writes"
     os.killpg(proc.pid, signal.SIGKILL)  # mid-write: four clients are creating as fast as they can
     proc.wait(timeout=10)
     stop.set()

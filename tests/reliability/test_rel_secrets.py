@@ -8,6 +8,8 @@ from pathlib import Path
 
 import pytest
 
+from cmqinfra.model import Stack
+
 from .cli import SECRET_KEY, SESSION_TOKEN, Run, assert_clean_exit, cli_env
 from .conftest import World
 from .manifests import mixed_stack, small_stack, write
@@ -94,9 +96,7 @@ def test_no_secret_on_error_paths(world: World, env: dict[str, str]) -> None:
     world.emulator.faults = Faults()
     # a refusal by the plan: the manifest names a queue another stack owns
     _check(world.apply(manifest, "--debug", env=env), (0,))
-    other = write(
-        small_stack("err").__class__(name="thief", queues=small_stack("err").queues), world.tmp / "thief"
-    )
+    other = write(Stack(name="thief", queues=small_stack("err").queues), world.tmp / "thief")
     _check(world.plan(other, "--debug", env=env), (1,))
     assert _files_leaking(world.tmp / "work") == [] and _files_leaking(world.tmp / "thief") == []
     assert _files_leaking(Path(env["HOME"])) == []
