@@ -1,0 +1,371 @@
+"""The HTTP side: API 3.0 wire protocol, signature check, rate limits, faults, dispatch."""
+
+from __future__ import annotations
+
+import json
+import socket
+import sys
+import threading
+import time
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import Any
+from urllib.parse import parse_qsl, urlsplit
+
+from cmqinfra.emulator import queues, tagservice, topics
+from cmqinfra.emulator.context import Context
+from cmqinfra.emulator.errors import ApiError
+from cmqinfra.emulator.faults import FaultDice, Faults, Outcome
+from cmqinfra.emulator.params import ACTIONS, unflatten, validate
+from cmqinfra.emulator.ratelimit import RATE_LIMITS, RateLimiter
+from cmqinfra.emulator.signing import SignedRequest, verify
+from cmqinfra.emulator.store import Store
+
+DEFAULT_SECRET_ID = "AKIDCMQINFRALOCAL"
+DEFAULT_SECRET_KEY = "cmqinfra-local-secret"
+DEFAULT_REGION = "ap-guangzhou"
+DEFAULT_DATA_PATH = Path(".cmqinfra/emulator.sqlite3")
+MAX_BODY_BYTES = 10 * 1024 * 1024
+MAX_QUERY_BYTES = 32 * 1024
+VERSIONS = {"tdmq": "2020-02-17", "tag": "2018-08-13"}
+
+Handler = Callable[[Context, dict[str, Any]], dict[str, Any]]
+HANDLERS: dict[str, Handler] = {
+    "CreateCmqQueue": queues.create_queue,
+    "DescribeCmqQueues": queues.describe_queues,
+    "DescribeCmqQueueDetail": queues.describe_queue_detail,
+    "ModifyCmqQueueAttribute": queues.modify_queue,
+    "DeleteCmqQueue": queues.delete_queue,
+    "ClearCmqQueue": queues.clear_queue,
+    "RewindCmqQueue": queues.rewind_queue,
+    "UnbindCmqDeadLetter": queues.unbind_dead_letter,
+    "SendCmqMsg": queues.send_message,
+    "CreateCmqTopic": topics.create_topic,
+    "DescribeCmqTopics": topics.describe_topics,
+    "DescribeCmqTopicDetail": topics.describe_topic_detail,
+    "ModifyCmqTopicAttribute": topics.modify_topic,
+    "DeleteCmqTopic": topics.delete_topic,
+    "PublishCmqMsg": topics.publish_message,
+    "CreateCmqSubscribe": topics.create_subscription,
+    "DescribeCmqSubscriptionDetail": topics.describe_subscriptions,
+    "ModifyCmqSubscriptionAttribute": topics.modify_subscription,
+    "DeleteCmqSubscribe": topics.delete_subscription,
+    "ClearCmqSubscriptionFilterTags": topics.clear_filter_tags,
+    "ModifyResourceTags": tagservice.modify_resource_tags,
+    "TagResources": tagservice.tag_resources,
+    "UnTagResources": tagservice.untag_resources,
+    "DescribeResourceTagsByResourceIds": tagservice.describe_resource_tags,
+}
+
+
+@dataclass(frozen=True)
+class Reply:
+    """What goes back on the socket: an envelope, a raw HTTP error page, or nothing at all."""
+
+    body: dict[str, Any] | None = None
+    status: int = 200
+    raw: bytes | None = None
+    drop: bool = False
+
+
+class _Server(ThreadingHTTPServer):
+    daemon_threads = True
+    allow_reuse_address = True
+    request_queue_size = 128
+    emulator: Emulator
+
+
+class _RequestHandler(BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+    server: _Server
+    server_version = "cmqinfra-emulator"
+    sys_version = ""
+
+    def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - signature fixed by http.server
+        # Quiet by default: request lines could carry signatures in query strings.
+        return
+
+    def do_POST(self) -> None:
+        self._serve()
+
+    def do_GET(self) -> None:
+        self._serve()
+
+    def _unsupported(self) -> None:
+        self._serve(unsupported=True)
+
+    do_PUT = do_DELETE = do_PATCH = do_HEAD = do_OPTIONS = _unsupported
+
+    def _serve(self, unsupported: bool = False) -> None:
+        request_id = str(uuid.uuid4())
+        try:
+            reply = self.server.emulator.handle(self, request_id, unsupported)
+        except Exception as exc:  # the server must survive anything a request can provoke
+            print(
+                f"cmqinfra emulator: internal error ({type(exc).__name__}) in request {request_id}",
+                file=sys.stderr,
+            )
+            reply = Reply(body=_error("InternalError", "An internal error occurred.", request_id))
+            self.close_connection = True
+        self._send(reply)
+
+    def _send(self, reply: Reply) -> None:
+        if reply.drop:
+            self.close_connection = True
+            try:
+                self.connection.shutdown(socket.SHUT_RDWR)
+            except OSError:
+                pass
+            return
+        if reply.raw is not None:
+            payload, content_type = reply.raw, "text/html"
+        else:
+            payload, content_type = json.dumps(reply.body).encode("utf-8"), "application/json"
+        try:
+            self.send_response(reply.status)
+            self.send_header("Content-Type", content_type)
+            self.send_header("Content-Length", str(len(payload)))
+            if self.close_connection:
+                self.send_header("Connection", "close")
+            self.end_headers()
+            if self.command != "HEAD":
+                self.wfile.write(payload)
+        except OSError:
+            self.close_connection = True
+
+
+def _error(code: str, message: str, request_id: str) -> dict[str, Any]:
+    return {"Response": {"Error": {"Code": code, "Message": message}, "RequestId": request_id}}
+
+
+class Emulator:
+    """A local TDMQ for CMQ endpoint (plus the Tag service calls cmqinfra needs), in a background thread."""
+
+    def __init__(
+        self,
+        data_path: Path | str,
+        host: str,
+        port: int,
+        secret_id: str,
+        secret_key: str,
+        region: str,
+        rate_limits: bool,
+        rate_scale: float,
+        faults: Faults,
+    ) -> None:
+        self.store = Store(data_path)
+        self.secret_id = secret_id
+        self._secret_key = secret_key
+        self.region = region
+        self.rate_limits = rate_limits
+        self._limiter = RateLimiter(RATE_LIMITS, rate_scale)
+        self._dice = FaultDice(faults)
+        self._server = _Server((host, port), _RequestHandler)
+        self._server.emulator = self
+        self._thread: threading.Thread | None = None
+
+    # ------------------------------------------------------------------------------ public surface
+
+    @classmethod
+    def start(
+        cls,
+        data_path: Path | str = DEFAULT_DATA_PATH,
+        host: str = "127.0.0.1",
+        port: int = 0,
+        secret_id: str = DEFAULT_SECRET_ID,
+        secret_key: str = DEFAULT_SECRET_KEY,
+        region: str = DEFAULT_REGION,
+        rate_limits: bool = True,
+        rate_scale: float = 1.0,
+        faults: Faults | None = None,
+    ) -> Emulator:
+        emulator = cls(
+            data_path, host, port, secret_id, secret_key, region, rate_limits, rate_scale, faults or Faults()
+        )
+        emulator._thread = threading.Thread(
+            target=emulator._server.serve_forever,
+            kwargs={"poll_interval": 0.1},
+            name="cmqinfra-emulator",
+            daemon=True,
+        )
+        emulator._thread.start()
+        return emulator
+
+    @property
+    def host(self) -> str:
+        return str(self._server.server_address[0])
+
+    @property
+    def port(self) -> int:
+        return int(self._server.server_address[1])
+
+    @property
+    def endpoint(self) -> str:
+        return f"{self.host}:{self.port}"
+
+    @property
+    def url(self) -> str:
+        return f"http://{self.endpoint}"
+
+    @property
+    def faults(self) -> Faults:
+        return self._dice.faults
+
+    @faults.setter
+    def faults(self, value: Faults) -> None:
+        self._dice = FaultDice(value)  # one atomic swap: in-flight requests keep their dice
+
+    @property
+    def rate_scale(self) -> float:
+        return self._limiter.scale
+
+    @rate_scale.setter
+    def rate_scale(self, value: float) -> None:
+        self._limiter = RateLimiter(RATE_LIMITS, value)
+
+    def stop(self) -> None:
+        self._server.shutdown()
+        self._server.server_close()
+        if self._thread is not None:
+            self._thread.join(timeout=5)
+        self.store.close()
+
+    def __enter__(self) -> Emulator:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.stop()
+
+    # ---------------------------------------------------------------------------- request handling
+
+    def handle(self, http: BaseHTTPRequestHandler, request_id: str, unsupported: bool) -> Reply:
+        def fail(code: str, message: str) -> Reply:
+            return Reply(body=_error(code, message, request_id))
+
+        if unsupported:
+            self._discard_body(http)
+            return fail(
+                "UnsupportedProtocol", f"HTTP method {http.command} is not supported; use GET or POST."
+            )
+        headers = {name.lower(): value for name, value in http.headers.items()}
+        split = urlsplit(http.path)
+        if split.path not in ("", "/"):
+            self._discard_body(http)
+            return fail("InvalidRequest", f"The request path `{split.path}` is not `/`.")
+        length_text = headers.get("content-length", "0") or "0"
+        if not length_text.isdigit():
+            http.close_connection = True
+            return fail("InvalidRequest", "The Content-Length header is not a number.")
+        length = int(length_text)
+        if length > MAX_BODY_BYTES or len(split.query) > MAX_QUERY_BYTES:
+            http.close_connection = True  # the body stays unread, so the connection cannot be reused
+            return fail("RequestSizeLimitExceeded", f"The request exceeds {MAX_BODY_BYTES} bytes.")
+        body = http.rfile.read(length) if length else b""
+        content_type = headers.get("content-type", "")
+        if http.command == "POST" and content_type.split(";")[0].strip().lower() != "application/json":
+            return fail(
+                "InvalidParameter",
+                f"Content-Type `{content_type}` is not supported for POST; send application/json "
+                "signed with TC3-HMAC-SHA256.",
+            )
+        try:
+            caller = verify(
+                SignedRequest(http.command, split.query, headers, body), self.secret_id, self._secret_key
+            )
+        except ApiError as error:
+            return fail(error.code, error.message)
+        action = headers.get("x-tc-action", "")
+        if not action:
+            return fail(
+                "MissingParameter", "The request is missing a required parameter `Action` (X-TC-Action)."
+            )
+        expected_version = VERSIONS.get(caller.service)
+        if expected_version is None:
+            return fail(
+                "NoSuchProduct", f"The service `{caller.service}` is not emulated (tdmq and tag are)."
+            )
+        spec = ACTIONS.get(action)
+        if spec is None or spec.service != caller.service:
+            return fail(
+                "InvalidAction", f"The action `{action}` does not exist for service {caller.service}."
+            )
+        if headers.get("x-tc-version") != expected_version:
+            return fail(
+                "NoSuchVersion",
+                f"The version `{headers.get('x-tc-version', '')}` of {caller.service} "
+                f"does not exist; use {expected_version}.",
+            )
+        if caller.service == "tdmq":
+            region = headers.get("x-tc-region", "")
+            if not region:
+                return fail("MissingParameter", "The request is missing a required parameter `Region`.")
+            if region != self.region:
+                return fail("UnsupportedRegion", f"This emulator serves region {self.region}, not {region}.")
+        try:
+            raw = self._parameters(http.command, split.query, body)
+            params = validate(action, raw, from_query=http.command == "GET")
+        except ApiError as error:
+            return fail(error.code, error.message)
+
+        if self.rate_limits and not self._limiter.allow(action):
+            return fail("RequestLimitExceeded", f"Your request frequency for {action} is over the limit.")
+        dice = self._dice
+        faults = dice.faults
+        if faults.latency and faults.applies_to(action):
+            time.sleep(faults.latency)
+        outcome = dice.draw(action)
+        if outcome is Outcome.HTTP_5XX:
+            status = dice.pick((502, 503))
+            return Reply(
+                status=status, raw=f"<html><body><h1>{status} Bad Gateway</h1></body></html>".encode()
+            )
+        if outcome is Outcome.DROP:
+            return Reply(drop=True)
+        if outcome is Outcome.THROTTLE:
+            return fail("RequestLimitExceeded", f"Your request frequency for {action} is over the limit.")
+        if outcome is Outcome.INTERNAL_ERROR:
+            return fail("InternalError", "An internal error occurred (injected).")
+
+        try:
+            result = self._execute(action, params, faults)
+        except ApiError as error:
+            return fail(error.code, error.message)
+        if outcome is Outcome.LOST_RESPONSE:
+            return Reply(drop=True)  # committed above: the client never learns it
+        return Reply(body={"Response": {**result, "RequestId": request_id}})
+
+    @staticmethod
+    def _discard_body(http: BaseHTTPRequestHandler) -> None:
+        http.close_connection = True
+
+    @staticmethod
+    def _parameters(method: str, query: str, body: bytes) -> dict[str, Any]:
+        if method == "GET":
+            return unflatten(parse_qsl(query, keep_blank_values=True))
+        if not body.strip():
+            return {}
+        try:
+            parsed = json.loads(body)
+        except (ValueError, UnicodeDecodeError):
+            raise ApiError("InvalidParameter", "The request body is not valid JSON.") from None
+        if not isinstance(parsed, dict):
+            raise ApiError("InvalidParameter", "The request body must be a JSON object.")
+        return parsed
+
+    def _execute(self, action: str, params: dict[str, Any], faults: Faults) -> dict[str, Any]:
+        now = time.time()
+        invisible = faults.invisible_seconds if faults.applies_to(action) else 0.0
+        if invisible:
+            self.store.note_visible_at(now + invisible)
+        with self.store.transaction() as conn:
+            ctx = Context(
+                conn=conn,
+                now=now,
+                region=self.region,
+                invisible_seconds=invisible,
+                hide_invisible=self.store.hides_resources(now),
+            )
+            return HANDLERS[action](ctx, params)

@@ -1,0 +1,50 @@
+"""Shared fixtures: a fresh emulator per test and real tencentcloud SDK clients pointed at it."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from tencentcloud.common import credential
+from tencentcloud.common.profile.client_profile import ClientProfile
+from tencentcloud.common.profile.http_profile import HttpProfile
+from tencentcloud.tag.v20180813 import tag_client as tag_module
+from tencentcloud.tdmq.v20200217 import tdmq_client as tdmq_module
+
+from cmqinfra.emulator import DEFAULT_SECRET_ID, DEFAULT_SECRET_KEY, Emulator
+
+
+@pytest.fixture(autouse=True)
+def _no_proxy(monkeypatch: pytest.MonkeyPatch) -> None:
+    # The SDK honours HTTP_PROXY; the emulator is always on loopback.
+    for name in ("HTTP_PROXY", "http_proxy", "HTTPS_PROXY", "https_proxy", "ALL_PROXY", "all_proxy"):
+        monkeypatch.delenv(name, raising=False)
+
+
+@pytest.fixture
+def emulator(tmp_path: Path) -> Iterator[Emulator]:
+    """A fresh emulator on an ephemeral port; rate limits off unless a test turns them on."""
+    emu = Emulator.start(tmp_path / "emulator.sqlite3", rate_limits=False)
+    try:
+        yield emu
+    finally:
+        emu.stop()
+
+
+def client_profile(emu: Emulator, method: str = "POST") -> ClientProfile:
+    return ClientProfile(
+        httpProfile=HttpProfile(protocol="http", endpoint=emu.endpoint, reqMethod=method, reqTimeout=10)
+    )
+
+
+@pytest.fixture
+def tdmq_client(emulator: Emulator) -> tdmq_module.TdmqClient:
+    cred = credential.Credential(DEFAULT_SECRET_ID, DEFAULT_SECRET_KEY)
+    return tdmq_module.TdmqClient(cred, emulator.region, client_profile(emulator))
+
+
+@pytest.fixture
+def tag_client(emulator: Emulator) -> tag_module.TagClient:
+    cred = credential.Credential(DEFAULT_SECRET_ID, DEFAULT_SECRET_KEY)
+    return tag_module.TagClient(cred, emulator.region, client_profile(emulator))
