@@ -60,7 +60,7 @@ def main() -> int:
     rnd = random.Random(args.seed)
     work = Path(tempfile.mkdtemp(prefix="cmqinfra-soak-"))
     emulator = Emulator.start(
-        work / "emulator.sqlite3", port=0, secret_id=SECRET_ID, secret_key=SECRET_KEY, rate_limits=None
+        work / "emulator.sqlite3", port=0, secret_id=SECRET_ID, secret_key=SECRET_KEY, rate_limits=False
     )
     api = client(emulator.url, SECRET_ID, SECRET_KEY)
     versions = mixed_stack("soak", args.seed)

@@ -43,7 +43,7 @@ def start_emulator(data: Path, **kwargs: Any) -> Any:
     from cmqinfra.emulator import Emulator
 
     return Emulator.start(
-        data, port=0, secret_id=SECRET_ID, secret_key=SECRET_KEY, rate_limits=None, **kwargs
+        data, port=0, secret_id=SECRET_ID, secret_key=SECRET_KEY, rate_limits=False, **kwargs
     )
 
 

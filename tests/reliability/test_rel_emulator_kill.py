@@ -39,6 +39,7 @@ def _start(data: Path) -> tuple[subprocess.Popen[str], str]:
             SECRET_ID,
             "--secret-key",
             SECRET_KEY,
+            "--no-rate-limits",
         ],
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
@@ -106,6 +107,9 @@ def test_sqlite_store_survives_sigkill_mid_write(tmp_path: Path) -> None:
         names = {q.name for q in account.queues}
         assert set(acknowledged) <= names, f"acknowledged but lost: {sorted(set(acknowledged) - names)[:5]}"
         assert len(names) == len(account.queues)
+        req = models.CreateCmqQueueRequest()
+        req.QueueName = "after-restart"
+        client(url, SECRET_ID, SECRET_KEY).CreateCmqQueue(req)  # and it still takes writes
     finally:
         os.killpg(proc.pid, signal.SIGTERM)
         proc.wait(timeout=10)
