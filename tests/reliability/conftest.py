@@ -9,9 +9,10 @@ from __future__ import annotations
 
 import importlib.util
 import time
+from collections import Counter
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -53,6 +54,7 @@ class World:
 
     emulator: Any
     tmp: Path
+    fired: Counter[str] = field(default_factory=Counter)  # fault outcomes the emulator drew
     sentinel: Outside | None = None
     settle_seconds: float = 0.0  # eventual consistency: how long a fresh create may stay invisible
 
@@ -130,11 +132,32 @@ def _tag(key: str, value: str) -> models.Tag:
     return tag
 
 
+def counting_dice(monkeypatch: pytest.MonkeyPatch) -> Counter[str]:
+    """Count the fault outcomes the emulator draws, so a test can prove its fault really fired."""
+    from cmqinfra.emulator import server
+
+    fired: Counter[str] = Counter()
+
+    class CountingDice(server.FaultDice):  # type: ignore[misc, name-defined]
+        def draw(self, action: str) -> Any:
+            outcome = super().draw(action)
+            fired[outcome.value] += 1
+            return outcome
+
+    monkeypatch.setattr(server, "FaultDice", CountingDice)
+    return fired
+
+
 @pytest.fixture
-def world(tmp_path: Path) -> Iterator[World]:
+def world(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[World]:
     need_pipeline()
-    emulator = start_emulator(tmp_path / "emulator.sqlite3")
+    fired = counting_dice(monkeypatch)
+    data = tmp_path / "emulator"
+    data.mkdir()
+    emulator = start_emulator(data / "emulator.sqlite3")
+    work = tmp_path / "work"
+    work.mkdir()
     try:
-        yield World(emulator=emulator, tmp=tmp_path)
+        yield World(emulator=emulator, tmp=work, fired=fired)
     finally:
         emulator.stop()

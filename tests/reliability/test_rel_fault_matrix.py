@@ -35,6 +35,15 @@ def fault_for(mode: str, seed: int) -> Any:
     return table[mode]
 
 
+# the emulator's draw outcome that proves the row's fault really happened
+EXPECTED_OUTCOME = {
+    "throttling": "throttle",
+    "internal-error": "internal_error",
+    "http-5xx": "http_5xx",
+    "dropped-connection": "drop",
+    "lost-response": "lost_response",
+}
+
 MODES = (
     "throttling",
     "internal-error",
@@ -62,6 +71,10 @@ def test_apply_update_destroy_converge_under_faults(world: World, mode: str) -> 
     v2 = write(versions.v2, world.tmp / "v2")
     converge(world, versions.v2, v2)
     _plan_shows_no_changes(world, versions.v2, v2)
+
+    expected = EXPECTED_OUTCOME.get(mode)
+    if expected is not None:
+        assert world.fired[expected] > 0, f"the {mode} fault never fired: {dict(world.fired)}"
 
     empty = Stack(name=versions.v2.name)
     for _ in range(4):
