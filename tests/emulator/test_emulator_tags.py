@@ -1,0 +1,145 @@
+"""The Tag service actions on queues and topics, and their effect on Describe* Tags and tag filters."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from emulator_helpers import call, expect_error
+from tencentcloud.tag.v20180813 import models as tag_models
+
+QUEUE = "qcs::tdmq:ap-guangzhou:uin/:queue/{}"
+TOPIC = "qcs::tdmq:ap-guangzhou:uin/123456:topic/{}"
+
+
+def queue_tags(client: Any, name: str) -> Any:
+    return call(client, "DescribeCmqQueueDetail", {"QueueName": name})["QueueDescribe"]["Tags"]
+
+
+def test_modify_resource_tags_replaces_and_deletes(tdmq_client: Any, tag_client: Any) -> None:
+    call(
+        tdmq_client,
+        "CreateCmqQueue",
+        {"QueueName": "q", "Tags": [{"TagKey": "a", "TagValue": "1"}, {"TagKey": "b", "TagValue": "2"}]},
+    )
+    request = tag_models.ModifyResourceTagsRequest()
+    request.Resource = QUEUE.format("q")
+    replace = tag_models.Tag()
+    replace.TagKey, replace.TagValue = "a", "one"
+    extra = tag_models.Tag()
+    extra.TagKey, extra.TagValue = "c", "3"
+    delete = tag_models.TagKeyObject()
+    delete.TagKey = "b"
+    request.ReplaceTags, request.DeleteTags = [replace, extra], [delete]
+    assert tag_client.ModifyResourceTags(request).RequestId
+    assert queue_tags(tdmq_client, "q") == [
+        {"TagKey": "a", "TagValue": "one"},
+        {"TagKey": "c", "TagValue": "3"},
+    ]
+    call(
+        tag_client,
+        "ModifyResourceTags",
+        {"Resource": QUEUE.format("q"), "DeleteTags": [{"TagKey": "a"}, {"TagKey": "c"}]},
+    )
+    assert queue_tags(tdmq_client, "q") is None
+
+
+def test_topic_tags_and_filters(tdmq_client: Any, tag_client: Any) -> None:
+    call(tdmq_client, "CreateCmqTopic", {"TopicName": "t"})
+    call(tdmq_client, "CreateCmqTopic", {"TopicName": "u"})
+    call(
+        tag_client,
+        "ModifyResourceTags",
+        {"Resource": TOPIC.format("T"), "ReplaceTags": [{"TagKey": "owner", "TagValue": "me"}]},
+    )
+    found = call(
+        tdmq_client,
+        "DescribeCmqTopics",
+        {"IsTagFilter": True, "Filters": [{"Name": "tag:owner", "Values": ["me"]}]},
+    )
+    assert [t["TopicName"] for t in found["TopicList"]] == ["t"]
+    assert found["TopicList"][0]["Tags"] == [{"TagKey": "owner", "TagValue": "me"}]
+
+
+def test_modify_resource_tags_rules(tdmq_client: Any, tag_client: Any) -> None:
+    call(tdmq_client, "CreateCmqQueue", {"QueueName": "q"})
+    resource = QUEUE.format("q")
+    expect_error(tag_client, "ModifyResourceTags", {"Resource": resource}, "MissingParameter")
+    expect_error(
+        tag_client,
+        "ModifyResourceTags",
+        {"Resource": resource, "ReplaceTags": []},
+        "InvalidParameterValue",
+        "ReplaceTags",
+    )
+    eleven = [{"TagKey": f"k{i}", "TagValue": "v"} for i in range(11)]
+    expect_error(
+        tag_client,
+        "ModifyResourceTags",
+        {"Resource": resource, "ReplaceTags": eleven},
+        "LimitExceeded.TagNumPerRequest",
+    )
+    expect_error(
+        tag_client,
+        "ModifyResourceTags",
+        {
+            "Resource": resource,
+            "ReplaceTags": [{"TagKey": "k", "TagValue": "v"}],
+            "DeleteTags": [{"TagKey": "k"}],
+        },
+        "InvalidParameterValue.TagKeyDuplicate",
+    )
+    expect_error(
+        tag_client,
+        "ModifyResourceTags",
+        {"Resource": "queue/q", "DeleteTags": [{"TagKey": "k"}]},
+        "InvalidParameterValue.ResourceDescriptionError",
+    )
+    expect_error(
+        tag_client,
+        "ModifyResourceTags",
+        {"Resource": QUEUE.format("ghost"), "DeleteTags": [{"TagKey": "k"}]},
+        "ResourceNotFound",
+    )
+    expect_error(
+        tag_client,
+        "ModifyResourceTags",
+        {"Resource": "qcs::tdmq:ap-beijing:uin/:queue/q", "DeleteTags": [{"TagKey": "k"}]},
+        "ResourceNotFound",
+    )
+    assert queue_tags(tdmq_client, "q") is None
+
+
+def test_tag_and_untag_resources_and_describe(tdmq_client: Any, tag_client: Any) -> None:
+    call(tdmq_client, "CreateCmqQueue", {"QueueName": "q1"})
+    call(tdmq_client, "CreateCmqQueue", {"QueueName": "q2"})
+    call(
+        tag_client,
+        "TagResources",
+        {
+            "ResourceList": [QUEUE.format("q1"), QUEUE.format("q2")],
+            "Tags": [{"TagKey": "env", "TagValue": "dev"}],
+        },
+    )
+    assert queue_tags(tdmq_client, "q2") == [{"TagKey": "env", "TagValue": "dev"}]
+    described = call(
+        tag_client,
+        "DescribeResourceTagsByResourceIds",
+        {
+            "ServiceType": "tdmq",
+            "ResourcePrefix": "queue",
+            "ResourceIds": ["q1", "q2"],
+            "ResourceRegion": "ap-guangzhou",
+        },
+    )
+    assert described["TotalCount"] == 2
+    assert {(t["ResourceId"], t["TagKey"], t["TagValue"]) for t in described["Tags"]} == {
+        ("q1", "env", "dev"),
+        ("q2", "env", "dev"),
+    }
+    call(tag_client, "UnTagResources", {"ResourceList": [QUEUE.format("q1")], "TagKeys": ["env"]})
+    assert queue_tags(tdmq_client, "q1") is None
+    assert queue_tags(tdmq_client, "q2") == [{"TagKey": "env", "TagValue": "dev"}]
+
+
+def test_tag_service_rejects_tdmq_actions(tag_client: Any) -> None:
+    expect_error(tag_client, "DescribeCmqQueues", {}, "InvalidAction")
