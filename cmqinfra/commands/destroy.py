@@ -1,0 +1,28 @@
+"""cmqinfra destroy: delete everything the stack owns, with the same safety rules."""
+
+from __future__ import annotations
+
+import click
+
+from cmqinfra.cloud.api import CmqApi
+from cmqinfra.commands.apply import apply_plan
+from cmqinfra.execute import session
+from cmqinfra.execute.options import target_options
+
+
+@click.command("destroy")
+@click.argument("paths", nargs=-1, required=True, type=click.Path())
+@target_options
+@click.option("--auto-approve", is_flag=True, help="Do not ask for confirmation.")
+@click.option("--allow-data-loss", is_flag=True, help="Allow deleting queues that hold messages.")
+def command(
+    paths: tuple[str, ...], options: session.TargetOptions, auto_approve: bool, allow_data_loss: bool
+) -> None:
+    """Delete every queue, topic and subscription the stack at PATH... owns."""
+    api_holder: list[CmqApi] = []
+    with session.user_errors(options.debug, api_holder):
+        stack = session.load(paths)
+        region = session.region_for(options, stack)
+        api_holder.append(session.connect(options, region))
+        plan = session.compute(stack, api_holder[0], region, allow_data_loss=allow_data_loss, destroy=True)
+        apply_plan(plan, api_holder[0], options, auto_approve, "destroy these resources")

@@ -1,0 +1,48 @@
+"""cmqinfra plan: show what apply would change."""
+
+from __future__ import annotations
+
+import click
+
+from cmqinfra.cloud.api import CmqApi
+from cmqinfra.execute import session
+from cmqinfra.execute.options import target_options
+
+
+@click.command("plan")
+@click.argument("paths", nargs=-1, required=True, type=click.Path())
+@target_options
+@click.option(
+    "--out", "out", type=click.Path(dir_okay=False), help="Save the plan (JSON) for `apply --plan`."
+)
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
+@click.option(
+    "--detailed-exitcode", is_flag=True, help="Exit 2 when there are changes, 0 when there are none."
+)
+@click.option("--destroy", is_flag=True, help="Plan the deletion of everything the stack owns.")
+def command(
+    paths: tuple[str, ...],
+    options: session.TargetOptions,
+    out: str | None,
+    fmt: str,
+    detailed_exitcode: bool,
+    destroy: bool,
+) -> None:
+    """Compare the manifests at PATH... with live state and show the changes apply would make."""
+    api_holder: list[CmqApi] = []
+    exit_code = 0
+    with session.user_errors(options.debug, api_holder):
+        stack = session.load(paths)
+        region = session.region_for(options, stack)
+        api_holder.append(session.connect(options, region))
+        plan = session.compute(stack, api_holder[0], region, destroy=destroy)
+        session.show(plan, fmt)
+        if not plan.ok:
+            raise session.Failure(f"the plan has {len(plan.errors)} error(s); nothing can be applied")
+        if out:
+            session.save(plan, out)
+            click.echo(f"Saved the plan to {out}; run `cmqinfra apply --plan {out}` to apply it.", err=True)
+        if detailed_exitcode and plan.has_changes:
+            exit_code = 2
+    if exit_code:
+        raise click.exceptions.Exit(exit_code)

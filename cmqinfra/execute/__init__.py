@@ -1,0 +1,1 @@
+"""Running plans: the plumbing the plan / apply / destroy commands share."""

@@ -1,0 +1,42 @@
+"""The target flags plan / apply / destroy share, gathered into one TargetOptions value."""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable
+from typing import Any
+
+import click
+
+from cmqinfra.apply import DEFAULT_PARALLELISM
+from cmqinfra.execute.session import TargetOptions
+
+
+def target_options(f: Callable[..., Any]) -> Callable[..., Any]:
+    @click.option("--local", is_flag=True, help="Use the embedded emulator with state in ./.cmqinfra/.")
+    @click.option("--endpoint", metavar="URL", help="A running emulator or TDMQ-compatible endpoint.")
+    @click.option("--region", metavar="R", help="Region (default: TENCENTCLOUD_REGION, then the manifest).")
+    @click.option(
+        "--parallelism",
+        type=click.IntRange(1, 100),
+        default=DEFAULT_PARALLELISM,
+        show_default=True,
+        help="Changes run concurrently at most.",
+    )
+    @click.option("--debug", is_flag=True, help="Print API call counts per action at the end (stderr).")
+    @functools.wraps(f)
+    def wrapper(
+        *args: Any,
+        local: bool,
+        endpoint: str | None,
+        region: str | None,
+        parallelism: int,
+        debug: bool,
+        **kw: Any,
+    ) -> Any:
+        options = TargetOptions(
+            local=local, endpoint=endpoint, region=region, parallelism=parallelism, debug=debug
+        )
+        return f(*args, options=options, **kw)
+
+    return wrapper

@@ -1,0 +1,254 @@
+"""What plan / apply / destroy share: load the stack, open the API, read live state, make the
+plan, save and reload plans, ask for approval, run and report. The commands only wire flags."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import sys
+import threading
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import Any
+
+import click
+
+from cmqinfra.apply import ApplyReport, StepResult, execute
+from cmqinfra.cloud.api import CmqApi
+from cmqinfra.live import name_key
+from cmqinfra.model import Stack
+from cmqinfra.plan.compute import make_plan
+from cmqinfra.plan.shape import stack_from_data, stack_to_data
+from cmqinfra.plan.values import Action, Plan
+from cmqinfra.render import use_colour
+from cmqinfra.render.json import plan_to_json
+from cmqinfra.render.text import render_text
+
+SAVED_PLAN_KIND = "cmqinfra-saved-plan"
+DEFAULT_LOCAL_REGION = "ap-guangzhou"
+
+
+class Failure(Exception):
+    """An error already worded for the user: one line (or diagnostics), exit 1."""
+
+
+@dataclass(frozen=True)
+class TargetOptions:
+    local: bool = False
+    endpoint: str | None = None
+    region: str | None = None
+    parallelism: int = 10
+    debug: bool = False
+
+
+def load(paths: Sequence[str]) -> Stack:
+    """The desired stack from manifest files; diagnostics compiler style on failure."""
+    from cmqinfra.manifest import load_stack  # the manifest stream's loader
+
+    result = load_stack([Path(p) for p in paths])
+    for d in result.diagnostics:
+        click.echo(d.render(), err=True)
+    errors = [d for d in result.diagnostics if d.severity.value == "error"]
+    if errors or result.stack is None:
+        raise Failure(f"{len(errors)} error(s) in the manifest")
+    return result.stack
+
+
+def region_for(options: TargetOptions, stack: Stack | None) -> str | None:
+    region = options.region or os.environ.get("TENCENTCLOUD_REGION") or (stack.region if stack else None)
+    if region is None and (options.local or options.endpoint):
+        region = DEFAULT_LOCAL_REGION
+    return region
+
+
+def connect(options: TargetOptions, region: str | None) -> CmqApi:
+    from cmqinfra.cloud.target import Target, open_api  # the adapter stream's entry point
+
+    if options.local and options.endpoint:
+        raise Failure("--local and --endpoint cannot be used together")
+    if options.local:
+        target = Target.local(Path.cwd())
+    elif options.endpoint:
+        target = Target.endpoint(options.endpoint)
+    else:
+        target = Target.cloud()
+        if region is None:
+            raise Failure("no region: pass --region, set TENCENTCLOUD_REGION, or set region in the manifest")
+    return open_api(target, region, parallelism=options.parallelism)
+
+
+def compute(
+    stack: Stack, api: CmqApi, region: str | None, *, allow_data_loss: bool = False, destroy: bool = False
+) -> Plan:
+    live = api.read(stack)
+    plan = make_plan(stack, live, region=region, allow_data_loss=allow_data_loss, destroy=destroy)
+    # The users of a queue are only looked up for the queues this plan would delete.
+    doomed = tuple(
+        c.name
+        for c in plan.changes
+        if c.type == "queue" and c.action is Action.DELETE and name_key(c.name) not in live.endpoint_users
+    )
+    if doomed:
+        users = api.endpoint_users(doomed)
+        live = replace(live, endpoint_users={**live.endpoint_users, **users})
+        plan = make_plan(stack, live, region=region, allow_data_loss=allow_data_loss, destroy=destroy)
+    return plan
+
+
+def show(plan: Plan, fmt: str = "text") -> None:
+    if fmt == "json":
+        click.echo(json.dumps(plan_to_json(plan), indent=2))
+    else:
+        click.echo(render_text(plan, colour=use_colour(sys.stdout)), nl=False)
+
+
+def save(plan: Plan, path: str) -> None:
+    """The plan, the desired stack and the live-state fingerprint. No credentials ever."""
+    doc: dict[str, Any] = plan_to_json(plan)
+    doc["saved_plan"] = {
+        "kind": SAVED_PLAN_KIND,
+        "fingerprint": plan.fingerprint,
+        "destroy": plan.destroy,
+        "desired": stack_to_data(plan.stack),
+    }
+    Path(path).write_text(json.dumps(doc, indent=2) + "\n", encoding="utf-8")
+
+
+@dataclass(frozen=True)
+class SavedPlan:
+    stack: Stack
+    region: str | None
+    fingerprint: str
+    destroy: bool
+    actions: tuple[tuple[str, tuple[str, ...]], ...]
+
+
+def read_saved(path: str) -> SavedPlan:
+    try:
+        doc = json.loads(Path(path).read_text(encoding="utf-8"))
+        meta = doc["saved_plan"]
+        if meta.get("kind") != SAVED_PLAN_KIND:
+            raise KeyError("kind")
+        return SavedPlan(
+            stack=stack_from_data(meta["desired"]),
+            region=doc.get("region"),
+            fingerprint=meta["fingerprint"],
+            destroy=bool(meta.get("destroy", False)),
+            actions=tuple((c["address"], tuple(c["change"]["actions"])) for c in doc["resource_changes"]),
+        )
+    except OSError as exc:
+        raise Failure(f"{path}: cannot read the saved plan: {exc.strerror}") from None
+    except (ValueError, KeyError, TypeError) as exc:
+        raise Failure(f"{path}: not a cmqinfra saved plan ({exc})") from None
+
+
+def check_not_stale(saved: SavedPlan, fresh: Plan, path: str) -> None:
+    fresh_actions = tuple(
+        (c["address"], tuple(c["change"]["actions"])) for c in plan_to_json(fresh)["resource_changes"]
+    )
+    if fresh.fingerprint != saved.fingerprint or fresh_actions != saved.actions:
+        raise Failure(
+            f"{path}: the saved plan is stale: live state changed since it was made; nothing was changed "
+            "(run plan again)"
+        )
+
+
+def confirm(auto_approve: bool, what: str) -> None:
+    if auto_approve:
+        return
+    if not sys.stdin.isatty():
+        raise Failure(f"refusing to {what} without --auto-approve: no terminal to confirm on")
+    click.echo(f"\nDo you want to {what}? Only 'yes' will be accepted.")
+    answer = click.prompt("  Enter a value", default="", show_default=False)
+    if answer.strip() != "yes":
+        raise Failure(f"{what} cancelled")
+
+
+@contextmanager
+def stop_on_signals() -> Iterator[threading.Event]:
+    """SIGINT / SIGTERM stop launching new work; in-flight calls finish and are reported."""
+    stop = threading.Event()
+    if threading.current_thread() is not threading.main_thread():
+        yield stop
+        return
+
+    def handler(signum: int, _frame: object) -> None:
+        stop.set()
+        click.echo(f"\n{signal.Signals(signum).name}: stopping after the calls in flight...", err=True)
+
+    old = {s: signal.signal(s, handler) for s in (signal.SIGINT, signal.SIGTERM)}
+    try:
+        yield stop
+    finally:
+        for s, h in old.items():
+            signal.signal(s, h)
+
+
+def _progress(result: StepResult) -> None:
+    if result.ok:
+        click.echo(f"{result.address}: {result.verb} ({result.seconds:.2f}s)")
+    else:
+        click.echo(f"{result.address}: FAILED ({result.seconds:.2f}s): {result.error}", err=True)
+
+
+def run(plan: Plan, api: CmqApi, parallelism: int) -> ApplyReport:
+    with stop_on_signals() as stop:
+        report = execute(plan, api, parallelism=parallelism, on_result=_progress, stop=stop)
+    s = plan.summary
+    if report.ok:
+        adopt = f", {s.adopt} adopted" if s.adopt else ""
+        click.echo(
+            f"\nApply complete! Resources: {s.add} added, {s.change} changed, {s.destroy} destroyed{adopt}."
+        )
+    else:
+        why = "interrupted" if report.interrupted else "failed"
+        click.echo(
+            f"\nApply {why}: {len(report.done)} step(s) done, {len(report.failed)} failed, "
+            f"{len(report.not_started)} not started.",
+            err=True,
+        )
+        for r in report.done:
+            click.echo(f"  done:        {r.address} ({r.phase})", err=True)
+        for r in report.failed:
+            click.echo(f"  failed:      {r.address} ({r.phase}): {r.error}", err=True)
+        for item in report.not_started:
+            click.echo(f"  not started: {item}", err=True)
+        click.echo("Running apply again converges from here.", err=True)
+    return report
+
+
+def print_call_counts(api: CmqApi | None) -> None:
+    if api is None:
+        return
+    counts = api.call_counts()
+    click.echo("API calls per action:", err=True)
+    for action, n in sorted(counts.items()):
+        click.echo(f"  {action}: {n}", err=True)
+    click.echo(f"  total: {sum(counts.values())}", err=True)
+
+
+@contextmanager
+def user_errors(debug: bool, api_holder: list[CmqApi]) -> Iterator[None]:
+    """One line per error, never a traceback; exit 1. ``--debug`` adds the call counts."""
+    from cmqinfra.cloud.errors import CloudError, CredentialsError
+
+    code = 0
+    try:
+        yield
+    except Failure as exc:
+        click.echo(f"error: {exc}", err=True)
+        code = 1
+    except CloudError as exc:
+        click.echo(f"error: {exc.describe()}", err=True)
+        code = 1
+    except CredentialsError as exc:
+        click.echo(f"error: {exc}", err=True)
+        code = 1
+    finally:
+        if debug:
+            print_call_counts(api_holder[0] if api_holder else None)
+    if code:
+        raise click.exceptions.Exit(code)

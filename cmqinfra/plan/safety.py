@@ -1,0 +1,114 @@
+"""Nothing is lost: the checks that turn a dangerous change into a plan error."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from cmqinfra.diagnostics import Diagnostic
+from cmqinfra.live import LiveState, name_key
+from cmqinfra.model import Protocol, Queue, Subscription
+from cmqinfra.plan.values import Action, ResourceChange
+
+_DESTRUCTIVE = (Action.DELETE, Action.REPLACE)
+
+
+@dataclass(frozen=True)
+class SafetyOptions:
+    allow_data_loss: bool = False
+
+
+def _location(change: ResourceChange):  # type: ignore[no-untyped-def]
+    return change.after.source if change.after is not None else None
+
+
+def _verb(change: ResourceChange) -> str:
+    return "delete" if change.action is Action.DELETE else "replace"
+
+
+def _protection(change: ResourceChange, live: LiveState) -> Diagnostic | None:
+    key = name_key(change.name)
+    if change.type == "queue":
+        lq = live.queues.get(key)
+        protected = lq is not None and lq.protected
+    elif change.type == "topic":
+        lt = live.topics.get(key)
+        protected = lt is not None and lt.protected
+    else:
+        return None
+    # The tag on the live resource is what counts, so dropping the manifest entry does not
+    # lift the protection; a manifest that newly asks for protection counts too.
+    wanted = getattr(change.after, "protect", False)
+    if not (protected or wanted):
+        return None
+    return Diagnostic(
+        f"{change.address} is protected; this plan would {_verb(change)} it",
+        _location(change),
+        hint="first apply the resource with `protect: false`, then remove or change it",
+    )
+
+
+def _data_loss(change: ResourceChange, live: LiveState, options: SafetyOptions) -> Diagnostic | None:
+    if change.type != "queue" or options.allow_data_loss:
+        return None
+    lq = live.queues.get(name_key(change.name))
+    if lq is None or lq.messages.total == 0:
+        return None
+    m = lq.messages
+    return Diagnostic(
+        f"{change.address} holds {m.total} message(s) (active {m.active}, inactive {m.inactive}, "
+        f"delayed {m.delayed}); this plan would {_verb(change)} it",
+        _location(change),
+        hint="drain the queue, or pass --allow-data-loss",
+    )
+
+
+def _still_used(change: ResourceChange, changes: list[ResourceChange], live: LiveState) -> Diagnostic | None:
+    """A deleted queue that something the plan does not also change away still uses."""
+    if change.type != "queue" or change.action is not Action.DELETE:
+        return None
+    key = name_key(change.name)
+    lq = live.queues.get(key)
+    if lq is None:
+        return None
+    released: set[str] = set()
+    for c in changes:
+        after = c.after
+        if c.action is Action.DELETE:
+            released.add(c.address.casefold())
+        elif isinstance(after, Queue) and (
+            after.dead_letter is None or name_key(after.dead_letter.queue) != key
+        ):
+            released.add(c.address.casefold())
+        elif isinstance(after, Subscription) and (
+            after.protocol is not Protocol.QUEUE or name_key(after.endpoint) != key
+        ):
+            released.add(c.address.casefold())
+    users = [f"queue/{s}" for s in lq.dead_letter_sources]
+    users += list(live.endpoint_users.get(key, ()))
+    remaining = sorted(
+        u for u in users if u.casefold() not in released and u.casefold() != change.address.casefold()
+    )
+    if not remaining:
+        return None
+    return Diagnostic(
+        f"{change.address} is still used by {', '.join(remaining)} "
+        "(as dead letter or subscription endpoint); "
+        "it will not be deleted",
+        _location(change),
+        hint="point those users elsewhere first",
+    )
+
+
+def check_safety(changes: list[ResourceChange], live: LiveState, options: SafetyOptions) -> list[Diagnostic]:
+    errors: list[Diagnostic] = []
+    for change in changes:
+        if change.action not in _DESTRUCTIVE:
+            continue
+        for found in (
+            _protection(change, live),
+            _data_loss(change, live, options),
+            _still_used(change, changes, live),
+        ):
+            if found is not None:
+                errors.append(found)
+    return errors

@@ -1,0 +1,145 @@
+from __future__ import annotations
+
+from cmqinfra.model import DeadLetter, FilterType, Protocol, Queue, SourceLocation, Stack, Subscription, Topic
+from cmqinfra.plan.compute import make_plan
+from cmqinfra.plan.values import Action
+from tests.plan.builders import live
+
+LOC = SourceLocation("stack.yaml", 3, 5)
+
+
+def q(name: str, **kw: object) -> Queue:
+    kw.setdefault("visibility_timeout", 30)
+    return Queue(name=name, **kw)  # type: ignore[arg-type]
+
+
+def actions(plan) -> dict[str, Action]:  # type: ignore[no-untyped-def]
+    return {c.address: c.action for c in plan.changes}
+
+
+def test_create_everything_on_empty_live_in_dependency_order() -> None:
+    stack = Stack(
+        name="s",
+        queues=(q("orders", dead_letter=DeadLetter("orders-dead", max_receive_count=3)), q("orders-dead")),
+        topics=(Topic("events"),),
+        subscriptions=(Subscription("events", "to-orders", Protocol.QUEUE, "orders"),),
+    )
+    plan = make_plan(stack, live())
+    assert plan.ok, plan.errors
+    order = [c.address for c in plan.changes]
+    assert order.index("queue/orders-dead") < order.index("queue/orders")
+    assert order.index("queue/orders") < order.index("subscription/events/to-orders")
+    assert order.index("topic/events") < order.index("subscription/events/to-orders")
+    assert plan.summary.add == 4 and plan.has_changes
+
+
+def test_no_op_update_replace_delete_adopt() -> None:
+    stack = Stack(
+        name="s",
+        queues=(q("same"), q("upd", visibility_timeout=60), q("big", max_msg_size=2048), q("mine")),
+        topics=(Topic("t", filter_type=FilterType.ROUTING_KEY),),
+    )
+    state = live(
+        queues=[
+            (q("same"), "s"),
+            (q("upd"), "s"),
+            (q("big", max_msg_size=1024), "s"),
+            (q("mine"), None),
+            (q("gone"), "s"),
+            (q("foreign"), None),
+        ],
+        topics=[(Topic("t"), "s")],
+    )
+    plan = make_plan(stack, state)
+    assert plan.ok, plan.errors
+    assert actions(plan) == {
+        "queue/same": Action.NO_OP,
+        "queue/upd": Action.UPDATE,
+        "queue/big": Action.REPLACE,
+        "queue/mine": Action.ADOPT,
+        "queue/gone": Action.DELETE,
+        "topic/t": Action.REPLACE,
+    }
+    upd = plan.change_for("queue/upd")
+    assert upd is not None
+    assert [(a.path, a.before, a.after) for a in upd.attribute_changes] == [("visibilityTimeout", 30, 60)]
+    big = plan.change_for("queue/big")
+    assert big is not None and big.replace_paths == ("maxMsgSize",)
+    assert plan.change_for("topic/t").replace_paths == ("filterType",)  # type: ignore[union-attr]
+    assert plan.summary.destroy == 3 and plan.summary.adopt == 1 and plan.summary.change == 1
+
+
+def test_unmanaged_scalar_is_not_a_diff_but_dead_letter_removal_is() -> None:
+    stack = Stack(name="s", queues=(Queue("a", visibility_timeout=None), q("dlq")))
+    state = live(
+        queues=[
+            (q("a", visibility_timeout=99, dead_letter=DeadLetter("dlq", max_receive_count=2)), "s"),
+            (q("dlq"), "s"),
+        ]
+    )
+    plan = make_plan(stack, state)
+    change = plan.change_for("queue/a")
+    assert change is not None and change.action is Action.UPDATE
+    assert [a.path for a in change.attribute_changes] == ["deadLetter"]
+
+
+def test_other_stack_owner_is_an_error_naming_it() -> None:
+    stack = Stack(name="s", queues=(Queue("a", source=LOC),))
+    plan = make_plan(stack, live(queues=[(Queue("a"), "other")]))
+    assert not plan.ok
+    assert "'other'" in plan.errors[0].message and plan.errors[0].location == LOC
+
+
+def test_subscriptions_of_deleted_topic_are_deleted_first() -> None:
+    sub = Subscription("t", "s1", Protocol.HTTP, "http://x")
+    plan = make_plan(Stack(name="s"), live(topics=[(Topic("t"), "s")], subs=[sub]))
+    order = [c.address for c in plan.changes]
+    assert order == ["subscription/t/s1", "topic/t"]
+
+
+def test_protect_on_live_blocks_delete_even_without_manifest_entry() -> None:
+    plan = make_plan(Stack(name="s"), live(queues=[(q("p", protect=True), "s")]))
+    assert not plan.ok and "protected" in plan.errors[0].message
+
+
+def test_messages_block_delete_unless_allowed() -> None:
+    state = live(queues=[(q("full"), "s")], messages={"full": 3})
+    assert not make_plan(Stack(name="s"), state).ok
+    assert make_plan(Stack(name="s"), state, allow_data_loss=True).ok
+
+
+def test_deleting_a_dead_letter_still_used_outside_the_plan() -> None:
+    state = live(
+        queues=[(q("dlq"), "s"), (q("src", dead_letter=DeadLetter("dlq", max_receive_count=1)), None)]
+    )
+    plan = make_plan(Stack(name="s"), state)
+    assert not plan.ok and "queue/src" in plan.errors[0].message
+
+
+def test_deleting_a_queue_used_as_endpoint() -> None:
+    state = live(queues=[(q("target"), "s")], endpoint_users={"target": ("subscription/other/x",)})
+    plan = make_plan(Stack(name="s"), state)
+    assert not plan.ok and "subscription/other/x" in plan.errors[0].message
+
+
+def test_missing_dead_letter_names_the_manifest_line() -> None:
+    stack = Stack(
+        name="s", queues=(q("a", dead_letter=DeadLetter("nowhere", max_receive_count=1), source=LOC),)
+    )
+    plan = make_plan(stack, live())
+    assert not plan.ok and plan.errors[0].location == LOC and "nowhere" in plan.errors[0].message
+
+
+def test_destroy_deletes_only_owned() -> None:
+    stack = Stack(name="s", queues=(q("a"),))
+    state = live(queues=[(q("a"), "s"), (q("b"), "s"), (q("c"), None), (q("d"), "other")])
+    plan = make_plan(stack, state, destroy=True)
+    assert actions(plan) == {"queue/a": Action.DELETE, "queue/b": Action.DELETE}
+
+
+def test_fingerprint_changes_with_live_state() -> None:
+    stack = Stack(name="s", queues=(q("a"),))
+    one = make_plan(stack, live(queues=[(q("a"), "s")]))
+    two = make_plan(stack, live(queues=[(q("a", visibility_timeout=5), "s")]))
+    same = make_plan(stack, live(queues=[(q("a"), "s")], messages={"a": 4}))
+    assert one.fingerprint != two.fingerprint and one.fingerprint == same.fingerprint

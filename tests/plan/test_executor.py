@@ -1,0 +1,98 @@
+from __future__ import annotations
+
+import threading
+
+from cmqinfra.apply import execute
+from cmqinfra.model import DeadLetter, FilterType, Protocol, Queue, Stack, Subscription, Topic
+from cmqinfra.plan.compute import make_plan
+from tests.plan.fake_api import FakeApi
+
+
+def stack(**kw: object) -> Stack:
+    base: dict[str, object] = dict(
+        name="s",
+        queues=(
+            Queue("src", visibility_timeout=30, dead_letter=DeadLetter("dlq", max_receive_count=3)),
+            Queue("dlq", visibility_timeout=30),
+        ),
+        topics=(Topic("events"),),
+        subscriptions=(Subscription("events", "to-src", Protocol.QUEUE, "src"),),
+    )
+    base.update(kw)
+    return Stack(**base)  # type: ignore[arg-type]
+
+
+def converge(api: FakeApi, desired: Stack, **kw: object) -> None:
+    report = execute(make_plan(desired, api.read(desired)), api, **kw)  # type: ignore[arg-type]
+    assert report.ok, report
+
+
+def test_apply_then_plan_is_empty_and_order_respected() -> None:
+    api = FakeApi()
+    converge(api, stack())
+    assert api.calls.index("CreateCmqQueue:dlq") < api.calls.index("CreateCmqQueue:src")
+    assert api.calls.index("CreateCmqQueue:src") < api.calls.index("CreateCmqSubscribe:to-src")
+    assert not make_plan(stack(), api.read(stack())).has_changes
+
+
+def test_replace_topic_recreates_subscriptions_in_order() -> None:
+    api = FakeApi()
+    converge(api, stack())
+    api.calls.clear()
+    changed = stack(topics=(Topic("events", filter_type=FilterType.ROUTING_KEY),))
+    converge(api, changed)
+    assert api.calls == [
+        "DeleteCmqSubscribe:to-src",
+        "DeleteCmqTopic:events",
+        "CreateCmqTopic:events",
+        "CreateCmqSubscribe:to-src",
+    ]
+    assert not make_plan(changed, api.read(changed)).has_changes
+
+
+def test_adopt_tags_then_converges() -> None:
+    api = FakeApi()
+    api.queues["dlq"] = (Queue("dlq", visibility_timeout=99), {"team": "x"})
+    converge(api, stack())
+    assert api.queues["dlq"][1] == {"cmqinfra-stack": "s"}
+    assert api.queues["dlq"][0].visibility_timeout == 30
+    assert not make_plan(stack(), api.read(stack())).has_changes
+
+
+def test_failure_stops_new_work_and_rerun_converges() -> None:
+    api = FakeApi(fail={"CreateCmqQueue:dlq"})
+    report = execute(make_plan(stack(), api.read(stack())), api)
+    assert not report.ok and [r.address for r in report.failed] == ["queue/dlq"]
+    # src depends on dlq, the subscription on src: neither started
+    assert "queue/src (apply)" in report.not_started
+    assert "subscription/events/to-src (apply)" in report.not_started
+    api.fail.clear()
+    converge(api, stack())
+    assert not make_plan(stack(), api.read(stack())).has_changes
+
+
+def test_parallelism_bounds_concurrency() -> None:
+    many = Stack(name="s", queues=tuple(Queue(f"q{i}") for i in range(12)))
+    api = FakeApi(delay=0.05)
+    converge(api, many, parallelism=3)
+    assert api.max_active == 3
+
+
+def test_stop_event_starts_nothing() -> None:
+    api = FakeApi()
+    stop = threading.Event()
+    stop.set()
+    report = execute(make_plan(stack(), api.read(stack())), api, stop=stop)
+    assert report.interrupted and not report.ok and api.calls == []
+    assert len(report.not_started) == 4
+
+
+def test_destroy_removes_everything_owned_in_reverse_order() -> None:
+    api = FakeApi()
+    converge(api, stack())
+    api.calls.clear()
+    report = execute(make_plan(stack(), api.read(stack()), destroy=True), api)
+    assert report.ok
+    assert api.queues == {} and api.topics == {} and api.subs == {}
+    assert api.calls.index("DeleteCmqSubscribe:to-src") < api.calls.index("DeleteCmqQueue:src")
+    assert api.calls.index("DeleteCmqQueue:src") < api.calls.index("DeleteCmqQueue:dlq")
