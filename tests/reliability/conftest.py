@@ -34,7 +34,13 @@ def _have(module: str) -> bool:
 
 
 def need_pipeline() -> None:
-    for module in ("cmqinfra.emulator", "cmqinfra.commands.plan", "cmqinfra.commands.apply"):
+    for module in (
+        "cmqinfra.emulator",
+        "cmqinfra.manifest",
+        "cmqinfra.cloud.target",
+        "cmqinfra.commands.plan",
+        "cmqinfra.commands.apply",
+    ):
         if not _have(module):
             pytest.skip(f"{module} has not landed yet")
 

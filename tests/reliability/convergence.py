@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -39,7 +40,22 @@ def judge_run(world: World, stack: Stack, run: Run) -> list[str]:
     else:
         # a failed run must say so, naming what it could not do; never a bare failure
         assert ADDRESS.search(run.output) or "error" in run.output.lower(), run.describe()
+        # and whatever it reports as done must really be done
+        wanted = {r.address for r in (*stack.queues, *stack.topics, *stack.subscriptions)}
+        for address, phase in reported_done(run.output):
+            if phase == "delete" and address in wanted:
+                continue  # the first half of a replace: the create may not have run
+            wrong = [p for p in remaining if p.startswith(f"{address}:")]
+            assert wrong == [], f"reported done but is not: {wrong}\n{run.describe()}"
     return remaining
+
+
+DONE = re.compile(r"^\s*done:\s+(\S+) \((\w+)\)", re.MULTILINE)
+
+
+def reported_done(output: str) -> list[tuple[str, str]]:
+    """The (address, phase) pairs a failed apply's report lists as done."""
+    return DONE.findall(output)
 
 
 def converge(world: World, stack: Stack, manifest: Path, *extra: str, attempts: int = 4) -> Outcome:
