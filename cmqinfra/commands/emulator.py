@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import signal
+import sqlite3
 import threading
 from pathlib import Path
 from types import FrameType
@@ -111,7 +112,13 @@ def command(
             rate_scale=rate_scale,
             faults=faults,
         )
+    except sqlite3.Error as exc:
+        raise click.ClickException(f"cannot open the emulator's data file {data}: {exc}") from None
     except OSError as exc:
+        if exc.filename is not None:
+            raise click.ClickException(
+                f"cannot open the emulator's data file {data}: {exc.strerror}"
+            ) from None
         raise click.ClickException(f"cannot listen on {host}:{port}: {exc.strerror or exc}") from None
     stop = threading.Event()
 

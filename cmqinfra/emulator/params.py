@@ -16,6 +16,7 @@ from typing import Any
 from cmqinfra.emulator.errors import ApiError
 
 STR, UINT, INT, BOOL = "str", "uint", "int", "bool"
+MAX_LIST_ITEMS = 10_000  # keeps every IN (...) well under SQLite's bound-variable limit
 LIST_STR, TAGS, FILTERS, TAG_KEYS = "list[str]", "list[Tag]", "list[Filter]", "list[TagKeyObject]"
 
 # nested object types: field -> (type, required)
@@ -187,6 +188,10 @@ def _check(path: str, kind: str, value: Any, from_query: bool) -> Any:
                 raise _type_error(path, "integer") from None
         if isinstance(value, bool) or not isinstance(value, int):
             raise _type_error(path, "integer")
+        if not -(2**63) <= value < 2**63:
+            raise ApiError(
+                "InvalidParameterValue", f"The value of parameter `{path}` is out of the 64-bit range."
+            )
         if kind == UINT and value < 0:
             raise ApiError("InvalidParameterValue", f"The value of parameter `{path}` must not be negative.")
         return value
@@ -198,6 +203,10 @@ def _check(path: str, kind: str, value: Any, from_query: bool) -> Any:
         return value
     if not isinstance(value, list):
         raise _type_error(path, "array")
+    if len(value) > MAX_LIST_ITEMS:
+        raise ApiError(
+            "InvalidParameterValue", f"The parameter `{path}` holds more than {MAX_LIST_ITEMS} items."
+        )
     if kind == LIST_STR:
         return [_check(f"{path}.{index}", STR, item, from_query) for index, item in enumerate(value)]
     fields = OBJECTS[kind]

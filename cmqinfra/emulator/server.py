@@ -78,18 +78,41 @@ class _Server(ThreadingHTTPServer):
     request_queue_size = 128
     emulator: Emulator
 
+    def __init__(self, address: tuple[str, int]) -> None:
+        super().__init__(address, _RequestHandler)
+        self.open_connections: set[socket.socket] = set()
+        self.connections_lock = threading.Lock()
+
+    def close_open_connections(self) -> None:
+        """Keep-alive connections would otherwise outlive stop() in their handler threads."""
+        with self.connections_lock:
+            connections = list(self.open_connections)
+        for connection in connections:
+            try:
+                connection.shutdown(socket.SHUT_RDWR)
+            except OSError:
+                pass
+
 
 class _RequestHandler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
+    timeout = 60  # seconds a socket may stay silent (idle keep-alive, a body that never comes)
     server: _Server
     server_version = "cmqinfra-emulator"
     sys_version = ""
 
     def setup(self) -> None:
         super().setup()
+        with self.server.connections_lock:
+            self.server.open_connections.add(self.connection)
         # Headers and body go out in two writes; without TCP_NODELAY, Nagle plus the client's
         # delayed ACK would add ~40 ms to every call.
         self.connection.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+
+    def finish(self) -> None:
+        with self.server.connections_lock:
+            self.server.open_connections.discard(self.connection)
+        super().finish()
 
     def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - signature fixed by http.server
         # Quiet by default: request lines could carry signatures in query strings.
@@ -110,6 +133,8 @@ class _RequestHandler(BaseHTTPRequestHandler):
         request_id = str(uuid.uuid4())
         try:
             reply = self.server.emulator.handle(self, request_id, unsupported)
+        except TimeoutError:
+            reply = Reply(drop=True)
         except Exception as exc:  # the server must survive anything a request can provoke
             print(
                 f"cmqinfra emulator: internal error ({type(exc).__name__}) in request {request_id}",
@@ -170,8 +195,13 @@ class Emulator:
         self.rate_limits = rate_limits
         self._limiter = RateLimiter(RATE_LIMITS, rate_scale)
         self._dice = FaultDice(faults)
-        self._server = _Server((host, port), _RequestHandler)
+        try:
+            self._server = _Server((host, port))
+        except BaseException:
+            self.store.close()
+            raise
         self._server.emulator = self
+        self._stopped = False
         self._thread: threading.Thread | None = None
 
     # ------------------------------------------------------------------------------ public surface
@@ -234,8 +264,12 @@ class Emulator:
         self._limiter = RateLimiter(RATE_LIMITS, value)
 
     def stop(self) -> None:
+        if self._stopped:
+            return
+        self._stopped = True
         self._server.shutdown()
         self._server.server_close()
+        self._server.close_open_connections()
         if self._thread is not None:
             self._thread.join(timeout=5)
         self.store.close()
@@ -252,6 +286,8 @@ class Emulator:
         def fail(code: str, message: str) -> Reply:
             return Reply(body=_error(code, message, request_id))
 
+        if self._stopped:
+            return Reply(drop=True)
         if unsupported:
             self._discard_body(http)
             return fail(
@@ -311,14 +347,14 @@ class Emulator:
                 return fail("MissingParameter", "The request is missing a required parameter `Region`.")
             if region != self.region:
                 return fail("UnsupportedRegion", f"This emulator serves region {self.region}, not {region}.")
+        # The limit is the gateway's: every authenticated call of the action counts, valid or not.
+        if self.rate_limits and not self._limiter.allow(action):
+            return fail("RequestLimitExceeded", f"Your request frequency for {action} is over the limit.")
         try:
             raw = self._parameters(http.command, split.query, body)
             params = validate(action, raw, from_query=http.command == "GET")
         except ApiError as error:
             return fail(error.code, error.message)
-
-        if self.rate_limits and not self._limiter.allow(action):
-            return fail("RequestLimitExceeded", f"Your request frequency for {action} is over the limit.")
         dice = self._dice
         faults = dice.faults
         if faults.latency and faults.applies_to(action):

@@ -120,6 +120,22 @@ def test_get_requests_with_flattened_query_parameters(emulator: Emulator) -> Non
     assert detail["Tags"] == [{"TagKey": "team", "TagValue": "a b&c"}]
 
 
+def test_get_requests_with_list_and_filter_parameters(emulator: Emulator) -> None:
+    post, get = sdk(emulator), sdk(emulator, method="GET")
+    for name in ("a1", "a2", "b1"):
+        call(post, "CreateCmqQueue", {"QueueName": name, "Tags": [{"TagKey": "k", "TagValue": name[0]}]})
+    request = models.DescribeCmqQueuesRequest()
+    request.QueueNameList = ["a1", "b1"]
+    assert {q.QueueName for q in get.DescribeCmqQueues(request).QueueList} == {"a1", "b1"}
+    request = models.DescribeCmqQueuesRequest()
+    request.IsTagFilter = True
+    tag_filter = models.Filter()
+    tag_filter.Name, tag_filter.Values = "tag:k", ["a"]
+    request.Filters = [tag_filter]
+    response = get.DescribeCmqQueues(request)
+    assert response.TotalCount == 2 and {q.QueueName for q in response.QueueList} == {"a1", "a2"}
+
+
 def test_unknown_missing_and_mistyped_parameters(tdmq_client: Any) -> None:
     expect_error(
         tdmq_client, "CreateCmqQueue", {"QueueName": "q", "Colour": "red"}, "UnknownParameter", "Colour"
@@ -163,6 +179,13 @@ def test_unknown_missing_and_mistyped_parameters(tdmq_client: Any) -> None:
         "Tags.0.X",
     )
     expect_error(tdmq_client, "CreateCmqQueue", {"QueueName": "q", "Tags": "k=v"}, "InvalidParameter", "Tags")
+    expect_error(
+        tdmq_client,
+        "CreateCmqQueue",
+        {"QueueName": "q", "FirstQueryInterval": 2**64},
+        "InvalidParameterValue",
+        "FirstQueryInterval",
+    )
     assert call(tdmq_client, "DescribeCmqQueues")["TotalCount"] == 0
 
 

@@ -313,6 +313,11 @@ def test_queue_name_filter_is_partial_and_name_list_exact(tdmq_client: Any) -> N
     assert {q["QueueName"] for q in exact["QueueList"]} == {"order-paid", "Billing"}
     assert exact["TotalCount"] == 2
     expect_error(tdmq_client, "DescribeCmqQueueDetail", {"QueueName": "order"}, "ResourceNotFound")
+    many = [f"n{i}" for i in range(10_000)] + ["billing"]
+    assert call(tdmq_client, "DescribeCmqQueues", {"QueueNameList": many[-2000:]})["TotalCount"] == 1
+    expect_error(
+        tdmq_client, "DescribeCmqQueues", {"QueueNameList": many}, "InvalidParameterValue", "QueueNameList"
+    )
 
 
 def test_tags_on_create_and_tag_filter(tdmq_client: Any) -> None:

@@ -389,3 +389,61 @@ def test_partial_fault_rates_over_http(emulator: Emulator, tdmq_client: Any) -> 
         except TencentCloudSDKException as exc:
             results.append(str(exc.code))
     assert set(results) == {"ok", "InternalError"}
+
+
+def test_cli_reports_an_unusable_data_file_in_one_line(tmp_path: Path) -> None:
+    blocker = tmp_path / "file"
+    blocker.write_text("not a directory")
+    result = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "cmqinfra",
+            "emulator",
+            "--port",
+            "0",
+            "--data",
+            str(blocker / "state.sqlite3"),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=30,
+    )
+    assert result.returncode == 1
+    assert "data file" in result.stderr and "Traceback" not in result.stderr
+
+
+def test_stop_closes_keep_alive_connections(tmp_path: Path) -> None:
+    emu = Emulator.start(tmp_path / "s.sqlite3", rate_limits=False)
+    client = sdk(emu.endpoint)
+    call(client, "DescribeCmqQueues")  # leaves a pooled keep-alive connection open
+    emu.stop()
+    emu.stop()  # idempotent
+    started = time.monotonic()
+    with pytest.raises(TencentCloudSDKException) as info:
+        call(client, "DescribeCmqQueues")
+    assert info.value.code == "ClientNetworkError"
+    assert time.monotonic() - started < 5
+
+
+def test_public_surface_other_code_relies_on(tmp_path: Path) -> None:
+    emu = Emulator.start(
+        tmp_path / "api.sqlite3",
+        host="127.0.0.1",
+        port=0,
+        secret_id=DEFAULT_SECRET_ID,
+        secret_key=DEFAULT_SECRET_KEY,
+        region="ap-guangzhou",
+        rate_limits=True,
+        rate_scale=1.0,
+        faults=Faults(),
+    )
+    with emu:
+        assert emu.endpoint == f"127.0.0.1:{emu.port}" and emu.port > 0
+        assert emu.url == f"http://{emu.endpoint}"
+        emu.faults = Faults(latency=0.0, seed=3, actions=frozenset({"CreateCmqQueue"}))
+        assert emu.faults.seed == 3
+        emu.rate_limits, emu.rate_scale = False, 2.0
+        assert (emu.rate_limits, emu.rate_scale) == (False, 2.0)
+        assert call(sdk(emu.endpoint), "DescribeCmqQueues")["TotalCount"] == 0
+    assert DEFAULT_SECRET_ID == "AKIDCMQINFRALOCAL" and DEFAULT_SECRET_KEY == "cmqinfra-local-secret"
