@@ -1,0 +1,156 @@
+"""Where cmqinfra connects: the embedded local emulator, a given endpoint, or the real cloud.
+
+Credentials for the cloud come only from the SDK's own providers (environment, tccli profile,
+instance role); cmqinfra never reads or stores a key itself.
+"""
+
+from __future__ import annotations
+
+import atexit
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from urllib.parse import urlparse
+
+from tencentcloud.common import credential
+from tencentcloud.common.common_client import CommonClient
+from tencentcloud.common.profile.client_profile import ClientProfile
+from tencentcloud.common.profile.http_profile import HttpProfile
+
+from cmqinfra.cloud.errors import CredentialsError
+from cmqinfra.cloud.limiter import RateLimiter
+from cmqinfra.cloud.redact import Redactor, guard_sdk_logging
+from cmqinfra.cloud.tdmq import TdmqApi
+
+LOCAL_STATE = Path(".cmqinfra") / "emulator.sqlite3"
+DEFAULT_LOCAL_REGION = "ap-guangzhou"
+_LOOPBACK = {"127.0.0.1", "localhost", "::1"}
+NO_CREDENTIALS = (
+    "no Tencent Cloud credentials: set TENCENTCLOUD_SECRET_ID and TENCENTCLOUD_SECRET_KEY, "
+    "configure a tccli profile, or use --local / --endpoint"
+)
+
+
+@dataclass(frozen=True)
+class Target:
+    kind: str  # "local" | "endpoint" | "cloud"
+    workdir: Path | None = None
+    url: str | None = None
+
+    @classmethod
+    def local(cls, workdir: Path) -> Target:
+        return cls("local", workdir=Path(workdir))
+
+    @classmethod
+    def endpoint(cls, url: str) -> Target:
+        return cls("endpoint", url=url)
+
+    @classmethod
+    def cloud(cls) -> Target:
+        return cls("cloud")
+
+    def describe(self) -> str:
+        if self.kind == "local":
+            return f"local emulator ({self.workdir / LOCAL_STATE if self.workdir else LOCAL_STATE})"
+        if self.kind == "endpoint":
+            return f"endpoint {self.url}"
+        return "Tencent Cloud"
+
+
+def _env_credential() -> credential.Credential | None:
+    secret_id = os.environ.get("TENCENTCLOUD_SECRET_ID")
+    secret_key = os.environ.get("TENCENTCLOUD_SECRET_KEY")
+    if not secret_id or not secret_key:
+        return None
+    try:
+        return credential.Credential(secret_id, secret_key, os.environ.get("TENCENTCLOUD_SESSION_TOKEN"))
+    except Exception as exc:
+        raise CredentialsError(
+            f"invalid Tencent Cloud credentials in the environment: {type(exc).__name__}"
+        ) from None
+
+
+def _provider_credential() -> credential.Credential:
+    found = _env_credential()
+    if found is not None:
+        return found
+    try:
+        cred = credential.DefaultCredentialProvider().get_credential()
+    except Exception:
+        cred = None
+    if cred is None:
+        raise CredentialsError(NO_CREDENTIALS)
+    return cred
+
+
+def _profile(endpoint: str, scheme: str, timeout: float) -> ClientProfile:
+    http = HttpProfile(protocol=scheme, endpoint=endpoint, reqTimeout=int(max(1, timeout)))
+    return ClientProfile(httpProfile=http)
+
+
+def _secrets_of(cred: object) -> list[str | None]:
+    return [getattr(cred, "secret_key", None), getattr(cred, "secretKey", None), getattr(cred, "token", None)]
+
+
+def open_api(
+    target: Target,
+    region: str | None,
+    *,
+    parallelism: int = 10,
+    timeout: float = 10.0,
+    rate_scale: float = 1.0,
+) -> TdmqApi:
+    """A connected TdmqApi (close it, or use it as a context manager)."""
+    on_close = None
+    if target.kind == "local":
+        from cmqinfra.emulator import DEFAULT_SECRET_ID, DEFAULT_SECRET_KEY, Emulator
+
+        workdir = target.workdir or Path.cwd()
+        state = workdir / LOCAL_STATE
+        state.parent.mkdir(parents=True, exist_ok=True)
+        emu = Emulator.start(state, port=0)
+        atexit.register(emu.stop)
+        endpoint, scheme = emu.endpoint, "http"
+        cred = credential.Credential(DEFAULT_SECRET_ID, DEFAULT_SECRET_KEY)
+        region = region or DEFAULT_LOCAL_REGION
+
+        def on_close() -> None:
+            emu.stop()
+
+    elif target.kind == "endpoint":
+        parsed = urlparse(target.url if "://" in str(target.url) else f"http://{target.url}")
+        if not parsed.hostname:
+            raise CredentialsError(f"--endpoint {target.url!r} is not a URL like http://127.0.0.1:9470")
+        endpoint = parsed.netloc
+        scheme = parsed.scheme or "http"
+        cred = _env_credential()
+        if cred is None:
+            if parsed.hostname not in _LOOPBACK:
+                cred = _provider_credential()
+            else:
+                from cmqinfra.emulator import DEFAULT_SECRET_ID, DEFAULT_SECRET_KEY
+
+                cred = credential.Credential(DEFAULT_SECRET_ID, DEFAULT_SECRET_KEY)
+        region = region or DEFAULT_LOCAL_REGION
+    else:
+        if not region:
+            raise CredentialsError(
+                "no region: pass --region, set TENCENTCLOUD_REGION, or set region in the manifest"
+            )
+        cred = _provider_credential()
+        endpoint, scheme = "tdmq.tencentcloudapi.com", "https"
+
+    tdmq = CommonClient("tdmq", "2020-02-17", cred, region, _profile(endpoint, scheme, timeout))
+    tag_endpoint = "tag.tencentcloudapi.com" if target.kind == "cloud" else endpoint
+    tag = CommonClient("tag", "2018-08-13", cred, region, _profile(tag_endpoint, scheme, timeout))
+    redactor = Redactor(_secrets_of(cred))
+    guard_sdk_logging(redactor)
+    return TdmqApi(
+        tdmq,
+        tag,
+        region,
+        parallelism=parallelism,
+        limiter=RateLimiter(scale=rate_scale),
+        redactor=redactor,
+        on_close=on_close,
+    )

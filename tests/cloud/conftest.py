@@ -1,0 +1,15 @@
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+
+from cmqinfra.cloud.target import Target, open_api
+from cmqinfra.cloud.tdmq import TdmqApi
+from cmqinfra.emulator import Emulator
+
+
+@pytest.fixture
+def api(emulator: Emulator) -> Iterator[TdmqApi]:
+    with open_api(Target.endpoint(emulator.url), emulator.region, parallelism=4, timeout=5) as connected:
+        yield connected

@@ -1,0 +1,205 @@
+"""The TDMQ adapter through the real SDK over HTTP against the emulator."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+import pytest
+
+from cmqinfra.cloud import normalize
+from cmqinfra.cloud.api import ownership_tags
+from cmqinfra.cloud.errors import CloudError
+from cmqinfra.cloud.tdmq import TdmqApi
+from cmqinfra.emulator import Emulator, Faults
+from cmqinfra.live import name_key
+from cmqinfra.model import (
+    DeadLetter,
+    FilterType,
+    NotifyContentFormat,
+    NotifyStrategy,
+    Protocol,
+    Queue,
+    Stack,
+    Subscription,
+    Topic,
+    Transaction,
+    tags_of,
+)
+
+DLQ = Queue(
+    name="orders-dead",
+    visibility_timeout=30,
+    polling_wait_seconds=0,
+    msg_retention_seconds=3600,
+    rewind_seconds=0,
+    retention_size_in_mb=0,
+    trace=False,
+)
+ORDERS = Queue(
+    name="orders",
+    visibility_timeout=60,
+    polling_wait_seconds=10,
+    msg_retention_seconds=7200,
+    max_msg_heap_num=10_000_000,
+    rewind_seconds=43200,
+    retention_size_in_mb=10240,
+    trace=True,
+    transaction=Transaction(first_query_interval=10, max_query_count=5),
+    dead_letter=DeadLetter(queue="orders-dead", max_receive_count=3),
+    tags=tags_of({"team": "payments"}),
+)
+EVENTS = Topic(
+    name="order-events", filter_type=FilterType.ROUTING_KEY, msg_retention_seconds=86400, trace=False
+)
+BILLING = Subscription(
+    topic="order-events",
+    name="billing",
+    protocol=Protocol.QUEUE,
+    endpoint="orders",
+    notify_strategy=NotifyStrategy.EXPONENTIAL_DECAY_RETRY,
+    notify_content_format=NotifyContentFormat.SIMPLIFIED,
+    binding_keys=("order.*.created", "order.#"),
+)
+STACK = Stack(name="shop", queues=(DLQ, ORDERS), topics=(EVENTS,), subscriptions=(BILLING,))
+
+
+def build(api: TdmqApi, stack: Stack = STACK) -> None:
+    for queue in sorted(stack.queues, key=lambda q: q.dead_letter is not None):
+        api.create_queue(queue, ownership_tags(queue, stack.name))
+    for topic in stack.topics:
+        api.create_topic(topic, ownership_tags(topic, stack.name))
+    for sub in stack.subscriptions:
+        api.create_subscription(sub)
+
+
+def test_created_resources_read_back_equal_to_the_desired_model(api: TdmqApi) -> None:
+    build(api)
+    live = api.read(STACK)
+    assert live.queues[name_key("orders")].queue == replace(ORDERS, max_msg_size=1048576)
+    assert live.queues[name_key("orders")].owner == "shop"
+    assert live.queues[name_key("orders-dead")].dead_letter_sources == ("orders",)
+    assert live.topics[name_key("order-events")].topic == replace(EVENTS, max_msg_size=65536)
+    got = live.subscriptions[(name_key("order-events"), "billing")].subscription
+    assert replace(got, binding_keys=tuple(sorted(got.binding_keys))) == replace(
+        BILLING, binding_keys=tuple(sorted(BILLING.binding_keys))
+    )
+
+
+def test_read_finds_owned_resources_by_tag_beyond_one_page_and_ignores_other_stacks(api: TdmqApi) -> None:
+    for i in range(57):
+        q = Queue(name=f"q{i:03d}")
+        api.create_queue(q, ownership_tags(q, "big"))
+    other = Queue(name="someone-else")
+    api.create_queue(other, ownership_tags(other, "other"))
+    live = api.read(Stack(name="big"))
+    assert len(live.queues) == 57
+    assert name_key("someone-else") not in live.queues
+    assert api.call_counts()["DescribeCmqQueues"] == 2  # two pages of 50, no Detail calls
+    assert "DescribeCmqQueueDetail" not in api.call_counts()
+
+
+def test_named_but_untagged_resources_are_read_without_an_owner(api: TdmqApi, tdmq_client) -> None:  # type: ignore[no-untyped-def]
+    api.create_queue(Queue(name="legacy"), ())
+    live = api.read(Stack(name="shop", queues=(Queue(name="legacy"),)))
+    assert live.queues[name_key("legacy")].owner is None
+
+
+def test_subscription_names_are_matched_exactly_after_the_fuzzy_search(api: TdmqApi) -> None:
+    topic = Topic(name="t1")
+    api.create_topic(topic, ownership_tags(topic, "s"))
+    api.create_queue(Queue(name="q1"), ())
+    for name in ("sub-a", "sub"):
+        api.create_subscription(Subscription(topic="t1", name=name, protocol=Protocol.QUEUE, endpoint="q1"))
+    live = api.read(Stack(name="s", topics=(topic,)))
+    assert sorted(k[1] for k in live.subscriptions) == ["sub", "sub-a"]
+    assert live.subscriptions[(name_key("t1"), "sub")].subscription.name == "sub"
+
+
+def test_modify_sends_changes_and_removes_dead_letter_and_filter_tags(api: TdmqApi) -> None:
+    build(api)
+    changed = replace(ORDERS, visibility_timeout=90, dead_letter=None, transaction=None)
+    api.modify_queue(ORDERS, changed)
+    live = api.read(STACK).queues[name_key("orders")].queue
+    assert live.visibility_timeout == 90
+    assert live.dead_letter is None
+    assert live.transaction is None
+    assert api.call_counts()["UnbindCmqDeadLetter"] == 1
+
+    tag_topic = Topic(name="alerts")
+    api.create_topic(tag_topic, ownership_tags(tag_topic, "shop"))
+    sub = Subscription(
+        topic="alerts",
+        name="hook",
+        protocol=Protocol.HTTP,
+        endpoint="https://h.example/x",
+        filter_tags=("a", "b"),
+    )
+    api.create_subscription(sub)
+    api.modify_subscription(sub, replace(sub, filter_tags=(), notify_strategy=NotifyStrategy.BACKOFF_RETRY))
+    got = api.read(Stack(name="shop", topics=(tag_topic,))).subscriptions[(name_key("alerts"), "hook")]
+    assert got.subscription.filter_tags == ()
+    assert got.subscription.notify_strategy is NotifyStrategy.BACKOFF_RETRY
+    assert api.call_counts()["ClearCmqSubscriptionFilterTags"] == 1
+
+
+def test_modify_tags_goes_through_the_tag_service(api: TdmqApi) -> None:
+    build(api)
+    api.modify_tags("queue", "orders", tags_of({"team": "core", "cmqinfra-protect": "true"}), ("missing",))
+    live = api.read(STACK).queues[name_key("orders")]
+    assert dict(live.queue.tags) == {"team": "core"}
+    assert live.protected is True
+
+
+def test_a_create_whose_response_was_lost_is_read_back_and_accepted(api: TdmqApi, emulator: Emulator) -> None:
+    emulator.faults = Faults(lost_response_rate=1.0, actions=frozenset({"CreateCmqQueue"}), seed=1)
+    queue = Queue(name="lost", visibility_timeout=45)
+    try:
+        queue_id = api.create_queue(queue, ownership_tags(queue, "s"))
+    finally:
+        emulator.faults = Faults()
+    assert queue_id.startswith("cmqq-")
+    assert len(api.read(Stack(name="s")).queues) == 1
+
+
+def test_a_create_colliding_with_a_different_resource_fails_clearly(api: TdmqApi) -> None:
+    api.create_queue(Queue(name="taken", visibility_timeout=10), ownership_tags(Queue(name="taken"), "other"))
+    with pytest.raises(CloudError) as info:
+        api.create_queue(
+            Queue(name="taken", visibility_timeout=10), ownership_tags(Queue(name="taken"), "mine")
+        )
+    assert info.value.code.startswith("ResourceInUse")
+    assert "owned by stack 'other'" in str(info.value)
+
+
+@pytest.mark.parametrize(
+    "faults",
+    [
+        Faults(throttle_rate=0.5, seed=3),
+        Faults(internal_error_rate=0.4, seed=4),
+        Faults(http_5xx_rate=0.4, seed=5),
+        Faults(drop_connection_rate=0.4, seed=6),
+        Faults(lost_response_rate=0.4, seed=7),
+    ],
+    ids=["throttle", "internal", "5xx", "drop", "lost-response"],
+)
+def test_calls_survive_transient_faults(api: TdmqApi, emulator: Emulator, faults: Faults) -> None:
+    api._sleep = lambda s: None  # type: ignore[attr-defined]  # keep the back-off instant in tests
+    emulator.faults = faults
+    try:
+        build(api)
+        live = api.read(STACK)
+    finally:
+        emulator.faults = Faults()
+    assert set(live.queues) == {"orders", "orders-dead"}
+    assert normalize.matches(ORDERS, live.queues["orders"].queue)
+
+
+def test_deleting_what_is_already_gone_is_done(api: TdmqApi) -> None:
+    api.delete_queue("never-existed")
+    api.delete_topic("never-existed")
+
+
+def test_endpoint_users_lists_subscriptions_delivering_to_a_queue(api: TdmqApi) -> None:
+    build(api)
+    users = api.endpoint_users(("orders", "orders-dead"))
+    assert users == {"orders": ("subscription/order-events/billing",), "orders-dead": ()}
