@@ -156,10 +156,15 @@ def check_not_stale(saved: SavedPlan, fresh: Plan, path: str) -> None:
         )
 
 
+def interactive() -> bool:
+    """Whether someone can answer a prompt (stdin is a terminal)."""
+    return sys.stdin.isatty()
+
+
 def confirm(auto_approve: bool, what: str) -> None:
     if auto_approve:
         return
-    if not sys.stdin.isatty():
+    if not interactive():
         raise Failure(f"refusing to {what} without --auto-approve: no terminal to confirm on")
     click.echo(f"\nDo you want to {what}? Only 'yes' will be accepted.")
     answer = click.prompt("  Enter a value", default="", show_default=False)
@@ -201,7 +206,8 @@ def run(plan: Plan, api: CmqApi, parallelism: int) -> ApplyReport:
     if report.ok:
         adopt = f", {s.adopt} adopted" if s.adopt else ""
         click.echo(
-            f"\nApply complete! Resources: {s.add} added, {s.change} changed, {s.destroy} destroyed{adopt}."
+            f"\n{'Destroy' if plan.destroy else 'Apply'} complete! Resources: "
+            f"{s.add} added, {s.change} changed, {s.destroy} destroyed{adopt}."
         )
     else:
         why = "interrupted" if report.interrupted else "failed"
@@ -250,5 +256,9 @@ def user_errors(debug: bool, api_holder: list[CmqApi]) -> Iterator[None]:
     finally:
         if debug:
             print_call_counts(api_holder[0] if api_holder else None)
+        for api in api_holder:
+            close = getattr(api, "close", None)
+            if close is not None:
+                close()
     if code:
         raise click.exceptions.Exit(code)

@@ -113,7 +113,9 @@ def _check_references(stack: Stack, live: LiveState, errors: list[Diagnostic]) -
             )
 
 
-def compute_changes(stack: Stack, live: LiveState, errors: list[Diagnostic]) -> list[ResourceChange]:
+def compute_changes(
+    stack: Stack, live: LiveState, errors: list[Diagnostic], gone: str = "it is not in the manifest"
+) -> list[ResourceChange]:
     changes: list[ResourceChange] = []
     desired_queues = {name_key(q.name): q for q in stack.queues}
     desired_topics = {name_key(t.name): t for t in stack.topics}
@@ -124,7 +126,7 @@ def compute_changes(stack: Stack, live: LiveState, errors: list[Diagnostic]) -> 
         changes.append(_plan_owned(stack.name, q, None if lq is None else _Owned(lq.queue, lq.owner), errors))
     for key, lq in sorted(live.queues.items()):
         if key not in desired_queues and lq.owner == stack.name:
-            changes.append(_change(Action.DELETE, lq.queue, None, reasons=("it is not in the manifest",)))
+            changes.append(_change(Action.DELETE, lq.queue, None, reasons=(gone,)))
 
     topic_action: dict[str, Action] = {}
     for key, t in desired_topics.items():
@@ -134,7 +136,7 @@ def compute_changes(stack: Stack, live: LiveState, errors: list[Diagnostic]) -> 
         topic_action[key] = change.action
     for key, lt in sorted(live.topics.items()):
         if key not in desired_topics and lt.owner == stack.name:
-            changes.append(_change(Action.DELETE, lt.topic, None, reasons=("it is not in the manifest",)))
+            changes.append(_change(Action.DELETE, lt.topic, None, reasons=(gone,)))
             topic_action[key] = Action.DELETE
 
     # Subscriptions belong to their topic: every subscription of a topic this stack owns (or
@@ -213,7 +215,8 @@ def make_plan(
     errors: list[Diagnostic] = []
     if not destroy:
         _check_references(stack, live, errors)
-    changes = compute_changes(desired, live, errors)
+    gone = "the stack is destroyed" if destroy else "it is not in the manifest"
+    changes = compute_changes(desired, live, errors, gone)
     errors.extend(check_safety(changes, live, SafetyOptions(allow_data_loss=allow_data_loss)))
     return Plan(
         stack=stack,

@@ -64,8 +64,10 @@ def _data_loss(change: ResourceChange, live: LiveState, options: SafetyOptions) 
 
 def _still_used(change: ResourceChange, changes: list[ResourceChange], live: LiveState) -> Diagnostic | None:
     """A deleted queue that something the plan does not also change away still uses."""
-    if change.type != "queue" or change.action is not Action.DELETE:
+    if change.type != "queue":
         return None
+    if change.action is Action.REPLACE:
+        return _replaced_dead_letter(change, changes, live)
     key = name_key(change.name)
     lq = live.queues.get(key)
     if lq is None:
@@ -96,6 +98,37 @@ def _still_used(change: ResourceChange, changes: list[ResourceChange], live: Liv
         "it will not be deleted",
         _location(change),
         hint="point those users elsewhere first",
+    )
+
+
+def _replaced_dead_letter(
+    change: ResourceChange, changes: list[ResourceChange], live: LiveState
+) -> Diagnostic | None:
+    """The service refuses to delete a queue that is still some queue's dead letter, and a
+    replacement starts with a delete: the sources must be unbound in an earlier apply."""
+    key = name_key(change.name)
+    lq = live.queues.get(key)
+    if lq is None or not lq.dead_letter_sources:
+        return None
+    after_of = {c.address.casefold(): c for c in changes}
+    bound = []
+    for source in lq.dead_letter_sources:
+        c = after_of.get(f"queue/{source}".casefold())
+        if c is not None and c.action is Action.DELETE:
+            continue
+        after = c.after if c is not None else None
+        if isinstance(after, Queue) and (
+            after.dead_letter is None or name_key(after.dead_letter.queue) != key
+        ):
+            continue
+        bound.append(f"queue/{source}")
+    if not bound:
+        return None
+    return Diagnostic(
+        f"{change.address} must be replaced but is the dead letter of {', '.join(sorted(bound))}; "
+        "the service does not delete a bound dead-letter queue",
+        _location(change),
+        hint="remove deadLetter from those queues and apply, then apply this change",
     )
 
 

@@ -44,7 +44,7 @@ def _plain(value: Any) -> Any:
     return value
 
 
-def to_data(resource: Resource, managed_only: bool = False) -> dict[str, Any]:
+def to_data(resource: Resource, managed_only: bool = False, sort_lists: bool = True) -> dict[str, Any]:
     """Manifest-shaped dict of a resource. ``tags`` becomes a mapping. With ``managed_only``
     the scalar attributes left unmanaged (None) are dropped, so they never show as a diff."""
     out: dict[str, Any] = {}
@@ -59,7 +59,7 @@ def to_data(resource: Resource, managed_only: bool = False) -> dict[str, Any]:
             out[key] = dict(value)
         elif f.name in ("filter_tags", "binding_keys"):
             # order is not significant to the service
-            out[key] = sorted(value)
+            out[key] = sorted(value) if sort_lists else list(value)
         else:
             out[key] = _plain(value)
     return out
@@ -142,7 +142,7 @@ def subscription_from_data(data: dict[str, Any]) -> Subscription:
 
 
 def _with_source(resource: Resource) -> dict[str, Any]:
-    data = to_data(resource)
+    data = to_data(resource, sort_lists=False)
     data["source"] = _loc_data(resource.source)
     return data
 

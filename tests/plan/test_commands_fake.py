@@ -102,3 +102,13 @@ def test_sigterm_finishes_in_flight_then_stops(world: dict[str, object]) -> None
     # the call that was in flight with q0 finished; nothing else started
     assert 1 <= len(api.calls) <= 2
     assert "Running apply again converges" in out
+
+
+def test_prompt_accepts_only_yes(world: dict[str, object], monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(session, "interactive", lambda: True)
+    for answer in ("y", "YES", "no", ""):
+        code, out = run("apply", "x.yaml", input=f"{answer}\n")
+        assert code == 1 and "cancelled" in out
+    assert world["api"].calls == []  # type: ignore[attr-defined]
+    code, out = run("apply", "x.yaml", input="yes\n")
+    assert code == 0 and "Only 'yes' will be accepted" in out and "queue/a: created" in out

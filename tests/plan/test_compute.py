@@ -143,3 +143,13 @@ def test_fingerprint_changes_with_live_state() -> None:
     two = make_plan(stack, live(queues=[(q("a", visibility_timeout=5), "s")]))
     same = make_plan(stack, live(queues=[(q("a"), "s")], messages={"a": 4}))
     assert one.fingerprint != two.fingerprint and one.fingerprint == same.fingerprint
+
+
+def test_replacing_a_bound_dead_letter_queue_is_refused() -> None:
+    dl = DeadLetter("dlq", max_receive_count=1)
+    stack = Stack(name="s", queues=(q("dlq", max_msg_size=2048), q("src", dead_letter=dl)))
+    state = live(queues=[(q("dlq", max_msg_size=1024), "s"), (q("src", dead_letter=dl), "s")])
+    plan = make_plan(stack, state)
+    assert not plan.ok and "queue/src" in plan.errors[0].message
+    unbound = Stack(name="s", queues=(q("dlq", max_msg_size=2048), q("src")))
+    assert make_plan(unbound, state).ok
