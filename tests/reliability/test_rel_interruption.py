@@ -6,7 +6,9 @@ from __future__ import annotations
 
 import os
 import random
+import re
 import signal
+import subprocess
 import time
 
 import pytest
@@ -20,10 +22,30 @@ from .manifests import mixed_stack, write
 SEED = int(os.environ.get("CMQINFRA_RELIABILITY_SEED", "20261122"))
 # Per-call latency so an apply lasts long enough to be cut at many different points.
 CALL_LATENCY = 0.05
+TRIALS = 5
+PROGRESS = re.compile(r"^(?:queue|topic|subscription)/\S+: ")
 
 
 def _apply_args(world: World, manifest: object, *extra: str) -> tuple[str, ...]:
     return ("apply", str(manifest), "--endpoint", world.endpoint, "--auto-approve", *extra)
+
+
+def _kill_after_progress(proc: subprocess.Popen[str], lines: int, jitter: float) -> bool:
+    """SIGKILL once the apply has reported ``lines`` completed changes (plus a little jitter, so
+    the kill lands while the next calls are in flight). False if it finished first."""
+    assert proc.stdout is not None
+    seen = 0
+    while seen < lines:
+        line = proc.stdout.readline()
+        if not line:
+            return False
+        if PROGRESS.match(line):
+            seen += 1
+    time.sleep(jitter)
+    if proc.poll() is not None:
+        return False
+    os.killpg(proc.pid, signal.SIGKILL)
+    return True
 
 
 def test_sigkill_at_seeded_random_points_then_rerun_converges(world: World) -> None:
@@ -32,23 +54,29 @@ def test_sigkill_at_seeded_random_points_then_rerun_converges(world: World) -> N
     rnd = random.Random(SEED)
     versions = mixed_stack("kill", SEED)
     world.make_sentinel(versions.v1, versions.v2)
-    world.emulator.faults = Faults(latency=CALL_LATENCY, seed=SEED)
+    slow = Faults(latency=CALL_LATENCY, seed=SEED)
     files = {"v1": write(versions.v1, world.tmp / "v1"), "v2": write(versions.v2, world.tmp / "v2")}
-    # v1, v2, v1, v2: every trial starts from whatever the previous one left behind
-    trials = [("v1", versions.v1), ("v2", versions.v2), ("v1", versions.v1), ("v2", versions.v2)]
-    for number, (label, stack) in enumerate(trials):
-        delay = rnd.uniform(0.4, 1.6)  # the interpreter and SDK start take ~0.5 s of it
+    # v1, v2, v1, v2, ...: every trial starts from whatever the previous one left behind
+    mid_way = 0
+    for number in range(TRIALS):
+        label = ("v1", "v2")[number % 2]
+        stack = getattr(versions, label)
+        lines, jitter = rnd.randint(0, 10), rnd.uniform(0.0, CALL_LATENCY * 2)
+        world.emulator.faults = slow  # slow calls: a kill lands while some are in flight
         proc = popen_cli(*_apply_args(world, files[label]), cwd=world.tmp)
-        time.sleep(delay)
-        killed = proc.poll() is None
-        if killed:
-            os.killpg(proc.pid, signal.SIGKILL)
+        killed = _kill_after_progress(proc, lines, jitter)
         proc.communicate(timeout=30)
-        where = f"trial {number} ({label}, seed {SEED}, killed after {delay:.2f}s: {killed})"
-        assert duplicates(world.account()) == [], where
+        world.emulator.faults = Faults()
+        where = f"trial {number} ({label}, seed {SEED}, kill after {lines} changes + {jitter:.3f}s: {killed})"
+        account = world.account()
+        assert duplicates(account) == [], where
+        mid_way += bool(killed and problems(stack, account))
         rerun = world.apply(files[label])
         assert rerun.code == 0, f"{where}\n{rerun.describe()}"
         judge_run(world, stack, rerun)
+    # the draw must really have cut applies part-way, or the test proved nothing
+    print(f"{mid_way} of {TRIALS} kills landed mid-apply")
+    assert mid_way >= TRIALS // 2, f"only {mid_way} of {TRIALS} kills landed mid-apply"
 
 
 @pytest.mark.parametrize("signum", [signal.SIGINT, signal.SIGTERM], ids=["SIGINT", "SIGTERM"])
