@@ -63,6 +63,7 @@ class World:
     fired: Counter[str] = field(default_factory=Counter)  # fault outcomes the emulator drew
     sentinel: Outside | None = None
     settle_seconds: float = 0.0  # eventual consistency: how long a fresh create may stay invisible
+    prelude: str | None = None  # run the CLI through this Python prelude (e.g. a short SDK timeout)
 
     @property
     def endpoint(self) -> str:
@@ -87,7 +88,7 @@ class World:
             return read_account(client(self.endpoint, SECRET_ID, SECRET_KEY))
 
     def cli(self, *args: str, env: dict[str, str] | None = None, timeout: float = 90) -> Run:
-        return run_cli(*args, cwd=self.tmp, env=env or cli_env(), timeout=timeout)
+        return run_cli(*args, cwd=self.tmp, env=env or cli_env(), timeout=timeout, prelude=self.prelude)
 
     def apply(self, manifest: Path, *extra: str, env: dict[str, str] | None = None) -> Run:
         return self.cli(

@@ -13,7 +13,7 @@ import pytest
 from cmqinfra.model import Stack
 
 from .check import problems
-from .cli import assert_clean_exit
+from .cli import SHORT_TIMEOUT_PRELUDE, assert_clean_exit
 from .conftest import World
 from .convergence import converge, judge_run
 from .manifests import mixed_stack, write
@@ -31,6 +31,8 @@ def fault_for(mode: str, seed: int) -> Any:
         "dropped-connection": Faults(drop_connection_rate=0.1, seed=seed),
         "lost-response": Faults(lost_response_rate=0.15, seed=seed),
         "eventual-consistency": Faults(invisible_seconds=1.0, seed=seed),
+        # slower than the client waits (1 s): the topic is created after the client gave up
+        "latency-beyond-timeout": Faults(latency=1.3, actions=frozenset({"CreateCmqTopic"}), seed=seed),
     }
     return table[mode]
 
@@ -51,6 +53,7 @@ MODES = (
     "dropped-connection",
     "lost-response",
     "eventual-consistency",
+    "latency-beyond-timeout",
 )
 
 
@@ -62,14 +65,23 @@ def test_apply_update_destroy_converge_under_faults(world: World, mode: str) -> 
     faults = fault_for(mode, seed)
     if mode == "eventual-consistency":
         world.settle_seconds = faults.invisible_seconds
+    if mode == "latency-beyond-timeout":
+        world.prelude = SHORT_TIMEOUT_PRELUDE
     world.emulator.faults = faults
 
     v1 = write(versions.v1, world.tmp / "v1")
-    converge(world, versions.v1, v1)
+    outcome = converge(world, versions.v1, v1)
+    print(f"{mode}: v1 exit codes {outcome.codes}")
     _plan_shows_no_changes(world, versions.v1, v1)
+    if mode == "latency-beyond-timeout":
+        # every topic create outlives the client's patience: the first run must fail (truthfully)
+        # and a later one converge without creating anything twice. Each timed-out run costs
+        # ~10 s of retries, so this row stops after the first version.
+        assert outcome.codes[0] == 1 and outcome.codes[-1] == 0, outcome.codes
+        return
 
     v2 = write(versions.v2, world.tmp / "v2")
-    converge(world, versions.v2, v2)
+    print(f"{mode}: v2 exit codes {converge(world, versions.v2, v2).codes}")
     _plan_shows_no_changes(world, versions.v2, v2)
 
     expected = EXPECTED_OUTCOME.get(mode)
