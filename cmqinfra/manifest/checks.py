@@ -1,0 +1,208 @@
+"""Semantic checks: the rules the schema cannot express. Each returns located diagnostics.
+
+They read effective settings (file defaults applied) and tolerate schema-invalid values, so
+one run reports every problem.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+
+from cmqinfra.diagnostics import Diagnostic
+from cmqinfra.manifest.entries import Entry, as_mapping
+from cmqinfra.manifest.schema import schema_default, show
+from cmqinfra.manifest.source import Document
+from cmqinfra.model import RESERVED_TAG_PREFIX
+
+NAME_PATTERN = re.compile(r"[A-Za-z][A-Za-z0-9_-]{0,63}")
+RESERVED_QUEUE_SUFFIXES = ("-retry", "-dlq")
+MAX_BINDING_KEY_BYTES = 64
+MAX_BINDING_KEY_DOTS = 15
+
+
+def check_names(entries: Iterable[Entry]) -> list[Diagnostic]:
+    out = []
+    for e in entries:
+        if not NAME_PATTERN.fullmatch(e.name):
+            out.append(Diagnostic(
+                f"invalid {e.kind} name {show(e.name)}: it must start with a letter and contain only "
+                'letters, digits, "-" and "_" (at most 64 characters)', e.location))
+        elif e.kind == "queue" and e.name.lower().endswith(RESERVED_QUEUE_SUFFIXES):
+            suffix = next(s for s in RESERVED_QUEUE_SUFFIXES if e.name.lower().endswith(s))
+            out.append(Diagnostic(
+                f'invalid queue name {show(e.name)}: names ending in "{suffix}" are reserved by the service',
+                e.location))
+    return out
+
+
+def check_unique(entries: Iterable[Entry]) -> list[Diagnostic]:
+    """Queue names and topic names are case-insensitive in CMQ: one per name, across files too."""
+    out = []
+    first: dict[tuple[str, str], Entry] = {}
+    for e in entries:
+        if e.kind == "subscription":
+            continue
+        key = (e.kind, e.name.lower())
+        other = first.get(key)
+        if other is None:
+            first[key] = e
+        elif other.name == e.name:
+            out.append(Diagnostic(f"{e.kind} {show(e.name)} is declared twice (also at {other.location})",
+                                  e.location))
+        else:
+            out.append(Diagnostic(
+                f"{e.kind} {show(e.name)} clashes with {show(other.name)} at {other.location} "
+                f"({e.kind} names are case-insensitive)", e.location))
+    return out
+
+
+def check_dead_letters(queues: Iterable[Entry]) -> list[Diagnostic]:
+    out = []
+    for q in queues:
+        dl = q.settings.get("deadLetter")
+        if not isinstance(dl, dict):
+            continue
+        has_count = "maxReceiveCount" in dl
+        has_ttl = "maxTimeToLive" in dl
+        if has_count == has_ttl:
+            which = "both" if has_count else "neither"
+            out.append(Diagnostic(
+                f"deadLetter needs exactly one of maxReceiveCount or maxTimeToLive (got {which})",
+                q.key_where("deadLetter")))
+        target = dl.get("queue")
+        if isinstance(target, str) and target.lower() == q.name.lower():
+            out.append(Diagnostic(f"queue {show(q.name)} cannot be its own dead-letter queue",
+                                  q.where("deadLetter", "queue")))
+        ttl = dl.get("maxTimeToLive")
+        retention = q.int("msgRetentionSeconds")
+        if retention is None and "msgRetentionSeconds" not in q.settings:
+            retention = schema_default("queue", "msgRetentionSeconds")
+        if isinstance(ttl, int) and not isinstance(ttl, bool) and retention is not None and ttl >= retention:
+            out.append(Diagnostic(
+                f"deadLetter maxTimeToLive ({ttl}) must be less than the queue's msgRetentionSeconds "
+                f"({retention})", q.where("deadLetter", "maxTimeToLive")))
+    return out
+
+
+def check_dead_letter_cycles(queues: Iterable[Entry]) -> list[Diagnostic]:
+    """Dead-letter chains among the manifest's queues may not loop (self-loops reported apart)."""
+    by_name: dict[str, Entry] = {}
+    for q in queues:
+        by_name.setdefault(q.name.lower(), q)
+    target: dict[str, str] = {}
+    for low, q in by_name.items():
+        dl = q.settings.get("deadLetter")
+        dest = dl.get("queue") if isinstance(dl, dict) else None
+        if isinstance(dest, str) and dest.lower() in by_name and dest.lower() != low:
+            target[low] = dest.lower()
+    out = []
+    reported: set[str] = set()
+    for start in sorted(target):
+        chain = [start]
+        node = start
+        while node in target and target[node] not in chain:
+            node = target[node]
+            chain.append(node)
+        if node not in target:
+            continue
+        loop = chain[chain.index(target[node]):]
+        if reported & set(loop):
+            continue
+        reported.update(loop)
+        first = min(loop)
+        loop = loop[loop.index(first):] + loop[: loop.index(first)]
+        names = [by_name[n].name for n in loop] + [by_name[first].name]
+        head = by_name[first]
+        out.append(Diagnostic(f"dead-letter cycle: {' -> '.join(names)}", head.where("deadLetter", "queue")))
+    return out
+
+
+def check_rewind(queues: Iterable[Entry]) -> list[Diagnostic]:
+    out = []
+    for q in queues:
+        if "retentionSizeInMB" not in q.settings:
+            continue
+        rewind = q.int("rewindSeconds")
+        if "rewindSeconds" not in q.settings:
+            rewind = schema_default("queue", "rewindSeconds")
+        if rewind == 0:
+            out.append(Diagnostic(
+                "retentionSizeInMB needs rewind on (rewindSeconds > 0)", q.key_where("retentionSizeInMB")))
+    return out
+
+
+def check_subscriptions(topics: Iterable[Entry], subscriptions: Iterable[Entry]) -> list[Diagnostic]:
+    filter_type: dict[tuple[str, str], str | None] = {}
+    for t in topics:
+        value = t.settings.get("filterType", schema_default("topic", "filterType"))
+        filter_type[(t.doc.file, t.name)] = value if isinstance(value, str) else None
+    out = []
+    for s in subscriptions:
+        assert s.topic is not None
+        ftype = filter_type.get((s.doc.file, s.topic))
+        keys = s.settings.get("bindingKeys")
+        if isinstance(keys, list) and keys:
+            if ftype == "tag":
+                out.append(Diagnostic(
+                    f"bindingKeys need a routingKey topic; topic {show(s.topic)} has filterType tag "
+                    "(use filterTags)", s.key_where("bindingKeys")))
+            for i, key in enumerate(keys):
+                if not isinstance(key, str):
+                    continue
+                size = len(key.encode("utf-8"))
+                if size > MAX_BINDING_KEY_BYTES:
+                    out.append(Diagnostic(
+                        f"binding key {show(key)} is {size} bytes long (at most {MAX_BINDING_KEY_BYTES})",
+                        s.where("bindingKeys", i)))
+                if key.count(".") > MAX_BINDING_KEY_DOTS:
+                    out.append(Diagnostic(
+                        f"binding key {show(key)} has {key.count('.')} dots (at most {MAX_BINDING_KEY_DOTS})",
+                        s.where("bindingKeys", i)))
+        tags = s.settings.get("filterTags")
+        if isinstance(tags, list) and tags and ftype == "routingKey":
+            out.append(Diagnostic(
+                f"filterTags need a tag topic; topic {show(s.topic)} has filterType routingKey "
+                "(use bindingKeys)", s.key_where("filterTags")))
+        protocol = s.str("protocol")
+        endpoint = s.str("endpoint")
+        fmt = s.str("notifyContentFormat")
+        if protocol == "queue":
+            if fmt is not None and fmt != "SIMPLIFIED":
+                out.append(Diagnostic(
+                    f"a queue subscription needs notifyContentFormat SIMPLIFIED (got {fmt})",
+                    s.where("notifyContentFormat")))
+            if endpoint is not None and not NAME_PATTERN.fullmatch(endpoint):
+                out.append(Diagnostic(
+                    f"a queue subscription's endpoint must be a queue name (got {show(endpoint)})",
+                    s.where("endpoint")))
+        elif protocol == "http" and endpoint is not None:
+            if not endpoint.startswith(("http://", "https://")):
+                out.append(Diagnostic(
+                    "an http subscription's endpoint must start with http:// or https:// "
+                    f"(got {show(endpoint)})",
+                    s.where("endpoint")))
+    return out
+
+
+def check_reserved_tags(doc: Document) -> list[Diagnostic]:
+    data = as_mapping(doc.data)
+    paths: list[tuple[str | int, ...]] = []
+    for kind in ("queue", "topic"):
+        if "tags" in as_mapping(as_mapping(data.get("defaults")).get(kind)):
+            paths.append(("defaults", kind, "tags"))
+    for section in ("queues", "topics"):
+        for name, body in as_mapping(data.get(section)).items():
+            if "tags" in as_mapping(body):
+                paths.append((section, name, "tags"))
+    out = []
+    for path in paths:
+        node = as_mapping(data)
+        for part in path:
+            node = as_mapping(node.get(part))  # type: ignore[arg-type]
+        for key in node:
+            if isinstance(key, str) and key.startswith(RESERVED_TAG_PREFIX):
+                out.append(Diagnostic(
+                    f'tag key {show(key)} is reserved: keys starting with "{RESERVED_TAG_PREFIX}" '
+                    "belong to cmqinfra", doc.key_at(path + (key,))))
+    return out

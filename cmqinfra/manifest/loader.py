@@ -1,0 +1,145 @@
+"""load_stack: files or directories in, a Stack (or every problem, located) out."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from cmqinfra.diagnostics import Diagnostic, Severity
+from cmqinfra.manifest import checks
+from cmqinfra.manifest.build import build_queue, build_subscription, build_topic
+from cmqinfra.manifest.entries import Entry, as_mapping, collect
+from cmqinfra.manifest.schema import check_document, show
+from cmqinfra.manifest.source import Document, read_document
+from cmqinfra.model import SourceLocation, Stack
+
+MANIFEST_SUFFIXES = (".yaml", ".yml")
+
+
+@dataclass(frozen=True)
+class LoadResult:
+    """The outcome of loading: a Stack when there are no errors, and every diagnostic found."""
+
+    stack: Stack | None
+    diagnostics: list[Diagnostic] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return self.stack is not None
+
+
+def manifest_files(paths: Iterable[str | os.PathLike[str]]) -> tuple[list[str], list[Diagnostic]]:
+    """Expand files and directories (their *.yaml / *.yml, sorted) into a list of files."""
+    files: list[str] = []
+    diags: list[Diagnostic] = []
+    seen: set[str] = set()
+    for given in paths:
+        path = Path(given)
+        where = SourceLocation(str(given), 1, 1)
+        if path.is_dir():
+            try:
+                found = sorted(
+                    str(p) for p in path.iterdir() if p.suffix in MANIFEST_SUFFIXES and p.is_file()
+                )
+            except OSError as exc:
+                diags.append(Diagnostic(f"cannot read directory: {exc.strerror or exc}", where))
+                continue
+            if not found:
+                diags.append(Diagnostic("directory has no *.yaml or *.yml manifests", where))
+        elif path.exists() or path.is_symlink():
+            found = [str(given)]
+        else:
+            diags.append(Diagnostic("no such file or directory", where))
+            continue
+        for name in found:
+            real = os.path.realpath(name)
+            if real not in seen:
+                seen.add(real)
+                files.append(name)
+    return files, diags
+
+
+def load_stack(paths: Sequence[str | os.PathLike[str]]) -> LoadResult:
+    """Load one stack from manifest files and/or directories.
+
+    Never raises for bad input: every problem is a Diagnostic with a location, sorted by
+    file, line and column. ``stack`` is None whenever there is an error.
+    """
+    files, diags = manifest_files(paths)
+    if not files and not diags:
+        diags.append(Diagnostic("no manifest files given", SourceLocation(".", 1, 1)))
+    docs: list[Document] = []
+    for file in files:
+        doc, problems = read_document(file)
+        diags.extend(problems)
+        if doc is not None:
+            docs.append(doc)
+            diags.extend(check_document(doc))
+            diags.extend(checks.check_reserved_tags(doc))
+    name, region, stack_loc, stack_diags = _stack_identity(docs)
+    diags.extend(stack_diags)
+    entries = [e for doc in docs for e in collect(doc)]
+    queues = [e for e in entries if e.kind == "queue"]
+    topics = [e for e in entries if e.kind == "topic"]
+    subscriptions = [e for e in entries if e.kind == "subscription"]
+    diags.extend(checks.check_names(entries))
+    diags.extend(checks.check_unique(entries))
+    diags.extend(checks.check_dead_letters(queues))
+    diags.extend(checks.check_dead_letter_cycles(queues))
+    diags.extend(checks.check_rewind(queues))
+    diags.extend(checks.check_subscriptions(topics, subscriptions))
+    diags = _sorted(diags)
+    if any(d.severity is Severity.ERROR for d in diags) or name is None:
+        return LoadResult(None, diags)
+    stack = Stack(
+        name=name,
+        region=region,
+        queues=tuple(sorted((build_queue(e) for e in queues), key=lambda q: q.name)),
+        topics=tuple(sorted((build_topic(e) for e in topics), key=lambda t: t.name)),
+        subscriptions=tuple(
+            sorted((build_subscription(e) for e in subscriptions), key=lambda s: (s.topic, s.name))
+        ),
+        source=stack_loc,
+    )
+    return LoadResult(stack, diags)
+
+
+def _stack_identity(
+    docs: list[Document],
+) -> tuple[str | None, str | None, SourceLocation | None, list[Diagnostic]]:
+    """The stack name and region all files agree on; a conflict names both places."""
+    diags: list[Diagnostic] = []
+    found: dict[str, tuple[str, SourceLocation]] = {}
+    for doc in docs:
+        data = as_mapping(doc.data)
+        for key in ("stack", "region"):
+            value = data.get(key)
+            if not isinstance(value, str):
+                continue
+            here = doc.at((key,))
+            if key not in found:
+                found[key] = (value, doc.key_at((key,)))
+            elif found[key][0] != value:
+                first_value, first_loc = found[key]
+                diags.append(Diagnostic(
+                    f"{key} {show(value)} conflicts with {key} {show(first_value)} in "
+                    f"{first_loc.file}:{first_loc.line}; all files of one stack name the same {key}", here))
+    name = found["stack"][0] if "stack" in found else None
+    region = found["region"][0] if "region" in found else None
+    loc = found["stack"][1] if "stack" in found else None
+    return name, region, loc, diags
+
+
+def _sorted(diags: list[Diagnostic]) -> list[Diagnostic]:
+    unique = list(dict.fromkeys(diags))
+
+    def key(d: Diagnostic) -> tuple[str, int, int, str]:
+        loc = d.location
+        return (loc.file, loc.line, loc.column, d.message) if loc else ("", 0, 0, d.message)
+
+    return sorted(unique, key=key)
+
+
+__all__ = ["Entry", "LoadResult", "load_stack", "manifest_files"]
