@@ -8,9 +8,11 @@ should not have been touched.
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass
 
 from tencentcloud.common import credential
+from tencentcloud.common.exception.tencent_cloud_sdk_exception import TencentCloudSDKException
 from tencentcloud.common.profile.client_profile import ClientProfile
 from tencentcloud.common.profile.http_profile import HttpProfile
 from tencentcloud.tdmq.v20200217 import models, tdmq_client
@@ -90,7 +92,20 @@ def _tags(raw: object) -> tuple[tuple[str, str], ...]:
     return tuple(sorted((t.TagKey, t.TagValue) for t in (raw or [])))  # type: ignore[union-attr]
 
 
-def read_account(api: tdmq_client.TdmqClient) -> Account:
+def read_account(api: tdmq_client.TdmqClient, attempts: int = 5) -> Account:
+    """A consistent snapshot: if a topic vanishes between listing it and listing its
+    subscriptions (a killed client's last call still finishing on the server), read again."""
+    for attempt in range(attempts):
+        try:
+            return _read_once(api)
+        except TencentCloudSDKException as error:
+            if error.code != "ResourceNotFound.Topic" or attempt == attempts - 1:
+                raise
+            time.sleep(0.2)
+    raise AssertionError("unreachable")
+
+
+def _read_once(api: tdmq_client.TdmqClient) -> Account:
     queues: list[LiveQueueRecord] = []
     offset = 0
     while True:

@@ -233,3 +233,39 @@ def write(stack: Stack, directory: Path, name: str = "stack.yaml") -> Path:
 
 def resource_count(stack: Stack) -> int:
     return len(stack.queues) + len(stack.topics) + len(stack.subscriptions)
+
+
+def load_desired(path: Path, generated: Stack) -> Stack:
+    """The stack as cmqinfra itself reads ``path`` (documented defaults filled in), after
+    checking it agrees with every attribute the generator set. The judge compares live state
+    with this, so "equals the manifest" includes the defaults an omitted attribute reverts to."""
+    from dataclasses import fields
+
+    from cmqinfra.manifest import load_stack
+
+    result = load_stack([path])
+    errors = [d.render() for d in result.diagnostics if d.severity.value == "error"]
+    assert not errors and result.stack is not None, errors
+    loaded = result.stack
+    pairs = [
+        (want, {r.address: r for r in getattr(loaded, kind)}.get(want.address))
+        for kind in ("queues", "topics", "subscriptions")
+        for want in getattr(generated, kind)
+    ]
+    assert len({r.address for r in (*loaded.queues, *loaded.topics, *loaded.subscriptions)}) == len(pairs)
+    for want, got in pairs:
+        assert got is not None, f"{want.address} missing from the loaded manifest"
+        for f in fields(want):
+            value = getattr(want, f.name)
+            if f.compare and value is not None and value != ():
+                other = getattr(got, f.name)
+                if isinstance(value, tuple) and f.name != "tags":
+                    value, other = sorted(value), sorted(other)
+                assert other == value, f"{want.address}.{f.name}: loaded {other!r}, generated {value!r}"
+    return loaded
+
+
+def materialize(stack: Stack, directory: Path) -> tuple[Path, Stack]:
+    """Write the manifest for ``stack`` and return it with the stack cmqinfra reads from it."""
+    path = write(stack, directory)
+    return path, load_desired(path, stack)

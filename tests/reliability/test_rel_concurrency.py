@@ -9,7 +9,7 @@ from .check import changed_outside, duplicates, outside, problems
 from .cli import ADDRESS, popen_cli
 from .conftest import World
 from .convergence import judge_run
-from .manifests import mixed_stack, write
+from .manifests import materialize, mixed_stack
 
 
 def _finish(proc: subprocess.Popen[str]) -> tuple[int, str, str]:
@@ -22,9 +22,9 @@ def _args(world: World, manifest: object) -> tuple[str, ...]:
 
 
 def test_two_applies_of_the_same_stack_at_once(world: World) -> None:
-    stack = mixed_stack("same", 7).v1
-    world.make_sentinel(stack)
-    manifest = write(stack, world.tmp / "m")
+    generated = mixed_stack("same", 7).v1
+    world.make_sentinel(generated)
+    manifest, stack = materialize(generated, world.tmp / "m")
     procs = [popen_cli(*_args(world, manifest), cwd=world.tmp) for _ in range(2)]
     results = [_finish(p) for p in procs]
     account = world.account()
@@ -49,8 +49,8 @@ def test_two_different_stacks_at_once_do_not_disturb_each_other(world: World) ->
     b = mixed_stack("beta", 12)
     world.make_sentinel(a.v1, a.v2, b.v1, b.v2)
     for version in ("v1", "v2"):
-        sa, sb = getattr(a, version), getattr(b, version)
-        ma, mb = write(sa, world.tmp / f"a-{version}"), write(sb, world.tmp / f"b-{version}")
+        ma, sa = materialize(getattr(a, version), world.tmp / f"a-{version}")
+        mb, sb = materialize(getattr(b, version), world.tmp / f"b-{version}")
         procs = [popen_cli(*_args(world, ma), cwd=world.tmp), popen_cli(*_args(world, mb), cwd=world.tmp)]
         outs = [_finish(p) for p in procs]
         for code, out, err in outs:

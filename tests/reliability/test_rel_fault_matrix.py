@@ -16,7 +16,7 @@ from .check import problems
 from .cli import SHORT_TIMEOUT_PRELUDE, assert_clean_exit
 from .conftest import World
 from .convergence import converge, judge_run
-from .manifests import mixed_stack, write
+from .manifests import materialize, mixed_stack
 
 SEED = int(os.environ.get("CMQINFRA_RELIABILITY_SEED", "20261122"))
 
@@ -30,7 +30,7 @@ def fault_for(mode: str, seed: int) -> Any:
         "http-5xx": Faults(http_5xx_rate=0.1, seed=seed),
         "dropped-connection": Faults(drop_connection_rate=0.1, seed=seed),
         "lost-response": Faults(lost_response_rate=0.15, seed=seed),
-        "eventual-consistency": Faults(invisible_seconds=1.0, seed=seed),
+        "eventual-consistency": Faults(invisible_seconds=0.6, seed=seed),
         # slower than the client waits (1 s): the topic is created after the client gave up
         "latency-beyond-timeout": Faults(latency=1.3, actions=frozenset({"CreateCmqTopic"}), seed=seed),
     }
@@ -69,10 +69,10 @@ def test_apply_update_destroy_converge_under_faults(world: World, mode: str) -> 
         world.prelude = SHORT_TIMEOUT_PRELUDE
     world.emulator.faults = faults
 
-    v1 = write(versions.v1, world.tmp / "v1")
-    outcome = converge(world, versions.v1, v1)
+    v1, desired1 = materialize(versions.v1, world.tmp / "v1")
+    outcome = converge(world, desired1, v1)
     print(f"{mode}: v1 exit codes {outcome.codes}")
-    _plan_shows_no_changes(world, versions.v1, v1)
+    _plan_shows_no_changes(world, desired1, v1)
     if mode == "latency-beyond-timeout":
         # every topic create outlives the client's patience: the first run must fail (truthfully)
         # and a later one converge without creating anything twice. Each timed-out run costs
@@ -80,9 +80,9 @@ def test_apply_update_destroy_converge_under_faults(world: World, mode: str) -> 
         assert outcome.codes[0] == 1 and outcome.codes[-1] == 0, outcome.codes
         return
 
-    v2 = write(versions.v2, world.tmp / "v2")
-    print(f"{mode}: v2 exit codes {converge(world, versions.v2, v2).codes}")
-    _plan_shows_no_changes(world, versions.v2, v2)
+    v2, desired2 = materialize(versions.v2, world.tmp / "v2")
+    print(f"{mode}: v2 exit codes {converge(world, desired2, v2).codes}")
+    _plan_shows_no_changes(world, desired2, v2)
 
     expected = EXPECTED_OUTCOME.get(mode)
     if expected is not None:

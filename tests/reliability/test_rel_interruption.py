@@ -17,7 +17,7 @@ from .check import duplicates, problems
 from .cli import assert_clean_exit, popen_cli
 from .conftest import World
 from .convergence import judge_run
-from .manifests import mixed_stack, write
+from .manifests import materialize, mixed_stack
 
 SEED = int(os.environ.get("CMQINFRA_RELIABILITY_SEED", "20261122"))
 # Per-call latency so an apply lasts long enough to be cut at many different points.
@@ -55,12 +55,16 @@ def test_sigkill_at_seeded_random_points_then_rerun_converges(world: World) -> N
     versions = mixed_stack("kill", SEED)
     world.make_sentinel(versions.v1, versions.v2)
     slow = Faults(latency=CALL_LATENCY, seed=SEED)
-    files = {"v1": write(versions.v1, world.tmp / "v1"), "v2": write(versions.v2, world.tmp / "v2")}
+    made = {
+        "v1": materialize(versions.v1, world.tmp / "v1"),
+        "v2": materialize(versions.v2, world.tmp / "v2"),
+    }
+    files = {label: path for label, (path, _) in made.items()}
     # v1, v2, v1, v2, ...: every trial starts from whatever the previous one left behind
     mid_way = 0
     for number in range(TRIALS):
         label = ("v1", "v2")[number % 2]
-        stack = getattr(versions, label)
+        stack = made[label][1]
         lines, jitter = rnd.randint(0, 10), rnd.uniform(0.0, CALL_LATENCY * 2)
         world.emulator.faults = slow  # slow calls: a kill lands while some are in flight
         proc = popen_cli(*_apply_args(world, files[label]), cwd=world.tmp)
@@ -85,7 +89,7 @@ def test_polite_signal_stops_reports_and_rerun_converges(world: World, signum: i
 
     versions = mixed_stack(f"sig{int(signum)}", SEED)
     world.make_sentinel(versions.v1)
-    manifest = write(versions.v1, world.tmp / "v1")
+    manifest, desired = materialize(versions.v1, world.tmp / "v1")
     # slow calls and little parallelism: the apply is surely mid-way when the signal lands
     world.emulator.faults = Faults(latency=0.4, seed=SEED)
     proc = popen_cli(*_apply_args(world, manifest, "--parallelism", "2"), cwd=world.tmp)
@@ -103,9 +107,9 @@ def test_polite_signal_stops_reports_and_rerun_converges(world: World, signum: i
     world.emulator.faults = Faults()
     account = world.account()
     assert duplicates(account) == []
-    assert problems(versions.v1, account), "the whole stack was applied despite the signal"
+    assert problems(desired, account), "the whole stack was applied despite the signal"
     assert "interrupt" in output.lower() or "not" in output.lower(), output
 
     rerun = world.apply(manifest)
     assert_clean_exit(rerun, allowed=(0,))
-    judge_run(world, versions.v1, rerun)
+    judge_run(world, desired, rerun)
