@@ -47,7 +47,15 @@ def judge_run(world: World, stack: Stack, run: Run) -> list[str]:
                 continue  # the first half of a replace: the create may not have run
             wrong = [p for p in remaining if p.startswith(f"{address}:")]
             assert wrong == [], f"reported done but is not: {wrong}\n{run.describe()}"
+        # Transient faults may exhaust the retries; they must never surface as a refusal about
+        # the stack's own resources (a retried create that was already committed, a retried
+        # delete of something already gone): that is a broken idempotency check, not bad luck.
+        refusals = [line for line in run.output.splitlines() if SELF_INFLICTED.search(line)]
+        assert refusals == [], f"a transient fault became a refusal: {refusals}\n{run.describe()}"
     return remaining
+
+
+SELF_INFLICTED = re.compile(r"ResourceInUse|ResourceNotFound|already exists")
 
 
 DONE = re.compile(r"^\s*done:\s+(\S+) \((\w+)\)", re.MULTILINE)
@@ -59,6 +67,7 @@ def reported_done(output: str) -> list[tuple[str, str]]:
 
 
 def converge(world: World, stack: Stack, manifest: Path, *extra: str, attempts: int = 4) -> Outcome:
+    """Apply until exit 0, at most ``attempts`` runs, judging every run on the way."""
     runs: list[Run] = []
     for _ in range(attempts):
         run = world.apply(manifest, *extra)
