@@ -9,6 +9,7 @@ import subprocess
 import sys
 import threading
 import time
+from contextlib import closing
 from pathlib import Path
 from typing import Any
 
@@ -174,12 +175,12 @@ def test_sigkill_never_corrupts_the_store(tmp_path: Path) -> None:
         thread.start()
     time.sleep(0.6)
     process.send_signal(signal.SIGKILL)
-    process.wait(timeout=10)
+    process.communicate(timeout=10)
     stop.set()
     for thread in threads:
         thread.join(timeout=15)
     assert len(acknowledged) > 10
-    with sqlite3.connect(data) as conn:
+    with closing(sqlite3.connect(data)) as conn:
         assert conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
     with Emulator.start(data, rate_limits=False) as emu:
         stored = set(names(sdk(emu.endpoint)))
