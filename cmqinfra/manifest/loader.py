@@ -76,7 +76,9 @@ def load_stack(paths: Sequence[str | os.PathLike[str]]) -> LoadResult:
         diags.extend(problems)
         if doc is not None:
             docs.append(doc)
-            diags.extend(check_document(doc))
+            # A value already reported as unreadable YAML is not reported again by the schema.
+            structural = {d.location for d in problems}
+            diags.extend(d for d in check_document(doc) if d.location not in structural)
             diags.extend(checks.check_reserved_tags(doc))
     name, region, stack_loc, stack_diags = _stack_identity(docs)
     diags.extend(stack_diags)

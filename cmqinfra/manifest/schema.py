@@ -81,6 +81,17 @@ def field_name(path: DataPath) -> str:
     return str(last)
 
 
+def describe(path: DataPath) -> str:
+    """What a path names, in the user's words: queue "orders", subscription "audit" of topic "x"."""
+    if len(path) == 2 and path[0] == "queues":
+        return f"queue {show(path[1])}"
+    if len(path) == 2 and path[0] == "topics":
+        return f"topic {show(path[1])}"
+    if len(path) == 4 and path[0] == "topics" and path[2] == "subscriptions":
+        return f"subscription {show(path[3])} of topic {show(path[1])}"
+    return field_name(path)
+
+
 def check_document(doc: Document) -> list[Diagnostic]:
     """Every schema violation in one document, each located and worded for people."""
     out: list[Diagnostic] = []
@@ -108,7 +119,7 @@ def _diagnose(doc: Document, error: ValidationError) -> list[Diagnostic]:
     if keyword == "required":
         missing = [key for key in bound if isinstance(value, dict) and key not in value]
         where = doc.key_at(path) if path else doc.at(path)
-        owner = f" in {name}" if path else ""
+        owner = f" in {describe(path)}" if path else ""
         return [Diagnostic(f"missing required field {show(key)}{owner}", where) for key in missing]
     loc = doc.at(path)
     if "propertyNames" in error.absolute_schema_path and isinstance(value, str):
@@ -117,7 +128,8 @@ def _diagnose(doc: Document, error: ValidationError) -> list[Diagnostic]:
         name = f"key in {name}"
     if keyword == "type":
         types = bound if isinstance(bound, list) else [bound]
-        wanted = " or ".join(_TYPE_WORDS.get(t, t) for t in types)
+        words = [_TYPE_WORDS.get(t, t) if len(types) == 1 or t != "boolean" else "true, false" for t in types]
+        wanted = words[0] if len(words) == 1 else ", ".join(words[:-1]) + " or " + words[-1]
         return [Diagnostic(f"{name} must be {wanted} (got {show(value)})", loc)]
     if keyword == "minimum":
         return [Diagnostic(f"{name} must be at least {bound} (got {show(value)})", loc)]
@@ -133,7 +145,7 @@ def _diagnose(doc: Document, error: ValidationError) -> list[Diagnostic]:
     if keyword == "minLength":
         return [Diagnostic(f"{name} must not be empty", loc)]
     if keyword == "pattern":
-        return [Diagnostic(f"{name} {show(value)} does not match {bound}", loc)]
+        return [Diagnostic(f"{name} must match {bound} (got {show(value)})", loc)]
     return [Diagnostic(f"{name}: {error.message}", loc)]
 
 

@@ -139,24 +139,29 @@ def read_document(file: str) -> tuple[Document | None, list[Diagnostic]]:
 
 def parse_text(file: str, text: str) -> tuple[Document | None, list[Diagnostic]]:
     """Parse YAML text into a Document; every failure is one located diagnostic."""
-    loader = _GuardedLoader(text)
-    loader.name = file
+    loader: _GuardedLoader | None = None
     try:
+        loader = _GuardedLoader(text)  # the reader checks for unprintable characters here
+        loader.name = file
         node = loader.get_single_node()
     except _Refused as exc:
         return None, [Diagnostic(exc.message, _loc(file, exc.mark))]
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
-        problem = exc.problem or exc.context or "invalid YAML"
+        if mark is not None and mark.index >= len(text.rstrip()) and exc.context_mark is not None:
+            mark = exc.context_mark  # "unexpected end of file": point at what was left open
+        problem = ", ".join(part for part in (exc.context, exc.problem) if part) or "invalid YAML"
         return None, [Diagnostic(f"invalid YAML: {problem}", _loc(file, mark))]
     except yaml.reader.ReaderError as exc:
         line, column = _line_col(text, exc.position)
-        return None, [Diagnostic(f"invalid YAML: character {exc.character!r} is not allowed",
+        char = exc.character if isinstance(exc.character, int) else ord(exc.character)
+        return None, [Diagnostic(f"invalid YAML: control character U+{char:04X} is not allowed",
                                  SourceLocation(file, line, column))]
     except (yaml.YAMLError, RecursionError, ValueError) as exc:
         return None, [Diagnostic(f"invalid YAML: {type(exc).__name__}", SourceLocation(file, 1, 1))]
     finally:
-        loader.dispose()
+        if loader is not None:
+            loader.dispose()
     if node is None:
         empty = Diagnostic("file is empty: a manifest needs at least `stack:`", SourceLocation(file, 1, 1))
         return None, [empty]
@@ -211,9 +216,9 @@ class _Builder:
         if isinstance(node, ScalarNode) and node.tag == _TAG + "str":
             return str(node.value)
         if isinstance(node, ScalarNode) and node.tag in _SCALAR_TAGS:
-            shown = node.value if node.value else "null"
+            shown = _short(node.value)[1:-1] if node.value else "null"
             self.diagnostics.append(Diagnostic(
-                f"keys must be strings (got {_short(shown)}); quote it if it is meant as a name", loc))
+                f"keys must be strings (got {shown}); quote it if it is meant as a name", loc))
         else:
             self.diagnostics.append(
                 Diagnostic("keys must be plain strings, not mappings, lists or tagged values", loc))
@@ -230,7 +235,8 @@ class _Builder:
             return str(node.value)
 
     def _bad_tag(self, node: Node, loc: SourceLocation) -> None:
-        self.diagnostics.append(Diagnostic(f"YAML tag {_short(node.tag)} is not supported in manifests", loc))
+        tag = node.tag.replace(_TAG, "!!", 1) if node.tag.startswith(_TAG) else node.tag
+        self.diagnostics.append(Diagnostic(f"YAML tag {_short(tag)} is not supported in manifests", loc))
         return None
 
 

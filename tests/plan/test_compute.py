@@ -153,3 +153,34 @@ def test_replacing_a_bound_dead_letter_queue_is_refused() -> None:
     assert not plan.ok and "queue/src" in plan.errors[0].message
     unbound = Stack(name="s", queues=(q("dlq", max_msg_size=2048), q("src")))
     assert make_plan(unbound, state).ok
+
+
+def test_subscription_endpoint_or_protocol_change_is_a_replacement() -> None:
+    before = Subscription("t", "s1", Protocol.QUEUE, "a")
+    stack = Stack(
+        name="s",
+        queues=(q("a"), q("b")),
+        topics=(Topic("t"),),
+        subscriptions=(Subscription("t", "s1", Protocol.QUEUE, "b"),),
+    )
+    plan = make_plan(
+        stack, live(queues=[(q("a"), "s"), (q("b"), "s")], topics=[(Topic("t"), "s")], subs=[before])
+    )
+    change = plan.change_for("subscription/t/s1")
+    assert change is not None and change.action is Action.REPLACE and change.replace_paths == ("endpoint",)
+    http = Stack(
+        name="s",
+        queues=stack.queues,
+        topics=stack.topics,
+        subscriptions=(Subscription("t", "s1", Protocol.HTTP, "https://x"),),
+    )
+    plan = make_plan(
+        http, live(queues=[(q("a"), "s"), (q("b"), "s")], topics=[(Topic("t"), "s")], subs=[before])
+    )
+    assert plan.change_for("subscription/t/s1").replace_paths == ("endpoint", "protocol")  # type: ignore[union-attr]
+
+
+def test_adopting_a_topic_needing_replacement_is_refused() -> None:
+    stack = Stack(name="s", topics=(Topic("t", filter_type=FilterType.ROUTING_KEY, source=LOC),))
+    plan = make_plan(stack, live(topics=[(Topic("t"), None)]))
+    assert not plan.ok and plan.errors[0].location == LOC and "filterType" in plan.errors[0].message

@@ -80,7 +80,8 @@ def plan_json(run: Cli, path: str) -> dict[str, dict[str, object]]:
     return {rc["address"]: rc["change"] for rc in doc["resource_changes"]}
 
 
-BASE = """\
+BASE = textwrap.dedent(
+    """\
     stack: e2e
     queues:
       orders-dead: {}
@@ -98,16 +99,25 @@ BASE = """\
             endpoint: orders
             bindingKeys: ["order.#"]
 """
+)
 
 
 @pytest.mark.parametrize("example", EXAMPLES, ids=lambda p: p.name)
-def test_every_example_applies_converges_and_destroys_exactly(run: Cli, tdmq_client, example: Path) -> None:
+def test_every_example_applies_converges_and_destroys_exactly(
+    run: Cli, tdmq_client, example: Path, tmp_path: Path
+) -> None:
     create_queue(tdmq_client, "bystander")
     code, out = run("apply", str(example), "--auto-approve")
     assert code == 0, out
     code, out = run("plan", str(example), "--detailed-exitcode")
     assert code == 0, out
     assert "No changes." in out
+    text = example.read_text(encoding="utf-8")
+    if "protect: true" in text:
+        code, out = run("destroy", str(example), "--auto-approve")
+        assert code == 1 and "is protected" in out
+        example = Path(manifest(tmp_path, text.replace("protect: true", "protect: false"), example.name))
+        assert run("apply", str(example), "--auto-approve")[0] == 0
     code, out = run("destroy", str(example), "--auto-approve")
     assert code == 0, out
     assert queue_names(tdmq_client) == {"bystander"} and topic_names(tdmq_client) == set()
