@@ -27,7 +27,7 @@ sys.path.insert(0, str(ROOT / "tests"))
 from reliability.account import client, read_account  # noqa: E402
 from reliability.check import changed_outside, duplicates, outside, problems  # noqa: E402
 from reliability.cli import SECRET_ID, SECRET_KEY, popen_cli, run_cli  # noqa: E402
-from reliability.manifests import mixed_stack, write  # noqa: E402
+from reliability.manifests import materialize, mixed_stack  # noqa: E402
 
 from cmqinfra.model import Stack  # noqa: E402
 
@@ -64,19 +64,21 @@ def main() -> int:
     )
     api = client(emulator.url, SECRET_ID, SECRET_KEY)
     versions = mixed_stack("soak", args.seed)
-    files = {"v1": write(versions.v1, work / "v1"), "v2": write(versions.v2, work / "v2")}
+    made = {"v1": materialize(versions.v1, work / "v1"), "v2": materialize(versions.v2, work / "v2")}
+    files = {label: path for label, (path, _) in made.items()}
+    desired = {label: stack for label, (_, stack) in made.items()}
     baseline = outside(read_account(api), versions.v1, versions.v2)
     stats: Counter[str] = Counter()
     deadline = time.monotonic() + args.minutes * 60
     cycle = 0
-    target, stack = "v1", versions.v1
+    target, stack = "v1", desired["v1"]
     try:
         while time.monotonic() < deadline:
             cycle += 1
             clean = cycle % args.clean_every == 0
             if not clean:
                 target = rnd.choice(["v1", "v2", "destroy"])
-                stack = Stack(name="soak") if target == "destroy" else getattr(versions, target)
+                stack = Stack(name="soak") if target == "destroy" else desired[target]
             emulator.faults = Faults() if clean else random_faults(rnd, args.seed * 100_000 + cycle)
             verb = ("destroy", str(files["v2"])) if target == "destroy" else ("apply", str(files[target]))
             argv = (*verb, "--endpoint", emulator.url, "--auto-approve")
