@@ -93,7 +93,11 @@ def test_polite_signal_stops_reports_and_rerun_converges(world: World, signum: i
     # slow calls and little parallelism: the apply is surely mid-way when the signal lands
     world.emulator.faults = Faults(latency=0.4, seed=SEED)
     proc = popen_cli(*_apply_args(world, manifest, "--parallelism", "2"), cwd=world.tmp)
-    time.sleep(2.5)
+    assert proc.stdout is not None
+    first = ""
+    while not PROGRESS.match(first):  # the apply is under way: its first change completed
+        first = proc.stdout.readline()
+        assert first, "apply ended before any change completed"
     assert proc.poll() is None, "apply finished before it could be interrupted"
     signalled_at = time.monotonic()
     os.killpg(proc.pid, signum)
