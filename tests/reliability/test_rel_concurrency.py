@@ -36,6 +36,7 @@ def test_two_applies_of_the_same_stack_at_once(world: World) -> None:
         if code == 1:
             # a clean failure names what it could not do
             assert ADDRESS.search(out + err) or "error" in (out + err).lower(), out + err
+    print("same-stack concurrent apply exit codes:", [code for code, _, _ in results])
     if all(code == 0 for code, _, _ in results):
         assert problems(stack, account) == []
     else:
