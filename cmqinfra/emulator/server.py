@@ -83,6 +83,13 @@ class _Server(ThreadingHTTPServer):
         self.open_connections: set[socket.socket] = set()
         self.connections_lock = threading.Lock()
 
+    def handle_error(self, request: object, client_address: object) -> None:
+        """A client that goes away mid-request (a killed apply, a timeout) is ordinary for a
+        server: say nothing. Anything else is a real fault and keeps the default report."""
+        if isinstance(sys.exc_info()[1], (ConnectionError, TimeoutError, BrokenPipeError)):
+            return
+        super().handle_error(request, client_address)  # type: ignore[arg-type]
+
     def close_open_connections(self) -> None:
         """Keep-alive connections would otherwise outlive stop() in their handler threads."""
         with self.connections_lock:

@@ -11,16 +11,9 @@ import sys
 import time
 from pathlib import Path
 
-import pytest
-
 from .cli import cli_env
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="emulator stream: socketserver's default handle_error prints a ConnectionResetError "
-    "traceback to stderr when a client resets its connection",
-)
 def test_emulator_prints_no_traceback_when_a_client_resets(tmp_path: Path) -> None:
     proc = subprocess.Popen(
         [sys.executable, "-m", "cmqinfra", "emulator", "--port", "0", "--data", str(tmp_path / "e.sqlite3")],
