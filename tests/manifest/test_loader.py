@@ -186,9 +186,9 @@ def test_huge_file_is_refused_without_reading_it(tmp_path: Path) -> None:
     path = tmp_path / "huge.yaml"
     with path.open("wb") as handle:
         handle.truncate(10 * 1024 * 1024)  # sparse: costs nothing to create
-    started = time.monotonic()
+    started = time.process_time()
     [diag] = load_stack([path]).diagnostics
-    assert time.monotonic() - started < 1
+    assert time.process_time() - started < 1
     assert diag.message == "file is too large (10485760 bytes; the limit is 5 MB)"
     assert (diag.location.line, diag.location.column) == (1, 1)
 
@@ -198,7 +198,7 @@ def test_alias_bomb_is_refused_quickly(tmp_path: Path) -> None:
     lines += [f"a{i}: &a{i} [{', '.join([f'*a{i - 1}'] * 10)}]" for i in range(1, 10)]
     path = tmp_path / "bomb.yaml"
     path.write_text("\n".join(lines) + "\n")
-    started = time.monotonic()
+    started = time.process_time()
     [diag] = load_stack([path]).diagnostics
-    assert time.monotonic() - started < 1
+    assert time.process_time() - started < 1
     assert "anchors" in diag.message and diag.location.line == 2

@@ -43,9 +43,9 @@ def load_text(content: str | bytes) -> tuple[Path, LoadResult, float]:
             path.write_text(content, encoding="utf-8")
         else:
             path.write_bytes(content)
-        started = time.monotonic()
+        started = time.process_time()
         result = load_stack([path])
-        elapsed = time.monotonic() - started
+        elapsed = time.process_time() - started
         # The CLI path too: no exception escapes, exit code matches the result.
         cli_result = CliRunner().invoke(cli, ["validate", "--format", "json", str(path)])
         assert cli_result.exception is None or isinstance(cli_result.exception, SystemExit)
@@ -192,7 +192,7 @@ def test_large_valid_manifest_loads_in_bounded_time(tmp_path: Path) -> None:
                    for i in range(5000))
     path = tmp_path / "big.yaml"
     path.write_text("stack: s\nqueues:\n" + body)
-    started = time.monotonic()
+    started = time.process_time()
     result = load_stack([path])
-    assert time.monotonic() - started < 20
+    assert time.process_time() - started < 20
     assert result.stack is not None and len(result.stack.queues) == 5000
