@@ -3,12 +3,14 @@ manifest-shaped data), and which of them the API cannot change in place."""
 
 from __future__ import annotations
 
+from dataclasses import fields
+from functools import cache
 from typing import Any
 
 from deepdiff import DeepDiff
 
 from cmqinfra.model import Queue, Resource, Subscription, Topic
-from cmqinfra.plan.shape import to_data
+from cmqinfra.plan.shape import NONE_MEANS_NONE, to_data
 from cmqinfra.plan.values import AttributeChange
 
 # Attributes the API only accepts at creation (reference §4): changing them is a replacement.
@@ -42,8 +44,31 @@ def _lookup(data: Any, path: list[Any]) -> Any:
     return data
 
 
+@cache
+def _compared_fields(resource_type: type) -> tuple[str, ...]:
+    return tuple(f.name for f in fields(resource_type) if f.compare and f.name not in ("name", "topic"))
+
+
+def _unchanged(desired: Resource, live: Resource) -> bool:
+    """Field-by-field equality of what the desired side manages: exactly the comparison the
+    manifest-shaped dicts below make, without building them (most resources are unchanged)."""
+    for name in _compared_fields(type(desired)):
+        wanted = getattr(desired, name)
+        if wanted is None and name not in NONE_MEANS_NONE:
+            continue
+        have = getattr(live, name)
+        if name in ("filter_tags", "binding_keys"):
+            if sorted(wanted) != sorted(have):
+                return False
+        elif wanted != have:
+            return False
+    return True
+
+
 def attribute_changes(desired: Resource, live: Resource) -> tuple[AttributeChange, ...]:
     """What differs, in manifest paths. Only attributes the desired side manages count."""
+    if _unchanged(desired, live):
+        return ()
     after = _comparable(desired, None)
     before = _comparable(live, set(after))
     if before == after:

@@ -28,7 +28,7 @@ from cmqinfra.model import (
 )
 
 # Attributes whose None means "none" (so it is compared), not "not managed".
-_NONE_MEANS_NONE = {"dead_letter", "transaction"}
+NONE_MEANS_NONE = {"dead_letter", "transaction"}
 
 
 def _plain(value: Any) -> Any:
@@ -57,7 +57,7 @@ def to_data(resource: Resource, managed_only: bool = False, sort_lists: bool = T
     out: dict[str, Any] = {}
     for name, key in _compared_keys(type(resource)):
         value = getattr(resource, name)
-        if value is None and managed_only and name not in _NONE_MEANS_NONE:
+        if value is None and managed_only and name not in NONE_MEANS_NONE:
             continue
         if name == "tags":
             out[key] = dict(value)
