@@ -8,7 +8,7 @@ from collections import OrderedDict
 from dataclasses import dataclass
 from typing import Any
 
-from cmqinfra.emulator.rules import TagFilter
+from cmqinfra.emulator.rules import TagFilter, like_pattern, page, tag_filters
 
 
 @dataclass(frozen=True)
@@ -105,3 +105,27 @@ def page_rows(ctx: Context, table: str, seqs: list[int], offset: int, limit: int
         return []
     marks = ",".join("?" * len(window))
     return ctx.conn.execute(f"SELECT * FROM {table} WHERE seq IN ({marks}) ORDER BY seq", window).fetchall()
+
+
+def listed_rows(
+    ctx: Context, params: dict[str, Any], table: str, kind: str, name_param: str, list_param: str
+) -> tuple[int, list[sqlite3.Row]]:
+    """One page of DescribeCmqQueues / DescribeCmqTopics: partial match on ``name_param``, exact
+    names in ``list_param``, tag filters, then Offset/Limit over the cached match list."""
+    paging = page(params)
+    where, args = "1 = 1", []
+    visible, visible_args = visibility_clause(ctx, table)
+    where += visible
+    args += visible_args
+    if params.get(name_param):
+        where += " AND name_lc LIKE ? ESCAPE '\\'"
+        args.append(like_pattern(params[name_param]))
+    if list_param in params:
+        names = [name.lower() for name in params[list_param]]
+        where += f" AND name_lc IN ({','.join('?' * len(names))})" if names else " AND 0"
+        args += names
+    tag_sql, tag_args = tag_clause(kind, table, tag_filters(params))
+    where += tag_sql
+    args += tag_args
+    seqs = matching_seqs(ctx, table, where, args)
+    return len(seqs), page_rows(ctx, table, seqs, paging.offset, paging.limit)

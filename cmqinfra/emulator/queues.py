@@ -8,12 +8,9 @@ from typing import Any
 
 from cmqinfra.emulator.context import (
     Context,
-    matching_seqs,
-    page_rows,
+    listed_rows,
     set_tags,
-    tag_clause,
     tags_for,
-    visibility_clause,
 )
 from cmqinfra.emulator.errors import ApiError, invalid_value, not_found
 from cmqinfra.emulator.rules import (
@@ -21,10 +18,7 @@ from cmqinfra.emulator.rules import (
     check_queue_name,
     check_range,
     check_tags,
-    like_pattern,
     new_id,
-    page,
-    tag_filters,
 )
 
 TENANT_ID = "cmq-1300000000"
@@ -388,24 +382,7 @@ def _render(ctx: Context, rows: list[sqlite3.Row]) -> list[dict[str, Any]]:
 
 
 def describe_queues(ctx: Context, params: dict[str, Any]) -> dict[str, Any]:
-    paging = page(params)
-    where, args = "1 = 1", []
-    visible, visible_args = visibility_clause(ctx, "queues")
-    where += visible
-    args += visible_args
-    if params.get("QueueName"):
-        where += " AND name_lc LIKE ? ESCAPE '\\'"
-        args.append(like_pattern(params["QueueName"]))
-    if "QueueNameList" in params:
-        names = [name.lower() for name in params["QueueNameList"]]
-        where += f" AND name_lc IN ({','.join('?' * len(names))})" if names else " AND 0"
-        args += names
-    tag_sql, tag_args = tag_clause("queue", "queues", tag_filters(params))
-    where += tag_sql
-    args += tag_args
-    seqs = matching_seqs(ctx, "queues", where, args)
-    total = len(seqs)
-    rows = page_rows(ctx, "queues", seqs, paging.offset, paging.limit)
+    total, rows = listed_rows(ctx, params, "queues", "queue", "QueueName", "QueueNameList")
     return {"TotalCount": total, "QueueList": _render(ctx, rows)}
 
 

@@ -9,10 +9,8 @@ from typing import Any
 
 from cmqinfra.emulator.context import (
     Context,
-    matching_seqs,
-    page_rows,
+    listed_rows,
     set_tags,
-    tag_clause,
     tags_for,
     visibility_clause,
 )
@@ -26,7 +24,6 @@ from cmqinfra.emulator.rules import (
     like_pattern,
     new_id,
     page,
-    tag_filters,
 )
 from cmqinfra.routing import binding_keys_match, filter_tags_match
 
@@ -146,24 +143,7 @@ def _render_topics(ctx: Context, rows: list[sqlite3.Row]) -> list[dict[str, Any]
 
 
 def describe_topics(ctx: Context, params: dict[str, Any]) -> dict[str, Any]:
-    paging = page(params)
-    where, args = "1 = 1", []
-    visible, visible_args = visibility_clause(ctx, "topics")
-    where += visible
-    args += visible_args
-    if params.get("TopicName"):
-        where += " AND name_lc LIKE ? ESCAPE '\\'"
-        args.append(like_pattern(params["TopicName"]))
-    if "TopicNameList" in params:
-        names = [name.lower() for name in params["TopicNameList"]]
-        where += f" AND name_lc IN ({','.join('?' * len(names))})" if names else " AND 0"
-        args += names
-    tag_sql, tag_args = tag_clause("topic", "topics", tag_filters(params))
-    where += tag_sql
-    args += tag_args
-    seqs = matching_seqs(ctx, "topics", where, args)
-    total = len(seqs)
-    rows = page_rows(ctx, "topics", seqs, paging.offset, paging.limit)
+    total, rows = listed_rows(ctx, params, "topics", "topic", "TopicName", "TopicNameList")
     return {"TopicList": _render_topics(ctx, rows), "TotalCount": total}
 
 
