@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import json
 import os
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -37,24 +37,30 @@ _SCALAR_TAGS = {_TAG + t for t in ("str", "int", "float", "bool", "null", "times
 
 @dataclass(frozen=True)
 class Document:
-    """One parsed manifest file: its data and where each value and each key was written."""
+    """One parsed manifest file: its data and where each value and each key was written.
+
+    Positions are kept as the parser's raw marks and turned into SourceLocations only when a
+    diagnostic or a resource asks for one: a large manifest has hundreds of thousands of nodes
+    and only a handful are ever pointed at.
+    """
 
     file: str
     data: Any
-    values: Mapping[DataPath, SourceLocation]
-    keys: Mapping[DataPath, SourceLocation]
+    values: Mapping[DataPath, yaml.Mark]
+    keys: Mapping[DataPath, yaml.Mark]
 
     def at(self, path: DataPath) -> SourceLocation:
         """Location of the value at ``path`` (or of its nearest written ancestor)."""
         for cut in range(len(path), -1, -1):
-            loc = self.values.get(path[:cut])
-            if loc is not None:
-                return loc
+            mark = self.values.get(path[:cut])
+            if mark is not None:
+                return _loc(self.file, mark)
         return SourceLocation(self.file, 1, 1)
 
     def key_at(self, path: DataPath) -> SourceLocation:
         """Location of the key naming ``path`` (the value's location for sequence items/root)."""
-        return self.keys.get(path) or self.at(path)
+        mark = self.keys.get(path)
+        return _loc(self.file, mark) if mark is not None else self.at(path)
 
 
 class _Refused(Exception):
@@ -69,19 +75,29 @@ _PARSER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 _resolver = Resolver()
 _constructor = SafeConstructor()
 _SKIP = object()  # a key whose value is dropped (the key itself was reported)
+_STR = _TAG + "str"
+_TIMESTAMP = _TAG + "timestamp"
+_ALIAS_REFUSED = (
+    "YAML aliases (*name) are not supported in manifests; use the `defaults` block to share settings"
+)
+_ANCHOR_REFUSED = (
+    "YAML anchors (&name) are not supported in manifests; use the `defaults` block to share settings"
+)
 
 
 class _Frame:
     """An open mapping or sequence while events stream in; ``skip`` frames swallow a subtree."""
 
-    __slots__ = ("container", "path", "key", "seen", "skip", "is_key")
+    __slots__ = ("container", "path", "key", "key_path", "seen", "skip", "is_key", "is_map")
 
     def __init__(self, container: Any, path: DataPath, skip: int = 0, is_key: bool = False) -> None:
         self.container = container
         self.path = path
         self.is_key = is_key
+        self.is_map = isinstance(container, dict)
         self.key: object = None  # mapping: the key whose value comes next (None: a key comes next)
-        self.seen: dict[str, SourceLocation] = {}
+        self.key_path: DataPath = path
+        self.seen: dict[str, yaml.Mark] = {}
         self.skip = skip
 
 
@@ -90,160 +106,182 @@ class _EventBuilder:
 
     Working on the event stream (not on composed nodes) keeps this iterative, so hostile
     nesting cannot exhaust the stack, and lets anchors, aliases, depth and size be refused
-    the moment they appear.
+    the moment they appear. The loop is written for speed (one pass, locals, memoised scalar
+    resolution) because it runs once per node of every manifest.
     """
 
     def __init__(self, file: str) -> None:
         self.file = file
-        self.values: dict[DataPath, SourceLocation] = {}
-        self.keys: dict[DataPath, SourceLocation] = {}
+        self.values: dict[DataPath, yaml.Mark] = {}
+        self.keys: dict[DataPath, yaml.Mark] = {}
         self.diagnostics: list[Diagnostic] = []
         self.root: Any = None
         self.has_root = False
-        self._frames: list[_Frame] = []
-        self._documents = 0
-        self._depth = 0
-        self._nodes = 0
+        # Plain scalars resolve by their text alone; manifests repeat the same few texts.
+        self._tags: dict[str, str] = {}
+        self._constructed: dict[tuple[str, str], Any] = {}
 
-    def feed(self, event: yaml.Event) -> None:
-        if isinstance(event, yaml.AliasEvent):
-            raise _Refused(
-                "YAML aliases (*name) are not supported in manifests; use the `defaults` block "
-                "to share settings", event.start_mark)
-        if isinstance(event, yaml.DocumentStartEvent):
-            self._documents += 1
-            if self._documents > 1:
-                raise _Refused("a manifest file holds one YAML document, found a second one",
-                               event.start_mark)
-            return
-        if isinstance(event, yaml.CollectionEndEvent):
-            self._depth -= 1
-            frame = self._frames[-1]
-            if frame.skip:
-                frame.skip -= 1
+    def run(self, events: Iterable[yaml.Event]) -> None:
+        values, keys, tags = self.values, self.keys, self._tags
+        frames: list[_Frame] = []
+        documents = depth = nodes = 0
+        scalar_event, mapping_start = yaml.ScalarEvent, yaml.MappingStartEvent
+        sequence_start = yaml.SequenceStartEvent
+        mapping_end, sequence_end = yaml.MappingEndEvent, yaml.SequenceEndEvent
+        for event in events:
+            cls = event.__class__
+            is_scalar = cls is scalar_event
+            if is_scalar or cls is mapping_start or cls is sequence_start:
+                if event.anchor is not None:
+                    raise _Refused(_ANCHOR_REFUSED, event.start_mark)
+                nodes += 1
+                if nodes > MAX_NODES:
+                    raise _Refused(f"the YAML has more than {MAX_NODES} nodes", event.start_mark)
+                if not is_scalar:
+                    depth += 1
+                    if depth > MAX_DEPTH:
+                        raise _Refused(f"the YAML is nested deeper than {MAX_DEPTH} levels", event.start_mark)
+                parent = frames[-1] if frames else None
+                if parent is not None:
+                    if parent.skip:
+                        if not is_scalar:
+                            parent.skip += 1
+                        continue
+                    if parent.is_map:
+                        key = parent.key
+                        if key is None:
+                            # The common case inline: a plain string key written once.
+                            text = event.value if is_scalar else None
+                            if (
+                                text is not None
+                                and event.tag is None
+                                and (not event.implicit[0] or tags.get(text) == _STR)
+                                and text not in parent.seen
+                            ):
+                                mark = event.start_mark
+                                parent.seen[text] = mark
+                                parent.key = text
+                                parent.key_path = key_path = parent.path + (text,)
+                                keys[key_path] = mark
+                            else:
+                                self._key(parent, event, frames)
+                            continue
+                        path = None if key is _SKIP else parent.key_path
+                    else:
+                        path = parent.path + (len(parent.container),)
+                else:
+                    path = ()
+                mark = event.start_mark
+                if is_scalar:
+                    value = event.value
+                    if event.tag is not None or (event.implicit[0] and tags.get(value) != _STR):
+                        value = self._scalar(event)
+                    if path is not None and value is not _SKIP:
+                        values[path] = mark
+                        self._attach(parent, value)
+                    if parent is not None and parent.is_map:
+                        parent.key = None
+                    continue
+                is_map = cls is mapping_start
+                if path is None or event.tag not in (None, "!", _TAG + ("map" if is_map else "seq")):
+                    if path is not None:
+                        self._bad_tag(str(event.tag), mark)
+                    frames.append(_Frame(None, (), skip=1))
+                    continue
+                container: Any = {} if is_map else []
+                values[path] = mark
+                self._attach(parent, container)
+                frames.append(_Frame(container, path))
+            elif cls is mapping_end or cls is sequence_end:
+                depth -= 1
+                frame = frames[-1]
                 if frame.skip:
-                    return
-            self._frames.pop()
-            if not frame.is_key:  # after a swallowed key, its value is still to be dropped
-                self._done()
-            return
-        if not isinstance(event, (yaml.ScalarEvent, yaml.CollectionStartEvent)):
-            return
-        if event.anchor is not None:
-            raise _Refused(
-                "YAML anchors (&name) are not supported in manifests; use the `defaults` block "
-                "to share settings", event.start_mark)
-        self._nodes += 1
-        if self._nodes > MAX_NODES:
-            raise _Refused(f"the YAML has more than {MAX_NODES} nodes", event.start_mark)
-        if isinstance(event, yaml.CollectionStartEvent):
-            self._depth += 1
-            if self._depth > MAX_DEPTH:
-                raise _Refused(f"the YAML is nested deeper than {MAX_DEPTH} levels", event.start_mark)
-        if self._frames and self._frames[-1].skip:
-            if isinstance(event, yaml.CollectionStartEvent):
-                self._frames[-1].skip += 1
-            return
-        loc = _loc(self.file, event.start_mark)
-        parent = self._frames[-1] if self._frames else None
-        if parent is not None and isinstance(parent.container, dict) and parent.key is None:
-            self._key(parent, event, loc)
-            return
-        path = self._path(parent)
-        if isinstance(event, yaml.ScalarEvent):
-            value = self._scalar(event, loc)
-            if path is not None and value is not _SKIP:
-                self.values[path] = loc
-                self._attach(parent, value)
-            self._done()
-            return
-        is_map = isinstance(event, yaml.MappingStartEvent)
-        expected = _TAG + ("map" if is_map else "seq")
-        if path is None or event.tag not in (None, "!", expected):
-            if path is not None:
-                self._bad_tag(str(event.tag), loc)
-            self._frames.append(_Frame(None, (), skip=1))
-            return
-        container: Any = {} if is_map else []
-        self.values[path] = loc
-        self._attach(parent, container)
-        self._frames.append(_Frame(container, path))
-
-    def _path(self, parent: _Frame | None) -> DataPath | None:
-        """Where the next value goes; None when it is to be dropped."""
-        if parent is None:
-            return ()
-        if isinstance(parent.container, list):
-            return parent.path + (len(parent.container),)
-        if parent.key is _SKIP:
-            return None
-        return parent.path + (str(parent.key),)
+                    frame.skip -= 1
+                    if frame.skip:
+                        continue
+                frames.pop()
+                # A swallowed key leaves its value still to be dropped; any other value is
+                # complete, and its mapping now expects a key again.
+                if not frame.is_key and frames and frames[-1].is_map:
+                    frames[-1].key = None
+            elif cls is yaml.AliasEvent:
+                raise _Refused(_ALIAS_REFUSED, event.start_mark)
+            elif cls is yaml.DocumentStartEvent:
+                documents += 1
+                if documents > 1:
+                    raise _Refused("a manifest file holds one YAML document, found a second one",
+                                   event.start_mark)
 
     def _attach(self, parent: _Frame | None, value: Any) -> None:
         if parent is None:
             self.root, self.has_root = value, True
-        elif isinstance(parent.container, list):
-            parent.container.append(value)
-        else:
+        elif parent.is_map:
             parent.container[parent.key] = value
+        else:
+            parent.container.append(value)
 
-    def _done(self) -> None:
-        """A value is complete: its mapping now expects a key again."""
-        if self._frames and isinstance(self._frames[-1].container, dict):
-            self._frames[-1].key = None
-
-    def _key(self, parent: _Frame, event: yaml.Event, loc: SourceLocation) -> None:
+    def _key(self, parent: _Frame, event: yaml.Event, frames: list[_Frame]) -> None:
         parent.key = _SKIP
-        if isinstance(event, yaml.CollectionStartEvent):
-            self.diagnostics.append(
-                Diagnostic("keys must be plain strings, not mappings, lists or tagged values", loc))
-            self._frames.append(_Frame(None, (), skip=1, is_key=True))
+        mark = event.start_mark
+        if not isinstance(event, yaml.ScalarEvent):
+            self._report("keys must be plain strings, not mappings, lists or tagged values", mark)
+            frames.append(_Frame(None, (), skip=1, is_key=True))
             return
-        assert isinstance(event, yaml.ScalarEvent)
-        tag = _scalar_tag(event)
-        if tag != _TAG + "str":
+        tag = self._tag(event)
+        if tag != _STR:
             if tag in _SCALAR_TAGS:
                 shown = _short(event.value)[1:-1] if event.value else "null"
-                self.diagnostics.append(
-                    Diagnostic(f"keys must be strings (got {shown}); quote it if it is meant as a name", loc))
+                self._report(f"keys must be strings (got {shown}); quote it if it is meant as a name", mark)
             else:
-                self.diagnostics.append(
-                    Diagnostic("keys must be plain strings, not mappings, lists or tagged values", loc))
+                self._report("keys must be plain strings, not mappings, lists or tagged values", mark)
             return
         key = event.value
-        if key in parent.seen:
-            first = parent.seen[key]
-            self.diagnostics.append(Diagnostic(
-                f"duplicate key {_short(key)} (first written at line {first.line}, again at line {loc.line})",
-                loc))
+        first = parent.seen.get(key)
+        if first is not None:
+            self._report(
+                f"duplicate key {_short(key)} (first written at line {first.line + 1}, "
+                f"again at line {mark.line + 1})", mark)
             return
-        parent.seen[key] = loc
+        parent.seen[key] = mark
         parent.key = key
-        self.keys[parent.path + (key,)] = loc
+        parent.key_path = parent.path + (key,)
+        self.keys[parent.key_path] = mark
 
-    def _scalar(self, event: yaml.ScalarEvent, loc: SourceLocation) -> Any:
-        tag = _scalar_tag(event)
-        if tag == _TAG + "timestamp":
+    def _tag(self, event: yaml.ScalarEvent) -> str:
+        tag = event.tag
+        if tag is not None and tag != "!":
+            return str(tag)
+        if not event.implicit[0]:
+            return _STR  # quoted (or explicitly non-specific): always a string
+        value = event.value
+        found = self._tags.get(value)
+        if found is None:
+            found = self._tags[value] = str(_resolver.resolve(ScalarNode, value, event.implicit))
+        return found
+
+    def _scalar(self, event: yaml.ScalarEvent) -> Any:
+        tag = self._tag(event)
+        if tag == _STR or tag == _TIMESTAMP:
             return event.value  # a date-looking string is just a string here
         if tag not in _SCALAR_TAGS:
-            self._bad_tag(tag, loc)
+            self._bad_tag(tag, event.start_mark)
             return _SKIP
-        if tag == _TAG + "str":
-            return event.value
+        memo = (tag, event.value)
+        if memo in self._constructed:
+            return self._constructed[memo]
         try:
-            return _constructor.construct_object(ScalarNode(tag, event.value), deep=True)
+            value = _constructor.construct_object(ScalarNode(tag, event.value), deep=True)
         except (yaml.YAMLError, ValueError, OverflowError):
-            return event.value
+            value = event.value
+        self._constructed[memo] = value
+        return value
 
-    def _bad_tag(self, tag: str, loc: SourceLocation) -> None:
+    def _report(self, message: str, mark: yaml.Mark) -> None:
+        self.diagnostics.append(Diagnostic(message, _loc(self.file, mark)))
+
+    def _bad_tag(self, tag: str, mark: yaml.Mark) -> None:
         shown = tag.replace(_TAG, "!!", 1) if tag.startswith(_TAG) else tag
-        self.diagnostics.append(Diagnostic(f"YAML tag {_short(shown)} is not supported in manifests", loc))
-
-
-def _scalar_tag(event: yaml.ScalarEvent) -> str:
-    if event.tag is None or event.tag == "!":
-        return str(_resolver.resolve(ScalarNode, event.value, event.implicit))
-    return str(event.tag)
+        self._report(f"YAML tag {_short(shown)} is not supported in manifests", mark)
 
 
 def _loc(file: str, mark: yaml.Mark | None) -> SourceLocation:
@@ -291,14 +329,17 @@ def parse_text(file: str, text: str) -> tuple[Document | None, list[Diagnostic]]
     """Parse YAML text into a Document; every failure is one located diagnostic."""
     builder = _EventBuilder(file)
     try:
-        for event in yaml.parse(text, Loader=_PARSER):
-            builder.feed(event)
+        builder.run(yaml.parse(text, Loader=_PARSER))
     except _Refused as exc:
         return None, [Diagnostic(exc.message, _loc(file, exc.mark))]
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         if mark is not None and mark.index >= len(text.rstrip()) and exc.context_mark is not None:
             mark = exc.context_mark  # "unexpected end of file": point at what was left open
+        if "maximum nesting depth" in str(exc.problem):
+            # libyaml (PyYAML 6.0.3+) stops at 1,000 levels while scanning ahead, before any
+            # event reaches our own, much lower, cap: it is the same refusal.
+            return None, [Diagnostic(f"the YAML is nested deeper than {MAX_DEPTH} levels", _loc(file, mark))]
         problem = ", ".join(part for part in (exc.context, exc.problem) if part) or "invalid YAML"
         return None, [Diagnostic(f"invalid YAML: {problem}", _loc(file, mark))]
     except yaml.reader.ReaderError as exc:
