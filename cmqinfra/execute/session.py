@@ -16,6 +16,7 @@ from typing import Any
 
 import click
 
+from cmqinfra import __version__
 from cmqinfra.apply import ApplyReport, StepResult, execute
 from cmqinfra.cloud.api import CmqApi
 from cmqinfra.live import name_key
@@ -110,6 +111,7 @@ def save(plan: Plan, path: str) -> None:
     doc: dict[str, Any] = plan_to_json(plan)
     doc["saved_plan"] = {
         "kind": SAVED_PLAN_KIND,
+        "cmqinfra_version": __version__,
         "fingerprint": plan.fingerprint,
         "destroy": plan.destroy,
         "desired": stack_to_data(plan.stack),
@@ -132,6 +134,14 @@ def read_saved(path: str) -> SavedPlan:
         meta = doc["saved_plan"]
         if meta.get("kind") != SAVED_PLAN_KIND:
             raise KeyError("kind")
+        made_by = meta.get("cmqinfra_version")
+        if made_by != __version__:
+            # Like a Terraform plan file, a saved plan belongs to the version that made it: its
+            # live-state fingerprint is only comparable with one computed by the same code.
+            raise Failure(
+                f"{path}: the saved plan was made by cmqinfra {made_by or 'of another version'}, "
+                f"this is cmqinfra {__version__}; nothing was changed (run plan again)"
+            )
         return SavedPlan(
             stack=stack_from_data(meta["desired"]),
             region=doc.get("region"),

@@ -2,35 +2,37 @@
 
 Message counts and endpoint users are left out: they move all the time and are re-checked at
 apply anyway (the safety rules run again on the fresh read).
+
+The fingerprint hashes the ``repr`` of each live resource's frozen model value: every compared
+field is in it, ``source`` is not, and it costs one generated call per resource (a plan over an
+account-size stack computes it for tens of thousands of them). It is only ever compared with a
+fingerprint from the same cmqinfra version (a saved plan records the version that made it), so
+the text only has to be deterministic, not a stable format.
 """
 
 from __future__ import annotations
 
 import hashlib
-import json
-from typing import Any
 
 from cmqinfra.live import LiveState
-from cmqinfra.plan.shape import to_data
 
 
-def canonical_live(live: LiveState) -> dict[str, Any]:
-    return {
-        "queues": {
-            key: {"id": q.queue_id, "owner": q.owner, "protected": q.protected, "attrs": to_data(q.queue)}
-            for key, q in sorted(live.queues.items())
-        },
-        "topics": {
-            key: {"id": t.topic_id, "owner": t.owner, "protected": t.protected, "attrs": to_data(t.topic)}
-            for key, t in sorted(live.topics.items())
-        },
-        "subscriptions": {
-            f"{topic}/{name}": {"id": s.subscription_id, "attrs": to_data(s.subscription)}
-            for (topic, name), s in sorted(live.subscriptions.items())
-        },
-    }
+def canonical_lines(live: LiveState) -> list[str]:
+    """One line per live resource, in a fixed order."""
+    lines = [
+        repr(("queue", key, q.queue_id, q.owner, q.protected, q.queue))
+        for key, q in sorted(live.queues.items())
+    ]
+    lines += [
+        repr(("topic", key, t.topic_id, t.owner, t.protected, t.topic))
+        for key, t in sorted(live.topics.items())
+    ]
+    lines += [
+        repr(("subscription", key, s.subscription_id, s.subscription))
+        for key, s in sorted(live.subscriptions.items())
+    ]
+    return lines
 
 
 def fingerprint(live: LiveState) -> str:
-    text = json.dumps(canonical_live(live), sort_keys=True, separators=(",", ":"), default=str)
-    return hashlib.sha256(text.encode()).hexdigest()
+    return hashlib.sha256("\n".join(canonical_lines(live)).encode()).hexdigest()

@@ -272,3 +272,15 @@ def test_local_mode_converges_across_two_runs(workdir: Path) -> None:
     second = cmd("plan", "stack.yaml", "--local", "--detailed-exitcode")
     assert second.returncode == 0, second.stderr + second.stdout
     assert (workdir / ".cmqinfra").is_dir()
+
+
+def test_saved_plan_from_another_version_is_refused(run: Cli, tdmq_client, tmp_path: Path) -> None:
+    path = manifest(tmp_path, BASE)
+    saved = tmp_path / "plan.json"
+    assert run("plan", path, "--out", str(saved))[0] == 0
+    doc = json.loads(saved.read_text())
+    doc["saved_plan"]["cmqinfra_version"] = "0.0.1"
+    saved.write_text(json.dumps(doc))
+    code, out = run("apply", "--plan", str(saved))
+    assert code == 1 and "made by cmqinfra 0.0.1" in out and "run plan again" in out
+    assert queue_names(tdmq_client) == set()
