@@ -27,10 +27,10 @@ Tags = tuple[tuple[str, str], ...]
 
 def tags_of(mapping: Mapping[str, str] | Iterable[tuple[str, str]] | None) -> Tags:
     """Canonical, hashable form of a tag set: sorted (key, value) pairs."""
-    if mapping is None:
+    if not mapping:
         return ()
     items = mapping.items() if isinstance(mapping, Mapping) else mapping
-    return tuple(sorted((str(k), str(v)) for k, v in items))
+    return tuple(sorted([(str(k), str(v)) for k, v in items]))
 
 
 @dataclass(frozen=True)
@@ -45,7 +45,15 @@ class SourceLocation:
         return f"{self.file}:{self.line}:{self.column}"
 
 
-class FilterType(str, Enum):
+class _Choice(str, Enum):
+    """A closed set of manifest words. ``repr`` is kept cheap and exact: plan fingerprints repr
+    every live resource, and Enum's own repr costs more than the rest of the value's."""
+
+    def __repr__(self) -> str:
+        return f"{self.__class__.__name__}.{self._name_}"
+
+
+class FilterType(_Choice):
     """How a topic matches messages to subscriptions (API FilterType 1 / 2)."""
 
     TAG = "tag"
@@ -60,17 +68,17 @@ class FilterType(str, Enum):
         return cls.ROUTING_KEY if value == 2 else cls.TAG
 
 
-class Protocol(str, Enum):
+class Protocol(_Choice):
     QUEUE = "queue"
     HTTP = "http"
 
 
-class NotifyStrategy(str, Enum):
+class NotifyStrategy(_Choice):
     BACKOFF_RETRY = "BACKOFF_RETRY"
     EXPONENTIAL_DECAY_RETRY = "EXPONENTIAL_DECAY_RETRY"
 
 
-class NotifyContentFormat(str, Enum):
+class NotifyContentFormat(_Choice):
     JSON = "JSON"
     SIMPLIFIED = "SIMPLIFIED"
 

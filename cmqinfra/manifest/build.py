@@ -7,10 +7,11 @@ Defaults come from the schema's ``default`` keywords; the one conditional defaul
 
 from __future__ import annotations
 
+from functools import cache
 from typing import Any
 
 from cmqinfra.manifest.entries import Entry, as_int
-from cmqinfra.manifest.schema import schema_default
+from cmqinfra.manifest.schema import manifest_schema
 from cmqinfra.model import (
     DeadLetter,
     FilterType,
@@ -25,14 +26,16 @@ from cmqinfra.model import (
 )
 
 
-def _value(entry: Entry, key: str) -> Any:
-    if key in entry.settings:
-        return entry.settings[key]
-    return schema_default(entry.kind, key)
+@cache
+def _schema_defaults(kind: str) -> dict[str, Any]:
+    """Every property of ``kind`` that has a schema default: read once, not once per resource."""
+    properties = manifest_schema()["$defs"][kind]["properties"]
+    return {key: spec["default"] for key, spec in properties.items() if "default" in spec}
 
 
-def _int(entry: Entry, key: str) -> int | None:
-    return as_int(_value(entry, key))
+def _effective(entry: Entry) -> dict[str, Any]:
+    """The entry's settings over the schema defaults."""
+    return {**_schema_defaults(entry.kind), **entry.settings}
 
 
 def _transaction(value: Any) -> Transaction | None:
@@ -52,43 +55,46 @@ def _dead_letter(value: Any) -> DeadLetter | None:
 
 
 def build_queue(entry: Entry) -> Queue:
-    rewind = _int(entry, "rewindSeconds")
+    values = _effective(entry)
+    rewind = as_int(values.get("rewindSeconds"))
     # Rewind off means no rewind storage; rewind on without a size leaves the size alone.
-    retention_size = 0 if not rewind else _int(entry, "retentionSizeInMB")
+    retention_size = 0 if not rewind else as_int(values.get("retentionSizeInMB"))
     return Queue(
         name=entry.name,
-        visibility_timeout=_int(entry, "visibilityTimeout"),
-        polling_wait_seconds=_int(entry, "pollingWaitSeconds"),
-        msg_retention_seconds=_int(entry, "msgRetentionSeconds"),
-        max_msg_heap_num=_int(entry, "maxMsgHeapNum"),
-        max_msg_size=_int(entry, "maxMsgSize"),
+        visibility_timeout=as_int(values.get("visibilityTimeout")),
+        polling_wait_seconds=as_int(values.get("pollingWaitSeconds")),
+        msg_retention_seconds=as_int(values.get("msgRetentionSeconds")),
+        max_msg_heap_num=as_int(values.get("maxMsgHeapNum")),
+        max_msg_size=as_int(values.get("maxMsgSize")),
         rewind_seconds=rewind,
         retention_size_in_mb=retention_size,
-        trace=bool(_value(entry, "trace")),
+        trace=bool(values.get("trace")),
         transaction=_transaction(entry.settings.get("transaction")),
         dead_letter=_dead_letter(entry.settings.get("deadLetter")),
         tags=tags_of(entry.settings.get("tags")),
-        protect=bool(_value(entry, "protect")),
+        protect=bool(values.get("protect")),
         source=entry.location,
     )
 
 
 def build_topic(entry: Entry) -> Topic:
+    values = _effective(entry)
     return Topic(
         name=entry.name,
-        filter_type=FilterType(_value(entry, "filterType")),
-        max_msg_size=_int(entry, "maxMsgSize"),
-        msg_retention_seconds=_int(entry, "msgRetentionSeconds"),
-        trace=bool(_value(entry, "trace")),
+        filter_type=_FILTER_TYPES[values["filterType"]],
+        max_msg_size=as_int(values.get("maxMsgSize")),
+        msg_retention_seconds=as_int(values.get("msgRetentionSeconds")),
+        trace=bool(values.get("trace")),
         tags=tags_of(entry.settings.get("tags")),
-        protect=bool(_value(entry, "protect")),
+        protect=bool(values.get("protect")),
         source=entry.location,
     )
 
 
 def build_subscription(entry: Entry) -> Subscription:
     assert entry.topic is not None
-    protocol = Protocol(entry.settings["protocol"])
+    values = _effective(entry)
+    protocol = _PROTOCOLS[values["protocol"]]
     fmt = entry.settings.get("notifyContentFormat")
     if fmt is None:
         fmt = "SIMPLIFIED" if protocol is Protocol.QUEUE else "JSON"
@@ -96,10 +102,17 @@ def build_subscription(entry: Entry) -> Subscription:
         topic=entry.topic,
         name=entry.name,
         protocol=protocol,
-        endpoint=str(entry.settings["endpoint"]),
-        notify_strategy=NotifyStrategy(_value(entry, "notifyStrategy")),
-        notify_content_format=NotifyContentFormat(fmt),
-        filter_tags=tuple(entry.settings.get("filterTags") or ()),
-        binding_keys=tuple(entry.settings.get("bindingKeys") or ()),
+        endpoint=str(values["endpoint"]),
+        notify_strategy=_NOTIFY_STRATEGIES[values["notifyStrategy"]],
+        notify_content_format=_CONTENT_FORMATS[fmt],
+        filter_tags=tuple(values.get("filterTags") or ()),
+        binding_keys=tuple(values.get("bindingKeys") or ()),
         source=entry.location,
     )
+
+
+# Enum members by value: a dict lookup, not an Enum call, per resource.
+_FILTER_TYPES = {m.value: m for m in FilterType}
+_PROTOCOLS = {m.value: m for m in Protocol}
+_NOTIFY_STRATEGIES = {m.value: m for m in NotifyStrategy}
+_CONTENT_FORMATS = {m.value: m for m in NotifyContentFormat}

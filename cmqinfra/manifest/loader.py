@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from cmqinfra.diagnostics import Diagnostic, Severity
+from cmqinfra.gcpause import collector_paused
 from cmqinfra.manifest import checks
 from cmqinfra.manifest.build import build_queue, build_subscription, build_topic
 from cmqinfra.manifest.entries import Entry, as_mapping, collect
@@ -67,6 +68,11 @@ def load_stack(paths: Sequence[str | os.PathLike[str]]) -> LoadResult:
     Never raises for bad input: every problem is a Diagnostic with a location, sorted by
     file, line and column. ``stack`` is None whenever there is an error.
     """
+    with collector_paused():
+        return _load_stack(paths)
+
+
+def _load_stack(paths: Sequence[str | os.PathLike[str]]) -> LoadResult:
     files, diags = manifest_files(paths)
     if not files and not diags:
         diags.append(Diagnostic("no manifest files given", SourceLocation(".", 1, 1)))

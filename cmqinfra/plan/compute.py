@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from cmqinfra.diagnostics import Diagnostic, Severity
+from cmqinfra.gcpause import collector_paused
 from cmqinfra.live import LiveState, name_key
 from cmqinfra.model import Protocol, Queue, Resource, Stack, Topic
 from cmqinfra.plan.diff import attribute_changes
@@ -211,6 +212,13 @@ def make_plan(
 ) -> Plan:
     """The plan that takes ``live`` to ``stack``. With ``destroy``, the desired state is empty:
     everything the stack owns is deleted (same safety rules)."""
+    with collector_paused():
+        return _make_plan(stack, live, region, allow_data_loss, destroy)
+
+
+def _make_plan(
+    stack: Stack, live: LiveState, region: str | None, allow_data_loss: bool, destroy: bool
+) -> Plan:
     desired = Stack(name=stack.name, region=stack.region, source=stack.source) if destroy else stack
     errors: list[Diagnostic] = []
     if not destroy:

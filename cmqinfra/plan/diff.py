@@ -52,6 +52,8 @@ def _compared_fields(resource_type: type) -> tuple[str, ...]:
 def _unchanged(desired: Resource, live: Resource) -> bool:
     """Field-by-field equality of what the desired side manages: exactly the comparison the
     manifest-shaped dicts below make, without building them (most resources are unchanged)."""
+    if desired == live:  # every compared field equal, in one generated comparison
+        return True
     for name in _compared_fields(type(desired)):
         wanted = getattr(desired, name)
         if wanted is None and name not in NONE_MEANS_NONE:
