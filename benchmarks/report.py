@@ -185,7 +185,7 @@ def plot(run: Run, path: Path) -> None:
         ylabel=f"wall seconds (curves: API limits x {run.rate_scale:g})",
         title="Time",
     )
-    ax_time.legend(fontsize=8)
+    ax_time.legend(fontsize=7)
 
     for label, getter, style in (
         ("apply", lambda s: s.apply.total_calls if s.apply else None, "o-"),

@@ -294,7 +294,9 @@ def time_target(
     row = find(rows, queues)
     measured = timed_of(row) if row is not None else None
     if row is None or measured is None:
-        return Target(name, None, "size not in this run")
+        # e.g. --seed-only measures no apply at any scale
+        missing = "size not in this run" if find(run.sizes, queues) is None else "not measured in this run"
+        return Target(name, None, missing)
     return Target(
         name,
         measured.ratio <= 1.25,

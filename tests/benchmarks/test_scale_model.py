@@ -187,7 +187,8 @@ def test_a_target_size_missing_from_the_run_is_reported_not_judged() -> None:
     assert calls.passed is None and calls.detail == "size not in this run"
     assert apply.passed is True
     plan_small = judge(run_of(small, real), plan_size=1000)[0]
-    assert plan_small.passed is None  # 1,000 ran at the real limits for apply only
+    # 1,000 ran at the real limits for apply only
+    assert plan_small.passed is None and plan_small.detail == "not measured in this run"
 
 
 def test_plan_and_apply_at_one_size_merge_into_one_row() -> None:
