@@ -194,7 +194,7 @@ def measure_size(queues: int, work: Path, args: argparse.Namespace) -> SizeResul
 def real_limit_plan(queues: int, work: Path, args: argparse.Namespace) -> SizeResult:
     """The no-change plan at the documented limits, on the account the scaled run filled: the
     emulator keeps its state in the SQLite file, so a restart at rate scale 1 serves the same
-    10,000 queues without creating them again (which would take minutes at the real limits)."""
+    stack without creating it again (at 10,000 queues that takes minutes at the real limits)."""
     workload = Workload.of_size(queues)
     limits = limits_for(1.0, args.latency, args.parallelism)
     emulator = EmulatorProcess.start(data_file(work, queues), 1.0, args.latency)
