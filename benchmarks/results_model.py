@@ -46,6 +46,12 @@ class SizeResult:
     plan: Timed | None
     baseline: Baseline | None
     pipelined_apply_bound: float = 0.0
+    # The factor on every rate limit this row ran at: 1 is the documented (real) limits.
+    rate_scale: float = 1.0
+
+    @property
+    def at_real_limits(self) -> bool:
+        return self.rate_scale == 1.0
 
 
 @dataclass(frozen=True)
@@ -73,6 +79,19 @@ class Run:
     rate_scale: float
     latency: float
     parallelism: int
-    sizes: tuple[SizeResult, ...]
+    sizes: tuple[SizeResult, ...]  # the curve over sizes, at ``rate_scale``
     local: tuple[LocalPoint, ...]
     targets: tuple[Target, ...] = field(default=())
+    # Extra rows measured at rate scale 1 to judge the time targets (empty when ``rate_scale`` is
+    # already 1: then ``sizes`` are those rows and nothing runs twice).
+    real_limits: tuple[SizeResult, ...] = field(default=())
+    real_limits_skipped: bool = False  # --no-real-limits: the time targets are not judged
+
+    @property
+    def timing_rows(self) -> tuple[SizeResult, ...] | None:
+        """The rows the time targets are judged on, or None when no run at the real limits."""
+        if self.rate_scale == 1.0:
+            return self.sizes
+        if self.real_limits_skipped:
+            return None
+        return self.real_limits

@@ -6,12 +6,12 @@ import json
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 REPO = Path(__file__).resolve().parents[2]
 
 
-def test_scale_benchmark_runs_end_to_end_at_a_trivial_size(tmp_path: Path) -> None:
-    out = tmp_path / "results"
+def run_benchmark(out: Path, *extra: str) -> dict[str, Any]:
     done = subprocess.run(
         [
             sys.executable,
@@ -26,6 +26,7 @@ def test_scale_benchmark_runs_end_to_end_at_a_trivial_size(tmp_path: Path) -> No
             "0.02",
             "--out",
             str(out),
+            *extra,
         ],
         cwd=REPO,
         capture_output=True,
@@ -33,8 +34,19 @@ def test_scale_benchmark_runs_end_to_end_at_a_trivial_size(tmp_path: Path) -> No
         timeout=120,
     )
     assert done.returncode == 0, done.stderr[-3000:]
-    run = json.loads((out / "scale.json").read_text())
+    result: dict[str, Any] = json.loads((out / "scale.json").read_text())
+    return result
+
+
+def time_targets(run: dict[str, Any]) -> list[dict[str, Any]]:
+    return [t for t in run["targets"] if "within 1.25x" in t["name"]]
+
+
+def test_scale_benchmark_runs_end_to_end_at_a_trivial_size(tmp_path: Path) -> None:
+    out = tmp_path / "results"
+    run = run_benchmark(out, "--no-real-limits")
     (size,) = run["sizes"]
+    assert size["rate_scale"] == 20
     assert size["apply"]["changes"] == 20 + 2 + 20  # queues + topics + subscriptions, from empty
     assert size["plan"]["changes"] == 0  # apply then plan converges
     # the no-change plan lists; it never reads resources one by one
@@ -42,7 +54,28 @@ def test_scale_benchmark_runs_end_to_end_at_a_trivial_size(tmp_path: Path) -> No
     assert sum(size["plan"]["calls"].values()) < sum(size["baseline"]["calls"].values())
     assert size["apply"]["calls"].get("CreateCmqQueue", 0) >= 20
     assert [p["queues"] for p in run["local"]] == [10, 20]
+    # skipped runs at the real limits: the time targets are not judged, nothing ran at scale 1
+    assert run["real_limits_skipped"] and run["real_limits"] == []
+    assert [t["passed"] for t in time_targets(run)] == [None, None]
     assert (out / "scale.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     table = (out / "scale.md").read_text()
-    assert "| 20/2/20 | plan (no changes) |" in table
-    assert "PASS" in table or "FAIL" in table or "NOT RUN" in table
+    assert "| 20/2/20 | plan (no changes) | 20 |" in table
+    assert "NOT JUDGED" in table and "--no-real-limits" in table
+
+
+def test_time_targets_are_measured_again_at_the_real_limits(tmp_path: Path) -> None:
+    """The target sizes pointed at the one size run: the plan restarts the emulator at rate scale 1
+    on the data the scaled apply filled, the apply runs on a fresh file."""
+    out = tmp_path / "results"
+    run = run_benchmark(out, "--plan-target-size", "20", "--apply-target-size", "20", "--no-baseline")
+    (real,) = run["real_limits"]
+    assert real["rate_scale"] == 1
+    assert real["plan"]["changes"] == 0  # the account the scaled apply filled: nothing to create
+    assert real["apply"]["changes"] == 20 + 2 + 20  # a fresh account
+    plan, apply = time_targets(run)
+    assert "real limits" in plan["name"] and plan["passed"] is not None
+    assert f"{real['plan']['seconds']:.2f}s" in plan["detail"]
+    assert f"{real['apply']['seconds']:.2f}s" in apply["detail"] and apply["passed"] is not None
+    table = (out / "scale.md").read_text()
+    assert "| 20/2/20 | plan (no changes) | 1 (real limits) |" in table
+    assert "| 20/2/20 | apply (from empty) | 20 |" in table
