@@ -32,11 +32,16 @@ def is_throttle(code: str | None) -> bool:
 
 @dataclass(frozen=True)
 class RetryPolicy:
-    """Exponential back-off with full jitter (each wait uniform in [0, min(cap, base * 2**n)])."""
+    """Exponential back-off with full jitter (each wait uniform in [0, min(cap, base * 2**n)]) for
+    transient failures; throttling waits for the rate window instead."""
 
     max_attempts: int = 6
     base_seconds: float = 0.2
     cap_seconds: float = 5.0
+    # RequestLimitExceeded is answered by waiting for the rate window (see RateLimiter.throttled),
+    # not by back-off, and does not use up attempts: a call gives up once it has waited this long
+    # for throttling in total (someone else is spending the account's budget for that long).
+    throttle_budget_seconds: float = 10.0
 
     def backoff(self, attempt: int, rng: random.Random) -> float:
         """The wait after failed attempt number ``attempt`` (1-based)."""

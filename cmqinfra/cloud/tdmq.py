@@ -25,9 +25,10 @@ from tencentcloud.common.exception.tencent_cloud_sdk_exception import TencentClo
 from cmqinfra.cloud import normalize
 from cmqinfra.cloud.api import TaggedKind
 from cmqinfra.cloud.errors import CloudError
-from cmqinfra.cloud.limiter import RateLimiter
+from cmqinfra.cloud.limiter import RateLimiter, Slot
+from cmqinfra.cloud.paging import PagedListing
 from cmqinfra.cloud.redact import Redactor
-from cmqinfra.cloud.retry import RetryPolicy, is_retryable
+from cmqinfra.cloud.retry import RetryPolicy, is_retryable, is_throttle
 from cmqinfra.live import LiveQueue, LiveState, LiveSubscription, LiveTopic, name_key
 from cmqinfra.model import STACK_TAG, Protocol, Queue, Stack, Subscription, Tags, Topic
 
@@ -74,6 +75,7 @@ class TdmqApi:
         self._rng = rng or random.Random()
         self._rng_lock = threading.Lock()
         self._counts: Counter[str] = Counter()
+        self._throttled: Counter[str] = Counter()
         self._counts_lock = threading.Lock()
         self._pool = ThreadPoolExecutor(max_workers=self.parallelism, thread_name_prefix="cmqinfra-api")
         self._on_close = on_close
@@ -96,19 +98,26 @@ class TdmqApi:
         with self._counts_lock:
             return dict(self._counts)
 
+    def throttled_counts(self) -> Mapping[str, int]:
+        """Calls the service refused with RequestLimitExceeded, per action."""
+        with self._counts_lock:
+            return dict(self._throttled)
+
     # ------------------------------------------------------------ the one way to call the API
 
     def _call(
-        self, action: str, params: dict[str, Any], resource: str | None = None, paced: bool = False
+        self, action: str, params: dict[str, Any], resource: str | None = None, slot: Slot | None = None
     ) -> dict[str, Any]:
-        """One API call with retries. ``paced``: the caller already took the first attempt's
-        rate-limit slot (see ``_submit``)."""
+        """One API call with retries. ``slot``: the first attempt's rate-limit place, reserved by
+        the caller (see ``_submit``); later attempts take their own."""
         client = self._tag if action in _TAG_ACTIONS else self._tdmq
-        attempt = 0
+        attempt = 0  # every request sent
+        failures = 0  # those that count against max_attempts (all but throttling)
+        throttle_waited = 0.0
         while True:
             attempt += 1
-            if not (paced and attempt == 1):
-                self._limiter.acquire(action)
+            (slot or self._limiter.reserve(action)).spend()
+            slot = None
             with self._counts_lock:
                 self._counts[action] += 1
             started = time.monotonic()
@@ -119,94 +128,120 @@ class TdmqApi:
                 error = CloudError(
                     action, code, self._redact.text(exc.get_message()), exc.get_request_id(), resource
                 )
-                log.debug(
-                    "%s %s -> %s after %.0f ms (attempt %d)",
-                    action,
-                    self._redact.text(json.dumps(self._redact.params(params), default=str)),
-                    code,
-                    (time.monotonic() - started) * 1000,
-                    attempt,
-                )
-                if is_retryable(code) and attempt < self._policy.max_attempts:
-                    with self._rng_lock:
-                        wait = self._policy.backoff(attempt, self._rng)
-                    self._sleep(wait)
+                self._log_call(action, params, code, started, attempt)
+                if is_throttle(code):
+                    # The service counts a window we track too: wait just until it has room
+                    # again, not for a back-off that grows to seconds.
+                    with self._counts_lock:
+                        self._throttled[action] += 1
+                    wait = self._limiter.throttled(action)
+                    if throttle_waited + wait <= self._policy.throttle_budget_seconds:
+                        throttle_waited += wait
+                        self._sleep(wait)
+                        continue
+                    raise Attempted(error, attempt) from None
+                failures += 1
+                if is_retryable(code) and failures < self._policy.max_attempts:
+                    self._sleep(self._backoff(failures))
                     continue
                 raise Attempted(error, attempt) from None
             except Exception as exc:  # the SDK wraps most things; anything else is a transport fault
                 error = CloudError(action, "ClientError", self._redact.text(exc), None, resource)
-                if attempt < self._policy.max_attempts:
-                    with self._rng_lock:
-                        wait = self._policy.backoff(attempt, self._rng)
-                    self._sleep(wait)
+                failures += 1
+                if failures < self._policy.max_attempts:
+                    self._sleep(self._backoff(failures))
                     continue
                 raise Attempted(error, attempt) from None
+            self._log_call(action, params, "ok", started, attempt)
+            return dict(response.get("Response", response))
+
+    def _log_call(
+        self, action: str, params: dict[str, Any], outcome: str, started: float, attempt: int
+    ) -> None:
+        # Redacting and serialising the parameters costs CPU on every call: only when logged.
+        if log.isEnabledFor(logging.DEBUG):
             log.debug(
-                "%s %s -> ok in %.0f ms (attempt %d)",
+                "%s %s -> %s after %.0f ms (attempt %d)",
                 action,
                 self._redact.text(json.dumps(self._redact.params(params), default=str)),
+                outcome,
                 (time.monotonic() - started) * 1000,
                 attempt,
             )
-            return dict(response.get("Response", response))
+
+    def _backoff(self, failures: int) -> float:
+        with self._rng_lock:
+            return self._policy.backoff(failures, self._rng)
 
     def _submit(self, action: str, params: dict[str, Any]) -> Future[dict[str, Any]]:
-        """Take the rate-limit slot here, in the submitting thread, then hand the call to the
-        pool: pool threads only ever hold calls in flight, never sleep on a limit, and never
-        submit work themselves (so no pool can deadlock on itself, whatever the parallelism)."""
-        self._limiter.acquire(action)
-        return self._pool.submit(self._call, action, params, None, True)
+        """Reserve the rate-limit slot here, in the submitting thread, then hand the call to the
+        pool, which stamps the slot when the call really goes out: pool threads only ever hold
+        calls in flight, never sleep on a limit for a first attempt, and never submit work
+        themselves (so no pool can deadlock on itself, whatever the parallelism)."""
+        slot = self._limiter.reserve(action)
+        try:
+            return self._pool.submit(self._call, action, params, None, slot)
+        except BaseException:
+            slot.release()
+            raise
+
+    def _listing(self, action: str, key: str, on_page: Any = None) -> PagedListing[Any]:
+        return PagedListing(lambda query: self._submit(action, query), key, PAGE, on_page)
 
     def _list_many(self, action: str, queries: list[dict[str, Any]], key: str) -> list[list[dict[str, Any]]]:
-        """Every item of several paged Describe* queries: all first pages, then all remaining
-        pages (known from TotalCount), each paced and run concurrently."""
-        firsts = [self._submit(action, {**q, "Offset": 0, "Limit": PAGE}) for q in queries]
-        results: list[list[dict[str, Any]]] = []
-        more: list[tuple[int, Future[dict[str, Any]]]] = []
-        for index, (query, future) in enumerate(zip(queries, firsts, strict=True)):
-            page = future.result()
-            results.append(list(page.get(key) or []))
-            for offset in range(PAGE, int(page.get("TotalCount") or 0), PAGE):
-                more.append((index, self._submit(action, {**query, "Offset": offset, "Limit": PAGE})))
-        for index, future in more:
-            results[index].extend(future.result().get(key) or [])
-        return results
+        """Every item of several paged Describe* queries, each page paced and run concurrently."""
+        listing: PagedListing[int] = self._listing(action, key)
+        for index, query in enumerate(queries):
+            listing.add(index, query)
+        listing.close()
+        results = listing.run()
+        return [results[index] for index in range(len(queries))]
 
     def _by_names(self, action: str, list_param: str, names: Iterable[str], key: str) -> list[dict[str, Any]]:
         chunks = _chunks(sorted(set(names)), PAGE)
         futures = [self._submit(action, {list_param: chunk, "Limit": PAGE}) for chunk in chunks]
         return [item for future in futures for item in future.result().get(key) or []]
 
-    def _owned(self, action: str, stack: str, key: str) -> list[dict[str, Any]]:
+    def _owned_listing(self, action: str, stack: str, key: str, on_page: Any = None) -> list[dict[str, Any]]:
+        """Every resource tagged as the stack's, each page handed to ``on_page`` as it arrives."""
         tag_filter = {"IsTagFilter": True, "Filters": [{"Name": f"tag:{STACK_TAG}", "Values": [stack]}]}
-        return self._list_many(action, [tag_filter], key)[0]
-
-    def _subscriptions(self, topics: list[str]) -> list[LiveSubscription]:
-        pages = self._list_many(
-            "DescribeCmqSubscriptionDetail", [{"TopicName": t} for t in topics], "SubscriptionSet"
-        )
-        found: list[LiveSubscription] = []
-        for topic, items in zip(topics, pages, strict=True):
-            for item in items:
-                sub = normalize.subscription_from_api(topic, item)
-                # The topic filter is exact; be strict anyway: never take another topic's subscription.
-                if name_key(sub.subscription.topic) == name_key(topic):
-                    found.append(sub)
-        return found
+        listing: PagedListing[int] = self._listing(action, key, on_page)
+        listing.add(0, tag_filter)
+        listing.close()
+        return listing.run()[0]
 
     # ------------------------------------------------------------ read
 
     def read(self, stack: Stack) -> LiveState:
-        """Two independent lanes, run at once: queues (owned by tag, then the named ones not yet
-        seen) and topics (likewise, then the subscriptions of every topic of interest). Each
-        lane paces its own actions, so the read costs the longer lane, not the sum."""
+        """Three lanes, run at once: queues (owned by tag, then the named ones not yet seen);
+        topics (likewise); and the subscriptions of every topic of interest, each listing sent
+        as soon as the page naming its topic arrives. Each action has its own limit, so the read
+        costs the longest lane (at scale, the one subscription listing per topic), not the sum."""
         wanted_queues = {q.name for q in stack.queues}
         wanted_queues |= {q.dead_letter.queue for q in stack.queues if q.dead_letter is not None}
         wanted_queues |= {s.endpoint for s in stack.subscriptions if s.protocol is Protocol.QUEUE}
         wanted_topics = {t.name for t in stack.topics} | {s.topic for s in stack.subscriptions}
+        named_topics = _keys(wanted_topics)
+        found: dict[str, list[LiveSubscription]] = {}
+
+        def subscription_page(topic: str, _offset: int, items: list[dict[str, Any]]) -> None:
+            for item in items:
+                sub = normalize.subscription_from_api(topic, item)
+                # The topic filter is exact; be strict anyway: never take another topic's subscription.
+                if name_key(sub.subscription.topic) == name_key(topic):
+                    found.setdefault(name_key(topic), []).append(sub)
+
+        subscriptions: PagedListing[str] = self._listing(
+            "DescribeCmqSubscriptionDetail", "SubscriptionSet", subscription_page
+        )
+
+        def list_subscriptions_of(topic: LiveTopic) -> None:
+            # Every topic the plan may touch: the stack's own and the named ones.
+            if topic.owner == stack.name or name_key(topic.topic.name) in named_topics:
+                subscriptions.add(topic.topic.name, {"TopicName": topic.topic.name})
 
         def queue_lane() -> dict[str, LiveQueue]:
-            owned = self._owned("DescribeCmqQueues", stack.name, "QueueList")
+            owned = self._owned_listing("DescribeCmqQueues", stack.name, "QueueList")
             queues = {name_key(q.queue.name): q for q in map(normalize.queue_from_api, owned)}
             missing = [n for n in wanted_queues if name_key(n) not in queues]
             for item in self._by_names("DescribeCmqQueues", "QueueNameList", missing, "QueueList"):
@@ -214,27 +249,41 @@ class TdmqApi:
                 queues.setdefault(name_key(live_queue.queue.name), live_queue)
             return queues
 
-        def topic_lane() -> tuple[dict[str, LiveTopic], list[LiveSubscription]]:
-            owned = self._owned("DescribeCmqTopics", stack.name, "TopicList")
-            topics = {name_key(t.topic.name): t for t in map(normalize.topic_from_api, owned)}
-            missing = [n for n in wanted_topics if name_key(n) not in topics]
-            for item in self._by_names("DescribeCmqTopics", "TopicNameList", missing, "TopicList"):
-                live_topic = normalize.topic_from_api(item)
-                topics.setdefault(name_key(live_topic.topic.name), live_topic)
-            # Subscriptions of every topic the plan may touch: the stack's own and the named ones.
-            named = _keys(wanted_topics)
-            interesting = [t.topic.name for k, t in topics.items() if t.owner == stack.name or k in named]
-            return topics, self._subscriptions(interesting)
+        def topic_lane() -> dict[str, LiveTopic]:
+            pages: dict[int, list[LiveTopic]] = {}
 
-        with ThreadPoolExecutor(max_workers=2, thread_name_prefix="cmqinfra-read") as lanes:
+            def owned_page(_name: int, offset: int, items: list[dict[str, Any]]) -> None:
+                pages[offset] = [normalize.topic_from_api(item) for item in items]
+                for live_topic in pages[offset]:
+                    list_subscriptions_of(live_topic)
+
+            try:
+                self._owned_listing("DescribeCmqTopics", stack.name, "TopicList", owned_page)
+                owned = [t for _, page in sorted(pages.items()) for t in page]
+                topics = {name_key(t.topic.name): t for t in owned}
+                missing = [n for n in wanted_topics if name_key(n) not in topics]
+                for item in self._by_names("DescribeCmqTopics", "TopicNameList", missing, "TopicList"):
+                    live_topic = normalize.topic_from_api(item)
+                    if topics.setdefault(name_key(live_topic.topic.name), live_topic) is live_topic:
+                        list_subscriptions_of(live_topic)
+            except BaseException as error:
+                subscriptions.close(error)
+                raise
+            subscriptions.close()
+            return topics
+
+        with ThreadPoolExecutor(max_workers=3, thread_name_prefix="cmqinfra-read") as lanes:
             queues_future = lanes.submit(queue_lane)
             topics_future = lanes.submit(topic_lane)
+            subscriptions_future = lanes.submit(subscriptions.run)
             queues = queues_future.result()
-            topics, subs = topics_future.result()
-        subscriptions = {(name_key(s.subscription.topic), s.subscription.name): s for s in subs}
+            topics = topics_future.result()
+            subscriptions_future.result()
+        # In the order of the topics, whatever order the listings arrived in.
+        by_key = {(key, s.subscription.name): s for key in topics for s in found.get(key, ())}
         desired = {name_key(q.name): q for q in stack.queues}
         queues = {k: _project_queue(v, desired.get(k)) for k, v in queues.items()}
-        return LiveState(queues=queues, topics=topics, subscriptions=subscriptions)
+        return LiveState(queues=queues, topics=topics, subscriptions=by_key)
 
     def endpoint_users(self, queue_names: tuple[str, ...]) -> dict[str, tuple[str, ...]]:
         names = list(queue_names)

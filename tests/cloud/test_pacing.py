@@ -1,0 +1,172 @@
+"""Pacing at the documented limits: the full allowance per window, stamped when calls go out,
+throttling answered by waiting for the window, and a read whose lanes overlap."""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from cmqinfra.cloud.api import ownership_tags
+from cmqinfra.cloud.limiter import SLACK_SECONDS, WINDOW_SECONDS, RateLimiter
+from cmqinfra.cloud.retry import RetryPolicy
+from cmqinfra.cloud.target import Target, open_api
+from cmqinfra.emulator import Emulator, Faults
+from cmqinfra.model import Stack, Topic
+
+SPAN = WINDOW_SECONDS + SLACK_SECONDS
+
+
+class VirtualTime:
+    def __init__(self) -> None:
+        self.now = 0.0
+        self.sleeps: list[float] = []
+
+    def clock(self) -> float:
+        return self.now
+
+    def sleep(self, seconds: float) -> None:
+        self.sleeps.append(seconds)
+        self.now += seconds
+
+
+def limiter_on(clock: VirtualTime, limit: int = 20) -> RateLimiter:
+    return RateLimiter({"A": limit}, clock=clock.clock, sleep=clock.sleep)
+
+
+def test_the_full_allowance_goes_out_at_once_and_never_more_in_any_window() -> None:
+    clock = VirtualTime()
+    limiter = limiter_on(clock)
+    stamps = []
+    for _ in range(200):
+        limiter.acquire("A")
+        stamps.append(clock.now)
+    assert limiter.allowance("A") == 20  # the documented limit, no safety margin
+    assert stamps[:20] == [0.0] * 20  # a whole window's worth without waiting
+    for i in range(len(stamps) - 20):
+        assert stamps[i + 20] - stamps[i] >= WINDOW_SECONDS  # never a 21st call within a second
+    # ...and no slower than the limit plus the slack: 10 windows of 20 calls.
+    assert stamps[-1] == pytest.approx(9 * SPAN)
+
+
+def test_a_slot_counts_from_when_its_call_goes_out_not_from_when_it_was_reserved() -> None:
+    clock = VirtualTime()
+    limiter = limiter_on(clock, limit=1)
+    slot = limiter.reserve("A")
+    clock.now = 0.5  # the call waited in a queue before it went out
+    slot.spend()
+    limiter.reserve("A").spend()
+    assert clock.now == pytest.approx(0.5 + SPAN)
+
+
+def test_a_reserved_slot_holds_its_place_until_released() -> None:
+    clock = VirtualTime()
+    limiter = limiter_on(clock, limit=2)
+    first = limiter.reserve("A")
+    limiter.reserve("A").spend()
+    first.release()
+    limiter.reserve("A").spend()  # the released place is free again: no wait
+    assert clock.now == 0.0
+
+
+def test_a_throttled_call_waits_for_room_in_the_window_not_for_a_back_off() -> None:
+    clock = VirtualTime()
+    limiter = limiter_on(clock)
+    for i in range(20):
+        clock.now = i * 0.01
+        limiter.acquire("A")
+    clock.now = 0.5
+    # Full window: room when the oldest call (sent at 0) leaves it.
+    assert limiter.throttled("A") == pytest.approx(SPAN - 0.5)
+    sparse = limiter_on(clock)
+    sparse.acquire("A")
+    # Room already: one slot's share of the window, the pace at which places free up.
+    assert sparse.throttled("A") == pytest.approx(SPAN / 20)
+
+
+# --------------------------------------------------------------------------- over HTTP
+
+
+@pytest.fixture
+def limited(tmp_path: Path) -> Iterator[Emulator]:
+    emu = Emulator.start(tmp_path / "limited.sqlite3", rate_limits=False)
+    try:
+        yield emu
+    finally:
+        emu.stop()
+
+
+def fill(emu: Emulator, stack: str, topics: int) -> None:
+    """Owned topics, created without the documented pacing (the emulator's limits are off)."""
+    with open_api(Target.endpoint(emu.url), emu.region, rate_scale=1000) as api:
+        for t in range(topics):
+            topic = Topic(name=f"t{t:03d}")
+            api.create_topic(topic, ownership_tags(topic, stack))
+
+
+def test_throttled_calls_retry_when_the_window_has_room_not_after_seconds(limited: Emulator) -> None:
+    # The service allows 5/s while the client believes 20/s: most of a burst is refused.
+    limited.rate_limits = True
+    limited.rate_scale = 0.25
+    api = open_api(Target.endpoint(limited.url), limited.region, parallelism=10)
+    # A back-off this long would show at once in the elapsed time.
+    api._policy = RetryPolicy(base_seconds=30.0, cap_seconds=30.0)  # type: ignore[attr-defined]
+    try:
+        started = time.monotonic()
+        futures = [api._submit("DescribeCmqTopics", {"Limit": 1}) for _ in range(10)]
+        for future in futures:
+            future.result()
+        elapsed = time.monotonic() - started
+        throttled = api.throttled_counts().get("DescribeCmqTopics", 0)
+    finally:
+        api.close()
+    assert throttled > 0
+    assert elapsed < 3.0  # 10 calls at 5/s: two windows, plus the retries' short waits
+
+
+def test_subscription_listings_start_before_the_last_topic_page_arrives(limited: Emulator) -> None:
+    fill(limited, "pipe", topics=120)  # three pages of topics
+    with open_api(Target.endpoint(limited.url), limited.region, parallelism=4, rate_scale=10) as api:
+        # Topic pages are slow to come back: anything waiting for all of them shows.
+        limited.faults = Faults(latency=0.3, actions=frozenset({"DescribeCmqTopics"}))
+        events: list[tuple[str, str, float]] = []
+        lock = threading.Lock()
+        real = api._tdmq.call_json  # type: ignore[attr-defined]
+
+        def logged(action: str, params: dict[str, Any], *args: Any, **kwargs: Any) -> Any:
+            with lock:
+                events.append((action, "start", time.monotonic()))
+            try:
+                return real(action, params, *args, **kwargs)
+            finally:
+                with lock:
+                    events.append((action, "end", time.monotonic()))
+
+        api._tdmq.call_json = logged  # type: ignore[attr-defined]
+        live = api.read(Stack(name="pipe"))
+    assert len(live.topics) == 120
+    last_topic_page = max(t for a, e, t in events if a == "DescribeCmqTopics" and e == "end")
+    first_listing = min(t for a, e, t in events if a == "DescribeCmqSubscriptionDetail" and e == "start")
+    assert first_listing < last_topic_page - 0.2
+
+
+def test_no_call_is_refused_at_the_documented_limits(limited: Emulator) -> None:
+    fill(limited, "busy", topics=160)
+    with open_api(Target.endpoint(limited.url), limited.region, parallelism=10) as api:
+        limited.rate_limits = True
+        limited.rate_scale = 1.0
+        limited.faults = Faults(latency=0.05)  # the service's own answer time, as in the benchmark
+        started = time.monotonic()
+        live = api.read(Stack(name="busy"))  # 4 topic pages and 160 subscription listings
+        elapsed = time.monotonic() - started
+        throttled = dict(api.throttled_counts())
+        calls = dict(api.call_counts())
+    assert len(live.topics) == 160
+    assert calls["DescribeCmqSubscriptionDetail"] == 160  # one listing per topic, none refused
+    assert throttled == {}
+    # 160 listings at 20/s: the last window opens after 7 full ones.
+    assert elapsed < 7 * SPAN + 1.0
