@@ -13,13 +13,13 @@ from pathlib import Path
 from urllib.parse import urlparse
 
 from tencentcloud.common import credential
+from tencentcloud.common.common_client import CommonClient
 from tencentcloud.common.profile.client_profile import ClientProfile
 from tencentcloud.common.profile.http_profile import HttpProfile
 
 from cmqinfra.cloud.errors import CredentialsError
 from cmqinfra.cloud.limiter import RateLimiter
 from cmqinfra.cloud.redact import Redactor, guard_sdk_logging
-from cmqinfra.cloud.sdk import SdkClient
 from cmqinfra.cloud.tdmq import TdmqApi
 
 LOCAL_STATE = Path(".cmqinfra") / "emulator.sqlite3"
@@ -140,9 +140,9 @@ def open_api(
         cred = _provider_credential()
         endpoint, scheme = "tdmq.tencentcloudapi.com", "https"
 
-    tdmq = SdkClient("tdmq", "2020-02-17", cred, region, _profile(endpoint, scheme, timeout))
+    tdmq = CommonClient("tdmq", "2020-02-17", cred, region, _profile(endpoint, scheme, timeout))
     tag_endpoint = "tag.tencentcloudapi.com" if target.kind == "cloud" else endpoint
-    tag = SdkClient("tag", "2018-08-13", cred, region, _profile(tag_endpoint, scheme, timeout))
+    tag = CommonClient("tag", "2018-08-13", cred, region, _profile(tag_endpoint, scheme, timeout))
     redactor = Redactor(_secrets_of(cred))
     guard_sdk_logging(redactor)
     return TdmqApi(
