@@ -40,6 +40,11 @@ READ_BACK_SECONDS = 15.0  # how long a created-but-invisible resource is waited 
 
 T = TypeVar("T")
 
+_NAME_LISTINGS: dict[str, tuple[str, str, str]] = {
+    "queue": ("DescribeCmqQueues", "QueueList", "QueueName"),
+    "topic": ("DescribeCmqTopics", "TopicList", "TopicName"),
+}
+
 
 class Attempted(CloudError):
     """A CloudError that also says how many attempts were made."""
@@ -284,6 +289,14 @@ class TdmqApi:
         desired = {name_key(q.name): q for q in stack.queues}
         queues = {k: _project_queue(v, desired.get(k)) for k, v in queues.items()}
         return LiveState(queues=queues, topics=topics, subscriptions=by_key)
+
+    def name_page(self, kind: TaggedKind, offset: int, limit: int = PAGE) -> tuple[int, list[str]]:
+        """One page of every queue (or topic) name in the region, owned or not, and the total:
+        what ``export --all`` walks. Paced and retried like every other call."""
+        action, key, field = _NAME_LISTINGS[kind]
+        response = self._call(action, {"Offset": offset, "Limit": min(limit, PAGE)})
+        items = response.get(key) or []
+        return int(response.get("TotalCount") or 0), [str(item[field]) for item in items]
 
     def endpoint_users(self, queue_names: tuple[str, ...]) -> dict[str, tuple[str, ...]]:
         names = list(queue_names)
