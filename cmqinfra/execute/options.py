@@ -23,6 +23,14 @@ def target_options(f: Callable[..., Any]) -> Callable[..., Any]:
         show_default=True,
         help="Changes run concurrently at most.",
     )
+    @click.option(
+        "--timeout",
+        type=click.IntRange(1, 300),
+        default=10,
+        show_default=True,
+        metavar="SECONDS",
+        help="How long one API call may take before it counts as failed and is retried.",
+    )
     @click.option("--debug", is_flag=True, help="Print API call counts per action at the end (stderr).")
     @functools.wraps(f)
     def wrapper(
@@ -31,11 +39,17 @@ def target_options(f: Callable[..., Any]) -> Callable[..., Any]:
         endpoint: str | None,
         region: str | None,
         parallelism: int,
+        timeout: int,
         debug: bool,
         **kw: Any,
     ) -> Any:
         options = TargetOptions(
-            local=local, endpoint=endpoint, region=region, parallelism=parallelism, debug=debug
+            local=local,
+            endpoint=endpoint,
+            region=region,
+            parallelism=parallelism,
+            debug=debug,
+            timeout=float(timeout),
         )
         return f(*args, options=options, **kw)
 

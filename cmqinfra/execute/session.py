@@ -43,6 +43,7 @@ class TargetOptions:
     region: str | None = None
     parallelism: int = 10
     debug: bool = False
+    timeout: float = 10.0  # seconds one API call may take before it is retried
 
 
 def load(paths: Sequence[str]) -> Stack:
@@ -78,7 +79,7 @@ def connect(options: TargetOptions, region: str | None) -> CmqApi:
         target = Target.cloud()
         if region is None:
             raise Failure("no region: pass --region, set TENCENTCLOUD_REGION, or set region in the manifest")
-    return open_api(target, region, parallelism=options.parallelism)
+    return open_api(target, region, parallelism=options.parallelism, timeout=options.timeout)
 
 
 def compute(

@@ -48,27 +48,16 @@ def cli_env(extra: dict[str, str] | None = None) -> dict[str, str]:
     return env
 
 
-# The product's SDK timeout is 10 s; the latency row shortens it to 1 s (the SDK's minimum) so
-# that "a call slower than the client waits" costs seconds, not minutes, in CI.
-SHORT_TIMEOUT_PRELUDE = (
-    "import functools, cmqinfra.cloud.target as t; "
-    "t.open_api = functools.partial(t.open_api, timeout=1.0); "
-    "from cmqinfra.cli import main; main()"
-)
-
-
-def command(*args: str, prelude: str | None = None) -> list[str]:
-    if prelude is not None:
-        return [sys.executable, "-c", prelude, *args]
+def command(*args: str) -> list[str]:
     return [sys.executable, "-m", "cmqinfra", *args]
 
 
 def run_cli(
-    *args: str, cwd: Path, env: dict[str, str] | None = None, timeout: float = 90, prelude: str | None = None
+    *args: str, cwd: Path, env: dict[str, str] | None = None, timeout: float = 90
 ) -> Run:
     start = time.monotonic()
     proc = subprocess.run(
-        command(*args, prelude=prelude),
+        command(*args),
         cwd=cwd,
         env=env or cli_env(),
         capture_output=True,

@@ -63,7 +63,7 @@ class World:
     fired: Counter[str] = field(default_factory=Counter)  # fault outcomes the emulator drew
     sentinel: Outside | None = None
     settle_seconds: float = 0.0  # eventual consistency: how long a fresh create may stay invisible
-    prelude: str | None = None  # run the CLI through this Python prelude (e.g. a short SDK timeout)
+    call_timeout: int | None = None  # --timeout for plan / apply / destroy (the product's default: 10 s)
 
     @property
     def endpoint(self) -> str:
@@ -88,7 +88,9 @@ class World:
             return read_account(client(self.endpoint, SECRET_ID, SECRET_KEY))
 
     def cli(self, *args: str, env: dict[str, str] | None = None, timeout: float = 90) -> Run:
-        return run_cli(*args, cwd=self.tmp, env=env or cli_env(), timeout=timeout, prelude=self.prelude)
+        if self.call_timeout is not None and args and args[0] in ("plan", "apply", "destroy"):
+            args = (args[0], "--timeout", str(self.call_timeout), *args[1:])
+        return run_cli(*args, cwd=self.tmp, env=env or cli_env(), timeout=timeout)
 
     def apply(self, manifest: Path, *extra: str, env: dict[str, str] | None = None) -> Run:
         return self.cli(

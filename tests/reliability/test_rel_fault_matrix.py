@@ -13,7 +13,7 @@ import pytest
 from cmqinfra.model import Stack
 
 from .check import problems
-from .cli import SHORT_TIMEOUT_PRELUDE, assert_clean_exit
+from .cli import assert_clean_exit
 from .conftest import World
 from .convergence import converge, judge_run
 from .manifests import materialize, mixed_stack
@@ -72,7 +72,8 @@ def test_apply_update_destroy_converge_under_faults(world: World, mode: str) -> 
     if mode == "eventual-consistency":
         world.settle_seconds = faults.invisible_seconds
     if mode == "latency-beyond-timeout":
-        world.prelude = SHORT_TIMEOUT_PRELUDE
+        # 1 s (the SDK's minimum): a call slower than the client waits costs seconds, not minutes
+        world.call_timeout = 1
     world.emulator.faults = faults
 
     v1, desired1 = materialize(versions.v1, world.tmp / "v1")
