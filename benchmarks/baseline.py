@@ -3,7 +3,6 @@ calls per second per action (client-side) and 10 in flight, as the Terraform pro
 
 from __future__ import annotations
 
-import json
 import threading
 import time
 from collections import Counter
@@ -11,13 +10,10 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from itertools import zip_longest
 
-from tencentcloud.common import credential
 from tencentcloud.common.exception.tencent_cloud_sdk_exception import TencentCloudSDKException
-from tencentcloud.common.profile.client_profile import ClientProfile
-from tencentcloud.common.profile.http_profile import HttpProfile
-from tencentcloud.tdmq.v20200217 import models, tdmq_client
 
 from benchmarks.bounds import BASELINE_PARALLELISM, BASELINE_RATE
+from benchmarks.sdk_calls import ThreadClients
 from benchmarks.workload import Workload, dead_letter_name, queue_name, topic_name
 
 
@@ -74,29 +70,19 @@ def run_baseline(
     workload: Workload, endpoint: str, secret_id: str, secret_key: str, region: str, rate_scale: float
 ) -> BaselineResult:
     limiter = ActionLimiter(BASELINE_RATE * rate_scale)
-    local = threading.local()
+    clients = ThreadClients(endpoint, secret_id, secret_key, region)
     calls: Counter[str] = Counter()
     throttled = 0
     lock = threading.Lock()
 
-    def client() -> tdmq_client.TdmqClient:
-        if not hasattr(local, "client"):
-            profile = ClientProfile(httpProfile=HttpProfile(protocol="http", endpoint=endpoint))
-            local.client = tdmq_client.TdmqClient(
-                credential.Credential(secret_id, secret_key), region, profile
-            )
-        return local.client
-
     def read(item: Read) -> None:
         nonlocal throttled
-        request = getattr(models, f"{item.action}Request")()
-        request.from_json_string(json.dumps(item.params))
         for attempt in range(8):
             limiter.wait(item.action)
             with lock:
                 calls[item.action] += 1
             try:
-                getattr(client(), item.action)(request)
+                clients.call(item.action, item.params)
                 return
             except TencentCloudSDKException as exc:
                 if not str(exc.code).startswith("RequestLimitExceeded"):

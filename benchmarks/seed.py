@@ -6,19 +6,14 @@ test). Resources carry the stack's ownership tag, so cmqinfra sees them as its o
 
 from __future__ import annotations
 
-import json
-import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any
 
-from tencentcloud.common import credential
 from tencentcloud.common.exception.tencent_cloud_sdk_exception import TencentCloudSDKException
-from tencentcloud.common.profile.client_profile import ClientProfile
-from tencentcloud.common.profile.http_profile import HttpProfile
-from tencentcloud.tdmq.v20200217 import models, tdmq_client
 
+from benchmarks.sdk_calls import ThreadClients
 from benchmarks.workload import STACK, Workload, manifest_documents
 
 
@@ -82,22 +77,12 @@ def levels_of(workload: Workload) -> list[list[Call]]:
 def seed(
     workload: Workload, endpoint: str, secret_id: str, secret_key: str, region: str, threads: int = 8
 ) -> None:
-    local = threading.local()
-
-    def client() -> tdmq_client.TdmqClient:
-        if not hasattr(local, "client"):
-            profile = ClientProfile(httpProfile=HttpProfile(protocol="http", endpoint=endpoint))
-            local.client = tdmq_client.TdmqClient(
-                credential.Credential(secret_id, secret_key), region, profile
-            )
-        return local.client
+    clients = ThreadClients(endpoint, secret_id, secret_key, region)
 
     def run(call: Call) -> None:
-        request = getattr(models, f"{call.action}Request")()
-        request.from_json_string(json.dumps(call.params))
         for attempt in range(30):
             try:
-                getattr(client(), call.action)(request)
+                clients.call(call.action, call.params)
                 return
             except TencentCloudSDKException as exc:
                 if not str(exc.code).startswith("RequestLimitExceeded"):

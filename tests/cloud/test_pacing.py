@@ -114,7 +114,8 @@ def test_throttled_calls_retry_when_the_window_has_room_not_after_seconds(emulat
     finally:
         api.close()
     assert throttled > 0
-    assert elapsed < 3.0  # 10 calls at 5/s: two windows, plus the retries' short waits
+    # 10 calls at 5/s: two windows and short waits; back-offs would wait up to 30 s each
+    assert elapsed < 10.0
 
 
 def test_subscription_listings_start_before_the_last_topic_page_arrives(emulator: Emulator) -> None:
@@ -161,5 +162,7 @@ def test_calls_are_not_refused_at_the_documented_limits(emulator: Emulator) -> N
     refused = throttled.get("DescribeCmqSubscriptionDetail", 0)
     assert set(throttled) <= {"DescribeCmqSubscriptionDetail"} and refused <= 3, throttled
     assert calls["DescribeCmqSubscriptionDetail"] == 160 + refused
-    # 160 listings at 20/s: the last window opens after 7 full ones.
-    assert elapsed < 7 * SPAN + 1.0
+    # 160 listings at 20/s: the last window opens after 7 full ones. The exact pace is pinned by
+    # the fake-clock tests above; over HTTP on shared cores only the order of magnitude is: no
+    # back-off storm, no serialised lanes.
+    assert elapsed < 2 * 7 * SPAN
