@@ -191,32 +191,31 @@ def measure_size(queues: int, work: Path, args: argparse.Namespace) -> SizeResul
     )
 
 
+def at_real_limits(queues: int, work: Path, args: argparse.Namespace, data: Path, command: str) -> SizeResult:
+    """One ``plan`` or ``apply`` at the documented limits (rate scale 1) on the data file ``data``."""
+    workload = Workload.of_size(queues)
+    limits = limits_for(1.0, args.latency, args.parallelism)
+    measure = measure_plan if command == "plan" else measure_apply
+    emulator = EmulatorProcess.start(data, 1.0, args.latency)
+    try:
+        timed_run = measure(workload, stack_dir(work, queues), emulator, limits, 1.0)
+    finally:
+        emulator.stop()
+    bound = pipelined_apply_bound(workload, limits).seconds
+    plan, apply = (timed_run, None) if command == "plan" else (None, timed_run)
+    return SizeResult(workload.label, queues, apply, plan, None, bound, 1.0)
+
+
 def real_limit_plan(queues: int, work: Path, args: argparse.Namespace) -> SizeResult:
     """The no-change plan at the documented limits, on the account the scaled run filled: the
     emulator keeps its state in the SQLite file, so a restart at rate scale 1 serves the same
     stack without creating it again (at 10,000 queues that takes minutes at the real limits)."""
-    workload = Workload.of_size(queues)
-    limits = limits_for(1.0, args.latency, args.parallelism)
-    emulator = EmulatorProcess.start(data_file(work, queues), 1.0, args.latency)
-    try:
-        plan = measure_plan(workload, stack_dir(work, queues), emulator, limits, 1.0)
-    finally:
-        emulator.stop()
-    bound = pipelined_apply_bound(workload, limits).seconds
-    return SizeResult(workload.label, queues, None, plan, None, bound, 1.0)
+    return at_real_limits(queues, work, args, data_file(work, queues), "plan")
 
 
 def real_limit_apply(queues: int, work: Path, args: argparse.Namespace) -> SizeResult:
     """Apply from empty at the documented limits, on a fresh data file."""
-    workload = Workload.of_size(queues)
-    limits = limits_for(1.0, args.latency, args.parallelism)
-    emulator = EmulatorProcess.start(work / f"emulator-{queues}-real-limits.sqlite", 1.0, args.latency)
-    try:
-        apply = measure_apply(workload, stack_dir(work, queues), emulator, limits, 1.0)
-    finally:
-        emulator.stop()
-    bound = pipelined_apply_bound(workload, limits).seconds
-    return SizeResult(workload.label, queues, apply, None, None, bound, 1.0)
+    return at_real_limits(queues, work, args, work / f"emulator-{queues}-real-limits.sqlite", "apply")
 
 
 def merge_rows(rows: list[SizeResult]) -> tuple[SizeResult, ...]:
