@@ -22,7 +22,7 @@ def has_loader() -> bool:
 def has_adapter() -> bool:
     import importlib.util
 
-    return importlib.util.find_spec("cmqinfra.cloud.target") is not None
+    return importlib.util.find_spec("cmqinfra.run.targets") is not None
 
 
 def stack_without_loader(directory: Path) -> Stack:
@@ -71,9 +71,12 @@ def live_state_equal_to(stack: Stack) -> LiveState:
 
 def open_api(endpoint: str, parallelism: int, rate_scale: float) -> Any:
     """The adapter as ``--endpoint`` opens it; told the service's limits are scaled, as they are."""
-    from cmqinfra.cloud.target import Target, open_api
+    from cmqinfra.cloud.target import Target
+    from cmqinfra.run.targets import open_target
 
-    return open_api(Target.endpoint(endpoint), "ap-guangzhou", parallelism=parallelism, rate_scale=rate_scale)
+    return open_target(
+        Target.endpoint(endpoint), "ap-guangzhou", parallelism=parallelism, rate_scale=rate_scale
+    )
 
 
 def read(api: Any, stack: Stack) -> LiveState:
@@ -93,7 +96,7 @@ def render(plan: Any) -> str:
 
 
 def execute(plan: Any, api: Any, parallelism: int) -> Any:
-    from cmqinfra.apply import execute
+    from cmqinfra.run.executor import execute
 
     report = execute(plan, api, parallelism=parallelism)
     failures = [r for r in report.results if not r.ok]

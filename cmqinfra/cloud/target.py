@@ -6,8 +6,8 @@ instance role); cmqinfra never reads or stores a key itself.
 
 from __future__ import annotations
 
-import atexit
 import os
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlparse
@@ -24,7 +24,7 @@ from cmqinfra.cloud.tdmq import TdmqApi
 
 LOCAL_STATE = Path(".cmqinfra") / "emulator.sqlite3"
 DEFAULT_LOCAL_REGION = "ap-guangzhou"
-_LOOPBACK = {"127.0.0.1", "localhost", "::1"}
+LOOPBACK_HOSTS = frozenset({"127.0.0.1", "localhost", "::1"})
 NO_CREDENTIALS = (
     "no Tencent Cloud credentials: set TENCENTCLOUD_SECRET_ID and TENCENTCLOUD_SECRET_KEY, "
     "configure a tccli profile, or use --local / --endpoint"
@@ -99,25 +99,16 @@ def open_api(
     parallelism: int = 10,
     timeout: float = 10.0,
     rate_scale: float = 1.0,
+    fallback_credentials: tuple[str, str] | None = None,
+    on_close: Callable[[], None] | None = None,
 ) -> TdmqApi:
-    """A connected TdmqApi (close it, or use it as a context manager)."""
-    on_close = None
-    if target.kind == "local":
-        from cmqinfra.emulator import DEFAULT_SECRET_ID, DEFAULT_SECRET_KEY, Emulator
+    """A connected TdmqApi (close it, or use it as a context manager).
 
-        workdir = target.workdir or Path.cwd()
-        state = workdir / LOCAL_STATE
-        state.parent.mkdir(parents=True, exist_ok=True)
-        emu = Emulator.start(state, port=0)
-        atexit.register(emu.stop)
-        endpoint, scheme = emu.endpoint, "http"
-        cred = credential.Credential(DEFAULT_SECRET_ID, DEFAULT_SECRET_KEY)
-        region = region or DEFAULT_LOCAL_REGION
-
-        def on_close() -> None:
-            emu.stop()
-
-    elif target.kind == "endpoint":
+    ``target`` is an endpoint or the cloud; the session layer composes the embedded emulator
+    into an endpoint before it gets here. ``fallback_credentials`` sign calls to an endpoint when
+    the environment has none (the local emulator's documented pair, chosen by the caller).
+    """
+    if target.kind == "endpoint":
         parsed = urlparse(target.url if "://" in str(target.url) else f"http://{target.url}")
         if not parsed.hostname:
             raise CredentialsError(f"--endpoint {target.url!r} is not a URL like http://127.0.0.1:9470")
@@ -125,20 +116,21 @@ def open_api(
         scheme = parsed.scheme or "http"
         cred = _env_credential()
         if cred is None:
-            if parsed.hostname not in _LOOPBACK:
-                cred = _provider_credential()
-            else:
-                from cmqinfra.emulator import DEFAULT_SECRET_ID, DEFAULT_SECRET_KEY
-
-                cred = credential.Credential(DEFAULT_SECRET_ID, DEFAULT_SECRET_KEY)
+            cred = (
+                credential.Credential(*fallback_credentials)
+                if fallback_credentials is not None
+                else _provider_credential()
+            )
         region = region or DEFAULT_LOCAL_REGION
-    else:
+    elif target.kind == "cloud":
         if not region:
             raise CredentialsError(
                 "no region: pass --region, set TENCENTCLOUD_REGION, or set region in the manifest"
             )
         cred = _provider_credential()
         endpoint, scheme = "tdmq.tencentcloudapi.com", "https"
+    else:
+        raise ValueError(f"open_api takes an endpoint or the cloud, not {target.kind!r}")
 
     tdmq = CommonClient("tdmq", "2020-02-17", cred, region, _profile(endpoint, scheme, timeout))
     tag_endpoint = "tag.tencentcloudapi.com" if target.kind == "cloud" else endpoint

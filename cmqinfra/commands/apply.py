@@ -5,9 +5,9 @@ from __future__ import annotations
 import click
 
 from cmqinfra.cloud.api import CmqApi
-from cmqinfra.execute import session
-from cmqinfra.execute.options import target_options
 from cmqinfra.plan.values import Plan
+from cmqinfra.run import session
+from cmqinfra.run.options import target_options
 
 
 @click.command("apply")

@@ -6,8 +6,8 @@ import click
 
 from cmqinfra.cloud.api import CmqApi
 from cmqinfra.commands.apply import apply_plan
-from cmqinfra.execute import session
-from cmqinfra.execute.options import target_options
+from cmqinfra.run import session
+from cmqinfra.run.options import target_options
 
 
 @click.command("destroy")

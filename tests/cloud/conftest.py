@@ -4,9 +4,10 @@ from collections.abc import Iterator
 
 import pytest
 
-from cmqinfra.cloud.target import Target, open_api
+from cmqinfra.cloud.target import Target
 from cmqinfra.cloud.tdmq import TdmqApi
 from cmqinfra.emulator import Emulator
+from cmqinfra.run.targets import open_target as open_api
 
 
 @pytest.fixture

@@ -206,7 +206,8 @@ def test_endpoint_users_lists_subscriptions_delivering_to_a_queue(api: TdmqApi) 
 
 
 def test_reads_with_parallelism_one_never_deadlock_on_multi_page_listings(emulator: Emulator) -> None:
-    from cmqinfra.cloud.target import Target, open_api
+    from cmqinfra.cloud.target import Target
+    from cmqinfra.run.targets import open_target as open_api
 
     with open_api(Target.endpoint(emulator.url), emulator.region, parallelism=1, timeout=5) as api:
         topic = Topic(name="wide")

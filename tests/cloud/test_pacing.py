@@ -12,9 +12,10 @@ import pytest
 from cmqinfra.cloud.api import ownership_tags
 from cmqinfra.cloud.limiter import SLACK_SECONDS, WINDOW_SECONDS, RateLimiter
 from cmqinfra.cloud.retry import RetryPolicy
-from cmqinfra.cloud.target import Target, open_api
+from cmqinfra.cloud.target import Target
 from cmqinfra.emulator import Emulator, Faults
 from cmqinfra.model import Stack, Topic
+from cmqinfra.run.targets import open_target as open_api
 
 SPAN = WINDOW_SECONDS + SLACK_SECONDS
 

@@ -13,9 +13,10 @@ from cmqinfra.cloud.errors import CloudError, CredentialsError
 from cmqinfra.cloud.limiter import DEFAULT_LIMIT, DOCUMENTED_LIMITS, RateLimiter
 from cmqinfra.cloud.redact import Redactor
 from cmqinfra.cloud.retry import RetryPolicy, is_retryable
-from cmqinfra.cloud.target import Target, open_api
+from cmqinfra.cloud.target import Target
 from cmqinfra.emulator import RATE_LIMITS, Emulator
 from cmqinfra.model import Stack
+from cmqinfra.run.targets import open_target as open_api
 
 
 def test_client_limits_agree_with_the_documented_table_the_emulator_enforces() -> None:

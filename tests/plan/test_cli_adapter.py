@@ -9,7 +9,7 @@ from click.testing import CliRunner
 
 from cmqinfra.cli import cli
 from cmqinfra.emulator import Emulator
-from cmqinfra.execute import session
+from cmqinfra.run import session
 from tests.plan.test_with_adapter import SMALL
 
 

@@ -10,8 +10,8 @@ import pytest
 from click.testing import CliRunner
 
 from cmqinfra.cli import cli
-from cmqinfra.execute import session
 from cmqinfra.model import Queue, Stack
+from cmqinfra.run import session
 from tests.plan.fake_api import FakeApi
 
 

@@ -2,9 +2,9 @@ from __future__ import annotations
 
 import threading
 
-from cmqinfra.apply import execute
 from cmqinfra.model import DeadLetter, FilterType, Protocol, Queue, Stack, Subscription, Topic
 from cmqinfra.plan.compute import make_plan
+from cmqinfra.run.executor import execute
 from tests.plan.fake_api import FakeApi
 
 

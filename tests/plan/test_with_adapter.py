@@ -8,12 +8,13 @@ from collections.abc import Iterator
 import pytest
 from tencentcloud.tdmq.v20200217 import models
 
-from cmqinfra.apply import execute
-from cmqinfra.cloud.target import Target, open_api
+from cmqinfra.cloud.target import Target
 from cmqinfra.emulator import Emulator
-from cmqinfra.execute.session import compute
 from cmqinfra.model import DeadLetter, FilterType, Protocol, Queue, Stack, Subscription, Topic, Transaction
 from cmqinfra.plan.values import Action
+from cmqinfra.run.executor import execute
+from cmqinfra.run.session import compute
+from cmqinfra.run.targets import open_target as open_api
 
 FULL = Stack(
     name="e2e",

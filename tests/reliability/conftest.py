@@ -37,7 +37,7 @@ def need_pipeline() -> None:
     for module in (
         "cmqinfra.emulator",
         "cmqinfra.manifest",
-        "cmqinfra.cloud.target",
+        "cmqinfra.run.targets",
         "cmqinfra.commands.plan",
         "cmqinfra.commands.apply",
     ):

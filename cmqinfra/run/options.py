@@ -8,8 +8,8 @@ from typing import Any
 
 import click
 
-from cmqinfra.apply import DEFAULT_PARALLELISM
-from cmqinfra.execute.session import TargetOptions
+from cmqinfra.run.executor import DEFAULT_PARALLELISM
+from cmqinfra.run.session import TargetOptions
 
 
 def target_options(f: Callable[..., Any]) -> Callable[..., Any]:

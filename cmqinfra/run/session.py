@@ -17,7 +17,6 @@ from typing import Any
 import click
 
 from cmqinfra import __version__
-from cmqinfra.apply import ApplyReport, StepResult, execute
 from cmqinfra.cloud.api import CmqApi
 from cmqinfra.live import name_key
 from cmqinfra.model import Stack
@@ -27,6 +26,7 @@ from cmqinfra.plan.values import Action, Plan
 from cmqinfra.render import use_colour
 from cmqinfra.render.json import plan_to_json
 from cmqinfra.render.text import render_text
+from cmqinfra.run.executor import ApplyReport, StepResult, execute
 
 SAVED_PLAN_KIND = "cmqinfra-saved-plan"
 DEFAULT_LOCAL_REGION = "ap-guangzhou"
@@ -67,7 +67,8 @@ def region_for(options: TargetOptions, stack: Stack | None) -> str | None:
 
 
 def connect(options: TargetOptions, region: str | None) -> CmqApi:
-    from cmqinfra.cloud.target import Target, open_api  # the adapter stream's entry point
+    from cmqinfra.cloud.target import Target
+    from cmqinfra.run.targets import open_target
 
     if options.local and options.endpoint:
         raise Failure("--local and --endpoint cannot be used together")
@@ -79,7 +80,7 @@ def connect(options: TargetOptions, region: str | None) -> CmqApi:
         target = Target.cloud()
         if region is None:
             raise Failure("no region: pass --region, set TENCENTCLOUD_REGION, or set region in the manifest")
-    return open_api(target, region, parallelism=options.parallelism, timeout=options.timeout)
+    return open_target(target, region, parallelism=options.parallelism, timeout=options.timeout)
 
 
 def compute(

@@ -1,1 +1,0 @@
-"""Running plans: the plumbing the plan / apply / destroy commands share."""

@@ -1,0 +1,56 @@
+"""Composing a command's target: the embedded local emulator becomes an endpoint here, so the
+SDK adapter (cmqinfra/cloud/) only ever knows endpoints and the cloud."""
+
+from __future__ import annotations
+
+import atexit
+from pathlib import Path
+from urllib.parse import urlparse
+
+from cmqinfra.cloud.target import DEFAULT_LOCAL_REGION, LOCAL_STATE, LOOPBACK_HOSTS, Target, open_api
+from cmqinfra.cloud.tdmq import TdmqApi
+
+
+def open_target(
+    target: Target,
+    region: str | None,
+    *,
+    parallelism: int = 10,
+    timeout: float = 10.0,
+    rate_scale: float = 1.0,
+) -> TdmqApi:
+    """A connected TdmqApi for any target kind: local (embedded emulator), endpoint or cloud."""
+    from cmqinfra.emulator import DEFAULT_SECRET_ID, DEFAULT_SECRET_KEY
+
+    local_pair = (DEFAULT_SECRET_ID, DEFAULT_SECRET_KEY)
+    if target.kind == "local":
+        from cmqinfra.emulator import Emulator
+
+        state = (target.workdir or Path.cwd()) / LOCAL_STATE
+        state.parent.mkdir(parents=True, exist_ok=True)
+        emu = Emulator.start(state, port=0)
+        atexit.register(emu.stop)
+        return open_api(
+            Target.endpoint(emu.url),
+            region or DEFAULT_LOCAL_REGION,
+            parallelism=parallelism,
+            timeout=timeout,
+            rate_scale=rate_scale,
+            fallback_credentials=local_pair,
+            on_close=emu.stop,
+        )
+    fallback = None
+    if target.kind == "endpoint":
+        url = str(target.url)
+        host = urlparse(url if "://" in url else f"http://{url}").hostname
+        # A loopback endpoint with no credentials in the environment is taken to be an emulator
+        # started with its documented local pair.
+        fallback = local_pair if host in LOOPBACK_HOSTS else None
+    return open_api(
+        target,
+        region,
+        parallelism=parallelism,
+        timeout=timeout,
+        rate_scale=rate_scale,
+        fallback_credentials=fallback,
+    )
