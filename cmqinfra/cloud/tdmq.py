@@ -240,13 +240,20 @@ class TdmqApi:
             "DescribeCmqSubscriptionDetail", "SubscriptionSet", subscription_page
         )
 
+        # The stack's own resources, and those it owned under its previous name (a rename).
+        owners = [stack.name] + ([stack.renamed_from] if stack.renamed_from else [])
+
         def list_subscriptions_of(topic: LiveTopic) -> None:
             # Every topic the plan may touch: the stack's own and the named ones.
-            if topic.owner == stack.name or name_key(topic.topic.name) in named_topics:
+            if topic.owner in owners or name_key(topic.topic.name) in named_topics:
                 subscriptions.add(topic.topic.name, {"TopicName": topic.topic.name})
 
         def queue_lane() -> dict[str, LiveQueue]:
-            owned = self._owned_listing("DescribeCmqQueues", stack.name, "QueueList")
+            owned = [
+                item
+                for owner in owners
+                for item in self._owned_listing("DescribeCmqQueues", owner, "QueueList")
+            ]
             queues = {name_key(q.queue.name): q for q in map(normalize.queue_from_api, owned)}
             missing = [n for n in wanted_queues if name_key(n) not in queues]
             for item in self._by_names("DescribeCmqQueues", "QueueNameList", missing, "QueueList"):
@@ -263,8 +270,11 @@ class TdmqApi:
                     list_subscriptions_of(live_topic)
 
             try:
-                self._owned_listing("DescribeCmqTopics", stack.name, "TopicList", owned_page)
-                owned = [t for _, page in sorted(pages.items()) for t in page]
+                owned = []
+                for owner in owners:
+                    pages.clear()
+                    self._owned_listing("DescribeCmqTopics", owner, "TopicList", owned_page)
+                    owned += [t for _, page in sorted(pages.items()) for t in page]
                 topics = {name_key(t.topic.name): t for t in owned}
                 missing = [n for n in wanted_topics if name_key(n) not in topics]
                 for item in self._by_names("DescribeCmqTopics", "TopicNameList", missing, "TopicList"):
@@ -289,6 +299,68 @@ class TdmqApi:
         desired = {name_key(q.name): q for q in stack.queues}
         queues = {k: _project_queue(v, desired.get(k)) for k, v in queues.items()}
         return LiveState(queues=queues, topics=topics, subscriptions=by_key)
+
+    def read_named(
+        self,
+        stack: Stack,
+        queues: Iterable[str],
+        topics: Iterable[str],
+        listed_topics: Iterable[str] = (),
+        subscriptions: Iterable[tuple[str, str]] = (),
+    ) -> LiveState:
+        """Live state of exactly these resources, for a partial plan: one name-list call per 50
+        queues and per 50 topics, every subscription of ``listed_topics``, and each of
+        ``subscriptions`` (topic, name) by a Detail call filtered to its name. Lanes run at once."""
+        queue_names = sorted(set(queues), key=str.casefold)
+        topic_names = sorted(set(topics), key=str.casefold)
+        queries = [(t, {"TopicName": t}) for t in sorted(set(listed_topics), key=str.casefold)]
+        listed = {name_key(t) for t, _ in queries}
+        queries += [
+            (t, {"TopicName": t, "SubscriptionName": n})
+            for t, n in sorted(set(subscriptions))
+            if name_key(t) not in listed
+        ]
+        wanted = {(name_key(t), n) for t, n in subscriptions}
+
+        def queue_lane() -> dict[str, LiveQueue]:
+            items = self._by_names("DescribeCmqQueues", "QueueNameList", queue_names, "QueueList")
+            found = map(normalize.queue_from_api, items)
+            return {name_key(q.queue.name): q for q in found if name_key(q.queue.name) in _keys(queue_names)}
+
+        def topic_lane() -> dict[str, LiveTopic]:
+            items = self._by_names("DescribeCmqTopics", "TopicNameList", topic_names, "TopicList")
+            found = map(normalize.topic_from_api, items)
+            return {name_key(t.topic.name): t for t in found if name_key(t.topic.name) in _keys(topic_names)}
+
+        def subscription_lane() -> dict[tuple[str, str], LiveSubscription]:
+            out: dict[tuple[str, str], LiveSubscription] = {}
+            for topic, query in queries:
+                try:
+                    items = self._list_many("DescribeCmqSubscriptionDetail", [query], "SubscriptionSet")[0]
+                except CloudError as error:
+                    if error.code.startswith("ResourceNotFound"):
+                        continue  # the topic does not exist (yet): it has no subscriptions
+                    raise
+                for item in items:
+                    sub = normalize.subscription_from_api(topic, item)
+                    key = (name_key(topic), sub.subscription.name)
+                    # The name filter matches part of a name: keep exactly what was asked for.
+                    if name_key(sub.subscription.topic) == name_key(topic) and (
+                        name_key(topic) in listed or key in wanted
+                    ):
+                        out[key] = sub
+            return out
+
+        with ThreadPoolExecutor(max_workers=3, thread_name_prefix="cmqinfra-read") as lanes:
+            queues_future = lanes.submit(queue_lane)
+            topics_future = lanes.submit(topic_lane)
+            subscriptions_future = lanes.submit(subscription_lane)
+            live_queues = queues_future.result()
+            live_topics = topics_future.result()
+            live_subscriptions = subscriptions_future.result()
+        desired = {name_key(q.name): q for q in stack.queues}
+        live_queues = {k: _project_queue(v, desired.get(k)) for k, v in live_queues.items()}
+        return LiveState(queues=live_queues, topics=live_topics, subscriptions=live_subscriptions)
 
     def name_page(self, kind: TaggedKind, offset: int, limit: int = PAGE) -> tuple[int, list[str]]:
         """One page of every queue (or topic) name in the region, owned or not, and the total:

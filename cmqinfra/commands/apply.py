@@ -20,12 +20,22 @@ from cmqinfra.run.options import target_options
 @click.option(
     "--allow-data-loss", is_flag=True, help="Allow deleting or replacing queues that hold messages."
 )
+@click.option(
+    "--target",
+    "targets",
+    multiple=True,
+    metavar="ADDRESS",
+    callback=session.check_targets,
+    help="Plan only this resource (queue/NAME, topic/NAME, subscription/TOPIC/NAME) and what it needs; "
+    "repeatable. The plan is partial.",
+)
 def command(
     paths: tuple[str, ...],
     plan_file: str | None,
     options: session.TargetOptions,
     auto_approve: bool,
     allow_data_loss: bool,
+    targets: tuple[str, ...],
 ) -> None:
     """Apply the manifests at PATH... (or the saved plan FILE) to live state."""
     api_holder: list[CmqApi] = []
@@ -35,13 +45,18 @@ def command(
         if plan_file:
             saved = session.read_saved(plan_file)
             stack, region, destroy = saved.stack, options.region or saved.region, saved.destroy
+            if targets and tuple(targets) != saved.targets:
+                raise session.Failure("--target cannot change a saved plan's targets; plan again instead")
+            targets = saved.targets
         else:
             saved = None
             stack = session.load(paths)
             region, destroy = session.region_for(options, stack), False
         api_holder.append(session.connect(options, region))
         api = api_holder[0]
-        plan = session.compute(stack, api, region, allow_data_loss=allow_data_loss, destroy=destroy)
+        plan = session.compute(
+            stack, api, region, allow_data_loss=allow_data_loss, destroy=destroy, targets=targets
+        )
         if saved is not None and plan_file:
             session.check_not_stale(saved, plan, plan_file)
         # Like Terraform, a saved plan was reviewed when it was made: it needs no second approval.

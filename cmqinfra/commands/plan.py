@@ -23,6 +23,15 @@ from cmqinfra.run.options import target_options
     "--detailed-exitcode", is_flag=True, help="Exit 2 when there are changes, 0 when there are none."
 )
 @click.option("--destroy", is_flag=True, help="Plan the deletion of everything the stack owns.")
+@click.option(
+    "--target",
+    "targets",
+    multiple=True,
+    metavar="ADDRESS",
+    callback=session.check_targets,
+    help="Plan only this resource (queue/NAME, topic/NAME, subscription/TOPIC/NAME) and what it needs; "
+    "repeatable. The plan is partial.",
+)
 def command(
     paths: tuple[str, ...],
     options: session.TargetOptions,
@@ -30,6 +39,7 @@ def command(
     fmt: str,
     detailed_exitcode: bool,
     destroy: bool,
+    targets: tuple[str, ...],
 ) -> None:
     """Compare the manifests at PATH... with live state and show the changes apply would make."""
     api_holder: list[CmqApi] = []
@@ -38,7 +48,7 @@ def command(
         stack = session.load(paths)
         region = session.region_for(options, stack)
         api_holder.append(session.connect(options, region))
-        plan = session.compute(stack, api_holder[0], region, destroy=destroy)
+        plan = session.compute(stack, api_holder[0], region, destroy=destroy, targets=targets)
         if fmt == "markdown":  # the pull-request comment (docs/gitops.md)
             click.echo(render_markdown(plan), nl=False)
         else:

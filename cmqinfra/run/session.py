@@ -8,7 +8,7 @@ import os
 import signal
 import sys
 import threading
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -18,10 +18,11 @@ import click
 
 from cmqinfra import __version__
 from cmqinfra.cloud.api import CmqApi
-from cmqinfra.live import name_key
+from cmqinfra.live import LiveState, name_key
 from cmqinfra.model import Stack
 from cmqinfra.plan.compute import make_plan
 from cmqinfra.plan.shape import stack_from_data, stack_to_data
+from cmqinfra.plan.targets import parse_target, target_closure
 from cmqinfra.plan.values import Action, Plan
 from cmqinfra.render import use_colour
 from cmqinfra.render.json import plan_to_json
@@ -59,6 +60,14 @@ def load(paths: Sequence[str]) -> Stack:
     return result.stack
 
 
+def check_targets(_ctx: click.Context, _param: click.Parameter, value: tuple[str, ...]) -> tuple[str, ...]:
+    """Every --target is an address; a bad one is a usage error naming it."""
+    try:
+        return tuple(dict.fromkeys(parse_target(v) for v in value))
+    except ValueError as exc:
+        raise click.BadParameter(str(exc)) from None
+
+
 def region_for(options: TargetOptions, stack: Stack | None) -> str | None:
     region = options.region or os.environ.get("TENCENTCLOUD_REGION") or (stack.region if stack else None)
     if region is None and (options.local or options.endpoint):
@@ -83,11 +92,41 @@ def connect(options: TargetOptions, region: str | None) -> CmqApi:
     return open_target(target, region, parallelism=options.parallelism, timeout=options.timeout)
 
 
+def read_live(stack: Stack, api: CmqApi, targets: Sequence[str] = ()) -> LiveState:
+    """The whole stack's live state, or (with targets) only what a partial plan needs."""
+    if not targets:
+        return api.read(stack)
+    closure = target_closure(stack, targets)
+    return api.read_named(
+        stack,
+        queues=closure.queues.values(),
+        topics=closure.topics.values(),
+        listed_topics=closure.listed_topics,
+        subscriptions=closure.single_subscriptions,
+    )
+
+
 def compute(
-    stack: Stack, api: CmqApi, region: str | None, *, allow_data_loss: bool = False, destroy: bool = False
+    stack: Stack,
+    api: CmqApi,
+    region: str | None,
+    *,
+    allow_data_loss: bool = False,
+    destroy: bool = False,
+    targets: Sequence[str] = (),
+    moves_in: Mapping[str, str] | None = None,
+    moves_out: Mapping[str, str] | None = None,
 ) -> Plan:
-    live = api.read(stack)
-    plan = make_plan(stack, live, region=region, allow_data_loss=allow_data_loss, destroy=destroy)
+    live = read_live(stack, api, targets)
+    extra: dict[str, Any] = {
+        "region": region,
+        "allow_data_loss": allow_data_loss,
+        "destroy": destroy,
+        "targets": tuple(targets),
+        "moves_in": moves_in,
+        "moves_out": moves_out,
+    }
+    plan = make_plan(stack, live, **extra)
     # The users of a queue are only looked up for the queues this plan would delete.
     doomed = tuple(
         c.name
@@ -97,7 +136,7 @@ def compute(
     if doomed:
         users = api.endpoint_users(doomed)
         live = replace(live, endpoint_users={**live.endpoint_users, **users})
-        plan = make_plan(stack, live, region=region, allow_data_loss=allow_data_loss, destroy=destroy)
+        plan = make_plan(stack, live, **extra)
     return plan
 
 
@@ -116,6 +155,7 @@ def save(plan: Plan, path: str) -> None:
         "cmqinfra_version": __version__,
         "fingerprint": plan.fingerprint,
         "destroy": plan.destroy,
+        "targets": list(plan.targets),
         "desired": stack_to_data(plan.stack),
     }
     Path(path).write_text(json.dumps(doc, indent=2) + "\n", encoding="utf-8")
@@ -128,6 +168,7 @@ class SavedPlan:
     fingerprint: str
     destroy: bool
     actions: tuple[tuple[str, tuple[str, ...]], ...]
+    targets: tuple[str, ...] = ()  # a partial plan is applied with the same targets
 
 
 def read_saved(path: str) -> SavedPlan:
@@ -150,6 +191,7 @@ def read_saved(path: str) -> SavedPlan:
             fingerprint=meta["fingerprint"],
             destroy=bool(meta.get("destroy", False)),
             actions=tuple((c["address"], tuple(c["change"]["actions"])) for c in doc["resource_changes"]),
+            targets=tuple(str(a) for a in meta.get("targets") or ()),
         )
     except OSError as exc:
         raise Failure(f"{path}: cannot read the saved plan: {exc.strerror}") from None
@@ -215,6 +257,12 @@ def run(plan: Plan, api: CmqApi, parallelism: int) -> ApplyReport:
     with stop_on_signals() as stop:
         report = execute(plan, api, parallelism=parallelism, on_result=_progress, stop=stop)
     s = plan.summary
+    if plan.partial:
+        click.echo(
+            f"\nWarning: this apply was PARTIAL (--target {' '.join(plan.targets)}); run a full plan to see "
+            "whether other changes are pending.",
+            err=True,
+        )
     if report.ok:
         adopt = f", {s.adopt} adopted" if s.adopt else ""
         click.echo(
