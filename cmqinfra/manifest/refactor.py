@@ -7,6 +7,7 @@ reports those); the rules only judge entries whose fields have the right types.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 
@@ -17,6 +18,8 @@ from cmqinfra.manifest.source import Document
 from cmqinfra.model import Import, Moved, Removed, SourceLocation
 
 SECTIONS = ("moved", "removed", "import")
+# What the schema's address pattern accepts; anything else is the schema's to report.
+_ADDRESS = re.compile(r"(queue|topic)/[A-Za-z][A-Za-z0-9_-]{0,63}")
 
 
 @dataclass(frozen=True)
@@ -63,7 +66,7 @@ def check(declarations: Iterable[Declaration], entries: Iterable[Entry], stack: 
     seen: dict[str, Declaration] = {}
     for d in declarations:
         address = d.text("address")
-        if address is None or "/" not in address:
+        if address is None or not _ADDRESS.fullmatch(address):
             continue
         key = address.casefold()
         first = seen.get(key)

@@ -126,12 +126,8 @@ def _plan_owned(
     if live.owner != stack and (live.owner == giver or live.owner == refactoring.previous_name):
         if replace:
             errors.append(_not_in_place(desired, replace, f"moves in from stack {live.owner!r}"))
-        why = (
-            f"the stack was renamed from {live.owner!r}"
-            if live.owner == refactoring.previous_name
-            else f"moved from stack {live.owner!r}"
-        )
-        return _change(Action.MOVE, live.resource, desired, attrs, (why,), moved_from=live.owner)
+        why = ("the stack was renamed",) if live.owner == refactoring.previous_name else ()
+        return _change(Action.MOVE, live.resource, desired, attrs, why, moved_from=live.owner)
     if giver is not None and live.owner != stack:
         errors.append(Diagnostic(
             f"{desired.address} is owned by stack {live.owner!r}, not {giver!r} as its moved entry says; "
@@ -199,14 +195,12 @@ def _undeclared(
     """What happens to a live queue or topic the manifest does not declare."""
     key = resource.address.casefold()
     if key in refactoring.removed and (refactoring.owns(stack, owner) or (owner is None and protected)):
-        return _change(Action.RELEASE, resource, None, reasons=("a removed entry releases it",))
+        return _change(Action.RELEASE, resource, None, reasons=("it is listed under removed",))
     if not refactoring.owns(stack, owner):
         return None
     taker = refactoring.moves_out.get(key)
     if taker is not None:
-        return _change(
-            Action.MOVE_OUT, resource, None, reasons=(f"moved to stack {taker!r}",), moved_to=taker
-        )
+        return _change(Action.MOVE_OUT, resource, None, moved_to=taker)
     return _change(Action.DELETE, resource, None, reasons=(gone,))
 
 

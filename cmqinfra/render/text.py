@@ -125,7 +125,9 @@ def render_text(plan: Plan, colour: bool = False) -> str:
         lines.append(click.style(line, fg="yellow", bold=True) if colour and line else line)
     for w in plan.warnings:
         lines.append(w.render())
-    if not plan.has_changes:
+    if not plan.has_changes and plan.partial:
+        lines.append("No changes to the targeted resources. Live state matches the manifest for them.")
+    elif not plan.has_changes:
         lines.append("No changes. Live state matches the manifest.")
     else:
         region = f", region {plan.region}" if plan.region else ""

@@ -264,10 +264,11 @@ def run(plan: Plan, api: CmqApi, parallelism: int) -> ApplyReport:
             err=True,
         )
     if report.ok:
-        adopt = f", {s.adopt} adopted" if s.adopt else ""
+        counts = ((s.adopt, "adopted"), (s.move, "moved"), (s.release, "released"), (s.import_, "imported"))
+        extra = "".join(f", {n} {word}" for n, word in counts if n)
         click.echo(
             f"\n{'Destroy' if plan.destroy else 'Apply'} complete! Resources: "
-            f"{s.add} added, {s.change} changed, {s.destroy} destroyed{adopt}."
+            f"{s.add} added, {s.change} changed, {s.destroy} destroyed{extra}."
         )
     else:
         why = "interrupted" if report.interrupted else "failed"
