@@ -5,7 +5,7 @@ The change is everything between the merge base of GIT_REF and HEAD and the work
 as a pull request's diff is. A unit is affected when:
 
 - one of its manifest files, or a file in one of its stack directories, changed;
-- a value file of its environment changed;
+- a value its manifests use changed in a value file of its environment;
 - its entry in ``cmqinfra.yaml`` changed: the stack's entry, its environment's entry, or the
   declaration of a variable its manifests use (a project file that did not exist, or could not
   be read, at the base affects every unit).
@@ -30,8 +30,24 @@ from cmqinfra.run.session import Failure
 @dataclass(frozen=True)
 class Change:
     base: str  # the merge-base commit
+    top: Path  # the repository's top directory
     files: frozenset[Path]  # absolute, resolved
     old_config: Any  # cmqinfra.yaml at the base as plain data; None when absent or unreadable
+
+    def old_data(self, file: Path) -> Any:
+        """A YAML file as it was at the base, as plain data (None: absent or unreadable)."""
+        return _old_yaml(self.top, self.base, file.resolve().relative_to(self.top).as_posix())
+
+
+def _old_yaml(top: Path, base: str, path: str) -> Any:
+    shown = subprocess.run(["git", "show", f"{base}:{path}"], cwd=top, capture_output=True, text=True,
+                           check=False)
+    if shown.returncode != 0:
+        return None
+    try:
+        return yaml.safe_load(shown.stdout)
+    except yaml.YAMLError:
+        return None
 
 
 def _git(root: Path, *args: str) -> str:
@@ -52,14 +68,8 @@ def read_change(root: Path, ref: str) -> Change:
     names = _git(top, "diff", "--name-only", "--no-renames", "-z", base, "--").split("\0")
     names += _git(top, "ls-files", "--others", "--exclude-standard", "--full-name", "-z").split("\0")
     files = frozenset((top / name).resolve() for name in names if name)
-    config_path = (Path(root).resolve() / PROJECT_FILE).relative_to(top).as_posix()
-    try:
-        shown = subprocess.run(["git", "show", f"{base}:{config_path}"], cwd=top, capture_output=True,
-                               text=True, check=False)
-        old = yaml.safe_load(shown.stdout) if shown.returncode == 0 else None
-    except yaml.YAMLError:
-        old = None
-    return Change(base, files, old if isinstance(old, dict) else None)
+    old = _old_yaml(top, base, (Path(root).resolve() / PROJECT_FILE).relative_to(top).as_posix())
+    return Change(base, top, files, old if isinstance(old, dict) else None)
 
 
 def _under(file: Path, paths: Sequence[Path]) -> bool:
@@ -68,6 +78,21 @@ def _under(file: Path, paths: Sequence[Path]) -> bool:
         if file == path or path in file.parents:
             return True
     return False
+
+
+def _values_changed(change: Change, file: Path, item: ResolvedUnit) -> bool:
+    """Whether a changed value file changed a value this unit uses."""
+    old = change.old_data(file)
+    try:
+        new = yaml.safe_load(file.read_text(encoding="utf-8"))
+    except (OSError, yaml.YAMLError):
+        return True
+    if not isinstance(old, dict) or not isinstance(new, dict):
+        return True
+    return any(old.get(v, _ABSENT) != new.get(v, _ABSENT) for v in item.variables)
+
+
+_ABSENT = object()
 
 
 def _entry(data: Any, *keys: str) -> Any:
@@ -86,7 +111,9 @@ def affected(project: Project, resolved: Sequence[ResolvedUnit], change: Change)
     for item in resolved:
         unit = item.unit
         files = [Path(f) for f in item.files]
-        hit = any(_under(f, [*unit.paths, *files, *unit.value_files]) for f in change.files)
+        hit = any(_under(f, [*unit.paths, *files]) for f in change.files)
+        if not hit:
+            hit = any(_values_changed(change, f, item) for f in unit.value_files if f.resolve() in change.files)
         if not hit and config_changed:
             old, new = change.old_config, project.config.data if project.config else None
             if old is None:

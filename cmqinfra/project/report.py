@@ -134,6 +134,8 @@ def render_project_markdown(items: Sequence[UnitPlan], note: str | None = None,
     head_lines = [f"## cmqinfra plan: {run_summary(items)}", ""]
     if note:
         head_lines += [note, ""]
+    if not items:
+        return "\n".join(head_lines) + "\nNo stack is affected: nothing to plan.\n"
     head_lines += _table_markdown(items, budget=limit // 3)
     head = "\n".join(head_lines) + "\n\n"
     full = [_section(item, None) for item in items]
