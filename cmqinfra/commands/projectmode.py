@@ -72,9 +72,9 @@ def _load(selection: Selection) -> tuple[Project, tuple[StackUnit, ...]]:
 
 
 def _resolve(project: Project, units: Sequence[StackUnit]) -> list[ResolvedUnit]:
-    from cmqinfra.project.resolve import resolve_unit
+    from cmqinfra.project.resolve import resolve_all
 
-    return [resolve_unit(project, unit) for unit in units]
+    return resolve_all(project, units)
 
 
 def _select_changed(project: Project, resolved: list[ResolvedUnit], ref: str | None) -> list[ResolvedUnit]:

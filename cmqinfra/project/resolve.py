@@ -271,4 +271,22 @@ def resolved_yaml(resolved: ResolvedUnit) -> str:
 
 
 def resolve_all(project: Project, units: Sequence[StackUnit]) -> list[ResolvedUnit]:
-    return [resolve_unit(project, unit) for unit in units]
+    """Every unit resolved; two units that would own the same stack on the same target fail."""
+    out = [resolve_unit(project, unit) for unit in units]
+    seen: dict[tuple[object, ...], ResolvedUnit] = {}
+    for index, item in enumerate(out):
+        if item.stack is None:
+            continue
+        target = item.unit.target
+        key = (item.stack.name, target.endpoint, target.account, item.stack.region)
+        first = seen.setdefault(key, item)
+        if first is item:
+            continue
+        env = project.config.environment(str(item.unit.environment)) if project.config else None
+        clash = Diagnostic(
+            f"{first.unit.key} and {item.unit.key} would both manage stack {item.stack.name!r} on the same "
+            "endpoint, account and region: each would delete what the other creates",
+            env.location if env else item.stack.source,
+            hint="give one environment a namePrefix or nameSuffix, or another region, endpoint or account")
+        out[index] = replace(item, stack=None, diagnostics=(*item.diagnostics, clash))
+    return out

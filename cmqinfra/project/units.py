@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import os
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -153,29 +153,7 @@ def _from_config(root: Path, config: ProjectConfig) -> Project:
                 values=tuple(dict(values).items()),  # later values win
                 value_files=tuple(root / f for f in env.value_files) if env else (),
             ))
-    diags.extend(_shared_ownership(units, config))
     return Project(root, config, tuple(units), tuple(diags), tuple(s.name for s in config.stacks))
-
-
-def _shared_ownership(units: Iterable[StackUnit], config: ProjectConfig) -> list[Diagnostic]:
-    """Two environments of one stack on the same endpoint, account and region with the same name
-    affixes would own the same resources: each would delete what the other creates."""
-    seen: dict[tuple[object, ...], StackUnit] = {}
-    out = []
-    for unit in units:
-        if unit.environment is None:
-            continue
-        key = (unit.stack_name, unit.target.endpoint, unit.target.account, unit.region,
-               unit.name_prefix, unit.name_suffix)
-        first = seen.setdefault(key, unit)
-        if first is not unit:
-            env = config.environment(unit.environment)
-            out.append(Diagnostic(
-                f"environments {first.environment!r} and {unit.environment!r} would manage stack "
-                f"{unit.stack_name!r} on the same endpoint, account and region with the same names",
-                env.location if env else None,
-                hint="give one of them a namePrefix or nameSuffix, or another region, endpoint or account"))
-    return out
 
 
 _STACK_LINE = re.compile(r"^stack\s*:", re.MULTILINE)
