@@ -77,6 +77,15 @@ def _resolve(project: Project, units: Sequence[StackUnit]) -> list[ResolvedUnit]
     return resolve_all(project, units)
 
 
+def _bystanders(project: Project, resolved: Sequence[ResolvedUnit]) -> list[ResolvedUnit]:
+    """The units of the selected environments that this run does not plan: a stack planned alone
+    must still know what they take from it with ``moved`` (it never deletes those)."""
+    planned = {r.unit.key for r in resolved}
+    environments = {r.unit.environment for r in resolved}
+    rest = [u for u in project.all_units if u.key not in planned and u.environment in environments]
+    return [r for r in _resolve(project, rest) if r.stack is not None] if rest else []
+
+
 def _select_changed(project: Project, resolved: list[ResolvedUnit], ref: str | None) -> list[ResolvedUnit]:
     if ref is None:
         return resolved
@@ -205,7 +214,8 @@ def plan(selection: Selection, options: session.TargetOptions, out: str | None, 
         note = (f"Stacks affected by the changes since `{selection.changed_since}`."
                 if selection.changed_since else None)
         with _connections(options, selection.root) as connections:
-            items, _ = plan_project(resolved, options, connections, destroy=destroy)
+            items, _ = plan_project(resolved, options, connections, destroy=destroy,
+                                    bystanders=_bystanders(project, resolved))
         _show_all(items, fmt, note)
         failed = [i for i in items if not i.ok]
         if failed:
@@ -236,7 +246,8 @@ def apply(selection: Selection, options: session.TargetOptions, plan_file: str |
                 project, units = _load(selection)
                 resolved = _select_changed(project, _resolve(project, units), selection.changed_since)
                 _print_diagnostics(resolved)
-                items, apis = plan_project(resolved, options, connections, allow_data_loss=allow_data_loss)
+                items, apis = plan_project(resolved, options, connections, allow_data_loss=allow_data_loss,
+                                           bystanders=_bystanders(project, resolved))
             _show_all(items, "text")
             failed = [i for i in items if not i.ok]
             if failed:

@@ -15,7 +15,8 @@ its diagnostic is located where the value was written (the environment's value f
 
 Name affixes (``namePrefix`` / ``nameSuffix``) go on every queue and topic name, on the queues a
 manifest refers to (dead letters, queue endpoints of subscriptions) and on the stack name, so two
-environments sharing an account never share an ownership scope.
+environments sharing an account never share an ownership scope; likewise on the addresses and
+stack names of the refactoring entries (``moved``, ``removed``, ``import``, ``renamedFrom``).
 """
 
 from __future__ import annotations
@@ -35,6 +36,9 @@ from cmqinfra.model import SourceLocation, Stack
 from cmqinfra.project.config import Located, ProjectConfig, unknown_variable
 from cmqinfra.project.units import Project, StackUnit
 
+# Values that name a stack: the affixes go on them as on ``stack``.
+_STACK_NAMES = (("stack",), ("renamedFrom",))
+_REFACTORING = ("moved", "removed", "import")
 _REFERENCE = re.compile(r"\$\$\{|\$\{([^}]*)\}")
 _NAME = re.compile(r"^(var|env)\.([A-Za-z_][A-Za-z0-9_]*)$")
 
@@ -139,7 +143,7 @@ class _Resolver:
             return [self._walk(item, old + (i,), new + (i,)) for i, item in enumerate(value)]
         if isinstance(value, str) and "$" in value:
             return self._value(value, old, new)
-        if old == ("stack",) and isinstance(value, str):
+        if old in _STACK_NAMES and isinstance(value, str):
             return self.ctx.prefix + value + self.ctx.suffix
         return value
 
@@ -161,6 +165,15 @@ class _Resolver:
         elif len(path) == 4 and path[0] == "topics" and path[2] == "subscriptions":
             if mapping.get("protocol") == "queue" and isinstance(mapping.get("endpoint"), str):
                 mapping["endpoint"] = wrap.format(mapping["endpoint"])
+        elif len(path) == 2 and path[0] in _REFACTORING and isinstance(path[1], int):
+            # queue/NAME -> queue/<prefix>NAME<suffix>; the other stack's name like this one's
+            address = mapping.get("address")
+            if isinstance(address, str) and "/" in address:
+                kind, _, name = address.partition("/")
+                mapping["address"] = f"{kind}/{wrap.format(name)}"
+            for key in ("fromStack", "toStack"):
+                if isinstance(mapping.get(key), str):
+                    mapping[key] = wrap.format(mapping[key])
 
     # ------------------------------------------------------------ interpolation
 
@@ -175,7 +188,7 @@ class _Resolver:
                 self._link(new, origin, old)
             return self._plain_copy(value)
         result = self._string(text, old, is_key=False, new=new)
-        if old == ("stack",) and isinstance(result, str):
+        if old in _STACK_NAMES and isinstance(result, str):
             return self.ctx.prefix + result + self.ctx.suffix
         return result
 

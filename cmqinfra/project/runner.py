@@ -62,8 +62,22 @@ class UnitPlan:
         return "changes" if self.plan.has_changes else "no changes"
 
 
+@dataclass(frozen=True)
+class Claimant:
+    """A stack of the project that is not planned in this run, but whose ``moved`` entries may
+    take resources from one that is: the giving stack must not delete them."""
+
+    environment: str | None
+    region: str | None
+    stack: Stack
+
+
 def plan_units(
-    inputs: Sequence[PlanInput], *, allow_data_loss: bool = False, destroy: bool = False
+    inputs: Sequence[PlanInput],
+    *,
+    allow_data_loss: bool = False,
+    destroy: bool = False,
+    claimants: Sequence[Claimant] = (),
 ) -> tuple[Plan, ...]:
     """Every unit's plan, computed together from their stacks and live states (pure).
 
@@ -71,7 +85,7 @@ def plan_units(
     resource moving from one stack to another) is passed to ``make_plan`` here."""
     from cmqinfra.plan.compute import make_plan
 
-    moves_out = _moves_out(inputs)
+    moves_out = _moves_out(inputs, claimants)
     plans = [
         make_plan(
             i.stack,
@@ -86,14 +100,15 @@ def plan_units(
     return tuple(_show_moves_once(plans, inputs))
 
 
-def _moves_out(inputs: Sequence[PlanInput]) -> dict[int, dict[str, str]]:
-    """For each giving unit, the addresses other units of the same environment and region take
+def _moves_out(inputs: Sequence[PlanInput], claimants: Sequence[Claimant] = ()) -> dict[int, dict[str, str]]:
+    """For each giving unit, the addresses other stacks of the same environment and region take
     with ``moved: fromStack``: the giving stack's plan shows them moving out, never deleted."""
     by_stack = {(i.unit.environment, i.region, i.stack.name): index for index, i in enumerate(inputs)}
+    takers = [Claimant(i.unit.environment, i.region, i.stack) for i in inputs] + list(claimants)
     out: dict[int, dict[str, str]] = {}
-    for taker in inputs:
+    for taker in takers:
         for move in taker.stack.moved:
-            giver = by_stack.get((taker.unit.environment, taker.region, move.from_stack))
+            giver = by_stack.get((taker.environment, taker.region, move.from_stack))
             if move.from_stack is not None and giver is not None:
                 out.setdefault(giver, {})[move.address] = taker.stack.name
     return out
@@ -154,11 +169,19 @@ def plan_project(
     destroy: bool = False,
     desired: Sequence[Stack | None] | None = None,
     targets: Sequence[ResolvedTarget] | None = None,
+    bystanders: Sequence[ResolvedUnit] = (),
 ) -> tuple[list[UnitPlan], dict[str, Any]]:
     """Plan every resolved unit. ``desired`` and ``targets``: the stacks and targets of a saved
     project plan, instead of the resolved ones and the CLI's. Returns the unit plans (in the
-    given order) and each ok unit's API by key."""
+    given order) and each ok unit's API by key. ``bystanders``: the project's other units, not
+    planned, read only for the moves they declare."""
     from cmqinfra.cloud.errors import CloudError, CredentialsError
+
+    claimants = [
+        Claimant(b.unit.environment, unit_region(b.unit, b.stack.region, options), b.stack)
+        for b in bystanders
+        if b.stack is not None and b.stack.moved
+    ]
 
     apis: dict[str, Any] = {}
     lock = threading.Lock()
@@ -181,7 +204,8 @@ def plan_project(
 
     outcomes = _concurrently(read, range(len(resolved)))
     inputs = [o for o in outcomes if isinstance(o, PlanInput)]
-    computed = plan_units(inputs, allow_data_loss=allow_data_loss, destroy=destroy)
+    computed = plan_units(inputs, allow_data_loss=allow_data_loss, destroy=destroy,
+                          claimants=claimants)
     plans = dict(zip((i.unit.key for i in inputs), computed, strict=True))
 
     # The users of a queue are only looked up for the queues a plan would delete.
@@ -197,9 +221,12 @@ def plan_project(
         return replace(item, live=live), True, None
 
     followed = _concurrently(follow_up, inputs)
-    again = [item for item, changed, _ in followed if changed]
-    computed = plan_units(again, allow_data_loss=allow_data_loss, destroy=destroy)
-    plans.update(zip((i.unit.key for i in again), computed, strict=True))
+    if any(changed for _, changed, _ in followed):
+        # All units again, not only those with new facts: a move spans two units' plans.
+        again = [item for item, _, _ in followed]
+        computed = plan_units(again, allow_data_loss=allow_data_loss, destroy=destroy,
+                              claimants=claimants)
+        plans.update(zip((i.unit.key for i in again), computed, strict=True))
     errors = {item.unit.key: error for item, _, error in followed if error is not None}
     results = []
     for index, outcome in enumerate(outcomes):
