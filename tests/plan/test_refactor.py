@@ -396,3 +396,46 @@ def test_refactoring_declarations_are_checked_at_their_line(run: Cli, text: str,
     result = CliRunner().invoke(cli, ["validate", path])
     assert result.exit_code == 1
     assert f"{path}:{message}" in result.output, result.output
+
+
+def test_rename_killed_mid_way_converges_on_the_next_run(
+    run: Cli, emulator: Emulator, tdmq_client: Any
+) -> None:
+    import os
+    import signal
+    import subprocess
+    import sys
+
+    names = [f"q{i:02d}" for i in range(12)]
+    body = "".join(f"  {n}: {{}}\n" for n in names)
+    path = run.write("stack.yaml", f"stack: old\nqueues:\n{body}")
+    assert run("apply", path, "--auto-approve")[0] == 0
+    before = ids(identity(tdmq_client))
+    path = run.write("stack.yaml", f"stack: new\nrenamedFrom: old\nqueues:\n{body}")
+    env = {k: v for k, v in os.environ.items() if not k.lower().endswith("_proxy")}
+    env.update(PYTHONUNBUFFERED="1")
+    # slow tag calls, one at a time: the kill lands with some queues retagged and others not
+    emulator.faults = Faults(latency=0.3, actions=frozenset({"ModifyResourceTags"}))
+    argv = [sys.executable, "-m", "cmqinfra", "apply", path, "--auto-approve", "--parallelism", "1"]
+    argv += ["--endpoint", emulator.url, "--region", emulator.region]
+    proc = subprocess.Popen(
+        argv, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=env, start_new_session=True
+    )
+    assert proc.stdout is not None
+    seen = 0
+    while seen < 3:
+        line = proc.stdout.readline()
+        assert line, "apply ended before it could be killed"
+        seen += ": moved in" in line
+    os.killpg(proc.pid, signal.SIGKILL)
+    proc.communicate(timeout=30)
+    emulator.faults = Faults()
+    mid = identity(tdmq_client)
+    owners = {owner(mid, f"queue/{n}") for n in names}
+    assert owners == {"old", "new"}, owners  # really cut mid-way
+    code, out = run("apply", path, "--auto-approve")
+    assert code == 0, out
+    after = identity(tdmq_client)
+    assert ids(after) == before
+    assert {owner(after, f"queue/{n}") for n in names} == {"new"}
+    assert run("plan", path, "--detailed-exitcode")[0] == 0
