@@ -149,6 +149,11 @@ def test_deletes_only_what_is_targeted(big: Run) -> None:
     assert {a: c["actions"] for a, c in _changes(out).items()} == {"queue/q0999": ["delete"]}
     # the safety rules still look for users of a queue about to be deleted: one more Detail call
     assert calls == {"DescribeCmqQueues": 1, "DescribeCmqSubscriptionDetail": 1}
+    # a dependency is never deleted by a partial plan, even one the manifest no longer declares
+    path = big.write(big_manifest().replace("  dead: {}\n", ""))
+    code, out, calls = big.calls("plan", path, "--target", "queue/q0010", "--format", "json")
+    assert code == 0, out
+    assert {a: c["actions"] for a, c in _changes(out).items()} == {"queue/q0010": ["no-op"]}
 
 
 def test_apply_with_target_changes_only_the_target_and_a_saved_partial_plan_keeps_its_targets(
