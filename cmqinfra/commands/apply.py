@@ -47,6 +47,8 @@ def command(
     from cmqinfra.project.planfile import is_project_plan
 
     if not paths and (not plan_file or is_project_plan(plan_file)):
+        if targets:
+            raise click.UsageError("--target plans part of one stack: give its manifest PATH...")
         projectmode.apply(selection, options, plan_file, auto_approve, allow_data_loss)
         return
     api_holder: list[CmqApi] = []

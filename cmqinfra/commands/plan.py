@@ -49,6 +49,8 @@ def command(
 
     With no PATH, plan every stack of the project in the current directory (see --project)."""
     if not paths:
+        if targets:
+            raise click.UsageError("--target plans part of one stack: give its manifest PATH...")
         projectmode.plan(selection, options, out, fmt, detailed_exitcode, destroy)
         return
     api_holder: list[CmqApi] = []
