@@ -68,8 +68,15 @@ def command(
             region, destroy = session.region_for(options, stack), False
         api_holder.append(session.connect(options, region))
         api = api_holder[0]
+        claims = session.claims_for(stack, paths) if paths else None
         plan = session.compute(
-            stack, api, region, allow_data_loss=allow_data_loss, destroy=destroy, targets=targets
+            stack,
+            api,
+            region,
+            allow_data_loss=allow_data_loss,
+            destroy=destroy,
+            targets=targets,
+            claims=claims,
         )
         if saved is not None and plan_file:
             session.check_not_stale(saved, plan, plan_file)

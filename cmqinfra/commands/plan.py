@@ -60,7 +60,8 @@ def command(
         stack = session.load(paths)
         region = session.region_for(options, stack)
         api_holder.append(session.connect(options, region))
-        plan = session.compute(stack, api_holder[0], region, destroy=destroy, targets=targets)
+        claims = session.claims_for(stack, paths)
+        plan = session.compute(stack, api_holder[0], region, destroy=destroy, targets=targets, claims=claims)
         if fmt == "markdown":  # the pull-request comment (docs/gitops.md)
             click.echo(render_markdown(plan), nl=False)
         else:

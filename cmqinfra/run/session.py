@@ -8,7 +8,7 @@ import os
 import signal
 import sys
 import threading
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -106,6 +106,17 @@ def read_live(stack: Stack, api: CmqApi, targets: Sequence[str] = ()) -> LiveSta
     )
 
 
+def claims_for(stack: Stack, paths: Sequence[str]) -> Callable[[], Mapping[str, str]]:
+    """What the project around ``paths`` takes from ``stack`` with ``moved`` (looked up lazily)."""
+
+    def find() -> Mapping[str, str]:
+        from cmqinfra.project.claims import claimed_from
+
+        return claimed_from(stack.name, paths)
+
+    return find
+
+
 def compute(
     stack: Stack,
     api: CmqApi,
@@ -116,7 +127,10 @@ def compute(
     targets: Sequence[str] = (),
     moves_in: Mapping[str, str] | None = None,
     moves_out: Mapping[str, str] | None = None,
+    claims: Callable[[], Mapping[str, str]] | None = None,
 ) -> Plan:
+    """Read and plan. ``claims``: asked only when the plan would delete a queue or topic, for
+    what other stacks take from this one with ``moved`` (those move out instead)."""
     live = read_live(stack, api, targets)
     extra: dict[str, Any] = {
         "region": region,
@@ -127,6 +141,14 @@ def compute(
         "moves_out": moves_out,
     }
     plan = make_plan(stack, live, **extra)
+    deleted = {
+        c.address.casefold() for c in plan.changes if c.action is Action.DELETE and c.type != "subscription"
+    }
+    if deleted and claims is not None:
+        claimed = {a: s for a, s in claims().items() if a.casefold() in deleted}
+        if claimed:
+            extra["moves_out"] = {**(moves_out or {}), **claimed}
+            plan = make_plan(stack, live, **extra)
     # The users of a queue are only looked up for the queues this plan would delete.
     doomed = tuple(
         c.name

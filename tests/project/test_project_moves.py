@@ -144,3 +144,29 @@ def test_the_giving_stack_planned_alone_in_the_project_does_not_delete_what_anot
     code, out, err = cmq(tmp_path, "apply", "--stack", "billing", "--auto-approve")
     assert code == 0, out + err
     assert {a: v[:2] for a, v in _identity(emu).items()} == {a: v[:2] for a, v in before.items()}
+
+
+def test_a_stack_planned_by_path_knows_what_the_project_takes_from_it(tmp_path: Path, emu: Emulator) -> None:
+    # no cmqinfra.yaml: the stacks are the manifest directories under the current directory
+    write(tmp_path, {"infra/payments/main.yaml": PAYMENTS, "infra/billing/main.yaml": BILLING})
+    target = ("--endpoint", emu.url, "--region", emu.region)
+    for stack in ("infra/payments", "infra/billing"):
+        code, out, err = cmq(tmp_path, "apply", stack, "--auto-approve", *target)
+        assert code == 0, out + err
+    before = _identity(emu)
+    write(tmp_path, {"infra/payments/main.yaml": PAYMENTS_AFTER, "infra/billing/main.yaml": BILLING_AFTER})
+    code, out, err = cmq(tmp_path, "plan", "infra/payments", *target)
+    assert code == 0, out + err
+    assert "# queue/orders moves to stack billing" in out and "# topic/events moves to stack billing" in out
+    assert "queue/orders will be destroyed" not in out and "queue/spare will be destroyed" in out
+    code, out, err = cmq(tmp_path, "apply", "infra/payments", "--auto-approve", *target)
+    assert code == 0, out + err
+    assert {"queue/orders", "topic/events", "subscription/events/s1"} <= set(_identity(emu))
+    code, out, err = cmq(tmp_path, "apply", "infra/billing", "--auto-approve", *target)
+    assert code == 0, out + err
+    after = _identity(emu)
+    del before["queue/spare"]
+    assert {a: v[:2] for a, v in after.items()} == {a: v[:2] for a, v in before.items()}
+    assert after["queue/orders"][2] == "billing"
+    code, out, err = cmq(tmp_path, "plan", "infra/payments", "--detailed-exitcode", *target)
+    assert code == 0, out + err
