@@ -139,3 +139,16 @@ def test_project_file_errors_are_located(tmp_path: Path) -> None:
     assert code == 1
     assert ('cmqinfra.yaml:2:22: error: unknown field "enviroments" '
             '(hint: did you mean "environments"?)') in err
+
+
+def test_missing_paths_are_located_in_the_project_file(tmp_path: Path) -> None:
+    config = CONFIG.replace("valueFiles: [env/prod.yaml]", "valueFiles: [env/prd.yaml]").replace(
+        "shop: {path: shop}", "shop: {path: [shop, shop2]}")
+    root = project(tmp_path, config=config)
+    code, _, err = cmq(root, "plan")
+    assert code == 1
+    assert err.splitlines() == [
+        'cmqinfra.yaml:12:18: error: value file "env/prd.yaml" does not exist',
+        'cmqinfra.yaml:14:23: error: stack "shop": no such file or directory "shop2"',
+        "error: 2 error(s) in the project",
+    ]
