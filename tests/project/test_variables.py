@@ -102,6 +102,14 @@ def test_unknown_and_unset_variables_are_located_at_the_use(tmp_path: Path) -> N
     assert (d.location.line, d.location.column) == (8, 18)
 
 
+def test_an_unresolved_reference_is_reported_once(tmp_path: Path) -> None:
+    # Left as its literal text, the reference would also fail the http endpoint rule.
+    hook = "\n          hook: {protocol: http, endpoint: \"${var.hook}\"}\n"
+    manifest = MANIFEST.rstrip() + hook
+    result = resolved(project(tmp_path, manifest=manifest), "dev")
+    assert [d.message for d in result.diagnostics] == ['unknown variable "hook"']
+
+
 def test_a_value_file_naming_an_undeclared_variable_is_an_error(tmp_path: Path) -> None:
     root = project(tmp_path, prod_values="retention: 7200\nretentoin: 1\n")
     [d] = load_project(root).diagnostics
@@ -125,6 +133,9 @@ def test_resolve_prints_the_environments_manifest(tmp_path: Path) -> None:
     code, out, err = cmq(root, "resolve", "shop", "--env", "dev")
     assert code == 0, err
     assert "stack: dev-shop\n" in out and "  dev-orders:\n    msgRetentionSeconds: 600\n" in out
+    assert "region: ap-guangzhou\n" in out  # the manifest's: dev names no region
+    code, out, err = cmq(root, "resolve", "shop", "--env", "prod")
+    assert code == 0 and "region: ap-shanghai\n" in out and "ap-guangzhou" not in out
     code, out, err = cmq(root, "resolve", "shop")
     assert code == 1 and "has several environments (dev, prod): name one with --env" in err
     write(root, {"env/prod.yaml": "retention: 5\n"})
