@@ -88,11 +88,14 @@ def resolve_unit(project: Project, unit: StackUnit) -> ResolvedUnit:
         diags.extend(resolver.diagnostics)
         used |= resolver.used
         hints.update(resolver.hints)
+    unresolved = {d.location for d in diags if d.location is not None}
     result: LoadResult = load_documents(resolved, diags)
     stack = result.stack
     if stack is not None and unit.region:
         stack = replace(stack, region=unit.region)
-    located = tuple(_with_hint(d, hints) for d in result.diagnostics)
+    # A reference that could not be resolved is reported once, not again as the literal text it left.
+    kept = [d for d in result.diagnostics if d in diags or d.location not in unresolved]
+    located = tuple(_with_hint(d, hints) for d in kept)
     return ResolvedUnit(unit, stack, located, tuple(resolved), tuple(files), frozenset(used))
 
 

@@ -12,7 +12,6 @@ from pathlib import Path
 from cmqinfra.diagnostics import Diagnostic
 from cmqinfra.manifest.loader import MANIFEST_SUFFIXES
 from cmqinfra.manifest.source import read_document
-from cmqinfra.model import SourceLocation
 from cmqinfra.project.config import (
     PROJECT_FILE,
     Credentials,
@@ -109,6 +108,8 @@ def _from_config(root: Path, config: ProjectConfig) -> Project:
     for env in config.environments:
         values: list[tuple[str, Located]] = []
         for file in env.value_files:
+            if not (root / file).is_file():
+                continue  # reported, located in cmqinfra.yaml, by build_config
             doc, problems = read_document(str(root / file))
             diags.extend(problems)
             if doc is None:
@@ -126,11 +127,6 @@ def _from_config(root: Path, config: ProjectConfig) -> Project:
                 values.append((name, located))
         values.extend(env.values)
         env_values[env.name] = values
-    for spec in config.stacks:
-        for raw in spec.paths:
-            if not (root / raw).exists():
-                diags.append(Diagnostic(f"stack {spec.name!r}: no such file or directory {raw!r}",
-                                        spec.location))
     envs: list[Environment | None] = list(config.environments) or [None]
     units = []
     for spec in config.stacks:
@@ -185,6 +181,6 @@ def _discovered(root: Path) -> Project:
     units.sort(key=lambda u: u.stack_name)
     diags: tuple[Diagnostic, ...] = ()
     if not units:
-        diags = (Diagnostic(f"no {PROJECT_FILE} and no directory with *.yaml or *.yml manifests",
-                            SourceLocation(str(root), 1, 1)),)
+        message = f"no project in {root}: no {PROJECT_FILE}, and no directory under it holds manifests"
+        diags = (Diagnostic(message, hint="give manifest PATH arguments, or --project DIR"),)
     return Project(root, None, tuple(units), diags, tuple(u.stack_name for u in units))

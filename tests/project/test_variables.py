@@ -92,7 +92,7 @@ def test_a_wrongly_typed_value_is_refused_at_its_declaration_type(tmp_path: Path
 def test_unknown_and_unset_variables_are_located_at_the_use(tmp_path: Path) -> None:
     manifest = MANIFEST.replace('"${var.retention}"', '"${var.retension}"')
     result = resolved(project(tmp_path, manifest=manifest), "dev")
-    [d] = [d for d in result.diagnostics if "retension" in d.message]
+    [d] = result.diagnostics  # once: not again as the literal text the reference left
     assert d.render() == (f'{tmp_path}/shop/shop.yaml:6:26: error: unknown variable "retension" '
                           '(hint: did you mean "retention"?)')
     config = CONFIG.replace("team: {type: string, default: core}", "team: {type: string}")
@@ -100,6 +100,14 @@ def test_unknown_and_unset_variables_are_located_at_the_use(tmp_path: Path) -> N
     [d] = result.diagnostics
     assert d.message == "variable \"team\" has no value in environment 'dev' and no default"
     assert (d.location.line, d.location.column) == (8, 18)
+
+
+def test_an_unresolved_reference_is_reported_once(tmp_path: Path) -> None:
+    # Left as its literal text, the reference would also fail the http endpoint rule.
+    hook = "\n          hook: {protocol: http, endpoint: \"${var.hook}\"}\n"
+    manifest = MANIFEST.rstrip() + hook
+    result = resolved(project(tmp_path, manifest=manifest), "dev")
+    assert [d.message for d in result.diagnostics] == ['unknown variable "hook"']
 
 
 def test_a_value_file_naming_an_undeclared_variable_is_an_error(tmp_path: Path) -> None:
@@ -125,6 +133,9 @@ def test_resolve_prints_the_environments_manifest(tmp_path: Path) -> None:
     code, out, err = cmq(root, "resolve", "shop", "--env", "dev")
     assert code == 0, err
     assert "stack: dev-shop\n" in out and "  dev-orders:\n    msgRetentionSeconds: 600\n" in out
+    assert "region: ap-guangzhou\n" in out  # the manifest's: dev names no region
+    code, out, err = cmq(root, "resolve", "shop", "--env", "prod")
+    assert code == 0 and "region: ap-shanghai\n" in out and "ap-guangzhou" not in out
     code, out, err = cmq(root, "resolve", "shop")
     assert code == 1 and "has several environments (dev, prod): name one with --env" in err
     write(root, {"env/prod.yaml": "retention: 5\n"})
@@ -139,3 +150,16 @@ def test_project_file_errors_are_located(tmp_path: Path) -> None:
     assert code == 1
     assert ('cmqinfra.yaml:2:22: error: unknown field "enviroments" '
             '(hint: did you mean "environments"?)') in err
+
+
+def test_missing_paths_are_located_in_the_project_file(tmp_path: Path) -> None:
+    config = CONFIG.replace("valueFiles: [env/prod.yaml]", "valueFiles: [env/prd.yaml]").replace(
+        "shop: {path: shop}", "shop: {path: [shop, shop2]}")
+    root = project(tmp_path, config=config)
+    code, _, err = cmq(root, "plan")
+    assert code == 1
+    assert err.splitlines() == [
+        'cmqinfra.yaml:12:18: error: value file "env/prd.yaml" does not exist',
+        'cmqinfra.yaml:14:23: error: stack "shop": no such file or directory "shop2"',
+        "error: 2 error(s) in the project",
+    ]
