@@ -11,11 +11,12 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from cmqinfra.plan.values import Action, Plan
+from cmqinfra.plan.values import Action, Plan, ResourceChange
 from cmqinfra.render.text import render_text
 from cmqinfra.render.text import summary_line as text_summary_line
 
 GITHUB_COMMENT_LIMIT = 65_536
+OWNERSHIP_SHOWN = 20
 
 # "  -/+ queue/x", "  + queue/y": the action marker after the indentation. The diff lexer only
 # colours a marker in column 0, so it is moved there (the indentation follows it).
@@ -43,6 +44,7 @@ class Comment:
     errors: tuple[str, ...] = ()  # safety refusals, rendered: the plan cannot be applied
     warnings: tuple[str, ...] = ()
     targets: tuple[str, ...] = ()  # a partial plan (--target): only these and what they need
+    ownership: tuple[str, ...] = ()  # moves, releases and imports, worded: nothing is deleted
 
 
 def diff_lines(text: str) -> list[str]:
@@ -80,6 +82,14 @@ def _head(comment: Comment, budget: int) -> list[str]:
     if comment.warnings:
         lines.append("> [!NOTE]")
         lines.extend(f"> - {_inline(warning)}" for warning in comment.warnings)
+        lines.append("")
+    if comment.ownership:
+        lines.append("> [!NOTE]")
+        lines.append("> Ownership changes (nothing is deleted or re-created):")
+        # A renamed stack moves every resource: the list is a summary, the diff has them all.
+        lines.extend(f"> - {item}" for item in comment.ownership[:OWNERSHIP_SHOWN])
+        if len(comment.ownership) > OWNERSHIP_SHOWN:
+            lines.append(f"> - ... and {len(comment.ownership) - OWNERSHIP_SHOWN:,} more")
         lines.append("")
     if comment.destructive:
         lines.append("> [!CAUTION]")
@@ -136,6 +146,8 @@ def compose(comment: Comment, limit: int = GITHUB_COMMENT_LIMIT) -> str:
 
 def summary_line(plan: Plan) -> str:
     """The text renderer's summary line, or its no-changes line: one wording everywhere."""
+    if not plan.has_changes and plan.partial:
+        return "No changes to the targeted resources."
     if not plan.has_changes:
         return "No changes. Live state matches the manifest."
     return text_summary_line(plan)
@@ -160,7 +172,21 @@ def comment_for(plan: Plan, diff: str) -> Comment:
         errors=tuple(d.render() for d in plan.errors),
         warnings=tuple(d.render() for d in plan.warnings),
         targets=plan.targets,
+        ownership=tuple(_ownership(c) for c in plan.changes if c.action in _OWNERSHIP),
     )
+
+
+_OWNERSHIP = (Action.MOVE, Action.MOVE_OUT, Action.RELEASE, Action.IMPORT)
+
+
+def _ownership(change: ResourceChange) -> str:
+    if change.action is Action.MOVE:
+        return f"`{change.address}` moves in from stack `{change.moved_from}`"
+    if change.action is Action.MOVE_OUT:
+        return f"`{change.address}` moves to stack `{change.moved_to}`"
+    if change.action is Action.RELEASE:
+        return f"`{change.address}` is released (no longer managed, kept)"
+    return f"`{change.address}` is imported"
 
 
 def render_markdown(plan: Plan, limit: int = GITHUB_COMMENT_LIMIT) -> str:
