@@ -124,3 +124,10 @@ def test_a_project_plan_stale_in_one_stack_applies_nothing(
     assert "the saved plan is stale for payments[prod]: live state changed since it was made" in err
     assert queues(emulators["dev"]) == {}
     assert set(queues(emulators["prod"])) == {"refunds"}
+
+
+def test_a_region_flag_disagreeing_with_an_environment_fails_that_stack(repo: Path) -> None:
+    code, out, err = cmq(repo, "plan", "--stack", "audit", "--region", "ap-guangzhou")
+    assert code == 1
+    assert ("audit[prod]: --region ap-guangzhou disagrees with the environment's region ap-shanghai; "
+            "the environment wins") in err
