@@ -70,6 +70,17 @@ def test_values_keep_their_type_and_environments_differ(tmp_path: Path) -> None:
     assert (dev.region, prod.region) == ("ap-guangzhou", "ap-shanghai")
 
 
+def test_a_stacks_own_values_win_over_its_environments(tmp_path: Path) -> None:
+    config = CONFIG.replace("shop: {path: shop}",
+                            "shop: {path: shop, values: {prod: {retention: 9000}, all: {team: ops}}}")
+    root = project(tmp_path, config=config)
+    dev, prod = resolved(root, "dev").stack, resolved(root, "prod").stack
+    assert dev is not None and prod is not None
+    assert {q.name: q.msg_retention_seconds for q in prod.queues}["orders"] == 9000
+    assert {q.name: q.msg_retention_seconds for q in dev.queues}["dev-orders"] == 600
+    assert dict(next(q for q in dev.queues if q.name == "dev-orders").tags)["team"] == "team-ops"
+
+
 def test_a_bad_value_is_reported_in_the_value_file_where_it_was_written(tmp_path: Path) -> None:
     root = project(tmp_path, prod_values="retention: 5\n")
     result = resolved(root, "prod")
