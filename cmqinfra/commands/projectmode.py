@@ -6,6 +6,7 @@ exit code (0 success, 2 changes anywhere with ``--detailed-exitcode``, 1 any fai
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import json
 import sys
@@ -269,9 +270,15 @@ def _replan_saved(plan_file: str, options: session.TargetOptions, connections: A
     from cmqinfra.project.runner import plan_project
 
     saved = read_project_plan(plan_file)
+    given = [flag for flag, value in (("--endpoint", options.endpoint), ("--local", options.local),
+                                      ("--region", options.region)) if value]
+    if given:
+        click.echo(f"note: {', '.join(given)} ignored: a saved project plan applies each stack to the target "
+                   "and region it was planned against", err=True)
     resolved = [ResolvedUnit(s.unit, s.saved.stack, (), (), (), frozenset()) for s in saved]
+    bound = dataclasses.replace(options, endpoint=None, local=False, region=None)
     items, apis = plan_project(
-        resolved, options, connections, allow_data_loss=allow_data_loss,
+        resolved, bound, connections, allow_data_loss=allow_data_loss,
         desired=[s.saved.stack for s in saved], targets=[s.target for s in saved],
     )
     stale = []

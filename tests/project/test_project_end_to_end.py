@@ -38,8 +38,10 @@ def test_validate_plan_apply_all_then_plan_only_the_changed_stack(
     for key in ("payments[dev]", "payments[prod]", "orders[dev]", "orders[prod]", "audit[prod]"):
         assert f"<details><summary><code>{key}</code>: Plan:" in out
 
-    code, out, err = cmq(repo, "apply", "--plan", "project.plan", "--auto-approve")
+    # A saved plan is bound to its targets: flags naming others do not move it.
+    code, out, err = cmq(repo, "apply", "--plan", "project.plan", "--auto-approve", "--region", "ap-beijing")
     assert code == 0, err
+    assert "note: --region ignored: a saved project plan applies each stack to the target" in err
     assert "Apply complete! 5 stack(s) changed." in out
 
     dev, prod = queues(emulators["dev"]), queues(emulators["prod"])
