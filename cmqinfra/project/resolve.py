@@ -168,6 +168,12 @@ class _Resolver:
     # ------------------------------------------------------------ interpolation
 
     def _value(self, text: str, old: DataPath, new: DataPath) -> Any:
+        result = self._substitute(text, old, new)
+        if old == ("stack",) and isinstance(result, str):
+            return self.ctx.prefix + result + self.ctx.suffix
+        return result
+
+    def _substitute(self, text: str, old: DataPath, new: DataPath) -> Any:
         whole = _REFERENCE.fullmatch(text)
         if whole is not None and whole.group(1) is not None:
             found = self._lookup(whole.group(1), old)
@@ -177,10 +183,7 @@ class _Resolver:
             if origin is not None:
                 self._link(new, origin, old)
             return self._plain_copy(value)
-        result = self._string(text, old, is_key=False, new=new)
-        if old == ("stack",) and isinstance(result, str):
-            return self.ctx.prefix + result + self.ctx.suffix
-        return result
+        return self._string(text, old, is_key=False, new=new)
 
     def _string(self, text: Any, old: DataPath, *, is_key: bool, new: DataPath | None = None) -> Any:
         if not isinstance(text, str) or "$" not in text:

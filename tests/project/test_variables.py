@@ -81,6 +81,12 @@ def test_a_stacks_own_values_win_over_its_environments(tmp_path: Path) -> None:
     assert dict(next(q for q in dev.queues if q.name == "dev-orders").tags)["team"] == "team-ops"
 
 
+def test_an_interpolated_stack_name_gets_the_affixes_too(tmp_path: Path) -> None:
+    manifest = MANIFEST.replace("stack: shop", 'stack: "${var.team}"')
+    dev = resolved(project(tmp_path, manifest=manifest), "dev").stack
+    assert dev is not None and dev.name == "dev-core"
+
+
 def test_a_bad_value_is_reported_in_the_value_file_where_it_was_written(tmp_path: Path) -> None:
     root = project(tmp_path, prod_values="retention: 5\n")
     result = resolved(root, "prod")
