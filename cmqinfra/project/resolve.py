@@ -1,5 +1,6 @@
 """One unit's manifests as its environment sees them: ``${...}`` interpolated, names affixed,
-the environment's region in place, then loaded and checked like any stack.
+the environment's region in place, then loaded and checked like any stack. (Stacks discovered
+without ``cmqinfra.yaml`` have no variables: they are read exactly as PATH arguments are.)
 
 Interpolation (in values and in mapping keys):
 
@@ -79,6 +80,10 @@ def resolve_unit(project: Project, unit: StackUnit) -> ResolvedUnit:
     used: set[str] = set()
     hints: dict[SourceLocation, str] = {}
     for doc in docs:
+        if project.config is None:
+            # Discovered stacks have no variables or environments: read exactly as PATH arguments are.
+            resolved.append(doc)
+            continue
         resolver = _Resolver(doc, ctx)
         resolved.append(resolver.run())
         diags.extend(resolver.diagnostics)
