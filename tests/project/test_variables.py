@@ -180,3 +180,14 @@ def test_missing_paths_are_located_in_the_project_file(tmp_path: Path) -> None:
         'cmqinfra.yaml:14:23: error: stack "shop": no such file or directory "shop2"',
         "error: 2 error(s) in the project",
     ]
+
+
+def test_validate_json_names_the_stack_and_environment_of_each_diagnostic(tmp_path: Path) -> None:
+    import json
+
+    root = project(tmp_path, prod_values="retention: 5\n")
+    code, out, _ = cmq(root, "validate", "--format", "json")
+    assert code == 1
+    [d] = json.loads(out)
+    assert (d["stack"], d["environment"], d["file"], d["line"], d["column"]) == (
+        "shop", "prod", "env/prod.yaml", 1, 12)  # relative to the project, as given
