@@ -68,9 +68,11 @@ class TdmqApi:
         sleep: Callable[[float], None] = time.sleep,
         rng: random.Random | None = None,
         on_close: Callable[[], None] | None = None,
+        sts: CommonClient | None = None,
     ) -> None:
         self._tdmq = tdmq
         self._tag = tag
+        self._sts = sts
         self.region = region
         self.parallelism = max(1, parallelism)
         self._limiter = limiter or RateLimiter()
@@ -116,6 +118,8 @@ class TdmqApi:
         """One API call with retries. ``slot``: the first attempt's rate-limit place, reserved by
         the caller (see ``_submit``); later attempts take their own."""
         client = self._tag if action in _TAG_ACTIONS else self._tdmq
+        if action in _STS_ACTIONS and self._sts is not None:
+            client = self._sts
         attempt = 0  # every request sent
         failures = 0  # those that count against max_attempts (all but throttling)
         throttle_waited = 0.0
@@ -432,6 +436,13 @@ class TdmqApi:
         for chunk in _chunks(replace_items, TAG_BATCH):
             self._call("ModifyResourceTags", {"Resource": resource, "ReplaceTags": chunk}, f"{kind}/{name}")
 
+    def caller_account(self) -> str | None:
+        """The account (root uin) the credentials belong to: STS GetCallerIdentity."""
+        if self._sts is None:
+            return None
+        account = self._call("GetCallerIdentity", {}).get("AccountId")
+        return str(account) if account not in (None, "") else None
+
     # ------------------------------------------------------------ helpers
 
     def _delete(self, action: str, params: dict[str, Any], resource: str) -> None:
@@ -461,6 +472,9 @@ class TdmqApi:
 _TAG_ACTIONS = frozenset(
     {"ModifyResourceTags", "TagResources", "UnTagResources", "DescribeResourceTagsByResourceIds"}
 )
+
+
+_STS_ACTIONS = frozenset({"GetCallerIdentity"})
 
 
 def _chunks(items: list[Any], size: int) -> list[list[Any]]:
