@@ -219,6 +219,23 @@ class TdmqApi:
         listing.close()
         return listing.run()[0]
 
+    def untagged_total(self) -> int | None:
+        """How many queues and topics of the account carry no ``cmqinfra-stack`` tag: each
+        listing's TotalCount (one-item pages), all minus the tagged. None when the service does
+        not answer the count (the plan then just says nothing about untagged resources)."""
+        any_owner = {"IsTagFilter": True, "Filters": [{"Name": f"tag:{STACK_TAG}"}]}
+        total = 0
+        try:
+            for action in ("DescribeCmqQueues", "DescribeCmqTopics"):
+                everything = self._submit(action, {"Limit": 1})
+                tagged = self._submit(action, {"Limit": 1, **any_owner})
+                total += int(everything.result().get("TotalCount") or 0)
+                total -= int(tagged.result().get("TotalCount") or 0)
+        except CloudError as error:
+            log.debug("untagged count not available: %s", error.describe())
+            return None
+        return max(0, total)
+
     # ------------------------------------------------------------ read
 
     def read(self, stack: Stack) -> LiveState:

@@ -189,8 +189,13 @@ def compute_changes(
 
 def _untagged_warning(stack: Stack, live: LiveState) -> tuple[Diagnostic, ...]:
     declared = {name_key(q.name) for q in stack.queues} | {name_key(t.name) for t in stack.topics}
-    count = sum(1 for k, q in live.queues.items() if q.owner is None and k not in declared)
-    count += sum(1 for k, t in live.topics.items() if t.owner is None and k not in declared)
+    if live.untagged_total is not None:
+        adopted = sum(1 for k, q in live.queues.items() if q.owner is None and k in declared)
+        adopted += sum(1 for k, t in live.topics.items() if t.owner is None and k in declared)
+        count = live.untagged_total - adopted
+    else:
+        count = sum(1 for k, q in live.queues.items() if q.owner is None and k not in declared)
+        count += sum(1 for k, t in live.topics.items() if t.owner is None and k not in declared)
     if not count:
         return ()
     return (

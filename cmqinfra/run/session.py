@@ -121,6 +121,9 @@ def compute(
     region_source: str | None = None,
 ) -> Plan:
     live = api.read(stack)
+    count_untagged = getattr(api, "untagged_total", None)
+    if count_untagged is not None:
+        live = replace(live, untagged_total=count_untagged())
     kwargs: dict[str, Any] = {
         "region": region,
         "allow_data_loss": allow_data_loss,
