@@ -83,6 +83,7 @@ class Progress:
                     due = (told + 1) * self._slow_after
                     if now - since >= due:
                         self._running[key] = (step, since, told + 1)
-                        notes.append(f"{step.change.address}: still {_doing(step)}... {int(due)}s elapsed")
+                        shown = f"{due:.0f}" if due >= 1 else f"{due:.1f}"
+                        notes.append(f"{step.change.address}: still {_doing(step)}... {shown}s elapsed")
             for note in notes:
                 self._out(note, False)
