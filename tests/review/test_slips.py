@@ -42,7 +42,7 @@ def test_export_refuses_to_overwrite_without_force(emu: Emulator, calls: CallLog
     assert target.read_text() == "# my own notes\n" and calls.actions == []
     forced = run("export", "--all", "--stack", "legacy", "--endpoint", emu.url, "-o", str(target), "--force")
     assert forced.code == 0, forced.output
-    assert "legacy: {}" in target.read_text()
+    assert "  legacy:\n" in target.read_text() and "my own notes" not in target.read_text()
 
 
 def test_untagged_resources_are_counted_in_the_plan(emu: Emulator, tmp_path: Path) -> None:
