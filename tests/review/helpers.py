@@ -90,9 +90,8 @@ def sdk_client(emu: Emulator):  # type: ignore[no-untyped-def]
     from tencentcloud.common.profile.http_profile import HttpProfile
 
     profile = ClientProfile(httpProfile=HttpProfile(protocol="http", endpoint=emu.endpoint, reqTimeout=10))
-    return CommonClient(
-        "tdmq", "2020-02-17", credential.Credential(DEFAULT_SECRET_ID, DEFAULT_SECRET_KEY), emu.region, profile
-    )
+    cred = credential.Credential(DEFAULT_SECRET_ID, DEFAULT_SECRET_KEY)
+    return CommonClient("tdmq", "2020-02-17", cred, emu.region, profile)
 
 
 def queue_names(emu: Emulator) -> set[str]:

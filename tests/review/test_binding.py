@@ -55,7 +55,8 @@ def test_another_endpoint_is_refused_before_any_call(emu: Emulator, calls: CallL
         other_calls = CallLog(other)
         out = run("apply", "--plan", str(tmp_path / "p.plan"), "--endpoint", other.url)
         assert out.code == 1
-        assert f"the plan was made against endpoint {emu.url}, this run targets endpoint {other.url}" in out.stderr
+        expected = f"the plan was made against endpoint {emu.url}, this run targets endpoint {other.url}"
+        assert expected in out.stderr
         assert other_calls.actions == [] and queue_names(other) == set()
     out = run("apply", "--plan", str(tmp_path / "p.plan"), "--local")
     assert out.code == 1 and "this run targets the local emulator" in out.stderr
@@ -101,7 +102,8 @@ def test_local_plan_goes_back_to_its_state_directory(tmp_path: Path, monkeypatch
     monkeypatch.chdir(elsewhere)
     refused = run("apply", "--plan", str(project / "p.plan"), "--local")
     assert refused.code == 1
-    assert f"the plan was made against the local emulator with state in {project / '.cmqinfra'}" in refused.stderr
+    expected = f"the plan was made against the local emulator with state in {project / '.cmqinfra'}"
+    assert expected in refused.stderr
     assert not (elsewhere / ".cmqinfra").exists()
     monkeypatch.chdir(project)
     out = run(*shlex.split(hint)[1:])

@@ -32,8 +32,8 @@ def test_every_step_has_a_counter_and_the_summary_the_elapsed_time(emu: Emulator
     order = [m.group(2) for m in steps]  # type: ignore[union-attr]
     assert sorted(order) == ["queue/dead", "queue/other", "queue/work"]
     assert order.index("queue/dead") < order.index("queue/work")  # the dead letter first
-    assert re.search(r"^Apply complete! Resources: 3 added, 0 changed, 0 destroyed\. \(3 steps in \d+\.\ds\)$",
-                     out.stdout, re.M)
+    summary = r"^Apply complete! Resources: 3 added, 0 changed, 0 destroyed\. \(3 steps in \d+\.\ds\)$"
+    assert re.search(summary, out.stdout, re.M)
 
 
 def test_a_slow_step_says_it_is_still_running(
@@ -47,8 +47,12 @@ def test_a_slow_step_says_it_is_still_running(
     assert out.code == 0, out.output
     lines = out.stdout.splitlines()
     still = [line for line in lines if line.startswith("queue/slowpoke: still creating...")]
-    assert still[:2] == ["queue/slowpoke: still creating... 0.3s elapsed", "queue/slowpoke: still creating... 0.6s elapsed"]
-    assert lines.index(still[-1]) < lines.index(next(x for x in lines if x.startswith("[1/1] queue/slowpoke")))
+    assert still[:2] == [
+        "queue/slowpoke: still creating... 0.3s elapsed",
+        "queue/slowpoke: still creating... 0.6s elapsed",
+    ]
+    done = next(x for x in lines if x.startswith("[1/1] queue/slowpoke"))
+    assert lines.index(still[-1]) < lines.index(done)
 
 
 def test_a_long_plan_is_summarised_before_approval(

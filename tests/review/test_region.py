@@ -80,7 +80,8 @@ def test_tccli_profile_region_fills_in_for_the_cloud_only(tmp_path: Path) -> Non
     (home / ".tccli").mkdir(parents=True, exist_ok=True)
     (home / ".tccli" / "default.configure").write_text(json.dumps({"_sys_param": {"region": "ap-beijing"}}))
     env = {"HOME": str(home)}
-    assert resolve_region(None, None, cloud=True, env=env).describe() == "ap-beijing (from tccli profile default)"
+    found = resolve_region(None, None, cloud=True, env=env)
+    assert found.describe() == "ap-beijing (from tccli profile default)"
     assert resolve_region("ap-shanghai", None, cloud=True, env=env).name == "ap-shanghai"
     assert resolve_region(None, None, cloud=False, env=env).name == "ap-guangzhou"
     with_env = {**env, "TENCENTCLOUD_REGION": "ap-chengdu"}

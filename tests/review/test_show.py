@@ -57,7 +57,8 @@ def test_show_text(saved: Path, no_network: None) -> None:
     assert "~ visibilityTimeout = 30 -> 45" in out.stdout
     assert "Plan: 1 to add, 1 to change, 1 to destroy." in out.stdout
     assert "CAUTION: queue/old will be deleted with 2 message(s)" in out.stdout
-    assert "Planned against endpoint http://127.0.0.1:9, region ap-guangzhou, account 100000000001" in out.stdout
+    target = "Planned against endpoint http://127.0.0.1:9, region ap-guangzhou, account 100000000001"
+    assert target in out.stdout
     assert "data loss approved for: queue/old" in out.stdout
 
 
