@@ -105,9 +105,12 @@ def test_local_plan_goes_back_to_its_state_directory(tmp_path: Path, monkeypatch
     expected = f"the plan was made against the local emulator with state in {project / '.cmqinfra'}"
     assert expected in refused.stderr
     assert not (elsewhere / ".cmqinfra").exists()
-    monkeypatch.chdir(project)
-    out = run(*shlex.split(hint)[1:])
+    # From another directory, with no flag, the plan goes back to its own state directory.
+    out = run("apply", "--plan", str(project / "p.plan"))
     assert out.code == 0, out.output
+    assert not (elsewhere / ".cmqinfra").exists()
+    monkeypatch.chdir(project)
+    assert shlex.split(hint)[1:] == ["apply", "--plan", str(project / "p.plan")]
     again = run("plan", "--local", "bound.yaml", "--detailed-exitcode")
     assert again.code == 0 and "No changes." in again.stdout
     assert os.path.exists(project / ".cmqinfra" / "emulator.sqlite3")

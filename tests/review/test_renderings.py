@@ -109,3 +109,24 @@ def test_an_adoption_that_changes_attributes_counts_as_a_change(emu: Emulator, t
     same = write(tmp_path / "adopt.yaml", "stack: adopt\nqueues:\n  legacy: {visibilityTimeout: 99}\n")
     unchanged = run("plan", same, "--endpoint", emu.url)
     assert "Plan: 0 to add, 0 to change, 0 to destroy, 1 to adopt." in unchanged.stdout
+
+
+def test_validate_catches_tag_values_the_service_refuses(emu: Emulator, tmp_path: Path) -> None:
+    many = ", ".join(f"k{i}: v" for i in range(49))
+    path = write(tmp_path / "tags.yaml", f"""\
+        stack: tagged
+        queues:
+          empty: {{tags: {{team: ""}}}}
+          fits: {{tags: {{{many}}}}}
+          full: {{protect: true, tags: {{{many}}}}}
+    """)
+    out = run("validate", path)
+    assert out.code == 1
+    assert out.stderr.splitlines() == [
+        f'{path}:3:11: error: tag "team" has an empty value: the Tag service needs 1 to 255 characters',
+        f'{path}:5:25: error: queue "full" has 49 tags; with cmqinfra\'s own 2 that is more than the 50 a '
+        "resource may carry",
+    ]
+    # What validate lets through, the emulator takes: 49 user tags and the ownership tag.
+    fits = write(tmp_path / "fits.yaml", f"stack: tagged\nqueues:\n  fits: {{tags: {{{many}}}}}\n")
+    assert run("apply", fits, "--endpoint", emu.url, "--auto-approve").code == 0
