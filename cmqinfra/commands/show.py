@@ -14,7 +14,7 @@ from cmqinfra.run import session
 )
 def command(plan_file: str, fmt: str) -> None:
     """Show the saved plan PLAN_FILE (from `plan --out`) as text, JSON or a pull-request comment."""
-    with session.user_errors(False, [], fmt):
+    with session.user_errors(False, [], fmt, command="show"):
         saved = session.read_saved(plan_file)
         assert saved.plan is not None
         session.show(saved.plan, fmt)

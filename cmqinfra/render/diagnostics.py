@@ -82,7 +82,12 @@ def failure_markdown(title: str, message: str, diagnostics: Sequence[Diagnostic]
 
 
 def render_failure(
-    message: str, diagnostics: Sequence[Diagnostic], fmt: str, *, stack: str | None = None
+    message: str,
+    diagnostics: Sequence[Diagnostic],
+    fmt: str,
+    *,
+    stack: str | None = None,
+    command: str = "plan",
 ) -> str:
     """A run that stopped before it had a plan (manifest errors, a refusal, an API error)."""
     if fmt == "json":
@@ -90,4 +95,4 @@ def render_failure(
         doc = diagnostics_to_json(problems, stack=stack, error=message)
         return json.dumps(doc, indent=2) + "\n"
     where = f" for stack `{stack}`" if stack else ""
-    return failure_markdown(f"cmqinfra plan{where} failed", message, diagnostics)
+    return failure_markdown(f"cmqinfra {command}{where} failed", message, diagnostics)

@@ -3,7 +3,9 @@
 Each finished step is one line with a ``[n/N]`` counter; a step still running after
 ``SLOW_AFTER`` seconds gets a ``still creating... 10s elapsed`` line (and another every
 ``SLOW_AFTER`` seconds); the caller prints the summary with the elapsed time. Lines only, no
-cursor tricks, so logs without a terminal (CI, NO_COLOR) read the same as a terminal does.
+cursor tricks, so logs without a terminal (CI, NO_COLOR) read the same as a terminal does; a
+live progress bar (rich and the like) would only redraw what these lines already say, and would
+need a second, plain mode for logs anyway.
 """
 
 from __future__ import annotations

@@ -1,5 +1,6 @@
-"""What plan / apply / destroy share: load the stack, open the API, read live state, make the
-plan, save and reload plans, ask for approval, run and report. The commands only wire flags."""
+"""What plan / apply / destroy share: load the stack, resolve the region, open the API, read live
+state, make the plan, save and reload plans bound to their target, ask for approval, run and
+report. The commands only wire flags."""
 
 from __future__ import annotations
 
@@ -321,7 +322,11 @@ def print_call_counts(api: CmqApi | None) -> None:
 
 @contextmanager
 def user_errors(
-    debug: bool, api_holder: list[CmqApi], fmt: str = "text", stack: str | None = None
+    debug: bool,
+    api_holder: list[CmqApi],
+    fmt: str = "text",
+    stack: str | None = None,
+    command: str = "plan",
 ) -> Iterator[None]:
     """One line per error, never a traceback; exit 1. ``--debug`` adds the call counts.
     With ``fmt`` markdown or json the error is also rendered on stdout (a pull-request comment
@@ -355,7 +360,7 @@ def user_errors(
         code = 1
     finally:
         if message is not None and fmt in ("markdown", "json"):
-            click.echo(render_failure(message, diagnostics, fmt, stack=stack), nl=False)
+            click.echo(render_failure(message, diagnostics, fmt, stack=stack, command=command), nl=False)
         if debug:
             print_call_counts(api_holder[0] if api_holder else None)
         for api in api_holder:

@@ -87,5 +87,5 @@ def test_show_refuses_what_is_not_a_plan(tmp_path: Path, no_network: None) -> No
     (tmp_path / "x.plan").write_text("{}")
     out = run("show", str(tmp_path / "x.plan"), "--format", "markdown")
     assert out.code == 1 and "not a cmqinfra saved plan" in out.stderr
-    assert out.stdout.startswith("### :x: cmqinfra plan failed")
+    assert out.stdout.startswith("### :x: cmqinfra show failed")
     assert "Traceback" not in out.output
