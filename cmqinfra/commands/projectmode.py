@@ -157,25 +157,44 @@ def _show_all(items: Sequence[Any], fmt: str, note: str | None = None) -> None:
 
 
 def validate(selection: Selection, fmt: str, stacks_of: Sequence[str] = ()) -> None:
+    from cmqinfra.commands.validate import plural
+    from cmqinfra.render.diagnostics import FORMAT_VERSION, diagnostics_markdown, diagnostics_to_json
+
     project, units = _load(selection)
     if stacks_of:
         units = _units_of_files(project, units, stacks_of)
     resolved = _select_changed(project, _resolve(project, units), selection.changed_since)
     failed = [r for r in resolved if not r.ok]
+
+    def summary(r: ResolvedUnit) -> str:
+        s = r.stack
+        assert s is not None
+        return (f"{r.unit.key}: {plural(len(s.queues), 'queue')}, {plural(len(s.topics), 'topic')}, "
+                f"{plural(len(s.subscriptions), 'subscription')}")
+
+    def errors(r: ResolvedUnit) -> int:
+        return sum(1 for d in r.diagnostics if d.severity.value == "error")
+
     if fmt == "json":
-        out = [{**d.to_json(), "stack": r.unit.stack_name, "environment": r.unit.environment}
-               for r in resolved for d in r.diagnostics]
-        click.echo(json.dumps(out, indent=2, ensure_ascii=False))
+        doc = {"format_version": FORMAT_VERSION, "valid": not failed,
+               "units": [diagnostics_to_json(r.diagnostics, stack=r.unit.stack_name,
+                                             environment=r.unit.environment) for r in resolved]}
+        click.echo(json.dumps(doc, indent=2, ensure_ascii=False))
+    elif fmt == "markdown":
+        mark = ":x:" if failed else ":white_check_mark:"
+        lines = [f"### {mark} cmqinfra validate: {len(resolved) - len(failed)} of {len(resolved)} "
+                 "stack(s) valid", ""]
+        for r in resolved:
+            lines.append(f"- {summary(r)}" if r.ok else f"- **{r.unit.key}: {plural(errors(r), 'error')}**")
+            lines += ["  " + line for line in diagnostics_markdown(r.diagnostics)]
+        click.echo("\n".join(lines) + "\n", nl=False)
     else:
         _print_diagnostics(resolved)
         for r in resolved:
-            if r.stack is not None:
-                s = r.stack
-                click.echo(f"ok: {r.unit.key}: {len(s.queues)} queues, {len(s.topics)} topics, "
-                           f"{len(s.subscriptions)} subscriptions")
+            if r.ok:
+                click.echo(f"ok: {summary(r)}")
             else:
-                errors = sum(1 for d in r.diagnostics if d.severity.value == "error")
-                click.echo(f"failed: {r.unit.key}: {errors} error(s)", err=True)
+                click.echo(f"failed: {r.unit.key}: {plural(errors(r), 'error')}", err=True)
     if failed:
         raise click.exceptions.Exit(1)
 
@@ -201,7 +220,7 @@ def _units_of_files(
 
 
 def plan(selection: Selection, options: session.TargetOptions, out: str | None, fmt: str,
-         detailed_exitcode: bool, destroy: bool) -> None:
+         detailed_exitcode: bool, destroy: bool, allow_data_loss: bool = False) -> None:
     from cmqinfra.project.planfile import save_project_plan
     from cmqinfra.project.runner import plan_project
 
@@ -213,7 +232,8 @@ def plan(selection: Selection, options: session.TargetOptions, out: str | None, 
         note = (f"Stacks affected by the changes since `{selection.changed_since}`."
                 if selection.changed_since else None)
         with _connections(options, selection.root) as connections:
-            items, _ = plan_project(resolved, options, connections, destroy=destroy)
+            items, _ = plan_project(resolved, options, connections, destroy=destroy,
+                                    allow_data_loss=allow_data_loss)
         _show_all(items, fmt, note)
         failed = [i for i in items if not i.ok]
         if failed:
@@ -280,6 +300,7 @@ def _replan_saved(plan_file: str, options: session.TargetOptions, connections: A
     items, apis = plan_project(
         resolved, bound, connections, allow_data_loss=allow_data_loss,
         desired=[s.saved.stack for s in saved], targets=[s.target for s in saved],
+        approved=[frozenset(s.saved.approved_data_loss) for s in saved],
     )
     stale = []
     for s, item in zip(saved, items, strict=True):

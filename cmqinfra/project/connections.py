@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from cmqinfra.model import Stack
 from cmqinfra.project.units import StackUnit
 from cmqinfra.run.session import DEFAULT_LOCAL_REGION, Failure, TargetOptions
 
@@ -65,6 +66,19 @@ def unit_region(unit: StackUnit, manifest_region: str | None, options: TargetOpt
     if region is None and (options.local or options.endpoint or unit.target.endpoint):
         region = DEFAULT_LOCAL_REGION
     return region
+
+
+def region_source(unit: StackUnit, stack: Stack, options: TargetOptions) -> str:
+    """Where ``unit_region`` found the region, in the words plan headers use."""
+    if unit.region:
+        return f"environment {unit.environment}"
+    if stack.region:
+        return "manifest"
+    if options.region:
+        return "--region"
+    if os.environ.get("TENCENTCLOUD_REGION"):
+        return "TENCENTCLOUD_REGION"
+    return "emulator default"
 
 
 class Connections:

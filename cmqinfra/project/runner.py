@@ -19,7 +19,7 @@ from cmqinfra.diagnostics import Diagnostic
 from cmqinfra.live import LiveState, name_key
 from cmqinfra.model import Stack
 from cmqinfra.plan.values import Action, Plan
-from cmqinfra.project.connections import Connections, ResolvedTarget, target_of, unit_region
+from cmqinfra.project.connections import Connections, ResolvedTarget, region_source, target_of, unit_region
 from cmqinfra.project.resolve import ResolvedUnit
 from cmqinfra.project.units import StackUnit
 from cmqinfra.run.session import Failure, TargetOptions
@@ -35,6 +35,8 @@ class PlanInput:
     stack: Stack
     live: LiveState
     region: str | None
+    region_source: str | None = None  # "environment", "manifest", "--region", ...
+    approved_data_loss: frozenset[str] | None = None  # a saved plan's approvals
 
 
 @dataclass(frozen=True)
@@ -72,7 +74,8 @@ def plan_units(
     from cmqinfra.plan.compute import make_plan
 
     return tuple(
-        make_plan(i.stack, i.live, region=i.region, allow_data_loss=allow_data_loss, destroy=destroy)
+        make_plan(i.stack, i.live, region=i.region, allow_data_loss=allow_data_loss, destroy=destroy,
+                  approved_data_loss=i.approved_data_loss, region_source=i.region_source)
         for i in inputs
     )
 
@@ -109,10 +112,11 @@ def plan_project(
     destroy: bool = False,
     desired: Sequence[Stack | None] | None = None,
     targets: Sequence[ResolvedTarget] | None = None,
+    approved: Sequence[frozenset[str] | None] | None = None,
 ) -> tuple[list[UnitPlan], dict[str, Any]]:
     """Plan every resolved unit. ``desired`` and ``targets``: the stacks and targets of a saved
-    project plan, instead of the resolved ones and the CLI's. Returns the unit plans (in the
-    given order) and each ok unit's API by key."""
+    project plan, instead of the resolved ones and the CLI's; ``approved``: its data-loss
+    approvals. Returns the unit plans (in the given order) and each ok unit's API by key."""
     from cmqinfra.cloud.errors import CloudError, CredentialsError
 
     apis: dict[str, Any] = {}
@@ -133,7 +137,13 @@ def plan_project(
             api = connections.open(item.unit, target)
             with lock:
                 apis[item.unit.key] = api
-            return PlanInput(item.unit, stack, api.read(stack), region)
+            live = api.read(stack)
+            count_untagged = getattr(api, "untagged_total", None)
+            if count_untagged is not None:
+                live = replace(live, untagged_total=count_untagged())
+            source = "saved plan" if targets is not None else region_source(item.unit, stack, options)
+            return PlanInput(item.unit, stack, live, region, source,
+                             approved[index] if approved is not None else None)
         except (Failure, CloudError, CredentialsError) as exc:
             return UnitPlan(item.unit, region, None, error=_error_text(exc))
 

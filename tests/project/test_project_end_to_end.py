@@ -25,9 +25,9 @@ def test_validate_plan_apply_all_then_plan_only_the_changed_stack(
     assert out.splitlines() == [
         "ok: payments[dev]: 3 queues, 0 topics, 0 subscriptions",
         "ok: payments[prod]: 3 queues, 0 topics, 0 subscriptions",
-        "ok: orders[dev]: 1 queues, 1 topics, 2 subscriptions",
-        "ok: orders[prod]: 1 queues, 1 topics, 2 subscriptions",
-        "ok: audit[prod]: 0 queues, 1 topics, 0 subscriptions",
+        "ok: orders[dev]: 1 queue, 1 topic, 2 subscriptions",
+        "ok: orders[prod]: 1 queue, 1 topic, 2 subscriptions",
+        "ok: audit[prod]: 0 queues, 1 topic, 0 subscriptions",
     ]
 
     code, out, err = cmq(repo, "plan", "--detailed-exitcode", "--out", "project.plan", "--format", "markdown")

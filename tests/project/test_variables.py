@@ -140,9 +140,9 @@ def test_environments_sharing_a_target_must_not_share_names(tmp_path: Path) -> N
     # dev has no region of its own: the manifest's, which is prod's.
     code, out, err = cmq(root, "validate")
     assert code == 1
-    assert out == "ok: shop[dev]: 2 queues, 1 topics, 1 subscriptions\n"
+    assert out == "ok: shop[dev]: 2 queues, 1 topic, 1 subscription\n"
     assert "shop[dev] and shop[prod] would both manage stack 'shop' on the same endpoint" in err
-    assert "failed: shop[prod]: 1 error(s)" in err
+    assert "failed: shop[prod]: 1 error" in err
 
 
 def test_resolve_prints_the_environments_manifest(tmp_path: Path) -> None:
@@ -182,12 +182,22 @@ def test_missing_paths_are_located_in_the_project_file(tmp_path: Path) -> None:
     ]
 
 
-def test_validate_json_names_the_stack_and_environment_of_each_diagnostic(tmp_path: Path) -> None:
+def test_validate_json_and_markdown_name_the_stack_and_environment(tmp_path: Path) -> None:
     import json
 
     root = project(tmp_path, prod_values="retention: 5\n")
     code, out, _ = cmq(root, "validate", "--format", "json")
     assert code == 1
-    [d] = json.loads(out)
-    assert (d["stack"], d["environment"], d["file"], d["line"], d["column"]) == (
-        "shop", "prod", "env/prod.yaml", 1, 12)  # relative to the project, as given
+    doc = json.loads(out)
+    assert doc["valid"] is False
+    assert [(u["stack"], u["environment"], u["valid"]) for u in doc["units"]] == [
+        ("shop", "dev", True), ("shop", "prod", False)]
+    [d] = doc["units"][1]["diagnostics"]
+    assert (d["file"], d["line"], d["column"], d["range"]["filename"]) == (
+        "env/prod.yaml", 1, 12, "env/prod.yaml")  # relative to the project, as given
+
+    code, out, _ = cmq(root, "validate", "--format", "markdown")
+    assert code == 1
+    assert out.startswith("### :x: cmqinfra validate: 1 of 2 stack(s) valid\n")
+    assert "- shop[dev]: 2 queues, 1 topic, 1 subscription\n" in out
+    assert "- **shop[prod]: 1 error**\n  - `env/prod.yaml:1:12: error: msgRetentionSeconds" in out
