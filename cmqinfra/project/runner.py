@@ -19,7 +19,7 @@ from cmqinfra.diagnostics import Diagnostic
 from cmqinfra.live import LiveState, name_key
 from cmqinfra.model import Stack
 from cmqinfra.plan.values import Action, Plan
-from cmqinfra.project.connections import Connections, ResolvedTarget, region_source, target_of, unit_region
+from cmqinfra.project.connections import Connections, ResolvedTarget, target_of, unit_region
 from cmqinfra.project.resolve import ResolvedUnit
 from cmqinfra.project.units import StackUnit
 from cmqinfra.run.session import Failure, TargetOptions
@@ -126,9 +126,11 @@ def plan_project(
         item = resolved[index]
         stack = desired[index] if desired is not None else item.stack
         try:
-            region = unit_region(item.unit, stack.region if stack else None, options)
+            resolved_region = unit_region(item.unit, stack.region if stack else None, options)
         except Failure as exc:
             return UnitPlan(item.unit, item.unit.region, None, error=str(exc))
+        region = resolved_region.name
+        source = "saved plan" if targets is not None else resolved_region.source
         if stack is None:
             return UnitPlan(item.unit, region, None, error="the manifests have errors",
                             diagnostics=item.diagnostics)
@@ -141,7 +143,6 @@ def plan_project(
             count_untagged = getattr(api, "untagged_total", None)
             if count_untagged is not None:
                 live = replace(live, untagged_total=count_untagged())
-            source = "saved plan" if targets is not None else region_source(item.unit, stack, options)
             return PlanInput(item.unit, stack, live, region, source,
                              approved[index] if approved is not None else None)
         except (Failure, CloudError, CredentialsError) as exc:

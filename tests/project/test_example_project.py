@@ -35,6 +35,9 @@ def test_the_documented_comment(tmp_path: Path) -> None:
     doc = (Path(__file__).resolve().parents[2] / "docs" / "gitops.md").read_text()
     head = out.split("<details>")[0]
     assert head in doc
+    section = out.split("<details><summary><code>payments[prod]</code>")[1]
+    section = section.split("  # queue/payments-deadletter")[0]
+    assert section in doc
     assert "~       visibilityTimeout = 120 -> 180" in out and "~       visibilityTimeout = 60 -> 90" in out
 
 

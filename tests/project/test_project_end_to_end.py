@@ -131,5 +131,5 @@ def test_a_project_plan_stale_in_one_stack_applies_nothing(
 def test_a_region_flag_disagreeing_with_an_environment_fails_that_stack(repo: Path) -> None:
     code, out, err = cmq(repo, "plan", "--stack", "audit", "--region", "ap-guangzhou")
     assert code == 1
-    assert ("audit[prod]: --region ap-guangzhou disagrees with the environment's region ap-shanghai; "
-            "the environment wins") in err
+    assert ("error: audit[prod]: --region ap-guangzhou disagrees with the environment prod's region "
+            "ap-shanghai; the environment prod wins") in err
