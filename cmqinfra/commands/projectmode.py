@@ -232,15 +232,16 @@ def plan(selection: Selection, options: session.TargetOptions, out: str | None, 
         note = (f"Stacks affected by the changes since `{selection.changed_since}`."
                 if selection.changed_since else None)
         with _connections(options, selection.root) as connections:
-            items, _ = plan_project(resolved, options, connections, destroy=destroy,
-                                    allow_data_loss=allow_data_loss)
+            items, apis = plan_project(resolved, options, connections, destroy=destroy,
+                                       allow_data_loss=allow_data_loss)
+            accounts = _caller_accounts(items, apis) if out and all(i.ok for i in items) else {}
         _show_all(items, fmt, note)
         failed = [i for i in items if not i.ok]
         if failed:
             raise session.Failure(f"{len(failed)} stack(s) failed or were refused: "
                                   f"{', '.join(i.unit.key for i in failed)}; nothing can be applied")
         if out:
-            save_project_plan(items, out)
+            save_project_plan(items, out, accounts)
             click.echo(f"Saved the plan of {len(items)} stack(s) to {out}; run `cmqinfra apply --plan {out}` "
                        "to apply it.", err=True)
         if detailed_exitcode and any(i.plan is not None and i.plan.has_changes for i in items):
@@ -282,6 +283,14 @@ def apply(selection: Selection, options: session.TargetOptions, plan_file: str |
             _apply(items, apis, options)
 
 
+def _caller_accounts(items: Sequence[Any], apis: dict[str, Any]) -> dict[str, str | None]:
+    """The account each unit's credentials belong to (STS), to bind a saved plan to."""
+    from cmqinfra.project.runner import concurrently
+
+    keys = [i.unit.key for i in items]
+    return dict(zip(keys, concurrently(lambda key: apis[key].caller_account(), keys), strict=True))
+
+
 def _replan_saved(plan_file: str, options: session.TargetOptions, connections: Any,
                   allow_data_loss: bool) -> tuple[list[Any], dict[str, Any]]:
     from cmqinfra.plan.values import Plan
@@ -312,6 +321,13 @@ def _replan_saved(plan_file: str, options: session.TargetOptions, connections: A
         except session.Failure:
             stale.append(item.unit.key)
     failed = [i.unit.key for i in items if i.plan is None or i.error is not None]
+    if not failed:
+        now = _caller_accounts(items, apis)
+        moved = [f"{s.unit.key} (planned against account {s.caller_account or 'unknown'}, these credentials "
+                 f"belong to account {now[s.unit.key] or 'unknown'})"
+                 for s in saved if s.caller_account != now[s.unit.key]]
+        if moved:
+            raise session.Failure(f"{plan_file}: {'; '.join(moved)}; nothing was changed")
     if failed:
         for item in items:
             if item.error is not None:

@@ -31,6 +31,7 @@ class SavedUnit:
     unit: StackUnit
     target: ResolvedTarget  # exactly where it was planned
     saved: SavedPlan
+    caller_account: str | None = None  # the account the credentials belonged to
 
 
 def is_project_plan(path: str) -> bool:
@@ -62,7 +63,8 @@ def _saved_from_doc(doc: Any, name: str) -> SavedPlan:
             raise Failure(str(exc).replace(str(file), name)) from None
 
 
-def save_project_plan(items: Sequence[UnitPlan], path: str) -> None:
+def save_project_plan(items: Sequence[UnitPlan], path: str, accounts: dict[str, str | None]) -> None:
+    """``accounts``: the account each unit's credentials belong to (by unit key), bound into the plan."""
     units = []
     for item in items:
         assert item.plan is not None and item.target is not None
@@ -76,6 +78,7 @@ def save_project_plan(items: Sequence[UnitPlan], path: str) -> None:
                 "kind": target.kind,
                 "endpoint": target.url,
                 "account": target.account,
+                "caller_account": accounts.get(unit.key),
                 "credentials": {"secretId": creds.secret_id, "secretKey": creds.secret_key,
                                 "sessionToken": creds.session_token} if creds else None,
             },
@@ -114,7 +117,8 @@ def read_project_plan(path: str) -> list[SavedUnit]:
             )
             resolved = ResolvedTarget(target["kind"], target["endpoint"], target.get("account"),
                                       entry["region"])
-            out.append(SavedUnit(unit, resolved, _saved_from_doc(entry["plan"], f"{path} ({unit.key})")))
+            out.append(SavedUnit(unit, resolved, _saved_from_doc(entry["plan"], f"{path} ({unit.key})"),
+                                 target.get("caller_account")))
     except (KeyError, TypeError) as exc:
         raise Failure(f"{path}: not a cmqinfra project plan ({exc})") from None
     return out

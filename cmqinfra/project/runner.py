@@ -87,7 +87,7 @@ def _doomed(plan: Plan, live: LiveState) -> tuple[str, ...]:
     )
 
 
-def _concurrently(work: Callable[[Any], Any], items: Sequence[Any]) -> list[Any]:
+def concurrently(work: Callable[[Any], Any], items: Sequence[Any]) -> list[Any]:
     if not items:
         return []
     with ThreadPoolExecutor(max_workers=min(MAX_CONCURRENT_UNITS, len(items)),
@@ -148,7 +148,7 @@ def plan_project(
         except (Failure, CloudError, CredentialsError) as exc:
             return UnitPlan(item.unit, region, None, error=_error_text(exc))
 
-    outcomes = _concurrently(read, range(len(resolved)))
+    outcomes = concurrently(read, range(len(resolved)))
     inputs = [o for o in outcomes if isinstance(o, PlanInput)]
     computed = plan_units(inputs, allow_data_loss=allow_data_loss, destroy=destroy)
     plans = dict(zip((i.unit.key for i in inputs), computed, strict=True))
@@ -165,7 +165,7 @@ def plan_project(
         live = replace(item.live, endpoint_users={**item.live.endpoint_users, **users})
         return replace(item, live=live), True, None
 
-    followed = _concurrently(follow_up, inputs)
+    followed = concurrently(follow_up, inputs)
     again = [item for item, changed, _ in followed if changed]
     computed = plan_units(again, allow_data_loss=allow_data_loss, destroy=destroy)
     plans.update(zip((i.unit.key for i in again), computed, strict=True))
@@ -216,4 +216,4 @@ def apply_units(
             return UnitApply(item.unit, None, error=_error_text(exc))
         return UnitApply(item.unit, report)
 
-    return _concurrently(run, todo)
+    return concurrently(run, todo)

@@ -48,3 +48,29 @@ def test_an_environment_uses_its_own_credentials(tmp_path: Path, monkeypatch: py
         assert SECRET_KEY not in saved + out + err + out2 + err2
     finally:
         emu.stop()
+
+
+def test_a_project_plan_is_bound_to_the_account_it_was_made_against(tmp_path: Path) -> None:
+    state = tmp_path / "prod.sqlite3"
+    emu = Emulator.start(state, account_id="100000000001", rate_limits=False)
+    port = emu.port
+    write(tmp_path / "repo", {
+        "cmqinfra.yaml": f"environments:\n  prod: {{endpoint: {emu.url}}}\nstacks:\n  shop: {{path: shop}}\n",
+        "shop/shop.yaml": "stack: shop\nqueues:\n  orders: {}\n",
+    })
+    repo = tmp_path / "repo"
+    try:
+        code, _, err = cmq(repo, "plan", "--out", "p.plan")
+        assert code == 0, err
+    finally:
+        emu.stop()
+    # The same endpoint now answers for another account (other credentials behind the same URL).
+    other = Emulator.start(state, port=port, account_id="100000000002", rate_limits=False)
+    try:
+        code, out, err = cmq(repo, "apply", "--plan", "p.plan")
+        assert code == 1
+        assert ("shop[prod] (planned against account 100000000001, these credentials belong to account "
+                "100000000002); nothing was changed") in err
+        assert "orders" not in out
+    finally:
+        other.stop()
