@@ -67,7 +67,8 @@ def _load(selection: Selection) -> tuple[Project, tuple[StackUnit, ...]]:
     for d in project.diagnostics:
         click.echo(d.render(), err=True)
     if not project.ok:
-        raise session.Failure(f"{len(project.diagnostics)} error(s) in the project")
+        raise session.ManifestErrors(f"{len(project.diagnostics)} error(s) in the project",
+                                     project.diagnostics)
     try:
         return project, project.units(selection.stacks, selection.environments)
     except ProjectError as exc:
@@ -225,7 +226,8 @@ def plan(selection: Selection, options: session.TargetOptions, out: str | None, 
     from cmqinfra.project.runner import plan_project
 
     exit_code = 0
-    with session.user_errors(False, []):
+    # Errors before any plan is shown are rendered in --format too: a comment is never empty.
+    with session.user_errors(False, [], fmt, command="plan"):
         project, units = _load(selection)
         resolved = _select_changed(project, _resolve(project, units), selection.changed_since)
         _print_diagnostics(resolved)
@@ -238,7 +240,7 @@ def plan(selection: Selection, options: session.TargetOptions, out: str | None, 
         _show_all(items, fmt, note)
         failed = [i for i in items if not i.ok]
         if failed:
-            raise session.Failure(f"{len(failed)} stack(s) failed or were refused: "
+            raise session.Refused(f"{len(failed)} stack(s) failed or were refused: "
                                   f"{', '.join(i.unit.key for i in failed)}; nothing can be applied")
         if out:
             save_project_plan(items, out, accounts)

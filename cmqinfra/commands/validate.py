@@ -31,7 +31,7 @@ def command(paths: tuple[str, ...], fmt: str, selection: projectmode.Selection, 
 
     With no PATH, validate every stack of the project in the current directory (see --project)."""
     if not paths or stacks_of:
-        with session.user_errors(False, []):
+        with session.user_errors(False, [], fmt, command="validate"):
             if stacks_of and not paths:
                 return  # the hook was given no files
             projectmode.validate(selection, fmt, paths if stacks_of else ())

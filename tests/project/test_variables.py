@@ -201,3 +201,12 @@ def test_validate_json_and_markdown_name_the_stack_and_environment(tmp_path: Pat
     assert out.startswith("### :x: cmqinfra validate: 1 of 2 stack(s) valid\n")
     assert "- shop[dev]: 2 queues, 1 topic, 1 subscription\n" in out
     assert "- **shop[prod]: 1 error**\n  - `env/prod.yaml:1:12: error: msgRetentionSeconds" in out
+
+
+def test_a_broken_project_still_gets_a_comment(tmp_path: Path) -> None:
+    config = CONFIG.replace("shop: {path: shop}", "shop: {path: shops}")
+    root = project(tmp_path, config=config)
+    code, out, err = cmq(root, "plan", "--format", "markdown")
+    assert code == 1
+    assert out.startswith("### :x: cmqinfra plan failed\n\n**1 error(s) in the project**\n")
+    assert '`cmqinfra.yaml:14:16: error: stack "shop": no such file or directory "shops"`' in out
