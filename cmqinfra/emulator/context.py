@@ -18,6 +18,7 @@ class Context:
     region: str
     invisible_seconds: float
     hide_invisible: bool  # some resource may still be invisible: Describe* must filter
+    account_id: str = "100000000001"  # the root account (uin) the emulator answers as
 
     @property
     def now_ms(self) -> int:

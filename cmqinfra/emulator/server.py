@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
-from cmqinfra.emulator import queues, tagservice, topics
+from cmqinfra.emulator import queues, stsservice, tagservice, topics
 from cmqinfra.emulator.context import Context
 from cmqinfra.emulator.errors import ApiError
 from cmqinfra.emulator.faults import FaultDice, Faults, Outcome
@@ -32,7 +32,7 @@ DEFAULT_DATA_PATH = Path(".cmqinfra/emulator.sqlite3")
 MAX_BODY_BYTES = 10 * 1024 * 1024
 MAX_QUERY_BYTES = 32 * 1024
 MAX_DRAIN_BYTES = 64 * 1024 * 1024
-VERSIONS = {"tdmq": "2020-02-17", "tag": "2018-08-13"}
+VERSIONS = {"tdmq": "2020-02-17", "tag": "2018-08-13", "sts": "2018-08-13"}
 
 Handler = Callable[[Context, dict[str, Any]], dict[str, Any]]
 HANDLERS: dict[str, Handler] = {
@@ -60,6 +60,7 @@ HANDLERS: dict[str, Handler] = {
     "TagResources": tagservice.tag_resources,
     "UnTagResources": tagservice.untag_resources,
     "DescribeResourceTagsByResourceIds": tagservice.describe_resource_tags,
+    "GetCallerIdentity": stsservice.get_caller_identity,
 }
 
 
@@ -195,8 +196,10 @@ class Emulator:
         rate_limits: bool,
         rate_scale: float,
         faults: Faults,
+        account_id: str = stsservice.DEFAULT_ACCOUNT_ID,
     ) -> None:
         self.store = Store(data_path)
+        self.account_id = account_id
         self.secret_id = secret_id
         self._secret_key = secret_key
         self.region = region
@@ -228,9 +231,11 @@ class Emulator:
         rate_limits: bool = True,
         rate_scale: float = 1.0,
         faults: Faults | None = None,
+        account_id: str = stsservice.DEFAULT_ACCOUNT_ID,
     ) -> Emulator:
         emulator = cls(
-            data_path, host, port, secret_id, secret_key, region, rate_limits, rate_scale, faults or Faults()
+            data_path, host, port, secret_id, secret_key, region, rate_limits, rate_scale, faults or Faults(),
+            account_id,
         )
         emulator._thread = threading.Thread(
             target=emulator._server.serve_forever,
@@ -348,7 +353,7 @@ class Emulator:
         expected_version = VERSIONS.get(caller.service)
         if expected_version is None:
             return fail(
-                "NoSuchProduct", f"The service `{caller.service}` is not emulated (tdmq and tag are)."
+                "NoSuchProduct", f"The service `{caller.service}` is not emulated (tdmq, tag and sts are)."
             )
         spec = ACTIONS.get(action)
         if spec is None or spec.service != caller.service:
@@ -443,5 +448,6 @@ class Emulator:
                 region=self.region,
                 invisible_seconds=invisible,
                 hide_invisible=self.store.hides_resources(now),
+                account_id=self.account_id,
             )
             return HANDLERS[action](ctx, params)
