@@ -182,11 +182,15 @@ def plan_project(
     ``bystanders``: the project's other units, not planned, read only for the moves they declare."""
     from cmqinfra.cloud.errors import CloudError, CredentialsError
 
-    claimants = [
-        Claimant(b.unit.environment, unit_region(b.unit, b.stack.region, options), b.stack)
-        for b in bystanders
-        if b.stack is not None and b.stack.moved
-    ]
+    claimants = []
+    for b in bystanders:
+        if b.stack is None or not b.stack.moved:
+            continue
+        try:
+            region = unit_region(b.unit, b.stack.region, options).name
+            claimants.append(Claimant(b.unit.environment, region, b.stack))
+        except Failure:
+            continue  # a stack whose region cannot be resolved claims nothing here
 
     apis: dict[str, Any] = {}
     lock = threading.Lock()

@@ -324,7 +324,7 @@ def test_import_adopts_by_declaration(run: Cli, tdmq_client: Any) -> None:
     code, out = run("plan", path)
     assert code == 0, out
     assert f"# queue/existing will be imported (id {queue_id})" in out and '<- queue "existing"' in out
-    assert "Plan: 0 to add, 0 to change, 0 to destroy, 1 to import." in out
+    assert "Plan: 0 to add, 1 to change, 0 to destroy, 1 to import." in out
     change = run.plan_json(path)["queue/existing"]["change"]
     assert change["actions"] == ["update"] and change["importing"] == {"id": queue_id}
     code, out = run("apply", path, "--auto-approve")
