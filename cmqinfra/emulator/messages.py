@@ -258,11 +258,6 @@ def _sweep_sources_of(conn: sqlite3.Connection, dlq: sqlite3.Row, now_ms: int, w
         _sweep(conn, source, now_ms, woken)
 
 
-def sweep_sources(conn: sqlite3.Connection, queue: sqlite3.Row, now_ms: int, woken: set[str]) -> None:
-    """Dead letters become visible in a DLQ without anyone receiving from their source queue."""
-    _sweep_sources_of(conn, queue, now_ms, woken)
-
-
 def counts(conn: sqlite3.Connection, queue: sqlite3.Row, now_ms: int) -> QueueCounts:
     woken: set[str] = set()
     _sweep(conn, queue, now_ms, woken)
