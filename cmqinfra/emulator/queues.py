@@ -304,7 +304,7 @@ def _render(ctx: Context, rows: list[sqlite3.Row]) -> list[dict[str, Any]]:
     if not names:
         return []
     marks = ",".join("?" * len(names))
-    counts = {row["name_lc"]: messages.counts(conn, row, ctx.now_ms) for row in rows}
+    counts = messages.counts_many(conn, rows, ctx.now_ms)
     sources: dict[str, list[dict[str, Any]]] = {}
     for r in conn.execute(
         f"SELECT dlq_name_lc, id, name FROM queues WHERE dlq_name_lc IN ({marks}) ORDER BY seq", names
