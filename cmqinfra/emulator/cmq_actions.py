@@ -269,6 +269,33 @@ def list_queue(backend: Backend, params: Params) -> dict[str, Any]:
     return _run(backend, run)
 
 
+def unbind_dead_letter_queue(backend: Backend, params: Params) -> dict[str, Any]:
+    name = params.name("queueName")
+    _run(backend, lambda ctx: queues.unbind_dead_letter(ctx, {"SourceQueueName": name}))
+    return {}
+
+
+def list_dead_letter_source_queues(backend: Backend, params: Params) -> dict[str, Any]:
+    dead = params.name("deadLetterQueueName")
+    offset, limit = _page(params, LIST_LIMIT_MAX)
+    pattern = _like(params)
+
+    def run(ctx: Context) -> dict[str, Any]:
+        row = messages.require_queue(ctx.conn, dead)
+        where = "dlq_name_lc = ? AND name_lc LIKE ? ESCAPE '\\'"
+        args = (row["name_lc"], pattern)
+        total = ctx.conn.execute(f"SELECT COUNT(*) FROM queues WHERE {where}", args).fetchone()[0]
+        rows = ctx.conn.execute(
+            f"SELECT id, name FROM queues WHERE {where} ORDER BY seq LIMIT ? OFFSET ?", (*args, limit, offset)
+        ).fetchall()
+        return {
+            "totalCount": total,
+            "queueList": [{"queueId": r["id"], "queueName": r["name"]} for r in rows],
+        }
+
+    return _run(backend, run)
+
+
 def rewind_queue(backend: Backend, params: Params) -> dict[str, Any]:
     name = params.name("queueName")
     start = params.number("startConsumeTime", 0)
@@ -479,14 +506,33 @@ def publish_message(backend: Backend, params: Params) -> dict[str, Any]:
     name = params.name("topicName")
     body = _body(params)
     tags, key = _publish_filters(params)
-    return {"msgId": backend.publish(name, body, tags, key).msg_id}
+    delivery = backend.publish(name, body, tags, key)
+    _refuse_unmatched(backend, name, [delivery])
+    return {"msgId": delivery.msg_id}
 
 
 def batch_publish_message(backend: Backend, params: Params) -> dict[str, Any]:
     name = params.name("topicName")
     bodies = _bodies(params)
     tags, key = _publish_filters(params)
-    return {"msgList": [{"msgId": d.msg_id} for d in backend.publish_batch(name, bodies, tags, key)]}
+    deliveries = backend.publish_batch(name, bodies, tags, key)
+    _refuse_unmatched(backend, name, deliveries)
+    return {"msgList": [{"msgId": d.msg_id} for d in deliveries]}
+
+
+def _refuse_unmatched(backend: Backend, topic: str, deliveries: list[messages.Delivery]) -> None:
+    """The legacy docs' 6030 for a publish nothing receives, when the backend is set to answer it
+    (the message is dropped either way: nothing was delivered)."""
+    if not backend.unmatched_publish_error or not messages.unmatched(deliveries):
+        return
+    with backend.transaction() as ctx:
+        row = messages.require_topic(ctx.conn, topic)
+        has_subscription = ctx.conn.execute(
+            "SELECT 1 FROM subscriptions WHERE topic_lc = ? LIMIT 1", (row["name_lc"],)
+        ).fetchone()
+    if has_subscription is None:
+        raise FormError(6030, 10650, f"topic `{row['name']}` has no subscription")
+    raise FormError(6030, 10730, "no subscription's filter tags or binding keys match the message")
 
 
 # ------------------------------------------------------------------------------------- subscriptions
@@ -643,6 +689,8 @@ ACTIONS: dict[str, Action] = {
         "GetQueueAttributes": get_queue_attributes,
         "SetQueueAttributes": set_queue_attributes,
         "RewindQueue": rewind_queue,
+        "UnbindDeadLetterQueue": unbind_dead_letter_queue,
+        "ListDeadLetterSourceQueues": list_dead_letter_source_queues,
         "SendMessage": send_message,
         "BatchSendMessage": batch_send_message,
         "ReceiveMessage": receive_message,
