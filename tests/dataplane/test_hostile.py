@@ -158,6 +158,9 @@ def test_malformed_forms_huge_batches_and_binary_bodies(real_emu: Emulator) -> N
         status, reply = raw(real_emu, body)
         assert (status, reply["code"]) == (200, code), (name, reply)
         assert isinstance(reply["requestId"], str) and reply["message"]
+    thousands = "&".join(f"msgBody.{i}=x" for i in range(1, 5001))
+    status, reply = raw(real_emu, thousands)
+    assert (status, reply["code"]) == (200, 4000), reply
     status, reply = raw(real_emu, b"x" * (2 * 1024 * 1024))
     assert (status, reply["code"]) == (200, 4000) and reply["message"].startswith("(10420)")
     status, reply = raw(real_emu, b"", method="PUT")

@@ -286,3 +286,17 @@ def _drain(queue):  # type: ignore[no-untyped-def]
     except CMQServerException as error:
         assert error.code == 7000
         return []
+
+
+def test_a_wait_over_30_seconds_is_clamped_to_30(emu: Emulator, clock: VirtualClock) -> None:
+    queue = make_queue(account_for(emu), "clamp")
+    outcome: list[object] = []
+    waiter = threading.Thread(target=lambda: outcome.append(_code_or_body(queue.receive_message, 30000)))
+    waiter.start()
+    time.sleep(0.2)
+    clock.advance(29)
+    time.sleep(0.2)
+    assert waiter.is_alive()
+    clock.advance(1)
+    waiter.join(timeout=5)
+    assert outcome == [7000]
