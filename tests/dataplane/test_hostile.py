@@ -225,3 +225,13 @@ def test_fuzz_the_form_door(
     assert isinstance(reply["code"], int) and reply["code"] in DOCUMENTED, reply
     assert isinstance(reply["message"], str) and isinstance(reply["requestId"], str)
     assert "internal error" not in reply["message"], reply  # a crash caught, not a documented answer
+
+
+def test_a_default_port_left_out_of_the_host_header_still_verifies(real_emu: Emulator) -> None:
+    # The Python SDK signs "host:80" but sends "Host: host" for an endpoint with an explicit :80.
+    full = {"SecretId": DEFAULT_SECRET_ID, "Nonce": "7", "Timestamp": "1", "Action": "ListQueue"}
+    full["Signature"] = form_signature(
+        DEFAULT_SECRET_KEY, string_to_sign("POST", "cmq.example:80", PATH, full, False), "HmacSHA1"
+    )
+    assert raw(real_emu, urlencode(full), headers={"Host": "cmq.example"})[1]["code"] == 0
+    assert raw(real_emu, urlencode(full), headers={"Host": "other.example"})[1]["code"] == 4100
