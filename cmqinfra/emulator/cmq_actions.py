@@ -11,7 +11,7 @@ import json
 from collections.abc import Callable
 from typing import Any
 
-from cmqinfra.emulator import messages, queues, topics
+from cmqinfra.emulator import catalog, messages, queues, topics
 from cmqinfra.emulator.backend import TOPIC_OWNER, Backend
 from cmqinfra.emulator.context import Context
 from cmqinfra.emulator.messages import Message
@@ -218,9 +218,8 @@ def _queue_view(ctx: Context, row: Any) -> dict[str, Any]:
         "minMsgTime": 0 if counts.min_msg_ms is None else counts.min_msg_ms // 1000,
     }
     if row["dlq_name_lc"]:
-        dlq = ctx.conn.execute("SELECT id FROM queues WHERE name_lc = ?", (row["dlq_name_lc"],)).fetchone()
         view["deadLetterPolicy"] = {
-            "deadLetterQueue": dlq["id"] if dlq else "",
+            "deadLetterQueue": catalog.queue_id(ctx.conn, row["dlq_name_lc"]) or "",
             "deadLetterQueueName": row["dlq_name"],
             "policy": row["dlq_policy"],
             "maxReceiveCount": row["max_receive_count"] or 0,
@@ -255,12 +254,7 @@ def list_queue(backend: Backend, params: Params) -> dict[str, Any]:
     pattern = _like(params)
 
     def run(ctx: Context) -> dict[str, Any]:
-        where = "name_lc LIKE ? ESCAPE '\\'"
-        total = ctx.conn.execute(f"SELECT COUNT(*) FROM queues WHERE {where}", (pattern,)).fetchone()[0]
-        rows = ctx.conn.execute(
-            f"SELECT id, name FROM queues WHERE {where} ORDER BY seq LIMIT ? OFFSET ?",
-            (pattern, limit, offset),
-        ).fetchall()
+        total, rows = catalog.list_queues(ctx.conn, pattern, offset, limit)
         return {
             "totalCount": total,
             "queueList": [{"queueId": r["id"], "queueName": r["name"]} for r in rows],
@@ -282,12 +276,7 @@ def list_dead_letter_source_queues(backend: Backend, params: Params) -> dict[str
 
     def run(ctx: Context) -> dict[str, Any]:
         row = messages.require_queue(ctx.conn, dead)
-        where = "dlq_name_lc = ? AND name_lc LIKE ? ESCAPE '\\'"
-        args = (row["name_lc"], pattern)
-        total = ctx.conn.execute(f"SELECT COUNT(*) FROM queues WHERE {where}", args).fetchone()[0]
-        rows = ctx.conn.execute(
-            f"SELECT id, name FROM queues WHERE {where} ORDER BY seq LIMIT ? OFFSET ?", (*args, limit, offset)
-        ).fetchall()
+        total, rows = catalog.list_queues(ctx.conn, pattern, offset, limit, dead_letter_of=row["name_lc"])
         return {
             "totalCount": total,
             "queueList": [{"queueId": r["id"], "queueName": r["name"]} for r in rows],
@@ -460,7 +449,7 @@ def delete_topic(backend: Backend, params: Params) -> dict[str, Any]:
 
     def run(ctx: Context) -> dict[str, Any]:
         row = messages.require_topic(ctx.conn, name)
-        if ctx.conn.execute("SELECT 1 FROM subscriptions WHERE topic_lc = ?", (row["name_lc"],)).fetchone():
+        if catalog.subscription_count(ctx.conn, row["name_lc"]):
             raise FormError(4000, 10540, f"topic `{row['name']}` still has subscriptions")
         return topics.delete_topic(ctx, {"TopicName": name})
 
@@ -473,12 +462,7 @@ def list_topic(backend: Backend, params: Params) -> dict[str, Any]:
     pattern = _like(params)
 
     def run(ctx: Context) -> dict[str, Any]:
-        where = "name_lc LIKE ? ESCAPE '\\'"
-        total = ctx.conn.execute(f"SELECT COUNT(*) FROM topics WHERE {where}", (pattern,)).fetchone()[0]
-        rows = ctx.conn.execute(
-            f"SELECT id, name FROM topics WHERE {where} ORDER BY seq LIMIT ? OFFSET ?",
-            (pattern, limit, offset),
-        ).fetchall()
+        total, rows = catalog.list_topics(ctx.conn, pattern, offset, limit)
         return {
             "totalCount": total,
             "topicList": [{"topicId": r["id"], "topicName": r["name"]} for r in rows],
@@ -527,10 +511,8 @@ def _refuse_unmatched(backend: Backend, topic: str, deliveries: list[messages.De
         return
     with backend.transaction() as ctx:
         row = messages.require_topic(ctx.conn, topic)
-        has_subscription = ctx.conn.execute(
-            "SELECT 1 FROM subscriptions WHERE topic_lc = ? LIMIT 1", (row["name_lc"],)
-        ).fetchone()
-    if has_subscription is None:
+        has_subscription = catalog.subscription_count(ctx.conn, row["name_lc"]) > 0
+    if not has_subscription:
         raise FormError(6030, 10650, f"topic `{row['name']}` has no subscription")
     raise FormError(6030, 10730, "no subscription's filter tags or binding keys match the message")
 
@@ -566,10 +548,7 @@ def subscribe(backend: Backend, params: Params) -> dict[str, Any]:
     _filters(params, request, "FilterTag")
 
     def run(ctx: Context) -> dict[str, Any]:
-        row = ctx.conn.execute(
-            "SELECT COUNT(*) FROM subscriptions WHERE topic_lc = ?", (request["TopicName"].lower(),)
-        ).fetchone()
-        if row[0] >= 100:
+        if catalog.subscription_count(ctx.conn, request["TopicName"].lower()) >= 100:
             raise FormError(4500, 10480, "the topic has 100 subscriptions")
         return topics.create_subscription(ctx, request)
 
@@ -583,9 +562,7 @@ def unsubscribe(backend: Backend, params: Params) -> dict[str, Any]:
 
 
 def _require_subscription(ctx: Context, topic: str, name: str) -> Any:
-    row = ctx.conn.execute(
-        "SELECT * FROM subscriptions WHERE topic_lc = ? AND name_lc = ?", (topic.lower(), name.lower())
-    ).fetchone()
+    row = catalog.find_subscription(ctx.conn, topic, name)
     if row is None:
         raise FormError(4000, 10560, f"subscription `{name}` of topic `{topic}` does not exist")
     return row
@@ -658,12 +635,7 @@ def list_subscription_by_topic(backend: Backend, params: Params) -> dict[str, An
 
     def run(ctx: Context) -> dict[str, Any]:
         row = messages.require_topic(ctx.conn, topic)
-        where = "topic_lc = ? AND name_lc LIKE ? ESCAPE '\\'"
-        args = (row["name_lc"], pattern)
-        total = ctx.conn.execute(f"SELECT COUNT(*) FROM subscriptions WHERE {where}", args).fetchone()[0]
-        rows = ctx.conn.execute(
-            f"SELECT * FROM subscriptions WHERE {where} ORDER BY seq LIMIT ? OFFSET ?", (*args, limit, offset)
-        ).fetchall()
+        total, rows = catalog.list_subscriptions(ctx.conn, row["name_lc"], pattern, offset, limit)
         return {
             "totalCount": total,
             "subscriptionList": [
