@@ -26,6 +26,7 @@ COMMANDS: dict[str, str] = {
     "export": "export",
     "show": "show",
     "route": "route",
+    "resolve": "resolve",
     "emulator": "emulator",
     "completion": "completion",
 }
