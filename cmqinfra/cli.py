@@ -24,6 +24,7 @@ COMMANDS: dict[str, str] = {
     "apply": "apply",
     "destroy": "destroy",
     "export": "export",
+    "import-terraform": "import_terraform",
     "route": "route",
     "emulator": "emulator",
     "completion": "completion",
