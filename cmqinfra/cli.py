@@ -26,6 +26,7 @@ COMMANDS: dict[str, str] = {
     "export": "export",
     "import-terraform": "import_terraform",
     "route": "route",
+    "resolve": "resolve",
     "emulator": "emulator",
     "completion": "completion",
 }

@@ -5,14 +5,17 @@ from __future__ import annotations
 import click
 
 from cmqinfra.cloud.api import CmqApi
+from cmqinfra.commands import projectmode
+from cmqinfra.commands.projectmode import project_options
 from cmqinfra.render.markdown import render_markdown
 from cmqinfra.run import session
 from cmqinfra.run.options import target_options
 
 
 @click.command("plan")
-@click.argument("paths", nargs=-1, required=True, type=click.Path())
+@click.argument("paths", nargs=-1, type=click.Path())
 @target_options
+@project_options
 @click.option(
     "--out", "out", type=click.Path(dir_okay=False), help="Save the plan (JSON) for `apply --plan`."
 )
@@ -30,11 +33,18 @@ def command(
     fmt: str,
     detailed_exitcode: bool,
     destroy: bool,
+    selection: projectmode.Selection,
 ) -> None:
-    """Compare the manifests at PATH... with live state and show the changes apply would make."""
+    """Compare the manifests at PATH... with live state and show the changes apply would make.
+
+    With no PATH, plan every stack of the project in the current directory (see --project)."""
+    if not paths:
+        projectmode.plan(selection, options, out, fmt, detailed_exitcode, destroy)
+        return
     api_holder: list[CmqApi] = []
     exit_code = 0
     with session.user_errors(options.debug, api_holder):
+        projectmode.refuse_with_paths(selection)
         stack = session.load(paths)
         region = session.region_for(options, stack)
         api_holder.append(session.connect(options, region))

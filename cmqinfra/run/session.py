@@ -110,6 +110,11 @@ def show(plan: Plan, fmt: str = "text") -> None:
 
 def save(plan: Plan, path: str) -> None:
     """The plan, the desired stack and the live-state fingerprint. No credentials ever."""
+    Path(path).write_text(json.dumps(saved_doc(plan), indent=2) + "\n", encoding="utf-8")
+
+
+def saved_doc(plan: Plan) -> dict[str, Any]:
+    """A saved plan as data (a project plan file holds one per stack)."""
     doc: dict[str, Any] = plan_to_json(plan)
     doc["saved_plan"] = {
         "kind": SAVED_PLAN_KIND,
@@ -118,7 +123,7 @@ def save(plan: Plan, path: str) -> None:
         "destroy": plan.destroy,
         "desired": stack_to_data(plan.stack),
     }
-    Path(path).write_text(json.dumps(doc, indent=2) + "\n", encoding="utf-8")
+    return doc
 
 
 @dataclass(frozen=True)
@@ -133,6 +138,16 @@ class SavedPlan:
 def read_saved(path: str) -> SavedPlan:
     try:
         doc = json.loads(Path(path).read_text(encoding="utf-8"))
+    except OSError as exc:
+        raise Failure(f"{path}: cannot read the saved plan: {exc.strerror}") from None
+    except ValueError as exc:
+        raise Failure(f"{path}: not a cmqinfra saved plan ({exc})") from None
+    return saved_from_doc(doc, path)
+
+
+def saved_from_doc(doc: Any, path: str) -> SavedPlan:
+    """A saved plan from its data; ``path`` names it in errors."""
+    try:
         meta = doc["saved_plan"]
         if meta.get("kind") != SAVED_PLAN_KIND:
             raise KeyError("kind")
@@ -151,8 +166,6 @@ def read_saved(path: str) -> SavedPlan:
             destroy=bool(meta.get("destroy", False)),
             actions=tuple((c["address"], tuple(c["change"]["actions"])) for c in doc["resource_changes"]),
         )
-    except OSError as exc:
-        raise Failure(f"{path}: cannot read the saved plan: {exc.strerror}") from None
     except (ValueError, KeyError, TypeError) as exc:
         raise Failure(f"{path}: not a cmqinfra saved plan ({exc})") from None
 
