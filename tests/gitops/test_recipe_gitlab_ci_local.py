@@ -86,14 +86,23 @@ def notes_api() -> Iterator[tuple[str, type[_Notes]]]:
 @pytest.fixture(scope="module")
 def wheel(tmp_path_factory: pytest.TempPathFactory) -> Path:
     out = tmp_path_factory.mktemp("wheel")
-    subprocess.run([sys.executable, "-m", "pip", "wheel", "--quiet", "--no-deps", "-w", str(out), str(ROOT)],
-                   check=True, capture_output=True)
+    subprocess.run(
+        [sys.executable, "-m", "pip", "wheel", "--quiet", "--no-deps", "-w", str(out), str(ROOT)],
+        check=True,
+        capture_output=True,
+    )
     return next(out.glob("cmqinfra-*.whl"))
 
 
 def _pipeline(repo: Path, variables: dict[str, str]) -> subprocess.CompletedProcess[str]:
-    args = [str(GITLAB_CI_LOCAL), "--force-shell-executor", "--home", str(repo.parent / "glci-home"),
-            "--ignore-predefined-vars", ",".join(k for k in variables if k.startswith("CI_"))]
+    args = [
+        str(GITLAB_CI_LOCAL),
+        "--force-shell-executor",
+        "--home",
+        str(repo.parent / "glci-home"),
+        "--ignore-predefined-vars",
+        ",".join(k for k in variables if k.startswith("CI_")),
+    ]
     for key, value in variables.items():
         args += ["--variable", f"{key}={value}"]
     env = {k: v for k, v in os.environ.items() if not k.startswith(("TENCENTCLOUD_", "VIRTUAL_ENV"))}
@@ -108,8 +117,10 @@ def test_merge_request_then_merge_under_gitlab_ci_local(
     emu = Emulator.start(tmp_path / "emulator.sqlite3", rate_limits=False)
     try:
         repo = tmp_path / "repo"
-        write(repo, {
-            "cmqinfra.yaml": f"""
+        write(
+            repo,
+            {
+                "cmqinfra.yaml": f"""
                 version: 1
                 environments:
                   prod: {{region: {emu.region}, endpoint: {emu.url}}}
@@ -117,10 +128,11 @@ def test_merge_request_then_merge_under_gitlab_ci_local(
                   payments: {{path: stacks/payments}}
                   orders: {{path: stacks/orders}}
                 """,
-            "stacks/payments/payments.yaml": "stack: payments\nqueues:\n  payments: {}\n",
-            "stacks/orders/orders.yaml": "stack: orders\nqueues:\n  orders: {}\n",
-            ".gitignore": ".cmqinfra-venv/\n.gitlab-ci-local/\ncmqinfra.plan\nplan.md\n",
-        })
+                "stacks/payments/payments.yaml": "stack: payments\nqueues:\n  payments: {}\n",
+                "stacks/orders/orders.yaml": "stack: orders\nqueues:\n  orders: {}\n",
+                ".gitignore": ".cmqinfra-venv/\n.gitlab-ci-local/\ncmqinfra.plan\nplan.md\n",
+            },
+        )
         shutil.copy(GITLAB, repo / ".gitlab-ci.yml")
         git(repo, "init", "-q")
         git(repo, "add", "-A")
@@ -135,15 +147,24 @@ def test_merge_request_then_merge_under_gitlab_ci_local(
         )
         git(repo, "commit", "-qam", "a refunds queue")
         credentials = {
-            "TENCENTCLOUD_PLAN_SECRET_ID": DEFAULT_SECRET_ID, "TENCENTCLOUD_PLAN_SECRET_KEY": DEFAULT_SECRET_KEY,
-            "TENCENTCLOUD_SECRET_ID": DEFAULT_SECRET_ID, "TENCENTCLOUD_SECRET_KEY": DEFAULT_SECRET_KEY,
+            "TENCENTCLOUD_PLAN_SECRET_ID": DEFAULT_SECRET_ID,
+            "TENCENTCLOUD_PLAN_SECRET_KEY": DEFAULT_SECRET_KEY,
+            "TENCENTCLOUD_SECRET_ID": DEFAULT_SECRET_ID,
+            "TENCENTCLOUD_SECRET_KEY": DEFAULT_SECRET_KEY,
             "CMQINFRA_PACKAGE": str(wheel),
         }
-        mr = _pipeline(repo, {
-            **credentials, "CI_PIPELINE_SOURCE": "merge_request_event", "CI_MERGE_REQUEST_DIFF_BASE_SHA": base,
-            "CI_MERGE_REQUEST_IID": "7", "CI_PROJECT_ID": "42", "CI_API_V4_URL": api_url,
-            "CMQINFRA_NOTE_TOKEN": "note-token",
-        })
+        mr = _pipeline(
+            repo,
+            {
+                **credentials,
+                "CI_PIPELINE_SOURCE": "merge_request_event",
+                "CI_MERGE_REQUEST_DIFF_BASE_SHA": base,
+                "CI_MERGE_REQUEST_IID": "7",
+                "CI_PROJECT_ID": "42",
+                "CI_API_V4_URL": api_url,
+                "CMQINFRA_NOTE_TOKEN": "note-token",
+            },
+        )
         assert mr.returncode == 0, mr.stdout[-4000:] + mr.stderr[-2000:]
         assert "validate" in mr.stdout and "plan:mr" in mr.stdout
         # one note, on merge request 7 of project 42, holding the plan of the affected stack only

@@ -42,7 +42,10 @@ def test_recipe_passes_its_ci_schema(recipe: Path, schema: str, tmp_path: Path) 
     assert done.returncode == 0, done.stdout + done.stderr
     # a misspelt key is refused by the same schema
     broken = tmp_path / recipe.name
-    broken.write_text(recipe.read_text().replace("resource_group:", "resource-group:").replace(
-        "cancel-in-progress: false", "cancel-in-progres: false"))
+    broken.write_text(
+        recipe.read_text()
+        .replace("resource_group:", "resource-group:")
+        .replace("cancel-in-progress: false", "cancel-in-progres: false")
+    )
     done = _run(str(CHECK_JSONSCHEMA), "--builtin-schema", schema, str(broken))
     assert done.returncode == 1, done.stdout

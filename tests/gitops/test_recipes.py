@@ -51,8 +51,10 @@ def test_every_example_carries_the_schema_comment() -> None:
 
 def two_stack_repository(root: Path, emulator: Emulator) -> str:
     """A project of two stacks on ``emulator``, committed and applied; returns the base commit."""
-    write(root, {
-        "cmqinfra.yaml": f"""
+    write(
+        root,
+        {
+            "cmqinfra.yaml": f"""
             version: 1
             environments:
               prod: {{region: {emulator.region}, endpoint: {emulator.url}}}
@@ -60,10 +62,11 @@ def two_stack_repository(root: Path, emulator: Emulator) -> str:
               payments: {{path: stacks/payments}}
               orders: {{path: stacks/orders}}
             """,
-        "stacks/payments/payments.yaml": "stack: payments\nqueues:\n  payments: {}\n",
-        "stacks/orders/orders.yaml": "stack: orders\nqueues:\n  orders: {}\n",
-        ".gitignore": "cmqinfra.plan\nplan.md\n",
-    })
+            "stacks/payments/payments.yaml": "stack: payments\nqueues:\n  payments: {}\n",
+            "stacks/orders/orders.yaml": "stack: orders\nqueues:\n  orders: {}\n",
+            ".gitignore": "cmqinfra.plan\nplan.md\n",
+        },
+    )
     git(root, "init", "-q")
     git(root, "add", "-A")
     git(root, "commit", "-qm", "two stacks")

@@ -68,7 +68,9 @@ PINNED = re.compile(r"^(git\+https://\S+@[0-9a-f]{40}|\S+\.whl#sha256=[0-9a-f]{6
 @pytest.mark.parametrize("recipe", [GITHUB, GITLAB], ids=["github", "gitlab"])
 def test_cmqinfra_is_installed_from_a_pinned_source_never_a_bare_name(recipe: Path) -> None:
     text = recipe.read_text()
-    installs = [line for line in text.splitlines() if "pip install" in line and not line.lstrip().startswith("#")]
+    installs = [
+        line for line in text.splitlines() if "pip install" in line and not line.lstrip().startswith("#")
+    ]
     assert installs and all('"$CMQINFRA_PACKAGE"' in line for line in installs), installs
     doc = yaml.safe_load(text)
     package = (doc.get("env") or doc.get("variables"))["CMQINFRA_PACKAGE"]
