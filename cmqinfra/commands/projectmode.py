@@ -61,6 +61,8 @@ def refuse_with_paths(selection: Selection) -> None:
 
 def _load(selection: Selection) -> tuple[Project, tuple[StackUnit, ...]]:
     project = load_project(Path(selection.root))
+    if not project.ok and all(d.location is None for d in project.diagnostics):
+        raise session.Failure("; ".join(d.render().removeprefix("error: ") for d in project.diagnostics))
     for d in project.diagnostics:
         click.echo(d.render(), err=True)
     if not project.ok:
@@ -72,9 +74,9 @@ def _load(selection: Selection) -> tuple[Project, tuple[StackUnit, ...]]:
 
 
 def _resolve(project: Project, units: Sequence[StackUnit]) -> list[ResolvedUnit]:
-    from cmqinfra.project.resolve import resolve_unit
+    from cmqinfra.project.resolve import resolve_all
 
-    return [resolve_unit(project, unit) for unit in units]
+    return resolve_all(project, units)
 
 
 def _select_changed(project: Project, resolved: list[ResolvedUnit], ref: str | None) -> list[ResolvedUnit]:

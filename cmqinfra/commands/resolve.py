@@ -13,7 +13,8 @@ from cmqinfra.run import session
 
 @click.command("resolve")
 @click.argument("stack")
-@click.option("--env", "environment", metavar="NAME", help="The environment (needed when the stack has several).")
+@click.option("--env", "environment", metavar="NAME",
+              help="The environment (needed when the stack has several).")
 @click.option("--project", "root", default=".", metavar="DIR", show_default=True, help="The project root.")
 def command(stack: str, environment: str | None, root: str) -> None:
     """Print STACK's manifests resolved for one environment: variables interpolated, names affixed,

@@ -113,7 +113,8 @@ def affected(project: Project, resolved: Sequence[ResolvedUnit], change: Change)
         files = [Path(f) for f in item.files]
         hit = any(_under(f, [*unit.paths, *files]) for f in change.files)
         if not hit:
-            hit = any(_values_changed(change, f, item) for f in unit.value_files if f.resolve() in change.files)
+            changed = [f for f in unit.value_files if f.resolve() in change.files]
+            hit = any(_values_changed(change, f, item) for f in changed)
         if not hit and config_changed:
             old, new = change.old_config, project.config.data if project.config else None
             if old is None:

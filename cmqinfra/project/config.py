@@ -155,6 +155,7 @@ def _located_values(
 
 def build_config(doc: Document) -> tuple[ProjectConfig | None, list[Diagnostic]]:
     data = doc.data
+    root = Path(doc.file).parent
     diags: list[Diagnostic] = []
     variables = []
     for name, spec in data.get("variables", {}).items():
@@ -192,12 +193,21 @@ def build_config(doc: Document) -> tuple[ProjectConfig | None, list[Diagnostic]]
             location=doc.key_at(path),
         )
         known_values(env.values)
+        for index, file in enumerate(env.value_files):
+            if not (root / file).is_file():
+                diags.append(Diagnostic(f"value file {show(file)} does not exist",
+                                        doc.at(path + ("valueFiles", index))))
         environments.append(env)
     env_names = [e.name for e in environments]
     stacks = []
     for name, spec in data["stacks"].items():
         path = ("stacks", name)
         raw_paths = spec["path"]
+        for index, raw in enumerate([raw_paths] if isinstance(raw_paths, str) else raw_paths):
+            if not (root / raw).exists():
+                where = path + ("path",) if isinstance(raw_paths, str) else path + ("path", index)
+                diags.append(Diagnostic(f"stack {show(name)}: no such file or directory {show(raw)}",
+                                        doc.at(where)))
         only = spec.get("environments")
         for index, env_name in enumerate(only or ()):
             if env_name not in env_names:

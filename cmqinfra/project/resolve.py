@@ -84,11 +84,14 @@ def resolve_unit(project: Project, unit: StackUnit) -> ResolvedUnit:
         diags.extend(resolver.diagnostics)
         used |= resolver.used
         hints.update(resolver.hints)
+    unresolved = {d.location for d in diags if d.location is not None}
     result: LoadResult = load_documents(resolved, diags)
     stack = result.stack
     if stack is not None and unit.region:
         stack = replace(stack, region=unit.region)
-    located = tuple(_with_hint(d, hints) for d in result.diagnostics)
+    # A reference that could not be resolved is reported once, not again as the literal text it left.
+    kept = [d for d in result.diagnostics if d in diags or d.location not in unresolved]
+    located = tuple(_with_hint(d, hints) for d in kept)
     return ResolvedUnit(unit, stack, located, tuple(resolved), tuple(files), frozenset(used))
 
 
@@ -271,4 +274,22 @@ def resolved_yaml(resolved: ResolvedUnit) -> str:
 
 
 def resolve_all(project: Project, units: Sequence[StackUnit]) -> list[ResolvedUnit]:
-    return [resolve_unit(project, unit) for unit in units]
+    """Every unit resolved; two units that would own the same stack on the same target fail."""
+    out = [resolve_unit(project, unit) for unit in units]
+    seen: dict[tuple[object, ...], ResolvedUnit] = {}
+    for index, item in enumerate(out):
+        if item.stack is None:
+            continue
+        target = item.unit.target
+        key = (item.stack.name, target.endpoint, target.account, item.stack.region)
+        first = seen.setdefault(key, item)
+        if first is item:
+            continue
+        env = project.config.environment(str(item.unit.environment)) if project.config else None
+        clash = Diagnostic(
+            f"{first.unit.key} and {item.unit.key} would both manage stack {item.stack.name!r} on the same "
+            "endpoint, account and region: each would delete what the other creates",
+            env.location if env else item.stack.source,
+            hint="give one environment a namePrefix or nameSuffix, or another region, endpoint or account")
+        out[index] = replace(item, stack=None, diagnostics=(*item.diagnostics, clash))
+    return out

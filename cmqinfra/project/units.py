@@ -5,14 +5,13 @@ from __future__ import annotations
 
 import os
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from cmqinfra.diagnostics import Diagnostic
 from cmqinfra.manifest.loader import MANIFEST_SUFFIXES
 from cmqinfra.manifest.source import read_document
-from cmqinfra.model import SourceLocation
 from cmqinfra.project.config import (
     PROJECT_FILE,
     Credentials,
@@ -109,6 +108,8 @@ def _from_config(root: Path, config: ProjectConfig) -> Project:
     for env in config.environments:
         values: list[tuple[str, Located]] = []
         for file in env.value_files:
+            if not (root / file).is_file():
+                continue  # reported, located in cmqinfra.yaml, by build_config
             doc, problems = read_document(str(root / file))
             diags.extend(problems)
             if doc is None:
@@ -126,11 +127,6 @@ def _from_config(root: Path, config: ProjectConfig) -> Project:
                 values.append((name, located))
         values.extend(env.values)
         env_values[env.name] = values
-    for spec in config.stacks:
-        for raw in spec.paths:
-            if not (root / raw).exists():
-                diags.append(Diagnostic(f"stack {spec.name!r}: no such file or directory {raw!r}",
-                                        spec.location))
     envs: list[Environment | None] = list(config.environments) or [None]
     units = []
     for spec in config.stacks:
@@ -153,29 +149,7 @@ def _from_config(root: Path, config: ProjectConfig) -> Project:
                 values=tuple(dict(values).items()),  # later values win
                 value_files=tuple(root / f for f in env.value_files) if env else (),
             ))
-    diags.extend(_shared_ownership(units, config))
     return Project(root, config, tuple(units), tuple(diags), tuple(s.name for s in config.stacks))
-
-
-def _shared_ownership(units: Iterable[StackUnit], config: ProjectConfig) -> list[Diagnostic]:
-    """Two environments of one stack on the same endpoint, account and region with the same name
-    affixes would own the same resources: each would delete what the other creates."""
-    seen: dict[tuple[object, ...], StackUnit] = {}
-    out = []
-    for unit in units:
-        if unit.environment is None:
-            continue
-        key = (unit.stack_name, unit.target.endpoint, unit.target.account, unit.region,
-               unit.name_prefix, unit.name_suffix)
-        first = seen.setdefault(key, unit)
-        if first is not unit:
-            env = config.environment(unit.environment)
-            out.append(Diagnostic(
-                f"environments {first.environment!r} and {unit.environment!r} would manage stack "
-                f"{unit.stack_name!r} on the same endpoint, account and region with the same names",
-                env.location if env else None,
-                hint="give one of them a namePrefix or nameSuffix, or another region, endpoint or account"))
-    return out
 
 
 _STACK_LINE = re.compile(r"^stack\s*:", re.MULTILINE)
@@ -207,6 +181,6 @@ def _discovered(root: Path) -> Project:
     units.sort(key=lambda u: u.stack_name)
     diags: tuple[Diagnostic, ...] = ()
     if not units:
-        diags = (Diagnostic(f"no {PROJECT_FILE} and no directory with *.yaml or *.yml manifests",
-                            SourceLocation(str(root), 1, 1)),)
+        message = f"no project in {root}: no {PROJECT_FILE}, and no directory under it holds manifests"
+        diags = (Diagnostic(message, hint="give manifest PATH arguments, or --project DIR"),)
     return Project(root, None, tuple(units), diags, tuple(u.stack_name for u in units))

@@ -61,7 +61,8 @@ def sdk(emu: Emulator) -> CommonClient:
 def queues(emu: Emulator) -> dict[str, dict[str, object]]:
     """Every queue on the emulator, by name, as DescribeCmqQueueDetail returns it."""
     client = sdk(emu)
-    names = [q["QueueName"] for q in client.call_json("DescribeCmqQueues", {"Limit": 50})["Response"]["QueueList"]]
+    listed = client.call_json("DescribeCmqQueues", {"Limit": 50})["Response"]["QueueList"]
+    names = [q["QueueName"] for q in listed]
     out = {}
     for name in names:
         detail = client.call_json("DescribeCmqQueueDetail", {"QueueName": name})["Response"]

@@ -66,7 +66,8 @@ def test_validate_plan_apply_all_then_plan_only_the_changed_stack(
     path = repo / "stacks/orders/orders.yaml"
     path.write_text(path.read_text().replace("7200", "9000"))
 
-    code, out, err = cmq(repo, "plan", "--changed-since", "main", "--format", "markdown", "--detailed-exitcode")
+    code, out, err = cmq(repo, "plan", "--changed-since", "main", "--format", "markdown",
+                         "--detailed-exitcode")
     assert code == 2, err
     assert "2 of 5 stack(s) affected by the changes since main: orders[dev], orders[prod]" in err
     rows = [line for line in out.splitlines() if line.startswith("| `")]
@@ -88,7 +89,9 @@ def test_json_output_names_every_unit(repo: Path) -> None:
     assert doc["units"][0]["plan"]["resource_changes"][0]["address"] == "topic/audit-log"
 
 
-def test_one_failing_stack_fails_the_run_and_changes_nothing(repo: Path, emulators: dict[str, Emulator]) -> None:
+def test_one_failing_stack_fails_the_run_and_changes_nothing(
+    repo: Path, emulators: dict[str, Emulator]
+) -> None:
     bad = repo / "environments/prod.yaml"
     bad.write_text("team: payments-prod\nvisibility: 99999\n")
     code, out, err = cmq(repo, "apply", "--auto-approve")
