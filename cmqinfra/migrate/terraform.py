@@ -299,6 +299,9 @@ class _Translator:
                     "has one region and one account",
                     provider.location,
                 )
+            for block in unit.block.blocks:
+                if block.type not in ("lifecycle", "timeouts"):
+                    self.warn(f"{unit.address}: {block.type} block not translated", block.location)
             for lifecycle in unit.block.nested("lifecycle"):
                 for name, located in lifecycle.attributes:
                     if name not in _LIFECYCLE_KEPT:

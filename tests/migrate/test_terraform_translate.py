@@ -255,3 +255,20 @@ def test_translation_errors_write_nothing(tmp_path: Path) -> None:
     )
     assert result.stderr.strip().endswith("error: 1 error(s) in the translation; nothing was written")
     assert not (tmp_path / "out").exists()
+
+
+def test_state_only_attributes_and_nested_blocks_are_reported_where_written() -> None:
+    tf = (
+        'resource "tencentcloud_tcmq_queue" "q" {\n  queue_name = "q"\n'
+        '  dynamic "extra" {\n    for_each = []\n    content {}\n  }\n}\n'
+    )
+    state = state_of(
+        ("tencentcloud_tcmq_queue", "q", [{"attributes": {"id": "q", "queue_name": "q", "shiny": 1}}])
+    )
+    t = tr(tf, state)
+    assert rendered(t) == [
+        "main.tf:3:3: warning: tencentcloud_tcmq_queue.q: dynamic block not translated",
+        # the state file as json.dumps(indent=2) lays it out: "shiny" on line 13
+        "terraform.tfstate:13:13: warning: tencentcloud_tcmq_queue.q: state attribute shiny is not one the "
+        "provider documents for tencentcloud_tcmq_queue; not translated",
+    ]
