@@ -282,6 +282,17 @@ class _Translator:
 
     # ------------------------------------------------------------ checks
 
+    def evaluate_all(self, unit: _Unit) -> None:
+        """Every argument once, so that all of a resource's problems are reported together."""
+        failed = False
+        for attribute in SCHEMAS[unit.type]:
+            try:
+                self.value(unit, attribute)
+            except _Failed:
+                failed = True
+        if failed:
+            raise _Failed
+
     def check_arguments(self, unit: _Unit) -> None:
         schema = SCHEMAS[unit.type]
         if unit.block is not None:
@@ -540,6 +551,7 @@ def translate(sources: TerraformSources) -> Translation:
     for unit in units:
         t.check_arguments(unit)
         try:
+            t.evaluate_all(unit)
             if unit.type == QUEUE:
                 queues.append((unit, t.queue(unit)))
             elif unit.type == TOPIC:

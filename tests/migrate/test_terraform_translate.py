@@ -272,3 +272,16 @@ def test_state_only_attributes_and_nested_blocks_are_reported_where_written() ->
         "terraform.tfstate:13:13: warning: tencentcloud_tcmq_queue.q: state attribute shiny is not one the "
         "provider documents for tencentcloud_tcmq_queue; not translated",
     ]
+
+
+def test_every_problem_of_a_resource_is_reported_at_once() -> None:
+    tf = (
+        'resource "tencentcloud_tcmq_queue" "q" {\n  queue_name = "q-${var.env}"\n'
+        "  visibility_timeout = local.missing\n  trace = \"maybe\"\n}\n"
+    )
+    t = tr(tf)
+    assert [d.render().split(" not translated")[0].split(" must be")[0] for d in t.errors] == [
+        "main.tf:2:3: error: tencentcloud_tcmq_queue.q: queue_name",
+        "main.tf:3:3: error: tencentcloud_tcmq_queue.q: visibility_timeout",
+        "main.tf:4:3: error: tencentcloud_tcmq_queue.q: trace",
+    ]
