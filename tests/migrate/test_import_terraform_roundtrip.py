@@ -171,3 +171,17 @@ def test_import_adopts_everything_terraform_made_then_converges(
     again = run("plan", str(manifest), "--endpoint", emulator.url, "--detailed-exitcode")
     assert again.code == 0, again.stdout + again.stderr
     assert "No changes." in again.stdout
+
+
+def test_the_fixture_writes_every_argument_the_provider_documents() -> None:
+    from cmqinfra.migrate.hclsource import parse_hcl
+    from cmqinfra.migrate.provider import SCHEMAS
+
+    parsed, problems = parse_hcl("main.tf", (FIXTURE / "main.tf").read_text())
+    assert problems == [] and parsed is not None
+    written: dict[str, set[str]] = {}
+    for block in parsed.blocks:
+        if block.type == "resource":
+            written.setdefault(block.labels[0], set()).update(name for name, _ in block.attributes)
+    for rtype, arguments in SCHEMAS.items():
+        assert set(arguments) - written.get(rtype, set()) == set(), rtype
