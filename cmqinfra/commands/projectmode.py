@@ -82,9 +82,14 @@ def _resolve(project: Project, units: Sequence[StackUnit]) -> list[ResolvedUnit]
 def _select_changed(project: Project, resolved: list[ResolvedUnit], ref: str | None) -> list[ResolvedUnit]:
     if ref is None:
         return resolved
-    from cmqinfra.project.changes import affected, read_change
+    from cmqinfra.project.changes import affected, read_change, removed_stacks
 
-    chosen = affected(project, resolved, read_change(project.root, ref))
+    change = read_change(project.root, ref)
+    for name in removed_stacks(project, change):
+        click.echo(f"warning: stack {name!r} was removed from cmqinfra.yaml since {ref}; nothing plans it "
+                   "now, so its resources are left as they are (plan its old path with --destroy to delete "
+                   "them)", err=True)
+    chosen = affected(project, resolved, change)
     click.echo(f"{len(chosen)} of {len(resolved)} stack(s) affected by the changes since {ref}"
                + (f": {', '.join(r.unit.key for r in chosen)}" if chosen else ""), err=True)
     return chosen
@@ -231,6 +236,9 @@ def apply(selection: Selection, options: session.TargetOptions, plan_file: str |
     from cmqinfra.project.runner import plan_project
 
     with session.user_errors(False, []):
+        if plan_file and (selection.stacks or selection.environments or selection.changed_since):
+            raise session.Failure("a saved plan applies exactly the stacks it holds: --stack, --env and "
+                                  "--changed-since select stacks to plan, not to apply from --plan")
         with _connections(options, selection.root) as connections:
             if plan_file:
                 items, apis = _replan_saved(plan_file, options, connections, allow_data_loss)

@@ -53,9 +53,15 @@ def target_of(unit: StackUnit, options: TargetOptions, region: str | None) -> Re
 
 
 def unit_region(unit: StackUnit, manifest_region: str | None, options: TargetOptions) -> str | None:
-    """The manifest's region wins over --region and TENCENTCLOUD_REGION, and the environment's
-    region plays the manifest's role (it is already the resolved stack's region)."""
-    region = unit.region or manifest_region or options.region or os.environ.get("TENCENTCLOUD_REGION")
+    """The declared region wins: the environment's, which plays the manifest's role, else the
+    manifest's. A --region that disagrees with it is an error; --region, then TENCENTCLOUD_REGION,
+    only fill in where nothing is declared (Terraform's provider rule)."""
+    declared = unit.region or manifest_region
+    if declared and options.region and options.region != declared:
+        owner = "environment" if unit.region else "manifest"
+        raise Failure(f"{unit.key}: --region {options.region} disagrees with the {owner}'s region "
+                      f"{declared}; the {owner} wins: drop --region, or change the {owner}")
+    region = declared or options.region or os.environ.get("TENCENTCLOUD_REGION")
     if region is None and (options.local or options.endpoint or unit.target.endpoint):
         region = DEFAULT_LOCAL_REGION
     return region

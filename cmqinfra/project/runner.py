@@ -121,7 +121,10 @@ def plan_project(
     def read(index: int) -> UnitPlan | PlanInput:
         item = resolved[index]
         stack = desired[index] if desired is not None else item.stack
-        region = unit_region(item.unit, stack.region if stack else None, options)
+        try:
+            region = unit_region(item.unit, stack.region if stack else None, options)
+        except Failure as exc:
+            return UnitPlan(item.unit, item.unit.region, None, error=str(exc))
         if stack is None:
             return UnitPlan(item.unit, region, None, error="the manifests have errors",
                             diagnostics=item.diagnostics)

@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from helpers import cmq, git, queues, topics
+from helpers import cmq, git, queues, sdk, topics
 
 from cmqinfra.emulator import Emulator
 from cmqinfra.render.markdown import GITHUB_COMMENT_LIMIT
@@ -109,3 +109,25 @@ def test_stack_and_env_filters(repo: Path) -> None:
     assert code == 1 and "no stack named 'payment' in the project (stacks: payments, orders, audit)" in err
     code, _, err = cmq(repo, "plan", "--env", "staging")
     assert code == 1 and "no environment named 'staging'" in err
+
+
+def test_a_project_plan_stale_in_one_stack_applies_nothing(
+    repo: Path, emulators: dict[str, Emulator]
+) -> None:
+    code, _, err = cmq(repo, "plan", "--out", "project.plan")
+    assert code == 0, err
+    # Someone creates one of prod's queues by hand after the plan was made.
+
+    sdk(emulators["prod"]).call_json("CreateCmqQueue", {"QueueName": "refunds"})
+    code, out, err = cmq(repo, "apply", "--plan", "project.plan")
+    assert code == 1
+    assert "the saved plan is stale for payments[prod]: live state changed since it was made" in err
+    assert queues(emulators["dev"]) == {}
+    assert set(queues(emulators["prod"])) == {"refunds"}
+
+
+def test_a_region_flag_disagreeing_with_an_environment_fails_that_stack(repo: Path) -> None:
+    code, out, err = cmq(repo, "plan", "--stack", "audit", "--region", "ap-guangzhou")
+    assert code == 1
+    assert ("audit[prod]: --region ap-guangzhou disagrees with the environment's region ap-shanghai; "
+            "the environment wins") in err

@@ -70,6 +70,17 @@ def test_values_keep_their_type_and_environments_differ(tmp_path: Path) -> None:
     assert (dev.region, prod.region) == ("ap-guangzhou", "ap-shanghai")
 
 
+def test_a_stacks_own_values_win_over_its_environments(tmp_path: Path) -> None:
+    config = CONFIG.replace("shop: {path: shop}",
+                            "shop: {path: shop, values: {prod: {retention: 9000}, all: {team: ops}}}")
+    root = project(tmp_path, config=config)
+    dev, prod = resolved(root, "dev").stack, resolved(root, "prod").stack
+    assert dev is not None and prod is not None
+    assert {q.name: q.msg_retention_seconds for q in prod.queues}["orders"] == 9000
+    assert {q.name: q.msg_retention_seconds for q in dev.queues}["dev-orders"] == 600
+    assert dict(next(q for q in dev.queues if q.name == "dev-orders").tags)["team"] == "team-ops"
+
+
 def test_a_bad_value_is_reported_in_the_value_file_where_it_was_written(tmp_path: Path) -> None:
     root = project(tmp_path, prod_values="retention: 5\n")
     result = resolved(root, "prod")
@@ -102,6 +113,14 @@ def test_unknown_and_unset_variables_are_located_at_the_use(tmp_path: Path) -> N
     assert (d.location.line, d.location.column) == (8, 18)
 
 
+def test_an_unresolved_reference_is_reported_once(tmp_path: Path) -> None:
+    # Left as its literal text, the reference would also fail the http endpoint rule.
+    hook = "\n          hook: {protocol: http, endpoint: \"${var.hook}\"}\n"
+    manifest = MANIFEST.rstrip() + hook
+    result = resolved(project(tmp_path, manifest=manifest), "dev")
+    assert [d.message for d in result.diagnostics] == ['unknown variable "hook"']
+
+
 def test_a_value_file_naming_an_undeclared_variable_is_an_error(tmp_path: Path) -> None:
     root = project(tmp_path, prod_values="retention: 7200\nretentoin: 1\n")
     [d] = load_project(root).diagnostics
@@ -125,6 +144,9 @@ def test_resolve_prints_the_environments_manifest(tmp_path: Path) -> None:
     code, out, err = cmq(root, "resolve", "shop", "--env", "dev")
     assert code == 0, err
     assert "stack: dev-shop\n" in out and "  dev-orders:\n    msgRetentionSeconds: 600\n" in out
+    assert "region: ap-guangzhou\n" in out  # the manifest's: dev names no region
+    code, out, err = cmq(root, "resolve", "shop", "--env", "prod")
+    assert code == 0 and "region: ap-shanghai\n" in out and "ap-guangzhou" not in out
     code, out, err = cmq(root, "resolve", "shop")
     assert code == 1 and "has several environments (dev, prod): name one with --env" in err
     write(root, {"env/prod.yaml": "retention: 5\n"})
