@@ -109,8 +109,11 @@ def command(
         if destination is None:
             click.echo(text, nl=False)
         else:
-            destination.parent.mkdir(parents=True, exist_ok=True)
-            destination.write_text(text, encoding="utf-8")
+            try:
+                destination.parent.mkdir(parents=True, exist_ok=True)
+                destination.write_text(text, encoding="utf-8")
+            except OSError as exc:
+                raise session.Failure(f"cannot write {destination}: {exc.strerror or exc}") from None
         counts = (
             f"{len(result.queues)} queue(s), {len(result.topics)} topic(s), "
             f"{len(result.subscriptions)} subscription(s)"

@@ -285,3 +285,11 @@ def test_every_problem_of_a_resource_is_reported_at_once() -> None:
         "main.tf:3:3: error: tencentcloud_tcmq_queue.q: visibility_timeout",
         "main.tf:4:3: error: tencentcloud_tcmq_queue.q: trace",
     ]
+
+
+def test_an_unwritable_output_is_one_line(tmp_path: Path) -> None:
+    (tmp_path / "main.tf").write_text('resource "tencentcloud_tcmq_queue" "q" {\n  queue_name = "q"\n}\n')
+    (tmp_path / "file").write_text("")
+    result = run("import-terraform", str(tmp_path / "main.tf"), "-o", str(tmp_path / "file" / "q.yaml"))
+    assert result.code == 1
+    assert result.stderr.splitlines()[-1].startswith(f"error: cannot write {tmp_path}/file/q.yaml: ")
