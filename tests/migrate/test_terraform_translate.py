@@ -293,3 +293,12 @@ def test_an_unwritable_output_is_one_line(tmp_path: Path) -> None:
     result = run("import-terraform", str(tmp_path / "main.tf"), "-o", str(tmp_path / "file" / "q.yaml"))
     assert result.code == 1
     assert result.stderr.splitlines()[-1].startswith(f"error: cannot write {tmp_path}/file/q.yaml: ")
+
+
+def test_rewind_without_a_size_leaves_the_size_to_the_service() -> None:
+    # the provider sends retention_size_in_mb 0, and the service picks its own size for rewind
+    t = tr('resource "tencentcloud_tcmq_queue" "q" {\n  queue_name = "q"\n  rewind_seconds = 600\n}\n')
+    (queue,) = t.queues
+    assert (queue.rewind_seconds, queue.retention_size_in_mb) == (600, None)
+    plain = tr('resource "tencentcloud_tcmq_queue" "q" {\n  queue_name = "q"\n}\n').queues[0]
+    assert (plain.rewind_seconds, plain.retention_size_in_mb) == (0, 0)
