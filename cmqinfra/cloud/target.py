@@ -101,12 +101,14 @@ def open_api(
     rate_scale: float = 1.0,
     fallback_credentials: tuple[str, str] | None = None,
     on_close: Callable[[], None] | None = None,
+    credentials: tuple[str, str] | None = None,
 ) -> TdmqApi:
     """A connected TdmqApi (close it, or use it as a context manager).
 
     ``target`` is an endpoint or the cloud; the session layer composes the embedded emulator
     into an endpoint before it gets here. ``fallback_credentials`` sign calls to an endpoint when
-    the environment has none (the local emulator's documented pair, chosen by the caller).
+    the environment has none (the local emulator's documented pair, chosen by the caller);
+    ``credentials`` sign them whatever the environment holds (an emulator this process started).
     """
     if target.kind == "endpoint":
         parsed = urlparse(target.url if "://" in str(target.url) else f"http://{target.url}")
@@ -114,7 +116,7 @@ def open_api(
             raise CredentialsError(f"--endpoint {target.url!r} is not a URL like http://127.0.0.1:9470")
         endpoint = parsed.netloc
         scheme = parsed.scheme or "http"
-        cred = _env_credential()
+        cred = credential.Credential(*credentials) if credentials is not None else _env_credential()
         if cred is None:
             cred = (
                 credential.Credential(*fallback_credentials)
