@@ -17,6 +17,8 @@ from cmqinfra.manifest.source import Document, read_document
 from cmqinfra.model import SourceLocation, Stack
 
 MANIFEST_SUFFIXES = (".yaml", ".yml")
+# Message-flow tests (cmqinfra test) live beside the manifests; a directory's stack skips them.
+TEST_FILE_SUFFIXES = (".cmqtest.yaml", ".cmqtest.yml")
 
 
 @dataclass(frozen=True)
@@ -42,7 +44,11 @@ def manifest_files(paths: Iterable[str | os.PathLike[str]]) -> tuple[list[str], 
         if path.is_dir():
             try:
                 found = sorted(
-                    str(p) for p in path.iterdir() if p.suffix in MANIFEST_SUFFIXES and p.is_file()
+                    str(p)
+                    for p in path.iterdir()
+                    if p.suffix in MANIFEST_SUFFIXES
+                    and not p.name.endswith(TEST_FILE_SUFFIXES)
+                    and p.is_file()
                 )
             except OSError as exc:
                 diags.append(Diagnostic(f"cannot read directory: {exc.strerror or exc}", where))
@@ -131,9 +137,13 @@ def _stack_identity(
                 found[key] = (value, doc.key_at((key,)))
             elif found[key][0] != value:
                 first_value, first_loc = found[key]
-                diags.append(Diagnostic(
-                    f"{key} {show(value)} conflicts with {key} {show(first_value)} in "
-                    f"{first_loc.file}:{first_loc.line}; all files of one stack name the same {key}", here))
+                diags.append(
+                    Diagnostic(
+                        f"{key} {show(value)} conflicts with {key} {show(first_value)} in "
+                        f"{first_loc.file}:{first_loc.line}; all files of one stack name the same {key}",
+                        here,
+                    )
+                )
     name = found["stack"][0] if "stack" in found else None
     region = found["region"][0] if "region" in found else None
     loc = found["stack"][1] if "stack" in found else None
