@@ -26,6 +26,7 @@ COMMANDS: dict[str, str] = {
     "export": "export",
     "route": "route",
     "emulator": "emulator",
+    "test": "test",
     "completion": "completion",
 }
 

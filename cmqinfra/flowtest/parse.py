@@ -24,7 +24,7 @@ from cmqinfra.flowtest.spec import (
     TestFile,
     Wait,
 )
-from cmqinfra.manifest.schema import diagnose_error
+from cmqinfra.manifest.schema import diagnose_error, show
 from cmqinfra.manifest.source import DataPath, Document, read_document
 
 SCHEMA_RESOURCE = "schemas/cmqtest.schema.json"
@@ -62,6 +62,14 @@ def check_schema(doc: Document) -> list[Diagnostic]:
 
 def _diagnose(doc: Document, error: ValidationError) -> list[Diagnostic]:
     path: DataPath = tuple(error.absolute_path)
+    if error.validator == "oneOf" and path and path[-1] == "wait":
+        return [
+            Diagnostic(
+                "wait must be seconds (a number) or a duration like 90s, 5m, 2h, 1d "
+                f"(got {show(error.instance)})",
+                doc.at(path),
+            )
+        ]
     if error.validator != "oneOf" or not isinstance(error.instance, dict):
         return diagnose_error(doc, error)
     # A step: "not valid under any of the given schemas" helps no one. Judge it by its kind.
@@ -74,7 +82,7 @@ def _diagnose(doc: Document, error: ValidationError) -> list[Diagnostic]:
     out: list[Diagnostic] = []
     for sub in error.context or ():
         if sub.relative_schema_path and sub.relative_schema_path[0] == branch:
-            out.extend(diagnose_error(doc, sub))
+            out.extend(_diagnose(doc, sub))
     return out or [Diagnostic(f"invalid {kinds[0]} step", doc.at(path))]
 
 
