@@ -11,7 +11,7 @@ boto3 for moto, one client per consumer thread, keep-alive on both. One workload
   1 s so an empty queue never spins), deletes what it got (one call), until the row's time is up;
   B = 1 and 16, with 1 and 8 consumers sharing one queue. messages/s = messages deleted / time.
   SQS caps a batch at 10, so a 16-message batch is two calls there (10 + 6).
-- wake-up: a receive waits (long poll, 5 s); 0.2 s later a send goes out; the latency is from the
+- wake-up: a receive waits (long poll, 5 s); 50 ms later a send goes out; the latency is from the
   send's start to the waiting receive's return. p50 and p99 over the samples.
 
 Targets, judged per row: the emulator's messages/s at least moto's; wake-up p99 under 50 ms.
@@ -317,7 +317,7 @@ def wake_up_latencies(service: Service, samples: int) -> list[float]:
         handles: list[Any] = []
         waiter = threading.Thread(target=wait, args=(handles, returned), daemon=True)
         waiter.start()
-        time.sleep(0.2)
+        time.sleep(0.05)  # the receive is on the server and waiting well before this
         sent = time.perf_counter()
         producer.send(queue, [f"wake {i}"])
         waiter.join(timeout=10)
@@ -344,6 +344,7 @@ class Row:
     moto: float
     passed: bool
     unit: str = "msg/s"
+    judged: bool = True  # False: shown for context, no target of its own
 
     @property
     def ratio(self) -> float:
@@ -362,7 +363,8 @@ def table(rows: Sequence[Row]) -> str:
         else:
             target = f"p99 < {WAKE_TARGET_MS:g} ms"
             cells = f"{row.emulator:.1f} ms | {row.moto:.1f} ms | {row.ratio:.2f}"
-        lines.append(f"| {row.workload} | {cells} | {target} | {'PASS' if row.passed else 'FAIL'} |")
+        result = ("PASS" if row.passed else "FAIL") if row.judged else "-"
+        lines.append(f"| {row.workload} | {cells} | {target if row.judged else '-'} | {result} |")
     return "\n".join(lines)
 
 
@@ -370,31 +372,29 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seconds", type=float, default=3.0, help="seconds per round-trip row (default 3)")
     parser.add_argument(
-        "--wake-samples", type=int, default=20, help="wake-up samples per server (default 20)"
+        "--wake-samples", type=int, default=100, help="wake-up samples per server (default 100)"
     )
     parser.add_argument("--out", type=Path, help="also write the table (markdown) to this file")
     args = parser.parse_args(argv)
 
-    measured: dict[str, dict[str, Any]] = {}
-    for name, server, make in (
-        ("emulator", emulator_server, cmq_service),
-        ("moto", moto_server, sqs_service),
-    ):
-        with server() as url:
-            service = make(url)
-            results: dict[str, Any] = {}
-            for batch, consumers in ROUND_TRIP_ROWS:
-                results[f"{batch}/{consumers}"] = round_trips(service, batch, consumers, args.seconds)
+    measured: dict[str, dict[str, Any]] = {"emulator": {}, "moto": {}}
+    # Both servers run at once and each row measures one right after the other, so a busy
+    # machine weighs on both alike.
+    with emulator_server() as emulator_url, moto_server() as moto_url:
+        services = {"emulator": cmq_service(emulator_url), "moto": sqs_service(moto_url)}
+        for batch, consumers in ROUND_TRIP_ROWS:
+            for name, service in services.items():
+                rate = round_trips(service, batch, consumers, args.seconds)
+                measured[name][f"{batch}/{consumers}"] = rate
                 print(
-                    f"{service.name}: {batch} per call, {consumers} consumer(s): "
-                    f"{results[f'{batch}/{consumers}']:,.0f} msg/s",
+                    f"{service.name}: {batch} per call, {consumers} consumer(s): {rate:,.0f} msg/s",
                     flush=True,
                 )
+        for name, service in services.items():
             wake = wake_up_latencies(service, args.wake_samples)
-            results["wake"] = wake
+            measured[name]["wake"] = wake
             p50, p99 = percentile(wake, 50), percentile(wake, 99)
             print(f"{service.name}: wake-up p50 {p50:.1f} ms, p99 {p99:.1f} ms", flush=True)
-            measured[name] = results
 
     rows: list[Row] = []
     for batch, consumers in ROUND_TRIP_ROWS:
@@ -405,15 +405,25 @@ def main(argv: Sequence[str] | None = None) -> int:
         )
         rows.append(Row(label, emu, moto, emu >= moto))
     emu_wake, moto_wake = measured["emulator"]["wake"], measured["moto"]["wake"]
-    rows.append(Row("long-poll wake-up p50", percentile(emu_wake, 50), percentile(moto_wake, 50), True, "ms"))
+    rows.append(
+        Row(
+            "long-poll wake-up p50",
+            percentile(emu_wake, 50),
+            percentile(moto_wake, 50),
+            True,
+            "ms",
+            judged=False,
+        )
+    )
     p99 = percentile(emu_wake, 99)
     rows.append(Row("long-poll wake-up p99", p99, percentile(moto_wake, 99), p99 < WAKE_TARGET_MS, "ms"))
 
     text = table(rows)
     print()
     print(text)
-    ok = all(row.passed for row in rows)
-    print(f"\n{'PASS' if ok else 'FAIL'}: {sum(r.passed for r in rows)} of {len(rows)} targets met")
+    judged = [row for row in rows if row.judged]
+    ok = all(row.passed for row in judged)
+    print(f"\n{'PASS' if ok else 'FAIL'}: {sum(r.passed for r in judged)} of {len(judged)} targets met")
     if args.out is not None:
         args.out.parent.mkdir(parents=True, exist_ok=True)
         command = (
