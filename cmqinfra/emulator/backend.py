@@ -237,11 +237,13 @@ class Backend:
         condition = self._condition(queue_lc)
         while True:
             version = self._versions.get(queue_lc, 0)
+            if self._closed:
+                return []
             with self.transaction() as ctx:
                 row = messages.require_queue(ctx.conn, queue)
                 got = messages.receive(ctx.conn, row, count, ctx.now_ms, ctx.woken)
                 next_due = None if got else messages.next_due_ms(ctx.conn, row["name_lc"])
-            if got or self._closed:
+            if got:
                 return got
             now = self.clock.now()
             if now >= deadline:

@@ -22,6 +22,12 @@ from tencentcloud.tdmq.v20200217 import tdmq_client as tdmq_module
 from cmqinfra.emulator import DEFAULT_SECRET_ID, DEFAULT_SECRET_KEY, Emulator, VirtualClock
 
 
+@pytest.fixture(autouse=True)
+def _sdk_log_in_tmp(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # The CMQ SDK writes CMQ_python_sdk.log into the working directory.
+    monkeypatch.chdir(tmp_path)
+
+
 @pytest.fixture
 def clock() -> VirtualClock:
     return VirtualClock(start=float(int(time.time())))
