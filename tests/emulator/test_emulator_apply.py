@@ -8,6 +8,9 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+from cmq.account import Account
+from cmq.queue import Message
 from tencentcloud.common import credential
 from tencentcloud.common.common_client import CommonClient
 from tencentcloud.common.profile.client_profile import ClientProfile
@@ -60,7 +63,8 @@ def _client(url: str) -> CommonClient:
     return CommonClient("tdmq", "2020-02-17", cred, "ap-guangzhou", profile)
 
 
-def test_apply_then_announce_both_front_doors(tmp_path: Path) -> None:
+def test_apply_then_announce_both_front_doors(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)  # the CMQ SDK writes its log file into the working directory
     data = tmp_path / "state.sqlite3"
     # Cloud credentials in the environment must not be what signs the calls to the emulator.
     env = _env(TENCENTCLOUD_SECRET_ID="AKIDsomeoneelse", TENCENTCLOUD_SECRET_KEY="not-the-emulator-key")
@@ -90,6 +94,15 @@ def test_apply_then_announce_both_front_doors(tmp_path: Path) -> None:
         assert detail["QueueDescribe"]["VisibilityTimeout"] == 60
         topics = client.call_json("DescribeCmqTopics", {})["Response"]["TopicList"]
         assert topics
+        # The CMQ door on the printed endpoint carries messages for the applied queues.
+        account = Account(url, DEFAULT_SECRET_ID, DEFAULT_SECRET_KEY)
+        account.close_log()
+        account.get_queue("orders").send_message(Message("hello"))
+        counts = client.call_json("DescribeCmqQueueDetail", {"QueueName": "orders"})["Response"][
+            "QueueDescribe"
+        ]
+        assert counts["ActiveMsgNum"] == 1
+        assert account.get_queue("orders").receive_message(0).msgBody == "hello"
     finally:
         assert _stop(process) == 0
     # The state is kept: a second start converges and adds nothing.
