@@ -7,7 +7,7 @@ expectations (which queues hold a message, whether it was dead-lettered, which h
 was pushed to). Expectations the manifest cannot satisfy (a queue with no subscription that can
 receive that message) are diagnosed at their file:line before anything runs.
 
-    discover.test_files(paths) -> test file paths
+    discover.find_test_files(paths) -> test file paths
     parse.load_test_file(path) -> (TestFile | None, diagnostics)
     checks.check(test_file, stack) -> diagnostics
     run.run_file(test_file, stack) -> FileResult

@@ -15,7 +15,7 @@ def is_test_file(path: Path | str) -> bool:
     return str(path).endswith(TEST_SUFFIXES)
 
 
-def test_files(paths: Sequence[str]) -> tuple[list[str], list[str]]:
+def find_test_files(paths: Sequence[str]) -> tuple[list[str], list[str]]:
     """(test files, problems). A PATH is a test file, a manifest (its NAME.cmqtest.yaml beside it)
     or a directory (every test file under it, hidden directories skipped)."""
     found: list[str] = []

@@ -33,14 +33,14 @@ _UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
 
 
 @lru_cache(maxsize=1)
-def test_schema() -> dict[str, Any]:
+def cmqtest_schema() -> dict[str, Any]:
     schema: dict[str, Any] = json.loads((resources.files("cmqinfra") / SCHEMA_RESOURCE).read_bytes())
     return schema
 
 
 @lru_cache(maxsize=1)
 def _validator() -> Draft202012Validator:
-    return Draft202012Validator(test_schema())
+    return Draft202012Validator(cmqtest_schema())
 
 
 def load_test_file(path: str) -> tuple[TestFile | None, list[Diagnostic]]:

@@ -25,6 +25,8 @@ class Mismatch:
 
 @dataclass(frozen=True)
 class TestResult:
+    __test__ = False  # not a pytest test class, whatever its name
+
     file: str
     name: str
     at: SourceLocation

@@ -72,6 +72,8 @@ class FlowTest:
 
 @dataclass(frozen=True)
 class TestFile:
+    __test__ = False  # not a pytest test class, whatever its name
+
     path: str
     manifests: tuple[str, ...]
     tests: tuple[FlowTest, ...]

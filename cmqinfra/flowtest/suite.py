@@ -8,7 +8,7 @@ from dataclasses import dataclass
 
 from cmqinfra.diagnostics import Diagnostic
 from cmqinfra.flowtest.checks import check
-from cmqinfra.flowtest.discover import manifests_for, test_files
+from cmqinfra.flowtest.discover import find_test_files, manifests_for
 from cmqinfra.flowtest.parse import load_test_file
 from cmqinfra.flowtest.run import TestResult, run_file
 from cmqinfra.model import SourceLocation
@@ -47,7 +47,7 @@ def _unrunnable(path: str, diags: Sequence[Diagnostic]) -> TestResult:
 def run_suite(paths: Sequence[str], name_filter: str | None = None) -> SuiteResult:
     from cmqinfra.manifest import load_stack
 
-    files, problems = test_files(paths)
+    files, problems = find_test_files(paths)
     results: list[TestResult] = []
     diagnostics: list[Diagnostic] = []
     for path in files:
