@@ -227,3 +227,40 @@ def test_shipped_schema_is_the_package_schema() -> None:
     shipped = json.loads((ROOT / "schemas" / "cmqtest.schema.json").read_text(encoding="utf-8"))
     packaged = json.loads((ROOT / "cmqinfra" / "schemas" / "cmqtest.schema.json").read_text(encoding="utf-8"))
     assert shipped == packaged
+
+
+def test_declared_manifests_filter_and_an_unrunnable_file_in_junit(tmp_path: Path) -> None:
+    infra = tmp_path / "infra"
+    infra.mkdir()
+    (infra / "shop.yaml").write_text(ORDERS, encoding="utf-8")
+    flows = tmp_path / "flows"
+    flows.mkdir()
+    (flows / "a.cmqtest.yaml").write_text(
+        "manifests: [../infra]\ntests:\n"
+        "  - name: keep me\n    steps:\n      - send: {queue: plain, message: m}\n"
+        "      - expect: {message: m, in: [plain]}\n"
+        "  - name: skip me\n    steps:\n      - send: {queue: plain, message: m}\n"
+        "      - expect: {message: m, notIn: [plain]}\n",
+        encoding="utf-8",
+    )
+    (flows / "b.cmqtest.yaml").write_text(
+        "manifests: [../infra]\ntests:\n  - name: t\n    steps:\n      - send: {queue: ghost, message: m}\n",
+        encoding="utf-8",
+    )
+    junit = tmp_path / "junit.xml"
+    result = run(str(flows / "a.cmqtest.yaml"), "--filter", "keep")
+    assert result.exit_code == 0, result.output
+    assert "keep me" in result.output and "skip me" not in result.output
+    result = run(str(flows), "--junit-xml", str(junit))
+    assert result.exit_code == 1
+    suites = {s.get("name"): s for s in ET.parse(junit).getroot()}
+    errored = suites[str(flows / "b.cmqtest.yaml")]
+    assert errored.get("errors") == "1"
+    error = errored.find("testcase/error")
+    assert error is not None
+    assert error.get("message") == "not run: 1 error(s) in the test file or its manifests"
+    assert f"{flows / 'b.cmqtest.yaml'}:5:23: error: queue 'ghost' is not in stack 'shop'" in (
+        error.text or ""
+    )
+    failed = suites[str(flows / "a.cmqtest.yaml")]
+    assert (failed.get("tests"), failed.get("failures")) == ("2", "1")
