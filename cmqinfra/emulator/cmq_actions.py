@@ -14,8 +14,8 @@ from typing import Any
 from cmqinfra.emulator import messages, queues, topics
 from cmqinfra.emulator.backend import TOPIC_OWNER, Backend
 from cmqinfra.emulator.context import Context
-from cmqinfra.emulator.errors import ApiError
 from cmqinfra.emulator.messages import Message
+from cmqinfra.emulator.rules import like_pattern
 
 BATCH_LIMIT = 16
 MAX_BATCH_BYTES = 1024 * 1024
@@ -189,18 +189,12 @@ def set_queue_attributes(backend: Backend, params: Params) -> dict[str, Any]:
     def run(ctx: Context) -> dict[str, Any]:
         row = messages.require_queue(ctx.conn, name)
         _check_rewind(attrs, attrs.get("MsgRetentionSeconds", row["msg_retention_seconds"]))
-        changes = dict(attrs)
-        # The SDKs always send maxMsgSize; the shared rule refuses only a change of it.
-        if changes.get("MaxMsgSize") == row["max_msg_size"]:
-            changes.pop("MaxMsgSize")
-        queues.modify_queue(ctx, {"QueueName": name, **changes}, LEGACY_QUEUE_RANGES)
+        queues.modify_queue(
+            ctx, {"QueueName": name, **attrs}, LEGACY_QUEUE_RANGES, max_msg_size_settable=True
+        )
         return _queue_view(ctx, messages.require_queue(ctx.conn, name))
 
-    return run_view(backend, run)
-
-
-def run_view(backend: Backend, fn: Callable[[Context], dict[str, Any]]) -> dict[str, Any]:
-    return _run(backend, fn)
+    return _run(backend, run)
 
 
 def _queue_view(ctx: Context, row: Any) -> dict[str, Any]:
@@ -253,8 +247,6 @@ def _page(params: Params, limit_max: int) -> tuple[int, int]:
 
 
 def _like(params: Params) -> str:
-    from cmqinfra.emulator.rules import like_pattern
-
     return like_pattern(params.text("searchWord", required=False) or "")
 
 
@@ -672,5 +664,3 @@ ACTIONS: dict[str, Action] = {
         "ClearSubscriptionFilterTags": clear_subscription_filter_tags,
     }.items()
 }
-
-__all__ = ["ACTIONS", "ApiError", "BatchDeleteFailed", "FormError", "Params"]

@@ -258,23 +258,40 @@ def _sweep_sources_of(conn: sqlite3.Connection, dlq: sqlite3.Row, now_ms: int, w
         _sweep(conn, source, now_ms, woken)
 
 
-def sweep_sources(conn: sqlite3.Connection, queue: sqlite3.Row, now_ms: int, woken: set[str]) -> None:
-    """Dead letters become visible in a DLQ without anyone receiving from their source queue."""
-    _sweep_sources_of(conn, queue, now_ms, woken)
-
-
 def counts(conn: sqlite3.Connection, queue: sqlite3.Row, now_ms: int) -> QueueCounts:
+    return counts_many(conn, [queue], now_ms)[queue["name_lc"]]
+
+
+def counts_many(
+    conn: sqlite3.Connection, queues: Sequence[sqlite3.Row], now_ms: int
+) -> dict[str, QueueCounts]:
+    """Message counts of several queues (a Describe page) in a handful of queries: expiry for all
+    at once, the rewind window and dead-letter moves only where a queue has them."""
+    if not queues:
+        return {}
+    names = [queue["name_lc"] for queue in queues]
+    marks = ",".join("?" * len(names))
     woken: set[str] = set()
-    _sweep(conn, queue, now_ms, woken)
-    _sweep_sources_of(conn, queue, now_ms, woken)
-    row = conn.execute(
-        "SELECT SUM(deleted_ms IS NULL AND visible_ms <= ?), SUM(deleted_ms IS NULL AND visible_ms > ?"
-        " AND dequeue_count > 0), SUM(deleted_ms IS NULL AND visible_ms > ? AND dequeue_count = 0),"
-        " SUM(deleted_ms IS NOT NULL), MIN(CASE WHEN deleted_ms IS NULL THEN sent_ms END)"
-        " FROM messages WHERE queue_lc = ?",
-        (now_ms, now_ms, now_ms, queue["name_lc"]),
-    ).fetchone()
-    return QueueCounts(row[0] or 0, row[1] or 0, row[2] or 0, row[3] or 0, row[4])
+    for queue in queues:
+        if queue["rewind_seconds"] or queue["dlq_name_lc"]:
+            _sweep(conn, queue, now_ms, woken)
+    for source in conn.execute(f"SELECT * FROM queues WHERE dlq_name_lc IN ({marks})", names).fetchall():
+        _sweep(conn, source, now_ms, woken)
+    result = {name: QueueCounts(0, 0, 0, 0, None) for name in names}
+    # Expired rows are left for the next receive to purge: counting only skips them.
+    live = "deleted_ms IS NULL AND expires_ms > :now"
+    named = ",".join(f":q{i}" for i in range(len(names)))
+    for row in conn.execute(
+        f"SELECT queue_lc, SUM({live} AND visible_ms <= :now),"
+        f" SUM({live} AND visible_ms > :now AND dequeue_count > 0),"
+        f" SUM({live} AND visible_ms > :now AND dequeue_count = 0),"
+        " SUM(deleted_ms IS NOT NULL AND expires_ms > :now),"
+        f" MIN(CASE WHEN {live} THEN sent_ms END)"
+        f" FROM messages WHERE queue_lc IN ({named}) GROUP BY queue_lc",
+        {"now": now_ms, **{f"q{i}": name for i, name in enumerate(names)}},
+    ):
+        result[row[0]] = QueueCounts(row[1] or 0, row[2] or 0, row[3] or 0, row[4] or 0, row[5])
+    return result
 
 
 # -------------------------------------------------------------------------------------------- delete

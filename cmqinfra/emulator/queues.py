@@ -190,12 +190,16 @@ def _row_to_attrs(row: sqlite3.Row) -> dict[str, Any]:
 
 
 def modify_queue(
-    ctx: Context, params: dict[str, Any], ranges: dict[str, tuple[int, int]] = QUEUE_RANGES
+    ctx: Context,
+    params: dict[str, Any],
+    ranges: dict[str, tuple[int, int]] = QUEUE_RANGES,
+    max_msg_size_settable: bool = False,
 ) -> dict[str, Any]:
+    """Change a queue's attributes; the legacy API may change maxMsgSize, API 3.0 may not."""
     conn = ctx.conn
     row = _require_queue(conn, params["QueueName"])
     _check_ranges(params, ranges)
-    if "MaxMsgSize" in params and params["MaxMsgSize"] != row["max_msg_size"]:
+    if not max_msg_size_settable and "MaxMsgSize" in params and params["MaxMsgSize"] != row["max_msg_size"]:
         raise invalid_value(
             "MaxMsgSize", "the maximum message size of a queue cannot be modified after creation"
         )
@@ -204,12 +208,14 @@ def modify_queue(
     _settle(conn, row["name"], merged, params, had_dead_letter=row["dlq_name"] is not None)
     dlq = merged.get("DeadLetterQueueName")
     conn.execute(
-        "UPDATE queues SET max_msg_heap_num = ?, polling_wait_seconds = ?, visibility_timeout = ?,"
-        " msg_retention_seconds = ?, rewind_seconds = ?, retention_size_mb = ?, transaction_flag = ?,"
+        "UPDATE queues SET max_msg_heap_num = ?, max_msg_size = ?, polling_wait_seconds = ?,"
+        " visibility_timeout = ?, msg_retention_seconds = ?, rewind_seconds = ?, retention_size_mb = ?,"
+        " transaction_flag = ?,"
         " first_query_interval = ?, max_query_count = ?, dlq_name = ?, dlq_name_lc = ?, dlq_policy = ?,"
         " max_receive_count = ?, max_time_to_live = ?, trace = ?, modify_ms = ? WHERE seq = ?",
         (
             merged["MaxMsgHeapNum"],
+            merged["MaxMsgSize"],
             merged["PollingWaitSeconds"],
             merged["VisibilityTimeout"],
             merged["MsgRetentionSeconds"],
@@ -298,7 +304,7 @@ def _render(ctx: Context, rows: list[sqlite3.Row]) -> list[dict[str, Any]]:
     if not names:
         return []
     marks = ",".join("?" * len(names))
-    counts = {row["name_lc"]: messages.counts(conn, row, ctx.now_ms) for row in rows}
+    counts = messages.counts_many(conn, rows, ctx.now_ms)
     sources: dict[str, list[dict[str, Any]]] = {}
     for r in conn.execute(
         f"SELECT dlq_name_lc, id, name FROM queues WHERE dlq_name_lc IN ({marks}) ORDER BY seq", names

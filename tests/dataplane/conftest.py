@@ -82,10 +82,10 @@ def make_queue(account: Account, name: str, **attrs: int) -> Queue:
     return queue
 
 
-def cmq_code(call: Any, *args: Any) -> int:
+def cmq_code(call: Any, *args: Any, **kwargs: Any) -> int:
     """The numeric CMQ code a call fails with (the SDK raises CMQServerException)."""
     with pytest.raises(CMQServerException) as info:
-        call(*args)
+        call(*args, **kwargs)
     return int(info.value.code)
 
 
