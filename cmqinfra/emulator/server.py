@@ -154,13 +154,17 @@ class _RequestHandler(BaseHTTPRequestHandler):
             self.close_connection = True
 
 
-def service_for(scope_service: str, version: str) -> str | None:
+def service_for(scope_service: str, version: str, action: str) -> str | None:
     """The product a request is for: its credential scope's service when the emulator knows it,
-    otherwise the one whose API version the request names. Clients that take the service from the
-    endpoint's first label (the Node.js SDK) sign ``127`` when pointed at ``127.0.0.1:PORT``."""
+    otherwise the one whose API version the request names (and, where products share a version,
+    the one that has the action). Clients that take the service from the endpoint's first label
+    (the Node.js SDK) sign ``127`` when pointed at ``127.0.0.1:PORT``."""
     if scope_service in VERSIONS:
         return scope_service
     matches = [service for service, known in VERSIONS.items() if known == version]
+    if len(matches) > 1:
+        spec = ACTIONS.get(action)
+        matches = [service for service in matches if spec is not None and spec.service == service]
     return matches[0] if len(matches) == 1 else None
 
 
@@ -352,7 +356,7 @@ class Emulator:
             return fail(
                 "MissingParameter", "The request is missing a required parameter `Action` (X-TC-Action)."
             )
-        service = service_for(caller.service, headers.get("x-tc-version", ""))
+        service = service_for(caller.service, headers.get("x-tc-version", ""), action)
         if service is None:
             return fail(
                 "NoSuchProduct", f"The service `{caller.service}` is not emulated (tdmq and tag are)."
