@@ -105,8 +105,11 @@ class Backend:
         pusher: Pusher | None = None,
         push_loop: bool = True,
         seed: int | None = None,
+        unmatched_publish_error: bool = False,
     ) -> None:
         self.store = store
+        # The CMQ door answers 6030 to a publish that reaches no subscription when set.
+        self.unmatched_publish_error = unmatched_publish_error
         self.clock: Any = clock or RealClock()
         self.region = region
         self.push_log: deque[PushAttempt] = deque(maxlen=PUSH_LOG_KEPT)

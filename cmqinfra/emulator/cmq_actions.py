@@ -11,7 +11,7 @@ import json
 from collections.abc import Callable
 from typing import Any
 
-from cmqinfra.emulator import messages, queues, topics
+from cmqinfra.emulator import catalog, messages, queues, topics
 from cmqinfra.emulator.backend import TOPIC_OWNER, Backend
 from cmqinfra.emulator.context import Context
 from cmqinfra.emulator.messages import Message
@@ -218,9 +218,8 @@ def _queue_view(ctx: Context, row: Any) -> dict[str, Any]:
         "minMsgTime": 0 if counts.min_msg_ms is None else counts.min_msg_ms // 1000,
     }
     if row["dlq_name_lc"]:
-        dlq = ctx.conn.execute("SELECT id FROM queues WHERE name_lc = ?", (row["dlq_name_lc"],)).fetchone()
         view["deadLetterPolicy"] = {
-            "deadLetterQueue": dlq["id"] if dlq else "",
+            "deadLetterQueue": catalog.queue_id(ctx.conn, row["dlq_name_lc"]) or "",
             "deadLetterQueueName": row["dlq_name"],
             "policy": row["dlq_policy"],
             "maxReceiveCount": row["max_receive_count"] or 0,
@@ -255,12 +254,29 @@ def list_queue(backend: Backend, params: Params) -> dict[str, Any]:
     pattern = _like(params)
 
     def run(ctx: Context) -> dict[str, Any]:
-        where = "name_lc LIKE ? ESCAPE '\\'"
-        total = ctx.conn.execute(f"SELECT COUNT(*) FROM queues WHERE {where}", (pattern,)).fetchone()[0]
-        rows = ctx.conn.execute(
-            f"SELECT id, name FROM queues WHERE {where} ORDER BY seq LIMIT ? OFFSET ?",
-            (pattern, limit, offset),
-        ).fetchall()
+        total, rows = catalog.list_queues(ctx.conn, pattern, offset, limit)
+        return {
+            "totalCount": total,
+            "queueList": [{"queueId": r["id"], "queueName": r["name"]} for r in rows],
+        }
+
+    return _run(backend, run)
+
+
+def unbind_dead_letter_queue(backend: Backend, params: Params) -> dict[str, Any]:
+    name = params.name("queueName")
+    _run(backend, lambda ctx: queues.unbind_dead_letter(ctx, {"SourceQueueName": name}))
+    return {}
+
+
+def list_dead_letter_source_queues(backend: Backend, params: Params) -> dict[str, Any]:
+    dead = params.name("deadLetterQueueName")
+    offset, limit = _page(params, LIST_LIMIT_MAX)
+    pattern = _like(params)
+
+    def run(ctx: Context) -> dict[str, Any]:
+        row = messages.require_queue(ctx.conn, dead)
+        total, rows = catalog.list_queues(ctx.conn, pattern, offset, limit, dead_letter_of=row["name_lc"])
         return {
             "totalCount": total,
             "queueList": [{"queueId": r["id"], "queueName": r["name"]} for r in rows],
@@ -433,7 +449,7 @@ def delete_topic(backend: Backend, params: Params) -> dict[str, Any]:
 
     def run(ctx: Context) -> dict[str, Any]:
         row = messages.require_topic(ctx.conn, name)
-        if ctx.conn.execute("SELECT 1 FROM subscriptions WHERE topic_lc = ?", (row["name_lc"],)).fetchone():
+        if catalog.subscription_count(ctx.conn, row["name_lc"]):
             raise FormError(4000, 10540, f"topic `{row['name']}` still has subscriptions")
         return topics.delete_topic(ctx, {"TopicName": name})
 
@@ -446,12 +462,7 @@ def list_topic(backend: Backend, params: Params) -> dict[str, Any]:
     pattern = _like(params)
 
     def run(ctx: Context) -> dict[str, Any]:
-        where = "name_lc LIKE ? ESCAPE '\\'"
-        total = ctx.conn.execute(f"SELECT COUNT(*) FROM topics WHERE {where}", (pattern,)).fetchone()[0]
-        rows = ctx.conn.execute(
-            f"SELECT id, name FROM topics WHERE {where} ORDER BY seq LIMIT ? OFFSET ?",
-            (pattern, limit, offset),
-        ).fetchall()
+        total, rows = catalog.list_topics(ctx.conn, pattern, offset, limit)
         return {
             "totalCount": total,
             "topicList": [{"topicId": r["id"], "topicName": r["name"]} for r in rows],
@@ -479,14 +490,31 @@ def publish_message(backend: Backend, params: Params) -> dict[str, Any]:
     name = params.name("topicName")
     body = _body(params)
     tags, key = _publish_filters(params)
-    return {"msgId": backend.publish(name, body, tags, key).msg_id}
+    delivery = backend.publish(name, body, tags, key)
+    _refuse_unmatched(backend, name, [delivery])
+    return {"msgId": delivery.msg_id}
 
 
 def batch_publish_message(backend: Backend, params: Params) -> dict[str, Any]:
     name = params.name("topicName")
     bodies = _bodies(params)
     tags, key = _publish_filters(params)
-    return {"msgList": [{"msgId": d.msg_id} for d in backend.publish_batch(name, bodies, tags, key)]}
+    deliveries = backend.publish_batch(name, bodies, tags, key)
+    _refuse_unmatched(backend, name, deliveries)
+    return {"msgList": [{"msgId": d.msg_id} for d in deliveries]}
+
+
+def _refuse_unmatched(backend: Backend, topic: str, deliveries: list[messages.Delivery]) -> None:
+    """The legacy docs' 6030 for a publish nothing receives, when the backend is set to answer it
+    (the message is dropped either way: nothing was delivered)."""
+    if not backend.unmatched_publish_error or not messages.unmatched(deliveries):
+        return
+    with backend.transaction() as ctx:
+        row = messages.require_topic(ctx.conn, topic)
+        has_subscription = catalog.subscription_count(ctx.conn, row["name_lc"]) > 0
+    if not has_subscription:
+        raise FormError(6030, 10650, f"topic `{row['name']}` has no subscription")
+    raise FormError(6030, 10730, "no subscription's filter tags or binding keys match the message")
 
 
 # ------------------------------------------------------------------------------------- subscriptions
@@ -520,10 +548,7 @@ def subscribe(backend: Backend, params: Params) -> dict[str, Any]:
     _filters(params, request, "FilterTag")
 
     def run(ctx: Context) -> dict[str, Any]:
-        row = ctx.conn.execute(
-            "SELECT COUNT(*) FROM subscriptions WHERE topic_lc = ?", (request["TopicName"].lower(),)
-        ).fetchone()
-        if row[0] >= 100:
+        if catalog.subscription_count(ctx.conn, request["TopicName"].lower()) >= 100:
             raise FormError(4500, 10480, "the topic has 100 subscriptions")
         return topics.create_subscription(ctx, request)
 
@@ -537,9 +562,7 @@ def unsubscribe(backend: Backend, params: Params) -> dict[str, Any]:
 
 
 def _require_subscription(ctx: Context, topic: str, name: str) -> Any:
-    row = ctx.conn.execute(
-        "SELECT * FROM subscriptions WHERE topic_lc = ? AND name_lc = ?", (topic.lower(), name.lower())
-    ).fetchone()
+    row = catalog.find_subscription(ctx.conn, topic, name)
     if row is None:
         raise FormError(4000, 10560, f"subscription `{name}` of topic `{topic}` does not exist")
     return row
@@ -612,12 +635,7 @@ def list_subscription_by_topic(backend: Backend, params: Params) -> dict[str, An
 
     def run(ctx: Context) -> dict[str, Any]:
         row = messages.require_topic(ctx.conn, topic)
-        where = "topic_lc = ? AND name_lc LIKE ? ESCAPE '\\'"
-        args = (row["name_lc"], pattern)
-        total = ctx.conn.execute(f"SELECT COUNT(*) FROM subscriptions WHERE {where}", args).fetchone()[0]
-        rows = ctx.conn.execute(
-            f"SELECT * FROM subscriptions WHERE {where} ORDER BY seq LIMIT ? OFFSET ?", (*args, limit, offset)
-        ).fetchall()
+        total, rows = catalog.list_subscriptions(ctx.conn, row["name_lc"], pattern, offset, limit)
         return {
             "totalCount": total,
             "subscriptionList": [
@@ -643,6 +661,8 @@ ACTIONS: dict[str, Action] = {
         "GetQueueAttributes": get_queue_attributes,
         "SetQueueAttributes": set_queue_attributes,
         "RewindQueue": rewind_queue,
+        "UnbindDeadLetterQueue": unbind_dead_letter_queue,
+        "ListDeadLetterSourceQueues": list_dead_letter_source_queues,
         "SendMessage": send_message,
         "BatchSendMessage": batch_send_message,
         "ReceiveMessage": receive_message,

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import json
+
 import pytest
 from cmq.account import Account
 from cmq.queue import QueueMeta
 from cmq.subscription import SubscriptionMeta
+from cmq.topic import Message as TopicMessage
 from cmq.topic import TopicMeta
 from tencentcloud.common.exception.tencent_cloud_sdk_exception import TencentCloudSDKException
 
@@ -81,3 +84,41 @@ def test_topic_and_subscription_management_round_trip(account: Account) -> None:
     sub.delete()
     topic.delete()
     assert cmq_code(topic.get_attributes) == 4440
+
+
+def test_dead_letter_sources_listed_and_unbound(account: Account) -> None:
+    make_queue(account, "dlq")
+    for name in ("src-a", "src-b"):
+        make_queue(account, name)
+        account.cmq_client.set_queue_attributes(
+            {
+                "queueName": name,
+                "deadLetterPolicy": json.dumps({"deadLetterQueue": "dlq", "maxReceiveCount": 2}),
+            }
+        )
+    listed = account.cmq_client.request("ListDeadLetterSourceQueues", {"deadLetterQueueName": "dlq"})
+    reply = json.loads(listed.data)
+    assert (reply["code"], reply["totalCount"]) == (0, 2)
+    assert [q["queueName"] for q in reply["queueList"]] == ["src-a", "src-b"]
+    assert cmq_code(account.get_queue("dlq").delete) == 4000  # still a dead-letter queue
+    for name in ("src-a", "src-b"):
+        assert (
+            json.loads(account.cmq_client.request("UnbindDeadLetterQueue", {"queueName": name}).data)["code"]
+            == 0
+        )
+    account.get_queue("dlq").delete()
+
+
+def test_publish_that_reaches_nobody_succeeds_or_answers_6030_when_set(emu, account: Account) -> None:  # type: ignore[no-untyped-def]
+    topic = account.get_topic("lonely")
+    topic.create(TopicMeta())
+    topic.publish_message(TopicMessage("dropped"))
+    emu.backend.unmatched_publish_error = True
+    assert cmq_code(topic.publish_message, TopicMessage("dropped")) == 6030
+    make_queue(account, "picky")
+    sub = SubscriptionMeta()
+    sub.Endpoint, sub.Protocal, sub.NotifyContentFormat, sub.FilterTag = "picky", "queue", "SIMPLIFIED", ["x"]
+    account.get_subscription("lonely", "s").create(sub)
+    assert cmq_code(topic.publish_message, TopicMessage("no match", ["y"])) == 6030
+    topic.publish_message(TopicMessage("match", ["x"]))
+    assert account.get_queue("picky").get_attributes().activeMsgNum == 1

@@ -286,3 +286,33 @@ def _drain(queue):  # type: ignore[no-untyped-def]
     except CMQServerException as error:
         assert error.code == 7000
         return []
+
+
+def test_a_wait_over_30_seconds_is_clamped_to_30(emu: Emulator, clock: VirtualClock) -> None:
+    queue = make_queue(account_for(emu), "clamp")
+    outcome: list[object] = []
+    waiter = threading.Thread(target=lambda: outcome.append(_code_or_body(queue.receive_message, 30000)))
+    waiter.start()
+    time.sleep(0.2)
+    clock.advance(29)
+    time.sleep(0.2)
+    assert waiter.is_alive()
+    clock.advance(1)
+    waiter.join(timeout=5)
+    assert outcome == [7000]
+
+
+def test_turning_rewind_off_drops_the_kept_messages(account: Account, clock: VirtualClock) -> None:
+    queue = make_queue(account, "rw-off", rewindSeconds=600)
+    start = int(clock.now())
+    queue.send_message(Message("gone"))
+    queue.delete_message(queue.receive_message(0).receiptHandle)
+    assert queue.get_attributes().rewindmsgNum == 1
+    meta = queue.get_attributes()
+    meta.rewindSeconds = 0
+    queue.set_attributes(meta)
+    assert queue.get_attributes().rewindmsgNum == 0
+    meta.rewindSeconds = 600
+    queue.set_attributes(meta)
+    queue.rewindQueue(start)
+    assert cmq_code(queue.receive_message, 0) == 7000  # nothing was kept to come back
