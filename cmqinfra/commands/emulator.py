@@ -17,6 +17,7 @@ from types import FrameType
 import click
 
 from cmqinfra.emulator import (
+    DEFAULT_ACCOUNT_ID,
     DEFAULT_DATA_PATH,
     DEFAULT_REGION,
     DEFAULT_SECRET_ID,
@@ -62,6 +63,13 @@ CMQ_PATH = "/v2/index.php"
 @click.option(
     "--region", default=None, help=f"The one region served (default: the manifests', else {DEFAULT_REGION})."
 )
+@click.option(
+    "--account-id",
+    default=DEFAULT_ACCOUNT_ID,
+    show_default=True,
+    metavar="UIN",
+    help="The account (uin) STS GetCallerIdentity answers; saved plans are bound to it.",
+)
 @click.option("--no-rate-limits", is_flag=True, help="Accept any request rate.")
 @click.option(
     "--rate-scale",
@@ -100,6 +108,7 @@ def command(
     secret_id: str,
     secret_key: str,
     region: str | None,
+    account_id: str,
     no_rate_limits: bool,
     rate_scale: float,
     latency: float,
@@ -153,6 +162,7 @@ def command(
             rate_limits=not no_rate_limits,
             rate_scale=rate_scale,
             faults=faults,
+            account_id=account_id,
         )
     except sqlite3.Error as exc:
         _remove(scratch)

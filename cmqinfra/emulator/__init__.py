@@ -45,8 +45,10 @@ from cmqinfra.emulator.server import (
     DEFAULT_SECRET_KEY,
     Emulator,
 )
+from cmqinfra.emulator.stsservice import DEFAULT_ACCOUNT_ID
 
 __all__ = [
+    "DEFAULT_ACCOUNT_ID",
     "DEFAULT_DATA_PATH",
     "DEFAULT_REGION",
     "DEFAULT_SECRET_ID",

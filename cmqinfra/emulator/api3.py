@@ -1,11 +1,11 @@
-"""The API 3.0 action table: every emulated TDMQ and Tag action and the handler that serves it."""
+"""The API 3.0 action table: every emulated TDMQ, Tag and STS action and the handler that serves it."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from typing import Any
 
-from cmqinfra.emulator import queues, tagservice, topics
+from cmqinfra.emulator import queues, stsservice, tagservice, topics
 from cmqinfra.emulator.context import Context
 
 Handler = Callable[[Context, dict[str, Any]], dict[str, Any]]
@@ -34,4 +34,5 @@ HANDLERS: dict[str, Handler] = {
     "TagResources": tagservice.tag_resources,
     "UnTagResources": tagservice.untag_resources,
     "DescribeResourceTagsByResourceIds": tagservice.describe_resource_tags,
+    "GetCallerIdentity": stsservice.get_caller_identity,
 }

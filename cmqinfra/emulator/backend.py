@@ -34,6 +34,7 @@ from cmqinfra.emulator.context import Context
 from cmqinfra.emulator.errors import ApiError
 from cmqinfra.emulator.messages import Delivery, Message, QueueCounts
 from cmqinfra.emulator.store import Store
+from cmqinfra.emulator.stsservice import DEFAULT_ACCOUNT_ID
 
 Handler = Callable[[Context, dict[str, Any]], dict[str, Any]]
 
@@ -106,8 +107,10 @@ class Backend:
         push_loop: bool = True,
         seed: int | None = None,
         unmatched_publish_error: bool = False,
+        account_id: str = DEFAULT_ACCOUNT_ID,
     ) -> None:
         self.store = store
+        self.account_id = account_id  # the root account (uin) STS GetCallerIdentity answers as
         # The CMQ door answers 6030 to a publish that reaches no subscription when set.
         self.unmatched_publish_error = unmatched_publish_error
         self.clock: Any = clock or RealClock()
@@ -167,6 +170,7 @@ class Backend:
                 invisible_seconds=invisible_seconds,
                 hide_invisible=self.store.hides_resources(now),
                 woken=woken,
+                account_id=self.account_id,
             )
         self._wake(woken)
 

@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
-from cmqinfra.emulator import cmq_door
+from cmqinfra.emulator import cmq_door, stsservice
 from cmqinfra.emulator.api3 import HANDLERS
 from cmqinfra.emulator.backend import Backend
 from cmqinfra.emulator.clock import Clock
@@ -32,7 +32,7 @@ DEFAULT_DATA_PATH = Path(".cmqinfra/emulator.sqlite3")
 MAX_BODY_BYTES = 10 * 1024 * 1024
 MAX_QUERY_BYTES = 32 * 1024
 MAX_DRAIN_BYTES = 64 * 1024 * 1024
-VERSIONS = {"tdmq": "2020-02-17", "tag": "2018-08-13"}
+VERSIONS = {"tdmq": "2020-02-17", "tag": "2018-08-13", "sts": "2018-08-13"}
 
 
 @dataclass(frozen=True)
@@ -197,10 +197,14 @@ class Emulator:
         faults: Faults,
         clock: Clock | None = None,
         backend_options: dict[str, Any] | None = None,
+        account_id: str = stsservice.DEFAULT_ACCOUNT_ID,
     ) -> None:
-        self.backend = Backend(Store(data_path), clock, region=region, **(backend_options or {}))
+        self.backend = Backend(
+            Store(data_path), clock, region=region, account_id=account_id, **(backend_options or {})
+        )
         self.store = self.backend.store
         self.clock = self.backend.clock
+        self.account_id = account_id
         self._cmq = cmq_door.CmqDoor(self.backend, secret_id, secret_key)
         self.secret_id = secret_id
         self._secret_key = secret_key
@@ -232,6 +236,7 @@ class Emulator:
         rate_scale: float = 1.0,
         faults: Faults | None = None,
         clock: Clock | None = None,
+        account_id: str = stsservice.DEFAULT_ACCOUNT_ID,
         **backend_options: Any,
     ) -> Emulator:
         """Serve both front doors on one port over one backend; ``clock=VirtualClock()`` for tests,
@@ -248,6 +253,7 @@ class Emulator:
             faults or Faults(),
             clock,
             backend_options,
+            account_id,
         )
         emulator._thread = threading.Thread(
             target=emulator._server.serve_forever,
@@ -359,7 +365,7 @@ class Emulator:
         service = service_for(caller.service, headers.get("x-tc-version", ""), action)
         if service is None:
             return fail(
-                "NoSuchProduct", f"The service `{caller.service}` is not emulated (tdmq and tag are)."
+                "NoSuchProduct", f"The service `{caller.service}` is not emulated (tdmq, tag and sts are)."
             )
         expected_version = VERSIONS[service]
         spec = ACTIONS.get(action)
