@@ -1,4 +1,4 @@
-"""The API 3.0 action table: every emulated TDMQ, Tag and STS action and the handler that serves it."""
+"""The API 3.0 action table: every emulated TDMQ and Tag action and the handler that serves it."""
 
 from __future__ import annotations
 

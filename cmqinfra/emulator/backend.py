@@ -110,7 +110,7 @@ class Backend:
         account_id: str = DEFAULT_ACCOUNT_ID,
     ) -> None:
         self.store = store
-        self.account_id = account_id  # the root account (uin) STS GetCallerIdentity answers as
+        self.account_id = account_id  # the one root account (uin) the emulator answers as
         # The CMQ door answers 6030 to a publish that reaches no subscription when set.
         self.unmatched_publish_error = unmatched_publish_error
         self.clock: Any = clock or RealClock()
@@ -169,8 +169,8 @@ class Backend:
                 region=self.region,
                 invisible_seconds=invisible_seconds,
                 hide_invisible=self.store.hides_resources(now),
-                woken=woken,
                 account_id=self.account_id,
+                woken=woken,
             )
         self._wake(woken)
 

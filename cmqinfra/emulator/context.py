@@ -18,8 +18,8 @@ class Context:
     region: str
     invisible_seconds: float
     hide_invisible: bool  # some resource may still be invisible: Describe* must filter
-    woken: set[str] = field(default_factory=set)  # queues (name_lc) whose waiters wake after commit
     account_id: str = "100000000001"  # the root account (uin) the emulator answers as
+    woken: set[str] = field(default_factory=set)  # queues (name_lc) whose waiters wake after commit
 
     @property
     def now_ms(self) -> int:

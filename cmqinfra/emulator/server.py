@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
-from cmqinfra.emulator import cmq_door, stsservice
+from cmqinfra.emulator import cmq_door
 from cmqinfra.emulator.api3 import HANDLERS
 from cmqinfra.emulator.backend import Backend
 from cmqinfra.emulator.clock import Clock
@@ -24,6 +24,7 @@ from cmqinfra.emulator.params import ACTIONS, unflatten, validate
 from cmqinfra.emulator.ratelimit import RATE_LIMITS, RateLimiter
 from cmqinfra.emulator.signing import SignedRequest, verify
 from cmqinfra.emulator.store import Store
+from cmqinfra.emulator.stsservice import DEFAULT_ACCOUNT_ID
 
 DEFAULT_SECRET_ID = "AKIDCMQINFRALOCAL"
 DEFAULT_SECRET_KEY = "cmqinfra-local-secret"
@@ -197,14 +198,14 @@ class Emulator:
         faults: Faults,
         clock: Clock | None = None,
         backend_options: dict[str, Any] | None = None,
-        account_id: str = stsservice.DEFAULT_ACCOUNT_ID,
+        account_id: str = DEFAULT_ACCOUNT_ID,
     ) -> None:
         self.backend = Backend(
             Store(data_path), clock, region=region, account_id=account_id, **(backend_options or {})
         )
+        self.account_id = account_id
         self.store = self.backend.store
         self.clock = self.backend.clock
-        self.account_id = account_id
         self._cmq = cmq_door.CmqDoor(self.backend, secret_id, secret_key)
         self.secret_id = secret_id
         self._secret_key = secret_key
@@ -236,7 +237,7 @@ class Emulator:
         rate_scale: float = 1.0,
         faults: Faults | None = None,
         clock: Clock | None = None,
-        account_id: str = stsservice.DEFAULT_ACCOUNT_ID,
+        account_id: str = DEFAULT_ACCOUNT_ID,
         **backend_options: Any,
     ) -> Emulator:
         """Serve both front doors on one port over one backend; ``clock=VirtualClock()`` for tests,
