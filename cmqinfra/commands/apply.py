@@ -5,6 +5,8 @@ from __future__ import annotations
 import click
 
 from cmqinfra.cloud.api import CmqApi
+from cmqinfra.commands import projectmode
+from cmqinfra.commands.projectmode import project_options
 from cmqinfra.plan.values import Plan
 from cmqinfra.run import session
 from cmqinfra.run.options import target_options
@@ -16,6 +18,7 @@ from cmqinfra.run.options import target_options
     "--plan", "plan_file", type=click.Path(dir_okay=False), help="Apply a plan saved by `plan --out`."
 )
 @target_options
+@project_options
 @click.option("--auto-approve", is_flag=True, help="Do not ask for confirmation.")
 @click.option(
     "--allow-data-loss", is_flag=True, help="Allow deleting or replacing queues that hold messages."
@@ -28,10 +31,19 @@ def command(
     auto_approve: bool,
     allow_data_loss: bool,
     verbose: bool,
+    selection: projectmode.Selection,
 ) -> None:
-    """Apply the manifests at PATH... (or the saved plan FILE) to live state."""
+    """Apply the manifests at PATH... (or the saved plan FILE) to live state.
+
+    With no PATH, apply every stack of the project in the current directory (see --project)."""
+    from cmqinfra.project.planfile import is_project_plan
+
+    if not paths and (not plan_file or is_project_plan(plan_file)):
+        projectmode.apply(selection, options, plan_file, auto_approve, allow_data_loss)
+        return
     api_holder: list[CmqApi] = []
     with session.user_errors(options.debug, api_holder):
+        projectmode.refuse_with_paths(selection)
         if bool(paths) == bool(plan_file):
             raise session.Failure("give either manifest PATH... or --plan FILE")
         if plan_file:

@@ -7,13 +7,16 @@ import shlex
 import click
 
 from cmqinfra.cloud.api import CmqApi
+from cmqinfra.commands import projectmode
+from cmqinfra.commands.projectmode import project_options
 from cmqinfra.run import session
 from cmqinfra.run.options import target_options
 
 
 @click.command("plan")
-@click.argument("paths", nargs=-1, required=True, type=click.Path())
+@click.argument("paths", nargs=-1, type=click.Path())
 @target_options
+@project_options
 @click.option(
     "--out", "out", type=click.Path(dir_okay=False), help="Save the plan (JSON) for `apply --plan`."
 )
@@ -37,11 +40,18 @@ def command(
     detailed_exitcode: bool,
     destroy: bool,
     allow_data_loss: bool,
+    selection: projectmode.Selection,
 ) -> None:
-    """Compare the manifests at PATH... with live state and show the changes apply would make."""
+    """Compare the manifests at PATH... with live state and show the changes apply would make.
+
+    With no PATH, plan every stack of the project in the current directory (see --project)."""
+    if not paths:
+        projectmode.plan(selection, options, out, fmt, detailed_exitcode, destroy, allow_data_loss)
+        return
     api_holder: list[CmqApi] = []
     exit_code = 0
     with session.user_errors(options.debug, api_holder, fmt):
+        projectmode.refuse_with_paths(selection)
         if out:
             session.check_writable(out)
         stack = session.load(paths)

@@ -6,7 +6,10 @@ import json
 
 import click
 
+from cmqinfra.commands import projectmode
+from cmqinfra.commands.projectmode import project_options
 from cmqinfra.manifest import load_stack
+from cmqinfra.run import session
 
 
 def plural(n: int, word: str) -> str:
@@ -14,13 +17,27 @@ def plural(n: int, word: str) -> str:
 
 
 @click.command("validate")
-@click.argument("paths", nargs=-1, required=True, type=click.Path())
+@click.argument("paths", nargs=-1, type=click.Path())
 @click.option("--format", "fmt", type=click.Choice(["text", "json", "markdown"]), default="text",
               show_default=True,
               help="text: compiler-style lines; json: diagnostics like `terraform validate -json`; "
                    "markdown: a pull-request comment.")
-def command(paths: tuple[str, ...], fmt: str) -> None:
-    """Check manifest files or directories against the schema and the semantic rules."""
+@project_options
+@click.option("--stacks-of", is_flag=True,
+              help="Project mode: PATH... are changed files; validate each stack they belong to "
+                   "(the pre-commit hook).")
+def command(paths: tuple[str, ...], fmt: str, selection: projectmode.Selection, stacks_of: bool) -> None:
+    """Check manifest files or directories against the schema and the semantic rules.
+
+    With no PATH, validate every stack of the project in the current directory (see --project)."""
+    if not paths or stacks_of:
+        with session.user_errors(False, [], fmt, command="validate"):
+            if stacks_of and not paths:
+                return  # the hook was given no files
+            projectmode.validate(selection, fmt, paths if stacks_of else ())
+        return
+    with session.user_errors(False, []):
+        projectmode.refuse_with_paths(selection)
     from cmqinfra.render.diagnostics import diagnostics_markdown, diagnostics_to_json, failure_markdown
 
     result = load_stack(list(paths))

@@ -11,7 +11,7 @@ from cmqinfra.diagnostics import Diagnostic, Severity
 from cmqinfra.gcpause import collector_paused
 from cmqinfra.manifest import checks
 from cmqinfra.manifest.build import build_queue, build_subscription, build_topic
-from cmqinfra.manifest.entries import Entry, as_mapping, collect
+from cmqinfra.manifest.entries import Entry, as_mapping, collect, stack_defaults
 from cmqinfra.manifest.schema import check_document, show
 from cmqinfra.manifest.source import Document, read_document
 from cmqinfra.model import SourceLocation, Stack
@@ -90,23 +90,45 @@ def load_stack(paths: Sequence[str | os.PathLike[str]]) -> LoadResult:
         return _load_stack(paths)
 
 
-def _load_stack(paths: Sequence[str | os.PathLike[str]]) -> LoadResult:
-    files, diags = manifest_files(paths)
-    if not files and not diags:
-        diags.append(Diagnostic("no manifest files given", SourceLocation(".", 1, 1)))
+def read_documents(files: Sequence[str]) -> tuple[list[Document], list[Diagnostic]]:
+    """Parse manifest files; the diagnostics say why a file could not be read."""
     docs: list[Document] = []
+    diags: list[Diagnostic] = []
     for file in files:
         doc, problems = read_document(file)
         diags.extend(problems)
         if doc is not None:
             docs.append(doc)
-            # A value already reported as unreadable YAML is not reported again by the schema.
-            structural = {d.location for d in problems}
-            diags.extend(d for d in check_document(doc) if d.location not in structural)
-            diags.extend(checks.check_reserved_tags(doc))
+    return docs, diags
+
+
+def _load_stack(paths: Sequence[str | os.PathLike[str]]) -> LoadResult:
+    files, diags = manifest_files(paths)
+    if not files and not diags:
+        diags.append(Diagnostic("no manifest files given", SourceLocation(".", 1, 1)))
+    docs, problems = read_documents(files)
+    return load_documents(docs, diags + problems)
+
+
+def load_documents(docs: Sequence[Document], diagnostics: Sequence[Diagnostic] = ()) -> LoadResult:
+    """One stack from parsed documents (``diagnostics``: problems already found reading them).
+
+    The project layer calls this with documents whose variables it has resolved."""
+    with collector_paused():
+        return _load_documents(docs, list(diagnostics))
+
+
+def _load_documents(docs: Sequence[Document], diags: list[Diagnostic]) -> LoadResult:
+    # A value already reported as unreadable YAML is not reported again by the schema.
+    structural = {d.location for d in diags}
+    for doc in docs:
+        diags.extend(d for d in check_document(doc) if d.location not in structural)
+        diags.extend(checks.check_reserved_tags(doc))
     name, region, stack_loc, stack_diags = _stack_identity(docs)
     diags.extend(stack_diags)
-    entries = [e for doc in docs for e in collect(doc)]
+    defaults, default_diags = stack_defaults(docs)
+    diags.extend(default_diags)
+    entries = [e for doc in docs for e in collect(doc, defaults)]
     queues = [e for e in entries if e.kind == "queue"]
     topics = [e for e in entries if e.kind == "topic"]
     subscriptions = [e for e in entries if e.kind == "subscription"]
@@ -134,7 +156,7 @@ def _load_stack(paths: Sequence[str | os.PathLike[str]]) -> LoadResult:
 
 
 def _stack_identity(
-    docs: list[Document],
+    docs: Sequence[Document],
 ) -> tuple[str | None, str | None, SourceLocation | None, list[Diagnostic]]:
     """The stack name and region all files agree on; a conflict names both places."""
     diags: list[Diagnostic] = []
@@ -173,4 +195,4 @@ def _sorted(diags: list[Diagnostic]) -> list[Diagnostic]:
     return sorted(unique, key=key)
 
 
-__all__ = ["Entry", "LoadResult", "load_stack", "manifest_files"]
+__all__ = ["Entry", "LoadResult", "load_documents", "load_stack", "manifest_files", "read_documents"]

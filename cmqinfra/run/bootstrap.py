@@ -79,7 +79,7 @@ def apply_stacks(
     from cmqinfra.cloud.target import Target, open_api
 
     applied: list[Applied] = []
-    with open_api(Target.endpoint(url), region, credentials=credentials) as api:
+    with open_api(Target.endpoint(url), region, credentials=(*credentials, None)) as api:
         for item in stacks:
             plan = compute(item.stack, api, region)
             if not plan.ok:

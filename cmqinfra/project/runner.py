@@ -1,0 +1,219 @@
+"""Planning and applying many units at once.
+
+The pure core stays per stack: each unit's plan is ``make_plan`` of its stack and live state.
+This module composes: resolve every unit, read the live state of all of them concurrently
+(each unit on its own TdmqApi, units of one endpoint and account sharing one rate budget), plan
+them all together in ``plan_units``, and apply the plans concurrently. A unit that fails is
+reported as failed; the others go on. One exit code sums the run up.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, replace
+from typing import Any
+
+from cmqinfra.diagnostics import Diagnostic
+from cmqinfra.live import LiveState, name_key
+from cmqinfra.model import Stack
+from cmqinfra.plan.values import Action, Plan
+from cmqinfra.project.connections import Connections, ResolvedTarget, target_of, unit_region
+from cmqinfra.project.resolve import ResolvedUnit
+from cmqinfra.project.units import StackUnit
+from cmqinfra.run.session import Failure, TargetOptions
+
+MAX_CONCURRENT_UNITS = 32
+
+
+@dataclass(frozen=True)
+class PlanInput:
+    """What one unit's plan is computed from."""
+
+    unit: StackUnit
+    stack: Stack
+    live: LiveState
+    region: str | None
+    region_source: str | None = None  # "environment", "manifest", "--region", ...
+    approved_data_loss: frozenset[str] | None = None  # a saved plan's approvals
+
+
+@dataclass(frozen=True)
+class UnitPlan:
+    """One unit's outcome of planning: a plan, or the error that kept it from having one."""
+
+    unit: StackUnit
+    region: str | None
+    target: ResolvedTarget | None
+    plan: Plan | None = None
+    error: str | None = None  # a failure to load, connect or read
+    diagnostics: tuple[Diagnostic, ...] = ()
+
+    @property
+    def ok(self) -> bool:
+        return self.plan is not None and self.error is None and self.plan.ok
+
+    @property
+    def status(self) -> str:
+        """``changes``, ``no changes``, ``refused`` (safety errors) or ``failed``."""
+        if self.plan is None or self.error is not None:
+            return "failed"
+        if not self.plan.ok:
+            return "refused"
+        return "changes" if self.plan.has_changes else "no changes"
+
+
+def plan_units(
+    inputs: Sequence[PlanInput], *, allow_data_loss: bool = False, destroy: bool = False
+) -> tuple[Plan, ...]:
+    """Every unit's plan, computed together from their stacks and live states (pure).
+
+    This is the one place a run sees all its units at once: information that spans stacks (a
+    resource moving from one stack to another) is passed to ``make_plan`` here."""
+    from cmqinfra.plan.compute import make_plan
+
+    return tuple(
+        make_plan(i.stack, i.live, region=i.region, allow_data_loss=allow_data_loss, destroy=destroy,
+                  approved_data_loss=i.approved_data_loss, region_source=i.region_source)
+        for i in inputs
+    )
+
+
+def _doomed(plan: Plan, live: LiveState) -> tuple[str, ...]:
+    return tuple(
+        c.name for c in plan.changes
+        if c.type == "queue" and c.action is Action.DELETE and name_key(c.name) not in live.endpoint_users
+    )
+
+
+def concurrently(work: Callable[[Any], Any], items: Sequence[Any]) -> list[Any]:
+    if not items:
+        return []
+    with ThreadPoolExecutor(max_workers=min(MAX_CONCURRENT_UNITS, len(items)),
+                            thread_name_prefix="cmqinfra-unit") as pool:
+        return list(pool.map(work, items))
+
+
+def _error_text(exc: BaseException) -> str:
+    from cmqinfra.cloud.errors import CloudError
+
+    if isinstance(exc, CloudError):
+        return exc.describe()
+    return str(exc) or type(exc).__name__
+
+
+def plan_project(
+    resolved: Sequence[ResolvedUnit],
+    options: TargetOptions,
+    connections: Connections,
+    *,
+    allow_data_loss: bool = False,
+    destroy: bool = False,
+    desired: Sequence[Stack | None] | None = None,
+    targets: Sequence[ResolvedTarget] | None = None,
+    approved: Sequence[frozenset[str] | None] | None = None,
+) -> tuple[list[UnitPlan], dict[str, Any]]:
+    """Plan every resolved unit. ``desired`` and ``targets``: the stacks and targets of a saved
+    project plan, instead of the resolved ones and the CLI's; ``approved``: its data-loss
+    approvals. Returns the unit plans (in the given order) and each ok unit's API by key."""
+    from cmqinfra.cloud.errors import CloudError, CredentialsError
+
+    apis: dict[str, Any] = {}
+    lock = threading.Lock()
+
+    def read(index: int) -> UnitPlan | PlanInput:
+        item = resolved[index]
+        stack = desired[index] if desired is not None else item.stack
+        try:
+            resolved_region = unit_region(item.unit, stack.region if stack else None, options)
+        except Failure as exc:
+            return UnitPlan(item.unit, item.unit.region, None, error=str(exc))
+        region = resolved_region.name
+        source = "saved plan" if targets is not None else resolved_region.source
+        if stack is None:
+            return UnitPlan(item.unit, region, None, error="the manifests have errors",
+                            diagnostics=item.diagnostics)
+        try:
+            target = targets[index] if targets is not None else target_of(item.unit, options, region)
+            api = connections.open(item.unit, target)
+            with lock:
+                apis[item.unit.key] = api
+            live = api.read(stack)
+            count_untagged = getattr(api, "untagged_total", None)
+            if count_untagged is not None:
+                live = replace(live, untagged_total=count_untagged())
+            return PlanInput(item.unit, stack, live, region, source,
+                             approved[index] if approved is not None else None)
+        except (Failure, CloudError, CredentialsError) as exc:
+            return UnitPlan(item.unit, region, None, error=_error_text(exc))
+
+    outcomes = concurrently(read, range(len(resolved)))
+    inputs = [o for o in outcomes if isinstance(o, PlanInput)]
+    computed = plan_units(inputs, allow_data_loss=allow_data_loss, destroy=destroy)
+    plans = dict(zip((i.unit.key for i in inputs), computed, strict=True))
+
+    # The users of a queue are only looked up for the queues a plan would delete.
+    def follow_up(item: PlanInput) -> tuple[PlanInput, bool, str | None]:
+        doomed = _doomed(plans[item.unit.key], item.live)
+        if not doomed:
+            return item, False, None
+        try:
+            users = apis[item.unit.key].endpoint_users(doomed)
+        except CloudError as exc:
+            return item, False, _error_text(exc)
+        live = replace(item.live, endpoint_users={**item.live.endpoint_users, **users})
+        return replace(item, live=live), True, None
+
+    followed = concurrently(follow_up, inputs)
+    again = [item for item, changed, _ in followed if changed]
+    computed = plan_units(again, allow_data_loss=allow_data_loss, destroy=destroy)
+    plans.update(zip((i.unit.key for i in again), computed, strict=True))
+    errors = {item.unit.key: error for item, _, error in followed if error is not None}
+    results = []
+    for index, outcome in enumerate(outcomes):
+        if isinstance(outcome, UnitPlan):
+            results.append(outcome)
+            continue
+        key = outcome.unit.key
+        target = targets[index] if targets is not None else target_of(outcome.unit, options, outcome.region)
+        if key in errors:
+            results.append(UnitPlan(outcome.unit, outcome.region, target, error=errors[key]))
+        else:
+            results.append(UnitPlan(outcome.unit, outcome.region, target, plan=plans[key]))
+    return results, apis
+
+
+@dataclass(frozen=True)
+class UnitApply:
+    unit: StackUnit
+    report: Any  # ApplyReport
+    error: str | None = None
+
+    @property
+    def ok(self) -> bool:
+        return self.error is None and self.report is not None and self.report.ok
+
+
+def apply_units(
+    plans: Sequence[UnitPlan],
+    apis: dict[str, Any],
+    parallelism: int,
+    on_result: Callable[[StackUnit, Any], None],
+    stop: threading.Event,
+) -> list[UnitApply]:
+    """Execute every unit plan with changes, units concurrently; a unit's failure stops only it."""
+    from cmqinfra.run.executor import execute
+
+    todo = [p for p in plans if p.plan is not None and p.plan.has_changes]
+
+    def run(item: UnitPlan) -> UnitApply:
+        assert item.plan is not None
+        try:
+            report = execute(item.plan, apis[item.unit.key], parallelism=parallelism,
+                             on_result=lambda r: on_result(item.unit, r), stop=stop)
+        except Exception as exc:  # noqa: BLE001 - one unit's crash must not hide the others' reports
+            return UnitApply(item.unit, None, error=_error_text(exc))
+        return UnitApply(item.unit, report)
+
+    return concurrently(run, todo)
