@@ -29,6 +29,7 @@ COMMANDS: dict[str, str] = {
     "route": "route",
     "resolve": "resolve",
     "emulator": "emulator",
+    "test": "test",
     "completion": "completion",
 }
 

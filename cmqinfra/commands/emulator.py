@@ -1,9 +1,15 @@
-"""``cmqinfra emulator``: run the local TDMQ endpoint until SIGINT/SIGTERM."""
+"""``cmqinfra emulator``: run the local TDMQ endpoint until SIGINT/SIGTERM.
+
+``--apply PATH...`` applies those manifests first and prints what it applied and the endpoint of
+each front door; the ready line (``listening on URL``) is always the last line printed.
+"""
 
 from __future__ import annotations
 
+import shutil
 import signal
 import sqlite3
+import tempfile
 import threading
 from pathlib import Path
 from types import FrameType
@@ -23,7 +29,18 @@ from cmqinfra.emulator import (
 _RATE = click.FloatRange(0.0, 1.0)
 
 
+CMQ_PATH = "/v2/index.php"
+
+
 @click.command(name="emulator")
+@click.argument("paths", nargs=-1, type=click.Path())
+@click.option(
+    "--apply",
+    "apply_paths",
+    is_flag=True,
+    help="Apply the manifests at PATH... (each one stack) before announcing the endpoints.",
+)
+@click.option("--fresh", is_flag=True, help="Start from empty state in a temporary file, removed on exit.")
 @click.option("--host", default="127.0.0.1", show_default=True, help="Address to bind (loopback by default).")
 @click.option(
     "--port", default=9470, show_default=True, type=click.IntRange(0, 65535), help="0 picks a free port."
@@ -43,7 +60,9 @@ _RATE = click.FloatRange(0.0, 1.0)
     show_default=False,
     help=f"Defaults to the documented local key ({DEFAULT_SECRET_KEY!r} is not a secret).",
 )
-@click.option("--region", default=DEFAULT_REGION, show_default=True)
+@click.option(
+    "--region", default=None, help=f"The one region served (default: the manifests', else {DEFAULT_REGION})."
+)
 @click.option(
     "--account-id",
     default=DEFAULT_ACCOUNT_ID,
@@ -80,12 +99,15 @@ _RATE = click.FloatRange(0.0, 1.0)
 )
 @click.option("--seed", default=None, type=int, help="Seed for the fault dice (reproducible runs).")
 def command(
+    paths: tuple[str, ...],
+    apply_paths: bool,
+    fresh: bool,
     host: str,
     port: int,
     data: str,
     secret_id: str,
     secret_key: str,
-    region: str,
+    region: str | None,
     account_id: str,
     no_rate_limits: bool,
     rate_scale: float,
@@ -98,7 +120,27 @@ def command(
     invisible_seconds: float,
     seed: int | None,
 ) -> None:
-    """Run a local TDMQ for CMQ endpoint (and the Tag service calls cmqinfra needs)."""
+    """Run a local TDMQ for CMQ endpoint (and the Tag service calls cmqinfra needs).
+
+    With --apply PATH..., the manifests are applied first; the endpoints are printed once they are.
+    """
+    from cmqinfra.run import bootstrap
+    from cmqinfra.run.session import Failure
+
+    if paths and not apply_paths:
+        raise click.UsageError("manifest PATHs are only taken with --apply")
+    if apply_paths and not paths:
+        raise click.UsageError("--apply needs at least one manifest PATH")
+    try:
+        stacks = bootstrap.load_stacks(paths) if paths else ()
+        regions = {item.stack.region for item in stacks if item.stack.region}
+        region = region or (regions.pop() if len(regions) == 1 else DEFAULT_REGION)
+        bootstrap.check_regions(stacks, region)
+    except Failure as exc:
+        raise click.ClickException(str(exc)) from None
+    scratch = tempfile.mkdtemp(prefix="cmqinfra-emulator-") if fresh else None
+    if scratch is not None:
+        data = str(Path(scratch) / "emulator.sqlite3")
     faults = Faults(
         latency=latency,
         throttle_rate=throttle_rate,
@@ -123,8 +165,10 @@ def command(
             account_id=account_id,
         )
     except sqlite3.Error as exc:
+        _remove(scratch)
         raise click.ClickException(f"cannot open the emulator's data file {data}: {exc}") from None
     except OSError as exc:
+        _remove(scratch)
         if exc.filename is not None:
             raise click.ClickException(
                 f"cannot open the emulator's data file {data}: {exc.strerror}"
@@ -137,10 +181,29 @@ def command(
 
     signal.signal(signal.SIGINT, on_signal)
     signal.signal(signal.SIGTERM, on_signal)
-    click.echo(f"listening on {emu.url}")
-    click.get_text_stream("stdout").flush()
     try:
+        if stacks:
+            try:
+                applied = bootstrap.apply_stacks(stacks, emu.url, (secret_id, secret_key), region)
+            except Failure as exc:
+                raise click.ClickException(str(exc)) from None
+            for done in applied:
+                click.echo(
+                    f"applied {done.path} (stack {done.stack}): {done.added} added, {done.changed} changed, "
+                    f"{done.destroyed} destroyed"
+                )
+            click.echo(f"TDMQ API 3.0 (tencentcloud SDKs, tccli): {emu.url}  region {region}")
+            click.echo(f"CMQ message API (cmq SDK Account host):  {emu.url}  path {CMQ_PATH}")
+        # Always the last line: whoever waits for it finds everything in place.
+        click.echo(f"listening on {emu.url}")
+        click.get_text_stream("stdout").flush()
         while not stop.wait(0.5):
             pass
     finally:
         emu.stop()
+        _remove(scratch)
+
+
+def _remove(scratch: str | None) -> None:
+    if scratch is not None:
+        shutil.rmtree(scratch, ignore_errors=True)

@@ -83,6 +83,11 @@ class _RequestHandler(BaseHTTPRequestHandler):
     server_version = "cmqinfra-emulator"
     sys_version = ""
 
+    def version_string(self) -> str:
+        # The base class joins server_version and sys_version with a space, leaving
+        # ``Server: cmqinfra-emulator `` when sys_version is empty.
+        return self.server_version
+
     def setup(self) -> None:
         super().setup()
         with self.server.connections_lock:
@@ -149,6 +154,20 @@ class _RequestHandler(BaseHTTPRequestHandler):
                 self.wfile.write(payload)
         except OSError:
             self.close_connection = True
+
+
+def service_for(scope_service: str, version: str, action: str) -> str | None:
+    """The product a request is for: its credential scope's service when the emulator knows it,
+    otherwise the one whose API version the request names (and, where products share a version,
+    the one that has the action). Clients that take the service from the endpoint's first label
+    (the Node.js SDK) sign ``127`` when pointed at ``127.0.0.1:PORT``."""
+    if scope_service in VERSIONS:
+        return scope_service
+    matches = [service for service, known in VERSIONS.items() if known == version]
+    if len(matches) > 1:
+        spec = ACTIONS.get(action)
+        matches = [service for service in matches if spec is not None and spec.service == service]
+    return matches[0] if len(matches) == 1 else None
 
 
 def _is_form_request(method: str, headers: dict[str, str], query: str) -> bool:
@@ -357,23 +376,22 @@ class Emulator:
             return fail(
                 "MissingParameter", "The request is missing a required parameter `Action` (X-TC-Action)."
             )
-        expected_version = VERSIONS.get(caller.service)
-        if expected_version is None:
+        service = service_for(caller.service, headers.get("x-tc-version", ""), action)
+        if service is None:
             return fail(
                 "NoSuchProduct", f"The service `{caller.service}` is not emulated (tdmq, tag and sts are)."
             )
+        expected_version = VERSIONS[service]
         spec = ACTIONS.get(action)
-        if spec is None or spec.service != caller.service:
-            return fail(
-                "InvalidAction", f"The action `{action}` does not exist for service {caller.service}."
-            )
+        if spec is None or spec.service != service:
+            return fail("InvalidAction", f"The action `{action}` does not exist for service {service}.")
         if headers.get("x-tc-version") != expected_version:
             return fail(
                 "NoSuchVersion",
-                f"The version `{headers.get('x-tc-version', '')}` of {caller.service} "
+                f"The version `{headers.get('x-tc-version', '')}` of {service} "
                 f"does not exist; use {expected_version}.",
             )
-        if caller.service == "tdmq":
+        if service == "tdmq":
             region = headers.get("x-tc-region", "")
             if not region:
                 return fail("MissingParameter", "The request is missing a required parameter `Region`.")

@@ -15,7 +15,7 @@ ALGORITHM = "TC3-HMAC-SHA256"
 MAX_SKEW_SECONDS = 300
 
 _AUTH = re.compile(
-    r"^TC3-HMAC-SHA256 Credential=(?P<id>[^/,\s]+)/(?P<date>\d{4}-\d{2}-\d{2})/(?P<service>[a-z0-9-]+)"
+    r"^TC3-HMAC-SHA256 Credential=(?P<id>[^/,\s]+)/(?P<date>\d{4}-\d{2}-\d{2})/(?P<service>[^/,\s]+)"
     r"/tc3_request, ?SignedHeaders=(?P<headers>[a-z0-9;-]+), ?Signature=(?P<signature>[0-9a-f]{64})$"
 )
 
@@ -61,6 +61,27 @@ def signature(
     return hmac.new(key, string_to_sign.encode("utf-8"), hashlib.sha256).hexdigest()
 
 
+def _host_forms(request: SignedRequest) -> list[SignedRequest]:
+    """The request as sent, then with the Host header's port dropped: the Node.js SDK sends
+    ``Host: 127.0.0.1:PORT`` but signs ``host:127.0.0.1`` (the URL's hostname)."""
+    forms = [request]
+    host = request.headers.get("host", "")
+    bare = _without_port(host)
+    if bare != host:
+        forms.append(
+            SignedRequest(request.method, request.query, {**request.headers, "host": bare}, request.body)
+        )
+    return forms
+
+
+def _without_port(host: str) -> str:
+    if host.startswith("["):  # [::1]:PORT
+        end = host.find("]")
+        return host[: end + 1] if end != -1 else host
+    name, colon, port = host.rpartition(":")
+    return name if colon and port.isdigit() and ":" not in name else host
+
+
 def verify(request: SignedRequest, secret_id: str, secret_key: str, now: float | None = None) -> Caller:
     """Check the Authorization header; raise the documented AuthFailure.* code on any problem."""
     authorization = request.headers.get("authorization", "")
@@ -98,10 +119,15 @@ def verify(request: SignedRequest, secret_id: str, secret_key: str, now: float |
         raise ApiError(
             "AuthFailure.SignatureFailure", "The credential scope date does not match X-TC-Timestamp."
         )
-    expected = signature(
-        secret_key, match["date"], match["service"], raw_timestamp, request, match["headers"]
-    )
-    if not hmac.compare_digest(expected, match["signature"]):
+    if not any(
+        hmac.compare_digest(
+            signature(
+                secret_key, match["date"], match["service"], raw_timestamp, candidate, match["headers"]
+            ),
+            match["signature"],
+        )
+        for candidate in _host_forms(request)
+    ):
         raise ApiError(
             "AuthFailure.SignatureFailure",
             "The provided credentials could not be validated. Please check your signature is correct.",

@@ -17,6 +17,8 @@ from cmqinfra.manifest.source import Document, read_document
 from cmqinfra.model import SourceLocation, Stack
 
 MANIFEST_SUFFIXES = (".yaml", ".yml")
+# Message-flow tests (cmqinfra test) live beside the manifests; a directory's stack skips them.
+TEST_FILE_SUFFIXES = (".cmqtest.yaml", ".cmqtest.yml")
 
 
 @dataclass(frozen=True)
@@ -71,7 +73,11 @@ def manifest_files(paths: Iterable[str | os.PathLike[str]]) -> tuple[list[str], 
 def _is_manifest_name(name: str) -> bool:
     """A *.yaml / *.yml file, not hidden: dotfiles (``.old.yaml``, editor locks ``.#a.yaml``)
     are ignored, as Terraform ignores them in a module directory."""
-    return not name.startswith(".") and Path(name).suffix in MANIFEST_SUFFIXES
+    return (
+        not name.startswith(".")
+        and Path(name).suffix in MANIFEST_SUFFIXES
+        and not name.endswith(TEST_FILE_SUFFIXES)
+    )
 
 
 def load_stack(paths: Sequence[str | os.PathLike[str]]) -> LoadResult:

@@ -188,5 +188,10 @@ def _diagnose(doc: Document, error: ValidationError) -> list[Diagnostic]:
     return [Diagnostic(f"{name}: {error.message}", loc)]
 
 
+def diagnose_error(doc: Document, error: ValidationError) -> list[Diagnostic]:
+    """One jsonschema error as located diagnostics, for any schema read from a Document."""
+    return _diagnose(doc, error)
+
+
 def _known_hint(known: list[str]) -> str:
     return "known fields: " + ", ".join(known) if known else "no fields are allowed here"

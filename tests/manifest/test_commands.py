@@ -101,7 +101,7 @@ def test_examples_validate_against_the_raw_schema() -> None:
     import yaml
 
     validator = Draft202012Validator(manifest_schema())
-    for path in sorted((REPO / "examples").glob("*.yaml")):
+    for path in sorted(p for p in (REPO / "examples").glob("*.yaml") if ".cmqtest." not in p.name):
         assert list(validator.iter_errors(yaml.safe_load(path.read_text()))) == [], path
 
 

@@ -21,7 +21,11 @@ pytest.importorskip("cmqinfra.manifest", reason="needs the manifest loader")
 pytest.importorskip("cmqinfra.run.targets", reason="needs the TDMQ adapter")
 
 REPO = Path(__file__).resolve().parents[2]
-EXAMPLES = sorted((REPO / "examples").glob("*.yaml")) if (REPO / "examples").is_dir() else []
+EXAMPLES = (
+    sorted(p for p in (REPO / "examples").glob("*.yaml") if ".cmqtest." not in p.name)
+    if (REPO / "examples").is_dir()
+    else []
+)
 
 
 @pytest.fixture(autouse=True)

@@ -1,0 +1,39 @@
+"""``cmqinfra test [PATH...]``: run the message-flow tests beside the manifests."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+
+@click.command("test")
+@click.argument("paths", nargs=-1, type=click.Path())
+@click.option(
+    "--junit-xml", "junit_xml", type=click.Path(dir_okay=False), help="Also write a JUnit XML report."
+)
+@click.option("--filter", "name_filter", metavar="TEXT", help="Run only the tests whose name contains TEXT.")
+def command(paths: tuple[str, ...], junit_xml: str | None, name_filter: str | None) -> None:
+    """Run the *.cmqtest.yaml tests at PATH... (files, manifests or directories; default: .)
+    against a fresh in-process emulator per test, on a virtual clock. Exit 1 on any failure."""
+    from cmqinfra.flowtest.report import junit_xml as to_junit
+    from cmqinfra.flowtest.report import render_text
+    from cmqinfra.flowtest.suite import run_suite
+
+    suite = run_suite(list(paths) or ["."], name_filter)
+    for diagnostic in suite.diagnostics:
+        click.echo(diagnostic.render(), err=True)
+    for problem in suite.problems:
+        click.echo(f"error: {problem}", err=True)
+    if suite.results:
+        click.echo(render_text(suite.results), nl=False)
+    elif not suite.problems:
+        click.echo("error: no tests to run", err=True)
+    if junit_xml is not None:
+        try:
+            Path(junit_xml).write_bytes(to_junit(suite.results))
+        except OSError as exc:
+            click.echo(f"error: cannot write {junit_xml}: {exc.strerror or exc}", err=True)
+            raise click.exceptions.Exit(1) from None
+    if not suite.ok:
+        raise click.exceptions.Exit(1)
