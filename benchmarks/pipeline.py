@@ -25,13 +25,6 @@ def has_adapter() -> bool:
     return importlib.util.find_spec("cmqinfra.run.targets") is not None
 
 
-def stack_without_loader(directory: Path) -> Stack:
-    """The generated workload as model values; the directory name ends in its queue count."""
-    from benchmarks.workload import Workload, stack_of
-
-    return stack_of(Workload.of_size(int(directory.name.rsplit("-", 1)[1])))
-
-
 def load(paths: list[Path]) -> Stack:
     from cmqinfra.manifest import load_stack
 
@@ -81,6 +74,29 @@ def open_api(endpoint: str, parallelism: int, rate_scale: float) -> Any:
 
 def read(api: Any, stack: Stack) -> LiveState:
     return api.read(stack)
+
+
+def load_and_read(api: Any, paths: list[Path]) -> tuple[Stack, LiveState, float]:
+    """What ``cmqinfra plan`` does: the read of the owned resources starts from the manifest's
+    ``stack:`` line while the manifest loads. Also returns the CPU seconds of the load itself
+    (its own thread's: the read's threads run meanwhile)."""
+    import time
+
+    from cmqinfra.manifest.peek import peek
+    from cmqinfra.run.overlap import read_while_loading
+
+    cpu = 0.0
+
+    def timed_load() -> Stack:
+        nonlocal cpu
+        started = time.thread_time()
+        try:
+            return load(paths)
+        finally:
+            cpu = time.thread_time() - started
+
+    stack, live = read_while_loading(api, peek(paths).stack, timed_load)
+    return stack, live, cpu
 
 
 def make_plan(stack: Stack, live: LiveState) -> Any:

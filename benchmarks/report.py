@@ -24,8 +24,8 @@ def commands_table(sizes: tuple[SizeResult, ...]) -> list[str]:
         "| queues/topics/subs | command | rate scale | time (s) | of which API (s) | local CPU (s) "
         "| peak RSS (MB) | lower bound (s) | time / bound | API calls "
         "| bound calls | Terraform provider's refresh: calls / time (s) / its bound (s) "
-        "| fewer calls | faster |",
-        "| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
+        "| fewer calls | faster | load avg |",
+        "| --- | --- " + "| ---: " * 13 + "|",
     ]
     for size in sizes:
         for name, timed in (("apply (from empty)", size.apply), ("plan (no changes)", size.plan)):
@@ -43,7 +43,7 @@ def commands_table(sizes: tuple[SizeResult, ...]) -> list[str]:
                 f"| {_fmt_s(timed.network_seconds)} "
                 f"| {timed.local_cpu:.2f} | {timed.peak_rss_mb:.0f} | {_fmt_s(timed.bound_seconds)} "
                 f"| {timed.ratio:.2f} | {timed.total_calls} | {sum(timed.bound_calls.values())} "
-                f"| {base_cells} |"
+                f"| {base_cells} | {timed.load_average:.1f} |"
             )
     return lines
 
@@ -68,15 +68,15 @@ def local_table(points: tuple[LocalPoint, ...]) -> list[str]:
     lines = [
         "| queues/topics/subs | "
         + " | ".join(f"{p} CPU (s)" for p in phases)
-        + " | local CPU total (s) | CPU per 1,000 queues (ms) | peak RSS (MB) |",
-        "| --- | " + " | ".join("---:" for _ in phases) + " | ---: | ---: | ---: |",
+        + " | local CPU total (s) | CPU per 1,000 queues (ms) | peak RSS (MB) | load avg |",
+        "| --- | " + " | ".join("---:" for _ in phases) + " | ---: | ---: | ---: | ---: |",
     ]
     for p in points:
         per_k = 1000 * p.total_cpu / (p.queues / 1000)
         lines.append(
             f"| {p.label} | "
             + " | ".join(f"{p.cpu.get(ph, 0.0):.3f}" for ph in phases)
-            + f" | {p.total_cpu:.3f} | {per_k:.0f} | {p.peak_rss_mb:.0f} |"
+            + f" | {p.total_cpu:.3f} | {per_k:.0f} | {p.peak_rss_mb:.0f} | {p.load_average:.1f} |"
         )
     return lines
 

@@ -17,6 +17,7 @@ class Timed:
     peak_rss_mb: float
     changes: int
     network_seconds: float = 0.0  # wall time in API reads / the executor
+    load_average: float = 0.0  # the machine's 1-minute load average when it ended
 
     @property
     def total_calls(self) -> int:
@@ -81,6 +82,7 @@ class LocalPoint:
     label: str
     cpu: dict[str, float]
     peak_rss_mb: float
+    load_average: float = 0.0
 
     @property
     def total_cpu(self) -> float:

@@ -75,6 +75,7 @@ def timed(raw: dict, bound_seconds: float, bound_calls: dict[str, int]) -> Timed
         peak_rss_mb=raw["peak_rss_mb"],
         changes=raw["changes"],
         network_seconds=raw["network_seconds"],
+        load_average=raw.get("load_average", 0.0),
     )
 
 
@@ -265,7 +266,7 @@ def measure_local(queues: int, work: Path) -> LocalPoint:
         raise RuntimeError(
             f"the offline plan at {workload.label} found {raw['changes']} changes (expected none)"
         )
-    return LocalPoint(queues, workload.label, raw["cpu"], raw["peak_rss_mb"])
+    return LocalPoint(queues, workload.label, raw["cpu"], raw["peak_rss_mb"], raw.get("load_average", 0.0))
 
 
 def find(sizes: tuple[SizeResult, ...], queues: int) -> SizeResult | None:

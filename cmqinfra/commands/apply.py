@@ -32,16 +32,19 @@ def command(
     with session.user_errors(options.debug, api_holder):
         if bool(paths) == bool(plan_file):
             raise session.Failure("give either manifest PATH... or --plan FILE")
+        live = None
         if plan_file:
             saved = session.read_saved(plan_file)
             stack, region, destroy = saved.stack, options.region or saved.region, saved.destroy
+            api_holder.append(session.connect(options, region))
         else:
             saved = None
-            stack = session.load(paths)
-            region, destroy = session.region_for(options, stack), False
-        api_holder.append(session.connect(options, region))
+            stack, region, live = session.load_and_read(paths, options, api_holder)
+            destroy = False
         api = api_holder[0]
-        plan = session.compute(stack, api, region, allow_data_loss=allow_data_loss, destroy=destroy)
+        plan = session.compute(
+            stack, api, region, allow_data_loss=allow_data_loss, destroy=destroy, live=live
+        )
         if saved is not None and plan_file:
             session.check_not_stale(saved, plan, plan_file)
         # Like Terraform, a saved plan was reviewed when it was made: it needs no second approval.

@@ -35,10 +35,8 @@ def command(
     api_holder: list[CmqApi] = []
     exit_code = 0
     with session.user_errors(options.debug, api_holder):
-        stack = session.load(paths)
-        region = session.region_for(options, stack)
-        api_holder.append(session.connect(options, region))
-        plan = session.compute(stack, api_holder[0], region, destroy=destroy)
+        stack, region, live = session.load_and_read(paths, options, api_holder)
+        plan = session.compute(stack, api_holder[0], region, destroy=destroy, live=live)
         if fmt == "markdown":  # the pull-request comment (docs/gitops.md)
             click.echo(render_markdown(plan), nl=False)
         else:

@@ -18,7 +18,7 @@ import click
 
 from cmqinfra import __version__
 from cmqinfra.cloud.api import CmqApi
-from cmqinfra.live import name_key
+from cmqinfra.live import LiveState, name_key
 from cmqinfra.model import Stack
 from cmqinfra.plan.compute import make_plan
 from cmqinfra.plan.shape import stack_from_data, stack_to_data
@@ -83,10 +83,50 @@ def connect(options: TargetOptions, region: str | None) -> CmqApi:
     return open_target(target, region, parallelism=options.parallelism, timeout=options.timeout)
 
 
+def load_and_read(
+    paths: Sequence[str], options: TargetOptions, api_holder: list[CmqApi]
+) -> tuple[Stack, str | None, LiveState | None]:
+    """The desired stack, its region, a connected API (appended to ``api_holder``) and, when
+    the manifest names its stack and region on plain top-level lines, the live state read while
+    the manifest was loading (see cmqinfra/run/overlap.py). Otherwise: load, connect, no live."""
+    from cmqinfra.manifest.peek import peek
+    from cmqinfra.run.overlap import read_while_loading
+
+    heading = peek(paths)
+    region = options.region or os.environ.get("TENCENTCLOUD_REGION") or heading.region
+    if region is None and options.endpoint:
+        region = DEFAULT_LOCAL_REGION
+    # The embedded emulator is created on connect: never before the manifest is known to load.
+    if heading.stack is None or region is None or options.local:
+        stack = load(paths)
+        region = region_for(options, stack)
+        api_holder.append(connect(options, region))
+        return stack, region, None
+    try:
+        api_holder.append(connect(options, region))
+    except Exception:
+        load(paths)  # the manifest's own errors come first, as without the overlap
+        raise
+    stack, live = read_while_loading(api_holder[0], heading.stack, lambda: load(paths))
+    if region_for(options, stack) != region:  # not the line we read: connect where the manifest says
+        region = region_for(options, stack)
+        api_holder.append(connect(options, region))
+        api_holder[0], api_holder[-1] = api_holder[-1], api_holder[0]
+        return stack, region, None
+    return stack, region, live
+
+
 def compute(
-    stack: Stack, api: CmqApi, region: str | None, *, allow_data_loss: bool = False, destroy: bool = False
+    stack: Stack,
+    api: CmqApi,
+    region: str | None,
+    *,
+    allow_data_loss: bool = False,
+    destroy: bool = False,
+    live: LiveState | None = None,
 ) -> Plan:
-    live = api.read(stack)
+    """The plan; ``live``: the state already read for ``stack``, if any."""
+    live = api.read(stack) if live is None else live
     plan = make_plan(stack, live, region=region, allow_data_loss=allow_data_loss, destroy=destroy)
     # The users of a queue are only looked up for the queues this plan would delete.
     doomed = tuple(
