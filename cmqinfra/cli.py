@@ -25,6 +25,7 @@ COMMANDS: dict[str, str] = {
     "destroy": "destroy",
     "export": "export",
     "route": "route",
+    "resolve": "resolve",
     "emulator": "emulator",
     "completion": "completion",
 }

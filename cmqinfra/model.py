@@ -163,8 +163,39 @@ class Subscription:
 
 
 @dataclass(frozen=True)
+class Moved:
+    """A queue or topic changing stacks in place: exactly one of ``from_stack`` (declared by the
+    receiving stack) or ``to_stack`` (declared by the giving stack) is set."""
+
+    address: str  # queue/NAME or topic/NAME
+    from_stack: str | None = None
+    to_stack: str | None = None
+    source: SourceLocation | None = field(default=None, compare=False, repr=False)
+
+
+@dataclass(frozen=True)
+class Removed:
+    """A queue or topic released from management: ownership tags removed, the resource kept."""
+
+    address: str
+    source: SourceLocation | None = field(default=None, compare=False, repr=False)
+
+
+@dataclass(frozen=True)
+class Import:
+    """An existing queue or topic adopted by declaration; ``id`` checked against the live one."""
+
+    address: str
+    id: str | None = None
+    source: SourceLocation | None = field(default=None, compare=False, repr=False)
+
+
+@dataclass(frozen=True)
 class Stack:
-    """Everything one manifest set declares. Resources are sorted by name for stable output."""
+    """Everything one manifest set declares. Resources are sorted by name for stable output.
+
+    ``renamed_from``, ``moved``, ``removed`` and ``imports`` are the refactoring declarations:
+    they change who owns a resource, never the resource itself."""
 
     name: str
     region: str | None = None
@@ -172,6 +203,10 @@ class Stack:
     topics: tuple[Topic, ...] = ()
     subscriptions: tuple[Subscription, ...] = ()
     source: SourceLocation | None = field(default=None, compare=False, repr=False)
+    renamed_from: str | None = None
+    moved: tuple[Moved, ...] = ()
+    removed: tuple[Removed, ...] = ()
+    imports: tuple[Import, ...] = ()
 
 
 Resource = Queue | Topic | Subscription

@@ -6,7 +6,7 @@ retries, back-off and rate limiting. Every method is idempotent where the API al
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from typing import Literal, Protocol
 
 from cmqinfra.live import LiveState
@@ -29,6 +29,19 @@ class CmqApi(Protocol):
         """Live state of everything the plan needs: the stack's owned resources (by ownership
         tag), the resources the manifest names (by name list), the queues it references (dead
         letters, endpoints), the subscriptions of those topics, and the users of queues."""
+        ...
+
+    def read_named(
+        self,
+        stack: Stack,
+        queues: Iterable[str],
+        topics: Iterable[str],
+        listed_topics: Iterable[str] = (),
+        subscriptions: Iterable[tuple[str, str]] = (),
+    ) -> LiveState:
+        """Live state of exactly the named resources (a partial plan's read): name-list calls
+        and Detail listings, never the stack's whole listing. ``listed_topics``: topics whose
+        subscriptions are all read; ``subscriptions``: (topic, name) pairs read one by one."""
         ...
 
     def endpoint_users(self, queue_names: tuple[str, ...]) -> dict[str, tuple[str, ...]]:

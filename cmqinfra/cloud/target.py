@@ -70,6 +70,15 @@ def _env_credential() -> credential.Credential | None:
         ) from None
 
 
+def _explicit_credential(given: tuple[str, str, str | None] | None) -> credential.Credential | None:
+    if given is None:
+        return None
+    try:
+        return credential.Credential(*given)
+    except Exception as exc:
+        raise CredentialsError(f"invalid Tencent Cloud credentials: {type(exc).__name__}") from None
+
+
 def _provider_credential() -> credential.Credential:
     found = _env_credential()
     if found is not None:
@@ -101,12 +110,16 @@ def open_api(
     rate_scale: float = 1.0,
     fallback_credentials: tuple[str, str] | None = None,
     on_close: Callable[[], None] | None = None,
+    limiter: RateLimiter | None = None,
+    credentials: tuple[str, str, str | None] | None = None,
 ) -> TdmqApi:
     """A connected TdmqApi (close it, or use it as a context manager).
 
     ``target`` is an endpoint or the cloud; the session layer composes the embedded emulator
     into an endpoint before it gets here. ``fallback_credentials`` sign calls to an endpoint when
     the environment has none (the local emulator's documented pair, chosen by the caller).
+    ``limiter``: a rate budget shared with other TdmqApis of the same account and endpoint.
+    ``credentials``: an explicit (secret id, key, token) that wins over every provider.
     """
     if target.kind == "endpoint":
         parsed = urlparse(target.url if "://" in str(target.url) else f"http://{target.url}")
@@ -114,7 +127,7 @@ def open_api(
             raise CredentialsError(f"--endpoint {target.url!r} is not a URL like http://127.0.0.1:9470")
         endpoint = parsed.netloc
         scheme = parsed.scheme or "http"
-        cred = _env_credential()
+        cred = _explicit_credential(credentials) or _env_credential()
         if cred is None:
             cred = (
                 credential.Credential(*fallback_credentials)
@@ -127,7 +140,7 @@ def open_api(
             raise CredentialsError(
                 "no region: pass --region, set TENCENTCLOUD_REGION, or set region in the manifest"
             )
-        cred = _provider_credential()
+        cred = _explicit_credential(credentials) or _provider_credential()
         endpoint, scheme = "tdmq.tencentcloudapi.com", "https"
     else:
         raise ValueError(f"open_api takes an endpoint or the cloud, not {target.kind!r}")
@@ -142,7 +155,7 @@ def open_api(
         tag,
         region,
         parallelism=parallelism,
-        limiter=RateLimiter(scale=rate_scale),
+        limiter=limiter or RateLimiter(scale=rate_scale),
         redactor=redactor,
         on_close=on_close,
     )

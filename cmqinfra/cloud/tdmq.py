@@ -219,6 +219,68 @@ class TdmqApi:
         while the manifest is still being parsed."""
         return PendingRead(self, stack_name)
 
+    def read_named(
+        self,
+        stack: Stack,
+        queues: Iterable[str],
+        topics: Iterable[str],
+        listed_topics: Iterable[str] = (),
+        subscriptions: Iterable[tuple[str, str]] = (),
+    ) -> LiveState:
+        """Live state of exactly these resources, for a partial plan: one name-list call per 50
+        queues and per 50 topics, every subscription of ``listed_topics``, and each of
+        ``subscriptions`` (topic, name) by a Detail call filtered to its name. Lanes run at once."""
+        queue_names = sorted(set(queues), key=str.casefold)
+        topic_names = sorted(set(topics), key=str.casefold)
+        queries = [(t, {"TopicName": t}) for t in sorted(set(listed_topics), key=str.casefold)]
+        listed = {name_key(t) for t, _ in queries}
+        queries += [
+            (t, {"TopicName": t, "SubscriptionName": n})
+            for t, n in sorted(set(subscriptions))
+            if name_key(t) not in listed
+        ]
+        wanted = {(name_key(t), n) for t, n in subscriptions}
+
+        def queue_lane() -> dict[str, LiveQueue]:
+            items = self._by_names("DescribeCmqQueues", "QueueNameList", queue_names, "QueueList")
+            found = map(normalize.queue_from_api, items)
+            return {name_key(q.queue.name): q for q in found if name_key(q.queue.name) in _keys(queue_names)}
+
+        def topic_lane() -> dict[str, LiveTopic]:
+            items = self._by_names("DescribeCmqTopics", "TopicNameList", topic_names, "TopicList")
+            found = map(normalize.topic_from_api, items)
+            return {name_key(t.topic.name): t for t in found if name_key(t.topic.name) in _keys(topic_names)}
+
+        def subscription_lane() -> dict[tuple[str, str], LiveSubscription]:
+            out: dict[tuple[str, str], LiveSubscription] = {}
+            for topic, query in queries:
+                try:
+                    items = self._list_many("DescribeCmqSubscriptionDetail", [query], "SubscriptionSet")[0]
+                except CloudError as error:
+                    if error.code.startswith("ResourceNotFound"):
+                        continue  # the topic does not exist (yet): it has no subscriptions
+                    raise
+                for item in items:
+                    sub = normalize.subscription_from_api(topic, item)
+                    key = (name_key(topic), sub.subscription.name)
+                    # The name filter matches part of a name: keep exactly what was asked for.
+                    if name_key(sub.subscription.topic) == name_key(topic) and (
+                        name_key(topic) in listed or key in wanted
+                    ):
+                        out[key] = sub
+            return out
+
+        with ThreadPoolExecutor(max_workers=3, thread_name_prefix="cmqinfra-read") as lanes:
+            queues_future = lanes.submit(queue_lane)
+            topics_future = lanes.submit(topic_lane)
+            subscriptions_future = lanes.submit(subscription_lane)
+            live_queues = queues_future.result()
+            live_topics = topics_future.result()
+            live_subscriptions = subscriptions_future.result()
+        desired = {name_key(q.name): q for q in stack.queues}
+        live_queues = {k: _project_queue(v, desired.get(k)) for k, v in live_queues.items()}
+        return LiveState(queues=live_queues, topics=live_topics, subscriptions=live_subscriptions)
+
     def name_page(self, kind: TaggedKind, offset: int, limit: int = PAGE) -> tuple[int, list[str]]:
         """One page of every queue (or topic) name in the region, owned or not, and the total:
         what ``export --all`` walks. Paced and retried like every other call."""
@@ -446,12 +508,9 @@ class PendingRead:
         self._listings.append(listing)
         return listing
 
-    def _owned(self, action: str, key: str, on_page: Any = None) -> list[dict[str, Any]]:
-        """Every resource tagged as the stack's, each page handed to ``on_page`` as it arrives."""
-        tag_filter = {
-            "IsTagFilter": True,
-            "Filters": [{"Name": f"tag:{STACK_TAG}", "Values": [self.stack_name]}],
-        }
+    def _owned(self, action: str, owner: str, key: str, on_page: Any = None) -> list[dict[str, Any]]:
+        """Every resource tagged as ``owner``'s, each page handed to ``on_page`` as it arrives."""
+        tag_filter = {"IsTagFilter": True, "Filters": [{"Name": f"tag:{STACK_TAG}", "Values": [owner]}]}
         listing: PagedListing[int] = self._track(self._api._listing(action, key, on_page))
         listing.add(0, tag_filter)
         listing.close()
@@ -469,9 +528,11 @@ class PendingRead:
         self._subscriptions.add(topic.topic.name, {"TopicName": topic.topic.name})
 
     def _queue_lane(self) -> dict[str, LiveQueue]:
-        owned = self._owned("DescribeCmqQueues", "QueueList")
-        queues = {name_key(q.queue.name): q for q in map(normalize.queue_from_api, owned)}
+        owned = self._owned("DescribeCmqQueues", self.stack_name, "QueueList")
         stack = self._desired.result()
+        if stack.renamed_from:  # and what it owned under its previous name
+            owned += self._owned("DescribeCmqQueues", stack.renamed_from, "QueueList")
+        queues = {name_key(q.queue.name): q for q in map(normalize.queue_from_api, owned)}
         wanted = {q.name for q in stack.queues}
         wanted |= {q.dead_letter.queue for q in stack.queues if q.dead_letter is not None}
         wanted |= {s.endpoint for s in stack.subscriptions if s.protocol is Protocol.QUEUE}
@@ -490,10 +551,14 @@ class PendingRead:
                 self._list_subscriptions_of(live_topic)
 
         try:
-            self._owned("DescribeCmqTopics", "TopicList", owned_page)
+            self._owned("DescribeCmqTopics", self.stack_name, "TopicList", owned_page)
             owned = [t for _, page in sorted(pages.items()) for t in page]
-            topics = {name_key(t.topic.name): t for t in owned}
             stack = self._desired.result()
+            if stack.renamed_from:  # and what it owned under its previous name
+                pages.clear()
+                self._owned("DescribeCmqTopics", stack.renamed_from, "TopicList", owned_page)
+                owned += [t for _, page in sorted(pages.items()) for t in page]
+            topics = {name_key(t.topic.name): t for t in owned}
             wanted = {t.name for t in stack.topics} | {s.topic for s in stack.subscriptions}
             missing = [n for n in wanted if name_key(n) not in topics]
             for item in self._api._by_names("DescribeCmqTopics", "TopicNameList", missing, "TopicList"):
@@ -510,6 +575,10 @@ class PendingRead:
 _TAG_ACTIONS = frozenset(
     {"ModifyResourceTags", "TagResources", "UnTagResources", "DescribeResourceTagsByResourceIds"}
 )
+
+
+def _keys(names: Iterable[str]) -> set[str]:
+    return {name_key(n) for n in names}
 
 
 def _chunks(items: list[Any], size: int) -> list[list[Any]]:

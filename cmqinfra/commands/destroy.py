@@ -24,5 +24,8 @@ def command(
         stack = session.load(paths)
         region = session.region_for(options, stack)
         api_holder.append(session.connect(options, region))
-        plan = session.compute(stack, api_holder[0], region, allow_data_loss=allow_data_loss, destroy=True)
+        claims = session.claims_for(stack, paths)
+        plan = session.compute(
+            stack, api_holder[0], region, allow_data_loss=allow_data_loss, destroy=True, claims=claims
+        )
         apply_plan(plan, api_holder[0], options, auto_approve, "destroy these resources")

@@ -5,14 +5,17 @@ from __future__ import annotations
 import click
 
 from cmqinfra.cloud.api import CmqApi
+from cmqinfra.commands import projectmode
+from cmqinfra.commands.projectmode import project_options
 from cmqinfra.render.markdown import render_markdown
 from cmqinfra.run import session
 from cmqinfra.run.options import target_options
 
 
 @click.command("plan")
-@click.argument("paths", nargs=-1, required=True, type=click.Path())
+@click.argument("paths", nargs=-1, type=click.Path())
 @target_options
+@project_options
 @click.option(
     "--out", "out", type=click.Path(dir_okay=False), help="Save the plan (JSON) for `apply --plan`."
 )
@@ -23,6 +26,15 @@ from cmqinfra.run.options import target_options
     "--detailed-exitcode", is_flag=True, help="Exit 2 when there are changes, 0 when there are none."
 )
 @click.option("--destroy", is_flag=True, help="Plan the deletion of everything the stack owns.")
+@click.option(
+    "--target",
+    "targets",
+    multiple=True,
+    metavar="ADDRESS",
+    callback=session.check_targets,
+    help="Plan only this resource (queue/NAME, topic/NAME, subscription/TOPIC/NAME) and what it needs; "
+    "repeatable. The plan is partial.",
+)
 def command(
     paths: tuple[str, ...],
     options: session.TargetOptions,
@@ -30,13 +42,26 @@ def command(
     fmt: str,
     detailed_exitcode: bool,
     destroy: bool,
+    targets: tuple[str, ...],
+    selection: projectmode.Selection,
 ) -> None:
-    """Compare the manifests at PATH... with live state and show the changes apply would make."""
+    """Compare the manifests at PATH... with live state and show the changes apply would make.
+
+    With no PATH, plan every stack of the project in the current directory (see --project)."""
+    if not paths:
+        if targets:
+            raise click.UsageError("--target plans part of one stack: give its manifest PATH...")
+        projectmode.plan(selection, options, out, fmt, detailed_exitcode, destroy)
+        return
     api_holder: list[CmqApi] = []
     exit_code = 0
     with session.user_errors(options.debug, api_holder):
-        stack, region, live = session.load_and_read(paths, options, api_holder)
-        plan = session.compute(stack, api_holder[0], region, destroy=destroy, live=live)
+        projectmode.refuse_with_paths(selection)
+        stack, region, live = session.load_and_read(paths, options, api_holder, whole=not targets)
+        claims = session.claims_for(stack, paths)
+        plan = session.compute(
+            stack, api_holder[0], region, destroy=destroy, targets=targets, claims=claims, live=live
+        )
         if fmt == "markdown":  # the pull-request comment (docs/gitops.md)
             click.echo(render_markdown(plan), nl=False)
         else:

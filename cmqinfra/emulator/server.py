@@ -8,6 +8,7 @@ import sys
 import threading
 import time
 import uuid
+from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -202,6 +203,8 @@ class Emulator:
         self.rate_limits = rate_limits
         self._limiter = RateLimiter(RATE_LIMITS, rate_scale)
         self._dice = FaultDice(faults)
+        self._calls: Counter[str] = Counter()
+        self._calls_lock = threading.Lock()
         try:
             self._server = _Server((host, port))
         except BaseException:
@@ -269,6 +272,16 @@ class Emulator:
     @rate_scale.setter
     def rate_scale(self, value: float) -> None:
         self._limiter = RateLimiter(RATE_LIMITS, value)
+
+    def call_counts(self) -> dict[str, int]:
+        """Authenticated calls received per action since start (or the last reset), whatever
+        their outcome: what a client really cost the service."""
+        with self._calls_lock:
+            return dict(self._calls)
+
+    def reset_call_counts(self) -> None:
+        with self._calls_lock:
+            self._calls.clear()
 
     def stop(self) -> None:
         if self._stopped:
@@ -354,6 +367,8 @@ class Emulator:
                 return fail("MissingParameter", "The request is missing a required parameter `Region`.")
             if region != self.region:
                 return fail("UnsupportedRegion", f"This emulator serves region {self.region}, not {region}.")
+        with self._calls_lock:
+            self._calls[action] += 1
         # The limit is the gateway's: every authenticated call of the action counts, valid or not.
         if self.rate_limits and not self._limiter.allow(action):
             return fail("RequestLimitExceeded", f"Your request frequency for {action} is over the limit.")

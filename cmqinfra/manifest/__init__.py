@@ -4,6 +4,6 @@
 (``cmqinfra/schemas/manifest.schema.json``) and the semantic rules, and builds the Stack.
 """
 
-from cmqinfra.manifest.loader import LoadResult, load_stack, manifest_files
+from cmqinfra.manifest.loader import LoadResult, load_documents, load_stack, manifest_files, read_documents
 
-__all__ = ["LoadResult", "load_stack", "manifest_files"]
+__all__ = ["LoadResult", "load_documents", "load_stack", "manifest_files", "read_documents"]

@@ -9,9 +9,9 @@ from pathlib import Path
 
 from cmqinfra.diagnostics import Diagnostic, Severity
 from cmqinfra.gcpause import collector_paused
-from cmqinfra.manifest import checks
+from cmqinfra.manifest import checks, refactor
 from cmqinfra.manifest.build import build_queue, build_subscription, build_topic
-from cmqinfra.manifest.entries import Entry, as_mapping, collect
+from cmqinfra.manifest.entries import Entry, as_mapping, collect, stack_defaults
 from cmqinfra.manifest.schema import check_document, show
 from cmqinfra.manifest.source import Document, read_document
 from cmqinfra.model import SourceLocation, Stack
@@ -72,23 +72,49 @@ def load_stack(paths: Sequence[str | os.PathLike[str]]) -> LoadResult:
         return _load_stack(paths)
 
 
-def _load_stack(paths: Sequence[str | os.PathLike[str]]) -> LoadResult:
-    files, diags = manifest_files(paths)
-    if not files and not diags:
-        diags.append(Diagnostic("no manifest files given", SourceLocation(".", 1, 1)))
+def read_documents(files: Sequence[str]) -> tuple[list[Document], list[Diagnostic]]:
+    """Parse manifest files; the diagnostics say why a file could not be read."""
     docs: list[Document] = []
+    diags: list[Diagnostic] = []
     for file in files:
         doc, problems = read_document(file)
         diags.extend(problems)
         if doc is not None:
             docs.append(doc)
-            # A value already reported as unreadable YAML is not reported again by the schema.
-            structural = {d.location for d in problems}
-            diags.extend(d for d in check_document(doc) if d.location not in structural)
-            diags.extend(checks.check_reserved_tags(doc))
-    name, region, stack_loc, stack_diags = _stack_identity(docs)
+    return docs, diags
+
+
+def _load_stack(paths: Sequence[str | os.PathLike[str]]) -> LoadResult:
+    files, diags = manifest_files(paths)
+    if not files and not diags:
+        diags.append(Diagnostic("no manifest files given", SourceLocation(".", 1, 1)))
+    docs, problems = read_documents(files)
+    return load_documents(docs, diags + problems)
+
+
+def load_documents(docs: Sequence[Document], diagnostics: Sequence[Diagnostic] = ()) -> LoadResult:
+    """One stack from parsed documents (``diagnostics``: problems already found reading them).
+
+    The project layer calls this with documents whose variables it has resolved."""
+    with collector_paused():
+        return _load_documents(docs, list(diagnostics))
+
+
+def _load_documents(docs: Sequence[Document], diags: list[Diagnostic]) -> LoadResult:
+    # A value already reported as unreadable YAML is not reported again by the schema.
+    structural = {d.location for d in diags}
+    for doc in docs:
+        diags.extend(d for d in check_document(doc) if d.location not in structural)
+        diags.extend(checks.check_reserved_tags(doc))
+    identity, stack_diags = _stack_identity(docs)
+    name, region = identity.get("stack", (None, None))[0], identity.get("region", (None, None))[0]
+    stack_loc = identity["stack"][1] if "stack" in identity else None
+    renamed_from = identity.get("renamedFrom", (None, None))[0]
     diags.extend(stack_diags)
-    entries = [e for doc in docs for e in collect(doc)]
+    defaults, default_diags = stack_defaults(docs)
+    diags.extend(default_diags)
+    entries = [e for doc in docs for e in collect(doc, defaults)]
+    declarations = [d for doc in docs for d in refactor.collect(doc)]
     queues = [e for e in entries if e.kind == "queue"]
     topics = [e for e in entries if e.kind == "topic"]
     subscriptions = [e for e in entries if e.kind == "subscription"]
@@ -98,9 +124,14 @@ def _load_stack(paths: Sequence[str | os.PathLike[str]]) -> LoadResult:
     diags.extend(checks.check_dead_letter_cycles(queues))
     diags.extend(checks.check_rewind(queues))
     diags.extend(checks.check_subscriptions(topics, subscriptions))
+    diags.extend(refactor.check(declarations, entries, name, renamed_from))
+    if renamed_from is not None and renamed_from == name:
+        diags.append(Diagnostic(f"renamedFrom {show(renamed_from)} is this stack's own name",
+                                identity["renamedFrom"][1], hint="name the stack's previous name"))
     diags = _sorted(diags)
     if any(d.severity is Severity.ERROR for d in diags) or name is None:
         return LoadResult(None, diags)
+    moved, removed, imports = refactor.build(declarations)
     stack = Stack(
         name=name,
         region=region,
@@ -110,34 +141,36 @@ def _load_stack(paths: Sequence[str | os.PathLike[str]]) -> LoadResult:
             sorted((build_subscription(e) for e in subscriptions), key=lambda s: (s.topic, s.name))
         ),
         source=stack_loc,
+        renamed_from=renamed_from,
+        moved=moved,
+        removed=removed,
+        imports=imports,
     )
     return LoadResult(stack, diags)
 
 
 def _stack_identity(
-    docs: list[Document],
-) -> tuple[str | None, str | None, SourceLocation | None, list[Diagnostic]]:
-    """The stack name and region all files agree on; a conflict names both places."""
+    docs: Sequence[Document],
+) -> tuple[dict[str, tuple[str, SourceLocation]], list[Diagnostic]]:
+    """The stack name, region and previous name all files agree on (each with where it was
+    first written); a conflict names both places."""
     diags: list[Diagnostic] = []
     found: dict[str, tuple[str, SourceLocation]] = {}
     for doc in docs:
         data = as_mapping(doc.data)
-        for key in ("stack", "region"):
+        for key in ("stack", "region", "renamedFrom"):
             value = data.get(key)
             if not isinstance(value, str):
                 continue
             here = doc.at((key,))
             if key not in found:
-                found[key] = (value, doc.key_at((key,)))
+                found[key] = (value, here if key == "renamedFrom" else doc.key_at((key,)))
             elif found[key][0] != value:
                 first_value, first_loc = found[key]
                 diags.append(Diagnostic(
                     f"{key} {show(value)} conflicts with {key} {show(first_value)} in "
                     f"{first_loc.file}:{first_loc.line}; all files of one stack name the same {key}", here))
-    name = found["stack"][0] if "stack" in found else None
-    region = found["region"][0] if "region" in found else None
-    loc = found["stack"][1] if "stack" in found else None
-    return name, region, loc, diags
+    return found, diags
 
 
 def _sorted(diags: list[Diagnostic]) -> list[Diagnostic]:
@@ -150,4 +183,4 @@ def _sorted(diags: list[Diagnostic]) -> list[Diagnostic]:
     return sorted(unique, key=key)
 
 
-__all__ = ["Entry", "LoadResult", "load_stack", "manifest_files"]
+__all__ = ["Entry", "LoadResult", "load_documents", "load_stack", "manifest_files", "read_documents"]

@@ -29,6 +29,21 @@ The `defaults` block shares settings between the resources of its file: each que
 subscription starts from `defaults.queue` / `defaults.topic` / `defaults.subscription` and its
 own values win (tags merge key by key).
 
+Refactoring without deleting: `moved` hands a queue or topic to another stack (its ownership
+tag changes, it is never deleted or re-created), `renamedFrom` renames the stack, `removed`
+stops managing a resource and keeps it, `import` adopts an existing resource by declaration.
+
+```yaml
+stack: billing
+renamedFrom: billing-v1            # everything billing-v1 owned is retagged as billing's
+moved:
+  - {address: queue/invoices, fromStack: payments}   # billing declares queues.invoices
+removed:
+  - {address: queue/legacy-jobs}   # kept, no longer managed
+import:
+  - {address: topic/ledger-events} # exists already; declared under topics
+```
+
 Manifests are plain YAML: one document per file, UTF-8, at most 5 MB, nested at most 32
 levels, with no anchors, aliases or `!!tags` (use `defaults` to share settings).
 """
@@ -43,6 +58,9 @@ _SECTIONS: list[tuple[str, tuple[str, ...]]] = [
     ("queues.NAME.transaction", ("$defs", "queue", "properties", "transaction")),
     ("topics.NAME", ("$defs", "topic")),
     ("topics.NAME.subscriptions.NAME", ("$defs", "subscription")),
+    ("moved[]", ("$defs", "moved")),
+    ("removed[]", ("$defs", "removed")),
+    ("import[]", ("$defs", "import")),
 ]
 
 
@@ -65,7 +83,10 @@ def _type(prop: dict[str, Any]) -> str:
     if isinstance(kind, list):
         return " or ".join(kind)
     if kind == "array":
-        return f"list of {prop.get('items', {}).get('type', 'any')}"
+        items = prop.get("items", {})
+        if "$ref" in items:
+            return "list of " + items["$ref"].rsplit("/", 1)[-1]
+        return f"list of {items.get('type', 'any')}"
     return str(kind)
 
 

@@ -124,8 +124,14 @@ def check_document(doc: Document) -> list[Diagnostic]:
     """Every schema violation in one document, each located and worded for people."""
     if is_valid_fast(doc.data):
         return []
+    return check_against(doc, _validator())
+
+
+def check_against(doc: Document, validator: Draft202012Validator) -> list[Diagnostic]:
+    """Every violation of ``validator``'s schema in ``doc``, located and worded like the
+    manifest's own (the project file ``cmqinfra.yaml`` is checked this way too)."""
     out: list[Diagnostic] = []
-    for error in _validator().iter_errors(doc.data):
+    for error in validator.iter_errors(doc.data):
         out.extend(_diagnose(doc, error))
     return out
 

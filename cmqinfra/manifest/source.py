@@ -13,7 +13,7 @@ from __future__ import annotations
 import json
 import os
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import yaml
@@ -48,17 +48,30 @@ class Document:
     data: Any
     values: Mapping[DataPath, yaml.Mark]
     keys: Mapping[DataPath, yaml.Mark]
+    # Values written elsewhere (a variable's value in an environment file): the path here, and
+    # the document and path where it was written, so diagnostics point at the written text.
+    links: Mapping[DataPath, tuple[Document, DataPath]] = field(default_factory=dict)
 
     def at(self, path: DataPath) -> SourceLocation:
         """Location of the value at ``path`` (or of its nearest written ancestor)."""
+        links = self.links
         for cut in range(len(path), -1, -1):
-            mark = self.values.get(path[:cut])
+            head = path[:cut]
+            if links and head in links:
+                other, where = links[head]
+                return other.at(where + path[cut:])
+            mark = self.values.get(head)
             if mark is not None:
                 return _loc(self.file, mark)
         return SourceLocation(self.file, 1, 1)
 
     def key_at(self, path: DataPath) -> SourceLocation:
         """Location of the key naming ``path`` (the value's location for sequence items/root)."""
+        if self.links:
+            for cut in range(len(path) - 1, -1, -1):
+                if path[:cut] in self.links:
+                    other, where = self.links[path[:cut]]
+                    return other.key_at(where + path[cut:])
         mark = self.keys.get(path)
         return _loc(self.file, mark) if mark is not None else self.at(path)
 

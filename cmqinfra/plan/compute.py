@@ -2,16 +2,18 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field, replace
 
 from cmqinfra.diagnostics import Diagnostic, Severity
 from cmqinfra.gcpause import collector_paused
 from cmqinfra.live import LiveState, name_key
-from cmqinfra.model import Protocol, Queue, Resource, Stack, Topic
+from cmqinfra.model import Import, Moved, Protocol, Queue, Resource, Stack, Topic
 from cmqinfra.plan.diff import attribute_changes
 from cmqinfra.plan.fingerprint import fingerprint
 from cmqinfra.plan.order import execution_order
 from cmqinfra.plan.safety import SafetyOptions, check_safety
+from cmqinfra.plan.targets import restrict_live, restrict_stack, target_closure, targeted_changes
 from cmqinfra.plan.values import Action, AttributeChange, Plan, ResourceChange, resource_type
 
 
@@ -21,6 +23,33 @@ class _Owned:
 
     resource: Queue | Topic
     owner: str | None
+    resource_id: str = ""
+    protected: bool = False
+
+
+@dataclass(frozen=True)
+class Refactoring:
+    """The stack's refactoring declarations, keyed by casefolded address."""
+
+    previous_name: str | None = None
+    moves_in: dict[str, str] = field(default_factory=dict)  # address -> the stack giving it
+    moves_out: dict[str, str] = field(default_factory=dict)  # address -> the stack taking it
+    removed: frozenset[str] = frozenset()
+    imports: dict[str, Import] = field(default_factory=dict)
+
+    @classmethod
+    def of(cls, stack: Stack) -> Refactoring:
+        return cls(
+            previous_name=stack.renamed_from,
+            moves_in={m.address.casefold(): m.from_stack for m in stack.moved if m.from_stack},
+            moves_out={m.address.casefold(): m.to_stack for m in stack.moved if m.to_stack},
+            removed=frozenset(r.address.casefold() for r in stack.removed),
+            imports={i.address.casefold(): i for i in stack.imports},
+        )
+
+    def owns(self, stack: str, owner: str | None) -> bool:
+        """Whether a live owner tag means "this stack" (its name, or the name it had)."""
+        return owner is not None and (owner == stack or owner == self.previous_name)
 
 
 def _change(
@@ -29,6 +58,7 @@ def _change(
     after: Resource | None,
     attrs: tuple[AttributeChange, ...] = (),
     reasons: tuple[str, ...] = (),
+    **refactoring: str | None,
 ) -> ResourceChange:
     subject = after if after is not None else before
     assert subject is not None
@@ -41,31 +71,71 @@ def _change(
         after=after,
         attribute_changes=attrs,
         reasons=reasons,
+        **refactoring,
+    )
+
+
+def _not_in_place(desired: Queue | Topic, replace: tuple[AttributeChange, ...], why: str) -> Diagnostic:
+    # Nothing we do not own is ever deleted: a resource taken over (adopted, imported or moved
+    # in) that would need a replacement is refused.
+    return Diagnostic(
+        f"{desired.address} {why} and differs in {', '.join(a.path for a in replace)}, which cannot "
+        f"change in place; it will not be deleted to take it over",
+        desired.source,
+        hint="align the manifest with the existing resource, or delete it yourself",
     )
 
 
 def _plan_owned(
-    stack: str, desired: Queue | Topic, live: _Owned | None, errors: list[Diagnostic]
+    stack: str,
+    desired: Queue | Topic,
+    live: _Owned | None,
+    errors: list[Diagnostic],
+    refactoring: Refactoring = Refactoring(),
 ) -> ResourceChange:
-    """Create, adopt, update, replace or no-op for a queue or topic the manifest declares."""
+    """Create, adopt, import, move in, update, replace or no-op for a declared queue or topic."""
+    key = desired.address.casefold()
+    declared_import = refactoring.imports.get(key)
     if live is None:
+        if declared_import is not None:
+            errors.append(Diagnostic(
+                f"import {desired.address}: there is nothing to import, it does not exist",
+                declared_import.source,
+                hint="remove the import entry to create it instead",
+            ))
         return _change(Action.CREATE, None, desired)
+    if declared_import is not None and declared_import.id and declared_import.id != live.resource_id:
+        errors.append(Diagnostic(
+            f"import {desired.address}: the live resource has id {live.resource_id!r}, "
+            f"not {declared_import.id!r}",
+            declared_import.source,
+            hint="check that the import names the resource you mean",
+        ))
     attrs = attribute_changes(desired, live.resource)
     replace = tuple(a for a in attrs if a.forces_replacement)
     if live.owner is None:
         if replace:
-            # Nothing we do not own is ever deleted: an untagged resource that would need a
-            # replacement cannot be adopted.
-            errors.append(
-                Diagnostic(
-                    f"{desired.address} exists without the cmqinfra-stack tag and differs in "
-                    f"{', '.join(a.path for a in replace)}, which cannot change in place; "
-                    "it will not be deleted to adopt it",
-                    desired.source,
-                    hint="align the manifest with the existing resource, or delete it yourself",
-                )
+            errors.append(_not_in_place(desired, replace, "exists without the cmqinfra-stack tag"))
+        if declared_import is not None:
+            return _change(
+                Action.IMPORT, live.resource, desired, attrs, ("an import entry declares it",),
+                import_id=live.resource_id,
             )
         return _change(Action.ADOPT, live.resource, desired, attrs, ("it exists without an owner tag",))
+    giver = refactoring.moves_in.get(key)
+    if live.owner != stack and (live.owner == giver or live.owner == refactoring.previous_name):
+        if replace:
+            errors.append(_not_in_place(desired, replace, f"moves in from stack {live.owner!r}"))
+        why = ("the stack was renamed",) if live.owner == refactoring.previous_name else ()
+        return _change(Action.MOVE, live.resource, desired, attrs, why, moved_from=live.owner)
+    if giver is not None and live.owner != stack:
+        errors.append(Diagnostic(
+            f"{desired.address} is owned by stack {live.owner!r}, not {giver!r} as its moved entry says; "
+            "it will not be touched",
+            desired.source,
+            hint=f"name fromStack: {live.owner}, or ask that stack to give it up",
+        ))
+        return _change(Action.NO_OP, live.resource, desired)
     if live.owner != stack:
         errors.append(
             Diagnostic(
@@ -114,9 +184,41 @@ def _check_references(stack: Stack, live: LiveState, errors: list[Diagnostic]) -
             )
 
 
+def _undeclared(
+    resource: Queue | Topic,
+    owner: str | None,
+    protected: bool,
+    stack: str,
+    refactoring: Refactoring,
+    gone: str,
+) -> ResourceChange | None:
+    """What happens to a live queue or topic the manifest does not declare."""
+    key = resource.address.casefold()
+    if key in refactoring.removed and (refactoring.owns(stack, owner) or (owner is None and protected)):
+        return _change(Action.RELEASE, resource, None, reasons=("it is listed under removed",))
+    if not refactoring.owns(stack, owner):
+        return None
+    taker = refactoring.moves_out.get(key)
+    if taker is not None:
+        return _change(Action.MOVE_OUT, resource, None, moved_to=taker)
+    return _change(Action.DELETE, resource, None, reasons=(gone,))
+
+
+# Topic actions after which the stack holds the topic's subscriptions: those the manifest does
+# not list are deleted (a released or moved-out topic keeps its subscriptions).
+_HOLDS_SUBSCRIPTIONS = (
+    Action.UPDATE, Action.REPLACE, Action.ADOPT, Action.IMPORT, Action.MOVE, Action.DELETE
+)
+
+
 def compute_changes(
-    stack: Stack, live: LiveState, errors: list[Diagnostic], gone: str = "it is not in the manifest"
+    stack: Stack,
+    live: LiveState,
+    errors: list[Diagnostic],
+    gone: str = "it is not in the manifest",
+    refactoring: Refactoring | None = None,
 ) -> list[ResourceChange]:
+    refactoring = refactoring if refactoring is not None else Refactoring.of(stack)
     changes: list[ResourceChange] = []
     desired_queues = {name_key(q.name): q for q in stack.queues}
     desired_topics = {name_key(t.name): t for t in stack.topics}
@@ -124,21 +226,27 @@ def compute_changes(
 
     for key, q in desired_queues.items():
         lq = live.queues.get(key)
-        changes.append(_plan_owned(stack.name, q, None if lq is None else _Owned(lq.queue, lq.owner), errors))
+        owned = None if lq is None else _Owned(lq.queue, lq.owner, lq.queue_id, lq.protected)
+        changes.append(_plan_owned(stack.name, q, owned, errors, refactoring))
     for key, lq in sorted(live.queues.items()):
-        if key not in desired_queues and lq.owner == stack.name:
-            changes.append(_change(Action.DELETE, lq.queue, None, reasons=(gone,)))
+        if key not in desired_queues:
+            change = _undeclared(lq.queue, lq.owner, lq.protected, stack.name, refactoring, gone)
+            if change is not None:
+                changes.append(change)
 
     topic_action: dict[str, Action] = {}
     for key, t in desired_topics.items():
         lt = live.topics.get(key)
-        change = _plan_owned(stack.name, t, None if lt is None else _Owned(lt.topic, lt.owner), errors)
+        owned = None if lt is None else _Owned(lt.topic, lt.owner, lt.topic_id, lt.protected)
+        change = _plan_owned(stack.name, t, owned, errors, refactoring)
         changes.append(change)
         topic_action[key] = change.action
     for key, lt in sorted(live.topics.items()):
-        if key not in desired_topics and lt.owner == stack.name:
-            changes.append(_change(Action.DELETE, lt.topic, None, reasons=(gone,)))
-            topic_action[key] = Action.DELETE
+        if key not in desired_topics:
+            change = _undeclared(lt.topic, lt.owner, lt.protected, stack.name, refactoring, gone)
+            if change is not None:
+                changes.append(change)
+                topic_action[key] = change.action
 
     # Subscriptions belong to their topic: every subscription of a topic this stack owns (or
     # is adopting) that the manifest does not list is deleted.
@@ -147,7 +255,7 @@ def compute_changes(
         t_action = topic_action.get(tkey)
         if t_action is Action.NO_OP and live.topics.get(tkey) is not None:
             lt = live.topics[tkey]
-            if lt.owner not in (None, stack.name):
+            if lt.owner is not None and not refactoring.owns(stack.name, lt.owner):
                 continue  # the topic's owner error already covers it
         if ls is None:
             changes.append(_change(Action.CREATE, None, s))
@@ -176,7 +284,10 @@ def compute_changes(
         if (tkey, name) in desired_subs:
             continue
         lt = live.topics.get(tkey)
-        owned = lt is not None and (lt.owner == stack.name or (lt.owner is None and tkey in desired_topics))
+        t_action = topic_action.get(tkey)
+        owned = lt is not None and (
+            t_action in _HOLDS_SUBSCRIPTIONS or (t_action is Action.NO_OP and lt.owner == stack.name)
+        )
         if owned:
             reason = (
                 "its topic is deleted"
@@ -202,6 +313,25 @@ def _untagged_warning(stack: Stack, live: LiveState) -> tuple[Diagnostic, ...]:
     )
 
 
+def with_moves(
+    stack: Stack, moves_in: Mapping[str, str] | None = None, moves_out: Mapping[str, str] | None = None
+) -> Stack:
+    """``stack`` with moves another stack's manifest declares (the project layer finds them)
+    added to its own ``moved`` entries; an address it already names keeps its own entry."""
+    named = {m.address.casefold() for m in stack.moved}
+    extra = [
+        Moved(address, from_stack=giver)
+        for address, giver in sorted((moves_in or {}).items())
+        if address.casefold() not in named
+    ]
+    extra += [
+        Moved(address, to_stack=taker)
+        for address, taker in sorted((moves_out or {}).items())
+        if address.casefold() not in named
+    ]
+    return replace(stack, moved=stack.moved + tuple(extra)) if extra else stack
+
+
 def make_plan(
     stack: Stack,
     live: LiveState,
@@ -209,22 +339,51 @@ def make_plan(
     region: str | None = None,
     allow_data_loss: bool = False,
     destroy: bool = False,
+    moves_in: Mapping[str, str] | None = None,
+    moves_out: Mapping[str, str] | None = None,
+    targets: Sequence[str] = (),
 ) -> Plan:
     """The plan that takes ``live`` to ``stack``. With ``destroy``, the desired state is empty:
-    everything the stack owns is deleted (same safety rules)."""
+    everything the stack owns is deleted (same safety rules).
+
+    ``moves_in`` / ``moves_out`` (address -> the other stack) are moves declared in another
+    stack's manifest: a resource moving out is shown as such and never deleted. They are kept in
+    the plan's stack, so a saved plan recomputes the same. ``targets`` (addresses) makes a
+    partial plan: only those resources and what they need, deletions only of the targets."""
+    stack = with_moves(stack, moves_in, moves_out)
     with collector_paused():
-        return _make_plan(stack, live, region, allow_data_loss, destroy)
+        return _make_plan(stack, live, region, allow_data_loss, destroy, tuple(targets))
 
 
 def _make_plan(
-    stack: Stack, live: LiveState, region: str | None, allow_data_loss: bool, destroy: bool
+    stack: Stack, live: LiveState, region: str | None, allow_data_loss: bool, destroy: bool,
+    targets: tuple[str, ...],
 ) -> Plan:
-    desired = Stack(name=stack.name, region=stack.region, source=stack.source) if destroy else stack
+    closure = target_closure(stack, targets) if targets else None
+    if closure is not None:
+        live = restrict_live(live, closure, targets)
+        working = restrict_stack(stack, closure)
+    else:
+        working = stack
+    if destroy:
+        # Nothing is declared any more, but what moves out or is released still does not die.
+        desired = Stack(
+            name=stack.name,
+            region=stack.region,
+            source=stack.source,
+            renamed_from=stack.renamed_from,
+            moved=tuple(m for m in working.moved if m.to_stack),
+            removed=working.removed,
+        )
+    else:
+        desired = working
     errors: list[Diagnostic] = []
     if not destroy:
-        _check_references(stack, live, errors)
+        _check_references(working, live, errors)
     gone = "the stack is destroyed" if destroy else "it is not in the manifest"
     changes = compute_changes(desired, live, errors, gone)
+    if closure is not None:
+        changes = targeted_changes(changes, closure, targets)
     errors.extend(check_safety(changes, live, SafetyOptions(allow_data_loss=allow_data_loss)))
     return Plan(
         stack=stack,
@@ -234,4 +393,5 @@ def _make_plan(
         warnings=_untagged_warning(desired, live),
         errors=tuple(errors),
         destroy=destroy,
+        targets=targets,
     )

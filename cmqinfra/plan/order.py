@@ -39,12 +39,19 @@ def _refs(resource: Resource | None) -> set[str]:
     return set()
 
 
+# Actions with an "apply" step. A move out has none: the giving stack calls nothing, the stack
+# taking the resource retags it.
+_APPLIED = (
+    Action.CREATE, Action.UPDATE, Action.ADOPT, Action.REPLACE, Action.MOVE, Action.IMPORT, Action.RELEASE
+)
+
+
 def steps_of(changes: list[ResourceChange] | tuple[ResourceChange, ...]) -> list[Step]:
     steps: list[Step] = []
     for c in changes:
         if c.action in (Action.DELETE, Action.REPLACE):
             steps.append(Step(c, "delete"))
-        if c.action in (Action.CREATE, Action.UPDATE, Action.ADOPT, Action.REPLACE):
+        if c.action in _APPLIED:
             steps.append(Step(c, "apply"))
     return steps
 

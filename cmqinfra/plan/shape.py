@@ -14,10 +14,13 @@ from typing import Any
 from cmqinfra.model import (
     DeadLetter,
     FilterType,
+    Import,
+    Moved,
     NotifyContentFormat,
     NotifyStrategy,
     Protocol,
     Queue,
+    Removed,
     Resource,
     SourceLocation,
     Stack,
@@ -160,6 +163,18 @@ def stack_to_data(stack: Stack) -> dict[str, Any]:
         "queues": [_with_source(q) for q in stack.queues],
         "topics": [_with_source(t) for t in stack.topics],
         "subscriptions": [_with_source(s) for s in stack.subscriptions],
+        "renamedFrom": stack.renamed_from,
+        "moved": [
+            {
+                "address": m.address,
+                "fromStack": m.from_stack,
+                "toStack": m.to_stack,
+                "source": _loc_data(m.source),
+            }
+            for m in stack.moved
+        ],
+        "removed": [{"address": r.address, "source": _loc_data(r.source)} for r in stack.removed],
+        "import": [{"address": i.address, "id": i.id, "source": _loc_data(i.source)} for i in stack.imports],
     }
 
 
@@ -171,4 +186,13 @@ def stack_from_data(data: dict[str, Any]) -> Stack:
         topics=tuple(topic_from_data(t) for t in data.get("topics", [])),
         subscriptions=tuple(subscription_from_data(s) for s in data.get("subscriptions", [])),
         source=_location(data.get("source")),
+        renamed_from=data.get("renamedFrom"),
+        moved=tuple(
+            Moved(m["address"], m.get("fromStack"), m.get("toStack"), _location(m.get("source")))
+            for m in data.get("moved") or ()
+        ),
+        removed=tuple(Removed(r["address"], _location(r.get("source"))) for r in data.get("removed") or ()),
+        imports=tuple(
+            Import(i["address"], i.get("id"), _location(i.get("source"))) for i in data.get("import") or ()
+        ),
     )

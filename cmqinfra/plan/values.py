@@ -22,6 +22,11 @@ class Action(str, Enum):
     REPLACE = "replace"
     DELETE = "delete"
     ADOPT = "adopt"
+    # Refactoring: ownership changes, the resource is never deleted or re-created.
+    MOVE = "move"  # into this stack from another one (or from the stack's previous name)
+    MOVE_OUT = "move-out"  # to another stack: this stack keeps its hands off, nothing is called
+    RELEASE = "release"  # no longer managed: ownership tags removed, the resource kept
+    IMPORT = "import"  # adopted by declaration (an `import` entry)
     NO_OP = "no-op"
 
     @property
@@ -36,6 +41,10 @@ _SYMBOLS = {
     Action.REPLACE: "-/+",
     Action.DELETE: "-",
     Action.ADOPT: "<=",
+    Action.MOVE: "=>",
+    Action.MOVE_OUT: "=>",
+    Action.RELEASE: ".",
+    Action.IMPORT: "<-",
     Action.NO_OP: " ",
 }
 
@@ -62,6 +71,9 @@ class ResourceChange:
     after: Resource | None
     attribute_changes: tuple[AttributeChange, ...] = ()
     reasons: tuple[str, ...] = ()
+    moved_from: str | None = None  # MOVE: the stack that owned it
+    moved_to: str | None = None  # MOVE_OUT: the stack that takes it
+    import_id: str | None = None  # IMPORT: the live id (QueueId / TopicId)
 
     @property
     def replace_paths(self) -> tuple[str, ...]:
@@ -78,10 +90,13 @@ class PlanSummary:
     change: int = 0
     destroy: int = 0
     adopt: int = 0
+    move: int = 0  # in or out
+    release: int = 0
+    import_: int = 0
 
     @property
     def total(self) -> int:
-        return self.add + self.change + self.destroy + self.adopt
+        return self.add + self.change + self.destroy + self.adopt + self.move + self.release + self.import_
 
 
 @dataclass(frozen=True)
@@ -96,11 +111,17 @@ class Plan:
     warnings: tuple[Diagnostic, ...] = ()
     errors: tuple[Diagnostic, ...] = ()
     destroy: bool = field(default=False)
+    # A partial plan (--target): only these addresses and what they need were read and planned.
+    targets: tuple[str, ...] = ()
+
+    @property
+    def partial(self) -> bool:
+        return bool(self.targets)
 
     @property
     def summary(self) -> PlanSummary:
         """Counts like Terraform's: a replacement is one to add and one to destroy."""
-        add = change = destroy = adopt = 0
+        add = change = destroy = adopt = move = release = import_ = 0
         for c in self.changes:
             if c.action is Action.CREATE:
                 add += 1
@@ -113,7 +134,15 @@ class Plan:
                 destroy += 1
             elif c.action is Action.ADOPT:
                 adopt += 1
-        return PlanSummary(add=add, change=change, destroy=destroy, adopt=adopt)
+            elif c.action in (Action.MOVE, Action.MOVE_OUT):
+                move += 1
+            elif c.action is Action.RELEASE:
+                release += 1
+            elif c.action is Action.IMPORT:
+                import_ += 1
+        return PlanSummary(
+            add=add, change=change, destroy=destroy, adopt=adopt, move=move, release=release, import_=import_
+        )
 
     @property
     def has_changes(self) -> bool:

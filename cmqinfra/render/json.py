@@ -16,6 +16,11 @@ _ACTIONS: dict[Action, list[str]] = {
     Action.ADOPT: ["update"],
     Action.REPLACE: ["delete", "create"],
     Action.DELETE: ["delete"],
+    Action.MOVE: ["update"],
+    Action.IMPORT: ["update"],
+    # Terraform's word for "no longer managed here, not destroyed".
+    Action.MOVE_OUT: ["forget"],
+    Action.RELEASE: ["forget"],
     Action.NO_OP: ["no-op"],
 }
 
@@ -34,7 +39,19 @@ def change_to_json(change: ResourceChange) -> dict[str, Any]:
     }
     if change.action is Action.ADOPT:
         body["adopt"] = True
-    return {"address": change.address, "type": change.type, "name": change.name, "change": body}
+    if change.action is Action.IMPORT:
+        body["importing"] = {"id": change.import_id}
+    if change.action is Action.RELEASE:
+        body["release"] = True
+    if change.action is Action.MOVE:
+        body["move"] = {"from_stack": change.moved_from}
+    if change.action is Action.MOVE_OUT:
+        body["move"] = {"to_stack": change.moved_to}
+    out: dict[str, Any] = {"address": change.address, "type": change.type, "name": change.name}
+    if change.action is Action.MOVE:
+        out["previous_address"] = f"{change.moved_from}:{change.address}"
+    out["change"] = body
+    return out
 
 
 def plan_to_json(plan: Plan) -> dict[str, Any]:
@@ -45,7 +62,17 @@ def plan_to_json(plan: Plan) -> dict[str, Any]:
         "region": plan.region,
         "destroy": plan.destroy,
         "resource_changes": [change_to_json(c) for c in plan.changes],
-        "summary": {"add": s.add, "change": s.change, "destroy": s.destroy, "adopt": s.adopt},
+        "summary": {
+            "add": s.add,
+            "change": s.change,
+            "destroy": s.destroy,
+            "adopt": s.adopt,
+            "move": s.move,
+            "release": s.release,
+            "import": s.import_,
+        },
+        "partial": plan.partial,
+        "targets": list(plan.targets),
         "errors": [d.to_json() for d in plan.errors],
         "warnings": [d.to_json() for d in plan.warnings],
     }

@@ -42,6 +42,7 @@ class Comment:
     diff: str  # the plain text plan (no colour)
     errors: tuple[str, ...] = ()  # safety refusals, rendered: the plan cannot be applied
     warnings: tuple[str, ...] = ()
+    targets: tuple[str, ...] = ()  # a partial plan (--target): only these and what they need
 
 
 def diff_lines(text: str) -> list[str]:
@@ -65,6 +66,12 @@ def _head(comment: Comment, budget: int) -> list[str]:
     more than ``budget`` characters (thousands of deletions): then the rest are counted."""
     where = f" in `{comment.region}`" if comment.region else ""
     lines = [f"### cmqinfra plan for stack `{comment.stack}`{where}", "", f"**{comment.summary}**", ""]
+    if comment.targets:
+        lines.append("> [!WARNING]")
+        shown = ", ".join(f"`{t}`" for t in comment.targets)
+        lines.append(f"> **Partial plan** (`--target`): only {shown} and what they need were read and "
+                     "planned; other pending changes are not shown.")
+        lines.append("")
     if comment.errors:
         lines.append("> [!WARNING]")
         lines.append("> This plan was **refused** and cannot be applied:")
@@ -152,6 +159,7 @@ def comment_for(plan: Plan, diff: str) -> Comment:
         diff=diff,
         errors=tuple(d.render() for d in plan.errors),
         warnings=tuple(d.render() for d in plan.warnings),
+        targets=plan.targets,
     )
 
 

@@ -16,6 +16,10 @@ _COLOURS = {
     Action.ADOPT: "cyan",
     Action.REPLACE: "red",
     Action.DELETE: "red",
+    Action.MOVE: "cyan",
+    Action.MOVE_OUT: "cyan",
+    Action.RELEASE: "magenta",
+    Action.IMPORT: "cyan",
     Action.NO_OP: None,
 }
 
@@ -25,7 +29,31 @@ _VERBS = {
     Action.ADOPT: "will be adopted: tagged as owned by this stack and converged",
     Action.REPLACE: "must be replaced",
     Action.DELETE: "will be destroyed",
+    Action.MOVE: "moves in from stack {moved_from}: ownership changes hands, not deleted or re-created",
+    Action.MOVE_OUT: "moves to stack {moved_to}: kept as it is and not deleted; stack {moved_to} takes it",
+    Action.RELEASE: "will no longer be managed: its cmqinfra tags are removed, the resource is kept",
+    Action.IMPORT: "will be imported{id}: tagged as owned by this stack and converged",
 }
+
+
+def _verb(change: ResourceChange) -> str:
+    return _VERBS[change.action].format(
+        moved_from=change.moved_from,
+        moved_to=change.moved_to,
+        id=f" (id {change.import_id})" if change.import_id else "",
+    )
+
+
+def partial_warning(plan: Plan) -> list[str]:
+    """Said loudly, as Terraform does: a targeted plan is not the whole picture."""
+    if not plan.partial:
+        return []
+    return [
+        f"Warning: this is a PARTIAL plan: only {', '.join(plan.targets)} and what they need.",
+        "  Other changes the manifest asks for were not read or planned, and may be pending. Use",
+        "  --target for exceptional cases (recovering from an error, a hot fix), then run a full plan.",
+        "",
+    ]
 
 
 def _value(value: Any) -> str:
@@ -45,7 +73,7 @@ def _body(change: ResourceChange) -> list[str]:
             for k, v in data.items()
             if k not in ("name", "topic") and v not in (None, {}, [], False)
         ]
-    if change.action is Action.DELETE:
+    if change.action in (Action.DELETE, Action.MOVE_OUT, Action.RELEASE):
         return []
     lines = []
     for a in change.attribute_changes:
@@ -67,7 +95,7 @@ def render_change(change: ResourceChange, colour: bool) -> list[str]:
         return click.style(text, fg=style) if style else text
 
     because = f" (because {'; '.join(change.reasons)})" if change.reasons else ""
-    out = [f"  # {change.address} {_VERBS[change.action]}{because}"]
+    out = [f"  # {change.address} {_verb(change)}{because}"]
     symbol = change.action.symbol
     body = _body(change)
     head = f"{symbol:>3} {_title(change)}"
@@ -82,15 +110,24 @@ def render_change(change: ResourceChange, colour: bool) -> list[str]:
 
 def summary_line(plan: Plan) -> str:
     s = plan.summary
-    adopt = f", {s.adopt} to adopt" if s.adopt else ""
-    return f"Plan: {s.add} to add, {s.change} to change, {s.destroy} to destroy{adopt}."
+    extra = "".join(
+        f", {n} to {word}"
+        for n, word in ((s.adopt, "adopt"), (s.move, "move"), (s.release, "release"), (s.import_, "import"))
+        if n
+    )
+    partial = " (partial: --target)" if plan.partial else ""
+    return f"Plan: {s.add} to add, {s.change} to change, {s.destroy} to destroy{extra}.{partial}"
 
 
 def render_text(plan: Plan, colour: bool = False) -> str:
     lines: list[str] = []
+    for line in partial_warning(plan):
+        lines.append(click.style(line, fg="yellow", bold=True) if colour and line else line)
     for w in plan.warnings:
         lines.append(w.render())
-    if not plan.has_changes:
+    if not plan.has_changes and plan.partial:
+        lines.append("No changes to the targeted resources. Live state matches the manifest for them.")
+    elif not plan.has_changes:
         lines.append("No changes. Live state matches the manifest.")
     else:
         region = f", region {plan.region}" if plan.region else ""

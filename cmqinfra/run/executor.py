@@ -44,6 +44,9 @@ class StepResult:
             Action.REPLACE: "re-created",
             Action.UPDATE: "updated",
             Action.ADOPT: "adopted",
+            Action.IMPORT: "imported",
+            Action.MOVE: "moved in",
+            Action.RELEASE: "released",
         }.get(self.action, "done")
 
 
@@ -111,6 +114,12 @@ def run_step(step: Step, api: CmqApi, stack: str) -> None:
             if not exc.code.startswith("ResourceNotFound"):
                 raise
         return
+    if change.action is Action.RELEASE:
+        assert isinstance(before, (Queue, Topic))
+        # Only cmqinfra's own tags go; the resource, its messages and user tags stay.
+        kind = "queue" if isinstance(before, Queue) else "topic"
+        api.modify_tags(kind, before.name, (), (STACK_TAG, PROTECT_TAG))
+        return
     assert after is not None
     if change.action in (Action.CREATE, Action.REPLACE):
         if isinstance(after, Queue):
@@ -123,11 +132,17 @@ def run_step(step: Step, api: CmqApi, stack: str) -> None:
     assert before is not None
     if isinstance(after, (Queue, Topic)):
         assert isinstance(before, (Queue, Topic))
-        owner = None if change.action is Action.ADOPT else stack
+        if change.action in (Action.ADOPT, Action.IMPORT):
+            owner = None
+        elif change.action is Action.MOVE:
+            owner = change.moved_from
+        else:
+            owner = stack
         replace_tags, delete = _tag_delta(before, owner, after, stack)
         kind = "queue" if isinstance(after, Queue) else "topic"
-        # Take ownership first: if the attribute update then fails, the next run sees an
-        # owned resource and converges it as an update.
+        # Take ownership first, in one call: if the attribute update then fails, the next run
+        # sees an owned resource and converges it as an update. A move is exactly this retag:
+        # the resource is never deleted or re-created.
         if replace_tags or delete:
             api.modify_tags(kind, after.name, replace_tags, delete)
         if _has_attribute_change(step):

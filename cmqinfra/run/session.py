@@ -8,7 +8,7 @@ import os
 import signal
 import sys
 import threading
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -22,6 +22,7 @@ from cmqinfra.live import LiveState, name_key
 from cmqinfra.model import Stack
 from cmqinfra.plan.compute import make_plan
 from cmqinfra.plan.shape import stack_from_data, stack_to_data
+from cmqinfra.plan.targets import parse_target, target_closure
 from cmqinfra.plan.values import Action, Plan
 from cmqinfra.render import use_colour
 from cmqinfra.render.json import plan_to_json
@@ -59,6 +60,14 @@ def load(paths: Sequence[str]) -> Stack:
     return result.stack
 
 
+def check_targets(_ctx: click.Context, _param: click.Parameter, value: tuple[str, ...]) -> tuple[str, ...]:
+    """Every --target is an address; a bad one is a usage error naming it."""
+    try:
+        return tuple(dict.fromkeys(parse_target(v) for v in value))
+    except ValueError as exc:
+        raise click.BadParameter(str(exc)) from None
+
+
 def region_for(options: TargetOptions, stack: Stack | None) -> str | None:
     region = options.region or os.environ.get("TENCENTCLOUD_REGION") or (stack.region if stack else None)
     if region is None and (options.local or options.endpoint):
@@ -84,11 +93,12 @@ def connect(options: TargetOptions, region: str | None) -> CmqApi:
 
 
 def load_and_read(
-    paths: Sequence[str], options: TargetOptions, api_holder: list[CmqApi]
+    paths: Sequence[str], options: TargetOptions, api_holder: list[CmqApi], *, whole: bool = True
 ) -> tuple[Stack, str | None, LiveState | None]:
     """The desired stack, its region, a connected API (appended to ``api_holder``) and, when
     the manifest names its stack and region on plain top-level lines, the live state read while
-    the manifest was loading (see cmqinfra/run/overlap.py). Otherwise: load, connect, no live."""
+    the manifest was loading (see cmqinfra/run/overlap.py). Otherwise: load, connect, no live.
+    ``whole=False`` (a partial plan, --target): no early read, it would read the whole stack."""
     from cmqinfra.manifest.peek import peek
     from cmqinfra.run.overlap import read_while_loading
 
@@ -97,7 +107,7 @@ def load_and_read(
     if region is None and options.endpoint:
         region = DEFAULT_LOCAL_REGION
     # The embedded emulator is created on connect: never before the manifest is known to load.
-    if heading.stack is None or region is None or options.local:
+    if heading.stack is None or region is None or options.local or not whole:
         stack = load(paths)
         region = region_for(options, stack)
         api_holder.append(connect(options, region))
@@ -116,6 +126,31 @@ def load_and_read(
     return stack, region, live
 
 
+def read_live(stack: Stack, api: CmqApi, targets: Sequence[str] = ()) -> LiveState:
+    """The whole stack's live state, or (with targets) only what a partial plan needs."""
+    if not targets:
+        return api.read(stack)
+    closure = target_closure(stack, targets)
+    return api.read_named(
+        stack,
+        queues=closure.queues.values(),
+        topics=closure.topics.values(),
+        listed_topics=closure.listed_topics,
+        subscriptions=closure.single_subscriptions,
+    )
+
+
+def claims_for(stack: Stack, paths: Sequence[str]) -> Callable[[], Mapping[str, str]]:
+    """What the project around ``paths`` takes from ``stack`` with ``moved`` (looked up lazily)."""
+
+    def find() -> Mapping[str, str]:
+        from cmqinfra.project.claims import claimed_from
+
+        return claimed_from(stack.name, paths)
+
+    return find
+
+
 def compute(
     stack: Stack,
     api: CmqApi,
@@ -123,11 +158,33 @@ def compute(
     *,
     allow_data_loss: bool = False,
     destroy: bool = False,
+    targets: Sequence[str] = (),
+    moves_in: Mapping[str, str] | None = None,
+    moves_out: Mapping[str, str] | None = None,
+    claims: Callable[[], Mapping[str, str]] | None = None,
     live: LiveState | None = None,
 ) -> Plan:
-    """The plan; ``live``: the state already read for ``stack``, if any."""
-    live = api.read(stack) if live is None else live
-    plan = make_plan(stack, live, region=region, allow_data_loss=allow_data_loss, destroy=destroy)
+    """Read and plan. ``claims``: asked only when the plan would delete a queue or topic, for
+    what other stacks take from this one with ``moved`` (those move out instead). ``live``: the
+    whole stack's state, already read while the manifest loaded (see ``load_and_read``)."""
+    live = read_live(stack, api, targets) if live is None or targets else live
+    extra: dict[str, Any] = {
+        "region": region,
+        "allow_data_loss": allow_data_loss,
+        "destroy": destroy,
+        "targets": tuple(targets),
+        "moves_in": moves_in,
+        "moves_out": moves_out,
+    }
+    plan = make_plan(stack, live, **extra)
+    deleted = {
+        c.address.casefold() for c in plan.changes if c.action is Action.DELETE and c.type != "subscription"
+    }
+    if deleted and claims is not None:
+        claimed = {a: s for a, s in claims().items() if a.casefold() in deleted}
+        if claimed:
+            extra["moves_out"] = {**(moves_out or {}), **claimed}
+            plan = make_plan(stack, live, **extra)
     # The users of a queue are only looked up for the queues this plan would delete.
     doomed = tuple(
         c.name
@@ -137,7 +194,7 @@ def compute(
     if doomed:
         users = api.endpoint_users(doomed)
         live = replace(live, endpoint_users={**live.endpoint_users, **users})
-        plan = make_plan(stack, live, region=region, allow_data_loss=allow_data_loss, destroy=destroy)
+        plan = make_plan(stack, live, **extra)
     return plan
 
 
@@ -150,15 +207,21 @@ def show(plan: Plan, fmt: str = "text") -> None:
 
 def save(plan: Plan, path: str) -> None:
     """The plan, the desired stack and the live-state fingerprint. No credentials ever."""
+    Path(path).write_text(json.dumps(saved_doc(plan), indent=2) + "\n", encoding="utf-8")
+
+
+def saved_doc(plan: Plan) -> dict[str, Any]:
+    """A saved plan as data (a project plan file holds one per stack)."""
     doc: dict[str, Any] = plan_to_json(plan)
     doc["saved_plan"] = {
         "kind": SAVED_PLAN_KIND,
         "cmqinfra_version": __version__,
         "fingerprint": plan.fingerprint,
         "destroy": plan.destroy,
+        "targets": list(plan.targets),
         "desired": stack_to_data(plan.stack),
     }
-    Path(path).write_text(json.dumps(doc, indent=2) + "\n", encoding="utf-8")
+    return doc
 
 
 @dataclass(frozen=True)
@@ -168,11 +231,22 @@ class SavedPlan:
     fingerprint: str
     destroy: bool
     actions: tuple[tuple[str, tuple[str, ...]], ...]
+    targets: tuple[str, ...] = ()  # a partial plan is applied with the same targets
 
 
 def read_saved(path: str) -> SavedPlan:
     try:
         doc = json.loads(Path(path).read_text(encoding="utf-8"))
+    except OSError as exc:
+        raise Failure(f"{path}: cannot read the saved plan: {exc.strerror}") from None
+    except ValueError as exc:
+        raise Failure(f"{path}: not a cmqinfra saved plan ({exc})") from None
+    return saved_from_doc(doc, path)
+
+
+def saved_from_doc(doc: Any, path: str) -> SavedPlan:
+    """A saved plan from its data; ``path`` names it in errors."""
+    try:
         meta = doc["saved_plan"]
         if meta.get("kind") != SAVED_PLAN_KIND:
             raise KeyError("kind")
@@ -190,9 +264,8 @@ def read_saved(path: str) -> SavedPlan:
             fingerprint=meta["fingerprint"],
             destroy=bool(meta.get("destroy", False)),
             actions=tuple((c["address"], tuple(c["change"]["actions"])) for c in doc["resource_changes"]),
+            targets=tuple(str(a) for a in meta.get("targets") or ()),
         )
-    except OSError as exc:
-        raise Failure(f"{path}: cannot read the saved plan: {exc.strerror}") from None
     except (ValueError, KeyError, TypeError) as exc:
         raise Failure(f"{path}: not a cmqinfra saved plan ({exc})") from None
 
@@ -255,11 +328,18 @@ def run(plan: Plan, api: CmqApi, parallelism: int) -> ApplyReport:
     with stop_on_signals() as stop:
         report = execute(plan, api, parallelism=parallelism, on_result=_progress, stop=stop)
     s = plan.summary
+    if plan.partial:
+        click.echo(
+            f"\nWarning: this apply was PARTIAL (--target {' '.join(plan.targets)}); run a full plan to see "
+            "whether other changes are pending.",
+            err=True,
+        )
     if report.ok:
-        adopt = f", {s.adopt} adopted" if s.adopt else ""
+        counts = ((s.adopt, "adopted"), (s.move, "moved"), (s.release, "released"), (s.import_, "imported"))
+        extra = "".join(f", {n} {word}" for n, word in counts if n)
         click.echo(
             f"\n{'Destroy' if plan.destroy else 'Apply'} complete! Resources: "
-            f"{s.add} added, {s.change} changed, {s.destroy} destroyed{adopt}."
+            f"{s.add} added, {s.change} changed, {s.destroy} destroyed{extra}."
         )
     else:
         why = "interrupted" if report.interrupted else "failed"

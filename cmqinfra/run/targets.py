@@ -7,6 +7,7 @@ import atexit
 from pathlib import Path
 from urllib.parse import urlparse
 
+from cmqinfra.cloud.limiter import RateLimiter
 from cmqinfra.cloud.target import DEFAULT_LOCAL_REGION, LOCAL_STATE, LOOPBACK_HOSTS, Target, open_api
 from cmqinfra.cloud.tdmq import TdmqApi
 
@@ -18,8 +19,10 @@ def open_target(
     parallelism: int = 10,
     timeout: float = 10.0,
     rate_scale: float = 1.0,
+    limiter: RateLimiter | None = None,
 ) -> TdmqApi:
-    """A connected TdmqApi for any target kind: local (embedded emulator), endpoint or cloud."""
+    """A connected TdmqApi for any target kind: local (embedded emulator), endpoint or cloud.
+    ``limiter``: a rate budget shared with the other APIs of the same account and endpoint."""
     from cmqinfra.emulator import DEFAULT_SECRET_ID, DEFAULT_SECRET_KEY
 
     local_pair = (DEFAULT_SECRET_ID, DEFAULT_SECRET_KEY)
@@ -38,6 +41,7 @@ def open_target(
             rate_scale=rate_scale,
             fallback_credentials=local_pair,
             on_close=emu.stop,
+            limiter=limiter,
         )
     fallback = None
     if target.kind == "endpoint":
@@ -53,4 +57,5 @@ def open_target(
         timeout=timeout,
         rate_scale=rate_scale,
         fallback_credentials=fallback,
+        limiter=limiter,
     )

@@ -15,7 +15,7 @@ from recipes import GITHUB, GITLAB, PRE_COMMIT, cmqinfra_commands  # noqa: E402
 def test_pre_commit_hook_runs_validate_on_yaml_files() -> None:
     hooks = yaml.safe_load(PRE_COMMIT.read_text())
     hook = next(h for h in hooks if h["id"] == "cmqinfra-validate")
-    assert hook["entry"] == "cmqinfra validate"
+    assert hook["entry"] == "cmqinfra validate --stacks-of"  # files grouped into their stacks
     assert hook["language"] == "python"
     files = re.compile(hook["files"])
     assert files.search("infra/orders.yaml") and files.search("infra/orders.yml")

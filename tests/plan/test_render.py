@@ -80,4 +80,6 @@ def test_json_is_terraform_shaped() -> None:
     assert by_addr["queue/mine"]["change"]["actions"] == ["update"]
     assert by_addr["queue/mine"]["change"]["adopt"] is True
     assert by_addr["topic/t"]["type"] == "topic" and by_addr["topic/t"]["name"] == "t"
-    assert doc["summary"] == {"add": 2, "change": 1, "destroy": 2, "adopt": 1}
+    assert doc["summary"] == {
+        "add": 2, "change": 1, "destroy": 2, "adopt": 1, "move": 0, "release": 0, "import": 0
+    }

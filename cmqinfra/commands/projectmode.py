@@ -1,0 +1,335 @@
+"""validate / plan / apply with no PATH: the project in the current directory (or ``--project``).
+
+Wiring only: flags to the project layer (cmqinfra/project/) and its results to output and one
+exit code (0 success, 2 changes anywhere with ``--detailed-exitcode``, 1 any failure).
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+import sys
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import click
+
+from cmqinfra.project.resolve import ResolvedUnit
+from cmqinfra.project.units import Project, ProjectError, StackUnit, load_project
+from cmqinfra.run import session
+
+
+@dataclass(frozen=True)
+class Selection:
+    root: str
+    stacks: tuple[str, ...]
+    environments: tuple[str, ...]
+    changed_since: str | None
+
+    @property
+    def given(self) -> bool:
+        return bool(self.stacks or self.environments or self.changed_since or self.root != ".")
+
+
+def project_options(f: Callable[..., Any]) -> Callable[..., Any]:
+    @click.option("--project", "root", default=".", metavar="DIR", show_default=True,
+                  help="Project mode (no PATH): the project root holding cmqinfra.yaml or stack directories.")
+    @click.option("--stack", "stacks", multiple=True, metavar="NAME", help="Project mode: only this stack.")
+    @click.option("--env", "environments", multiple=True, metavar="NAME",
+                  help="Project mode: only this environment.")
+    @click.option("--changed-since", metavar="GIT_REF",
+                  help="Project mode: only the stacks a change since GIT_REF affects.")
+    @functools.wraps(f)
+    def wrapper(*args: Any, root: str, stacks: tuple[str, ...], environments: tuple[str, ...],
+                changed_since: str | None, **kw: Any) -> Any:
+        return f(*args, selection=Selection(root, stacks, environments, changed_since), **kw)
+
+    return wrapper
+
+
+def refuse_with_paths(selection: Selection) -> None:
+    if selection.given:
+        raise session.Failure("--project, --stack, --env and --changed-since select stacks of a project; "
+                              "they cannot be combined with manifest PATH arguments")
+
+
+# ------------------------------------------------------------ shared steps
+
+
+def _load(selection: Selection) -> tuple[Project, tuple[StackUnit, ...]]:
+    project = load_project(Path(selection.root))
+    if not project.ok and all(d.location is None for d in project.diagnostics):
+        raise session.Failure("; ".join(d.render().removeprefix("error: ") for d in project.diagnostics))
+    for d in project.diagnostics:
+        click.echo(d.render(), err=True)
+    if not project.ok:
+        raise session.Failure(f"{len(project.diagnostics)} error(s) in the project")
+    try:
+        return project, project.units(selection.stacks, selection.environments)
+    except ProjectError as exc:
+        raise session.Failure(str(exc)) from None
+
+
+def _resolve(project: Project, units: Sequence[StackUnit]) -> list[ResolvedUnit]:
+    from cmqinfra.project.resolve import resolve_all
+
+    return resolve_all(project, units)
+
+
+def _bystanders(project: Project, resolved: Sequence[ResolvedUnit]) -> list[ResolvedUnit]:
+    """The units of the selected environments that this run does not plan: a stack planned alone
+    must still know what they take from it with ``moved`` (it never deletes those)."""
+    planned = {r.unit.key for r in resolved}
+    environments = {r.unit.environment for r in resolved}
+    rest = [u for u in project.all_units if u.key not in planned and u.environment in environments]
+    return [r for r in _resolve(project, rest) if r.stack is not None] if rest else []
+
+
+def _select_changed(project: Project, resolved: list[ResolvedUnit], ref: str | None) -> list[ResolvedUnit]:
+    if ref is None:
+        return resolved
+    from cmqinfra.project.changes import affected, read_change
+
+    chosen = affected(project, resolved, read_change(project.root, ref))
+    click.echo(f"{len(chosen)} of {len(resolved)} stack(s) affected by the changes since {ref}"
+               + (f": {', '.join(r.unit.key for r in chosen)}" if chosen else ""), err=True)
+    return chosen
+
+
+def _print_diagnostics(resolved: Sequence[ResolvedUnit]) -> None:
+    seen: set[str] = set()
+    for item in resolved:
+        for d in item.diagnostics:
+            line = d.render()
+            if line not in seen:  # a base manifest's problem is the same in every environment
+                seen.add(line)
+                click.echo(line, err=True)
+
+
+@contextmanager
+def _connections(options: session.TargetOptions, root: str) -> Iterator[Any]:
+    from cmqinfra.project.connections import Connections
+
+    connections = Connections(options, Path(root))
+    try:
+        yield connections
+    finally:
+        if options.debug:
+            counts = connections.call_counts()
+            click.echo("API calls per action (all stacks):", err=True)
+            for action, n in sorted(counts.items()):
+                click.echo(f"  {action}: {n}", err=True)
+            click.echo(f"  total: {sum(counts.values())}", err=True)
+        connections.close()
+
+
+def _show_unit(item: Any) -> None:
+    from cmqinfra.render import use_colour
+    from cmqinfra.render.text import render_text
+
+    where = f"region {item.region}" if item.region else "no region"
+    target = f", {item.target.describe()}" if item.target else ""
+    click.echo(f"=== {item.unit.key} ({where}{target})")
+    if item.plan is not None and item.error is None:
+        click.echo(render_text(item.plan, colour=use_colour(sys.stdout)), nl=False)
+        for d in item.plan.errors:
+            click.echo(d.render(), err=True)
+    else:
+        click.echo(f"error: {item.unit.key}: {item.error}", err=True)
+    click.echo("")
+
+
+def _show_all(items: Sequence[Any], fmt: str, note: str | None = None) -> None:
+    from cmqinfra.project.report import project_json, render_project_markdown, render_table, run_summary
+
+    if fmt == "json":
+        click.echo(json.dumps(project_json(items), indent=2))
+    elif fmt == "markdown":
+        click.echo(render_project_markdown(items, note=note), nl=False)
+    else:
+        for item in items:
+            _show_unit(item)
+        click.echo(f"Project: {run_summary(items)}.")
+        click.echo(render_table(items), nl=False)
+
+
+# ------------------------------------------------------------ validate
+
+
+def validate(selection: Selection, fmt: str, stacks_of: Sequence[str] = ()) -> None:
+    project, units = _load(selection)
+    if stacks_of:
+        units = _units_of_files(project, units, stacks_of)
+    resolved = _select_changed(project, _resolve(project, units), selection.changed_since)
+    failed = [r for r in resolved if not r.ok]
+    if fmt == "json":
+        out = [{**d.to_json(), "stack": r.unit.stack_name, "environment": r.unit.environment}
+               for r in resolved for d in r.diagnostics]
+        click.echo(json.dumps(out, indent=2, ensure_ascii=False))
+    else:
+        _print_diagnostics(resolved)
+        for r in resolved:
+            if r.stack is not None:
+                s = r.stack
+                click.echo(f"ok: {r.unit.key}: {len(s.queues)} queues, {len(s.topics)} topics, "
+                           f"{len(s.subscriptions)} subscriptions")
+            else:
+                errors = sum(1 for d in r.diagnostics if d.severity.value == "error")
+                click.echo(f"failed: {r.unit.key}: {errors} error(s)", err=True)
+    if failed:
+        raise click.exceptions.Exit(1)
+
+
+def _units_of_files(
+    project: Project, units: Sequence[StackUnit], files: Sequence[str]
+) -> tuple[StackUnit, ...]:
+    """The units the given files belong to (all of them when the project file is among them)."""
+    from cmqinfra.project.config import PROJECT_FILE
+
+    given = [Path(f).resolve() for f in files]
+    if (project.root / PROJECT_FILE).resolve() in given:
+        return tuple(units)
+
+    def holds(unit: StackUnit, file: Path) -> bool:
+        paths = [p.resolve() for p in (*unit.paths, *unit.value_files)]
+        return any(file == p or p in file.parents for p in paths)
+
+    return tuple(u for u in units if any(holds(u, f) for f in given))
+
+
+# ------------------------------------------------------------ plan
+
+
+def plan(selection: Selection, options: session.TargetOptions, out: str | None, fmt: str,
+         detailed_exitcode: bool, destroy: bool) -> None:
+    from cmqinfra.project.planfile import save_project_plan
+    from cmqinfra.project.runner import plan_project
+
+    exit_code = 0
+    with session.user_errors(False, []):
+        project, units = _load(selection)
+        resolved = _select_changed(project, _resolve(project, units), selection.changed_since)
+        _print_diagnostics(resolved)
+        note = (f"Stacks affected by the changes since `{selection.changed_since}`."
+                if selection.changed_since else None)
+        with _connections(options, selection.root) as connections:
+            items, _ = plan_project(resolved, options, connections, destroy=destroy,
+                                    bystanders=_bystanders(project, resolved))
+        _show_all(items, fmt, note)
+        failed = [i for i in items if not i.ok]
+        if failed:
+            raise session.Failure(f"{len(failed)} stack(s) failed or were refused: "
+                                  f"{', '.join(i.unit.key for i in failed)}; nothing can be applied")
+        if out:
+            save_project_plan(items, out)
+            click.echo(f"Saved the plan of {len(items)} stack(s) to {out}; run `cmqinfra apply --plan {out}` "
+                       "to apply it.", err=True)
+        if detailed_exitcode and any(i.plan is not None and i.plan.has_changes for i in items):
+            exit_code = 2
+    if exit_code:
+        raise click.exceptions.Exit(exit_code)
+
+
+# ------------------------------------------------------------ apply
+
+
+def apply(selection: Selection, options: session.TargetOptions, plan_file: str | None,
+          auto_approve: bool, allow_data_loss: bool) -> None:
+    from cmqinfra.project.runner import plan_project
+
+    with session.user_errors(False, []):
+        with _connections(options, selection.root) as connections:
+            if plan_file:
+                items, apis = _replan_saved(plan_file, options, connections, allow_data_loss)
+            else:
+                project, units = _load(selection)
+                resolved = _select_changed(project, _resolve(project, units), selection.changed_since)
+                _print_diagnostics(resolved)
+                items, apis = plan_project(resolved, options, connections, allow_data_loss=allow_data_loss,
+                                           bystanders=_bystanders(project, resolved))
+            _show_all(items, "text")
+            failed = [i for i in items if not i.ok]
+            if failed:
+                raise session.Failure(f"{len(failed)} stack(s) failed or were refused: "
+                                      f"{', '.join(i.unit.key for i in failed)}; nothing was changed")
+            changing = [i for i in items if i.plan is not None and i.plan.has_changes]
+            if not changing:
+                return
+            # Like Terraform, a saved plan was reviewed when it was made: it needs no second approval.
+            session.confirm(auto_approve or plan_file is not None,
+                            f"apply these changes to {len(changing)} stack(s)")
+            _apply(items, apis, options)
+
+
+def _replan_saved(plan_file: str, options: session.TargetOptions, connections: Any,
+                  allow_data_loss: bool) -> tuple[list[Any], dict[str, Any]]:
+    from cmqinfra.plan.values import Plan
+    from cmqinfra.project.planfile import read_project_plan
+    from cmqinfra.project.resolve import ResolvedUnit
+    from cmqinfra.project.runner import plan_project
+
+    saved = read_project_plan(plan_file)
+    resolved = [ResolvedUnit(s.unit, s.saved.stack, (), (), (), frozenset()) for s in saved]
+    items, apis = plan_project(
+        resolved, options, connections, allow_data_loss=allow_data_loss,
+        desired=[s.saved.stack for s in saved], targets=[s.target for s in saved],
+    )
+    stale = []
+    for s, item in zip(saved, items, strict=True):
+        if item.plan is None or item.error is not None:
+            continue
+        fresh: Plan = item.plan
+        try:
+            session.check_not_stale(s.saved, fresh, plan_file)
+        except session.Failure:
+            stale.append(item.unit.key)
+    failed = [i.unit.key for i in items if i.plan is None or i.error is not None]
+    if failed:
+        for item in items:
+            if item.error is not None:
+                click.echo(f"error: {item.unit.key}: {item.error}", err=True)
+        raise session.Failure(f"{plan_file}: {len(failed)} stack(s) could not be planned again: "
+                              f"{', '.join(failed)}; nothing was changed")
+    if stale:
+        raise session.Failure(f"{plan_file}: the saved plan is stale for {', '.join(stale)}: live state "
+                              "changed since it was made; nothing was changed (run plan again)")
+    return items, apis
+
+
+def _apply(items: Sequence[Any], apis: dict[str, Any], options: session.TargetOptions) -> None:
+    from cmqinfra.project.runner import apply_units
+
+    def progress(unit: StackUnit, result: Any) -> None:
+        if result.ok:
+            click.echo(f"{unit.key}: {result.address}: {result.verb} ({result.seconds:.2f}s)")
+        else:
+            click.echo(f"{unit.key}: {result.address}: FAILED ({result.seconds:.2f}s): {result.error}",
+                       err=True)
+
+    with session.stop_on_signals() as stop:
+        outcomes = apply_units(items, apis, options.parallelism, progress, stop)
+    click.echo("")
+    bad = 0
+    for outcome in outcomes:
+        report = outcome.report
+        if outcome.ok:
+            click.echo(f"{outcome.unit.key}: apply complete ({len(report.done)} step(s)).")
+            continue
+        bad += 1
+        if report is None:
+            click.echo(f"{outcome.unit.key}: apply failed: {outcome.error}", err=True)
+            continue
+        why = "interrupted" if report.interrupted else "failed"
+        click.echo(f"{outcome.unit.key}: apply {why}: {len(report.done)} step(s) done, {len(report.failed)} "
+                   f"failed, {len(report.not_started)} not started.", err=True)
+        for r in report.failed:
+            click.echo(f"  failed:      {r.address} ({r.phase}): {r.error}", err=True)
+        for item in report.not_started:
+            click.echo(f"  not started: {item}", err=True)
+    if bad:
+        click.echo("Running apply again converges from here.", err=True)
+        raise session.Failure(f"{bad} of {len(outcomes)} stack(s) did not apply completely")
+    click.echo(f"Apply complete! {len(outcomes)} stack(s) changed.")

@@ -1,0 +1,148 @@
+"""Partial plans (``--target ADDRESS``): the targeted resources and what they need, nothing else.
+
+What a resource needs: a queue its dead-letter queue (and that one's, transitively); a
+subscription its topic and, for a queue subscription, its endpoint queue. Those are planned
+(created or converged) with the targets; only a targeted address is ever deleted, released or
+moved out. A targeted topic brings the subscriptions the service would take with it: those
+replaced or deleted with the topic.
+
+The read follows the closure too (``closure.queue_names`` ...): name-list calls and one Detail
+listing per targeted topic or subscription, never the stack's whole listing.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass, field, replace
+
+from cmqinfra.live import LiveState, name_key
+from cmqinfra.model import Protocol, Stack
+from cmqinfra.plan.values import Action, ResourceChange
+
+_NAME = r"[A-Za-z][A-Za-z0-9_-]{0,63}"
+_ADDRESS = re.compile(rf"(queue|topic)/{_NAME}|subscription/{_NAME}/{_NAME}")
+
+# Changes a dependency (not itself targeted) may carry: it is made ready for the targets,
+# never taken away.
+_KEEPS = (Action.DELETE, Action.RELEASE, Action.MOVE_OUT)
+
+
+def parse_target(text: str) -> str:
+    """A target address as given, or ValueError with the accepted forms."""
+    if not _ADDRESS.fullmatch(text):
+        raise ValueError(
+            f"--target {text!r} is not an address: use queue/NAME, topic/NAME or subscription/TOPIC/NAME"
+        )
+    return text
+
+
+@dataclass(frozen=True)
+class Closure:
+    """The targeted addresses and what they need, casefolded address -> names as written."""
+
+    targets: frozenset[str]
+    queues: dict[str, str] = field(default_factory=dict)
+    topics: dict[str, str] = field(default_factory=dict)
+    subscriptions: dict[str, tuple[str, str]] = field(default_factory=dict)
+
+    def __contains__(self, address: object) -> bool:
+        key = str(address).casefold()
+        return key in self.queues or key in self.topics or key in self.subscriptions
+
+    @property
+    def listed_topics(self) -> tuple[str, ...]:
+        """Targeted topics: all their subscriptions are read (a replaced or deleted topic takes
+        them along)."""
+        return tuple(name for key, name in sorted(self.topics.items()) if key in self.targets)
+
+    @property
+    def single_subscriptions(self) -> tuple[tuple[str, str], ...]:
+        """Targeted subscriptions whose topic is not itself targeted: read one by one."""
+        return tuple(
+            pair
+            for _, pair in sorted(self.subscriptions.items())
+            if f"topic/{pair[0]}".casefold() not in self.targets
+        )
+
+
+def target_closure(stack: Stack, targets: Iterable[str]) -> Closure:
+    queues = {name_key(q.name): q for q in stack.queues}
+    subscriptions = {s.address.casefold(): s for s in stack.subscriptions}
+    wanted = frozenset(t.casefold() for t in targets)
+    closure = Closure(targets=wanted)
+
+    def add_queue(name: str) -> None:
+        key = f"queue/{name}".casefold()
+        if key in closure.queues:
+            return
+        declared = queues.get(name_key(name))
+        closure.queues[key] = declared.name if declared is not None else name
+        if declared is not None and declared.dead_letter is not None:
+            add_queue(declared.dead_letter.queue)
+
+    for target in targets:
+        kind, _, rest = target.partition("/")
+        if kind == "queue":
+            add_queue(rest)
+        elif kind == "topic":
+            closure.topics[target.casefold()] = rest
+        else:
+            topic, _, name = rest.partition("/")
+            closure.subscriptions[target.casefold()] = (topic, name)
+            closure.topics.setdefault(f"topic/{topic}".casefold(), topic)
+            declared_sub = subscriptions.get(target.casefold())
+            if declared_sub is not None and declared_sub.protocol is Protocol.QUEUE:
+                add_queue(declared_sub.endpoint)
+    return closure
+
+
+def restrict_stack(stack: Stack, closure: Closure) -> Stack:
+    """The desired stack cut down to the closure (refactoring entries included)."""
+    return replace(
+        stack,
+        queues=tuple(q for q in stack.queues if q.address in closure),
+        topics=tuple(t for t in stack.topics if t.address in closure),
+        subscriptions=tuple(s for s in stack.subscriptions if s.address in closure),
+        moved=tuple(m for m in stack.moved if m.address in closure),
+        removed=tuple(r for r in stack.removed if r.address in closure),
+        imports=tuple(i for i in stack.imports if i.address in closure),
+    )
+
+
+def restrict_live(live: LiveState, closure: Closure, targets: Iterable[str]) -> LiveState:
+    """Live state cut down to what the targeted read reads, whatever was actually read: a saved
+    partial plan then fingerprints the same live state when it is applied."""
+    listed = {f"topic/{t}".casefold() for t in closure.listed_topics}
+    return replace(
+        live,
+        queues={k: q for k, q in live.queues.items() if f"queue/{k}" in closure},
+        topics={k: t for k, t in live.topics.items() if f"topic/{k}" in closure},
+        subscriptions={
+            k: s
+            for k, s in live.subscriptions.items()
+            if s.subscription.address in closure or f"topic/{k[0]}" in listed
+        },
+    )
+
+
+def targeted_changes(
+    changes: list[ResourceChange], closure: Closure, targets: Iterable[str]
+) -> list[ResourceChange]:
+    wanted = {t.casefold() for t in targets}
+    topic_actions = {c.address.casefold(): c.action for c in changes if c.type == "topic"}
+    out = []
+    for c in changes:
+        key = c.address.casefold()
+        if key in wanted:
+            out.append(c)
+        elif c.type == "subscription" and c.before is not None:
+            topic = f"topic/{c.before.topic}".casefold()  # type: ignore[union-attr]
+            follows = topic_actions.get(topic) in (Action.REPLACE, Action.DELETE)
+            if topic in wanted and follows:
+                out.append(c)
+            elif key in closure and c.action not in _KEEPS:
+                out.append(c)
+        elif key in closure and c.action not in _KEEPS:
+            out.append(c)
+    return out

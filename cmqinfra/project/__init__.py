@@ -1,0 +1,38 @@
+"""Project mode: a repository of many stacks and environments.
+
+A project is a directory with ``cmqinfra.yaml`` at its root (schema:
+``cmqinfra/schemas/project.schema.json``), or, without that file, every directory under the root
+that holds manifests (files with a top-level ``stack:``) is one stack named by its path.
+
+    from cmqinfra.project import load_project, resolve_unit
+    project = load_project(Path("."))           # never raises for bad input: project.diagnostics
+    for unit in project.units(stacks=["payments"], environments=["prod"]):
+        resolved = resolve_unit(project, unit)  # the stack as the environment sees it
+        resolved.stack, resolved.diagnostics
+
+``StackUnit`` (frozen) is one stack in one environment: ``stack_name``, ``environment``,
+``paths``, ``region`` (the environment's; it plays the manifest's role), ``target``
+(``UnitTarget``: endpoint, account, credentials env names), name affixes and variable values;
+``unit.key`` is ``payments[prod]``.
+
+The runner (``cmqinfra.project.runner``) plans units concurrently, sharing one rate limiter per
+endpoint and account; ``plan_units(inputs, ...)`` is the one place all units' plans are computed
+together from their stacks and live states (cross-stack information goes in there).
+"""
+
+from cmqinfra.project.config import PROJECT_FILE, ProjectConfig
+from cmqinfra.project.resolve import ResolvedUnit, resolve_unit, resolved_yaml
+from cmqinfra.project.units import Project, ProjectError, StackUnit, UnitTarget, load_project
+
+__all__ = [
+    "PROJECT_FILE",
+    "Project",
+    "ProjectConfig",
+    "ProjectError",
+    "ResolvedUnit",
+    "StackUnit",
+    "UnitTarget",
+    "load_project",
+    "resolve_unit",
+    "resolved_yaml",
+]

@@ -1,0 +1,161 @@
+"""Connections for the units of one run: one TdmqApi per unit, one rate budget per target.
+
+TDMQ counts its per-action limits per account, so every unit planned or applied against the same
+endpoint and account draws from one shared ``RateLimiter``: twenty stacks together never send
+faster than one stack may. ``--local`` starts one embedded emulator per region (an emulator
+serves one region), with its state in ``.cmqinfra/`` like the single-stack ``--local``.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from cmqinfra.project.units import StackUnit
+from cmqinfra.run.session import DEFAULT_LOCAL_REGION, Failure, TargetOptions
+
+
+@dataclass(frozen=True)
+class ResolvedTarget:
+    """Where one unit goes, with everything the CLI filled in: the key of its rate budget."""
+
+    kind: str  # "local" | "endpoint" | "cloud"
+    url: str | None
+    account: str | None
+    region: str | None
+
+    def describe(self) -> str:
+        kinds = {"local": "local emulator", "endpoint": f"endpoint {self.url}", "cloud": "Tencent Cloud"}
+        where = kinds[self.kind]
+        return f"{where}, account {self.account}" if self.account else where
+
+    @property
+    def budget_key(self) -> tuple[str, str | None, str | None]:
+        # The local emulators are one per region, each its own service with its own limits.
+        return (self.kind, self.url if self.kind != "local" else self.region, self.account)
+
+
+def target_of(unit: StackUnit, options: TargetOptions, region: str | None) -> ResolvedTarget:
+    """The environment's endpoint wins; the CLI's --endpoint / --local fill in for environments
+    that name none; otherwise the real cloud."""
+    if options.local and options.endpoint:
+        raise Failure("--local and --endpoint cannot be used together")
+    if unit.target.endpoint:
+        return ResolvedTarget("endpoint", unit.target.endpoint, unit.target.account, region)
+    if options.endpoint:
+        return ResolvedTarget("endpoint", options.endpoint, unit.target.account, region)
+    if options.local:
+        return ResolvedTarget("local", None, unit.target.account, region or DEFAULT_LOCAL_REGION)
+    return ResolvedTarget("cloud", None, unit.target.account, region)
+
+
+def unit_region(unit: StackUnit, manifest_region: str | None, options: TargetOptions) -> str | None:
+    """The manifest's region wins over --region and TENCENTCLOUD_REGION, and the environment's
+    region plays the manifest's role (it is already the resolved stack's region)."""
+    region = unit.region or manifest_region or options.region or os.environ.get("TENCENTCLOUD_REGION")
+    if region is None and (options.local or options.endpoint or unit.target.endpoint):
+        region = DEFAULT_LOCAL_REGION
+    return region
+
+
+class Connections:
+    """Opens and closes the APIs of one run; thread-safe (units connect concurrently)."""
+
+    def __init__(self, options: TargetOptions, workdir: Path, rate_scale: float = 1.0) -> None:
+        self._options = options
+        self._workdir = workdir
+        self._rate_scale = rate_scale
+        self._lock = threading.Lock()
+        self._limiters: dict[tuple[str, str | None, str | None], Any] = {}
+        self._emulators: dict[str, Any] = {}
+        self._apis: list[Any] = []
+
+    def limiter_for(self, target: ResolvedTarget) -> Any:
+        from cmqinfra.cloud.limiter import RateLimiter
+
+        with self._lock:
+            limiter = self._limiters.get(target.budget_key)
+            if limiter is None:
+                limiter = self._limiters[target.budget_key] = RateLimiter(scale=self._rate_scale)
+            return limiter
+
+    def open(self, unit: StackUnit, target: ResolvedTarget) -> Any:
+        """A TdmqApi for ``unit`` on ``target``, drawing on the target's shared rate budget."""
+        from cmqinfra.cloud.target import Target, open_api
+        from cmqinfra.emulator import DEFAULT_SECRET_ID, DEFAULT_SECRET_KEY
+        from cmqinfra.run.targets import open_target
+
+        options = self._options
+        limiter = self.limiter_for(target)
+        credentials = _credentials_of(unit)
+        if target.kind == "local":
+            url = self._local_url(target.region or DEFAULT_LOCAL_REGION)
+            api = open_api(Target.endpoint(url), target.region, parallelism=options.parallelism,
+                           timeout=options.timeout, limiter=limiter, credentials=credentials,
+                           fallback_credentials=(DEFAULT_SECRET_ID, DEFAULT_SECRET_KEY))
+        elif target.kind == "endpoint":
+            if credentials is not None:
+                api = open_api(Target.endpoint(str(target.url)), target.region,
+                               parallelism=options.parallelism, timeout=options.timeout,
+                               limiter=limiter, credentials=credentials)
+            else:
+                api = open_target(Target.endpoint(str(target.url)), target.region,
+                                  parallelism=options.parallelism, timeout=options.timeout,
+                                  limiter=limiter)
+        else:
+            if target.region is None:
+                raise Failure(f"{unit.key}: no region: give its environment a region, set region in the "
+                              "manifest, pass --region or set TENCENTCLOUD_REGION")
+            api = open_api(Target.cloud(), target.region, parallelism=options.parallelism,
+                           timeout=options.timeout, limiter=limiter, credentials=credentials)
+        with self._lock:
+            self._apis.append(api)
+        return api
+
+    def _local_url(self, region: str) -> str:
+        from cmqinfra.cloud.target import LOCAL_STATE
+        from cmqinfra.emulator import Emulator
+
+        with self._lock:
+            emu = self._emulators.get(region)
+            if emu is None:
+                state = self._workdir / LOCAL_STATE
+                if region != DEFAULT_LOCAL_REGION:
+                    state = state.with_name(f"emulator-{region}.sqlite3")
+                state.parent.mkdir(parents=True, exist_ok=True)
+                emu = self._emulators[region] = Emulator.start(state, port=0, region=region)
+            return str(emu.url)
+
+    def call_counts(self) -> dict[str, int]:
+        total: dict[str, int] = {}
+        with self._lock:
+            apis = list(self._apis)
+        for api in apis:
+            for action, n in api.call_counts().items():
+                total[action] = total.get(action, 0) + n
+        return total
+
+    def close(self) -> None:
+        with self._lock:
+            apis, self._apis = self._apis, []
+            emulators, self._emulators = list(self._emulators.values()), {}
+        for api in apis:
+            api.close()
+        for emu in emulators:
+            emu.stop()
+
+
+def _credentials_of(unit: StackUnit) -> tuple[str, str, str | None] | None:
+    names = unit.target.credentials
+    if names is None:
+        return None
+    secret_id, secret_key = os.environ.get(names.secret_id), os.environ.get(names.secret_key)
+    if not secret_id or not secret_key:
+        # Only the names are shown: they say where the keys should be, never what they are.
+        raise Failure(f"{unit.key}: its environment's credentials are read from ${names.secret_id} and "
+                      f"${names.secret_key}, and they are not set")
+    token = os.environ.get(names.session_token) if names.session_token else None
+    return secret_id, secret_key, token

@@ -1,0 +1,277 @@
+"""Planning and applying many units at once.
+
+The pure core stays per stack: each unit's plan is ``make_plan`` of its stack and live state.
+This module composes: resolve every unit, read the live state of all of them concurrently
+(each unit on its own TdmqApi, units of one endpoint and account sharing one rate budget), plan
+them all together in ``plan_units``, and apply the plans concurrently. A unit that fails is
+reported as failed; the others go on. One exit code sums the run up.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, replace
+from typing import Any
+
+from cmqinfra.diagnostics import Diagnostic
+from cmqinfra.live import LiveState, name_key
+from cmqinfra.model import Stack
+from cmqinfra.plan.values import Action, Plan
+from cmqinfra.project.connections import Connections, ResolvedTarget, target_of, unit_region
+from cmqinfra.project.resolve import ResolvedUnit
+from cmqinfra.project.units import StackUnit
+from cmqinfra.run.session import Failure, TargetOptions
+
+MAX_CONCURRENT_UNITS = 32
+
+
+@dataclass(frozen=True)
+class PlanInput:
+    """What one unit's plan is computed from."""
+
+    unit: StackUnit
+    stack: Stack
+    live: LiveState
+    region: str | None
+
+
+@dataclass(frozen=True)
+class UnitPlan:
+    """One unit's outcome of planning: a plan, or the error that kept it from having one."""
+
+    unit: StackUnit
+    region: str | None
+    target: ResolvedTarget | None
+    plan: Plan | None = None
+    error: str | None = None  # a failure to load, connect or read
+    diagnostics: tuple[Diagnostic, ...] = ()
+
+    @property
+    def ok(self) -> bool:
+        return self.plan is not None and self.error is None and self.plan.ok
+
+    @property
+    def status(self) -> str:
+        """``changes``, ``no changes``, ``refused`` (safety errors) or ``failed``."""
+        if self.plan is None or self.error is not None:
+            return "failed"
+        if not self.plan.ok:
+            return "refused"
+        return "changes" if self.plan.has_changes else "no changes"
+
+
+@dataclass(frozen=True)
+class Claimant:
+    """A stack of the project that is not planned in this run, but whose ``moved`` entries may
+    take resources from one that is: the giving stack must not delete them."""
+
+    environment: str | None
+    region: str | None
+    stack: Stack
+
+
+def plan_units(
+    inputs: Sequence[PlanInput],
+    *,
+    allow_data_loss: bool = False,
+    destroy: bool = False,
+    claimants: Sequence[Claimant] = (),
+) -> tuple[Plan, ...]:
+    """Every unit's plan, computed together from their stacks and live states (pure).
+
+    This is the one place a run sees all its units at once: information that spans stacks (a
+    resource moving from one stack to another) is passed to ``make_plan`` here."""
+    from cmqinfra.plan.compute import make_plan
+
+    moves_out = _moves_out(inputs, claimants)
+    plans = [
+        make_plan(
+            i.stack,
+            i.live,
+            region=i.region,
+            allow_data_loss=allow_data_loss,
+            destroy=destroy,
+            moves_out=moves_out.get(index),
+        )
+        for index, i in enumerate(inputs)
+    ]
+    return tuple(_show_moves_once(plans, inputs))
+
+
+def _moves_out(inputs: Sequence[PlanInput], claimants: Sequence[Claimant] = ()) -> dict[int, dict[str, str]]:
+    """For each giving unit, the addresses other stacks of the same environment and region take
+    with ``moved: fromStack``: the giving stack's plan shows them moving out, never deleted."""
+    by_stack = {(i.unit.environment, i.region, i.stack.name): index for index, i in enumerate(inputs)}
+    takers = [Claimant(i.unit.environment, i.region, i.stack) for i in inputs] + list(claimants)
+    out: dict[int, dict[str, str]] = {}
+    for taker in takers:
+        for move in taker.stack.moved:
+            giver = by_stack.get((taker.environment, taker.region, move.from_stack))
+            if move.from_stack is not None and giver is not None:
+                out.setdefault(giver, {})[move.address] = taker.stack.name
+    return out
+
+
+def _show_moves_once(plans: list[Plan], inputs: Sequence[PlanInput]) -> list[Plan]:
+    """A move both sides of which are in this run is shown once, where it happens: in the
+    receiving stack (the giving stack calls nothing for it)."""
+    taken = {
+        (i.unit.environment, i.region, c.moved_from, c.address.casefold())
+        for i, plan in zip(inputs, plans, strict=True)
+        for c in plan.changes
+        if c.action is Action.MOVE
+    }
+    out = []
+    for i, plan in zip(inputs, plans, strict=True):
+        kept = tuple(
+            c
+            for c in plan.changes
+            if not (
+                c.action is Action.MOVE_OUT
+                and (i.unit.environment, i.region, i.stack.name, c.address.casefold()) in taken
+            )
+        )
+        out.append(plan if len(kept) == len(plan.changes) else replace(plan, changes=kept))
+    return out
+
+
+def _doomed(plan: Plan, live: LiveState) -> tuple[str, ...]:
+    return tuple(
+        c.name for c in plan.changes
+        if c.type == "queue" and c.action is Action.DELETE and name_key(c.name) not in live.endpoint_users
+    )
+
+
+def _concurrently(work: Callable[[Any], Any], items: Sequence[Any]) -> list[Any]:
+    if not items:
+        return []
+    with ThreadPoolExecutor(max_workers=min(MAX_CONCURRENT_UNITS, len(items)),
+                            thread_name_prefix="cmqinfra-unit") as pool:
+        return list(pool.map(work, items))
+
+
+def _error_text(exc: BaseException) -> str:
+    from cmqinfra.cloud.errors import CloudError
+
+    if isinstance(exc, CloudError):
+        return exc.describe()
+    return str(exc) or type(exc).__name__
+
+
+def plan_project(
+    resolved: Sequence[ResolvedUnit],
+    options: TargetOptions,
+    connections: Connections,
+    *,
+    allow_data_loss: bool = False,
+    destroy: bool = False,
+    desired: Sequence[Stack | None] | None = None,
+    targets: Sequence[ResolvedTarget] | None = None,
+    bystanders: Sequence[ResolvedUnit] = (),
+) -> tuple[list[UnitPlan], dict[str, Any]]:
+    """Plan every resolved unit. ``desired`` and ``targets``: the stacks and targets of a saved
+    project plan, instead of the resolved ones and the CLI's. Returns the unit plans (in the
+    given order) and each ok unit's API by key. ``bystanders``: the project's other units, not
+    planned, read only for the moves they declare."""
+    from cmqinfra.cloud.errors import CloudError, CredentialsError
+
+    claimants = [
+        Claimant(b.unit.environment, unit_region(b.unit, b.stack.region, options), b.stack)
+        for b in bystanders
+        if b.stack is not None and b.stack.moved
+    ]
+
+    apis: dict[str, Any] = {}
+    lock = threading.Lock()
+
+    def read(index: int) -> UnitPlan | PlanInput:
+        item = resolved[index]
+        stack = desired[index] if desired is not None else item.stack
+        region = unit_region(item.unit, stack.region if stack else None, options)
+        if stack is None:
+            return UnitPlan(item.unit, region, None, error="the manifests have errors",
+                            diagnostics=item.diagnostics)
+        try:
+            target = targets[index] if targets is not None else target_of(item.unit, options, region)
+            api = connections.open(item.unit, target)
+            with lock:
+                apis[item.unit.key] = api
+            return PlanInput(item.unit, stack, api.read(stack), region)
+        except (Failure, CloudError, CredentialsError) as exc:
+            return UnitPlan(item.unit, region, None, error=_error_text(exc))
+
+    outcomes = _concurrently(read, range(len(resolved)))
+    inputs = [o for o in outcomes if isinstance(o, PlanInput)]
+    computed = plan_units(inputs, allow_data_loss=allow_data_loss, destroy=destroy,
+                          claimants=claimants)
+    plans = dict(zip((i.unit.key for i in inputs), computed, strict=True))
+
+    # The users of a queue are only looked up for the queues a plan would delete.
+    def follow_up(item: PlanInput) -> tuple[PlanInput, bool, str | None]:
+        doomed = _doomed(plans[item.unit.key], item.live)
+        if not doomed:
+            return item, False, None
+        try:
+            users = apis[item.unit.key].endpoint_users(doomed)
+        except CloudError as exc:
+            return item, False, _error_text(exc)
+        live = replace(item.live, endpoint_users={**item.live.endpoint_users, **users})
+        return replace(item, live=live), True, None
+
+    followed = _concurrently(follow_up, inputs)
+    if any(changed for _, changed, _ in followed):
+        # All units again, not only those with new facts: a move spans two units' plans.
+        again = [item for item, _, _ in followed]
+        computed = plan_units(again, allow_data_loss=allow_data_loss, destroy=destroy,
+                              claimants=claimants)
+        plans.update(zip((i.unit.key for i in again), computed, strict=True))
+    errors = {item.unit.key: error for item, _, error in followed if error is not None}
+    results = []
+    for index, outcome in enumerate(outcomes):
+        if isinstance(outcome, UnitPlan):
+            results.append(outcome)
+            continue
+        key = outcome.unit.key
+        target = targets[index] if targets is not None else target_of(outcome.unit, options, outcome.region)
+        if key in errors:
+            results.append(UnitPlan(outcome.unit, outcome.region, target, error=errors[key]))
+        else:
+            results.append(UnitPlan(outcome.unit, outcome.region, target, plan=plans[key]))
+    return results, apis
+
+
+@dataclass(frozen=True)
+class UnitApply:
+    unit: StackUnit
+    report: Any  # ApplyReport
+    error: str | None = None
+
+    @property
+    def ok(self) -> bool:
+        return self.error is None and self.report is not None and self.report.ok
+
+
+def apply_units(
+    plans: Sequence[UnitPlan],
+    apis: dict[str, Any],
+    parallelism: int,
+    on_result: Callable[[StackUnit, Any], None],
+    stop: threading.Event,
+) -> list[UnitApply]:
+    """Execute every unit plan with changes, units concurrently; a unit's failure stops only it."""
+    from cmqinfra.run.executor import execute
+
+    todo = [p for p in plans if p.plan is not None and p.plan.has_changes]
+
+    def run(item: UnitPlan) -> UnitApply:
+        assert item.plan is not None
+        try:
+            report = execute(item.plan, apis[item.unit.key], parallelism=parallelism,
+                             on_result=lambda r: on_result(item.unit, r), stop=stop)
+        except Exception as exc:  # noqa: BLE001 - one unit's crash must not hide the others' reports
+            return UnitApply(item.unit, None, error=_error_text(exc))
+        return UnitApply(item.unit, report)
+
+    return _concurrently(run, todo)

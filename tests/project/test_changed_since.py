@@ -1,0 +1,96 @@
+"""--changed-since GIT_REF on a real temporary git repository: which stacks a change affects."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from helpers import cmq, git, write
+
+CONFIG = """
+    variables:
+      retention: {type: integer, default: 3600}
+      team: {type: string, default: core}
+    environments:
+      dev: {namePrefix: dev-, valueFiles: [env/dev.yaml]}
+      prod: {valueFiles: [env/prod.yaml]}
+    stacks:
+      payments: {path: stacks/payments}
+      orders: {path: stacks/orders}
+      audit: {path: stacks/audit}
+    """
+
+
+@pytest.fixture
+def repo(tmp_path: Path) -> Path:
+    write(tmp_path, {
+        "cmqinfra.yaml": CONFIG,
+        "env/dev.yaml": "retention: 600\n",
+        "env/prod.yaml": "retention: 7200\nteam: prod-team\n",
+        "stacks/payments/a.yaml": "stack: payments\nqueues:\n"
+                                  "  pay: {msgRetentionSeconds: \"${var.retention}\"}\n",
+        "stacks/orders/o.yaml": "stack: orders\nqueues:\n  orders: {tags: {team: \"${var.team}\"}}\n",
+        "stacks/audit/a.yaml": "stack: audit\ntopics:\n  audit: {}\n",
+        "README.md": "infra\n",
+    })
+    git(tmp_path, "init", "-q")
+    git(tmp_path, "add", "-A")
+    git(tmp_path, "commit", "-qm", "base")
+    git(tmp_path, "checkout", "-qb", "change")
+    return tmp_path
+
+
+def affected(repo: Path, ref: str = "main") -> list[str]:
+    code, out, err = cmq(repo, "validate", "--changed-since", ref)
+    assert code == 0, err
+    return [line.split(":")[1].strip() for line in out.splitlines()]
+
+
+def test_nothing_changed_affects_nothing(repo: Path) -> None:
+    write(repo, {"README.md": "more\n"})
+    assert affected(repo) == []
+
+
+def test_a_committed_edit_of_one_stack_file(repo: Path) -> None:
+    write(repo, {"stacks/audit/a.yaml": "stack: audit\ntopics:\n  audit: {trace: true}\n"})
+    git(repo, "commit", "-qam", "trace")
+    assert affected(repo) == ["audit[dev]", "audit[prod]"]
+
+
+def test_a_new_untracked_file_in_a_stack_directory(repo: Path) -> None:
+    write(repo, {"stacks/orders/more.yaml": "stack: orders\nqueues:\n  more: {}\n"})
+    assert affected(repo) == ["orders[dev]", "orders[prod]"]
+
+
+def test_a_value_file_affects_only_the_stacks_using_the_changed_value(repo: Path) -> None:
+    write(repo, {"env/prod.yaml": "retention: 7200\nteam: other-team\n"})
+    assert affected(repo) == ["orders[prod]"]
+    write(repo, {"env/dev.yaml": "retention: 900\n"})
+    assert affected(repo) == ["payments[dev]", "orders[prod]"]
+
+
+def test_the_project_file_entry_of_a_stack_or_environment(repo: Path) -> None:
+    text = (repo / "cmqinfra.yaml").read_text()
+    write(repo, {"cmqinfra.yaml": text.replace("dev: {namePrefix: dev-,", "dev: {namePrefix: d-,")})
+    assert affected(repo) == ["payments[dev]", "orders[dev]", "audit[dev]"]
+    write(repo, {"cmqinfra.yaml": text.replace("team: {type: string, default: core}",
+                                                "team: {type: string, default: platform}")})
+    assert affected(repo) == ["orders[dev]", "orders[prod]"]
+
+
+def test_changes_since_the_merge_base_not_the_moving_main(repo: Path) -> None:
+    write(repo, {"stacks/audit/a.yaml": "stack: audit\ntopics:\n  audit: {trace: true}\n"})
+    git(repo, "commit", "-qam", "ours")
+    git(repo, "checkout", "-q", "main")
+    write(repo, {"stacks/payments/b.yaml": "stack: payments\nqueues:\n  other: {}\n"})
+    git(repo, "add", "-A")
+    git(repo, "commit", "-qm", "theirs")
+    git(repo, "checkout", "-q", "change")
+    assert affected(repo) == ["audit[dev]", "audit[prod]"]
+
+
+def test_an_unknown_ref_is_one_clear_error(repo: Path) -> None:
+    code, out, err = cmq(repo, "plan", "--changed-since", "no-such-branch")
+    assert code == 1
+    assert err.strip().endswith("error: --changed-since: git merge-base: fatal: Not a valid object name "
+                                "no-such-branch")

@@ -1,0 +1,38 @@
+"""examples/project, the layout docs/gitops.md shows, validates and plans as the docs say."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+from helpers import cmq, git, write
+
+EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "project"
+
+
+def test_the_example_project_validates() -> None:
+    code, out, err = cmq(EXAMPLE, "validate")
+    assert code == 0, err
+    assert [line.split(":")[1].strip() for line in out.splitlines()] == [
+        "payments[dev]", "payments[prod]", "orders[dev]", "orders[prod]", "audit[prod]"]
+
+
+def test_the_documented_comment(tmp_path: Path) -> None:
+    repo = tmp_path / "repo"
+    shutil.copytree(EXAMPLE, repo)
+    write(repo, {".gitignore": ".cmqinfra/\n*.plan\n"})
+    code, _, err = cmq(repo, "apply", "--local", "--auto-approve")
+    assert code == 0, err
+    git(repo, "init", "-q")
+    git(repo, "add", "-A")
+    git(repo, "commit", "-qm", "base")
+    orders = repo / "stacks/orders/orders.yaml"
+    orders.write_text(orders.read_text().replace("visibilityTimeout: 60", "visibilityTimeout: 90"))
+    prod = repo / "environments/prod.yaml"
+    prod.write_text(prod.read_text().replace("visibility: 120", "visibility: 180"))
+    code, out, err = cmq(repo, "plan", "--local", "--changed-since", "main", "--format", "markdown")
+    assert code == 0, err
+    doc = (Path(__file__).resolve().parents[2] / "docs" / "gitops.md").read_text()
+    head = out.split("<details>")[0]
+    assert head in doc
+    assert "~       visibilityTimeout = 120 -> 180" in out and "~       visibilityTimeout = 60 -> 90" in out

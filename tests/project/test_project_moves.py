@@ -1,0 +1,172 @@
+"""A queue and a topic moving between two stacks of one project, reviewed in one project plan: the
+giving stack needs no entry of its own, the move is shown once (in the receiving stack), nothing
+is deleted or re-created, and environment name affixes apply to the entries too."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from helpers import cmq, sdk, write
+
+from cmqinfra.emulator import Emulator
+
+
+@pytest.fixture
+def emu(tmp_path: Path) -> Iterator[Emulator]:
+    started = Emulator.start(tmp_path / "dev.sqlite3", rate_limits=False)
+    try:
+        yield started
+    finally:
+        started.stop()
+
+
+def _project(root: Path, emu: Emulator, payments: str, billing: str) -> None:
+    write(
+        root,
+        {
+            "cmqinfra.yaml": f"""
+                version: 1
+                environments:
+                  dev: {{region: {emu.region}, endpoint: {emu.url}, nameSuffix: -dev}}
+                stacks:
+                  payments: {{path: stacks/payments}}
+                  billing: {{path: stacks/billing}}
+                """,
+            "stacks/payments/main.yaml": payments,
+            "stacks/billing/main.yaml": billing,
+        },
+    )
+
+
+PAYMENTS = """
+    stack: payments
+    queues:
+      orders: {tags: {team: payments}}
+      kept: {}
+      spare: {}
+    topics:
+      events:
+        subscriptions:
+          s1: {protocol: queue, endpoint: orders}
+    """
+
+PAYMENTS_AFTER = """
+    stack: payments
+    queues:
+      kept: {}
+    """
+
+BILLING = """
+    stack: billing
+    queues:
+      invoices: {}
+    """
+
+BILLING_AFTER = """
+    stack: billing
+    queues:
+      invoices: {}
+      orders: {tags: {team: billing}}
+    topics:
+      events:
+        subscriptions:
+          s1: {protocol: queue, endpoint: orders}
+    moved:
+      - {address: queue/orders, fromStack: payments}
+      - {address: topic/events, fromStack: payments}
+    """
+
+
+def _identity(emu: Emulator) -> dict[str, tuple[str, int, str | None]]:
+    client = sdk(emu)
+    out = {}
+    for q in client.call_json("DescribeCmqQueues", {"Limit": 50})["Response"]["QueueList"]:
+        tags = {t["TagKey"]: t["TagValue"] for t in q.get("Tags") or []}
+        out[f"queue/{q['QueueName']}"] = (q["QueueId"], q["CreateTime"], tags.get("cmqinfra-stack"))
+    for t in client.call_json("DescribeCmqTopics", {"Limit": 50})["Response"]["TopicList"]:
+        tags = {x["TagKey"]: x["TagValue"] for x in t.get("Tags") or []}
+        out[f"topic/{t['TopicName']}"] = (t["TopicId"], t["CreateTime"], tags.get("cmqinfra-stack"))
+        subs = client.call_json("DescribeCmqSubscriptionDetail", {"TopicName": t["TopicName"], "Limit": 50})
+        for s in subs["Response"]["SubscriptionSet"]:
+            out[f"subscription/{t['TopicName']}/{s['SubscriptionName']}"] = (
+                s["SubscriptionId"],
+                s["CreateTime"],
+                None,
+            )
+    return out
+
+
+def test_one_project_plan_moves_between_stacks_and_shows_the_move_once(tmp_path: Path, emu: Emulator) -> None:
+    _project(tmp_path, emu, PAYMENTS, BILLING)
+    code, out, err = cmq(tmp_path, "apply", "--auto-approve")
+    assert code == 0, out + err
+    before = _identity(emu)
+    assert before["queue/orders-dev"][2] == "payments-dev"
+
+    _project(tmp_path, emu, PAYMENTS_AFTER, BILLING_AFTER)
+    code, out, err = cmq(tmp_path, "plan", "--format", "markdown", "--out", "project.plan")
+    assert code == 0, out + err
+    assert out.count("queue/orders-dev moves in from stack payments-dev") == 1
+    assert out.count("topic/events-dev moves in from stack payments-dev") == 1
+    assert "moves to stack" not in out  # once, where it happens
+    # payments deletes the queue it dropped (so its plan is made again with the queue's users),
+    # and nothing else
+    assert "queue/spare-dev will be destroyed" in out
+    assert out.count("will be destroyed") == 1 and out.count("will be **deleted**") == 1
+    doc = json.loads((tmp_path / "project.plan").read_text())
+    assert "queue/orders-dev" in json.dumps(doc)
+
+    code, out, err = cmq(tmp_path, "apply", "--plan", "project.plan", "--auto-approve")
+    assert code == 0, out + err
+    after = _identity(emu)
+    del before["queue/spare-dev"]
+    assert {a: v[:2] for a, v in after.items()} == {a: v[:2] for a, v in before.items()}
+    assert after["queue/orders-dev"][2] == "billing-dev" and after["topic/events-dev"][2] == "billing-dev"
+    assert after["queue/kept-dev"][2] == "payments-dev"
+    code, out, err = cmq(tmp_path, "plan", "--detailed-exitcode")
+    assert code == 0, out + err
+
+
+def test_the_giving_stack_planned_alone_in_the_project_does_not_delete_what_another_takes(
+    tmp_path: Path, emu: Emulator
+) -> None:
+    _project(tmp_path, emu, PAYMENTS, BILLING)
+    assert cmq(tmp_path, "apply", "--auto-approve")[0] == 0
+    before = _identity(emu)
+    _project(tmp_path, emu, PAYMENTS_AFTER, BILLING_AFTER)
+    code, out, err = cmq(tmp_path, "apply", "--stack", "payments", "--auto-approve")
+    assert code == 0, out + err
+    del before["queue/spare-dev"]
+    assert _identity(emu) == before  # only spare deleted, nothing retagged yet
+    code, out, err = cmq(tmp_path, "apply", "--stack", "billing", "--auto-approve")
+    assert code == 0, out + err
+    assert {a: v[:2] for a, v in _identity(emu).items()} == {a: v[:2] for a, v in before.items()}
+
+
+def test_a_stack_planned_by_path_knows_what_the_project_takes_from_it(tmp_path: Path, emu: Emulator) -> None:
+    # no cmqinfra.yaml: the stacks are the manifest directories under the current directory
+    write(tmp_path, {"infra/payments/main.yaml": PAYMENTS, "infra/billing/main.yaml": BILLING})
+    target = ("--endpoint", emu.url, "--region", emu.region)
+    for stack in ("infra/payments", "infra/billing"):
+        code, out, err = cmq(tmp_path, "apply", stack, "--auto-approve", *target)
+        assert code == 0, out + err
+    before = _identity(emu)
+    write(tmp_path, {"infra/payments/main.yaml": PAYMENTS_AFTER, "infra/billing/main.yaml": BILLING_AFTER})
+    code, out, err = cmq(tmp_path, "plan", "infra/payments", *target)
+    assert code == 0, out + err
+    assert "# queue/orders moves to stack billing" in out and "# topic/events moves to stack billing" in out
+    assert "queue/orders will be destroyed" not in out and "queue/spare will be destroyed" in out
+    code, out, err = cmq(tmp_path, "apply", "infra/payments", "--auto-approve", *target)
+    assert code == 0, out + err
+    assert {"queue/orders", "topic/events", "subscription/events/s1"} <= set(_identity(emu))
+    code, out, err = cmq(tmp_path, "apply", "infra/billing", "--auto-approve", *target)
+    assert code == 0, out + err
+    after = _identity(emu)
+    del before["queue/spare"]
+    assert {a: v[:2] for a, v in after.items()} == {a: v[:2] for a, v in before.items()}
+    assert after["queue/orders"][2] == "billing"
+    code, out, err = cmq(tmp_path, "plan", "infra/payments", "--detailed-exitcode", *target)
+    assert code == 0, out + err
