@@ -104,6 +104,23 @@ def plan_bound(workload: Workload, limits: Limits) -> Bound:
     return bound_of([read_level(workload, existing=True)], limits)
 
 
+def project_plan_bound(workloads: list[Workload], limits: Limits) -> Bound:
+    """A no-change ``plan`` of several stacks on one account: their reads add up per action,
+    because the account's per-action limit is shared; each stack's own calls are those of
+    :func:`plan_bound`."""
+    merged: dict[str, int] = {}
+    for workload in workloads:
+        for action, count in read_level(workload, existing=True).calls:
+            merged[action] = merged.get(action, 0) + count
+    return bound_of([Level("read of every stack", tuple(merged.items()))], limits)
+
+
+def targeted_plan_bound(limits: Limits) -> Bound:
+    """``plan --target queue/NAME`` of a queue that exists: one name-list call finds it (and its
+    dead letter); nothing else is needed."""
+    return bound_of([Level("read", (("DescribeCmqQueues", 1),))], limits)
+
+
 def apply_bound(workload: Workload, limits: Limits) -> Bound:
     """``apply`` from empty, as fast as any client can go: the read (nothing exists yet), then every
     create action at its own limit at the same time.

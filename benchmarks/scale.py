@@ -41,6 +41,8 @@ from benchmarks.bounds import (  # noqa: E402
     baseline_bound,
     baseline_calls,
     plan_bound,
+    project_plan_bound,
+    targeted_plan_bound,
 )
 from benchmarks.emulator_process import EmulatorProcess  # noqa: E402
 from benchmarks.report import markdown, plot  # noqa: E402
@@ -48,18 +50,25 @@ from benchmarks.results_model import Baseline, LocalPoint, Run, SizeResult, Targ
 from benchmarks.workload import Workload, write_manifests  # noqa: E402
 
 PLAN_SIZE, APPLY_SIZE, LARGE_APPLY_SIZE, LOCAL_SIZE = 10_000, 1_000, 10_000, 10_000
+PROJECT_STACKS, PROJECT_STACK_SIZE = 20, 500
 PLAN_WITHIN, APPLY_WITHIN = 1.05, 1.10  # time / lower bound
 LOCAL_CPU_SECONDS, LOCAL_PEAK_MB = 1.5, 150
+TARGETED_CALLS, TARGETED_SECONDS, PLAN_WITHIN_PROJECT = 3, 1.0, 1.10
 BASELINE_NAME = "the Terraform provider's per-resource refresh (15/s token bucket per action, 10 in flight)"
 
 
 def worker(  # type: ignore[type-arg]
-    mode: str, manifests: Path, endpoint: str | None = None, parallelism: int = 10, rate_scale: float = 1.0
+    mode: str,
+    manifests: Path,
+    endpoint: str | None = None,
+    parallelism: int = 10,
+    rate_scale: float = 1.0,
+    env: dict[str, str] | None = None,
 ) -> dict:
     args = [sys.executable, "-m", "benchmarks.worker", mode, str(manifests)]
     if endpoint:
         args += [endpoint, str(parallelism), str(rate_scale)]
-    done = subprocess.run(args, cwd=REPO, capture_output=True, text=True)
+    done = subprocess.run(args, cwd=REPO, capture_output=True, text=True, env={**os.environ, **(env or {})})
     if done.returncode != 0:
         raise RuntimeError(f"{mode} at {manifests} failed:\n{done.stderr[-4000:]}")
     return json.loads(done.stdout.strip().splitlines()[-1])
@@ -232,6 +241,105 @@ def measure_large_apply(
     return (at_real_limits(queues, work, args, data, "apply", rate_scale),)
 
 
+def target_address() -> str:
+    """The queue the targeted plan names: a working queue with a dead letter and subscriptions."""
+    from benchmarks.workload import queue_name
+
+    return f"queue/{queue_name(0)}"
+
+
+def measure_targeted(
+    scaled: tuple[SizeResult, ...], work: Path, args: argparse.Namespace
+) -> tuple[SizeResult, ...]:
+    """``plan --target`` of one queue of the large stack, at the real limits, on the account the
+    scaled run filled: the manifest load is timed apart; the rest is the target."""
+    queues = args.targeted_size
+    row = find(scaled, queues)
+    if args.no_real_limits or row is None or row.plan is None:
+        return ()
+    workload = Workload.of_size(queues)
+    limits = limits_for(1.0, args.latency, args.parallelism)
+    emulator = EmulatorProcess.start(data_file(work, queues), 1.0, args.latency)
+    try:
+        address = target_address()
+        print(f"[{workload.label}, real limits] plan --target {address} ...", flush=True)
+        raw = worker(
+            "targeted",
+            stack_dir(work, queues),
+            emulator.url,
+            args.parallelism,
+            1.0,
+            env={"CMQINFRA_BENCH_TARGET": address},
+        )
+    finally:
+        emulator.stop()
+    bound = targeted_plan_bound(limits)
+    timed_run = timed(raw, bound.seconds, bound.calls())
+    print(
+        f"[{workload.label}, real limits] plan --target: {timed_run.network_seconds:.2f}s after "
+        f"{timed_run.seconds - timed_run.network_seconds:.2f}s of start-up and load, "
+        f"{timed_run.total_calls} calls",
+        flush=True,
+    )
+    return (SizeResult(f"{workload.label} --target", queues, None, timed_run, None, 1.0),)
+
+
+def project_workloads(args: argparse.Namespace) -> list[Workload]:
+    return [
+        Workload.of_size(args.project_stack_size, stack=f"bench{i:02d}", prefix=f"s{i:02d}")
+        for i in range(args.project_stacks)
+    ]
+
+
+def write_project(workloads: list[Workload], root: Path) -> Path:
+    """A project root: cmqinfra.yaml naming every stack, one directory of manifests each. The
+    endpoint comes from the command line (``--endpoint``), as for an environment that names none."""
+    stacks = "\n".join(f"  {w.stack}: {{path: {w.stack}}}" for w in workloads)
+    root.mkdir(parents=True, exist_ok=True)
+    (root / "cmqinfra.yaml").write_text(
+        f"environments:\n  bench: {{}}\nstacks:\n{stacks}\n", encoding="utf-8"
+    )
+    for w in workloads:
+        write_manifests(w, root / w.stack)
+    return root
+
+
+def measure_project(work: Path, args: argparse.Namespace) -> tuple[SizeResult, ...]:
+    """A project of many stacks on one account, planned at once at the real limits: filled by
+    direct SDK calls first, then every stack planned with no changes on one shared budget."""
+    from benchmarks.seed import seed
+    from cmqinfra.emulator import DEFAULT_REGION, DEFAULT_SECRET_ID, DEFAULT_SECRET_KEY
+
+    if args.no_real_limits or args.project_stacks <= 0:
+        return ()
+    workloads = project_workloads(args)
+    root = write_project(workloads, work / "project")
+    data = work / "emulator-project.sqlite"
+    label = f"{args.project_stacks} x {workloads[0].label}"
+    print(f"[project {label}] seeding by direct SDK calls ...", flush=True)
+    filler = EmulatorProcess.start(data, 1000.0, 0.0)
+    try:
+        for w in workloads:
+            seed(w, filler.endpoint, DEFAULT_SECRET_ID, DEFAULT_SECRET_KEY, DEFAULT_REGION)
+    finally:
+        filler.stop()
+    limits = limits_for(1.0, args.latency, args.parallelism * args.project_stacks)
+    bound = project_plan_bound(workloads, limits)
+    emulator = EmulatorProcess.start(data, 1.0, args.latency)
+    try:
+        raw = worker("project", root, emulator.url, args.parallelism, 1.0)
+    finally:
+        emulator.stop()
+    timed_run = timed(raw, bound.seconds, bound.calls())
+    print(
+        f"[project {label}, real limits] plan {timed_run.seconds:.2f}s, bound {bound.seconds:.2f}s, "
+        f"x{timed_run.ratio:.2f}, {timed_run.total_calls} calls, {timed_run.changes} changes",
+        flush=True,
+    )
+    total = sum(w.queues for w in workloads)
+    return (SizeResult(f"project {label}", total, None, timed_run, None, 1.0),)
+
+
 def merge_rows(rows: list[SizeResult]) -> tuple[SizeResult, ...]:
     """One row per size: the plan and the apply at one size come from two separate runs."""
     by_size: dict[int, SizeResult] = {}
@@ -354,6 +462,42 @@ def calls_target(run: Run, queues: int) -> Target:
     )
 
 
+def targeted_target(run: Run, queues: int) -> Target:
+    name = (
+        f"plan --target of one queue in the {queues:,}-queue stack: at most {TARGETED_CALLS} API calls "
+        f"and under {TARGETED_SECONDS:g} s beyond the manifest load (real limits)"
+    )
+    row = next((r for r in run.targeted if r.queues == queues), None)
+    if row is None or row.plan is None:
+        return Target(name, None, "not in this run (needs the size in --sizes and the real-limit runs)")
+    timed = row.plan
+    load = timed.seconds - timed.network_seconds
+    return Target(
+        name,
+        timed.total_calls <= TARGETED_CALLS and timed.network_seconds < TARGETED_SECONDS,
+        f"{timed.total_calls} calls ({', '.join(f'{a} {n}' for a, n in sorted(timed.calls.items()))}), "
+        f"{timed.network_seconds:.2f}s after {load:.2f}s of start-up and manifest load",
+    )
+
+
+def project_target(run: Run, stacks: int, stack_size: int) -> Target:
+    name = (
+        f"project of {stacks} stacks of {stack_size:,} queues planned within {PLAN_WITHIN_PROJECT:.2f}x "
+        "of the bound for the whole set (one shared budget, real limits)"
+    )
+    row = run.project[0] if run.project else None
+    if row is None or row.plan is None:
+        return Target(name, None, "not in this run (--no-real-limits or --project-stacks 0)")
+    timed = row.plan
+    return Target(
+        name,
+        timed.ratio <= PLAN_WITHIN_PROJECT,
+        f"{timed.seconds:.2f}s vs bound {timed.bound_seconds:.2f}s = x{timed.ratio:.2f}, "
+        f"{timed.total_calls} calls (bound {sum(timed.bound_calls.values())}); "
+        f"local CPU {timed.local_cpu:.2f}s",
+    )
+
+
 def bounds_target(run: Run) -> Target:
     """A measured time below its lower bound means the bound is wrong, whatever it flatters."""
     beaten = [b for row in run.every_row for b in row.beaten_bounds()]
@@ -409,6 +553,9 @@ def judge(
     plan_size: int = PLAN_SIZE,
     apply_size: int = APPLY_SIZE,
     large_apply_size: int = LARGE_APPLY_SIZE,
+    targeted_size: int = PLAN_SIZE,
+    project_stacks: int = PROJECT_STACKS,
+    project_stack_size: int = PROJECT_STACK_SIZE,
 ) -> tuple[Target, ...]:
     return (
         time_target(run, "plan", lambda s: s.plan, plan_size, PLAN_WITHIN),
@@ -416,6 +563,8 @@ def judge(
         time_target(run, "apply from empty", lambda s: s.apply, apply_size, APPLY_WITHIN),
         large_apply_target(run, large_apply_size, APPLY_WITHIN),
         *local_targets(run.local),
+        targeted_target(run, targeted_size),
+        project_target(run, project_stacks, project_stack_size),
         bounds_target(run),
     )
 
@@ -465,6 +614,14 @@ def parse(argv: list[str]) -> argparse.Namespace:
         help="rate scale of the large apply target (its API time is judged, local CPU apart)",
     )
     parser.add_argument(
+        "--targeted-size",
+        type=int,
+        default=PLAN_SIZE,
+        help="queue count of the stack whose one queue `plan --target` names (one of --sizes)",
+    )
+    parser.add_argument("--project-stacks", type=int, default=PROJECT_STACKS, help="0: no project run")
+    parser.add_argument("--project-stack-size", type=int, default=PROJECT_STACK_SIZE)
+    parser.add_argument(
         "--seed-only",
         action="store_true",
         help="fill the account by direct SDK calls instead of measuring apply; measure plan only",
@@ -497,6 +654,8 @@ def main(argv: list[str] | None = None) -> int:
         skip_real = args.no_real_limits or args.rate_scale == 1.0
         real = () if skip_real else measure_real_limits(results, work, args)
         large = measure_large_apply(results, work, args)
+        targeted = measure_targeted(results, work, args)
+        project = measure_project(work, args)
         local = tuple(measure_local(n, work) for n in local_sizes)
     run = Run(
         command.strip(),
@@ -508,10 +667,19 @@ def main(argv: list[str] | None = None) -> int:
         real_limits=real,
         real_limits_skipped=args.no_real_limits and args.rate_scale != 1.0,
         large_apply=large,
+        targeted=targeted,
+        project=project,
     )
-    run = replace(
-        run, targets=judge(run, args.plan_target_size, args.apply_target_size, args.large_apply_size)
+    targets = judge(
+        run,
+        args.plan_target_size,
+        args.apply_target_size,
+        args.large_apply_size,
+        args.targeted_size,
+        args.project_stacks,
+        args.project_stack_size,
     )
+    run = replace(run, targets=targets)
     args.out.mkdir(parents=True, exist_ok=True)
     text = markdown(run)
     (args.out / "scale.md").write_text(text, encoding="utf-8")

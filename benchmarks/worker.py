@@ -6,7 +6,10 @@ object: wall seconds, CPU seconds per local phase (load + validate, diff, render
 own thread's time), API calls per action, ``ru_maxrss`` and the load average at the end.
 
 Modes: ``local`` (load, diff against a live state equal to the manifest, render: no network),
-``plan`` (the real no-change plan against the endpoint), ``apply`` (plan and execute from empty).
+``plan`` (the real no-change plan against the endpoint), ``apply`` (plan and execute from empty),
+``targeted`` (``plan --target`` of the address in $CMQINFRA_BENCH_TARGET: the load is timed on its
+own, ``network_seconds`` is the rest) and ``project`` (MANIFEST_DIR is a project root: every stack
+planned at once on one shared budget).
 """
 
 from __future__ import annotations
@@ -73,6 +76,25 @@ def measure(
     m = Measurement(mode)
     phases = Phases(m)
     started = time.perf_counter()
+    if mode == "project":
+        assert endpoint is not None
+        items, counts, m.cpu["load"] = phases.network(
+            pipeline.project_plan, manifests, endpoint, parallelism, rate_scale
+        )
+        failed = [f"{i.unit.key}: {i.error or i.status}" for i in items if i.plan is None or not i.plan.ok]
+        if failed:
+            raise SystemExit("the project plan failed: " + "; ".join(failed[:5]))
+        m.calls = counts
+        m.changes = sum(pipeline.change_count(i.plan) for i in items)
+        return finish(m, started)
+    if mode == "targeted":
+        assert endpoint is not None
+        api = pipeline.open_api(endpoint, parallelism, rate_scale)
+        stack = phases.cpu("load", pipeline.load, [manifests])  # apart: the target is the rest
+        plan = phases.network(pipeline.targeted_plan, api, stack, os.environ["CMQINFRA_BENCH_TARGET"])
+        m.calls = dict(pipeline.call_counts(api))
+        m.changes = pipeline.change_count(plan)
+        return finish(m, started)
     if mode == "local":
         stack = phases.cpu("load", pipeline.load, [manifests])
         live = pipeline.live_state_equal_to(stack)  # test input, not timed as cmqinfra's work
@@ -89,6 +111,10 @@ def measure(
             phases.network(pipeline.execute, plan, api, parallelism)
         m.calls = dict(pipeline.call_counts(api))
     m.changes = pipeline.change_count(plan)
+    return finish(m, started)
+
+
+def finish(m: Measurement, started: float) -> Measurement:
     m.wall_seconds = time.perf_counter() - started
     m.peak_rss_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # KiB on Linux
     m.load_average = os.getloadavg()[0]
