@@ -91,7 +91,21 @@ def test_time_targets_are_measured_again_at_the_real_limits(tmp_path: Path) -> N
     level-by-level figure (8.1 s) is beaten by the executor, the pipelined bound (4.06 s) is not."""
     out = tmp_path / "results"
     run = run_benchmark(
-        out, "--plan-target-size", "100", "--apply-target-size", "100", "--no-baseline", size=100
+        out,
+        "--plan-target-size",
+        "100",
+        "--apply-target-size",
+        "100",
+        "--large-apply-size",
+        "100",
+        "--targeted-size",
+        "100",
+        "--project-stacks",
+        "2",
+        "--project-stack-size",
+        "20",
+        "--no-baseline",
+        size=100,
     )
     (real,) = run["real_limits"]
     assert real["rate_scale"] == 1
@@ -105,6 +119,13 @@ def test_time_targets_are_measured_again_at_the_real_limits(tmp_path: Path) -> N
     assert f"{real['apply']['seconds']:.2f}s" in apply["detail"]
     bounds = next(t for t in run["targets"] if t["name"] == "no measured time below its lower bound")
     assert bounds["passed"] is True
+    # the targeted plan and the project ran at the real limits, their calls counted
+    (targeted,) = run["targeted"]
+    assert targeted["plan"]["calls"] == {"DescribeCmqQueues": 1}
+    (project,) = run["project"]
+    assert project["plan"]["changes"] == 0
+    assert project["plan"]["calls"] == project["plan"]["bound_calls"]  # 2 x (1 + 1 + 2)
+    assert (run["large_apply"][0]["rate_scale"], run["large_apply"][0]["apply"]["changes"]) == (5, 210)
     table = (out / "scale.md").read_text()
     assert "| 100/10/100 | plan (no changes) | 1 (real limits) |" in table
     assert "| 100/10/100 | apply (from empty) | 20 |" in table
