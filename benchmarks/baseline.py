@@ -18,7 +18,6 @@ from benchmarks.bounds import BASELINE_BURST, BASELINE_PARALLELISM, BASELINE_RAT
 from benchmarks.sdk_calls import ThreadClients
 from benchmarks.workload import Workload, dead_letter_name, queue_name, topic_name
 
-
 READ_RETRY_SECONDS = 180.0
 
 
