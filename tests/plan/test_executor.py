@@ -113,3 +113,44 @@ def test_a_dead_letter_queue_goes_right_before_the_queue_that_feeds_subscription
     converge(api, desired, parallelism=1)
     created = [c.split(":")[1] for c in api.calls if c.startswith("CreateCmqQueue:")]
     assert created == ["d0", "w0", "d1", "w1", "x0", "x1"]
+
+
+class CountingClient:
+    """Stands in for the SDK client: answers after a while, counting the requests at once."""
+
+    def __init__(self) -> None:
+        self.active = 0
+        self.most = 0
+        self.lock = threading.Lock()
+
+    def call_json(self, action: str, params: dict[str, object]) -> dict[str, object]:
+        import time
+
+        with self.lock:
+            self.active += 1
+            self.most = max(self.most, self.active)
+        time.sleep(0.01)
+        with self.lock:
+            self.active -= 1
+        return {"Response": {"QueueList": [], "TopicList": [], "TotalCount": 0}}
+
+
+def test_parallelism_bounds_the_requests_on_the_wire_across_kinds() -> None:
+    """Each kind may have steps in progress, but the adapter never has more than --parallelism
+    requests out at once, whatever the kinds."""
+    from cmqinfra.cloud.tdmq import TdmqApi
+    from cmqinfra.live import LiveState
+
+    many = Stack(
+        name="s",
+        queues=tuple(Queue(f"q{i}") for i in range(12)),
+        topics=tuple(Topic(f"t{i}") for i in range(12)),
+    )
+    client = CountingClient()
+    api = TdmqApi(client, client, "ap-guangzhou", parallelism=3)  # type: ignore[arg-type]
+    try:
+        report = execute(make_plan(many, LiveState()), api, parallelism=3)
+    finally:
+        api.close()
+    assert report.ok, report
+    assert client.most == 3
