@@ -83,7 +83,6 @@ class TdmqApi:
         self._throttled: Counter[str] = Counter()
         self._counts_lock = threading.Lock()
         self._pool = ThreadPoolExecutor(max_workers=self.parallelism, thread_name_prefix="cmqinfra-api")
-        self._wire = threading.BoundedSemaphore(self.parallelism)
         self._on_close = on_close
 
     # ------------------------------------------------------------ lifecycle
@@ -122,17 +121,13 @@ class TdmqApi:
         throttle_waited = 0.0
         while True:
             attempt += 1
-            reserved = slot or self._limiter.reserve(action)
+            (slot or self._limiter.reserve(action)).spend()
             slot = None
             with self._counts_lock:
                 self._counts[action] += 1
             started = time.monotonic()
             try:
-                # At most ``parallelism`` requests on the wire; a call waiting for its rate limit
-                # holds no place here, and is stamped only once it can really go out.
-                with self._wire:
-                    reserved.spend()
-                    response = client.call_json(action, params)
+                response = client.call_json(action, params)
             except TencentCloudSDKException as exc:
                 code = exc.get_code() or "ClientError"
                 error = CloudError(

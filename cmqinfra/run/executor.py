@@ -177,11 +177,8 @@ def execute(
         for need in needs:
             dependents.setdefault(need, []).append(key)
     # One ready line per resource kind. Each kind's calls have their own per-action rate budget,
-    # so each kind may have up to ``parallelism`` steps in progress, and the next one started is
-    # of the kind with the fewest: a kind waiting on its limit never takes the places of another.
-    # The API keeps at most ``parallelism`` calls on the wire (a call waiting for its rate limit
-    # holds none).
-    slots = max(1, parallelism)
+    # so the next free slot goes to the kind with the fewest steps in progress: a kind already at
+    # its limit does not fill every slot with calls that only wait for it.
     urgency = _urgency(by_key, dependents)
     ready: dict[str, list[tuple[tuple[int, int, int], tuple[str, Phase]]]] = {}
     active: dict[str, int] = {}
@@ -211,17 +208,17 @@ def execute(
         )
 
     def next_ready() -> tuple[str, Phase] | None:
-        kinds = [kind for kind, line in ready.items() if line and active.get(kind, 0) < slots]
+        kinds = [kind for kind, line in ready.items() if line]
         if not kinds:
             return None
         kind = min(kinds, key=lambda k: active.get(k, 0))
         return heapq.heappop(ready[kind])[1]
 
+    slots = max(1, parallelism)
     in_flight: dict[Future[StepResult], tuple[str, Phase]] = {}
-    kinds = max(1, len({s.change.type for s in steps}))
-    with ThreadPoolExecutor(max_workers=slots * kinds, thread_name_prefix="apply") as pool:
+    with ThreadPoolExecutor(max_workers=slots, thread_name_prefix="apply") as pool:
         while True:
-            while not failed and not stop.is_set() and len(in_flight) < slots * kinds:
+            while not failed and not stop.is_set() and len(in_flight) < slots:
                 key = next_ready()
                 if key is None:
                     break
