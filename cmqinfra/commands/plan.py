@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import shlex
+
 import click
 
 from cmqinfra.cloud.api import CmqApi
 from cmqinfra.commands import projectmode
 from cmqinfra.commands.projectmode import project_options
-from cmqinfra.render.markdown import render_markdown
 from cmqinfra.run import session
 from cmqinfra.run.options import target_options
 
@@ -27,6 +28,11 @@ from cmqinfra.run.options import target_options
 )
 @click.option("--destroy", is_flag=True, help="Plan the deletion of everything the stack owns.")
 @click.option(
+    "--allow-data-loss",
+    is_flag=True,
+    help="Approve deleting or replacing the queues that hold messages now (recorded per queue in --out).",
+)
+@click.option(
     "--target",
     "targets",
     multiple=True,
@@ -42,6 +48,7 @@ def command(
     fmt: str,
     detailed_exitcode: bool,
     destroy: bool,
+    allow_data_loss: bool,
     targets: tuple[str, ...],
     selection: projectmode.Selection,
 ) -> None:
@@ -51,26 +58,38 @@ def command(
     if not paths:
         if targets:
             raise click.UsageError("--target plans part of one stack: give its manifest PATH...")
-        projectmode.plan(selection, options, out, fmt, detailed_exitcode, destroy)
+        projectmode.plan(selection, options, out, fmt, detailed_exitcode, destroy, allow_data_loss)
         return
     api_holder: list[CmqApi] = []
     exit_code = 0
-    with session.user_errors(options.debug, api_holder):
+    with session.user_errors(options.debug, api_holder, fmt):
         projectmode.refuse_with_paths(selection)
-        stack, region, live = session.load_and_read(paths, options, api_holder, whole=not targets)
-        claims = session.claims_for(stack, paths)
-        plan = session.compute(
-            stack, api_holder[0], region, destroy=destroy, targets=targets, claims=claims, live=live
-        )
-        if fmt == "markdown":  # the pull-request comment (docs/gitops.md)
-            click.echo(render_markdown(plan), nl=False)
-        else:
-            session.show(plan, fmt)
-        if not plan.ok:
-            raise session.Failure(f"the plan has {len(plan.errors)} error(s); nothing can be applied")
         if out:
-            session.save(plan, out)
-            click.echo(f"Saved the plan to {out}; run `cmqinfra apply --plan {out}` to apply it.", err=True)
+            session.check_writable(out)
+        stack, region, live = session.load_and_read(paths, options, api_holder, whole=not targets)
+        target = session.target_for(options, region.name)
+        plan = session.compute(
+            stack,
+            api_holder[0],
+            region.name,
+            destroy=destroy,
+            allow_data_loss=allow_data_loss,
+            region_source=region.source,
+            targets=targets,
+            claims=session.claims_for(stack, paths),
+            live=live,
+        )
+        session.show(plan, fmt)
+        if not plan.ok:
+            raise session.Refused(f"the plan has {len(plan.errors)} error(s); nothing can be applied")
+        if out:
+            bound = session.bind(target, api_holder[0])
+            session.save(plan, out, bound)
+            click.echo(
+                f"Saved the plan to {out} ({bound.describe()}). To apply exactly this plan there, run:\n"
+                f"  cmqinfra apply --plan {shlex.quote(out)}",
+                err=True,
+            )
         if detailed_exitcode and plan.has_changes:
             exit_code = 2
     if exit_code:

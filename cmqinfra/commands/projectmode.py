@@ -6,6 +6,7 @@ exit code (0 success, 2 changes anywhere with ``--detailed-exitcode``, 1 any fai
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import json
 import sys
@@ -66,7 +67,8 @@ def _load(selection: Selection) -> tuple[Project, tuple[StackUnit, ...]]:
     for d in project.diagnostics:
         click.echo(d.render(), err=True)
     if not project.ok:
-        raise session.Failure(f"{len(project.diagnostics)} error(s) in the project")
+        raise session.ManifestErrors(f"{len(project.diagnostics)} error(s) in the project",
+                                     project.diagnostics)
     try:
         return project, project.units(selection.stacks, selection.environments)
     except ProjectError as exc:
@@ -91,9 +93,14 @@ def _bystanders(project: Project, resolved: Sequence[ResolvedUnit]) -> list[Reso
 def _select_changed(project: Project, resolved: list[ResolvedUnit], ref: str | None) -> list[ResolvedUnit]:
     if ref is None:
         return resolved
-    from cmqinfra.project.changes import affected, read_change
+    from cmqinfra.project.changes import affected, read_change, removed_stacks
 
-    chosen = affected(project, resolved, read_change(project.root, ref))
+    change = read_change(project.root, ref)
+    for name in removed_stacks(project, change):
+        click.echo(f"warning: stack {name!r} was removed from cmqinfra.yaml since {ref}; nothing plans it "
+                   "now, so its resources are left as they are (plan its old path with --destroy to delete "
+                   "them)", err=True)
+    chosen = affected(project, resolved, change)
     click.echo(f"{len(chosen)} of {len(resolved)} stack(s) affected by the changes since {ref}"
                + (f": {', '.join(r.unit.key for r in chosen)}" if chosen else ""), err=True)
     return chosen
@@ -160,25 +167,44 @@ def _show_all(items: Sequence[Any], fmt: str, note: str | None = None) -> None:
 
 
 def validate(selection: Selection, fmt: str, stacks_of: Sequence[str] = ()) -> None:
+    from cmqinfra.commands.validate import plural
+    from cmqinfra.render.diagnostics import FORMAT_VERSION, diagnostics_markdown, diagnostics_to_json
+
     project, units = _load(selection)
     if stacks_of:
         units = _units_of_files(project, units, stacks_of)
     resolved = _select_changed(project, _resolve(project, units), selection.changed_since)
     failed = [r for r in resolved if not r.ok]
+
+    def summary(r: ResolvedUnit) -> str:
+        s = r.stack
+        assert s is not None
+        return (f"{r.unit.key}: {plural(len(s.queues), 'queue')}, {plural(len(s.topics), 'topic')}, "
+                f"{plural(len(s.subscriptions), 'subscription')}")
+
+    def errors(r: ResolvedUnit) -> int:
+        return sum(1 for d in r.diagnostics if d.severity.value == "error")
+
     if fmt == "json":
-        out = [{**d.to_json(), "stack": r.unit.stack_name, "environment": r.unit.environment}
-               for r in resolved for d in r.diagnostics]
-        click.echo(json.dumps(out, indent=2, ensure_ascii=False))
+        doc = {"format_version": FORMAT_VERSION, "valid": not failed,
+               "units": [diagnostics_to_json(r.diagnostics, stack=r.unit.stack_name,
+                                             environment=r.unit.environment) for r in resolved]}
+        click.echo(json.dumps(doc, indent=2, ensure_ascii=False))
+    elif fmt == "markdown":
+        mark = ":x:" if failed else ":white_check_mark:"
+        lines = [f"### {mark} cmqinfra validate: {len(resolved) - len(failed)} of {len(resolved)} "
+                 "stack(s) valid", ""]
+        for r in resolved:
+            lines.append(f"- {summary(r)}" if r.ok else f"- **{r.unit.key}: {plural(errors(r), 'error')}**")
+            lines += ["  " + line for line in diagnostics_markdown(r.diagnostics)]
+        click.echo("\n".join(lines) + "\n", nl=False)
     else:
         _print_diagnostics(resolved)
         for r in resolved:
-            if r.stack is not None:
-                s = r.stack
-                click.echo(f"ok: {r.unit.key}: {len(s.queues)} queues, {len(s.topics)} topics, "
-                           f"{len(s.subscriptions)} subscriptions")
+            if r.ok:
+                click.echo(f"ok: {summary(r)}")
             else:
-                errors = sum(1 for d in r.diagnostics if d.severity.value == "error")
-                click.echo(f"failed: {r.unit.key}: {errors} error(s)", err=True)
+                click.echo(f"failed: {r.unit.key}: {plural(errors(r), 'error')}", err=True)
     if failed:
         raise click.exceptions.Exit(1)
 
@@ -204,27 +230,30 @@ def _units_of_files(
 
 
 def plan(selection: Selection, options: session.TargetOptions, out: str | None, fmt: str,
-         detailed_exitcode: bool, destroy: bool) -> None:
+         detailed_exitcode: bool, destroy: bool, allow_data_loss: bool = False) -> None:
     from cmqinfra.project.planfile import save_project_plan
     from cmqinfra.project.runner import plan_project
 
     exit_code = 0
-    with session.user_errors(False, []):
+    # Errors before any plan is shown are rendered in --format too: a comment is never empty.
+    with session.user_errors(False, [], fmt, command="plan"):
         project, units = _load(selection)
         resolved = _select_changed(project, _resolve(project, units), selection.changed_since)
         _print_diagnostics(resolved)
         note = (f"Stacks affected by the changes since `{selection.changed_since}`."
                 if selection.changed_since else None)
         with _connections(options, selection.root) as connections:
-            items, _ = plan_project(resolved, options, connections, destroy=destroy,
-                                    bystanders=_bystanders(project, resolved))
+            items, apis = plan_project(resolved, options, connections, destroy=destroy,
+                                       allow_data_loss=allow_data_loss,
+                                       bystanders=_bystanders(project, resolved))
+            accounts = _caller_accounts(items, apis) if out and all(i.ok for i in items) else {}
         _show_all(items, fmt, note)
         failed = [i for i in items if not i.ok]
         if failed:
-            raise session.Failure(f"{len(failed)} stack(s) failed or were refused: "
+            raise session.Refused(f"{len(failed)} stack(s) failed or were refused: "
                                   f"{', '.join(i.unit.key for i in failed)}; nothing can be applied")
         if out:
-            save_project_plan(items, out)
+            save_project_plan(items, out, accounts)
             click.echo(f"Saved the plan of {len(items)} stack(s) to {out}; run `cmqinfra apply --plan {out}` "
                        "to apply it.", err=True)
         if detailed_exitcode and any(i.plan is not None and i.plan.has_changes for i in items):
@@ -241,6 +270,9 @@ def apply(selection: Selection, options: session.TargetOptions, plan_file: str |
     from cmqinfra.project.runner import plan_project
 
     with session.user_errors(False, []):
+        if plan_file and (selection.stacks or selection.environments or selection.changed_since):
+            raise session.Failure("a saved plan applies exactly the stacks it holds: --stack, --env and "
+                                  "--changed-since select stacks to plan, not to apply from --plan")
         with _connections(options, selection.root) as connections:
             if plan_file:
                 items, apis = _replan_saved(plan_file, options, connections, allow_data_loss)
@@ -264,6 +296,14 @@ def apply(selection: Selection, options: session.TargetOptions, plan_file: str |
             _apply(items, apis, options)
 
 
+def _caller_accounts(items: Sequence[Any], apis: dict[str, Any]) -> dict[str, str | None]:
+    """The account each unit's credentials belong to (STS), to bind a saved plan to."""
+    from cmqinfra.project.runner import concurrently
+
+    keys = [i.unit.key for i in items]
+    return dict(zip(keys, concurrently(lambda key: apis[key].caller_account(), keys), strict=True))
+
+
 def _replan_saved(plan_file: str, options: session.TargetOptions, connections: Any,
                   allow_data_loss: bool) -> tuple[list[Any], dict[str, Any]]:
     from cmqinfra.plan.values import Plan
@@ -272,10 +312,17 @@ def _replan_saved(plan_file: str, options: session.TargetOptions, connections: A
     from cmqinfra.project.runner import plan_project
 
     saved = read_project_plan(plan_file)
+    given = [flag for flag, value in (("--endpoint", options.endpoint), ("--local", options.local),
+                                      ("--region", options.region)) if value]
+    if given:
+        click.echo(f"note: {', '.join(given)} ignored: a saved project plan applies each stack to the target "
+                   "and region it was planned against", err=True)
     resolved = [ResolvedUnit(s.unit, s.saved.stack, (), (), (), frozenset()) for s in saved]
+    bound = dataclasses.replace(options, endpoint=None, local=False, region=None)
     items, apis = plan_project(
-        resolved, options, connections, allow_data_loss=allow_data_loss,
+        resolved, bound, connections, allow_data_loss=allow_data_loss,
         desired=[s.saved.stack for s in saved], targets=[s.target for s in saved],
+        approved=[frozenset(s.saved.approved_data_loss) for s in saved],
     )
     stale = []
     for s, item in zip(saved, items, strict=True):
@@ -287,6 +334,13 @@ def _replan_saved(plan_file: str, options: session.TargetOptions, connections: A
         except session.Failure:
             stale.append(item.unit.key)
     failed = [i.unit.key for i in items if i.plan is None or i.error is not None]
+    if not failed:
+        now = _caller_accounts(items, apis)
+        moved = [f"{s.unit.key} (planned against account {s.caller_account or 'unknown'}, these credentials "
+                 f"belong to account {now[s.unit.key] or 'unknown'})"
+                 for s in saved if s.caller_account != now[s.unit.key]]
+        if moved:
+            raise session.Failure(f"{plan_file}: {'; '.join(moved)}; nothing was changed")
     if failed:
         for item in items:
             if item.error is not None:

@@ -12,10 +12,16 @@ from cmqinfra.manifest import load_stack
 from cmqinfra.run import session
 
 
+def plural(n: int, word: str) -> str:
+    return f"{n} {word}" if n == 1 else f"{n} {word}s"
+
+
 @click.command("validate")
 @click.argument("paths", nargs=-1, type=click.Path())
-@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True,
-              help="text: compiler-style lines; json: a list of diagnostics for tools.")
+@click.option("--format", "fmt", type=click.Choice(["text", "json", "markdown"]), default="text",
+              show_default=True,
+              help="text: compiler-style lines; json: diagnostics like `terraform validate -json`; "
+                   "markdown: a pull-request comment.")
 @project_options
 @click.option("--stacks-of", is_flag=True,
               help="Project mode: PATH... are changed files; validate each stack they belong to "
@@ -25,22 +31,39 @@ def command(paths: tuple[str, ...], fmt: str, selection: projectmode.Selection, 
 
     With no PATH, validate every stack of the project in the current directory (see --project)."""
     if not paths or stacks_of:
-        with session.user_errors(False, []):
+        with session.user_errors(False, [], fmt, command="validate"):
             if stacks_of and not paths:
                 return  # the hook was given no files
             projectmode.validate(selection, fmt, paths if stacks_of else ())
         return
     with session.user_errors(False, []):
         projectmode.refuse_with_paths(selection)
+    from cmqinfra.render.diagnostics import diagnostics_markdown, diagnostics_to_json, failure_markdown
+
     result = load_stack(list(paths))
+    s = result.stack
+    summary = (
+        f"{s.name}: {plural(len(s.queues), 'queue')}, {plural(len(s.topics), 'topic')}, "
+        f"{plural(len(s.subscriptions), 'subscription')}"
+        if s is not None
+        else None
+    )
     if fmt == "json":
-        click.echo(json.dumps([d.to_json() for d in result.diagnostics], indent=2, ensure_ascii=False))
+        doc = diagnostics_to_json(result.diagnostics, stack=s.name if s else None)
+        click.echo(json.dumps(doc, indent=2, ensure_ascii=False))
+    elif fmt == "markdown":
+        if s is None:
+            errors = sum(1 for d in result.diagnostics if d.severity.value == "error")
+            message = f"{plural(errors, 'error')} in the manifest"
+            click.echo(failure_markdown("cmqinfra validate failed", message, result.diagnostics), nl=False)
+        else:
+            lines = [f"### :white_check_mark: cmqinfra validate: {summary}", ""]
+            lines += diagnostics_markdown(result.diagnostics)
+            click.echo("\n".join(lines) + "\n", nl=False)
     else:
         for diagnostic in result.diagnostics:
             click.echo(diagnostic.render(), err=True)
-        if result.stack is not None:
-            s = result.stack
-            click.echo(f"ok: {s.name}: {len(s.queues)} queues, {len(s.topics)} topics, "
-                       f"{len(s.subscriptions)} subscriptions")
-    if result.stack is None:
+        if summary is not None:
+            click.echo(f"ok: {summary}")
+    if s is None:
         raise click.exceptions.Exit(1)

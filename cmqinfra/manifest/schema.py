@@ -77,9 +77,12 @@ def field_name(path: DataPath) -> str:
         return "the manifest"
     last = path[-1]
     if isinstance(last, int):
-        parent = path[-2] if len(path) > 1 else "item"
-        return f"{parent}[{last}]"
-    return str(last)
+        parent = str(path[-2]) if len(path) > 1 else "item"
+        return f"{parent if parent.isprintable() else show(parent)}[{last}]"
+    text = str(last)
+    # A key is a name the user wrote; one with a line break or control character is quoted, so a
+    # diagnostic stays one line.
+    return text if text.isprintable() else show(text)
 
 
 def describe(path: DataPath) -> str:

@@ -12,7 +12,7 @@ from cmqinfra.model import Import, Moved, Protocol, Queue, Resource, Stack, Topi
 from cmqinfra.plan.diff import attribute_changes
 from cmqinfra.plan.fingerprint import fingerprint
 from cmqinfra.plan.order import execution_order
-from cmqinfra.plan.safety import SafetyOptions, check_safety
+from cmqinfra.plan.safety import SafetyOptions, check_safety, data_losses
 from cmqinfra.plan.targets import restrict_live, restrict_stack, target_closure, targeted_changes
 from cmqinfra.plan.values import Action, AttributeChange, Plan, ResourceChange, resource_type
 
@@ -300,8 +300,13 @@ def compute_changes(
 
 def _untagged_warning(stack: Stack, live: LiveState) -> tuple[Diagnostic, ...]:
     declared = {name_key(q.name) for q in stack.queues} | {name_key(t.name) for t in stack.topics}
-    count = sum(1 for k, q in live.queues.items() if q.owner is None and k not in declared)
-    count += sum(1 for k, t in live.topics.items() if t.owner is None and k not in declared)
+    if live.untagged_total is not None:
+        adopted = sum(1 for k, q in live.queues.items() if q.owner is None and k in declared)
+        adopted += sum(1 for k, t in live.topics.items() if t.owner is None and k in declared)
+        count = live.untagged_total - adopted
+    else:
+        count = sum(1 for k, q in live.queues.items() if q.owner is None and k not in declared)
+        count += sum(1 for k, t in live.topics.items() if t.owner is None and k not in declared)
     if not count:
         return ()
     return (
@@ -339,6 +344,8 @@ def make_plan(
     region: str | None = None,
     allow_data_loss: bool = False,
     destroy: bool = False,
+    approved_data_loss: frozenset[str] | None = None,
+    region_source: str | None = None,
     moves_in: Mapping[str, str] | None = None,
     moves_out: Mapping[str, str] | None = None,
     targets: Sequence[str] = (),
@@ -346,18 +353,27 @@ def make_plan(
     """The plan that takes ``live`` to ``stack``. With ``destroy``, the desired state is empty:
     everything the stack owns is deleted (same safety rules).
 
+    ``approved_data_loss``: the queue addresses a saved plan approved losing messages for; when
+    given, only those may lose messages (``allow_data_loss`` is then not consulted).
+
     ``moves_in`` / ``moves_out`` (address -> the other stack) are moves declared in another
     stack's manifest: a resource moving out is shown as such and never deleted. They are kept in
     the plan's stack, so a saved plan recomputes the same. ``targets`` (addresses) makes a
     partial plan: only those resources and what they need, deletions only of the targets."""
     stack = with_moves(stack, moves_in, moves_out)
+    safety = SafetyOptions(allow_data_loss=allow_data_loss, approved=approved_data_loss)
     with collector_paused():
-        return _make_plan(stack, live, region, allow_data_loss, destroy, tuple(targets))
+        return _make_plan(stack, live, region, safety, destroy, region_source, tuple(targets))
 
 
 def _make_plan(
-    stack: Stack, live: LiveState, region: str | None, allow_data_loss: bool, destroy: bool,
-    targets: tuple[str, ...],
+    stack: Stack,
+    live: LiveState,
+    region: str | None,
+    safety: SafetyOptions,
+    destroy: bool,
+    region_source: str | None,
+    targets: tuple[str, ...] = (),
 ) -> Plan:
     closure = target_closure(stack, targets) if targets else None
     if closure is not None:
@@ -384,7 +400,7 @@ def _make_plan(
     changes = compute_changes(desired, live, errors, gone)
     if closure is not None:
         changes = targeted_changes(changes, closure, targets)
-    errors.extend(check_safety(changes, live, SafetyOptions(allow_data_loss=allow_data_loss)))
+    errors.extend(check_safety(changes, live, safety))
     return Plan(
         stack=stack,
         region=region if region is not None else stack.region,
@@ -393,5 +409,7 @@ def _make_plan(
         warnings=_untagged_warning(desired, live),
         errors=tuple(errors),
         destroy=destroy,
+        region_source=region_source or ("manifest" if region is None and stack.region else None),
+        data_loss=tuple(data_losses(changes, live, safety)),
         targets=targets,
     )

@@ -15,9 +15,20 @@ that holds manifests (files with a top-level ``stack:``) is one stack named by i
 (``UnitTarget``: endpoint, account, credentials env names), name affixes and variable values;
 ``unit.key`` is ``payments[prod]``.
 
-The runner (``cmqinfra.project.runner``) plans units concurrently, sharing one rate limiter per
-endpoint and account; ``plan_units(inputs, ...)`` is the one place all units' plans are computed
-together from their stacks and live states (cross-stack information goes in there).
+The runner plans and applies units concurrently; one ``RateLimiter`` is shared by every unit of
+one endpoint and account (``Connections``):
+
+    from cmqinfra.project.connections import Connections
+    from cmqinfra.project.resolve import resolve_all
+    from cmqinfra.project.runner import apply_units, plan_project
+    connections = Connections(TargetOptions(endpoint=url), workdir, rate_scale=1.0)
+    items, apis = plan_project(resolve_all(project, project.units()), options, connections)
+    # items: UnitPlan(unit, region, target, plan | error); apply_units(items, apis, ...)
+    connections.close()
+
+``runner.plan_units(inputs, ...)`` is the one place all units' plans are computed together from
+their stacks and live states (``PlanInput``): information that spans stacks goes in there.
+The project plan file (``planfile``) and the combined comment (``report``) have their own modules.
 """
 
 from cmqinfra.project.config import PROJECT_FILE, ProjectConfig

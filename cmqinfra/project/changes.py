@@ -129,3 +129,12 @@ def affected(project: Project, resolved: Sequence[ResolvedUnit], change: Change)
         if hit:
             out.append(item)
     return out
+
+
+def removed_stacks(project: Project, change: Change) -> list[str]:
+    """Stacks named in ``cmqinfra.yaml`` at the base and no longer: nothing plans them now."""
+    old = _entry(change.old_config, "stacks")
+    if project.config is None or not isinstance(old, dict):
+        return []
+    now = {s.name for s in project.config.stacks}
+    return sorted(name for name in old if name not in now)

@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from cmqinfra.project.units import StackUnit
+from cmqinfra.run.region import RegionConflict, ResolvedRegion, resolve_region
 from cmqinfra.run.session import DEFAULT_LOCAL_REGION, Failure, TargetOptions
 
 
@@ -52,13 +53,17 @@ def target_of(unit: StackUnit, options: TargetOptions, region: str | None) -> Re
     return ResolvedTarget("cloud", None, unit.target.account, region)
 
 
-def unit_region(unit: StackUnit, manifest_region: str | None, options: TargetOptions) -> str | None:
-    """The manifest's region wins over --region and TENCENTCLOUD_REGION, and the environment's
-    region plays the manifest's role (it is already the resolved stack's region)."""
-    region = unit.region or manifest_region or options.region or os.environ.get("TENCENTCLOUD_REGION")
-    if region is None and (options.local or options.endpoint or unit.target.endpoint):
-        region = DEFAULT_LOCAL_REGION
-    return region
+def unit_region(unit: StackUnit, manifest_region: str | None, options: TargetOptions) -> ResolvedRegion:
+    """The one region rule (cmqinfra/run/region.py), with the environment's region playing the
+    manifest's role: the declared region wins, a --region that disagrees with it is an error, and
+    --region, TENCENTCLOUD_REGION, the tccli profile or the emulator's default only fill in."""
+    declared_by = f"environment {unit.environment}" if unit.region else "manifest"
+    cloud = not (options.local or options.endpoint or unit.target.endpoint)
+    try:
+        return resolve_region(unit.region or manifest_region, options.region, cloud=cloud,
+                              declared_by=declared_by)
+    except RegionConflict as exc:
+        raise Failure(str(exc)) from None
 
 
 class Connections:
@@ -107,7 +112,7 @@ class Connections:
                                   limiter=limiter)
         else:
             if target.region is None:
-                raise Failure(f"{unit.key}: no region: give its environment a region, set region in the "
+                raise Failure("no region: give its environment a region, set region in the "
                               "manifest, pass --region or set TENCENTCLOUD_REGION")
             api = open_api(Target.cloud(), target.region, parallelism=options.parallelism,
                            timeout=options.timeout, limiter=limiter, credentials=credentials)
@@ -155,7 +160,7 @@ def _credentials_of(unit: StackUnit) -> tuple[str, str, str | None] | None:
     secret_id, secret_key = os.environ.get(names.secret_id), os.environ.get(names.secret_key)
     if not secret_id or not secret_key:
         # Only the names are shown: they say where the keys should be, never what they are.
-        raise Failure(f"{unit.key}: its environment's credentials are read from ${names.secret_id} and "
+        raise Failure(f"its environment's credentials are read from ${names.secret_id} and "
                       f"${names.secret_key}, and they are not set")
     token = os.environ.get(names.session_token) if names.session_token else None
     return secret_id, secret_key, token

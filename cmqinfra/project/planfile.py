@@ -8,17 +8,20 @@ names of credential variables, never a key.
 from __future__ import annotations
 
 import json
+import tempfile
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from cmqinfra import __version__
+from cmqinfra.plan.values import Plan
 from cmqinfra.project.config import Credentials
 from cmqinfra.project.connections import ResolvedTarget
 from cmqinfra.project.runner import UnitPlan
 from cmqinfra.project.units import StackUnit, UnitTarget
-from cmqinfra.run.session import Failure, SavedPlan, saved_doc, saved_from_doc
+from cmqinfra.run import session
+from cmqinfra.run.session import Failure, SavedPlan
 
 PROJECT_PLAN_KIND = "cmqinfra-project-plan"
 
@@ -28,6 +31,7 @@ class SavedUnit:
     unit: StackUnit
     target: ResolvedTarget  # exactly where it was planned
     saved: SavedPlan
+    caller_account: str | None = None  # the account the credentials belonged to
 
 
 def is_project_plan(path: str) -> bool:
@@ -38,7 +42,29 @@ def is_project_plan(path: str) -> bool:
     return isinstance(doc, dict) and doc.get("kind") == PROJECT_PLAN_KIND
 
 
-def save_project_plan(items: Sequence[UnitPlan], path: str) -> None:
+# Each unit's entry is exactly the single-stack saved plan, written and read by the single-stack
+# code itself (through a scratch file), so the two formats can never drift apart.
+
+
+def _saved_doc(plan: Plan) -> Any:
+    with tempfile.TemporaryDirectory(prefix="cmqinfra-plan-") as scratch:
+        file = Path(scratch) / "unit.plan"
+        session.save(plan, str(file))
+        return json.loads(file.read_text(encoding="utf-8"))
+
+
+def _saved_from_doc(doc: Any, name: str) -> SavedPlan:
+    with tempfile.TemporaryDirectory(prefix="cmqinfra-plan-") as scratch:
+        file = Path(scratch) / "unit.plan"
+        file.write_text(json.dumps(doc), encoding="utf-8")
+        try:
+            return session.read_saved(str(file))
+        except Failure as exc:
+            raise Failure(str(exc).replace(str(file), name)) from None
+
+
+def save_project_plan(items: Sequence[UnitPlan], path: str, accounts: dict[str, str | None]) -> None:
+    """``accounts``: the account each unit's credentials belong to (by unit key), bound into the plan."""
     units = []
     for item in items:
         assert item.plan is not None and item.target is not None
@@ -52,10 +78,11 @@ def save_project_plan(items: Sequence[UnitPlan], path: str) -> None:
                 "kind": target.kind,
                 "endpoint": target.url,
                 "account": target.account,
+                "caller_account": accounts.get(unit.key),
                 "credentials": {"secretId": creds.secret_id, "secretKey": creds.secret_key,
                                 "sessionToken": creds.session_token} if creds else None,
             },
-            "plan": saved_doc(item.plan),
+            "plan": _saved_doc(item.plan),
         })
     doc = {"kind": PROJECT_PLAN_KIND, "cmqinfra_version": __version__, "units": units}
     Path(path).write_text(json.dumps(doc, indent=2) + "\n", encoding="utf-8")
@@ -90,7 +117,8 @@ def read_project_plan(path: str) -> list[SavedUnit]:
             )
             resolved = ResolvedTarget(target["kind"], target["endpoint"], target.get("account"),
                                       entry["region"])
-            out.append(SavedUnit(unit, resolved, saved_from_doc(entry["plan"], f"{path} ({unit.key})")))
+            out.append(SavedUnit(unit, resolved, _saved_from_doc(entry["plan"], f"{path} ({unit.key})"),
+                                 target.get("caller_account")))
     except (KeyError, TypeError) as exc:
         raise Failure(f"{path}: not a cmqinfra project plan ({exc})") from None
     return out

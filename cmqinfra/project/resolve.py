@@ -1,5 +1,6 @@
 """One unit's manifests as its environment sees them: ``${...}`` interpolated, names affixed,
-the environment's region in place, then loaded and checked like any stack.
+the environment's region in place, then loaded and checked like any stack. (Stacks discovered
+without ``cmqinfra.yaml`` have no variables: they are read exactly as PATH arguments are.)
 
 Interpolation (in values and in mapping keys):
 
@@ -83,6 +84,10 @@ def resolve_unit(project: Project, unit: StackUnit) -> ResolvedUnit:
     used: set[str] = set()
     hints: dict[SourceLocation, str] = {}
     for doc in docs:
+        if project.config is None:
+            # Discovered stacks have no variables or environments: read exactly as PATH arguments are.
+            resolved.append(doc)
+            continue
         resolver = _Resolver(doc, ctx)
         resolved.append(resolver.run())
         diags.extend(resolver.diagnostics)
@@ -181,6 +186,12 @@ class _Resolver:
     # ------------------------------------------------------------ interpolation
 
     def _value(self, text: str, old: DataPath, new: DataPath) -> Any:
+        result = self._substitute(text, old, new)
+        if old in _STACK_NAMES and isinstance(result, str):
+            return self.ctx.prefix + result + self.ctx.suffix
+        return result
+
+    def _substitute(self, text: str, old: DataPath, new: DataPath) -> Any:
         whole = _REFERENCE.fullmatch(text)
         if whole is not None and whole.group(1) is not None:
             found = self._lookup(whole.group(1), old)
@@ -190,10 +201,7 @@ class _Resolver:
             if origin is not None:
                 self._link(new, origin, old)
             return self._plain_copy(value)
-        result = self._string(text, old, is_key=False, new=new)
-        if old in _STACK_NAMES and isinstance(result, str):
-            return self.ctx.prefix + result + self.ctx.suffix
-        return result
+        return self._string(text, old, is_key=False, new=new)
 
     def _string(self, text: Any, old: DataPath, *, is_key: bool, new: DataPath | None = None) -> Any:
         if not isinstance(text, str) or "$" not in text:

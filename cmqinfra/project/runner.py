@@ -35,6 +35,8 @@ class PlanInput:
     stack: Stack
     live: LiveState
     region: str | None
+    region_source: str | None = None  # "environment", "manifest", "--region", ...
+    approved_data_loss: frozenset[str] | None = None  # a saved plan's approvals
 
 
 @dataclass(frozen=True)
@@ -93,6 +95,8 @@ def plan_units(
             region=i.region,
             allow_data_loss=allow_data_loss,
             destroy=destroy,
+            approved_data_loss=i.approved_data_loss,
+            region_source=i.region_source,
             moves_out=moves_out.get(index),
         )
         for index, i in enumerate(inputs)
@@ -144,7 +148,7 @@ def _doomed(plan: Plan, live: LiveState) -> tuple[str, ...]:
     )
 
 
-def _concurrently(work: Callable[[Any], Any], items: Sequence[Any]) -> list[Any]:
+def concurrently(work: Callable[[Any], Any], items: Sequence[Any]) -> list[Any]:
     if not items:
         return []
     with ThreadPoolExecutor(max_workers=min(MAX_CONCURRENT_UNITS, len(items)),
@@ -169,19 +173,24 @@ def plan_project(
     destroy: bool = False,
     desired: Sequence[Stack | None] | None = None,
     targets: Sequence[ResolvedTarget] | None = None,
+    approved: Sequence[frozenset[str] | None] | None = None,
     bystanders: Sequence[ResolvedUnit] = (),
 ) -> tuple[list[UnitPlan], dict[str, Any]]:
     """Plan every resolved unit. ``desired`` and ``targets``: the stacks and targets of a saved
-    project plan, instead of the resolved ones and the CLI's. Returns the unit plans (in the
-    given order) and each ok unit's API by key. ``bystanders``: the project's other units, not
-    planned, read only for the moves they declare."""
+    project plan, instead of the resolved ones and the CLI's; ``approved``: its data-loss
+    approvals. Returns the unit plans (in the given order) and each ok unit's API by key.
+    ``bystanders``: the project's other units, not planned, read only for the moves they declare."""
     from cmqinfra.cloud.errors import CloudError, CredentialsError
 
-    claimants = [
-        Claimant(b.unit.environment, unit_region(b.unit, b.stack.region, options), b.stack)
-        for b in bystanders
-        if b.stack is not None and b.stack.moved
-    ]
+    claimants = []
+    for b in bystanders:
+        if b.stack is None or not b.stack.moved:
+            continue
+        try:
+            region = unit_region(b.unit, b.stack.region, options).name
+            claimants.append(Claimant(b.unit.environment, region, b.stack))
+        except Failure:
+            continue  # a stack whose region cannot be resolved claims nothing here
 
     apis: dict[str, Any] = {}
     lock = threading.Lock()
@@ -189,7 +198,12 @@ def plan_project(
     def read(index: int) -> UnitPlan | PlanInput:
         item = resolved[index]
         stack = desired[index] if desired is not None else item.stack
-        region = unit_region(item.unit, stack.region if stack else None, options)
+        try:
+            resolved_region = unit_region(item.unit, stack.region if stack else None, options)
+        except Failure as exc:
+            return UnitPlan(item.unit, item.unit.region, None, error=str(exc))
+        region = resolved_region.name
+        source = "saved plan" if targets is not None else resolved_region.source
         if stack is None:
             return UnitPlan(item.unit, region, None, error="the manifests have errors",
                             diagnostics=item.diagnostics)
@@ -198,11 +212,16 @@ def plan_project(
             api = connections.open(item.unit, target)
             with lock:
                 apis[item.unit.key] = api
-            return PlanInput(item.unit, stack, api.read(stack), region)
+            live = api.read(stack)
+            count_untagged = getattr(api, "untagged_total", None)
+            if count_untagged is not None:
+                live = replace(live, untagged_total=count_untagged())
+            return PlanInput(item.unit, stack, live, region, source,
+                             approved[index] if approved is not None else None)
         except (Failure, CloudError, CredentialsError) as exc:
             return UnitPlan(item.unit, region, None, error=_error_text(exc))
 
-    outcomes = _concurrently(read, range(len(resolved)))
+    outcomes = concurrently(read, range(len(resolved)))
     inputs = [o for o in outcomes if isinstance(o, PlanInput)]
     computed = plan_units(inputs, allow_data_loss=allow_data_loss, destroy=destroy,
                           claimants=claimants)
@@ -220,7 +239,7 @@ def plan_project(
         live = replace(item.live, endpoint_users={**item.live.endpoint_users, **users})
         return replace(item, live=live), True, None
 
-    followed = _concurrently(follow_up, inputs)
+    followed = concurrently(follow_up, inputs)
     if any(changed for _, changed, _ in followed):
         # All units again, not only those with new facts: a move spans two units' plans.
         again = [item for item, _, _ in followed]
@@ -274,4 +293,4 @@ def apply_units(
             return UnitApply(item.unit, None, error=_error_text(exc))
         return UnitApply(item.unit, report)
 
-    return _concurrently(run, todo)
+    return concurrently(run, todo)

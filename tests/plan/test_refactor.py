@@ -324,7 +324,7 @@ def test_import_adopts_by_declaration(run: Cli, tdmq_client: Any) -> None:
     code, out = run("plan", path)
     assert code == 0, out
     assert f"# queue/existing will be imported (id {queue_id})" in out and '<- queue "existing"' in out
-    assert "Plan: 0 to add, 0 to change, 0 to destroy, 1 to import." in out
+    assert "Plan: 0 to add, 1 to change, 0 to destroy, 1 to import." in out
     change = run.plan_json(path)["queue/existing"]["change"]
     assert change["actions"] == ["update"] and change["importing"] == {"id": queue_id}
     code, out = run("apply", path, "--auto-approve")
@@ -439,3 +439,19 @@ def test_rename_killed_mid_way_converges_on_the_next_run(
     assert ids(after) == before
     assert {owner(after, f"queue/{n}") for n in names} == {"new"}
     assert run("plan", path, "--detailed-exitcode")[0] == 0
+
+
+def test_markdown_comment_lists_ownership_changes_within_the_limit(run: Cli) -> None:
+    names = [f"q{i:03d}" for i in range(300)]
+    body = "".join(f"  {n}: {{}}\n" for n in names)
+    path = run.write("stack.yaml", f"stack: old\nqueues:\n{body}")
+    assert run("apply", path, "--auto-approve")[0] == 0
+    path = run.write("stack.yaml", f"stack: new\nrenamedFrom: old\nqueues:\n{body}")
+    code, out = run("plan", path, "--format", "markdown")
+    assert code == 0, out[-2000:]
+    assert (
+        "> Ownership changes (nothing is deleted or re-created):\n> - `queue/q000` moves in from stack `old`"
+        in out
+    )
+    assert "> - ... and 280 more" in out
+    assert "[!CAUTION]" not in out and "**Plan: 0 to add, 0 to change, 0 to destroy, 300 to move.**" in out

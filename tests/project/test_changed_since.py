@@ -94,3 +94,12 @@ def test_an_unknown_ref_is_one_clear_error(repo: Path) -> None:
     assert code == 1
     assert err.strip().endswith("error: --changed-since: git merge-base: fatal: Not a valid object name "
                                 "no-such-branch")
+
+
+def test_a_stack_removed_from_the_project_file_is_named(repo: Path) -> None:
+    text = (repo / "cmqinfra.yaml").read_text()
+    write(repo, {"cmqinfra.yaml": text.replace("  audit: {path: stacks/audit}\n", "")})
+    code, out, err = cmq(repo, "validate", "--changed-since", "main")
+    assert code == 0
+    assert "warning: stack 'audit' was removed from cmqinfra.yaml since main" in err
+    assert out == ""

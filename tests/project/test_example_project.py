@@ -35,4 +35,18 @@ def test_the_documented_comment(tmp_path: Path) -> None:
     doc = (Path(__file__).resolve().parents[2] / "docs" / "gitops.md").read_text()
     head = out.split("<details>")[0]
     assert head in doc
+    section = out.split("<details><summary><code>payments[prod]</code>")[1]
+    section = section.split("  # queue/payments-deadletter")[0]
+    assert section in doc
     assert "~       visibilityTimeout = 120 -> 180" in out and "~       visibilityTimeout = 60 -> 90" in out
+
+
+def test_the_project_schema_is_a_valid_schema_and_accepts_the_example() -> None:
+    import yaml
+    from jsonschema import Draft202012Validator
+
+    from cmqinfra.project.config import project_schema
+
+    Draft202012Validator.check_schema(project_schema())
+    example = yaml.safe_load((EXAMPLE / "cmqinfra.yaml").read_text())
+    assert list(Draft202012Validator(project_schema()).iter_errors(example)) == []

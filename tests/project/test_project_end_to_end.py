@@ -25,9 +25,9 @@ def test_validate_plan_apply_all_then_plan_only_the_changed_stack(
     assert out.splitlines() == [
         "ok: payments[dev]: 3 queues, 0 topics, 0 subscriptions",
         "ok: payments[prod]: 3 queues, 0 topics, 0 subscriptions",
-        "ok: orders[dev]: 1 queues, 1 topics, 2 subscriptions",
-        "ok: orders[prod]: 1 queues, 1 topics, 2 subscriptions",
-        "ok: audit[prod]: 0 queues, 1 topics, 0 subscriptions",
+        "ok: orders[dev]: 1 queue, 1 topic, 2 subscriptions",
+        "ok: orders[prod]: 1 queue, 1 topic, 2 subscriptions",
+        "ok: audit[prod]: 0 queues, 1 topic, 0 subscriptions",
     ]
 
     code, out, err = cmq(repo, "plan", "--detailed-exitcode", "--out", "project.plan", "--format", "markdown")
@@ -38,8 +38,10 @@ def test_validate_plan_apply_all_then_plan_only_the_changed_stack(
     for key in ("payments[dev]", "payments[prod]", "orders[dev]", "orders[prod]", "audit[prod]"):
         assert f"<details><summary><code>{key}</code>: Plan:" in out
 
-    code, out, err = cmq(repo, "apply", "--plan", "project.plan", "--auto-approve")
+    # A saved plan is bound to its targets: flags naming others do not move it.
+    code, out, err = cmq(repo, "apply", "--plan", "project.plan", "--auto-approve", "--region", "ap-beijing")
     assert code == 0, err
+    assert "note: --region ignored: a saved project plan applies each stack to the target" in err
     assert "Apply complete! 5 stack(s) changed." in out
 
     dev, prod = queues(emulators["dev"]), queues(emulators["prod"])
@@ -124,3 +126,10 @@ def test_a_project_plan_stale_in_one_stack_applies_nothing(
     assert "the saved plan is stale for payments[prod]: live state changed since it was made" in err
     assert queues(emulators["dev"]) == {}
     assert set(queues(emulators["prod"])) == {"refunds"}
+
+
+def test_a_region_flag_disagreeing_with_an_environment_fails_that_stack(repo: Path) -> None:
+    code, out, err = cmq(repo, "plan", "--stack", "audit", "--region", "ap-guangzhou")
+    assert code == 1
+    assert ("error: audit[prod]: --region ap-guangzhou disagrees with the environment prod's region "
+            "ap-shanghai; the environment prod wins") in err

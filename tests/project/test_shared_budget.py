@@ -40,9 +40,10 @@ def test_units_on_one_target_share_one_budget(tmp_path: Path) -> None:
             connections.close()
     finally:
         emu.stop()
-    # One budget for all: at most a rare refusal when a request is delayed on its way (the pacing
-    # tolerates those; see cmqinfra/cloud/limiter.py). A budget per stack: most calls are refused.
-    assert throttled <= 4, (throttled, calls)
+    # One budget for all: at most a rare refusal when a request is delayed on its way on a loaded
+    # machine (the pacing tolerates those; see cmqinfra/cloud/limiter.py). A budget per stack sends
+    # eight times the rate: then most calls are refused (about 70 of 90 measured).
+    assert throttled * 4 <= sum(calls.values()), (throttled, calls)
     # 8 stacks each list their queues (and look up the named ones) at 5 calls a second in all.
     per_action = calls["DescribeCmqQueues"]
     assert per_action >= 8

@@ -70,6 +70,23 @@ def test_values_keep_their_type_and_environments_differ(tmp_path: Path) -> None:
     assert (dev.region, prod.region) == ("ap-guangzhou", "ap-shanghai")
 
 
+def test_a_stacks_own_values_win_over_its_environments(tmp_path: Path) -> None:
+    config = CONFIG.replace("shop: {path: shop}",
+                            "shop: {path: shop, values: {prod: {retention: 9000}, all: {team: ops}}}")
+    root = project(tmp_path, config=config)
+    dev, prod = resolved(root, "dev").stack, resolved(root, "prod").stack
+    assert dev is not None and prod is not None
+    assert {q.name: q.msg_retention_seconds for q in prod.queues}["orders"] == 9000
+    assert {q.name: q.msg_retention_seconds for q in dev.queues}["dev-orders"] == 600
+    assert dict(next(q for q in dev.queues if q.name == "dev-orders").tags)["team"] == "team-ops"
+
+
+def test_an_interpolated_stack_name_gets_the_affixes_too(tmp_path: Path) -> None:
+    manifest = MANIFEST.replace("stack: shop", 'stack: "${var.team}"')
+    dev = resolved(project(tmp_path, manifest=manifest), "dev").stack
+    assert dev is not None and dev.name == "dev-core"
+
+
 def test_a_bad_value_is_reported_in_the_value_file_where_it_was_written(tmp_path: Path) -> None:
     root = project(tmp_path, prod_values="retention: 5\n")
     result = resolved(root, "prod")
@@ -123,9 +140,9 @@ def test_environments_sharing_a_target_must_not_share_names(tmp_path: Path) -> N
     # dev has no region of its own: the manifest's, which is prod's.
     code, out, err = cmq(root, "validate")
     assert code == 1
-    assert out == "ok: shop[dev]: 2 queues, 1 topics, 1 subscriptions\n"
+    assert out == "ok: shop[dev]: 2 queues, 1 topic, 1 subscription\n"
     assert "shop[dev] and shop[prod] would both manage stack 'shop' on the same endpoint" in err
-    assert "failed: shop[prod]: 1 error(s)" in err
+    assert "failed: shop[prod]: 1 error" in err
 
 
 def test_resolve_prints_the_environments_manifest(tmp_path: Path) -> None:
@@ -163,3 +180,33 @@ def test_missing_paths_are_located_in_the_project_file(tmp_path: Path) -> None:
         'cmqinfra.yaml:14:23: error: stack "shop": no such file or directory "shop2"',
         "error: 2 error(s) in the project",
     ]
+
+
+def test_validate_json_and_markdown_name_the_stack_and_environment(tmp_path: Path) -> None:
+    import json
+
+    root = project(tmp_path, prod_values="retention: 5\n")
+    code, out, _ = cmq(root, "validate", "--format", "json")
+    assert code == 1
+    doc = json.loads(out)
+    assert doc["valid"] is False
+    assert [(u["stack"], u["environment"], u["valid"]) for u in doc["units"]] == [
+        ("shop", "dev", True), ("shop", "prod", False)]
+    [d] = doc["units"][1]["diagnostics"]
+    assert (d["file"], d["line"], d["column"], d["range"]["filename"]) == (
+        "env/prod.yaml", 1, 12, "env/prod.yaml")  # relative to the project, as given
+
+    code, out, _ = cmq(root, "validate", "--format", "markdown")
+    assert code == 1
+    assert out.startswith("### :x: cmqinfra validate: 1 of 2 stack(s) valid\n")
+    assert "- shop[dev]: 2 queues, 1 topic, 1 subscription\n" in out
+    assert "- **shop[prod]: 1 error**\n  - `env/prod.yaml:1:12: error: msgRetentionSeconds" in out
+
+
+def test_a_broken_project_still_gets_a_comment(tmp_path: Path) -> None:
+    config = CONFIG.replace("shop: {path: shop}", "shop: {path: shops}")
+    root = project(tmp_path, config=config)
+    code, out, err = cmq(root, "plan", "--format", "markdown")
+    assert code == 1
+    assert out.startswith("### :x: cmqinfra plan failed\n\n**1 error(s) in the project**\n")
+    assert '`cmqinfra.yaml:14:16: error: stack "shop": no such file or directory "shops"`' in out
