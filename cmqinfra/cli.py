@@ -25,6 +25,7 @@ COMMANDS: dict[str, str] = {
     "destroy": "destroy",
     "export": "export",
     "show": "show",
+    "import-terraform": "import_terraform",
     "route": "route",
     "resolve": "resolve",
     "emulator": "emulator",

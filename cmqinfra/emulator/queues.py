@@ -83,9 +83,11 @@ def _settle(
 
     dlq = params.get("DeadLetterQueueName")
     if dlq is None and not had_dead_letter:
+        # Ignored, not refused: terraform-provider-tencentcloud sends Policy 0, MaxReceiveCount 50
+        # and MaxTimeToLive 300 on every CreateCmqQueue, and its acceptance test creates a plain
+        # queue that way against the cloud (docs/emulator.md, choice 7).
         for field in _DEAD_LETTER_FIELDS:
-            if field in params:
-                raise invalid_value(field, "a dead-letter setting needs DeadLetterQueueName")
+            merged[field] = None
         return
     if dlq is not None:
         if dlq.lower() == name.lower():

@@ -147,8 +147,11 @@ _Dumper.add_representer(dict, _dict_representer)
 _Dumper.add_representer(list, _list_representer)
 
 
-def render_yaml(doc: Mapping[str, object], schema_ref: str | None) -> str:
+EXPORT_NOTE = "Written by `cmqinfra export` from live state; attributes at their defaults are omitted."
+
+
+def render_yaml(doc: Mapping[str, object], schema_ref: str | None, note: str = EXPORT_NOTE) -> str:
     header = f"# yaml-language-server: $schema={schema_ref}\n" if schema_ref else ""
-    header += "# Written by `cmqinfra export` from live state; attributes at their defaults are omitted.\n"
+    header += f"# {note}\n"
     body = yaml.dump(dict(doc), Dumper=_Dumper, sort_keys=False, allow_unicode=True, default_flow_style=False)
     return header + body

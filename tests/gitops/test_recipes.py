@@ -1,9 +1,13 @@
-"""The CI recipes' own cmqinfra command lines, run against the emulator (no CI system needed)."""
+"""The CI recipes' own cmqinfra command lines, run against the emulator (no CI system needed).
+
+A repository of two stacks, applied; a pull request changes one of them. The recipe's pull-request
+commands plan only that stack into one comment and one saved plan; its merge commands apply that
+plan; then nothing is left to do.
+"""
 
 from __future__ import annotations
 
 import json
-import shutil
 import sys
 from pathlib import Path
 
@@ -12,21 +16,23 @@ import pytest
 from cmqinfra.emulator import Emulator
 
 sys.path.insert(0, str(Path(__file__).parent))
+sys.path.insert(0, str(Path(__file__).parents[1] / "project"))
 from cli_helpers import EXAMPLES, example_manifests, run  # noqa: E402
+from helpers import git, queues, write  # noqa: E402
 from recipes import GITHUB, GITLAB, RecipeCommand, cmqinfra_commands  # noqa: E402
 
-TARGETED = ("plan", "apply")  # the commands that talk to TDMQ; CI uses the cloud, the test an emulator
+BASE_REFS = ("$BASE_SHA", "$CI_MERGE_REQUEST_DIFF_BASE_SHA")
 
 
-def run_recipe_command(command: RecipeCommand, manifests: str, endpoint: str) -> int:
-    args = [a.replace("$MANIFESTS", manifests) for a in command.args]
-    if args[0] in TARGETED:
-        args += ["--endpoint", endpoint]
+def run_recipe_command(command: RecipeCommand, base: str) -> None:
+    args = list(command.args)
+    for ref in BASE_REFS:
+        args = [base if a == ref else a for a in args]
+    assert not any(a.startswith("$") for a in args), args  # every variable is known to the test
     out = run(*args)
     if command.stdout_to:
         Path(command.stdout_to).write_text(out.stdout)
     assert out.code == 0, f"cmqinfra {' '.join(args)}: {out.stderr}"
-    return out.code
 
 
 def schema_comment_ok(manifest: Path) -> bool:
@@ -43,58 +49,95 @@ def test_every_example_carries_the_schema_comment() -> None:
     assert [p.name for p in examples if not schema_comment_ok(p)] == []
 
 
+def two_stack_repository(root: Path, emulator: Emulator) -> str:
+    """A project of two stacks on ``emulator``, committed and applied; returns the base commit."""
+    write(
+        root,
+        {
+            "cmqinfra.yaml": f"""
+            version: 1
+            environments:
+              prod: {{region: {emulator.region}, endpoint: {emulator.url}}}
+            stacks:
+              payments: {{path: stacks/payments}}
+              orders: {{path: stacks/orders}}
+            """,
+            "stacks/payments/payments.yaml": "stack: payments\nqueues:\n  payments: {}\n",
+            "stacks/orders/orders.yaml": "stack: orders\nqueues:\n  orders: {}\n",
+            ".gitignore": "cmqinfra.plan\nplan.md\n",
+        },
+    )
+    git(root, "init", "-q")
+    git(root, "add", "-A")
+    git(root, "commit", "-qm", "two stacks")
+    assert run("apply", "--auto-approve").code == 0
+    git(root, "checkout", "-qb", "change")
+    (root / "stacks/payments/payments.yaml").write_text(
+        "stack: payments\nqueues:\n  payments: {}\n  refunds: {visibilityTimeout: 60}\n"
+    )
+    git(root, "commit", "-qam", "a refunds queue")
+    return git(root, "merge-base", "main", "HEAD").strip()
+
+
+def by_job(recipe: Path) -> dict[str, list[RecipeCommand]]:
+    jobs: dict[str, list[RecipeCommand]] = {}
+    for c in cmqinfra_commands(recipe):
+        jobs.setdefault(c.job, []).append(c)
+    return jobs
+
+
 @pytest.mark.parametrize("recipe", [GITHUB, GITLAB], ids=["github", "gitlab"])
 def test_pull_request_then_merge(
     recipe: Path, emulator: Emulator, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    repo = tmp_path / "repo"
     monkeypatch.chdir(tmp_path)
-    (tmp_path / "infra").mkdir()
-    shutil.copy(example_manifests()[0], tmp_path / "infra")  # one stack, as MANIFESTS holds
-    manifests = "infra"
-    endpoint = emulator.url
-    commands = cmqinfra_commands(recipe)
-    by_job: dict[str, list[RecipeCommand]] = {}
-    for c in commands:
-        by_job.setdefault(c.job, []).append(c)
+    repo.mkdir()
+    monkeypatch.chdir(repo)
+    base = two_stack_repository(repo, emulator)
+    jobs = by_job(recipe)
 
-    # pull request: validate, then plan once, saving the plan and writing the comment
-    pr_jobs = ["plan"] if recipe is GITHUB else ["validate", "plan:mr"]
-    for job in pr_jobs:
-        for command in by_job[job]:
-            run_recipe_command(command, manifests, endpoint)
+    # pull request: validate, then plan once, saving the plan and writing the one comment
+    for job in ["plan"] if recipe is GITHUB else ["validate", "plan:mr"]:
+        for command in jobs[job]:
+            run_recipe_command(command, base)
     comment = Path("plan.md").read_text()
-    assert comment.startswith("### cmqinfra plan for stack ")
-    assert "to add" in comment and "```diff" in comment
+    assert comment.startswith("## cmqinfra plan: ")
+    assert "| `payments` | `prod` |" in comment and "`orders`" not in comment
+    assert "refunds" in comment
     saved = json.loads(Path("cmqinfra.plan").read_text())
-    assert saved["resource_changes"]
+    assert saved, "the project plan file is empty"
+    assert "refunds" not in queues(emulator)
 
     # merge: apply exactly the saved plan (GitLab plans again on the default branch first)
+    git(repo, "checkout", "-q", "main")
+    git(repo, "merge", "-q", "--ff-only", "change")
     if recipe is GITLAB:
         Path("cmqinfra.plan").unlink()
-        for command in by_job["plan"]:
-            run_recipe_command(command, manifests, endpoint)
-    for command in by_job["apply"]:
-        run_recipe_command(command, manifests, endpoint)
+        for command in jobs["plan"]:
+            run_recipe_command(command, base)
+    for command in jobs["apply"]:
+        run_recipe_command(command, base)
+    assert queues(emulator)["refunds"]["QueueDescribe"]["VisibilityTimeout"] == 60
 
-    # converged: a new plan has nothing to do, and the next pull request's comment says so
-    again = run("plan", manifests, "--endpoint", endpoint, "--detailed-exitcode")
+    # converged: a new plan has nothing to do
+    again = run("plan", "--detailed-exitcode")
     assert again.code == 0, again.stdout + again.stderr
-    comment = run("plan", manifests, "--endpoint", endpoint, "--format", "markdown").stdout
-    assert "**No changes. Live state matches the manifest.**" in comment
 
 
 def test_apply_refuses_a_saved_plan_made_stale_by_another_change(
     emulator: Emulator, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.chdir(tmp_path)
-    example = example_manifests()[0]
-    endpoint = emulator.url
-    plan = next(c for c in cmqinfra_commands(GITHUB) if c.args[0] == "plan")
-    apply = next(c for c in cmqinfra_commands(GITHUB) if c.args[0] == "apply")
-    run_recipe_command(plan, str(example), endpoint)
+    repo = tmp_path / "repo"
+    repo.mkdir()
+    monkeypatch.chdir(repo)
+    base = two_stack_repository(repo, emulator)
+    jobs = by_job(GITHUB)
+    plan = next(c for c in jobs["plan"] if c.args[0] == "plan")
+    run_recipe_command(plan, base)
     # someone applies first (another merged pull request)
-    assert run("apply", str(example), "--endpoint", endpoint, "--auto-approve").code == 0
-    args = [*apply.args, "--endpoint", endpoint]
-    out = run(*args)
+    assert run("apply", "--auto-approve").code == 0
+    (apply,) = jobs["apply"]
+    out = run(*apply.args)
     assert out.code == 1
-    assert "stale" in out.stderr.lower()
+    assert "changed since it was made; nothing was changed" in out.stderr

@@ -72,7 +72,9 @@ def test_show_json(saved: Path, no_network: None) -> None:
         {"address": "queue/old", "action": "delete", "messages": {"active": 2, "in_flight": 0, "delayed": 0},
          "approved": True}
     ]
-    assert doc["summary"] == {"add": 1, "change": 1, "destroy": 1, "adopt": 0}
+    assert doc["summary"] == {
+        "add": 1, "change": 1, "destroy": 1, "adopt": 0, "move": 0, "release": 0, "import": 0
+    }
 
 
 def test_show_markdown(saved: Path, no_network: None) -> None:
