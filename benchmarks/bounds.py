@@ -1,10 +1,10 @@
 """The lower bound the API allows for a plan or an apply, from the per-action rate limits.
 
-A bound is a sequence of dependency levels. Within a level every action runs in parallel with
-the others, each at its own rate limit; levels run one after the other (dead-letter queues
-before the queues that use them, queues and topics before subscriptions). The calls are the
-ones no client can avoid: listings 50 a page, one subscription listing per topic (per page of
-50 subscriptions), one create per resource.
+A bound is a sequence of levels that cannot overlap (a plan's read before the creates it
+decides). Within a level every action runs in parallel with the others, each at its own rate
+limit. The calls are the ones no client can avoid: listings 50 a page, one subscription listing
+per topic (per page of 50 subscriptions), one create per resource. A bound must never be beaten:
+tests/benchmarks checks every measured time of a run against it.
 
 The emulator enforces a limit as "at most A accepted calls in any rolling one-second window"
 (A = limit x rate scale), so C calls of one action need at least floor((C - 1) / A) windows,
@@ -28,6 +28,8 @@ WINDOW_SECONDS = 1.0
 class Level:
     name: str
     calls: tuple[tuple[str, int], ...]  # (action, calls), calls > 0
+    # Answers on the shortest dependency chain every call of the level is on (see apply_bound).
+    chain: int = 1
 
     @property
     def total(self) -> int:
@@ -74,13 +76,15 @@ def level_seconds(level: Level, limits: Limits) -> float:
     for action, count in level.calls:
         rate = limits.rate(action)
         windows = 0 if rate is None else (count - 1) // max(1, int(rate))
-        slowest = max(slowest, windows * WINDOW_SECONDS + limits.latency)
+        slowest = max(slowest, windows * WINDOW_SECONDS + level.chain * limits.latency)
     in_flight = math.ceil(level.total / limits.parallelism) * limits.latency
     return max(slowest, in_flight)
 
 
 def bound_of(levels: list[Level], limits: Limits) -> Bound:
-    kept = tuple(Level(level.name, tuple((a, c) for a, c in level.calls if c > 0)) for level in levels)
+    kept = tuple(
+        Level(level.name, tuple((a, c) for a, c in level.calls if c > 0), level.chain) for level in levels
+    )
     kept = tuple(level for level in kept if level.calls)
     return Bound(kept, sum(level_seconds(level, limits) for level in kept))
 
@@ -100,27 +104,35 @@ def plan_bound(workload: Workload, limits: Limits) -> Bound:
     return bound_of([read_level(workload, existing=True)], limits)
 
 
+def project_plan_bound(workloads: list[Workload], limits: Limits) -> Bound:
+    """A no-change ``plan`` of several stacks on one account: their reads add up per action,
+    because the account's per-action limit is shared; each stack's own calls are those of
+    :func:`plan_bound`."""
+    merged: dict[str, int] = {}
+    for workload in workloads:
+        for action, count in read_level(workload, existing=True).calls:
+            merged[action] = merged.get(action, 0) + count
+    return bound_of([Level("read of every stack", tuple(merged.items()))], limits)
+
+
+def targeted_plan_bound(limits: Limits) -> Bound:
+    """``plan --target queue/NAME`` of a queue that exists: one name-list call finds it (and its
+    dead letter); nothing else is needed."""
+    return bound_of([Level("read", (("DescribeCmqQueues", 1),))], limits)
+
+
 def apply_bound(workload: Workload, limits: Limits) -> Bound:
-    """``apply`` from empty: read (nothing exists), then create level by level."""
-    independent_queues = workload.queues - workload.queues_with_dead_letter
-    return bound_of(
-        [
-            read_level(workload, existing=False),
-            Level(
-                "queues without dead letter, topics",
-                (("CreateCmqQueue", independent_queues), ("CreateCmqTopic", workload.topics)),
-            ),
-            Level("queues with dead letter", (("CreateCmqQueue", workload.queues_with_dead_letter),)),
-            Level("subscriptions", (("CreateCmqSubscribe", workload.subscriptions),)),
-        ],
-        limits,
-    )
+    """``apply`` from empty, as fast as any client can go: the read (nothing exists yet), then every
+    create action at its own limit at the same time.
 
-
-def pipelined_apply_bound(workload: Workload, limits: Limits) -> Bound:
-    """A looser bound for an executor that starts each create as soon as its own dependencies
-    exist (not level by level): every create action runs at its limit at the same time, after
-    the read. Shown for reference; the targets use :func:`apply_bound`."""
+    No schedule beats it. Each action's calls obey its window, so its last call is accepted no
+    earlier than floor((C - 1) / A) windows after its first. Every create is also on a chain of
+    two answers: the service refuses a subscription to a queue or topic that does not exist yet,
+    and a queue whose dead letter does not exist yet; in this workload every queue and topic has
+    such a dependent, and every subscription needs both. So whichever queue (or topic) is accepted
+    last, a create that needs it is sent after its answer (L later) and answered L after that; and
+    the first subscription cannot be sent before a queue and a topic have answered. Hence two
+    latencies on top of each action's windows, not one."""
     return bound_of(
         [
             read_level(workload, existing=False),
@@ -131,13 +143,20 @@ def pipelined_apply_bound(workload: Workload, limits: Limits) -> Bound:
                     ("CreateCmqTopic", workload.topics),
                     ("CreateCmqSubscribe", workload.subscriptions),
                 ),
+                chain=2,
             ),
         ],
         limits,
     )
 
 
-BASELINE_RATE = 15.0  # the Terraform provider's client-side limit per action
+# The Terraform provider's client-side limiter (terraform-provider-tencentcloud,
+# tencentcloud/ratelimit/config.go: ``DefaultLimit int64 = 15``; limit.go: one
+# ``simpleratelimit.New(limit, time.Second)`` per service file and action, which is a token bucket
+# refilled at ``limit`` per second holding at most ``limit``). The CMQ service file sets no limit of
+# its own, so every CMQ action gets the default. docs/performance.md cites the commit.
+BASELINE_RATE = 15.0  # calls per second per action
+BASELINE_BURST = 15  # the bucket starts full and holds one second's allowance
 BASELINE_PARALLELISM = 10  # Terraform's default -parallelism
 
 
@@ -148,3 +167,15 @@ def baseline_calls(workload: Workload) -> dict[str, int]:
         "DescribeCmqTopicDetail": workload.topics,
         "DescribeCmqSubscriptionDetail": workload.subscriptions,
     }
+
+
+def baseline_bound(workload: Workload, rate_scale: float, latency: float) -> float:
+    """The least time the per-resource refresh can take under the provider's limiter: a full bucket
+    of BURST calls at once, then one call per 1/RATE seconds, each action on its own bucket, plus
+    the last call's answer; and never more than PARALLELISM calls in flight."""
+    rate = BASELINE_RATE * rate_scale
+    burst = max(1, int(BASELINE_BURST * rate_scale))
+    calls = baseline_calls(workload)
+    slowest = max(max(0, count - burst) / rate + latency for count in calls.values() if count)
+    in_flight = math.ceil(sum(calls.values()) / BASELINE_PARALLELISM) * latency
+    return max(slowest, in_flight)

@@ -25,13 +25,6 @@ def has_adapter() -> bool:
     return importlib.util.find_spec("cmqinfra.run.targets") is not None
 
 
-def stack_without_loader(directory: Path) -> Stack:
-    """The generated workload as model values; the directory name ends in its queue count."""
-    from benchmarks.workload import Workload, stack_of
-
-    return stack_of(Workload.of_size(int(directory.name.rsplit("-", 1)[1])))
-
-
 def load(paths: list[Path]) -> Stack:
     from cmqinfra.manifest import load_stack
 
@@ -83,6 +76,29 @@ def read(api: Any, stack: Stack) -> LiveState:
     return api.read(stack)
 
 
+def load_and_read(api: Any, paths: list[Path]) -> tuple[Stack, LiveState, float]:
+    """What ``cmqinfra plan`` does: the read of the owned resources starts from the manifest's
+    ``stack:`` line while the manifest loads. Also returns the CPU seconds of the load itself
+    (its own thread's: the read's threads run meanwhile)."""
+    import time
+
+    from cmqinfra.manifest.peek import peek
+    from cmqinfra.run.overlap import read_while_loading
+
+    cpu = 0.0
+
+    def timed_load() -> Stack:
+        nonlocal cpu
+        started = time.thread_time()
+        try:
+            return load(paths)
+        finally:
+            cpu = time.thread_time() - started
+
+    stack, live = read_while_loading(api, peek(paths).stack, timed_load)
+    return stack, live, cpu
+
+
 def make_plan(stack: Stack, live: LiveState) -> Any:
     from cmqinfra.plan.compute import make_plan
 
@@ -114,3 +130,42 @@ def call_counts(api: Any) -> Mapping[str, int]:
 
 def change_count(plan: Any) -> int:
     return sum(1 for change in plan.changes if change.is_change)
+
+
+def targeted_plan(api: Any, stack: Stack, target: str) -> Any:
+    """``cmqinfra plan --target TARGET``: the partial plan of one address and what it needs."""
+    from cmqinfra.run.session import compute
+
+    return compute(stack, api, "ap-guangzhou", targets=(target,))
+
+
+def project_plan(
+    root: Path, endpoint: str, parallelism: int, rate_scale: float
+) -> tuple[list[Any], Any, float]:
+    """``cmqinfra plan`` in project mode (every stack of the project at ``root``, units read
+    concurrently on one shared rate budget): the unit plans, the connections (their call counts)
+    and the CPU seconds of loading and resolving the stacks."""
+    import time
+
+    from cmqinfra.project import load_project
+    from cmqinfra.project.connections import Connections
+    from cmqinfra.project.resolve import resolve_all
+    from cmqinfra.project.runner import plan_project
+    from cmqinfra.run.session import TargetOptions
+
+    started = time.thread_time()
+    project = load_project(root)
+    if not project.ok:
+        raise SystemExit(
+            "the generated project is invalid:\n" + "\n".join(d.render() for d in project.diagnostics)
+        )
+    resolved = resolve_all(project, project.units())
+    load_cpu = time.thread_time() - started
+    options = TargetOptions(endpoint=endpoint, parallelism=parallelism)
+    connections = Connections(options, root, rate_scale=rate_scale)
+    try:
+        items, _ = plan_project(resolved, options, connections)
+        counts = connections.call_counts()  # of the open APIs: closing forgets them
+    finally:
+        connections.close()
+    return items, counts, load_cpu

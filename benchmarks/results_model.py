@@ -17,6 +17,7 @@ class Timed:
     peak_rss_mb: float
     changes: int
     network_seconds: float = 0.0  # wall time in API reads / the executor
+    load_average: float = 0.0  # the machine's 1-minute load average when it ended
 
     @property
     def total_calls(self) -> int:
@@ -29,9 +30,12 @@ class Timed:
 
 @dataclass(frozen=True)
 class Baseline:
+    """The Terraform provider's per-resource refresh, against the least time its limiter allows."""
+
     seconds: float
     calls: dict[str, int]
     throttled: int
+    bound_seconds: float = 0.0
 
     @property
     def total_calls(self) -> int:
@@ -45,13 +49,31 @@ class SizeResult:
     apply: Timed | None
     plan: Timed | None
     baseline: Baseline | None
-    pipelined_apply_bound: float = 0.0
     # The factor on every rate limit this row ran at: 1 is the documented (real) limits.
     rate_scale: float = 1.0
 
     @property
     def at_real_limits(self) -> bool:
         return self.rate_scale == 1.0
+
+    def beaten_bounds(self) -> list[str]:
+        """Every measured time of this row below its lower bound: each one is a bug in the bound."""
+        found = []
+        for name, timed in (("apply", self.apply), ("plan", self.plan)):
+            if timed is None:
+                continue
+            for what, seconds in (("time", timed.seconds), ("API time", timed.network_seconds)):
+                if seconds < timed.bound_seconds:
+                    found.append(
+                        f"{self.label} {name} at rate scale {self.rate_scale:g}: {what} {seconds:.3f}s "
+                        f"< bound {timed.bound_seconds:.3f}s"
+                    )
+        if self.baseline is not None and self.baseline.seconds < self.baseline.bound_seconds:
+            found.append(
+                f"{self.label} baseline at rate scale {self.rate_scale:g}: {self.baseline.seconds:.3f}s "
+                f"< bound {self.baseline.bound_seconds:.3f}s"
+            )
+        return found
 
 
 @dataclass(frozen=True)
@@ -60,6 +82,7 @@ class LocalPoint:
     label: str
     cpu: dict[str, float]
     peak_rss_mb: float
+    load_average: float = 0.0
 
     @property
     def total_cpu(self) -> float:
@@ -86,6 +109,15 @@ class Run:
     # already 1: then ``sizes`` are those rows and nothing runs twice).
     real_limits: tuple[SizeResult, ...] = field(default=())
     real_limits_skipped: bool = False  # --no-real-limits: the time targets are not judged
+    # Apply from empty at the large size, at its own rate scale (judged on its API time).
+    large_apply: tuple[SizeResult, ...] = field(default=())
+    # Cost that follows the change: one queue of a large stack, a project of many stacks.
+    targeted: tuple[SizeResult, ...] = field(default=())
+    project: tuple[SizeResult, ...] = field(default=())
+
+    @property
+    def every_row(self) -> tuple[SizeResult, ...]:
+        return self.sizes + self.real_limits + self.large_apply + self.targeted + self.project
 
     @property
     def timing_rows(self) -> tuple[SizeResult, ...] | None:

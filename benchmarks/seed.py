@@ -14,7 +14,7 @@ from typing import Any
 from tencentcloud.common.exception.tencent_cloud_sdk_exception import TencentCloudSDKException
 
 from benchmarks.sdk_calls import ThreadClients
-from benchmarks.workload import STACK, Workload, manifest_documents
+from benchmarks.workload import Workload, manifest_documents
 
 
 @dataclass(frozen=True)
@@ -23,8 +23,8 @@ class Call:
     params: dict[str, Any]
 
 
-def _tags(spec: dict[str, Any]) -> list[dict[str, str]]:
-    tags = {**spec.get("tags", {}), "cmqinfra-stack": STACK}
+def _tags(spec: dict[str, Any], stack: str) -> list[dict[str, str]]:
+    tags = {**spec.get("tags", {}), "cmqinfra-stack": stack}
     return [{"TagKey": k, "TagValue": v} for k, v in sorted(tags.items())]
 
 
@@ -35,7 +35,7 @@ def levels_of(workload: Workload) -> list[list[Call]]:
     first: list[Call] = []
     second: list[Call] = []
     for name, spec in queues.items():
-        params: dict[str, Any] = {"QueueName": name, "Tags": _tags(spec)}
+        params: dict[str, Any] = {"QueueName": name, "Tags": _tags(spec, workload.stack)}
         for key in ("visibilityTimeout", "msgRetentionSeconds"):
             if key in spec:
                 params[key[0].upper() + key[1:]] = spec[key]
@@ -55,7 +55,7 @@ def levels_of(workload: Workload) -> list[list[Call]]:
                 {
                     "TopicName": name,
                     "FilterType": 2 if spec["filterType"] == "routingKey" else 1,
-                    "Tags": _tags(spec),
+                    "Tags": _tags(spec, workload.stack),
                 },
             )
         )

@@ -2,15 +2,20 @@
 
 ``python -m benchmarks.worker MODE MANIFEST_DIR [ENDPOINT PARALLELISM RATE_SCALE]`` prints one JSON
 object: wall seconds, CPU seconds per local phase (load + validate, diff, render: timed with
-``time.process_time`` while no API call is in flight), API calls per action, and ``ru_maxrss``.
+``time.process_time`` while no API call is in flight; the load, which overlaps the read, by its
+own thread's time), API calls per action, ``ru_maxrss`` and the load average at the end.
 
 Modes: ``local`` (load, diff against a live state equal to the manifest, render: no network),
-``plan`` (the real no-change plan against the endpoint), ``apply`` (plan and execute from empty).
+``plan`` (the real no-change plan against the endpoint), ``apply`` (plan and execute from empty),
+``targeted`` (``plan --target`` of the address in $CMQINFRA_BENCH_TARGET: the load is timed on its
+own, ``network_seconds`` is the rest) and ``project`` (MANIFEST_DIR is a project root: every stack
+planned at once on one shared budget).
 """
 
 from __future__ import annotations
 
 import json
+import os
 import resource
 import sys
 import time
@@ -29,6 +34,7 @@ class Measurement:
     calls: dict[str, int] = field(default_factory=dict)
     changes: int = 0
     peak_rss_mb: float = 0.0
+    load_average: float = 0.0  # the machine's 1-minute load average at the end
 
     @property
     def local_cpu(self) -> float:
@@ -70,28 +76,48 @@ def measure(
     m = Measurement(mode)
     phases = Phases(m)
     started = time.perf_counter()
-    if not pipeline.has_loader():
-        # No manifest loader in this build: the diff and render are still measured.
-        stack = pipeline.stack_without_loader(manifests)
-        m.cpu["load (not measured)"] = 0.0
-    else:
-        stack = phases.cpu("load", pipeline.load, [manifests])
+    if mode == "project":
+        assert endpoint is not None
+        items, counts, m.cpu["load"] = phases.network(
+            pipeline.project_plan, manifests, endpoint, parallelism, rate_scale
+        )
+        failed = [f"{i.unit.key}: {i.error or i.status}" for i in items if i.plan is None or not i.plan.ok]
+        if failed:
+            raise SystemExit("the project plan failed: " + "; ".join(failed[:5]))
+        m.calls = counts
+        m.changes = sum(pipeline.change_count(i.plan) for i in items)
+        return finish(m, started)
+    if mode == "targeted":
+        assert endpoint is not None
+        api = pipeline.open_api(endpoint, parallelism, rate_scale)
+        stack = phases.cpu("load", pipeline.load, [manifests])  # apart: the target is the rest
+        plan = phases.network(pipeline.targeted_plan, api, stack, os.environ["CMQINFRA_BENCH_TARGET"])
+        m.calls = dict(pipeline.call_counts(api))
+        m.changes = pipeline.change_count(plan)
+        return finish(m, started)
     if mode == "local":
+        stack = phases.cpu("load", pipeline.load, [manifests])
         live = pipeline.live_state_equal_to(stack)  # test input, not timed as cmqinfra's work
         plan = phases.cpu("diff", pipeline.make_plan, stack, live)
         phases.cpu("render", pipeline.render, plan)
     else:
         assert endpoint is not None
         api = pipeline.open_api(endpoint, parallelism, rate_scale)
-        live = phases.network(pipeline.read, api, stack)
+        # The load runs while the owned resources are read: its CPU is its own thread's.
+        stack, live, m.cpu["load"] = phases.network(pipeline.load_and_read, api, [manifests])
         plan = phases.cpu("diff", pipeline.make_plan, stack, live)
         phases.cpu("render", pipeline.render, plan)
         if mode == "apply":
             phases.network(pipeline.execute, plan, api, parallelism)
         m.calls = dict(pipeline.call_counts(api))
     m.changes = pipeline.change_count(plan)
+    return finish(m, started)
+
+
+def finish(m: Measurement, started: float) -> Measurement:
     m.wall_seconds = time.perf_counter() - started
     m.peak_rss_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # KiB on Linux
+    m.load_average = os.getloadavg()[0]
     return m
 
 

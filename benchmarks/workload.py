@@ -35,9 +35,11 @@ class Workload:
     subscriptions: int
     dead_letter_queues: int
     queues_with_dead_letter: int
+    stack: str = STACK
+    prefix: str = ""  # before every queue and topic name: stacks of one account never collide
 
     @classmethod
-    def of_size(cls, queues: int) -> Workload:
+    def of_size(cls, queues: int, stack: str = STACK, prefix: str = "") -> Workload:
         if queues < 10:
             raise ValueError(f"a workload needs at least 10 queues (got {queues})")
         dead_letters = max(1, queues // 10)
@@ -48,6 +50,8 @@ class Workload:
             subscriptions=queues,
             dead_letter_queues=dead_letters,
             queues_with_dead_letter=working // 2,
+            stack=stack,
+            prefix=prefix,
         )
 
     @property
@@ -78,17 +82,18 @@ def topic_name(i: int) -> str:
 
 def manifest_documents(workload: Workload) -> dict[str, dict[str, Any]]:
     """File name -> YAML document: queues and topics in separate files, as a directory stack."""
+    p = workload.prefix
     queues: dict[str, Any] = {}
     for i in range(workload.dead_letter_queues):
-        queues[dead_letter_name(i)] = {"msgRetentionSeconds": 43200}
+        queues[p + dead_letter_name(i)] = {"msgRetentionSeconds": 43200}
     for i in range(workload.working_queues):
         spec: dict[str, Any] = {"visibilityTimeout": 30 + i % 60, "tags": {"team": f"team{i % 7}"}}
         if i < workload.queues_with_dead_letter:
             spec["deadLetter"] = {
-                "queue": dead_letter_name(i % workload.dead_letter_queues),
+                "queue": p + dead_letter_name(i % workload.dead_letter_queues),
                 "maxReceiveCount": 3 + i % 5,
             }
-        queues[queue_name(i)] = spec
+        queues[p + queue_name(i)] = spec
 
     topics: dict[str, Any] = {}
     endpoint = 0
@@ -98,7 +103,7 @@ def manifest_documents(workload: Workload) -> dict[str, dict[str, Any]]:
         for s in range(count):
             sub: dict[str, Any] = {
                 "protocol": "queue",
-                "endpoint": queue_name(endpoint % workload.working_queues),
+                "endpoint": p + queue_name(endpoint % workload.working_queues),
             }
             endpoint += 1
             if routing:
@@ -106,14 +111,14 @@ def manifest_documents(workload: Workload) -> dict[str, dict[str, Any]]:
             else:
                 sub["filterTags"] = [f"tag{s % 5}"]
             subscriptions[f"sub{s:04d}"] = sub
-        topics[topic_name(t)] = {
+        topics[p + topic_name(t)] = {
             "filterType": "routingKey" if routing else "tag",
             "tags": {"team": f"team{t % 7}"},
             "subscriptions": subscriptions,
         }
     return {
-        "queues.yaml": {"stack": STACK, "queues": queues},
-        "topics.yaml": {"stack": STACK, "topics": topics},
+        "queues.yaml": {"stack": workload.stack, "queues": queues},
+        "topics.yaml": {"stack": workload.stack, "topics": topics},
     }
 
 
@@ -157,4 +162,4 @@ def stack_of(workload: Workload) -> Stack:
                     binding_keys=tuple(sub.get("bindingKeys", ())),
                 )
             )
-    return Stack(STACK, None, tuple(queues), tuple(topics), tuple(subscriptions))
+    return Stack(workload.stack, None, tuple(queues), tuple(topics), tuple(subscriptions))

@@ -211,14 +211,6 @@ class TdmqApi:
         futures = [self._submit(action, {list_param: chunk, "Limit": PAGE}) for chunk in chunks]
         return [item for future in futures for item in future.result().get(key) or []]
 
-    def _owned_listing(self, action: str, stack: str, key: str, on_page: Any = None) -> list[dict[str, Any]]:
-        """Every resource tagged as the stack's, each page handed to ``on_page`` as it arrives."""
-        tag_filter = {"IsTagFilter": True, "Filters": [{"Name": f"tag:{STACK_TAG}", "Values": [stack]}]}
-        listing: PagedListing[int] = self._listing(action, key, on_page)
-        listing.add(0, tag_filter)
-        listing.close()
-        return listing.run()[0]
-
     def untagged_total(self) -> int | None:
         """How many queues and topics of the account carry no ``cmqinfra-stack`` tag: each
         listing's TotalCount (one-item pages), all minus the tagged. None when the service does
@@ -239,87 +231,14 @@ class TdmqApi:
     # ------------------------------------------------------------ read
 
     def read(self, stack: Stack) -> LiveState:
-        """Three lanes, run at once: queues (owned by tag, then the named ones not yet seen);
-        topics (likewise); and the subscriptions of every topic of interest, each listing sent
-        as soon as the page naming its topic arrives. Each action has its own limit, so the read
-        costs the longest lane (at scale, the one subscription listing per topic), not the sum."""
-        wanted_queues = {q.name for q in stack.queues}
-        wanted_queues |= {q.dead_letter.queue for q in stack.queues if q.dead_letter is not None}
-        wanted_queues |= {s.endpoint for s in stack.subscriptions if s.protocol is Protocol.QUEUE}
-        wanted_topics = {t.name for t in stack.topics} | {s.topic for s in stack.subscriptions}
-        named_topics = _keys(wanted_topics)
-        found: dict[str, list[LiveSubscription]] = {}
+        """Live state of everything the plan for ``stack`` needs (see :class:`PendingRead`)."""
+        return self.start_read(stack.name).finish(stack)
 
-        def subscription_page(topic: str, _offset: int, items: list[dict[str, Any]]) -> None:
-            for item in items:
-                sub = normalize.subscription_from_api(topic, item)
-                # The topic filter is exact; be strict anyway: never take another topic's subscription.
-                if name_key(sub.subscription.topic) == name_key(topic):
-                    found.setdefault(name_key(topic), []).append(sub)
-
-        subscriptions: PagedListing[str] = self._listing(
-            "DescribeCmqSubscriptionDetail", "SubscriptionSet", subscription_page
-        )
-
-        # The stack's own resources, and those it owned under its previous name (a rename).
-        owners = [stack.name] + ([stack.renamed_from] if stack.renamed_from else [])
-
-        def list_subscriptions_of(topic: LiveTopic) -> None:
-            # Every topic the plan may touch: the stack's own and the named ones.
-            if topic.owner in owners or name_key(topic.topic.name) in named_topics:
-                subscriptions.add(topic.topic.name, {"TopicName": topic.topic.name})
-
-        def queue_lane() -> dict[str, LiveQueue]:
-            owned = [
-                item
-                for owner in owners
-                for item in self._owned_listing("DescribeCmqQueues", owner, "QueueList")
-            ]
-            queues = {name_key(q.queue.name): q for q in map(normalize.queue_from_api, owned)}
-            missing = [n for n in wanted_queues if name_key(n) not in queues]
-            for item in self._by_names("DescribeCmqQueues", "QueueNameList", missing, "QueueList"):
-                live_queue = normalize.queue_from_api(item)
-                queues.setdefault(name_key(live_queue.queue.name), live_queue)
-            return queues
-
-        def topic_lane() -> dict[str, LiveTopic]:
-            pages: dict[int, list[LiveTopic]] = {}
-
-            def owned_page(_name: int, offset: int, items: list[dict[str, Any]]) -> None:
-                pages[offset] = [normalize.topic_from_api(item) for item in items]
-                for live_topic in pages[offset]:
-                    list_subscriptions_of(live_topic)
-
-            try:
-                owned = []
-                for owner in owners:
-                    pages.clear()
-                    self._owned_listing("DescribeCmqTopics", owner, "TopicList", owned_page)
-                    owned += [t for _, page in sorted(pages.items()) for t in page]
-                topics = {name_key(t.topic.name): t for t in owned}
-                missing = [n for n in wanted_topics if name_key(n) not in topics]
-                for item in self._by_names("DescribeCmqTopics", "TopicNameList", missing, "TopicList"):
-                    live_topic = normalize.topic_from_api(item)
-                    if topics.setdefault(name_key(live_topic.topic.name), live_topic) is live_topic:
-                        list_subscriptions_of(live_topic)
-            except BaseException as error:
-                subscriptions.close(error)
-                raise
-            subscriptions.close()
-            return topics
-
-        with ThreadPoolExecutor(max_workers=3, thread_name_prefix="cmqinfra-read") as lanes:
-            queues_future = lanes.submit(queue_lane)
-            topics_future = lanes.submit(topic_lane)
-            subscriptions_future = lanes.submit(subscriptions.run)
-            queues = queues_future.result()
-            topics = topics_future.result()
-            subscriptions_future.result()
-        # In the order of the topics, whatever order the listings arrived in.
-        by_key = {(key, s.subscription.name): s for key in topics for s in found.get(key, ())}
-        desired = {name_key(q.name): q for q in stack.queues}
-        queues = {k: _project_queue(v, desired.get(k)) for k, v in queues.items()}
-        return LiveState(queues=queues, topics=topics, subscriptions=by_key)
+    def start_read(self, stack_name: str) -> PendingRead:
+        """Start reading what ``stack_name`` owns now; ``finish`` it with the loaded stack. The
+        owned resources are most of the read, and need only the stack's name: they are read
+        while the manifest is still being parsed."""
+        return PendingRead(self, stack_name)
 
     def read_named(
         self,
@@ -558,6 +477,129 @@ class TdmqApi:
             delay = min(delay * 2, 1.0)
 
 
+class ReadCancelled(Exception):
+    """The read was abandoned (the manifest did not load): nothing was planned."""
+
+
+class PendingRead:
+    """A read in three lanes, run at once: queues (owned by tag, then the named ones not yet
+    seen); topics (likewise); and the subscriptions of every topic of interest, each listing sent
+    as soon as the page naming its topic arrives. Each action has its own limit, so the read costs
+    the longest lane (at scale, the one subscription listing per topic), not the sum.
+
+    The owned listings start at once, from the stack's name alone; the lanes wait for the desired
+    stack (``finish``) only to look up the resources the manifest names that the stack does not own."""
+
+    def __init__(self, api: TdmqApi, stack_name: str) -> None:
+        self._api = api
+        self.stack_name = stack_name
+        self._desired: Future[Stack] = Future()
+        self._found: dict[str, list[LiveSubscription]] = {}
+        self._listings: list[PagedListing[Any]] = []
+        self._subscriptions: PagedListing[str] = self._track(
+            api._listing("DescribeCmqSubscriptionDetail", "SubscriptionSet", self._subscription_page)
+        )
+        self._lanes = ThreadPoolExecutor(max_workers=3, thread_name_prefix="cmqinfra-read")
+        self._queues = self._lanes.submit(self._queue_lane)
+        self._topics = self._lanes.submit(self._topic_lane)
+        self._subscriptions_done = self._lanes.submit(self._subscriptions.run)
+
+    def finish(self, stack: Stack) -> LiveState:
+        if stack.name != self.stack_name:  # read for another name: start over for this one
+            self.cancel()
+            return self._api.read(stack)
+        self._desired.set_result(stack)
+        try:
+            queues = self._queues.result()
+            topics = self._topics.result()
+            self._subscriptions_done.result()
+        except BaseException:
+            self.cancel()  # one lane failed: the others stop too
+            raise
+        self._lanes.shutdown(wait=True)
+        # In the order of the topics, whatever order the listings arrived in.
+        found = self._found
+        by_key = {(key, s.subscription.name): s for key in topics for s in found.get(key, ())}
+        desired = {name_key(q.name): q for q in stack.queues}
+        queues = {k: _project_queue(v, desired.get(k)) for k, v in queues.items()}
+        return LiveState(queues=queues, topics=topics, subscriptions=by_key)
+
+    def cancel(self) -> None:
+        """Stop: nothing new is sent; the calls in flight finish."""
+        if not self._desired.done():
+            self._desired.set_exception(ReadCancelled())
+        for listing in list(self._listings):
+            listing.close(ReadCancelled())
+        self._lanes.shutdown(wait=True)
+
+    def _track(self, listing: PagedListing[Any]) -> PagedListing[Any]:
+        self._listings.append(listing)
+        return listing
+
+    def _owned(self, action: str, owner: str, key: str, on_page: Any = None) -> list[dict[str, Any]]:
+        """Every resource tagged as ``owner``'s, each page handed to ``on_page`` as it arrives."""
+        tag_filter = {"IsTagFilter": True, "Filters": [{"Name": f"tag:{STACK_TAG}", "Values": [owner]}]}
+        listing: PagedListing[int] = self._track(self._api._listing(action, key, on_page))
+        listing.add(0, tag_filter)
+        listing.close()
+        return listing.run()[0]
+
+    def _subscription_page(self, topic: str, _offset: int, items: list[dict[str, Any]]) -> None:
+        for item in items:
+            sub = normalize.subscription_from_api(topic, item)
+            # The topic filter is exact; be strict anyway: never take another topic's subscription.
+            if name_key(sub.subscription.topic) == name_key(topic):
+                self._found.setdefault(name_key(topic), []).append(sub)
+
+    def _list_subscriptions_of(self, topic: LiveTopic) -> None:
+        # Every topic the plan may touch: the stack's own (all owned pages) and the named ones.
+        self._subscriptions.add(topic.topic.name, {"TopicName": topic.topic.name})
+
+    def _queue_lane(self) -> dict[str, LiveQueue]:
+        owned = self._owned("DescribeCmqQueues", self.stack_name, "QueueList")
+        stack = self._desired.result()
+        if stack.renamed_from:  # and what it owned under its previous name
+            owned += self._owned("DescribeCmqQueues", stack.renamed_from, "QueueList")
+        queues = {name_key(q.queue.name): q for q in map(normalize.queue_from_api, owned)}
+        wanted = {q.name for q in stack.queues}
+        wanted |= {q.dead_letter.queue for q in stack.queues if q.dead_letter is not None}
+        wanted |= {s.endpoint for s in stack.subscriptions if s.protocol is Protocol.QUEUE}
+        missing = [n for n in wanted if name_key(n) not in queues]
+        for item in self._api._by_names("DescribeCmqQueues", "QueueNameList", missing, "QueueList"):
+            live_queue = normalize.queue_from_api(item)
+            queues.setdefault(name_key(live_queue.queue.name), live_queue)
+        return queues
+
+    def _topic_lane(self) -> dict[str, LiveTopic]:
+        pages: dict[int, list[LiveTopic]] = {}
+
+        def owned_page(_name: int, offset: int, items: list[dict[str, Any]]) -> None:
+            pages[offset] = [normalize.topic_from_api(item) for item in items]
+            for live_topic in pages[offset]:
+                self._list_subscriptions_of(live_topic)
+
+        try:
+            self._owned("DescribeCmqTopics", self.stack_name, "TopicList", owned_page)
+            owned = [t for _, page in sorted(pages.items()) for t in page]
+            stack = self._desired.result()
+            if stack.renamed_from:  # and what it owned under its previous name
+                pages.clear()
+                self._owned("DescribeCmqTopics", stack.renamed_from, "TopicList", owned_page)
+                owned += [t for _, page in sorted(pages.items()) for t in page]
+            topics = {name_key(t.topic.name): t for t in owned}
+            wanted = {t.name for t in stack.topics} | {s.topic for s in stack.subscriptions}
+            missing = [n for n in wanted if name_key(n) not in topics]
+            for item in self._api._by_names("DescribeCmqTopics", "TopicNameList", missing, "TopicList"):
+                live_topic = normalize.topic_from_api(item)
+                if topics.setdefault(name_key(live_topic.topic.name), live_topic) is live_topic:
+                    self._list_subscriptions_of(live_topic)
+        except BaseException as error:
+            self._subscriptions.close(error)
+            raise
+        self._subscriptions.close()
+        return topics
+
+
 _TAG_ACTIONS = frozenset(
     {"ModifyResourceTags", "TagResources", "UnTagResources", "DescribeResourceTagsByResourceIds"}
 )
@@ -566,12 +608,12 @@ _TAG_ACTIONS = frozenset(
 _STS_ACTIONS = frozenset({"GetCallerIdentity"})
 
 
-def _chunks(items: list[Any], size: int) -> list[list[Any]]:
-    return [items[i : i + size] for i in range(0, len(items), size)]
-
-
 def _keys(names: Iterable[str]) -> set[str]:
     return {name_key(n) for n in names}
+
+
+def _chunks(items: list[Any], size: int) -> list[list[Any]]:
+    return [items[i : i + size] for i in range(0, len(items), size)]
 
 
 def _owned_match(desired: Queue | Topic, live: Queue | Topic, owner: str | None, tags: Tags) -> bool:
@@ -606,4 +648,4 @@ def _project_queue(live: LiveQueue, desired: Queue | None) -> LiveQueue:
     return replace(live, queue=replace(live.queue, transaction=projected))
 
 
-__all__ = ["Attempted", "LiveTopic", "TdmqApi"]
+__all__ = ["Attempted", "LiveTopic", "PendingRead", "ReadCancelled", "TdmqApi"]

@@ -61,9 +61,7 @@ def command(
         if plan_file:
             apply_saved(plan_file, options, api_holder, allow_data_loss, verbose, targets)
             return
-        stack = session.load(paths)
-        region = session.resolve(options, stack)
-        api_holder.append(session.connect(options, region.name))
+        stack, region, live = session.load_and_read(paths, options, api_holder, whole=not targets)
         api = api_holder[0]
         plan = session.compute(
             stack,
@@ -73,6 +71,7 @@ def command(
             region_source=region.source,
             targets=targets,
             claims=session.claims_for(stack, paths),
+            live=live,
         )
         apply_plan(plan, api, options, auto_approve, "apply these changes", verbose)
 

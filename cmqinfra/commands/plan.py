@@ -66,10 +66,8 @@ def command(
         projectmode.refuse_with_paths(selection)
         if out:
             session.check_writable(out)
-        stack = session.load(paths)
-        region = session.resolve(options, stack)
+        stack, region, live = session.load_and_read(paths, options, api_holder, whole=not targets)
         target = session.target_for(options, region.name)
-        api_holder.append(session.connect(options, region.name))
         plan = session.compute(
             stack,
             api_holder[0],
@@ -79,6 +77,7 @@ def command(
             region_source=region.source,
             targets=targets,
             claims=session.claims_for(stack, paths),
+            live=live,
         )
         session.show(plan, fmt)
         if not plan.ok:

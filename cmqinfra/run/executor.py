@@ -7,9 +7,9 @@ enough that running the plan again converges.
 
 from __future__ import annotations
 
+import heapq
 import threading
 import time
-from collections import deque
 from collections.abc import Callable
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, fields, replace
@@ -178,13 +178,15 @@ def execute(
     for key, needs in waiting.items():
         for need in needs:
             dependents.setdefault(need, []).append(key)
-    # One ready line per resource kind, launched round-robin: each kind's creates use their own
-    # per-action rate budget, so mixing them keeps every budget busy instead of filling all
-    # slots with calls that wait on one action's limit.
-    ready: dict[str, deque[tuple[str, Phase]]] = {}
+    # One ready line per resource kind. Each kind's calls have their own per-action rate budget,
+    # so the next free slot goes to the kind with the fewest steps in progress: a kind already at
+    # its limit does not fill every slot with calls that only wait for it.
+    urgency = _urgency(by_key, dependents)
+    ready: dict[str, list[tuple[tuple[int, int, int], tuple[str, Phase]]]] = {}
+    active: dict[str, int] = {}
 
     def make_ready(key: tuple[str, Phase]) -> None:
-        ready.setdefault(by_key[key].change.type, deque()).append(key)
+        heapq.heappush(ready.setdefault(by_key[key].change.type, []), (urgency[key], key))
 
     for step in steps:
         if not waiting[step.key]:
@@ -211,13 +213,11 @@ def execute(
         )
 
     def next_ready() -> tuple[str, Phase] | None:
-        for kind in list(ready):
-            line = ready.pop(kind)
-            key = line.popleft()
-            if line:
-                ready[kind] = line  # to the back of the rotation
-            return key
-        return None
+        kinds = [kind for kind, line in ready.items() if line]
+        if not kinds:
+            return None
+        kind = min(kinds, key=lambda k: active.get(k, 0))
+        return heapq.heappop(ready[kind])[1]
 
     slots = max(1, parallelism)
     in_flight: dict[Future[StepResult], tuple[str, Phase]] = {}
@@ -228,12 +228,15 @@ def execute(
                 if key is None:
                     break
                 started.add(key)
+                kind = by_key[key].change.type
+                active[kind] = active.get(kind, 0) + 1
                 in_flight[pool.submit(timed, by_key[key])] = key
             if not in_flight:
                 break
             finished, _ = wait(in_flight, timeout=0.2, return_when=FIRST_COMPLETED)
             for fut in finished:
                 key = in_flight.pop(fut)
+                active[by_key[key].change.type] -= 1
                 result = fut.result()
                 results.append(result)
                 if result.ok:
@@ -248,3 +251,40 @@ def execute(
     pending = sorted((k for k in by_key if k not in started), key=order.__getitem__)
     not_started = tuple(f"{by_key[k].change.address} ({by_key[k].phase})" for k in pending)
     return ApplyReport(tuple(results), not_started, interrupted=stop.is_set())
+
+
+def _urgency(
+    by_key: dict[tuple[str, Phase], Step], dependents: dict[tuple[str, Phase], list[tuple[str, Phase]]]
+) -> dict[tuple[str, Phase], tuple[int, int, int]]:
+    """A sort key per step, most urgent first: the work it unlocks for the other kinds.
+
+    Creates of one kind wait on one rate budget, so a step is worth what it makes ready for
+    another kind's budget: a queue that two subscriptions wait for beats a queue one waits for,
+    and a dead-letter queue is worth its best source queue less the slot that source takes in
+    the same budget. Among equals, the longer chain of work below it goes first, then plan order.
+    So a dead-letter queue goes right before the queue that uses it, and the subscription budget
+    never waits for a run of dead-letter queues that unlock nothing it can send."""
+    value: dict[tuple[str, Phase], int] = {}
+    depth: dict[tuple[str, Phase], int] = {}
+
+    def visit(key: tuple[str, Phase]) -> None:
+        stack = [(key, False)]
+        while stack:
+            node, expanded = stack.pop()
+            if node in value:
+                continue
+            below = dependents.get(node, ())
+            if not expanded:
+                stack.append((node, True))
+                stack.extend((d, False) for d in below if d not in value)
+                continue
+            kind = by_key[node].change.type
+            other = sum(1 for d in below if by_key[d].change.type != kind)
+            same = [value.get(d, 0) - 1 for d in below if by_key[d].change.type == kind]
+            value[node] = other + max([0, *same])
+            depth[node] = 1 + max([0, *(depth.get(d, 0) for d in below)])
+
+    for key in by_key:
+        visit(key)
+    order = {key: i for i, key in enumerate(by_key)}
+    return {key: (-value[key], -depth[key], order[key]) for key in by_key}

@@ -120,6 +120,41 @@ def connect(options: TargetOptions, region: str | None) -> CmqApi:
     return open_target(target, region, parallelism=options.parallelism, timeout=options.timeout)
 
 
+def load_and_read(
+    paths: Sequence[str], options: TargetOptions, api_holder: list[CmqApi], *, whole: bool = True
+) -> tuple[Stack, ResolvedRegion, LiveState | None]:
+    """The desired stack, its region, a connected API (appended to ``api_holder``) and, when
+    the manifest names its stack and region on plain top-level lines, the live state read while
+    the manifest was loading (see cmqinfra/run/overlap.py). Otherwise: load, connect, no live.
+    ``whole=False`` (a partial plan, --target): no early read, it would read the whole stack."""
+    from cmqinfra.manifest.peek import peek
+    from cmqinfra.run.overlap import read_while_loading
+
+    heading = peek(paths)
+    try:  # the region the manifest's line declares, by the one rule (cmqinfra/run/region.py)
+        early = resolve_region(heading.region, options.region, cloud=not (options.local or options.endpoint))
+    except RegionConflict:
+        early = None  # the load comes first, then the conflict is reported as without the overlap
+    # The embedded emulator is created on connect: never before the manifest is known to load.
+    if heading.stack is None or early is None or early.name is None or options.local or not whole:
+        stack = load(paths)
+        region = resolve(options, stack)
+        api_holder.append(connect(options, region.name))
+        return stack, region, None
+    try:
+        api_holder.append(connect(options, early.name))
+    except Exception:
+        load(paths)  # the manifest's own errors come first, as without the overlap
+        raise
+    stack, live = read_while_loading(api_holder[0], heading.stack, lambda: load(paths))
+    region = resolve(options, stack)
+    if region.name != early.name:  # not the line we read: connect where the manifest says
+        api_holder.append(connect(options, region.name))
+        api_holder[0], api_holder[-1] = api_holder[-1], api_holder[0]
+        return stack, region, None
+    return stack, region, live
+
+
 def read_live(stack: Stack, api: CmqApi, targets: Sequence[str] = ()) -> LiveState:
     """The whole stack's live state, or (with targets) only what a partial plan needs."""
     if not targets:
@@ -158,10 +193,12 @@ def compute(
     moves_in: Mapping[str, str] | None = None,
     moves_out: Mapping[str, str] | None = None,
     claims: Callable[[], Mapping[str, str]] | None = None,
+    live: LiveState | None = None,
 ) -> Plan:
     """Read and plan. ``claims``: asked only when the plan would delete a queue or topic, for
-    what other stacks take from this one with ``moved`` (those move out instead)."""
-    live = read_live(stack, api, targets)
+    what other stacks take from this one with ``moved`` (those move out instead). ``live``: the
+    whole stack's state, already read while the manifest loaded (see ``load_and_read``)."""
+    live = read_live(stack, api, targets) if live is None or targets else live
     count_untagged = getattr(api, "untagged_total", None)
     if count_untagged is not None and not targets:
         live = replace(live, untagged_total=count_untagged())

@@ -96,3 +96,20 @@ def test_destroy_removes_everything_owned_in_reverse_order() -> None:
     assert api.queues == {} and api.topics == {} and api.subs == {}
     assert api.calls.index("DeleteCmqSubscribe:to-src") < api.calls.index("DeleteCmqQueue:src")
     assert api.calls.index("DeleteCmqQueue:src") < api.calls.index("DeleteCmqQueue:dlq")
+
+
+def test_a_dead_letter_queue_goes_right_before_the_queue_that_feeds_subscriptions() -> None:
+    """One step at a time: each dead-letter queue is created just before its source, which two
+    subscriptions wait for, so the subscription creates never wait behind a run of dead letters."""
+    queues = [Queue(f"d{i}") for i in range(2)]
+    queues += [Queue(f"w{i}", dead_letter=DeadLetter(f"d{i}", max_receive_count=3)) for i in range(2)]
+    queues += [Queue(f"x{i}") for i in range(2)]
+    subscriptions = [
+        Subscription("t", f"s{i}{j}", Protocol.QUEUE, f"w{i}") for i in range(2) for j in range(2)
+    ]
+    subscriptions += [Subscription("t", f"y{i}", Protocol.QUEUE, f"x{i}") for i in range(2)]
+    desired = Stack(name="s", queues=tuple(queues), topics=(Topic("t"),), subscriptions=tuple(subscriptions))
+    api = FakeApi()
+    converge(api, desired, parallelism=1)
+    created = [c.split(":")[1] for c in api.calls if c.startswith("CreateCmqQueue:")]
+    assert created == ["d0", "w0", "d1", "w1", "x0", "x1"]

@@ -44,7 +44,9 @@ def test_plan_markdown_and_json_on_manifest_errors(emu: Emulator, calls: CallLog
     doc = json.loads(run("plan", path, "--endpoint", emu.url, "--format", "json").stdout)
     assert doc["valid"] is False and len(doc["diagnostics"]) == 2
     assert doc["diagnostics"][1]["range"]["start"] == {"line": 7, "column": 40}
-    assert calls.actions == []
+    # The read of what the stack owns starts from its `stack:` line while the manifest loads (see
+    # cmqinfra/run/overlap.py), so a broken manifest may cost those listings; nothing else is sent.
+    assert set(calls.actions) <= {"DescribeCmqQueues", "DescribeCmqTopics", "DescribeCmqSubscriptionDetail"}
 
 
 def test_a_refused_plan_never_says_no_changes(emu: Emulator, tmp_path: Path) -> None:

@@ -1,0 +1,33 @@
+"""Reading live state while the manifest loads.
+
+Most of a plan's read is what the stack already owns, found by its ownership tag: it needs the
+stack's name, not the parsed manifest. So the read starts first, from the name on the manifest's
+``stack:`` line, and the load runs meanwhile; the few lookups that need the manifest (resources
+it names that the stack does not own yet) follow when the load is done. The load is the judge:
+if it fails the read is abandoned, and a read started for another name is thrown away.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from cmqinfra.cloud.api import CmqApi
+from cmqinfra.live import LiveState
+from cmqinfra.model import Stack
+
+
+def read_while_loading(
+    api: CmqApi, stack_name: str | None, load: Callable[[], Stack]
+) -> tuple[Stack, LiveState]:
+    """``load()`` and ``api.read`` of its stack, overlapped when the name is known beforehand."""
+    start = getattr(api, "start_read", None)
+    if start is None or stack_name is None:
+        stack = load()
+        return stack, api.read(stack)
+    pending = start(stack_name)
+    try:
+        stack = load()
+    except BaseException:
+        pending.cancel()
+        raise
+    return stack, pending.finish(stack)

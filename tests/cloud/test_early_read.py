@@ -1,0 +1,104 @@
+"""The read of what a stack owns starts from its name, before the manifest is loaded."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+import pytest
+
+from cmqinfra.cloud.api import ownership_tags
+from cmqinfra.cloud.tdmq import TdmqApi
+from cmqinfra.live import name_key
+from cmqinfra.manifest.peek import Heading, peek
+from cmqinfra.model import Protocol, Queue, Stack, Subscription, Topic
+from cmqinfra.run.overlap import read_while_loading
+
+OWNED = Stack(
+    name="shop",
+    queues=(Queue("orders"),),
+    topics=(Topic("events"),),
+    subscriptions=(Subscription("events", "billing", Protocol.QUEUE, "orders"),),
+)
+
+
+def build(api: TdmqApi) -> None:
+    for queue in (*OWNED.queues, Queue("adopt-me")):
+        api.create_queue(queue, ownership_tags(queue, "shop") if queue.name == "orders" else ())
+    api.create_topic(OWNED.topics[0], ownership_tags(OWNED.topics[0], "shop"))
+    api.create_subscription(OWNED.subscriptions[0])
+
+
+def test_owned_resources_are_listed_before_the_stack_is_known(api: TdmqApi) -> None:
+    build(api)
+    before = dict(api.call_counts())
+    seen_while_loading: dict[str, int] = {}
+
+    def load() -> Stack:
+        # the owned queue and topic pages and the owned topic's subscriptions, while "parsing"
+        deadline = time.monotonic() + 10
+        wanted = ("DescribeCmqQueues", "DescribeCmqTopics", "DescribeCmqSubscriptionDetail")
+        while time.monotonic() < deadline:
+            counts = api.call_counts()
+            if all(counts.get(a, 0) > before.get(a, 0) for a in wanted):
+                break
+            time.sleep(0.01)
+        seen_while_loading.update(api.call_counts())
+        # the manifest also names a queue the stack does not own yet: looked up after the load
+        return Stack(
+            name="shop",
+            queues=(*OWNED.queues, Queue("adopt-me")),
+            topics=OWNED.topics,
+            subscriptions=OWNED.subscriptions,
+        )
+
+    stack, live = read_while_loading(api, "shop", load)
+    assert seen_while_loading.get("DescribeCmqSubscriptionDetail", 0) > before.get(
+        "DescribeCmqSubscriptionDetail", 0
+    )
+    assert live == api.read(stack)
+    assert live.queues[name_key("orders")].owner == "shop"
+    assert live.queues[name_key("adopt-me")].owner is None
+    assert (name_key("events"), "billing") in live.subscriptions
+
+
+def test_a_read_started_for_another_name_is_thrown_away(api: TdmqApi) -> None:
+    build(api)
+    live = api.start_read("not-shop").finish(OWNED)
+    assert live == api.read(OWNED)
+    assert live.queues[name_key("orders")].owner == "shop"
+
+
+def test_a_manifest_that_fails_to_load_abandons_the_read(api: TdmqApi) -> None:
+    build(api)
+
+    def load() -> Stack:
+        raise ValueError("the manifest did not load")
+
+    with pytest.raises(ValueError, match="did not load"):
+        read_while_loading(api, "shop", load)
+    settled = dict(api.call_counts())
+    time.sleep(0.2)
+    assert api.call_counts() == settled  # nothing still running behind our back
+
+
+def write(path: Path, text: str) -> Path:
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def test_peek_reads_the_top_level_lines_every_file_agrees_on(tmp_path: Path) -> None:
+    write(
+        tmp_path / "a.yaml",
+        "# a comment\nstack: shop   # the owner\nregion: 'ap-shanghai'\nqueues:\n  stack: {}\n",
+    )
+    write(tmp_path / "b.yml", 'stack: "shop"\ntopics: {}\n')
+    assert peek([tmp_path]) == Heading("shop", "ap-shanghai")
+    write(tmp_path / "c.yaml", "stack: other\n")
+    assert peek([tmp_path]) == Heading(None, "ap-shanghai")  # files disagree: the load will say so
+
+
+def test_peek_makes_no_guess_it_cannot_back(tmp_path: Path) -> None:
+    assert peek([write(tmp_path / "flow.yaml", "{stack: shop, queues: {}}\n")]) == Heading(None, None)
+    assert peek([write(tmp_path / "nested.yaml", "queues:\n  stack: {}\n")]) == Heading(None, None)
+    assert peek([tmp_path / "missing.yaml"]) == Heading(None, None)
