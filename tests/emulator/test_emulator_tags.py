@@ -143,3 +143,49 @@ def test_tag_and_untag_resources_and_describe(tdmq_client: Any, tag_client: Any)
 
 def test_tag_service_rejects_tdmq_actions(tag_client: Any) -> None:
     expect_error(tag_client, "DescribeCmqQueues", {}, "InvalidAction")
+
+
+def _tags(count: int, prefix: str = "k") -> list[dict[str, str]]:
+    return [{"TagKey": f"{prefix}{i:02d}", "TagValue": "v"} for i in range(count)]
+
+
+def test_a_resource_is_created_with_at_most_fifty_tags(tdmq_client: Any) -> None:
+    call(tdmq_client, "CreateCmqQueue", {"QueueName": "fifty", "Tags": _tags(50)})
+    assert len(queue_tags(tdmq_client, "fifty")) == 50
+    expect_error(
+        tdmq_client,
+        "CreateCmqQueue",
+        {"QueueName": "more", "Tags": _tags(51)},
+        "InvalidParameterValue",
+        "Tags",
+    )
+    call(tdmq_client, "CreateCmqTopic", {"TopicName": "fifty", "Tags": _tags(50)})
+    expect_error(
+        tdmq_client,
+        "CreateCmqTopic",
+        {"TopicName": "more", "Tags": _tags(51)},
+        "InvalidParameterValue",
+        "Tags",
+    )
+    assert call(tdmq_client, "DescribeCmqQueues", {"QueueName": "more"})["TotalCount"] == 0
+
+
+def test_tagging_past_fifty_tags_is_refused_and_changes_nothing(tdmq_client: Any, tag_client: Any) -> None:
+    call(tdmq_client, "CreateCmqQueue", {"QueueName": "q", "Tags": _tags(45)})
+    resource = QUEUE.format("q")
+    call(tag_client, "ModifyResourceTags", {"Resource": resource, "ReplaceTags": _tags(5, "x")})
+    assert len(queue_tags(tdmq_client, "q")) == 50
+    # replacing the value of a tag it has keeps it at fifty
+    call(
+        tag_client,
+        "ModifyResourceTags",
+        {"Resource": resource, "ReplaceTags": [{"TagKey": "x00", "TagValue": "w"}]},
+    )
+    expect_error(
+        tag_client,
+        "ModifyResourceTags",
+        {"Resource": resource, "ReplaceTags": _tags(1, "y")},
+        "LimitExceeded.ResourceAttachedTags",
+    )
+    assert len(queue_tags(tdmq_client, "q")) == 50
+    assert {"TagKey": "y00", "TagValue": "v"} not in queue_tags(tdmq_client, "q")

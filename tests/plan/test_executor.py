@@ -71,6 +71,16 @@ def test_failure_stops_new_work_and_rerun_converges() -> None:
     assert not make_plan(stack(), api.read(stack())).has_changes
 
 
+def test_after_a_failure_no_independent_step_starts() -> None:
+    # Five queues that depend on nothing: once the first call fails, none of the others starts.
+    names = [f"q{i}" for i in range(5)]
+    many = Stack(name="s", queues=tuple(Queue(n) for n in names))
+    api = FakeApi(fail={f"CreateCmqQueue:{n}" for n in names})
+    report = execute(make_plan(many, api.read(many)), api, parallelism=1)
+    assert api.counts["CreateCmqQueue"] == 1 and len(report.failed) == 1
+    assert len(report.not_started) == 4 and not report.ok
+
+
 def test_parallelism_bounds_concurrency() -> None:
     many = Stack(name="s", queues=tuple(Queue(f"q{i}") for i in range(12)))
     api = FakeApi(delay=0.05)
