@@ -64,13 +64,22 @@ GROUPS = (
     ),
     Group(
         "cloud",
-        ("cmqinfra/cloud/*.py",),
+        # The read and normalisation: what the adapter reads, how it pages, retries and redacts.
+        # The rest of cloud/ (the SDK client calls, the limiter's clock, target selection) is
+        # the I/O shell, pinned by the reliability suite's fault matrix rather than mutants.
+        (
+            "cmqinfra/cloud/normalize.py",
+            "cmqinfra/cloud/paging.py",
+            "cmqinfra/cloud/retry.py",
+            "cmqinfra/cloud/redact.py",
+            "cmqinfra/cloud/errors.py",
+            "cmqinfra/cloud/api.py",
+        ),
         (
             "tests/cloud/test_adapter.py",
             "tests/cloud/test_shell.py",
             "tests/cloud/test_normalize.py",
             "tests/plan/test_with_adapter.py",
-            "tests/plan/test_executor_emulator.py",
         ),
         0.80,
     ),
