@@ -14,7 +14,10 @@ from tencentcloud.common.profile.http_profile import HttpProfile
 from tencentcloud.tag.v20180813 import tag_client as tag_module
 from tencentcloud.tdmq.v20200217 import tdmq_client as tdmq_module
 
+from cmqinfra.cloud.target import Target
+from cmqinfra.cloud.tdmq import TdmqApi
 from cmqinfra.emulator import DEFAULT_SECRET_ID, DEFAULT_SECRET_KEY, Emulator
+from cmqinfra.run.targets import open_target
 
 # In CI a property failure is reported as found: shrinking a large generated manifest can take
 # many minutes, and the unshrunk example plus the printed blob are enough to replay it.
@@ -63,3 +66,10 @@ def tdmq_client(emulator: Emulator) -> tdmq_module.TdmqClient:
 def tag_client(emulator: Emulator) -> tag_module.TagClient:
     cred = credential.Credential(DEFAULT_SECRET_ID, DEFAULT_SECRET_KEY)
     return tag_module.TagClient(cred, emulator.region, client_profile(emulator))
+
+
+@pytest.fixture
+def api(emulator: Emulator) -> Iterator[TdmqApi]:
+    """cmqinfra's own adapter, connected to the test's emulator over HTTP."""
+    with open_target(Target.endpoint(emulator.url), emulator.region, parallelism=4, timeout=5) as connected:
+        yield connected

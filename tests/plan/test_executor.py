@@ -106,3 +106,19 @@ def test_destroy_removes_everything_owned_in_reverse_order() -> None:
     assert api.queues == {} and api.topics == {} and api.subs == {}
     assert api.calls.index("DeleteCmqSubscribe:to-src") < api.calls.index("DeleteCmqQueue:src")
     assert api.calls.index("DeleteCmqQueue:src") < api.calls.index("DeleteCmqQueue:dlq")
+
+
+def test_a_delete_of_something_already_gone_counts_as_done() -> None:
+    api = FakeApi()
+    converge(api, stack())
+    plan = make_plan(stack(), api.read(stack()), destroy=True)
+    # another client removed the topic (and with it its subscription) after the plan was made
+    api.delete_topic("events")
+    report = execute(plan, api)
+    assert report.ok and {r.address for r in report.done} == {
+        "subscription/events/to-src",
+        "topic/events",
+        "queue/src",
+        "queue/dlq",
+    }
+
