@@ -197,6 +197,14 @@ def test_calls_survive_transient_faults(api: TdmqApi, emulator: Emulator, faults
 def test_deleting_what_is_already_gone_is_done(api: TdmqApi) -> None:
     api.delete_queue("never-existed")
     api.delete_topic("never-existed")
+    api.delete_subscription("never-existed", "nor-this")
+    # one call each: ResourceNotFound is an answer, not a fault to retry
+    assert api.call_counts() == {"DeleteCmqQueue": 1, "DeleteCmqTopic": 1, "DeleteCmqSubscribe": 1}
+    # any other refusal still fails the delete
+    build(api)
+    with pytest.raises(CloudError) as info:
+        api.delete_queue("orders-dead")  # still the dead letter of orders
+    assert info.value.code == "ResourceInUse"
 
 
 def test_endpoint_users_lists_subscriptions_delivering_to_a_queue(api: TdmqApi) -> None:
