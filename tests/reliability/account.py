@@ -11,11 +11,10 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass
 
-from tencentcloud.common import credential
 from tencentcloud.common.exception.tencent_cloud_sdk_exception import TencentCloudSDKException
-from tencentcloud.common.profile.client_profile import ClientProfile
-from tencentcloud.common.profile.http_profile import HttpProfile
 from tencentcloud.tdmq.v20200217 import models, tdmq_client
+
+from tests import sdk_clients
 
 from .reference import fields
 
@@ -88,9 +87,7 @@ def _scalars(item: object, obj: str) -> tuple[tuple[str, object], ...]:
 
 def client(endpoint: str, secret_id: str, secret_key: str, timeout: int = 10) -> tdmq_client.TdmqClient:
     """A TdmqClient for an ``host:port`` (or ``http://host:port``) endpoint, plain HTTP."""
-    host = endpoint.removeprefix("http://")
-    profile = ClientProfile(httpProfile=HttpProfile(protocol="http", endpoint=host, reqTimeout=timeout))
-    return tdmq_client.TdmqClient(credential.Credential(secret_id, secret_key), "ap-guangzhou", profile)
+    return sdk_clients.tdmq(endpoint, secret_id=secret_id, secret_key=secret_key, timeout=timeout)
 
 
 def _tags(raw: object) -> tuple[tuple[str, str], ...]:
