@@ -192,6 +192,7 @@ def test_stray_subscriptions_are_deleted_only_on_topics_the_stack_owns_or_adopts
     theirs = Subscription("shared", "their-sub", Protocol.HTTP, "http://them")
     named = Subscription("named", "their-sub", Protocol.HTTP, "http://them")
     adopted = Subscription("adopt", "stray", Protocol.HTTP, "http://x")
+    kept = Subscription("adopt", "a-kept", Protocol.HTTP, "http://x")
     owned = Subscription("mine", "stray", Protocol.HTTP, "http://x")
     state = live(
         topics=[
@@ -200,7 +201,7 @@ def test_stray_subscriptions_are_deleted_only_on_topics_the_stack_owns_or_adopts
             (Topic("adopt"), None),
             (Topic("mine"), "s"),
         ],
-        subs=[theirs, named, adopted, owned],
+        subs=[kept, theirs, named, adopted, owned],
     )
     stack = Stack(
         name="s",
@@ -208,12 +209,19 @@ def test_stray_subscriptions_are_deleted_only_on_topics_the_stack_owns_or_adopts
         subscriptions=(
             Subscription("shared", "my-sub", Protocol.HTTP, "http://me"),
             Subscription("named", "my-sub", Protocol.HTTP, "http://me"),
+            kept,
         ),
     )
     plan = make_plan(stack, state)
     assert plan.ok, plan.errors
-    deleted = {c.address for c in plan.changes if c.action is Action.DELETE}
-    assert deleted == {"subscription/adopt/stray", "subscription/mine/stray"}
+    deleted = {c.address: c.reasons for c in plan.changes if c.action is Action.DELETE}
+    assert deleted == {
+        "subscription/adopt/stray": ("it is not in the manifest",),
+        "subscription/mine/stray": ("it is not in the manifest",),
+    }
+    # a subscription of ours on a topic we do not own is still created there
+    created = {c.address for c in plan.changes if c.action is Action.CREATE}
+    assert created == {"subscription/shared/my-sub", "subscription/named/my-sub"}
     # destroy: the stack owns only topic/mine, so only its subscription goes with it
     gone = make_plan(stack, state, destroy=True)
     assert {c.address for c in gone.changes if c.action is Action.DELETE} == {

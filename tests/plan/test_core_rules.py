@@ -280,13 +280,13 @@ def test_the_untagged_warning_counts_only_undeclared_untagged_queues_and_topics(
             (q("owned"), "s"),
             (q("theirs"), "x"),
         ],
-        topics=[(Topic("ut"), None), (Topic("dt"), None), (Topic("ot"), "s")],
+        topics=[(Topic("ut"), None), (Topic("ut2"), None), (Topic("dt"), None), (Topic("ot"), "s")],
     )
     stack = Stack(name="s", queues=(q("declared"), q("owned")), topics=(Topic("dt"), Topic("ot")))
     (warning,) = make_plan(stack, state).warnings
     assert warning.severity is Severity.WARNING and warning.location is None
     assert warning.message == (
-        "3 untagged queue(s)/topic(s) seen that the manifest does not declare; they are left alone"
+        "4 untagged queue(s)/topic(s) seen that the manifest does not declare; they are left alone"
     )
     assert make_plan(Stack(name="s"), live(queues=[(q("o"), "s")])).warnings == ()
 
@@ -382,3 +382,130 @@ def test_the_manifest_shape_sorts_filter_lists_and_can_leave_unmanaged_out() -> 
         "queue": "d",
         "maxReceiveCount": 2,
     }
+
+
+def test_a_protected_topic_is_never_deleted() -> None:
+    state = live(topics=[(Topic("t", protect=True), "s"), (Topic("u"), "s")])
+    plan = make_plan(Stack(name="s"), state)
+    assert said(plan) == [
+        (
+            "topic/t is protected; this plan would delete it",
+            None,
+            "first apply the resource with `protect: false`, then remove or change it",
+        )
+    ]
+
+
+def test_a_queue_still_used_by_several_names_them_all() -> None:
+    dl = DeadLetter("dlq", max_receive_count=1)
+    state = live(
+        queues=[(q("dlq"), "s"), (q("a", dead_letter=dl), None), (q("b", dead_letter=dl), None)],
+        endpoint_users={"dlq": ("subscription/t/x",)},
+    )
+    assert [m for m, _, _ in said(make_plan(Stack(name="s"), state))] == [
+        "queue/dlq is still used by queue/a, queue/b, subscription/t/x (as dead letter or subscription "
+        "endpoint); it will not be deleted"
+    ]
+
+
+def test_a_bound_dead_letter_replacement_points_at_its_manifest_line() -> None:
+    dl = DeadLetter("dlq", max_receive_count=1)
+    stack = Stack(name="s", queues=(q("dlq", max_msg_size=4096, source=at(9)), q("src", dead_letter=dl)))
+    state = live(queues=[(q("dlq", max_msg_size=1024), "s"), (q("src", dead_letter=dl), "s")])
+    assert said(make_plan(stack, state))[0][1] == "m.yaml:9:3"
+
+
+def test_every_change_carries_the_live_value_before_and_the_desired_after() -> None:
+    subs = [
+        Subscription("t", "keep", Protocol.HTTP, "http://x"),
+        Subscription("t", "upd", Protocol.HTTP, "http://x"),
+        Subscription("t", "move", Protocol.HTTP, "http://x"),
+    ]
+    state = live(queues=[(q("a"), "s"), (q("b"), "s")], topics=[(Topic("t"), "s")], subs=subs)
+    stack = Stack(
+        name="s",
+        queues=(q("a"), q("b", visibility_timeout=60)),
+        topics=(Topic("t"),),
+        subscriptions=(
+            Subscription("t", "keep", Protocol.HTTP, "http://x"),
+            Subscription("t", "upd", Protocol.HTTP, "http://x", filter_tags=("red",)),
+            Subscription("t", "move", Protocol.HTTP, "http://y"),
+        ),
+    )
+    plan = make_plan(stack, state)
+    befores = {**{x.name: x for x in (q("a"), q("b"))}, "t": Topic("t"), **{s.name: s for s in subs}}
+    afters = {x.name: x for x in (*stack.queues, *stack.topics, *stack.subscriptions)}
+    for change in plan.changes:
+        assert change.before == befores[change.name] and change.after == afters[change.name], change.address
+    actions = {c.address: c.action for c in plan.changes}
+    assert actions["subscription/t/upd"] is Action.UPDATE and actions["queue/b"] is Action.UPDATE
+
+
+def test_removing_a_dead_letter_alone_is_an_update() -> None:
+    dl = DeadLetter("dlq", max_receive_count=1)
+    state = live(queues=[(q("a", dead_letter=dl), "s"), (q("dlq"), "s")])
+    plan = make_plan(Stack(name="s", queues=(q("a"), q("dlq"))), state)
+    change = plan.change_for("queue/a")
+    assert change is not None and change.action is Action.UPDATE
+    assert [(a.path, a.after) for a in change.attribute_changes] == [("deadLetter", None)]
+
+
+def test_a_dead_letter_chain_runs_from_the_end_of_the_chain_whatever_the_names() -> None:
+    stack = Stack(
+        name="s",
+        queues=(
+            q("a", dead_letter=DeadLetter("b", max_receive_count=1)),
+            q("b", dead_letter=DeadLetter("c", max_receive_count=1)),
+            q("c"),
+        ),
+    )
+    assert [c.address for c in make_plan(stack, live()).changes] == ["queue/c", "queue/b", "queue/a"]
+
+
+def test_a_dead_letter_queue_is_deleted_only_after_its_source_lets_go() -> None:
+    from cmqinfra.plan.order import dependencies, steps_of
+
+    dl = DeadLetter("dlq", max_receive_count=1)
+    state = live(queues=[(q("src", dead_letter=dl), "s"), (q("dlq"), "s"), (q("other", dead_letter=dl), "s")])
+    plan = make_plan(Stack(name="s", queues=(q("src"), q("other", max_msg_size=4096))), state)
+    deps = dependencies(steps_of(plan.changes))
+    # the update that unbinds src and the delete half of other's replacement come first
+    assert deps[("queue/dlq", "delete")] == {("queue/src", "apply"), ("queue/other", "delete")}
+    assert deps[("queue/other", "apply")] == {("queue/other", "delete")}
+
+
+def test_filter_lists_and_tags_count_every_added_or_removed_element() -> None:
+    from cmqinfra.plan.diff import attribute_changes
+
+    def sub(*keys: str, tags: tuple[str, ...] = ()) -> Subscription:
+        return Subscription("t", "s", Protocol.QUEUE, "a", filter_tags=tags, binding_keys=keys)
+
+    assert [(c.path, c.before, c.after) for c in attribute_changes(sub("a", "b"), sub("a"))] == [
+        ("bindingKeys", ["a"], ["a", "b"])
+    ]
+    assert [(c.path, c.before, c.after) for c in attribute_changes(sub("a"), sub("a", "b"))] == [
+        ("bindingKeys", ["a", "b"], ["a"])
+    ]
+    assert [c.path for c in attribute_changes(sub(tags=("x", "y")), sub(tags=("y",)))] == ["filterTags"]
+    assert attribute_changes(sub(tags=("y", "x")), sub(tags=("x", "y"))) == ()
+    tagged = attribute_changes(q("a"), q("a", tags=(("team", "x"),)))
+    assert [(c.path, c.before, c.after) for c in tagged] == [("tags.team", "x", None)]
+    many = attribute_changes(
+        Subscription("t", "s", Protocol.HTTP, "h", NotifyStrategy.BACKOFF_RETRY, binding_keys=("c", "d")),
+        Subscription(
+            "t", "s", Protocol.HTTP, "h", NotifyStrategy.EXPONENTIAL_DECAY_RETRY, binding_keys=("a", "b")
+        ),
+    )
+    assert [c.path for c in many] == ["bindingKeys", "notifyStrategy"]
+    renamed = attribute_changes(q("Orders", visibility_timeout=2), q("orders", visibility_timeout=1))
+    assert [c.path for c in renamed] == ["visibilityTimeout"]
+    assert to_data(Subscription("t", "s", Protocol.QUEUE, "a", binding_keys=("b", "a")))["bindingKeys"] == [
+        "a",
+        "b",
+    ]
+
+
+def test_fingerprint_changes_when_only_a_topic_changes() -> None:
+    one = make_plan(Stack(name="s"), live(topics=[(Topic("t"), "s")])).fingerprint
+    two = make_plan(Stack(name="s"), live(topics=[(Topic("t", trace=True), "s")])).fingerprint
+    assert one != two
