@@ -25,6 +25,7 @@ from cmqinfra.model import (
     Transaction,
     tags_of,
 )
+from tests import stacks
 
 DLQ = Queue(
     name="orders-dead",
@@ -51,6 +52,7 @@ ORDERS = Queue(
 EVENTS = Topic(
     name="order-events", filter_type=FilterType.ROUTING_KEY, msg_retention_seconds=86400, trace=False
 )
+
 BILLING = Subscription(
     topic="order-events",
     name="billing",
@@ -64,12 +66,7 @@ STACK = Stack(name="shop", queues=(DLQ, ORDERS), topics=(EVENTS,), subscriptions
 
 
 def build(api: TdmqApi, stack: Stack = STACK) -> None:
-    for queue in sorted(stack.queues, key=lambda q: q.dead_letter is not None):
-        api.create_queue(queue, ownership_tags(queue, stack.name))
-    for topic in stack.topics:
-        api.create_topic(topic, ownership_tags(topic, stack.name))
-    for sub in stack.subscriptions:
-        api.create_subscription(sub)
+    stacks.build(api, stack)
 
 
 def test_created_resources_read_back_equal_to_the_desired_model(api: TdmqApi) -> None:

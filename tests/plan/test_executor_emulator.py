@@ -6,13 +6,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from cmqinfra.cloud.api import ownership_tags
 from cmqinfra.cloud.retry import RetryPolicy
 from cmqinfra.emulator import Emulator, Faults
 from cmqinfra.model import DeadLetter, FilterType, Protocol, Queue, Stack, Subscription, Topic
 from cmqinfra.plan.values import Action
 from cmqinfra.run.executor import execute
 from cmqinfra.run.session import compute
+from tests import stacks
 from tests.emulator.emulator_helpers import call
 
 STACK = Stack(
@@ -89,9 +89,8 @@ def test_names_whose_case_differs_from_the_live_ones_converge_without_a_change(a
 
 
 def test_another_stacks_subscriptions_survive_apply_and_destroy(api: Any, tdmq_client: Any) -> None:
-    shared = Topic("shared")
-    api.create_topic(shared, ownership_tags(shared, "other"))
-    api.create_subscription(Subscription("shared", "theirs", Protocol.HTTP, "http://them"))
+    theirs = Subscription("shared", "theirs", Protocol.HTTP, "http://them")
+    stacks.build(api, Stack(name="other", topics=(Topic("shared"),), subscriptions=(theirs,)))
     call(tdmq_client, "CreateCmqTopic", {"TopicName": "untagged"})
     call(
         tdmq_client,
