@@ -29,8 +29,18 @@ ROOT = Path(__file__).resolve().parent.parent
 SCRATCH = ROOT / ".mutation"
 # What a scratch copy leaves out: environments, caches, earlier runs, git itself.
 _SKIP = {
-    ".git", ".venv", ".mutation", "mutants", "__pycache__", ".pytest_cache", ".ruff_cache",
-    ".hypothesis", "build", "dist", ".cmqinfra", "results",
+    ".git",
+    ".venv",
+    ".mutation",
+    "mutants",
+    "__pycache__",
+    ".pytest_cache",
+    ".ruff_cache",
+    ".hypothesis",
+    "build",
+    "dist",
+    ".cmqinfra",
+    "results",
 }
 
 
@@ -197,7 +207,9 @@ def run_group(group: Group, max_children: int, show_survivors: bool) -> bool:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     names = [g.name for g in GROUPS]
-    parser.add_argument("groups", nargs="*", metavar="GROUP", help=f"one of {', '.join(names)} (default: all)")
+    parser.add_argument(
+        "groups", nargs="*", metavar="GROUP", help=f"one of {', '.join(names)} (default: all)"
+    )
     parser.add_argument("--max-children", type=int, default=2, help="parallel mutant runs (default 2)")
     parser.add_argument("--survivors", action="store_true", help="list the mutants that survived")
     args = parser.parse_args(argv)
