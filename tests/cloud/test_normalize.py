@@ -432,3 +432,81 @@ def test_the_redactor_masks_secrets_in_text_and_parameters() -> None:
         "Password": "***",
         "QueueName": "q",
     }
+
+
+def test_an_error_line_names_only_what_it_knows() -> None:
+    from cmqinfra.cloud.errors import CloudError
+
+    full = CloudError("DeleteCmqQueue", "ResourceInUse", "bound", "req-9", "queue/q")
+    assert str(full) == "queue/q: DeleteCmqQueue failed: ResourceInUse: bound (RequestId req-9)"
+    assert str(CloudError("DescribeCmqQueues", "InternalError", "boom")) == (
+        "DescribeCmqQueues failed: InternalError: boom"
+    )
+
+
+def test_the_sdk_log_filter_redacts_every_record_and_drops_none() -> None:
+    import logging
+
+    from cmqinfra.cloud.redact import SDK_LOGGERS, RedactingFilter, guard_sdk_logging
+
+    record = logging.LogRecord("x", logging.INFO, __file__, 1, "token %s sent", ("tok-123456789",), None)
+    assert RedactingFilter(Redactor(["tok-123456789"])).filter(record) is True
+    assert (record.msg, record.args, record.getMessage()) == ("token *** sent", None, "token *** sent")
+    guard_sdk_logging(Redactor(["hunter2-secret"]))
+    logger = logging.getLogger(SDK_LOGGERS[0])
+    assert logger.level == logging.WARNING
+    seen: list[str] = []
+
+    class Keep(logging.Handler):
+        def emit(self, record: logging.LogRecord) -> None:
+            seen.append(record.getMessage())
+
+    handler = Keep()
+    logger.addHandler(handler)
+    try:
+        logger.warning("key hunter2-secret")
+    finally:
+        logger.removeHandler(handler)
+        for f in list(logger.filters):
+            logger.removeFilter(f)
+    assert seen == ["key ***"]
+
+
+def test_secrets_of_four_characters_count_and_the_longest_goes_first() -> None:
+    assert Redactor(["abcd"]).text("[abcd]") == "[***]"
+    assert Redactor(["zzzz", "aaaazzzz"]).text("aaaazzzz") == "***"
+
+
+def test_the_rewind_pair_is_sent_whole_and_storage_dropped_with_rewind_off() -> None:
+    on = Queue("q", rewind_seconds=600, retention_size_in_mb=2048)
+    assert normalize.modify_queue_params(on, Queue("q", rewind_seconds=300, retention_size_in_mb=2048)) == {
+        "RewindSeconds": 300,
+        "RetentionSizeInMB": 2048,
+    }
+    assert normalize.modify_queue_params(on, Queue("q", rewind_seconds=0, retention_size_in_mb=4096)) == {
+        "RewindSeconds": 0
+    }
+
+
+def test_a_protected_topic_reads_back_protected() -> None:
+    live = normalize.topic_from_api(
+        {"TopicName": "t", "FilterType": 1, "Tags": [{"TagKey": "cmqinfra-protect", "TagValue": "true"}]}
+    )
+    assert live.topic.protect and live.protected
+
+
+def test_matches_holds_dead_letters_binding_keys_and_transaction_counts() -> None:
+    assert not normalize.matches(Queue("q"), Queue("q", dead_letter=DeadLetter("d", max_receive_count=1)))
+    sub = Subscription("t", "s", Protocol.QUEUE, "q", binding_keys=("b", "a"))
+    assert normalize.matches(sub, Subscription("t", "s", Protocol.QUEUE, "q", binding_keys=("a", "b")))
+    live = Queue("q", transaction=Transaction(10, 6))
+    assert not normalize.matches(Queue("q", transaction=Transaction(None, 5)), live)
+    assert normalize.matches(Queue("q", transaction=Transaction(None, 6)), live)
+
+
+def test_adding_to_a_closed_listing_says_so() -> None:
+    listing: PagedListing[str] = PagedListing(_Pages({}), "List", 3)
+    listing.close()
+    with pytest.raises(RuntimeError) as info:
+        listing.add("a", {"TopicName": "a"})
+    assert str(info.value) == "the listing is closed"
