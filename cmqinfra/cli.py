@@ -24,6 +24,7 @@ COMMANDS: dict[str, str] = {
     "apply": "apply",
     "destroy": "destroy",
     "export": "export",
+    "show": "show",
     "route": "route",
     "emulator": "emulator",
     "completion": "completion",

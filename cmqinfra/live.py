@@ -66,3 +66,6 @@ class LiveState:
     topics: dict[str, LiveTopic] = field(default_factory=dict)
     subscriptions: dict[tuple[str, str], LiveSubscription] = field(default_factory=dict)
     endpoint_users: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    # Queues and topics of the whole account without an ownership tag, when the adapter counted
+    # them (CmqApi.untagged_total): the plan's "untagged resources seen" warning uses it.
+    untagged_total: int | None = None

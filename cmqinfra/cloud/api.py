@@ -68,6 +68,11 @@ class CmqApi(Protocol):
         """Tag service ModifyResourceTags on an existing queue or topic."""
         ...
 
+    def caller_account(self) -> str | None:
+        """The account (root uin) the credentials belong to (STS GetCallerIdentity); saved plans
+        are bound to it."""
+        ...
+
     def call_counts(self) -> Mapping[str, int]:
         """API calls made so far, per action (retries included)."""
         ...

@@ -26,6 +26,27 @@ def is_retryable(code: str | None) -> bool:
     return code in _RETRYABLE_EXACT or code.startswith(_RETRYABLE_PREFIXES)
 
 
+# Refusals of the request itself: the same request is refused again on every run, so running
+# apply again does not converge until the manifest (or the account) changes.
+_REPEATING_PREFIXES = (
+    "InvalidParameter",
+    "MissingParameter",
+    "UnknownParameter",
+    "UnsupportedOperation",
+    "UnsupportedRegion",
+    "InvalidAction",
+    "AuthFailure",
+    "UnauthorizedOperation",
+    "OperationDenied",
+    "LimitExceeded",
+)
+
+
+def will_repeat(code: str | None) -> bool:
+    """Whether a failure with this code will happen again on every run."""
+    return bool(code) and str(code).startswith(_REPEATING_PREFIXES)
+
+
 def is_throttle(code: str | None) -> bool:
     return bool(code) and str(code).startswith("RequestLimitExceeded")
 

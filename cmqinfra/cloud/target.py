@@ -135,6 +135,8 @@ def open_api(
     tdmq = CommonClient("tdmq", "2020-02-17", cred, region, _profile(endpoint, scheme, timeout))
     tag_endpoint = "tag.tencentcloudapi.com" if target.kind == "cloud" else endpoint
     tag = CommonClient("tag", "2018-08-13", cred, region, _profile(tag_endpoint, scheme, timeout))
+    sts_endpoint = "sts.tencentcloudapi.com" if target.kind == "cloud" else endpoint
+    sts = CommonClient("sts", "2018-08-13", cred, region, _profile(sts_endpoint, scheme, timeout))
     redactor = Redactor(_secrets_of(cred))
     guard_sdk_logging(redactor)
     return TdmqApi(
@@ -145,4 +147,5 @@ def open_api(
         limiter=RateLimiter(scale=rate_scale),
         redactor=redactor,
         on_close=on_close,
+        sts=sts,
     )

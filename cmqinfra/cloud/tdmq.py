@@ -68,9 +68,11 @@ class TdmqApi:
         sleep: Callable[[float], None] = time.sleep,
         rng: random.Random | None = None,
         on_close: Callable[[], None] | None = None,
+        sts: CommonClient | None = None,
     ) -> None:
         self._tdmq = tdmq
         self._tag = tag
+        self._sts = sts
         self.region = region
         self.parallelism = max(1, parallelism)
         self._limiter = limiter or RateLimiter()
@@ -116,6 +118,8 @@ class TdmqApi:
         """One API call with retries. ``slot``: the first attempt's rate-limit place, reserved by
         the caller (see ``_submit``); later attempts take their own."""
         client = self._tag if action in _TAG_ACTIONS else self._tdmq
+        if action in _STS_ACTIONS and self._sts is not None:
+            client = self._sts
         attempt = 0  # every request sent
         failures = 0  # those that count against max_attempts (all but throttling)
         throttle_waited = 0.0
@@ -214,6 +218,23 @@ class TdmqApi:
         listing.add(0, tag_filter)
         listing.close()
         return listing.run()[0]
+
+    def untagged_total(self) -> int | None:
+        """How many queues and topics of the account carry no ``cmqinfra-stack`` tag: each
+        listing's TotalCount (one-item pages), all minus the tagged. None when the service does
+        not answer the count (the plan then just says nothing about untagged resources)."""
+        any_owner = {"IsTagFilter": True, "Filters": [{"Name": f"tag:{STACK_TAG}"}]}
+        total = 0
+        try:
+            for action in ("DescribeCmqQueues", "DescribeCmqTopics"):
+                everything = self._submit(action, {"Limit": 1})
+                tagged = self._submit(action, {"Limit": 1, **any_owner})
+                total += int(everything.result().get("TotalCount") or 0)
+                total -= int(tagged.result().get("TotalCount") or 0)
+        except CloudError as error:
+            log.debug("untagged count not available: %s", error.describe())
+            return None
+        return max(0, total)
 
     # ------------------------------------------------------------ read
 
@@ -432,6 +453,13 @@ class TdmqApi:
         for chunk in _chunks(replace_items, TAG_BATCH):
             self._call("ModifyResourceTags", {"Resource": resource, "ReplaceTags": chunk}, f"{kind}/{name}")
 
+    def caller_account(self) -> str | None:
+        """The account (root uin) the credentials belong to: STS GetCallerIdentity."""
+        if self._sts is None:
+            return None
+        account = self._call("GetCallerIdentity", {}).get("AccountId")
+        return str(account) if account not in (None, "") else None
+
     # ------------------------------------------------------------ helpers
 
     def _delete(self, action: str, params: dict[str, Any], resource: str) -> None:
@@ -461,6 +489,9 @@ class TdmqApi:
 _TAG_ACTIONS = frozenset(
     {"ModifyResourceTags", "TagResources", "UnTagResources", "DescribeResourceTagsByResourceIds"}
 )
+
+
+_STS_ACTIONS = frozenset({"GetCallerIdentity"})
 
 
 def _chunks(items: list[Any], size: int) -> list[list[Any]]:

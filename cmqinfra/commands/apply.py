@@ -20,12 +20,14 @@ from cmqinfra.run.options import target_options
 @click.option(
     "--allow-data-loss", is_flag=True, help="Allow deleting or replacing queues that hold messages."
 )
+@click.option("--verbose", is_flag=True, help="Show the whole plan before approval, however long.")
 def command(
     paths: tuple[str, ...],
     plan_file: str | None,
     options: session.TargetOptions,
     auto_approve: bool,
     allow_data_loss: bool,
+    verbose: bool,
 ) -> None:
     """Apply the manifests at PATH... (or the saved plan FILE) to live state."""
     api_holder: list[CmqApi] = []
@@ -33,25 +35,58 @@ def command(
         if bool(paths) == bool(plan_file):
             raise session.Failure("give either manifest PATH... or --plan FILE")
         if plan_file:
-            saved = session.read_saved(plan_file)
-            stack, region, destroy = saved.stack, options.region or saved.region, saved.destroy
-        else:
-            saved = None
-            stack = session.load(paths)
-            region, destroy = session.region_for(options, stack), False
-        api_holder.append(session.connect(options, region))
+            apply_saved(plan_file, options, api_holder, allow_data_loss, verbose)
+            return
+        stack = session.load(paths)
+        region = session.resolve(options, stack)
+        api_holder.append(session.connect(options, region.name))
         api = api_holder[0]
-        plan = session.compute(stack, api, region, allow_data_loss=allow_data_loss, destroy=destroy)
-        if saved is not None and plan_file:
-            session.check_not_stale(saved, plan, plan_file)
-        # Like Terraform, a saved plan was reviewed when it was made: it needs no second approval.
-        apply_plan(plan, api, options, auto_approve or saved is not None, "apply these changes")
+        plan = session.compute(
+            stack, api, region.name, allow_data_loss=allow_data_loss, region_source=region.source
+        )
+        apply_plan(plan, api, options, auto_approve, "apply these changes", verbose)
+
+
+def apply_saved(
+    plan_file: str,
+    options: session.TargetOptions,
+    api_holder: list[CmqApi],
+    allow_data_loss: bool,
+    verbose: bool,
+) -> None:
+    """Exactly the saved plan, only where it was made; data loss only on the queues it approved."""
+    if allow_data_loss:
+        raise session.Failure(
+            "--allow-data-loss does not apply to a saved plan: it carries its own approval "
+            "(plan --allow-data-loss --out FILE)"
+        )
+    saved = session.read_saved(plan_file)
+    bound = session.bound_options(saved, options, plan_file)
+    api_holder.append(session.connect(bound, bound.region))
+    api = api_holder[0]
+    session.check_account(saved, api, plan_file)
+    plan = session.compute(
+        saved.stack,
+        api,
+        bound.region,
+        destroy=saved.destroy,
+        approved_data_loss=frozenset(saved.approved_data_loss),
+        region_source="saved plan",
+    )
+    session.check_not_stale(saved, plan, plan_file)
+    # Like Terraform, a saved plan was reviewed when it was made: it needs no second approval.
+    apply_plan(plan, api, bound, True, "apply these changes", verbose)
 
 
 def apply_plan(
-    plan: Plan, api: CmqApi, options: session.TargetOptions, auto_approve: bool, what: str
+    plan: Plan,
+    api: CmqApi,
+    options: session.TargetOptions,
+    auto_approve: bool,
+    what: str,
+    verbose: bool = True,
 ) -> None:
-    session.show(plan)
+    session.show(plan, verbose=verbose)
     if not plan.ok:
         raise session.Failure(f"the plan has {len(plan.errors)} error(s); nothing was changed")
     if not plan.has_changes:

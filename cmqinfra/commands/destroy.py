@@ -15,14 +15,26 @@ from cmqinfra.run.options import target_options
 @target_options
 @click.option("--auto-approve", is_flag=True, help="Do not ask for confirmation.")
 @click.option("--allow-data-loss", is_flag=True, help="Allow deleting queues that hold messages.")
+@click.option("--verbose", is_flag=True, help="Show the whole plan before approval, however long.")
 def command(
-    paths: tuple[str, ...], options: session.TargetOptions, auto_approve: bool, allow_data_loss: bool
+    paths: tuple[str, ...],
+    options: session.TargetOptions,
+    auto_approve: bool,
+    allow_data_loss: bool,
+    verbose: bool,
 ) -> None:
     """Delete every queue, topic and subscription the stack at PATH... owns."""
     api_holder: list[CmqApi] = []
     with session.user_errors(options.debug, api_holder):
         stack = session.load(paths)
-        region = session.region_for(options, stack)
-        api_holder.append(session.connect(options, region))
-        plan = session.compute(stack, api_holder[0], region, allow_data_loss=allow_data_loss, destroy=True)
-        apply_plan(plan, api_holder[0], options, auto_approve, "destroy these resources")
+        region = session.resolve(options, stack)
+        api_holder.append(session.connect(options, region.name))
+        plan = session.compute(
+            stack,
+            api_holder[0],
+            region.name,
+            allow_data_loss=allow_data_loss,
+            destroy=True,
+            region_source=region.source,
+        )
+        apply_plan(plan, api_holder[0], options, auto_approve, "destroy these resources", verbose)

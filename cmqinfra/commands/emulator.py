@@ -11,6 +11,7 @@ from types import FrameType
 import click
 
 from cmqinfra.emulator import (
+    DEFAULT_ACCOUNT_ID,
     DEFAULT_DATA_PATH,
     DEFAULT_REGION,
     DEFAULT_SECRET_ID,
@@ -43,6 +44,13 @@ _RATE = click.FloatRange(0.0, 1.0)
     help=f"Defaults to the documented local key ({DEFAULT_SECRET_KEY!r} is not a secret).",
 )
 @click.option("--region", default=DEFAULT_REGION, show_default=True)
+@click.option(
+    "--account-id",
+    default=DEFAULT_ACCOUNT_ID,
+    show_default=True,
+    metavar="UIN",
+    help="The account (uin) STS GetCallerIdentity answers; saved plans are bound to it.",
+)
 @click.option("--no-rate-limits", is_flag=True, help="Accept any request rate.")
 @click.option(
     "--rate-scale",
@@ -78,6 +86,7 @@ def command(
     secret_id: str,
     secret_key: str,
     region: str,
+    account_id: str,
     no_rate_limits: bool,
     rate_scale: float,
     latency: float,
@@ -111,6 +120,7 @@ def command(
             rate_limits=not no_rate_limits,
             rate_scale=rate_scale,
             faults=faults,
+            account_id=account_id,
         )
     except sqlite3.Error as exc:
         raise click.ClickException(f"cannot open the emulator's data file {data}: {exc}") from None

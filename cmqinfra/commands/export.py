@@ -20,8 +20,13 @@ from cmqinfra.run.options import target_options
     "-o", "--output", "output", type=click.Path(), metavar="DIR_OR_FILE",
     help="A .yaml/.yml file, or a directory (gets <stack>.yaml). Default: standard output.",
 )
+@click.option("--force", is_flag=True, help="Overwrite the output file if it exists.")
 def command(
-    stack: str | None, include_unowned: bool, options: session.TargetOptions, output: str | None
+    stack: str | None,
+    include_unowned: bool,
+    options: session.TargetOptions,
+    output: str | None,
+    force: bool,
 ) -> None:
     """Write a manifest from live state, in the format users write by hand."""
     from cmqinfra.export.run import export_text, output_path
@@ -30,9 +35,14 @@ def command(
     with session.user_errors(options.debug, api_holder):
         if stack is None and not include_unowned:
             raise session.Failure("say what to export: --stack NAME, --all, or both")
+        destination = output_path(output, stack) if output else None
+        if destination is not None and destination.exists() and not force:
+            # Checked before any call: an export never silently replaces a file someone wrote.
+            raise session.Failure(
+                f"{destination} already exists; nothing was written (pass --force to overwrite it)"
+            )
         region = session.region_for(options, None)
         api_holder.append(session.connect(options, region))
-        destination = output_path(output, stack) if output else None
         text, skipped = export_text(api_holder[0], stack, include_unowned, region, destination)
         if skipped:
             click.echo(

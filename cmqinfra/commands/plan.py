@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import shlex
+
 import click
 
 from cmqinfra.cloud.api import CmqApi
-from cmqinfra.render.markdown import render_markdown
 from cmqinfra.run import session
 from cmqinfra.run.options import target_options
 
@@ -23,6 +24,11 @@ from cmqinfra.run.options import target_options
     "--detailed-exitcode", is_flag=True, help="Exit 2 when there are changes, 0 when there are none."
 )
 @click.option("--destroy", is_flag=True, help="Plan the deletion of everything the stack owns.")
+@click.option(
+    "--allow-data-loss",
+    is_flag=True,
+    help="Approve deleting or replacing the queues that hold messages now (recorded per queue in --out).",
+)
 def command(
     paths: tuple[str, ...],
     options: session.TargetOptions,
@@ -30,24 +36,37 @@ def command(
     fmt: str,
     detailed_exitcode: bool,
     destroy: bool,
+    allow_data_loss: bool,
 ) -> None:
     """Compare the manifests at PATH... with live state and show the changes apply would make."""
     api_holder: list[CmqApi] = []
     exit_code = 0
-    with session.user_errors(options.debug, api_holder):
-        stack = session.load(paths)
-        region = session.region_for(options, stack)
-        api_holder.append(session.connect(options, region))
-        plan = session.compute(stack, api_holder[0], region, destroy=destroy)
-        if fmt == "markdown":  # the pull-request comment (docs/gitops.md)
-            click.echo(render_markdown(plan), nl=False)
-        else:
-            session.show(plan, fmt)
-        if not plan.ok:
-            raise session.Failure(f"the plan has {len(plan.errors)} error(s); nothing can be applied")
+    with session.user_errors(options.debug, api_holder, fmt):
         if out:
-            session.save(plan, out)
-            click.echo(f"Saved the plan to {out}; run `cmqinfra apply --plan {out}` to apply it.", err=True)
+            session.check_writable(out)
+        stack = session.load(paths)
+        region = session.resolve(options, stack)
+        target = session.target_for(options, region.name)
+        api_holder.append(session.connect(options, region.name))
+        plan = session.compute(
+            stack,
+            api_holder[0],
+            region.name,
+            destroy=destroy,
+            allow_data_loss=allow_data_loss,
+            region_source=region.source,
+        )
+        session.show(plan, fmt)
+        if not plan.ok:
+            raise session.Refused(f"the plan has {len(plan.errors)} error(s); nothing can be applied")
+        if out:
+            bound = session.bind(target, api_holder[0])
+            session.save(plan, out, bound)
+            click.echo(
+                f"Saved the plan to {out} ({bound.describe()}). To apply exactly this plan there, run:\n"
+                f"  cmqinfra apply --plan {shlex.quote(out)}",
+                err=True,
+            )
         if detailed_exitcode and plan.has_changes:
             exit_code = 2
     if exit_code:

@@ -1,14 +1,42 @@
-"""A local TDMQ for CMQ endpoint that the unmodified tencentcloud SDK talks to over real HTTP.
+"""A local TDMQ for CMQ endpoint that the unmodified SDKs talk to over real HTTP.
 
-    from cmqinfra.emulator import Emulator, Faults
+One backend, two front doors on one port:
+
+    from cmqinfra.emulator import Emulator, VirtualClock
     with Emulator.start("state.sqlite3") as emu:
-        ...  # HttpProfile(protocol="http", endpoint=emu.endpoint)
+        ...  # API 3.0: HttpProfile(protocol="http", endpoint=emu.endpoint)
+        ...  # CMQ message API: Account(emu.url, secret_id, secret_key)  (POST/GET /v2/index.php)
+
+In process, without HTTP (what ``cmqinfra test`` runs), on a clock the caller moves:
+
+    from cmqinfra.emulator import Backend, VirtualClock
+    clock = VirtualClock()                       # starts at 2026-01-01T00:00:00Z
+    with Backend.open(":memory:", clock=clock, push_loop=False) as backend:
+        backend.call("CreateCmqQueue", {"QueueName": "q"})      # any API 3.0 action
+        backend.send("q", "body", delay_seconds=0)              # -> msgId
+        msgs = backend.receive("q", count=16, wait_seconds=0)   # -> [Message]
+        backend.delete("q", msgs[0].receipt_handle)
+        backend.publish("topic", "body", tags=["a"], routing_key="")  # -> Delivery(queues, pushes)
+        backend.counts("q")                                     # -> QueueCounts
+        clock.advance(30)                                       # visibility, delay, TTL, back-off
+        backend.deliver_due()                                   # HTTP pushes due now
+        backend.push_log                                        # every PushAttempt, in order
+
+``Emulator.start(..., clock=VirtualClock())`` puts the same clock behind the HTTP doors
+(``emu.clock.advance(s)``); ``emu.backend`` is the Backend. ``Backend(..., pusher=fn)`` replaces
+the HTTP POST of pushes (``fn(PushRequest) -> status``); with ``push_loop=True`` (the default) a
+background thread delivers pushes as they fall due on the clock. Errors are ``ApiError`` (``code``
+for API 3.0, ``cmq`` = (code, module) for the CMQ API).
 
 See docs/emulator.md for what it emulates, the choices it makes where the docs disagree, and
 what it leaves out.
 """
 
+from cmqinfra.emulator.backend import Backend, PushAttempt, PushRequest
+from cmqinfra.emulator.clock import Clock, RealClock, VirtualClock
+from cmqinfra.emulator.errors import ApiError
 from cmqinfra.emulator.faults import Faults
+from cmqinfra.emulator.messages import Delivery, Message, QueueCounts
 from cmqinfra.emulator.ratelimit import RATE_LIMITS
 from cmqinfra.emulator.server import (
     DEFAULT_DATA_PATH,
@@ -17,13 +45,25 @@ from cmqinfra.emulator.server import (
     DEFAULT_SECRET_KEY,
     Emulator,
 )
+from cmqinfra.emulator.stsservice import DEFAULT_ACCOUNT_ID
 
 __all__ = [
+    "DEFAULT_ACCOUNT_ID",
     "DEFAULT_DATA_PATH",
     "DEFAULT_REGION",
     "DEFAULT_SECRET_ID",
     "DEFAULT_SECRET_KEY",
     "RATE_LIMITS",
+    "ApiError",
+    "Backend",
+    "Clock",
+    "Delivery",
     "Emulator",
     "Faults",
+    "Message",
+    "PushAttempt",
+    "PushRequest",
+    "QueueCounts",
+    "RealClock",
+    "VirtualClock",
 ]

@@ -5,7 +5,7 @@ from __future__ import annotations
 import sqlite3
 import threading
 from collections import OrderedDict
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from cmqinfra.emulator.rules import TagFilter, like_pattern, page, tag_filters
@@ -18,6 +18,8 @@ class Context:
     region: str
     invisible_seconds: float
     hide_invisible: bool  # some resource may still be invisible: Describe* must filter
+    account_id: str = "100000000001"  # the root account (uin) the emulator answers as
+    woken: set[str] = field(default_factory=set)  # queues (name_lc) whose waiters wake after commit
 
     @property
     def now_ms(self) -> int:

@@ -152,6 +152,7 @@ ACTIONS: dict[str, ActionSpec] = {
     "UnTagResources": _spec(
         "tag", {"ResourceList": LIST_STR, "TagKeys": LIST_STR}, "ResourceList", "TagKeys"
     ),
+    "GetCallerIdentity": _spec("sts", {}),
     "DescribeResourceTagsByResourceIds": _spec(
         "tag",
         {

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import sqlite3
-import uuid
 from typing import Any
 
+from cmqinfra.emulator import messages
 from cmqinfra.emulator.context import (
     Context,
     listed_rows,
@@ -58,8 +58,8 @@ def _require_queue(conn: sqlite3.Connection, name: str) -> sqlite3.Row:
     return row
 
 
-def _check_ranges(params: dict[str, Any]) -> None:
-    for field, (low, high) in QUEUE_RANGES.items():
+def _check_ranges(params: dict[str, Any], ranges: dict[str, tuple[int, int]]) -> None:
+    for field, (low, high) in ranges.items():
         check_range(params, field, low, high)
     check_enum(params, "Transaction", (0, 1))
     check_enum(params, "Policy", (0, 1))
@@ -118,15 +118,21 @@ def _settle(
             )
 
 
-def create_queue(ctx: Context, params: dict[str, Any]) -> dict[str, Any]:
+def create_queue(
+    ctx: Context,
+    params: dict[str, Any],
+    ranges: dict[str, tuple[int, int]] = QUEUE_RANGES,
+    defaults: dict[str, int] = QUEUE_DEFAULTS,
+) -> dict[str, Any]:
+    """Create a queue; each front door passes its own documented ranges and defaults."""
     name = params["QueueName"]
     check_queue_name("QueueName", name)
-    _check_ranges(params)
+    _check_ranges(params, ranges)
     tags = check_tags("Tags", params.get("Tags", []))
     conn = ctx.conn
     if find_queue(conn, name) is not None:
         raise ApiError("ResourceInUse.Queue", f"Queue `{name}` already exists (names are case-insensitive).")
-    merged: dict[str, Any] = {**QUEUE_DEFAULTS, **params}
+    merged: dict[str, Any] = {**defaults, **params}
     _settle(conn, name, merged, params, had_dead_letter=False)
     queue_id = new_id("cmqq-")
     conn.execute(
@@ -183,11 +189,17 @@ def _row_to_attrs(row: sqlite3.Row) -> dict[str, Any]:
     }
 
 
-def modify_queue(ctx: Context, params: dict[str, Any]) -> dict[str, Any]:
+def modify_queue(
+    ctx: Context,
+    params: dict[str, Any],
+    ranges: dict[str, tuple[int, int]] = QUEUE_RANGES,
+    max_msg_size_settable: bool = False,
+) -> dict[str, Any]:
+    """Change a queue's attributes; the legacy API may change maxMsgSize, API 3.0 may not."""
     conn = ctx.conn
     row = _require_queue(conn, params["QueueName"])
-    _check_ranges(params)
-    if "MaxMsgSize" in params and params["MaxMsgSize"] != row["max_msg_size"]:
+    _check_ranges(params, ranges)
+    if not max_msg_size_settable and "MaxMsgSize" in params and params["MaxMsgSize"] != row["max_msg_size"]:
         raise invalid_value(
             "MaxMsgSize", "the maximum message size of a queue cannot be modified after creation"
         )
@@ -196,12 +208,14 @@ def modify_queue(ctx: Context, params: dict[str, Any]) -> dict[str, Any]:
     _settle(conn, row["name"], merged, params, had_dead_letter=row["dlq_name"] is not None)
     dlq = merged.get("DeadLetterQueueName")
     conn.execute(
-        "UPDATE queues SET max_msg_heap_num = ?, polling_wait_seconds = ?, visibility_timeout = ?,"
-        " msg_retention_seconds = ?, rewind_seconds = ?, retention_size_mb = ?, transaction_flag = ?,"
+        "UPDATE queues SET max_msg_heap_num = ?, max_msg_size = ?, polling_wait_seconds = ?,"
+        " visibility_timeout = ?, msg_retention_seconds = ?, rewind_seconds = ?, retention_size_mb = ?,"
+        " transaction_flag = ?,"
         " first_query_interval = ?, max_query_count = ?, dlq_name = ?, dlq_name_lc = ?, dlq_policy = ?,"
         " max_receive_count = ?, max_time_to_live = ?, trace = ?, modify_ms = ? WHERE seq = ?",
         (
             merged["MaxMsgHeapNum"],
+            merged["MaxMsgSize"],
             merged["PollingWaitSeconds"],
             merged["VisibilityTimeout"],
             merged["MsgRetentionSeconds"],
@@ -220,6 +234,8 @@ def modify_queue(ctx: Context, params: dict[str, Any]) -> dict[str, Any]:
             row["seq"],
         ),
     )
+    if merged["RewindSeconds"] == 0:
+        messages.drop_rewind_copies(conn, row["name_lc"])
     return {}
 
 
@@ -242,26 +258,16 @@ def delete_queue(ctx: Context, params: dict[str, Any]) -> dict[str, Any]:
 
 
 def clear_queue(ctx: Context, params: dict[str, Any]) -> dict[str, Any]:
-    row = _require_queue(ctx.conn, params["QueueName"])
-    ctx.conn.execute("DELETE FROM messages WHERE queue_lc = ?", (row["name_lc"],))
+    messages.clear(ctx.conn, _require_queue(ctx.conn, params["QueueName"]))
     return {}
 
 
 def rewind_queue(ctx: Context, params: dict[str, Any]) -> dict[str, Any]:
     row = _require_queue(ctx.conn, params["QueueName"])
-    if row["rewind_seconds"] == 0:
-        raise ApiError(
-            "FailedOperation", f"Message rewind is not enabled on queue `{row['name']}` (RewindSeconds is 0)."
-        )
     start = params["StartConsumeTime"]
     start_ms = start * 1000 if start < 100_000_000_000 else start  # seconds are accepted too
-    earliest = ctx.now_ms - row["rewind_seconds"] * 1000
-    if not earliest <= start_ms <= ctx.now_ms:
-        raise invalid_value(
-            "StartConsumeTime",
-            f"{start} is outside the rewind window of the last {row['rewind_seconds']} seconds",
-        )
-    ctx.conn.execute("UPDATE queues SET rewind_start_ms = ? WHERE seq = ?", (start_ms, row["seq"]))
+    messages.rewind(ctx.conn, row, start_ms, ctx.now_ms)
+    ctx.woken.add(row["name_lc"])
     return {}
 
 
@@ -275,15 +281,6 @@ def unbind_dead_letter(ctx: Context, params: dict[str, Any]) -> dict[str, Any]:
     return {}
 
 
-def enqueue(conn: sqlite3.Connection, queue_lc: str, body: str, now_ms: int, delay_seconds: int) -> str:
-    msg_id = uuid.uuid4().hex.upper()
-    conn.execute(
-        "INSERT INTO messages (queue_lc, msg_id, body, sent_ms, due_ms) VALUES (?, ?, ?, ?, ?)",
-        (queue_lc, msg_id, body, now_ms, now_ms + delay_seconds * 1000),
-    )
-    return msg_id
-
-
 def send_message(ctx: Context, params: dict[str, Any]) -> dict[str, Any]:
     row = _require_queue(ctx.conn, params["QueueName"])
     delay = params["DelaySeconds"]
@@ -292,12 +289,9 @@ def send_message(ctx: Context, params: dict[str, Any]) -> dict[str, Any]:
             "DelaySeconds",
             f"{delay} is outside 0..{row['msg_retention_seconds']} (the queue's MsgRetentionSeconds)",
         )
-    size = len(params["MsgContent"].encode("utf-8"))
-    if size > row["max_msg_size"]:
-        raise invalid_value(
-            "MsgContent", f"{size} bytes is over the queue's MaxMsgSize {row['max_msg_size']}"
-        )
-    msg_id = enqueue(ctx.conn, row["name_lc"], params["MsgContent"], ctx.now_ms, delay)
+    messages.check_body("MsgContent", params["MsgContent"], row["max_msg_size"], "queue")
+    [msg_id] = messages.enqueue(ctx.conn, row, [params["MsgContent"]], ctx.now_ms, delay)
+    ctx.woken.add(row["name_lc"])
     return {"Result": True, "MsgId": msg_id}
 
 
@@ -310,14 +304,7 @@ def _render(ctx: Context, rows: list[sqlite3.Row]) -> list[dict[str, Any]]:
     if not names:
         return []
     marks = ",".join("?" * len(names))
-    counts = {
-        r["queue_lc"]: (r["active"], r["delayed"])
-        for r in conn.execute(
-            f"SELECT queue_lc, SUM(due_ms <= ?) AS active, SUM(due_ms > ?) AS delayed FROM messages"
-            f" WHERE queue_lc IN ({marks}) GROUP BY queue_lc",
-            [ctx.now_ms, ctx.now_ms, *names],
-        )
-    }
+    counts = messages.counts_many(conn, rows, ctx.now_ms)
     sources: dict[str, list[dict[str, Any]]] = {}
     for r in conn.execute(
         f"SELECT dlq_name_lc, id, name FROM queues WHERE dlq_name_lc IN ({marks}) ORDER BY seq", names
@@ -326,7 +313,7 @@ def _render(ctx: Context, rows: list[sqlite3.Row]) -> list[dict[str, Any]]:
     tags = tags_for(conn, "queue", names)
     result = []
     for row in rows:
-        active, delayed = counts.get(row["name_lc"], (0, 0))
+        count = counts[row["name_lc"]]
         dead_letter = None
         if row["dlq_name"] is not None:
             dead_letter = {
@@ -352,11 +339,11 @@ def _render(ctx: Context, rows: list[sqlite3.Row]) -> list[dict[str, Any]]:
                 "RetentionSizeInMB": row["retention_size_mb"],
                 "CreateTime": row["create_ms"],
                 "LastModifyTime": row["modify_ms"],
-                "ActiveMsgNum": active or 0,
-                "InactiveMsgNum": 0,
-                "DelayMsgNum": delayed or 0,
-                "RewindMsgNum": None,
-                "MinMsgTime": None,
+                "ActiveMsgNum": count.active,
+                "InactiveMsgNum": count.inactive,
+                "DelayMsgNum": count.delayed,
+                "RewindMsgNum": count.rewindable if row["rewind_seconds"] else None,
+                "MinMsgTime": None if count.min_msg_ms is None else count.min_msg_ms // 1000,
                 "MaxUnackedMsgNum": 100000,
                 "DeadLetterPolicy": dead_letter,
                 "DeadLetterSource": sources.get(row["name_lc"]),

@@ -8,21 +8,23 @@ import sys
 import threading
 import time
 import uuid
-from collections.abc import Callable
 from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
-from cmqinfra.emulator import queues, tagservice, topics
-from cmqinfra.emulator.context import Context
+from cmqinfra.emulator import cmq_door
+from cmqinfra.emulator.api3 import HANDLERS
+from cmqinfra.emulator.backend import Backend
+from cmqinfra.emulator.clock import Clock
 from cmqinfra.emulator.errors import ApiError
 from cmqinfra.emulator.faults import FaultDice, Faults, Outcome
 from cmqinfra.emulator.params import ACTIONS, unflatten, validate
 from cmqinfra.emulator.ratelimit import RATE_LIMITS, RateLimiter
 from cmqinfra.emulator.signing import SignedRequest, verify
 from cmqinfra.emulator.store import Store
+from cmqinfra.emulator.stsservice import DEFAULT_ACCOUNT_ID
 
 DEFAULT_SECRET_ID = "AKIDCMQINFRALOCAL"
 DEFAULT_SECRET_KEY = "cmqinfra-local-secret"
@@ -31,35 +33,7 @@ DEFAULT_DATA_PATH = Path(".cmqinfra/emulator.sqlite3")
 MAX_BODY_BYTES = 10 * 1024 * 1024
 MAX_QUERY_BYTES = 32 * 1024
 MAX_DRAIN_BYTES = 64 * 1024 * 1024
-VERSIONS = {"tdmq": "2020-02-17", "tag": "2018-08-13"}
-
-Handler = Callable[[Context, dict[str, Any]], dict[str, Any]]
-HANDLERS: dict[str, Handler] = {
-    "CreateCmqQueue": queues.create_queue,
-    "DescribeCmqQueues": queues.describe_queues,
-    "DescribeCmqQueueDetail": queues.describe_queue_detail,
-    "ModifyCmqQueueAttribute": queues.modify_queue,
-    "DeleteCmqQueue": queues.delete_queue,
-    "ClearCmqQueue": queues.clear_queue,
-    "RewindCmqQueue": queues.rewind_queue,
-    "UnbindCmqDeadLetter": queues.unbind_dead_letter,
-    "SendCmqMsg": queues.send_message,
-    "CreateCmqTopic": topics.create_topic,
-    "DescribeCmqTopics": topics.describe_topics,
-    "DescribeCmqTopicDetail": topics.describe_topic_detail,
-    "ModifyCmqTopicAttribute": topics.modify_topic,
-    "DeleteCmqTopic": topics.delete_topic,
-    "PublishCmqMsg": topics.publish_message,
-    "CreateCmqSubscribe": topics.create_subscription,
-    "DescribeCmqSubscriptionDetail": topics.describe_subscriptions,
-    "ModifyCmqSubscriptionAttribute": topics.modify_subscription,
-    "DeleteCmqSubscribe": topics.delete_subscription,
-    "ClearCmqSubscriptionFilterTags": topics.clear_filter_tags,
-    "ModifyResourceTags": tagservice.modify_resource_tags,
-    "TagResources": tagservice.tag_resources,
-    "UnTagResources": tagservice.untag_resources,
-    "DescribeResourceTagsByResourceIds": tagservice.describe_resource_tags,
-}
+VERSIONS = {"tdmq": "2020-02-17", "tag": "2018-08-13", "sts": "2018-08-13"}
 
 
 @dataclass(frozen=True)
@@ -176,6 +150,15 @@ class _RequestHandler(BaseHTTPRequestHandler):
             self.close_connection = True
 
 
+def _is_form_request(method: str, headers: dict[str, str], query: str) -> bool:
+    """A CMQ form call sent to `/` (the Go SDK's path): no TC3 headers, a form or query."""
+    if "authorization" in headers or "x-tc-action" in headers:
+        return False
+    if method == "GET":
+        return "Signature=" in query
+    return headers.get("content-type", "").split(";")[0].strip().lower() != "application/json"
+
+
 def _error(code: str, message: str, request_id: str) -> dict[str, Any]:
     return {"Response": {"Error": {"Code": code, "Message": message}, "RequestId": request_id}}
 
@@ -194,8 +177,17 @@ class Emulator:
         rate_limits: bool,
         rate_scale: float,
         faults: Faults,
+        clock: Clock | None = None,
+        backend_options: dict[str, Any] | None = None,
+        account_id: str = DEFAULT_ACCOUNT_ID,
     ) -> None:
-        self.store = Store(data_path)
+        self.backend = Backend(
+            Store(data_path), clock, region=region, account_id=account_id, **(backend_options or {})
+        )
+        self.account_id = account_id
+        self.store = self.backend.store
+        self.clock = self.backend.clock
+        self._cmq = cmq_door.CmqDoor(self.backend, secret_id, secret_key)
         self.secret_id = secret_id
         self._secret_key = secret_key
         self.region = region
@@ -205,7 +197,7 @@ class Emulator:
         try:
             self._server = _Server((host, port))
         except BaseException:
-            self.store.close()
+            self.backend.close()
             raise
         self._server.emulator = self
         self._stopped = False
@@ -225,9 +217,25 @@ class Emulator:
         rate_limits: bool = True,
         rate_scale: float = 1.0,
         faults: Faults | None = None,
+        clock: Clock | None = None,
+        account_id: str = DEFAULT_ACCOUNT_ID,
+        **backend_options: Any,
     ) -> Emulator:
+        """Serve both front doors on one port over one backend; ``clock=VirtualClock()`` for tests,
+        ``backend_options`` go to ``Backend`` (``pusher``, ``push_loop``, ``seed``)."""
         emulator = cls(
-            data_path, host, port, secret_id, secret_key, region, rate_limits, rate_scale, faults or Faults()
+            data_path,
+            host,
+            port,
+            secret_id,
+            secret_key,
+            region,
+            rate_limits,
+            rate_scale,
+            faults or Faults(),
+            clock,
+            backend_options,
+            account_id,
         )
         emulator._thread = threading.Thread(
             target=emulator._server.serve_forever,
@@ -279,7 +287,7 @@ class Emulator:
         self._server.close_open_connections()
         if self._thread is not None:
             self._thread.join(timeout=5)
-        self.store.close()
+        self.backend.close()
 
     def __enter__(self) -> Emulator:
         return self
@@ -295,13 +303,17 @@ class Emulator:
 
         if self._stopped:
             return Reply(drop=True)
+        headers = {name.lower(): value for name, value in http.headers.items()}
+        split = urlsplit(http.path)
+        if split.path == cmq_door.PATH or (
+            split.path in ("", "/") and _is_form_request(http.command, headers, split.query)
+        ):
+            return self._handle_cmq(http, headers, split.path or "/", split.query, request_id)
         if unsupported:
             self._discard_body(http)
             return fail(
                 "UnsupportedProtocol", f"HTTP method {http.command} is not supported; use GET or POST."
             )
-        headers = {name.lower(): value for name, value in http.headers.items()}
-        split = urlsplit(http.path)
         if split.path not in ("", "/"):
             self._discard_body(http)
             return fail("InvalidRequest", f"The request path `{split.path}` is not `/`.")
@@ -335,7 +347,7 @@ class Emulator:
         expected_version = VERSIONS.get(caller.service)
         if expected_version is None:
             return fail(
-                "NoSuchProduct", f"The service `{caller.service}` is not emulated (tdmq and tag are)."
+                "NoSuchProduct", f"The service `{caller.service}` is not emulated (tdmq, tag and sts are)."
             )
         spec = ACTIONS.get(action)
         if spec is None or spec.service != caller.service:
@@ -387,6 +399,23 @@ class Emulator:
             return Reply(drop=True)  # committed above: the client never learns it
         return Reply(body={"Response": {**result, "RequestId": request_id}})
 
+    def _handle_cmq(
+        self, http: BaseHTTPRequestHandler, headers: dict[str, str], path: str, query: str, request_id: str
+    ) -> Reply:
+        length_text = headers.get("content-length", "0") or "0"
+        if not length_text.isdigit():
+            http.close_connection = True
+            return Reply(body=cmq_door.error_reply(4000, 10000, "Content-Length is not a number", request_id))
+        length = int(length_text)
+        if length > cmq_door.MAX_REQUEST_BYTES:
+            self._drain(http, length)
+            return Reply(
+                body=cmq_door.error_reply(4000, 10420, "the request is larger than 1 MB", request_id)
+            )
+        body = http.rfile.read(length) if length else b""
+        request = cmq_door.FormRequest(http.command, headers.get("host", ""), path, query, body)
+        return Reply(body=self._cmq.serve(request, request_id))
+
     @staticmethod
     def _discard_body(http: BaseHTTPRequestHandler) -> None:
         http.close_connection = True
@@ -417,16 +446,5 @@ class Emulator:
         return parsed
 
     def _execute(self, action: str, params: dict[str, Any], faults: Faults) -> dict[str, Any]:
-        now = time.time()
         invisible = faults.invisible_seconds if faults.applies_to(action) else 0.0
-        if invisible:
-            self.store.note_visible_at(now + invisible)
-        with self.store.transaction() as conn:
-            ctx = Context(
-                conn=conn,
-                now=now,
-                region=self.region,
-                invisible_seconds=invisible,
-                hide_invisible=self.store.hides_resources(now),
-            )
-            return HANDLERS[action](ctx, params)
+        return self.backend.execute(HANDLERS[action], params, invisible)

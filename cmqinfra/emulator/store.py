@@ -14,7 +14,22 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
+
+# Columns the message data plane added to ``messages`` (schema 2); older files gain them on open.
+_MESSAGE_COLUMNS = {
+    "visible_ms": "INTEGER",  # next time the message can be received
+    "expires_ms": "INTEGER",  # production time + the queue's retention at send time
+    "dequeue_count": "INTEGER NOT NULL DEFAULT 0",
+    "first_dequeue_ms": "INTEGER",
+    "receipt": "TEXT",  # the one receipt handle that can delete it (the latest receive's)
+    "deleted_ms": "INTEGER",  # set when deleted on a queue with rewind on: kept for RewindQueue
+}
+_MESSAGE_INDEXES = """
+DROP INDEX IF EXISTS messages_queue;
+CREATE INDEX IF NOT EXISTS messages_ready ON messages (queue_lc, visible_ms) WHERE deleted_ms IS NULL;
+CREATE INDEX IF NOT EXISTS messages_sent ON messages (queue_lc, sent_ms);
+"""
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -99,7 +114,18 @@ CREATE TABLE IF NOT EXISTS messages (
     sent_ms INTEGER NOT NULL,
     due_ms INTEGER NOT NULL
 );
-CREATE INDEX IF NOT EXISTS messages_queue ON messages (queue_lc, due_ms);
+CREATE TABLE IF NOT EXISTS pushes (
+    seq INTEGER PRIMARY KEY AUTOINCREMENT,
+    sub_id TEXT NOT NULL,
+    msg_id TEXT NOT NULL,
+    body TEXT NOT NULL,
+    tags TEXT NOT NULL,
+    publish_ms INTEGER NOT NULL,
+    next_ms INTEGER NOT NULL,
+    attempts INTEGER NOT NULL DEFAULT 0
+);
+CREATE INDEX IF NOT EXISTS pushes_due ON pushes (next_ms);
+CREATE INDEX IF NOT EXISTS pushes_sub ON pushes (sub_id);
 """
 
 
@@ -118,10 +144,22 @@ class Store:
             self._conn.execute("PRAGMA synchronous=NORMAL")
             self._conn.execute("PRAGMA foreign_keys=OFF")
             self._conn.executescript(_SCHEMA)
+            self._migrate_messages()
             self._conn.execute(
                 "INSERT OR IGNORE INTO meta (key, value) VALUES ('schema_version', ?)", (str(SCHEMA_VERSION),)
             )
         self._invisible_until = self._max_visible_at()
+
+    def _migrate_messages(self) -> None:
+        present = {row[1] for row in self._conn.execute("PRAGMA table_info(messages)")}
+        for column, kind in _MESSAGE_COLUMNS.items():
+            if column not in present:
+                self._conn.execute(f"ALTER TABLE messages ADD COLUMN {column} {kind}")
+        # Messages written by schema 1 never expired and were never received.
+        self._conn.execute("UPDATE messages SET visible_ms = due_ms WHERE visible_ms IS NULL")
+        self._conn.execute("UPDATE messages SET expires_ms = 9223372036854775807 WHERE expires_ms IS NULL")
+        self._conn.executescript(_MESSAGE_INDEXES)
+        self._conn.execute("UPDATE meta SET value = ? WHERE key = 'schema_version'", (str(SCHEMA_VERSION),))
 
     def _max_visible_at(self) -> float:
         row = self._conn.execute(

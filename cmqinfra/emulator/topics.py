@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import json
 import sqlite3
-import uuid
 from typing import Any
 
+from cmqinfra.emulator import messages
 from cmqinfra.emulator.context import (
     Context,
     listed_rows,
@@ -15,7 +15,7 @@ from cmqinfra.emulator.context import (
     visibility_clause,
 )
 from cmqinfra.emulator.errors import ApiError, invalid_value, not_found
-from cmqinfra.emulator.queues import TENANT_ID, enqueue, find_queue
+from cmqinfra.emulator.queues import TENANT_ID, find_queue
 from cmqinfra.emulator.rules import (
     check_enum,
     check_name,
@@ -25,7 +25,6 @@ from cmqinfra.emulator.rules import (
     new_id,
     page,
 )
-from cmqinfra.routing import binding_keys_match, filter_tags_match
 
 TAG_FILTER, ROUTING_FILTER = 1, 2
 NOTIFY_STRATEGIES = ("BACKOFF_RETRY", "EXPONENTIAL_DECAY_RETRY")
@@ -387,22 +386,8 @@ def publish_message(ctx: Context, params: dict[str, Any]) -> dict[str, Any]:
     routing = topic["filter_type"] == ROUTING_FILTER
     if routing and len(msg_tags) > 1:
         raise invalid_value("MsgTag", "a routing-key topic takes a single routing key")
-    routing_key = msg_tags[0] if msg_tags else ""
-    msg_id = uuid.uuid4().hex.upper()
-    for sub in conn.execute(
-        "SELECT * FROM subscriptions WHERE topic_lc = ? ORDER BY seq", (topic["name_lc"],)
-    ):
-        if routing:
-            binding = json.loads(sub["binding_key"]) if sub["binding_key"] else []
-            matched = binding_keys_match(binding, routing_key)
-        else:
-            matched = filter_tags_match(json.loads(sub["filter_tags"]), msg_tags)
-        if not matched:
-            continue
-        if sub["protocol"] == "queue":
-            if find_queue(conn, sub["endpoint"]) is not None:
-                enqueue(conn, sub["endpoint_lc"], body, ctx.now_ms, 0)
-        else:
-            # HTTP endpoints are never called: the message waits, visible in the subscription's MsgCount.
-            conn.execute("UPDATE subscriptions SET msg_count = msg_count + 1 WHERE seq = ?", (sub["seq"],))
-    return {"Result": True, "MsgId": msg_id}
+    routing_key = msg_tags[0] if routing and msg_tags else ""
+    [delivery] = messages.fan_out(
+        conn, topic, [body], [] if routing else msg_tags, routing_key, ctx.now_ms, ctx.woken
+    )
+    return {"Result": True, "MsgId": delivery.msg_id}

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
+from urllib.parse import urlsplit
 
 from cmqinfra.diagnostics import Diagnostic
 from cmqinfra.manifest.entries import Entry, as_mapping
@@ -19,6 +20,10 @@ NAME_PATTERN = re.compile(r"[A-Za-z][A-Za-z0-9_-]{0,63}")
 RESERVED_QUEUE_SUFFIXES = ("-retry", "-dlq")
 MAX_BINDING_KEY_BYTES = 64
 MAX_BINDING_KEY_DOTS = 15
+# The documented length of a push endpoint URL (CMQ Subscribe: "endpoint ... <= 500 chars").
+MAX_HTTP_ENDPOINT = 500
+# The Tag service's bound per resource, shared with cmqinfra's own ownership/protection tags.
+MAX_TAGS_PER_RESOURCE = 50
 
 
 def check_names(entries: Iterable[Entry]) -> list[Diagnostic]:
@@ -177,11 +182,52 @@ def check_subscriptions(topics: Iterable[Entry], subscriptions: Iterable[Entry])
                     f"a queue subscription's endpoint must be a queue name (got {show(endpoint)})",
                     s.where("endpoint")))
         elif protocol == "http" and endpoint is not None:
-            if not endpoint.startswith(("http://", "https://")):
-                out.append(Diagnostic(
-                    "an http subscription's endpoint must start with http:// or https:// "
-                    f"(got {show(endpoint)})",
-                    s.where("endpoint")))
+            problem = http_endpoint_problem(endpoint)
+            if problem is not None:
+                out.append(Diagnostic(problem, s.where("endpoint")))
+    return out
+
+
+def http_endpoint_problem(endpoint: str) -> str | None:
+    """Why the service would refuse this push URL, or None: a scheme, a host, no spaces, the
+    documented length."""
+    if not endpoint.lower().startswith(("http://", "https://")):
+        return f"an http subscription's endpoint must start with http:// or https:// (got {show(endpoint)})"
+    if any(ch.isspace() for ch in endpoint):
+        return f"an http subscription's endpoint must not contain spaces (got {show(endpoint)})"
+    if len(endpoint) > MAX_HTTP_ENDPOINT:
+        return (
+            f"an http subscription's endpoint is {len(endpoint)} characters long "
+            f"(at most {MAX_HTTP_ENDPOINT})"
+        )
+    try:
+        host = urlsplit(endpoint).hostname
+    except ValueError:
+        host = None
+    if not host:
+        return f"an http subscription's endpoint must name a host (got {show(endpoint)})"
+    return None
+
+
+def check_tags(entries: Iterable[Entry]) -> list[Diagnostic]:
+    """Tag values the Tag service refuses: empty ones, and more tags than a resource may carry
+    once cmqinfra's own (cmqinfra-stack, and cmqinfra-protect when protected) are added."""
+    out = []
+    for e in entries:
+        if e.kind == "subscription":
+            continue
+        tags = e.settings.get("tags")
+        if not isinstance(tags, dict):
+            continue
+        for key, value in tags.items():
+            if value == "":
+                out.append(Diagnostic(f"tag {show(key)} has an empty value: the Tag service needs 1 to 255 "
+                                      "characters", e.key_where("tags")))
+        own = 2 if e.settings.get("protect") is True else 1
+        if len(tags) + own > MAX_TAGS_PER_RESOURCE:
+            out.append(Diagnostic(
+                f"{e.kind} {show(e.name)} has {len(tags)} tags; with cmqinfra's own {own} that is more than "
+                f"the {MAX_TAGS_PER_RESOURCE} a resource may carry", e.key_where("tags")))
     return out
 
 

@@ -41,13 +41,19 @@ def manifest_files(paths: Iterable[str | os.PathLike[str]]) -> tuple[list[str], 
         where = SourceLocation(str(given), 1, 1)
         if path.is_dir():
             try:
-                found = sorted(
-                    str(p) for p in path.iterdir() if p.suffix in MANIFEST_SUFFIXES and p.is_file()
-                )
+                candidates = sorted(p for p in path.iterdir() if _is_manifest_name(p.name))
             except OSError as exc:
                 diags.append(Diagnostic(f"cannot read directory: {exc.strerror or exc}", where))
                 continue
-            if not found:
+            found = []
+            for p in candidates:
+                if p.is_symlink() and not p.exists():
+                    diags.append(Diagnostic(
+                        f"broken symbolic link: {p} points to {os.readlink(p)}, which does not exist",
+                        SourceLocation(str(p), 1, 1)))
+                elif p.is_file():
+                    found.append(str(p))
+            if not candidates:
                 diags.append(Diagnostic("directory has no *.yaml or *.yml manifests", where))
         elif path.exists() or path.is_symlink():
             found = [str(given)]
@@ -60,6 +66,12 @@ def manifest_files(paths: Iterable[str | os.PathLike[str]]) -> tuple[list[str], 
                 seen.add(real)
                 files.append(name)
     return files, diags
+
+
+def _is_manifest_name(name: str) -> bool:
+    """A *.yaml / *.yml file, not hidden: dotfiles (``.old.yaml``, editor locks ``.#a.yaml``)
+    are ignored, as Terraform ignores them in a module directory."""
+    return not name.startswith(".") and Path(name).suffix in MANIFEST_SUFFIXES
 
 
 def load_stack(paths: Sequence[str | os.PathLike[str]]) -> LoadResult:
@@ -98,6 +110,7 @@ def _load_stack(paths: Sequence[str | os.PathLike[str]]) -> LoadResult:
     diags.extend(checks.check_dead_letter_cycles(queues))
     diags.extend(checks.check_rewind(queues))
     diags.extend(checks.check_subscriptions(topics, subscriptions))
+    diags.extend(checks.check_tags(entries))
     diags = _sorted(diags)
     if any(d.severity is Severity.ERROR for d in diags) or name is None:
         return LoadResult(None, diags)

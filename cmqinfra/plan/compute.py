@@ -11,7 +11,7 @@ from cmqinfra.model import Protocol, Queue, Resource, Stack, Topic
 from cmqinfra.plan.diff import attribute_changes
 from cmqinfra.plan.fingerprint import fingerprint
 from cmqinfra.plan.order import execution_order
-from cmqinfra.plan.safety import SafetyOptions, check_safety
+from cmqinfra.plan.safety import SafetyOptions, check_safety, data_losses
 from cmqinfra.plan.values import Action, AttributeChange, Plan, ResourceChange, resource_type
 
 
@@ -189,8 +189,13 @@ def compute_changes(
 
 def _untagged_warning(stack: Stack, live: LiveState) -> tuple[Diagnostic, ...]:
     declared = {name_key(q.name) for q in stack.queues} | {name_key(t.name) for t in stack.topics}
-    count = sum(1 for k, q in live.queues.items() if q.owner is None and k not in declared)
-    count += sum(1 for k, t in live.topics.items() if t.owner is None and k not in declared)
+    if live.untagged_total is not None:
+        adopted = sum(1 for k, q in live.queues.items() if q.owner is None and k in declared)
+        adopted += sum(1 for k, t in live.topics.items() if t.owner is None and k in declared)
+        count = live.untagged_total - adopted
+    else:
+        count = sum(1 for k, q in live.queues.items() if q.owner is None and k not in declared)
+        count += sum(1 for k, t in live.topics.items() if t.owner is None and k not in declared)
     if not count:
         return ()
     return (
@@ -209,15 +214,26 @@ def make_plan(
     region: str | None = None,
     allow_data_loss: bool = False,
     destroy: bool = False,
+    approved_data_loss: frozenset[str] | None = None,
+    region_source: str | None = None,
 ) -> Plan:
     """The plan that takes ``live`` to ``stack``. With ``destroy``, the desired state is empty:
-    everything the stack owns is deleted (same safety rules)."""
+    everything the stack owns is deleted (same safety rules).
+
+    ``approved_data_loss``: the queue addresses a saved plan approved losing messages for; when
+    given, only those may lose messages (``allow_data_loss`` is then not consulted)."""
+    safety = SafetyOptions(allow_data_loss=allow_data_loss, approved=approved_data_loss)
     with collector_paused():
-        return _make_plan(stack, live, region, allow_data_loss, destroy)
+        return _make_plan(stack, live, region, safety, destroy, region_source)
 
 
 def _make_plan(
-    stack: Stack, live: LiveState, region: str | None, allow_data_loss: bool, destroy: bool
+    stack: Stack,
+    live: LiveState,
+    region: str | None,
+    safety: SafetyOptions,
+    destroy: bool,
+    region_source: str | None,
 ) -> Plan:
     desired = Stack(name=stack.name, region=stack.region, source=stack.source) if destroy else stack
     errors: list[Diagnostic] = []
@@ -225,7 +241,7 @@ def _make_plan(
         _check_references(stack, live, errors)
     gone = "the stack is destroyed" if destroy else "it is not in the manifest"
     changes = compute_changes(desired, live, errors, gone)
-    errors.extend(check_safety(changes, live, SafetyOptions(allow_data_loss=allow_data_loss)))
+    errors.extend(check_safety(changes, live, safety))
     return Plan(
         stack=stack,
         region=region if region is not None else stack.region,
@@ -234,4 +250,6 @@ def _make_plan(
         warnings=_untagged_warning(desired, live),
         errors=tuple(errors),
         destroy=destroy,
+        region_source=region_source or ("manifest" if region is None and stack.region else None),
+        data_loss=tuple(data_losses(changes, live, safety)),
     )

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from cmqinfra.diagnostics import Diagnostic
 from cmqinfra.live import LiveState, name_key
 from cmqinfra.model import Protocol, Queue, Subscription
-from cmqinfra.plan.values import Action, ResourceChange
+from cmqinfra.plan.values import Action, DataLoss, ResourceChange
 
 _DESTRUCTIVE = (Action.DELETE, Action.REPLACE)
 
@@ -15,6 +15,14 @@ _DESTRUCTIVE = (Action.DELETE, Action.REPLACE)
 @dataclass(frozen=True)
 class SafetyOptions:
     allow_data_loss: bool = False
+    # Set when a saved plan is applied: the queues whose data loss its reviewer approved. Only
+    # these may lose messages; any other is refused, whatever ``allow_data_loss`` says.
+    approved: frozenset[str] | None = None
+
+    def approves(self, address: str) -> bool:
+        if self.approved is not None:
+            return address.casefold() in {a.casefold() for a in self.approved}
+        return self.allow_data_loss
 
 
 def _location(change: ResourceChange):  # type: ignore[no-untyped-def]
@@ -48,18 +56,40 @@ def _protection(change: ResourceChange, live: LiveState) -> Diagnostic | None:
 
 
 def _data_loss(change: ResourceChange, live: LiveState, options: SafetyOptions) -> Diagnostic | None:
-    if change.type != "queue" or options.allow_data_loss:
+    if change.type != "queue" or options.approves(change.address):
         return None
     lq = live.queues.get(name_key(change.name))
     if lq is None or lq.messages.total == 0:
         return None
     m = lq.messages
+    if options.approved is not None:
+        hint = (
+            "its data loss was not approved in the saved plan: drain it, or plan again with "
+            "--allow-data-loss"
+        )
+    else:
+        hint = "drain the queue, or pass --allow-data-loss"
     return Diagnostic(
-        f"{change.address} holds {m.total} message(s) (active {m.active}, inactive {m.inactive}, "
+        f"{change.address} holds {m.total} message(s) (active {m.active}, in flight {m.inactive}, "
         f"delayed {m.delayed}); this plan would {_verb(change)} it",
         _location(change),
-        hint="drain the queue, or pass --allow-data-loss",
+        hint=hint,
     )
+
+
+def data_losses(changes: list[ResourceChange], live: LiveState, options: SafetyOptions) -> list[DataLoss]:
+    """Every queue the plan deletes or replaces while it holds messages, approved or not."""
+    out = []
+    for change in changes:
+        if change.type != "queue" or change.action not in _DESTRUCTIVE:
+            continue
+        lq = live.queues.get(name_key(change.name))
+        if lq is None or lq.messages.total == 0:
+            continue
+        m = lq.messages
+        approved = options.approves(change.address)
+        out.append(DataLoss(change.address, change.action, m.active, m.inactive, m.delayed, approved))
+    return out
 
 
 def _still_used(change: ResourceChange, changes: list[ResourceChange], live: LiveState) -> Diagnostic | None:

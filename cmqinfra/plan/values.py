@@ -73,6 +73,30 @@ class ResourceChange:
 
 
 @dataclass(frozen=True)
+class DataLoss:
+    """A queue this plan deletes or replaces while it holds messages (counts at plan time), and
+    whether that loss is approved (``--allow-data-loss``, or this queue approved in a saved plan)."""
+
+    address: str
+    action: Action  # DELETE or REPLACE
+    active: int
+    inactive: int  # in flight: received, not yet deleted
+    delayed: int
+    approved: bool
+
+    @property
+    def total(self) -> int:
+        return self.active + self.inactive + self.delayed
+
+    def describe(self) -> str:
+        verb = "deleted" if self.action is Action.DELETE else "replaced"
+        return (
+            f"{self.address} will be {verb} with {self.total} message(s): active {self.active}, "
+            f"in flight {self.inactive}, delayed {self.delayed}"
+        )
+
+
+@dataclass(frozen=True)
 class PlanSummary:
     add: int = 0
     change: int = 0
@@ -96,10 +120,13 @@ class Plan:
     warnings: tuple[Diagnostic, ...] = ()
     errors: tuple[Diagnostic, ...] = ()
     destroy: bool = field(default=False)
+    region_source: str | None = None  # where the region came from (cmqinfra/run/region.py)
+    data_loss: tuple[DataLoss, ...] = ()  # queues holding messages that this plan deletes or replaces
 
     @property
     def summary(self) -> PlanSummary:
-        """Counts like Terraform's: a replacement is one to add and one to destroy."""
+        """Counts like Terraform's: a replacement is one to add and one to destroy; an adoption
+        that also changes attributes is one to adopt and one to change (import + update)."""
         add = change = destroy = adopt = 0
         for c in self.changes:
             if c.action is Action.CREATE:
@@ -113,6 +140,8 @@ class Plan:
                 destroy += 1
             elif c.action is Action.ADOPT:
                 adopt += 1
+                if c.attribute_changes:
+                    change += 1
         return PlanSummary(add=add, change=change, destroy=destroy, adopt=adopt)
 
     @property
@@ -122,6 +151,11 @@ class Plan:
     @property
     def ok(self) -> bool:
         return not self.errors
+
+    @property
+    def approved_data_loss(self) -> tuple[str, ...]:
+        """The queues whose data loss this plan approves (recorded in a saved plan)."""
+        return tuple(d.address for d in self.data_loss if d.approved)
 
     def change_for(self, address: str) -> ResourceChange | None:
         for c in self.changes:

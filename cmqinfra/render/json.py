@@ -5,8 +5,10 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from cmqinfra.plan.shape import to_data
-from cmqinfra.plan.values import Action, Plan, ResourceChange
+from cmqinfra.model import Stack
+from cmqinfra.plan.shape import queue_from_data, subscription_from_data, to_data, topic_from_data
+from cmqinfra.plan.values import Action, AttributeChange, DataLoss, Plan, ResourceChange
+from cmqinfra.render.diagnostics import diagnostic_from_json, diagnostic_to_json
 
 FORMAT_VERSION = "1.0"
 
@@ -37,18 +39,88 @@ def change_to_json(change: ResourceChange) -> dict[str, Any]:
     return {"address": change.address, "type": change.type, "name": change.name, "change": body}
 
 
+def data_loss_to_json(loss: DataLoss) -> dict[str, Any]:
+    return {
+        "address": loss.address,
+        "action": loss.action.value,
+        "messages": {"active": loss.active, "in_flight": loss.inactive, "delayed": loss.delayed},
+        "approved": loss.approved,
+    }
+
+
 def plan_to_json(plan: Plan) -> dict[str, Any]:
     s = plan.summary
     return {
         "format_version": FORMAT_VERSION,
         "stack": plan.stack.name,
         "region": plan.region,
+        "region_source": plan.region_source,
         "destroy": plan.destroy,
+        "applicable": plan.ok,
         "resource_changes": [change_to_json(c) for c in plan.changes],
         "summary": {"add": s.add, "change": s.change, "destroy": s.destroy, "adopt": s.adopt},
+        "data_loss": [data_loss_to_json(d) for d in plan.data_loss],
         "errors": [d.to_json() for d in plan.errors],
         "warnings": [d.to_json() for d in plan.warnings],
+        "diagnostics": [diagnostic_to_json(d) for d in (*plan.errors, *plan.warnings)],
     }
+
+
+_FROM_DATA = {"queue": queue_from_data, "topic": topic_from_data, "subscription": subscription_from_data}
+
+
+def _action_of(body: dict[str, Any]) -> Action:
+    actions = list(body["actions"])
+    if body.get("adopt"):
+        return Action.ADOPT
+    for action, shown in _ACTIONS.items():
+        if action is not Action.ADOPT and shown == actions:
+            return action
+    raise ValueError(f"unknown actions {actions!r}")
+
+
+def _change_from_json(data: dict[str, Any]) -> ResourceChange:
+    body = data["change"]
+    build = _FROM_DATA[data["type"]]
+    return ResourceChange(
+        address=data["address"],
+        type=data["type"],
+        name=data["name"],
+        action=_action_of(body),
+        before=None if body["before"] is None else build(body["before"]),
+        after=None if body["after"] is None else build(body["after"]),
+        attribute_changes=tuple(
+            AttributeChange(a["path"], a["before"], a["after"], bool(a["forces_replacement"]))
+            for a in body.get("attribute_changes", [])
+        ),
+        reasons=tuple(body.get("reasons", [])),
+    )
+
+
+def plan_from_json(doc: dict[str, Any], stack: Stack) -> Plan:
+    """The Plan a saved plan file holds (``stack`` is its desired stack), for rendering."""
+    losses = tuple(
+        DataLoss(
+            d["address"],
+            Action(d["action"]),
+            int(d["messages"]["active"]),
+            int(d["messages"]["in_flight"]),
+            int(d["messages"]["delayed"]),
+            bool(d["approved"]),
+        )
+        for d in doc.get("data_loss", [])
+    )
+    return Plan(
+        stack=stack,
+        region=doc.get("region"),
+        changes=tuple(_change_from_json(c) for c in doc["resource_changes"]),
+        fingerprint=doc.get("saved_plan", {}).get("fingerprint", ""),
+        warnings=tuple(diagnostic_from_json(d) for d in doc.get("warnings", [])),
+        errors=tuple(diagnostic_from_json(d) for d in doc.get("errors", [])),
+        destroy=bool(doc.get("destroy", False)),
+        region_source=doc.get("region_source"),
+        data_loss=losses,
+    )
 
 
 def render_json(plan: Plan) -> str:

@@ -12,7 +12,7 @@ import re
 from dataclasses import dataclass
 
 from cmqinfra.plan.values import Action, Plan
-from cmqinfra.render.text import render_text
+from cmqinfra.render.text import render_text, source_phrase
 from cmqinfra.render.text import summary_line as text_summary_line
 
 GITHUB_COMMENT_LIMIT = 65_536
@@ -42,6 +42,8 @@ class Comment:
     diff: str  # the plain text plan (no colour)
     errors: tuple[str, ...] = ()  # safety refusals, rendered: the plan cannot be applied
     warnings: tuple[str, ...] = ()
+    region_source: str | None = None
+    data_loss: tuple[str, ...] = ()  # one line per queue losing messages, with its counts
 
 
 def diff_lines(text: str) -> list[str]:
@@ -64,12 +66,18 @@ def _head(comment: Comment, budget: int) -> list[str]:
     """Heading, summary and warnings. Warnings are only ever cut when they alone would take
     more than ``budget`` characters (thousands of deletions): then the rest are counted."""
     where = f" in `{comment.region}`" if comment.region else ""
-    lines = [f"### cmqinfra plan for stack `{comment.stack}`{where}", "", f"**{comment.summary}**", ""]
+    source = f" (region from {source_phrase(comment.region_source)})" if comment.region_source else ""
     if comment.errors:
-        lines.append("> [!WARNING]")
-        lines.append("> This plan was **refused** and cannot be applied:")
-        lines.extend(f"> - {_inline(error)}" for error in comment.errors)
+        lines = [f"### :x: cmqinfra plan for stack `{comment.stack}`{where} failed{source}", ""]
+        lines.append(f"**The plan was refused: {len(comment.errors)} error(s); nothing can be applied.**")
         lines.append("")
+        lines.extend(f"- {_inline(error)}" for error in comment.errors)
+        lines.append("")
+        if comment.summary != NO_CHANGES:
+            lines.extend([f"Had it been accepted: {comment.summary}", ""])
+    else:
+        lines = [f"### cmqinfra plan for stack `{comment.stack}`{where}{source}", ""]
+        lines += [f"**{comment.summary}**", ""]
     if comment.warnings:
         lines.append("> [!NOTE]")
         lines.extend(f"> - {_inline(warning)}" for warning in comment.warnings)
@@ -81,6 +89,8 @@ def _head(comment: Comment, budget: int) -> list[str]:
         queues = any(d.address.startswith("queue/") for d in comment.destructive)
         loss = "; a deleted or replaced queue loses its messages" if queues else ""
         lines.append(f"> This plan **deletes {deleted}** and **replaces {replaced}** resource(s){loss}:")
+        for item in comment.data_loss:
+            lines.append(f"> - **data loss**: {_inline(item)}")
         used = sum(len(line) + 1 for line in lines)
         for index, item in enumerate(comment.destructive):
             verb = "deleted" if item.action == "delete" else "replaced"
@@ -127,10 +137,13 @@ def compose(comment: Comment, limit: int = GITHUB_COMMENT_LIMIT) -> str:
     return head + "\n" + open_block + "".join(kept) + cut + close_block + note
 
 
+NO_CHANGES = "No changes. Live state matches the manifest."
+
+
 def summary_line(plan: Plan) -> str:
     """The text renderer's summary line, or its no-changes line: one wording everywhere."""
     if not plan.has_changes:
-        return "No changes. Live state matches the manifest."
+        return NO_CHANGES
     return text_summary_line(plan)
 
 
@@ -152,6 +165,11 @@ def comment_for(plan: Plan, diff: str) -> Comment:
         diff=diff,
         errors=tuple(d.render() for d in plan.errors),
         warnings=tuple(d.render() for d in plan.warnings),
+        region_source=plan.region_source,
+        data_loss=tuple(
+            f"{d.describe()} ({'approved in this plan' if d.approved else 'not approved'})"
+            for d in plan.data_loss
+        ),
     )
 
 

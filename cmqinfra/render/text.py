@@ -86,22 +86,74 @@ def summary_line(plan: Plan) -> str:
     return f"Plan: {s.add} to add, {s.change} to change, {s.destroy} to destroy{adopt}."
 
 
+def source_phrase(source: str | None) -> str:
+    if source in ("manifest", "saved plan"):
+        return f"the {source}"
+    return source or "nowhere"
+
+
+def where(plan: Plan) -> str:
+    """``stack orders, region ap-guangzhou from the manifest``: every header says it."""
+    region = plan.region or "none"
+    source = f" from {source_phrase(plan.region_source)}" if plan.region_source else ""
+    return f"stack {plan.stack.name}, region {region}{source}"
+
+
+def data_loss_lines(plan: Plan) -> list[str]:
+    out = []
+    for loss in plan.data_loss:
+        state = "approved" if loss.approved else "NOT approved"
+        out.append(f"CAUTION: {loss.describe()} ({state})")
+    return out
+
+
+def _errors(plan: Plan, colour: bool) -> list[str]:
+    if not plan.errors:
+        return []
+    lines = [f"This plan has {len(plan.errors)} error(s) and cannot be applied:"]
+    for e in plan.errors:
+        line = e.render()
+        lines.append(click.style(line, fg="red") if colour else line)
+    return lines
+
+
+def _opening(plan: Plan) -> list[str]:
+    if plan.has_changes:
+        return [f"cmqinfra will perform the following actions ({where(plan)}):", ""]
+    if plan.errors:
+        return [f"cmqinfra planned no changes ({where(plan)}), but the plan was refused:"]
+    return [f"No changes. Live state matches the manifest ({where(plan)})."]
+
+
 def render_text(plan: Plan, colour: bool = False) -> str:
-    lines: list[str] = []
-    for w in plan.warnings:
-        lines.append(w.render())
-    if not plan.has_changes:
-        lines.append("No changes. Live state matches the manifest.")
-    else:
-        region = f", region {plan.region}" if plan.region else ""
-        lines.append(f"cmqinfra will perform the following actions (stack {plan.stack.name}{region}):")
-        lines.append("")
+    lines: list[str] = [w.render() for w in plan.warnings]
+    lines.extend(_opening(plan))
+    if plan.has_changes:
         for change in plan.changes:
             if change.is_change:
                 lines.extend(render_change(change, colour))
                 lines.append("")
         lines.append(summary_line(plan))
-    for e in plan.errors:
-        line = e.render()
-        lines.append(click.style(line, fg="red") if colour else line)
+    lines.extend(data_loss_lines(plan))
+    lines.extend(_errors(plan, colour))
+    return "\n".join(lines) + "\n"
+
+
+def render_brief(plan: Plan, colour: bool = False) -> str:
+    """A long plan before approval: the summary and what it destroys; the rest on request."""
+    lines: list[str] = [w.render() for w in plan.warnings]
+    lines.extend(_opening(plan))
+    destructive = [c for c in plan.changes if c.action in (Action.DELETE, Action.REPLACE)]
+    for change in destructive:
+        lines.extend(render_change(change, colour))
+        lines.append("")
+    rest = sum(1 for c in plan.changes if c.is_change) - len(destructive)
+    lines.append(
+        f"... and {rest} more change(s) that destroy nothing, not shown: pass --verbose to see the "
+        "whole plan, or save it with `plan --out FILE` and read it with `cmqinfra show FILE`."
+    )
+    lines.append("")
+    lines.append(summary_line(plan))
+    lines.extend(data_loss_lines(plan))
+    lines.extend(_errors(plan, colour))
     return "\n".join(lines) + "\n"

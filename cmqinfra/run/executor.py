@@ -30,6 +30,7 @@ class StepResult:
     action: Action
     seconds: float
     error: str | None = None
+    code: str | None = None  # the API error code of a failed step, when the API refused it
 
     @property
     def ok(self) -> bool:
@@ -148,6 +149,7 @@ def execute(
     parallelism: int = DEFAULT_PARALLELISM,
     on_result: Callable[[StepResult], None] | None = None,
     stop: threading.Event | None = None,
+    on_start: Callable[[Step], None] | None = None,
 ) -> ApplyReport:
     """Run every step of ``plan``; never starts a step before its dependencies succeeded."""
     steps = steps_of(plan.changes)
@@ -179,15 +181,18 @@ def execute(
 
     def timed(step: Step) -> StepResult:
         started_at = time.monotonic()
+        code = None
+        if on_start is not None:
+            on_start(step)
         try:
             run_step(step, api, plan.stack.name)
             error = None
         except CloudError as exc:
-            error = exc.describe()
+            error, code = exc.describe(), exc.code
         except Exception as exc:  # noqa: BLE001 - any failure of one step is reported, not raised
             error = f"{type(exc).__name__}: {exc}"
         return StepResult(
-            step.change.address, step.phase, step.change.action, time.monotonic() - started_at, error
+            step.change.address, step.phase, step.change.action, time.monotonic() - started_at, error, code
         )
 
     def next_ready() -> tuple[str, Phase] | None:

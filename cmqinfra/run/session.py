@@ -1,10 +1,10 @@
-"""What plan / apply / destroy share: load the stack, open the API, read live state, make the
-plan, save and reload plans, ask for approval, run and report. The commands only wire flags."""
+"""What plan / apply / destroy share: load the stack, resolve the region, open the API, read live
+state, make the plan, save and reload plans bound to their target, ask for approval, run and
+report. The commands only wire flags."""
 
 from __future__ import annotations
 
 import json
-import os
 import signal
 import sys
 import threading
@@ -16,24 +16,26 @@ from typing import Any
 
 import click
 
-from cmqinfra import __version__
 from cmqinfra.cloud.api import CmqApi
+from cmqinfra.diagnostics import Diagnostic
 from cmqinfra.live import name_key
 from cmqinfra.model import Stack
 from cmqinfra.plan.compute import make_plan
-from cmqinfra.plan.shape import stack_from_data, stack_to_data
+from cmqinfra.plan.order import steps_of
 from cmqinfra.plan.values import Action, Plan
 from cmqinfra.render import use_colour
 from cmqinfra.render.json import plan_to_json
-from cmqinfra.render.text import render_text
-from cmqinfra.run.executor import ApplyReport, StepResult, execute
+from cmqinfra.render.markdown import render_markdown
+from cmqinfra.render.text import render_brief, render_text
+from cmqinfra.run.binding import PlanTarget, account_mismatch, place_mismatch, region_mismatch, target_of
+from cmqinfra.run.executor import ApplyReport, execute
+from cmqinfra.run.failure import Failure, Refused
+from cmqinfra.run.progress import Progress
+from cmqinfra.run.region import EMULATOR_DEFAULT_REGION, RegionConflict, ResolvedRegion, resolve_region
+from cmqinfra.run.saved import SAVED_PLAN_KIND, SavedPlan, read_saved, write_saved
 
-SAVED_PLAN_KIND = "cmqinfra-saved-plan"
-DEFAULT_LOCAL_REGION = "ap-guangzhou"
-
-
-class Failure(Exception):
-    """An error already worded for the user: one line (or diagnostics), exit 1."""
+DEFAULT_LOCAL_REGION = EMULATOR_DEFAULT_REGION
+__all__ = ["SAVED_PLAN_KIND", "Failure", "Refused", "SavedPlan", "read_saved"]
 
 
 @dataclass(frozen=True)
@@ -44,6 +46,15 @@ class TargetOptions:
     parallelism: int = 10
     debug: bool = False
     timeout: float = 10.0  # seconds one API call may take before it is retried
+    workdir: str | None = None  # where --local keeps .cmqinfra/ (default: the working directory)
+
+
+class ManifestErrors(Failure):
+    """The manifest has errors: the located diagnostics, for renderings other than text."""
+
+    def __init__(self, message: str, diagnostics: Sequence[Diagnostic]) -> None:
+        super().__init__(message)
+        self.diagnostics = tuple(diagnostics)
 
 
 def load(paths: Sequence[str]) -> Stack:
@@ -55,15 +66,29 @@ def load(paths: Sequence[str]) -> Stack:
         click.echo(d.render(), err=True)
     errors = [d for d in result.diagnostics if d.severity.value == "error"]
     if errors or result.stack is None:
-        raise Failure(f"{len(errors)} error(s) in the manifest")
+        raise ManifestErrors(f"{len(errors)} error(s) in the manifest", result.diagnostics)
     return result.stack
 
 
+def resolve(options: TargetOptions, stack: Stack | None) -> ResolvedRegion:
+    """The run's region and where it came from (cmqinfra/run/region.py has the one rule)."""
+    try:
+        return resolve_region(
+            stack.region if stack else None, options.region, cloud=not (options.local or options.endpoint)
+        )
+    except RegionConflict as exc:
+        raise Failure(str(exc)) from None
+
+
 def region_for(options: TargetOptions, stack: Stack | None) -> str | None:
-    region = options.region or os.environ.get("TENCENTCLOUD_REGION") or (stack.region if stack else None)
-    if region is None and (options.local or options.endpoint):
-        region = DEFAULT_LOCAL_REGION
-    return region
+    return resolve(options, stack).name
+
+
+def target_for(options: TargetOptions, region: str | None) -> PlanTarget:
+    """Where the flags point (the account is learnt once connected)."""
+    if options.local and options.endpoint:
+        raise Failure("--local and --endpoint cannot be used together")
+    return target_of(options.local, options.endpoint, Path(options.workdir or Path.cwd()), region)
 
 
 def connect(options: TargetOptions, region: str | None) -> CmqApi:
@@ -73,21 +98,41 @@ def connect(options: TargetOptions, region: str | None) -> CmqApi:
     if options.local and options.endpoint:
         raise Failure("--local and --endpoint cannot be used together")
     if options.local:
-        target = Target.local(Path.cwd())
+        target = Target.local(Path(options.workdir) if options.workdir else Path.cwd())
     elif options.endpoint:
         target = Target.endpoint(options.endpoint)
     else:
         target = Target.cloud()
         if region is None:
-            raise Failure("no region: pass --region, set TENCENTCLOUD_REGION, or set region in the manifest")
+            raise Failure(
+                "no region: set region in the manifest, pass --region, set TENCENTCLOUD_REGION, "
+                "or configure a tccli profile region"
+            )
     return open_target(target, region, parallelism=options.parallelism, timeout=options.timeout)
 
 
 def compute(
-    stack: Stack, api: CmqApi, region: str | None, *, allow_data_loss: bool = False, destroy: bool = False
+    stack: Stack,
+    api: CmqApi,
+    region: str | None,
+    *,
+    allow_data_loss: bool = False,
+    destroy: bool = False,
+    approved_data_loss: frozenset[str] | None = None,
+    region_source: str | None = None,
 ) -> Plan:
     live = api.read(stack)
-    plan = make_plan(stack, live, region=region, allow_data_loss=allow_data_loss, destroy=destroy)
+    count_untagged = getattr(api, "untagged_total", None)
+    if count_untagged is not None:
+        live = replace(live, untagged_total=count_untagged())
+    kwargs: dict[str, Any] = {
+        "region": region,
+        "allow_data_loss": allow_data_loss,
+        "destroy": destroy,
+        "approved_data_loss": approved_data_loss,
+        "region_source": region_source,
+    }
+    plan = make_plan(stack, live, **kwargs)
     # The users of a queue are only looked up for the queues this plan would delete.
     doomed = tuple(
         c.name
@@ -97,64 +142,73 @@ def compute(
     if doomed:
         users = api.endpoint_users(doomed)
         live = replace(live, endpoint_users={**live.endpoint_users, **users})
-        plan = make_plan(stack, live, region=region, allow_data_loss=allow_data_loss, destroy=destroy)
+        plan = make_plan(stack, live, **kwargs)
     return plan
 
 
-def show(plan: Plan, fmt: str = "text") -> None:
+# A plan of more changes than this is shown as its summary and destructive changes before the
+# approval prompt; the whole plan only with --verbose (or from a saved plan with `show`).
+LONG_PLAN = 100
+
+
+def show(plan: Plan, fmt: str = "text", *, verbose: bool = True) -> None:
     if fmt == "json":
         click.echo(json.dumps(plan_to_json(plan), indent=2))
+    elif fmt == "markdown":
+        click.echo(render_markdown(plan), nl=False)
+    elif not verbose and sum(1 for c in plan.changes if c.is_change) > LONG_PLAN:
+        click.echo(render_brief(plan, colour=use_colour(sys.stdout)), nl=False)
     else:
         click.echo(render_text(plan, colour=use_colour(sys.stdout)), nl=False)
 
 
-def save(plan: Plan, path: str) -> None:
-    """The plan, the desired stack and the live-state fingerprint. No credentials ever."""
-    doc: dict[str, Any] = plan_to_json(plan)
-    doc["saved_plan"] = {
-        "kind": SAVED_PLAN_KIND,
-        "cmqinfra_version": __version__,
-        "fingerprint": plan.fingerprint,
-        "destroy": plan.destroy,
-        "desired": stack_to_data(plan.stack),
-    }
-    Path(path).write_text(json.dumps(doc, indent=2) + "\n", encoding="utf-8")
+def save(plan: Plan, path: str, target: PlanTarget | None = None) -> None:
+    """The plan, the desired stack, its target and the live-state fingerprint. No credentials ever."""
+    write_saved(plan, path, target)
 
 
-@dataclass(frozen=True)
-class SavedPlan:
-    stack: Stack
-    region: str | None
-    fingerprint: str
-    destroy: bool
-    actions: tuple[tuple[str, tuple[str, ...]], ...]
+def bind(target: PlanTarget, api: CmqApi) -> PlanTarget:
+    """``target`` with the account the credentials belong to."""
+    return replace(target, account=api.caller_account())
 
 
-def read_saved(path: str) -> SavedPlan:
-    try:
-        doc = json.loads(Path(path).read_text(encoding="utf-8"))
-        meta = doc["saved_plan"]
-        if meta.get("kind") != SAVED_PLAN_KIND:
-            raise KeyError("kind")
-        made_by = meta.get("cmqinfra_version")
-        if made_by != __version__:
-            # Like a Terraform plan file, a saved plan belongs to the version that made it: its
-            # live-state fingerprint is only comparable with one computed by the same code.
-            raise Failure(
-                f"{path}: the saved plan was made by cmqinfra {made_by or 'of another version'}, "
-                f"this is cmqinfra {__version__}; nothing was changed (run plan again)"
-            )
-        return SavedPlan(
-            stack=stack_from_data(meta["desired"]),
-            region=doc.get("region"),
-            fingerprint=meta["fingerprint"],
-            destroy=bool(meta.get("destroy", False)),
-            actions=tuple((c["address"], tuple(c["change"]["actions"])) for c in doc["resource_changes"]),
+def check_writable(path: str) -> None:
+    """Refuse an --out path that cannot be written, before any API call."""
+    parent = Path(path).parent
+    if not parent.is_dir():
+        raise Failure(f"cannot write the plan to {path}: directory {parent} does not exist")
+    if Path(path).is_dir():
+        raise Failure(f"cannot write the plan to {path}: it is a directory")
+
+
+def bound_options(saved: SavedPlan, options: TargetOptions, path: str) -> TargetOptions:
+    """The target options of a run of a saved plan: its own target unless flags name one, and
+    then they must name the same. Refuses, naming both, before any API call."""
+    planned = saved.target
+    if planned is None:
+        raise Failure(
+            f"{path}: the saved plan does not say where it was made; nothing was changed (run plan again)"
         )
-    except OSError as exc:
-        raise Failure(f"{path}: cannot read the saved plan: {exc.strerror}") from None
-    except (ValueError, KeyError, TypeError) as exc:
-        raise Failure(f"{path}: not a cmqinfra saved plan ({exc})") from None
+    problem = region_mismatch(planned, options.region)
+    if problem is None and (options.local or options.endpoint):
+        problem = place_mismatch(planned, target_for(options, planned.region))
+    if problem is not None:
+        raise Failure(f"{path}: {problem}; nothing was changed")
+    return replace(
+        options,
+        local=planned.kind == "local",
+        endpoint=planned.endpoint if planned.kind == "endpoint" else None,
+        region=planned.region,
+        workdir=str(planned.workdir) if planned.workdir else options.workdir,
+    )
+
+
+def check_account(saved: SavedPlan, api: CmqApi, path: str) -> None:
+    """The account the credentials belong to must be the one the plan was made against."""
+    assert saved.target is not None
+    problem = account_mismatch(saved.target, api.caller_account())
+    if problem is not None:
+        raise Failure(f"{path}: {problem}; nothing was changed")
 
 
 def check_not_stale(saved: SavedPlan, fresh: Plan, path: str) -> None:
@@ -181,7 +235,7 @@ def confirm(auto_approve: bool, what: str) -> None:
     click.echo(f"\nDo you want to {what}? Only 'yes' will be accepted.")
     answer = click.prompt("  Enter a value", default="", show_default=False)
     if answer.strip() != "yes":
-        raise Failure(f"{what} cancelled")
+        raise Failure("cancelled: the answer was not 'yes'; nothing was changed")
 
 
 @contextmanager
@@ -204,36 +258,54 @@ def stop_on_signals() -> Iterator[threading.Event]:
             signal.signal(s, h)
 
 
-def _progress(result: StepResult) -> None:
-    if result.ok:
-        click.echo(f"{result.address}: {result.verb} ({result.seconds:.2f}s)")
-    else:
-        click.echo(f"{result.address}: FAILED ({result.seconds:.2f}s): {result.error}", err=True)
+def _echo(line: str, is_error: bool) -> None:
+    click.echo(line, err=is_error)
 
 
 def run(plan: Plan, api: CmqApi, parallelism: int) -> ApplyReport:
-    with stop_on_signals() as stop:
-        report = execute(plan, api, parallelism=parallelism, on_result=_progress, stop=stop)
+    from cmqinfra.cloud.retry import will_repeat
+
+    total = len(steps_of(plan.changes))
+    with stop_on_signals() as stop, Progress(total, _echo) as progress:
+        report = execute(
+            plan,
+            api,
+            parallelism=parallelism,
+            on_result=progress.finished,
+            on_start=progress.started,
+            stop=stop,
+        )
     s = plan.summary
+    took = f" ({total} step{'s' if total != 1 else ''} in {progress.elapsed:.1f}s)"
+    what = "Destroy" if plan.destroy else "Apply"
     if report.ok:
         adopt = f", {s.adopt} adopted" if s.adopt else ""
         click.echo(
-            f"\n{'Destroy' if plan.destroy else 'Apply'} complete! Resources: "
-            f"{s.add} added, {s.change} changed, {s.destroy} destroyed{adopt}."
+            f"\n{what} complete! Resources: {s.add} added, {s.change} changed, "
+            f"{s.destroy} destroyed{adopt}.{took}"
         )
-    else:
-        why = "interrupted" if report.interrupted else "failed"
+        return report
+    why = "interrupted" if report.interrupted else "failed"
+    click.echo(
+        f"\n{what} {why}: {len(report.done)} step(s) done, {len(report.failed)} failed, "
+        f"{len(report.not_started)} not started.{took}",
+        err=True,
+    )
+    for r in report.done:
+        click.echo(f"  done:        {r.address} ({r.phase})", err=True)
+    for r in report.failed:
+        click.echo(f"  failed:      {r.address} ({r.phase}): {r.error}", err=True)
+    for item in report.not_started:
+        click.echo(f"  not started: {item}", err=True)
+    repeating = [r for r in report.failed if will_repeat(r.code)]
+    if repeating:
+        names = ", ".join(f"{r.address} ({r.code})" for r in repeating)
         click.echo(
-            f"\nApply {why}: {len(report.done)} step(s) done, {len(report.failed)} failed, "
-            f"{len(report.not_started)} not started.",
+            f"The service refused {names}; that refusal will repeat on every run: change the manifest "
+            "(or the account) first. The steps done are kept; apply after the fix continues from here.",
             err=True,
         )
-        for r in report.done:
-            click.echo(f"  done:        {r.address} ({r.phase})", err=True)
-        for r in report.failed:
-            click.echo(f"  failed:      {r.address} ({r.phase}): {r.error}", err=True)
-        for item in report.not_started:
-            click.echo(f"  not started: {item}", err=True)
+    else:
         click.echo("Running apply again converges from here.", err=True)
     return report
 
@@ -249,23 +321,46 @@ def print_call_counts(api: CmqApi | None) -> None:
 
 
 @contextmanager
-def user_errors(debug: bool, api_holder: list[CmqApi]) -> Iterator[None]:
-    """One line per error, never a traceback; exit 1. ``--debug`` adds the call counts."""
+def user_errors(
+    debug: bool,
+    api_holder: list[CmqApi],
+    fmt: str = "text",
+    stack: str | None = None,
+    command: str = "plan",
+) -> Iterator[None]:
+    """One line per error, never a traceback; exit 1. ``--debug`` adds the call counts.
+    With ``fmt`` markdown or json the error is also rendered on stdout (a pull-request comment
+    or a tool never gets an empty page)."""
     from cmqinfra.cloud.errors import CloudError, CredentialsError
+    from cmqinfra.render.diagnostics import render_failure
 
     code = 0
+    message: str | None = None
+    diagnostics: tuple[Diagnostic, ...] = ()
     try:
         yield
+    except ManifestErrors as exc:
+        message, diagnostics = str(exc), exc.diagnostics
+        click.echo(f"error: {exc}", err=True)
+        code = 1
+    except Refused as exc:
+        click.echo(f"error: {exc}", err=True)
+        code = 1
     except Failure as exc:
+        message = str(exc)
         click.echo(f"error: {exc}", err=True)
         code = 1
     except CloudError as exc:
-        click.echo(f"error: {exc.describe()}", err=True)
+        message = exc.describe()
+        click.echo(f"error: {message}", err=True)
         code = 1
     except CredentialsError as exc:
+        message = str(exc)
         click.echo(f"error: {exc}", err=True)
         code = 1
     finally:
+        if message is not None and fmt in ("markdown", "json"):
+            click.echo(render_failure(message, diagnostics, fmt, stack=stack, command=command), nl=False)
         if debug:
             print_call_counts(api_holder[0] if api_holder else None)
         for api in api_holder:

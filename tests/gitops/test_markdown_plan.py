@@ -58,8 +58,10 @@ def test_refusals_and_warnings_are_shown_above_the_diff() -> None:
     )
     text = compose(comment_for(plan, "  - queue/old"))
     head = text.split("<details>")[0]
-    assert "> This plan was **refused** and cannot be applied:" in head
-    assert "> - `error: queue/old holds 3 messages; use --allow-data-loss`" in head
+    assert head.startswith("### :x: cmqinfra plan for stack `shop`") and " failed" in head.splitlines()[0]
+    assert "**The plan was refused: 1 error(s); nothing can be applied.**" in head
+    assert "- `error: queue/old holds 3 messages; use --allow-data-loss`" in head
+    assert "No changes" not in head
     assert "> - `warning: 2 untagged queues are not managed by this stack`" in head
 
 

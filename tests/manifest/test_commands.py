@@ -29,7 +29,7 @@ def invoke(*args: str) -> tuple[int, str, str]:
 def test_validate_ok_prints_a_summary(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.chdir(REPO)
     code, out, err = invoke("validate", "examples/order-events.yaml")
-    assert (code, out, err) == (0, "ok: order-events: 3 queues, 1 topics, 3 subscriptions\n", "")
+    assert (code, out, err) == (0, "ok: order-events: 3 queues, 1 topic, 3 subscriptions\n", "")
 
 
 def test_validate_a_directory_reports_each_conflict(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -47,13 +47,19 @@ def test_validate_json_lists_diagnostics(monkeypatch: pytest.MonkeyPatch) -> Non
     monkeypatch.chdir(REPO)
     code, out, _ = invoke("validate", "--format", "json", "tests/manifest/invalid/several-problems.yaml")
     assert code == 1
-    data = json.loads(out)
+    doc = json.loads(out)
+    assert doc["valid"] is False and doc["error_count"] == len(doc["diagnostics"])
+    data = doc["diagnostics"]
+    assert data[0]["range"]["filename"] == "tests/manifest/invalid/several-problems.yaml"
+    assert data[0]["range"]["start"] == {"line": 4, "column": 24}
+    assert data[0]["summary"] == data[0]["message"]
     assert [(d["file"], d["line"], d["column"], d["severity"]) for d in data][:2] == [
         ("tests/manifest/invalid/several-problems.yaml", 4, 24, "error"),
         ("tests/manifest/invalid/several-problems.yaml", 5, 25, "error"),
     ]
     assert data[0]["message"] == "visibilityTimeout must be at least 1 (got 0)"
-    assert json.loads(invoke("validate", "--format", "json", "examples/orders.yaml")[1]) == []
+    ok = json.loads(invoke("validate", "--format", "json", "examples/orders.yaml")[1])
+    assert ok["valid"] is True and ok["diagnostics"] == [] and ok["stack"] == "orders"
 
 
 def test_validate_needs_a_path() -> None:

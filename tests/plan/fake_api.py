@@ -186,5 +186,8 @@ class FakeApi:
         tags.update(dict(replace))
         store[name_key(name)] = (resource, tags)
 
+    def caller_account(self) -> str | None:
+        return "fake-account"
+
     def call_counts(self) -> Mapping[str, int]:
         return dict(self.counts)

@@ -48,7 +48,7 @@ def test_text_shows_every_action_kind() -> None:
 
 def test_text_no_changes() -> None:
     plan = make_plan(Stack(name="s", queues=(Queue("a"),)), live(queues=[(Queue("a"), "s")]))
-    assert render_text(plan).strip() == "No changes. Live state matches the manifest."
+    assert render_text(plan).strip() == "No changes. Live state matches the manifest (stack s, region none)."
 
 
 def test_colour_only_when_asked() -> None:

@@ -23,7 +23,7 @@ SEED = int(os.environ.get("CMQINFRA_RELIABILITY_SEED", "20261122"))
 # Per-call latency so an apply lasts long enough to be cut at many different points.
 CALL_LATENCY = 0.05
 TRIALS = 5
-PROGRESS = re.compile(r"^(?:queue|topic|subscription)/\S+: ")
+PROGRESS = re.compile(r"^\[\d+/\d+\] (?:queue|topic|subscription)/\S+: ")
 
 
 def _apply_args(world: World, manifest: object, *extra: str) -> tuple[str, ...]:

@@ -1,0 +1,416 @@
+"""The one backend behind every front door: store + clock + message domain + HTTP push.
+
+    backend = Backend.open("state.sqlite3", clock=VirtualClock())
+    backend.call("CreateCmqQueue", {"QueueName": "orders"})        # any API 3.0 action, in process
+    backend.send("orders", "hello", delay_seconds=0)
+    [msg] = backend.receive("orders", count=1, wait_seconds=0)
+    backend.delete("orders", msg.receipt_handle)
+    backend.clock.advance(30)                                       # VirtualClock only
+    backend.deliver_due()                                           # run due HTTP pushes now
+
+Long polls wait on a condition per queue that sends, publishes, rewinds and dead-letter moves
+notify after their commit (and that a VirtualClock's ``advance`` wakes), so a waiting receive
+costs nothing while it waits and returns as soon as a message is there.
+"""
+
+from __future__ import annotations
+
+import json
+import random
+import sqlite3
+import threading
+import urllib.error
+import urllib.request
+from collections import deque
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from cmqinfra.emulator import messages
+from cmqinfra.emulator.clock import Clock, RealClock
+from cmqinfra.emulator.context import Context
+from cmqinfra.emulator.errors import ApiError
+from cmqinfra.emulator.messages import Delivery, Message, QueueCounts
+from cmqinfra.emulator.store import Store
+from cmqinfra.emulator.stsservice import DEFAULT_ACCOUNT_ID
+
+Handler = Callable[[Context, dict[str, Any]], dict[str, Any]]
+
+DEFAULT_REGION = "ap-guangzhou"
+TOPIC_OWNER = 1300000000  # the emulated account's APPID
+PUSH_TIMEOUT_SECONDS = 15.0
+PUSH_BATCH = 64
+BACKOFF_RETRIES = 3
+BACKOFF_INTERVAL = (10.0, 20.0)
+EXPONENTIAL_CAP_SECONDS = 512
+PUSH_LIFETIME_SECONDS = 86400
+PUSH_LOG_KEPT = 10_000
+
+
+@dataclass(frozen=True)
+class PushRequest:
+    url: str
+    headers: dict[str, str]
+    body: bytes
+
+
+@dataclass(frozen=True)
+class PushAttempt:
+    """One HTTP push try, as recorded in ``Backend.push_log``."""
+
+    topic: str
+    subscription: str
+    endpoint: str
+    msg_id: str
+    body: bytes
+    headers: dict[str, str]
+    attempt: int  # 1 for the first try
+    status: int | None  # None: no answer (refused, timed out)
+    delivered: bool
+    at: float  # clock time of the try
+    next_retry: float | None  # clock time of the next try, None when delivered or given up
+
+
+Pusher = Callable[[PushRequest], int]
+
+
+def http_pusher(request: PushRequest) -> int:
+    """POST with the standard library; the HTTP status, or an exception when nothing answered."""
+    req = urllib.request.Request(request.url, data=request.body, headers=request.headers, method="POST")
+    try:
+        with urllib.request.urlopen(req, timeout=PUSH_TIMEOUT_SECONDS) as response:  # noqa: S310
+            response.read()
+            return int(response.status)
+    except urllib.error.HTTPError as error:
+        return int(error.code)
+
+
+def next_retry_delay(strategy: str, failures: int, rng: random.Random) -> float | None:
+    """Seconds until the next try after ``failures`` failed tries, or None to give up."""
+    if strategy == "BACKOFF_RETRY":
+        return rng.uniform(*BACKOFF_INTERVAL) if failures <= BACKOFF_RETRIES else None
+    return float(min(2 ** (failures - 1), EXPONENTIAL_CAP_SECONDS))
+
+
+class Backend:
+    """Queues, topics, subscriptions and their messages over one SQLite store and one clock."""
+
+    def __init__(
+        self,
+        store: Store,
+        clock: Clock | None = None,
+        *,
+        region: str = DEFAULT_REGION,
+        pusher: Pusher | None = None,
+        push_loop: bool = True,
+        seed: int | None = None,
+        unmatched_publish_error: bool = False,
+        account_id: str = DEFAULT_ACCOUNT_ID,
+    ) -> None:
+        self.store = store
+        self.account_id = account_id  # the one root account (uin) the emulator answers as
+        # The CMQ door answers 6030 to a publish that reaches no subscription when set.
+        self.unmatched_publish_error = unmatched_publish_error
+        self.clock: Any = clock or RealClock()
+        self.region = region
+        self.push_log: deque[PushAttempt] = deque(maxlen=PUSH_LOG_KEPT)
+        self._pusher = pusher or http_pusher
+        self._rng = random.Random(seed)
+        self._conditions: dict[str, threading.Condition] = {}
+        self._versions: dict[str, int] = {}
+        self._conditions_lock = threading.Lock()
+        self._push_lock = threading.Lock()
+        self._push_wake = threading.Condition()
+        self._push_version = 0
+        self._closed = False
+        self.clock.on_advance(self._on_advance)
+        self._push_thread: threading.Thread | None = None
+        if push_loop:
+            self._push_thread = threading.Thread(target=self._push_forever, name="cmqinfra-push", daemon=True)
+            self._push_thread.start()
+
+    @classmethod
+    def open(cls, path: Path | str, clock: Clock | None = None, **options: Any) -> Backend:
+        return cls(Store(path), clock, **options)
+
+    def close(self) -> None:
+        if self._closed:
+            return
+        self._closed = True
+        self._on_advance()
+        if self._push_thread is not None:
+            self._push_thread.join(timeout=5)
+        self.store.close()
+
+    def __enter__(self) -> Backend:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
+
+    # ------------------------------------------------------------------------------- transactions
+
+    def now_ms(self) -> int:
+        return int(self.clock.now() * 1000)
+
+    @contextmanager
+    def transaction(self, invisible_seconds: float = 0.0) -> Iterator[Context]:
+        """One store transaction as a handler Context; queues it touched are woken after commit."""
+        now = self.clock.now()
+        if invisible_seconds:
+            self.store.note_visible_at(now + invisible_seconds)
+        woken: set[str] = set()
+        with self.store.transaction() as conn:
+            yield Context(
+                conn=conn,
+                now=now,
+                region=self.region,
+                invisible_seconds=invisible_seconds,
+                hide_invisible=self.store.hides_resources(now),
+                account_id=self.account_id,
+                woken=woken,
+            )
+        self._wake(woken)
+
+    def execute(
+        self, handler: Handler, params: dict[str, Any], invisible_seconds: float = 0.0
+    ) -> dict[str, Any]:
+        with self.transaction(invisible_seconds) as ctx:
+            return handler(ctx, params)
+
+    def call(self, action: str, params: dict[str, Any]) -> dict[str, Any]:
+        """Run an API 3.0 action (``CreateCmqQueue``...) in process, its parameters type-checked."""
+        from cmqinfra.emulator.api3 import HANDLERS
+        from cmqinfra.emulator.params import validate
+
+        return self.execute(HANDLERS[action], validate(action, params))
+
+    # ------------------------------------------------------------------------------------ waking
+
+    def _condition(self, queue_lc: str) -> threading.Condition:
+        with self._conditions_lock:
+            condition = self._conditions.get(queue_lc)
+            if condition is None:
+                condition = self._conditions[queue_lc] = threading.Condition()
+            return condition
+
+    def _wake(self, queues: set[str]) -> None:
+        for queue_lc in queues:
+            if queue_lc == messages.PUSH_QUEUE:
+                self._wake_pushes()
+                continue
+            condition = self._conditions.get(queue_lc)
+            if condition is None:
+                continue
+            with condition:
+                self._versions[queue_lc] = self._versions.get(queue_lc, 0) + 1
+                condition.notify_all()
+
+    def _on_advance(self) -> None:
+        with self._conditions_lock:
+            conditions = list(self._conditions.values())
+        for condition in conditions:
+            with condition:
+                condition.notify_all()
+        self._wake_pushes()
+
+    def _wake_pushes(self) -> None:
+        with self._push_wake:
+            self._push_version += 1
+            self._push_wake.notify_all()
+
+    # ---------------------------------------------------------------------------------- messages
+
+    def send(self, queue: str, body: str, delay_seconds: int = 0) -> str:
+        return self.send_batch(queue, [body], delay_seconds)[0]
+
+    def send_batch(self, queue: str, bodies: Sequence[str], delay_seconds: int = 0) -> list[str]:
+        with self.transaction() as ctx:
+            row = messages.require_queue(ctx.conn, queue)
+            ids = messages.enqueue(ctx.conn, row, bodies, ctx.now_ms, delay_seconds)
+            ctx.woken.add(row["name_lc"])
+            return ids
+
+    def receive(self, queue: str, count: int = 1, wait_seconds: float | None = None) -> list[Message]:
+        """Up to ``count`` messages; waits up to ``wait_seconds`` (clock time; None: the queue's
+        pollingWaitSeconds) for the first one, and never waits to fill the batch."""
+        queue_lc = queue.lower()
+        if wait_seconds is None:
+            with self.transaction() as ctx:
+                wait_seconds = float(messages.require_queue(ctx.conn, queue)["polling_wait_seconds"])
+        deadline = self.clock.now() + wait_seconds
+        condition = self._condition(queue_lc)
+        while True:
+            version = self._versions.get(queue_lc, 0)
+            if self._closed:
+                return []
+            with self.transaction() as ctx:
+                row = messages.require_queue(ctx.conn, queue)
+                got = messages.receive(ctx.conn, row, count, ctx.now_ms, ctx.woken)
+                next_due = None if got else messages.next_due_ms(ctx.conn, row["name_lc"])
+            if got:
+                return got
+            now = self.clock.now()
+            if now >= deadline:
+                return []
+            until = deadline if next_due is None else min(deadline, max(next_due / 1000, now))
+            with condition:
+                if self._versions.get(queue_lc, 0) == version and not self._closed:
+                    self.clock.wait(condition, until)
+
+    def delete(self, queue: str, receipt_handle: str) -> None:
+        with self.transaction() as ctx:
+            row = messages.require_queue(ctx.conn, queue)
+            messages.delete(ctx.conn, row, receipt_handle, ctx.now_ms)
+
+    def delete_batch(self, queue: str, handles: Sequence[str]) -> list[tuple[str, ApiError]]:
+        """Delete each handle; the (handle, error) pairs of those that failed."""
+        failed: list[tuple[str, ApiError]] = []
+        with self.transaction() as ctx:
+            row = messages.require_queue(ctx.conn, queue)
+            for handle in handles:
+                try:
+                    messages.delete(ctx.conn, row, handle, ctx.now_ms)
+                except ApiError as error:
+                    failed.append((handle, error))
+        return failed
+
+    def publish(self, topic: str, body: str, tags: Sequence[str] = (), routing_key: str = "") -> Delivery:
+        return self.publish_batch(topic, [body], tags, routing_key)[0]
+
+    def publish_batch(
+        self, topic: str, bodies: Sequence[str], tags: Sequence[str] = (), routing_key: str = ""
+    ) -> list[Delivery]:
+        with self.transaction() as ctx:
+            row = messages.require_topic(ctx.conn, topic)
+            return messages.fan_out(ctx.conn, row, bodies, tags, routing_key, ctx.now_ms, ctx.woken)
+
+    def rewind(self, queue: str, start_time: float) -> int:
+        with self.transaction() as ctx:
+            row = messages.require_queue(ctx.conn, queue)
+            moved = messages.rewind(ctx.conn, row, int(start_time * 1000), ctx.now_ms)
+            ctx.woken.add(row["name_lc"])
+            return moved
+
+    def clear(self, queue: str) -> None:
+        with self.transaction() as ctx:
+            messages.clear(ctx.conn, messages.require_queue(ctx.conn, queue))
+
+    def counts(self, queue: str) -> QueueCounts:
+        with self.transaction() as ctx:
+            return messages.counts(ctx.conn, messages.require_queue(ctx.conn, queue), ctx.now_ms)
+
+    # --------------------------------------------------------------------------------- HTTP push
+
+    def deliver_due(self) -> int:
+        """Try every push that is due now; return how many were delivered (2xx)."""
+        with self._push_lock:
+            now_ms = self.now_ms()
+            with self.store.transaction() as conn:
+                due = conn.execute(
+                    "SELECT p.*, s.seq AS sub_seq, s.name AS sub_name, s.topic_name, s.endpoint,"
+                    " s.notify_strategy, s.notify_content_format FROM pushes p"
+                    " LEFT JOIN subscriptions s ON s.id = p.sub_id WHERE p.next_ms <= ? ORDER BY p.next_ms"
+                    " LIMIT ?",
+                    (now_ms, PUSH_BATCH),
+                ).fetchall()
+                orphans = [row["seq"] for row in due if row["sub_seq"] is None]
+                conn.executemany("DELETE FROM pushes WHERE seq = ?", [(seq,) for seq in orphans])
+            delivered = 0
+            for row in due:
+                if row["sub_seq"] is not None:
+                    delivered += self._push_one(row)
+            return delivered
+
+    def _push_one(self, row: sqlite3.Row) -> int:
+        tags = json.loads(row["tags"])
+        headers = {
+            "Content-Type": "text/plain",
+            "User-Agent": "Qcloud Notification Service Agent",
+            "x-cmq-request-id": messages.new_msg_id().lower(),
+            "x-cmq-message-id": row["msg_id"],
+        }
+        if tags:
+            headers["x-cmq-message-tag"] = ", ".join(tags)
+        if row["notify_content_format"] == "SIMPLIFIED":
+            body = row["body"].encode("utf-8")
+        else:
+            body = json.dumps(
+                {
+                    "TopicOwner": TOPIC_OWNER,
+                    "topicName": row["topic_name"],
+                    "subscriptionName": row["sub_name"],
+                    "msgId": row["msg_id"],
+                    "msgBody": row["body"],
+                    "publishTime": row["publish_ms"] // 1000,
+                },
+                ensure_ascii=False,
+            ).encode("utf-8")
+        try:
+            status: int | None = self._pusher(PushRequest(row["endpoint"], headers, body))
+        except Exception:  # refused, timed out, unreachable: a failed try like any non-2xx
+            status = None
+        delivered = status is not None and 200 <= status < 300
+        attempt = row["attempts"] + 1
+        now = self.clock.now()
+        retry_at: float | None = None
+        with self.store.transaction() as conn:
+            if delivered:
+                conn.execute("DELETE FROM pushes WHERE seq = ?", (row["seq"],))
+            else:
+                delay = next_retry_delay(row["notify_strategy"], attempt, self._rng)
+                if (
+                    delay is not None
+                    and (now + delay) * 1000 <= row["publish_ms"] + PUSH_LIFETIME_SECONDS * 1000
+                ):
+                    retry_at = now + delay
+                    conn.execute(
+                        "UPDATE pushes SET attempts = ?, next_ms = ? WHERE seq = ?",
+                        (attempt, int(retry_at * 1000), row["seq"]),
+                    )
+                else:
+                    conn.execute("DELETE FROM pushes WHERE seq = ?", (row["seq"],))
+            if retry_at is None:
+                conn.execute(
+                    "UPDATE subscriptions SET msg_count = MAX(msg_count - 1, 0) WHERE seq = ?",
+                    (row["sub_seq"],),
+                )
+        self.push_log.append(
+            PushAttempt(
+                row["topic_name"],
+                row["sub_name"],
+                row["endpoint"],
+                row["msg_id"],
+                body,
+                headers,
+                attempt,
+                status,
+                delivered,
+                now,
+                retry_at,
+            )
+        )
+        return int(delivered)
+
+    def _next_push_at(self) -> float | None:
+        with self.store.transaction() as conn:
+            value = conn.execute("SELECT MIN(next_ms) FROM pushes").fetchone()[0]
+        return None if value is None else value / 1000
+
+    def _push_forever(self) -> None:
+        while not self._closed:
+            version = self._push_version
+            try:
+                self.deliver_due()
+                next_at = self._next_push_at()
+            except sqlite3.ProgrammingError:  # the store closed under us
+                return
+            with self._push_wake:
+                if self._push_version != version or self._closed:
+                    continue
+                now = self.clock.now()
+                until = now + 3600 if next_at is None else next_at
+                if until > now:
+                    self.clock.wait(self._push_wake, until)

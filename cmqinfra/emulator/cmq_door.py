@@ -1,0 +1,165 @@
+"""The CMQ message API front door: form or query parameters at /v2/index.php, HmacSHA1/SHA256
+signatures as the CMQ SDKs compute them, flat {"code", "message", "requestId", ...} replies.
+
+It parses, authenticates and renders; what an action does is in cmq_actions.py over the backend.
+Every answer is HTTP 200 with a numeric ``code`` (the SDKs raise on any other status).
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+import sys
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import parse_qsl
+
+from cmqinfra.emulator.backend import Backend
+from cmqinfra.emulator.cmq_actions import ACTIONS, BatchDeleteFailed, FormError, Params
+from cmqinfra.emulator.errors import ApiError
+
+PATH = "/v2/index.php"
+MAX_REQUEST_BYTES = 1024 * 1024 + 64 * 1024  # 1 MB of messages plus the common parameters
+MAX_PARAMETERS = 1000
+
+# API 3.0 error codes raised by the shared domain -> the CMQ (code, module) the legacy docs give.
+_CODE_MAP: dict[str, tuple[int, int]] = {
+    "InvalidParameterValue": (4000, 10350),
+    "InvalidParameter": (4000, 10360),
+    "MissingParameter": (4000, 10010),
+    "UnknownParameter": (4000, 10000),
+    "ResourceNotFound": (4440, 10100),
+    "ResourceNotFound.Topic": (4440, 10600),
+    "ResourceInUse.Queue": (4460, 10030),
+    "ResourceInUse.Topic": (4000, 10590),
+    "ResourceInUse.Subscription": (4490, 10470),
+    "ResourceInUse": (4000, 10760),
+    "FailedOperation": (6000, 10050),
+    "LimitExceeded": (4450, 10220),
+}
+
+
+@dataclass(frozen=True)
+class FormRequest:
+    method: str
+    host: str  # the Host header as sent
+    path: str
+    query: str
+    body: bytes
+
+
+def cmq_codes(error: ApiError) -> tuple[int, int]:
+    if error.cmq is not None:
+        return error.cmq
+    return _CODE_MAP.get(error.code, (6000, 10050))
+
+
+def reply(code: int, message: str, request_id: str, **fields: Any) -> dict[str, Any]:
+    return {"code": code, "message": message, "requestId": request_id, **fields}
+
+
+def error_reply(code: int, module: int, text: str, request_id: str) -> dict[str, Any]:
+    return reply(code, f"({module}){text}", request_id)
+
+
+def string_to_sign(method: str, host: str, path: str, params: Mapping[str, str], skip_at: bool) -> str:
+    items = sorted(
+        (name.replace("_", "."), value)
+        for name, value in params.items()
+        if name != "Signature" and not (skip_at and value.startswith("@"))
+    )
+    return method + host + path + "?" + "&".join(f"{name}={value}" for name, value in items)
+
+
+def form_signature(secret_key: str, text: str, method: str) -> str:
+    digest = hashlib.sha256 if method == "HmacSHA256" else hashlib.sha1
+    return base64.b64encode(hmac.new(secret_key.encode(), text.encode("utf-8"), digest).digest()).decode()
+
+
+def _hosts(host: str) -> list[str]:
+    # PY drops a default :80/:443 from the Host header but signs host:port.
+    if ":" in host.rsplit("]", 1)[-1]:
+        return [host]
+    return [host, f"{host}:80", f"{host}:443"]
+
+
+def signature_matches(request: FormRequest, params: Mapping[str, str], secret_key: str) -> bool:
+    given = params.get("Signature", "")
+    method = params.get("SignatureMethod", "HmacSHA1")
+    for host in _hosts(request.host):
+        for skip_at in (False, True):
+            text = string_to_sign(request.method, host, request.path, params, skip_at)
+            if hmac.compare_digest(form_signature(secret_key, text, method), given):
+                return True
+    return False
+
+
+def parse_form(request: FormRequest) -> dict[str, str]:
+    raw = request.query if request.method == "GET" else request.body
+    try:
+        text = raw if isinstance(raw, str) else raw.decode("utf-8")
+        pairs = parse_qsl(text, keep_blank_values=True, errors="strict", max_num_fields=MAX_PARAMETERS)
+    except UnicodeDecodeError:
+        raise FormError(4000, 10000, "the request parameters are not UTF-8 form-urlencoded text") from None
+    except ValueError:
+        raise FormError(4000, 10000, f"more than {MAX_PARAMETERS} parameters") from None
+    params: dict[str, str] = {}
+    for name, value in pairs:
+        if name in params:
+            raise FormError(4000, 10330, f"parameter `{name[:64]}` appears more than once")
+        params[name] = value
+    return params
+
+
+class CmqDoor:
+    """Serves one parsed HTTP request of the CMQ API over ``backend``."""
+
+    def __init__(self, backend: Backend, secret_id: str, secret_key: str) -> None:
+        self.backend = backend
+        self.secret_id = secret_id
+        self._secret_key = secret_key
+
+    def serve(self, request: FormRequest, request_id: str) -> dict[str, Any]:
+        try:
+            return self._serve(request, request_id)
+        except BatchDeleteFailed as error:
+            return {
+                **error_reply(error.code, error.module, error.text, request_id),
+                "errorList": error.error_list,
+            }
+        except FormError as error:
+            return error_reply(error.code, error.module, error.text, request_id)
+        except ApiError as error:
+            code, module = cmq_codes(error)
+            return error_reply(code, module, error.message, request_id)
+        except Exception as exc:  # the server must survive anything a request can provoke
+            print(
+                f"cmqinfra emulator: internal error ({type(exc).__name__}) in CMQ request {request_id}",
+                file=sys.stderr,
+            )
+            return error_reply(6000, 10050, "server internal error", request_id)
+
+    def _serve(self, request: FormRequest, request_id: str) -> dict[str, Any]:
+        if request.method not in ("GET", "POST"):
+            raise FormError(4000, 10410, f"HTTP method {request.method[:16]} is not GET or POST")
+        if len(request.body) > MAX_REQUEST_BYTES or len(request.query) > MAX_REQUEST_BYTES:
+            raise FormError(4000, 10420, "the request is larger than 1 MB")
+        params = parse_form(request)
+        secret_id = params.get("SecretId")
+        if not secret_id:
+            raise FormError(4000, 10010, "missing parameter SecretId")
+        if not secret_id.startswith("AKID"):
+            raise FormError(4000, 10450, "SecretId must start with AKID")
+        if secret_id != self.secret_id:
+            raise FormError(4100, 10270, "SecretId does not exist")
+        if "Signature" not in params:
+            raise FormError(4000, 10010, "missing parameter Signature")
+        if not signature_matches(request, params, self._secret_key):
+            raise FormError(4100, 10030, "signature check failed")
+        name = params.get("Action", "")
+        action = ACTIONS.get(name.lower())
+        if action is None:
+            raise FormError(4000, 10430, f"action `{name[:64]}` does not exist")
+        return reply(0, "", request_id, **action(self.backend, Params(params)))
