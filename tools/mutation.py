@@ -95,7 +95,14 @@ GROUPS = (
     ),
     Group(
         "emulator",
-        ("cmqinfra/emulator/rules.py", "cmqinfra/emulator/params.py", "cmqinfra/emulator/tagservice.py"),
+        # The documented value rules, the request type table, the Tag service's rules, and the
+        # message semantics (visibility, retention, delay, dead letters, fan-out) of the backend.
+        (
+            "cmqinfra/emulator/rules.py",
+            "cmqinfra/emulator/params.py",
+            "cmqinfra/emulator/tagservice.py",
+            "cmqinfra/emulator/messages.py",
+        ),
         (
             "tests/emulator/test_emulator_queues.py",
             "tests/emulator/test_emulator_topics.py",
@@ -103,6 +110,9 @@ GROUPS = (
             "tests/emulator/test_emulator_protocol.py",
             "tests/emulator/test_emulator_parity.py",
             "tests/emulator/test_emulator_messages.py",
+            "tests/dataplane/test_semantics.py",
+            "tests/dataplane/test_management.py",
+            "tests/dataplane/test_protocol.py",
         ),
         0.80,
     ),
