@@ -98,7 +98,7 @@ def test_every_refusal_is_one_located_line_with_its_hint() -> None:
         (f"queue/dlq is still used by queue/user {still}", None, "point those users elsewhere first"),
         (f"queue/ep is still used by subscription/x/y {still}", None, "point those users elsewhere first"),
         (
-            "queue/full holds 3 message(s) (active 3, inactive 0, delayed 0); this plan would delete it",
+            "queue/full holds 3 message(s) (active 3, in flight 0, delayed 0); this plan would delete it",
             None,
             "drain the queue, or pass --allow-data-loss",
         ),
@@ -144,7 +144,7 @@ def test_a_replacement_is_refused_for_each_reason_naming_the_manifest_line() -> 
             "first apply the resource with `protect: false`, then remove or change it",
         ),
         (
-            "queue/big holds 7 message(s) (active 1, inactive 2, delayed 4); this plan would replace it",
+            "queue/big holds 7 message(s) (active 1, in flight 2, delayed 4); this plan would replace it",
             "m.yaml:7:3",
             "drain the queue, or pass --allow-data-loss",
         ),
