@@ -8,13 +8,14 @@ from pathlib import Path
 
 import pytest
 from hypothesis import Phase, settings
-from tencentcloud.common import credential
-from tencentcloud.common.profile.client_profile import ClientProfile
-from tencentcloud.common.profile.http_profile import HttpProfile
 from tencentcloud.tag.v20180813 import tag_client as tag_module
 from tencentcloud.tdmq.v20200217 import tdmq_client as tdmq_module
 
-from cmqinfra.emulator import DEFAULT_SECRET_ID, DEFAULT_SECRET_KEY, Emulator
+from cmqinfra.cloud.target import Target
+from cmqinfra.cloud.tdmq import TdmqApi
+from cmqinfra.emulator import Emulator
+from cmqinfra.run.targets import open_target
+from tests import sdk_clients
 
 # In CI a property failure is reported as found: shrinking a large generated manifest can take
 # many minutes, and the unshrunk example plus the printed blob are enough to replay it.
@@ -47,19 +48,18 @@ def emulator(tmp_path: Path) -> Iterator[Emulator]:
         emu.stop()
 
 
-def client_profile(emu: Emulator, method: str = "POST") -> ClientProfile:
-    return ClientProfile(
-        httpProfile=HttpProfile(protocol="http", endpoint=emu.endpoint, reqMethod=method, reqTimeout=10)
-    )
-
-
 @pytest.fixture
 def tdmq_client(emulator: Emulator) -> tdmq_module.TdmqClient:
-    cred = credential.Credential(DEFAULT_SECRET_ID, DEFAULT_SECRET_KEY)
-    return tdmq_module.TdmqClient(cred, emulator.region, client_profile(emulator))
+    return sdk_clients.tdmq(emulator.endpoint, region=emulator.region)
 
 
 @pytest.fixture
 def tag_client(emulator: Emulator) -> tag_module.TagClient:
-    cred = credential.Credential(DEFAULT_SECRET_ID, DEFAULT_SECRET_KEY)
-    return tag_module.TagClient(cred, emulator.region, client_profile(emulator))
+    return sdk_clients.tag(emulator.endpoint, region=emulator.region)
+
+
+@pytest.fixture
+def api(emulator: Emulator) -> Iterator[TdmqApi]:
+    """cmqinfra's own adapter, connected to the test's emulator over HTTP."""
+    with open_target(Target.endpoint(emulator.url), emulator.region, parallelism=4, timeout=5) as connected:
+        yield connected

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, fields
-from enum import Enum
 
 import yaml
 
 from cmqinfra.export.defaults import Defaults
 from cmqinfra.live import LiveQueue, LiveState, LiveSubscription, LiveTopic, name_key
-from cmqinfra.model import DeadLetter, Protocol, Queue, Subscription, Topic, Transaction, manifest_key
+from cmqinfra.model import Protocol, Queue, Subscription, Topic, manifest_key
+from cmqinfra.plan.shape import manifest_value
 
 # Handled apart from the generic attribute walk: identity, and the tag/protect pair.
 _SKIPPED = {"name", "topic", "tags", "protect", "source"}
@@ -56,21 +56,6 @@ def select(live: LiveState, stack: str | None, include_unowned: bool, region: st
     )
 
 
-def _plain(value: object) -> object:
-    """Model value -> the YAML scalar/list/mapping a user writes."""
-    if isinstance(value, Enum):
-        return value.value
-    if isinstance(value, DeadLetter | Transaction):
-        return {
-            manifest_key(f.name, f.metadata): _plain(getattr(value, f.name))
-            for f in fields(value)
-            if getattr(value, f.name) is not None
-        }
-    if isinstance(value, tuple):
-        return [_plain(v) for v in value]
-    return value
-
-
 def _conditional_defaults(resource: Queue | Topic | Subscription) -> dict[str, object]:
     """The defaults the loader derives from other attributes rather than from the schema
     (see ``cmqinfra.manifest.build``): no rewind storage without rewind, and the notify
@@ -92,7 +77,7 @@ def _attributes(resource: Queue | Topic | Subscription, defaults: Mapping[str, o
         if value is None or value == ():
             continue  # not managed, or the empty filter: both are what omission means
         key = manifest_key(f.name, f.metadata)
-        plain = _plain(value)
+        plain = manifest_value(value)
         if key in defaults and defaults[key] == plain:
             continue
         out[key] = plain

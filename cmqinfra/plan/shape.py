@@ -34,17 +34,18 @@ from cmqinfra.model import (
 NONE_MEANS_NONE = {"dead_letter", "transaction"}
 
 
-def _plain(value: Any) -> Any:
+def manifest_value(value: Any) -> Any:
+    """Model value -> the YAML scalar, list or mapping a user writes for it."""
     if isinstance(value, Enum):
         return value.value
     if isinstance(value, (DeadLetter, Transaction)):
         return {
-            manifest_key(f.name, f.metadata): _plain(getattr(value, f.name))
+            manifest_key(f.name, f.metadata): manifest_value(getattr(value, f.name))
             for f in fields(value)
             if getattr(value, f.name) is not None
         }
     if isinstance(value, tuple):
-        return [_plain(v) for v in value]
+        return [manifest_value(v) for v in value]
     return value
 
 
@@ -68,7 +69,7 @@ def to_data(resource: Resource, managed_only: bool = False, sort_lists: bool = T
             # order is not significant to the service
             out[key] = sorted(value) if sort_lists else list(value)
         else:
-            out[key] = _plain(value)
+            out[key] = manifest_value(value)
     return out
 
 

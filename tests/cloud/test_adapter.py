@@ -25,6 +25,7 @@ from cmqinfra.model import (
     Transaction,
     tags_of,
 )
+from tests import stacks
 
 DLQ = Queue(
     name="orders-dead",
@@ -51,6 +52,7 @@ ORDERS = Queue(
 EVENTS = Topic(
     name="order-events", filter_type=FilterType.ROUTING_KEY, msg_retention_seconds=86400, trace=False
 )
+
 BILLING = Subscription(
     topic="order-events",
     name="billing",
@@ -64,12 +66,7 @@ STACK = Stack(name="shop", queues=(DLQ, ORDERS), topics=(EVENTS,), subscriptions
 
 
 def build(api: TdmqApi, stack: Stack = STACK) -> None:
-    for queue in sorted(stack.queues, key=lambda q: q.dead_letter is not None):
-        api.create_queue(queue, ownership_tags(queue, stack.name))
-    for topic in stack.topics:
-        api.create_topic(topic, ownership_tags(topic, stack.name))
-    for sub in stack.subscriptions:
-        api.create_subscription(sub)
+    stacks.build(api, stack)
 
 
 def test_created_resources_read_back_equal_to_the_desired_model(api: TdmqApi) -> None:
@@ -197,6 +194,14 @@ def test_calls_survive_transient_faults(api: TdmqApi, emulator: Emulator, faults
 def test_deleting_what_is_already_gone_is_done(api: TdmqApi) -> None:
     api.delete_queue("never-existed")
     api.delete_topic("never-existed")
+    api.delete_subscription("never-existed", "nor-this")
+    # one call each: ResourceNotFound is an answer, not a fault to retry
+    assert api.call_counts() == {"DeleteCmqQueue": 1, "DeleteCmqTopic": 1, "DeleteCmqSubscribe": 1}
+    # any other refusal still fails the delete
+    build(api)
+    with pytest.raises(CloudError) as info:
+        api.delete_queue("orders-dead")  # still the dead letter of orders
+    assert info.value.code == "ResourceInUse"
 
 
 def test_endpoint_users_lists_subscriptions_delivering_to_a_queue(api: TdmqApi) -> None:

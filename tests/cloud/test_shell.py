@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import random
 import time
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -14,7 +15,7 @@ from cmqinfra.cloud.limiter import DEFAULT_LIMIT, DOCUMENTED_LIMITS, RateLimiter
 from cmqinfra.cloud.redact import Redactor
 from cmqinfra.cloud.retry import RetryPolicy, is_retryable
 from cmqinfra.cloud.target import Target
-from cmqinfra.emulator import RATE_LIMITS, Emulator
+from cmqinfra.emulator import RATE_LIMITS, Emulator, Faults
 from cmqinfra.model import Stack
 from cmqinfra.run.targets import open_target as open_api
 
@@ -118,3 +119,42 @@ def test_redactor_masks_known_values_and_secret_fields() -> None:
     redactor = Redactor(["s3cr3t-value"])
     assert redactor.text("key=s3cr3t-value Signature=abcdef0123") == "key=*** Signature=***"
     assert redactor.params({"SecretKey": "x", "QueueName": "q"}) == {"SecretKey": "***", "QueueName": "q"}
+
+
+@pytest.mark.parametrize(
+    "faults",
+    [Faults(internal_error_rate=1.0), Faults(drop_connection_rate=1.0)],
+    ids=["service-error", "dropped-connection"],
+)
+@pytest.mark.parametrize("attempts", [1, 3])
+def test_a_failing_call_is_sent_exactly_as_many_times_as_configured(
+    emulator: Emulator, faults: Faults, attempts: int
+) -> None:
+    with open_api(Target.endpoint(emulator.url), emulator.region, timeout=2) as api:
+        api._policy = RetryPolicy(max_attempts=attempts)  # type: ignore[attr-defined]
+        api._sleep = lambda seconds: None  # type: ignore[attr-defined]
+        emulator.faults = replace(faults, actions=frozenset({"DeleteCmqTopic"}))
+        with pytest.raises(CloudError) as info:
+            api.delete_topic("t")
+        assert api.call_counts()["DeleteCmqTopic"] == attempts
+    assert info.value.attempts == attempts  # type: ignore[attr-defined]
+
+
+@pytest.mark.parametrize("attempts", [1, 3])
+def test_a_failure_outside_the_sdk_is_retried_as_many_times_as_configured(
+    emulator: Emulator, attempts: int
+) -> None:
+    with open_api(Target.endpoint(emulator.url), emulator.region, timeout=2) as api:
+        api._policy = RetryPolicy(max_attempts=attempts)  # type: ignore[attr-defined]
+        api._sleep = lambda seconds: None  # type: ignore[attr-defined]
+        sent: list[str] = []
+
+        def broken(action: str, params: object) -> object:
+            sent.append(action)
+            raise ConnectionResetError("reset by peer")
+
+        api._tdmq.call_json = broken  # type: ignore[attr-defined]
+        with pytest.raises(CloudError) as info:
+            api.delete_topic("t")
+    assert sent == ["DeleteCmqTopic"] * attempts
+    assert info.value.code == "ClientError" and "reset by peer" in info.value.message

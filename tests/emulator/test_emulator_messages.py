@@ -199,3 +199,17 @@ def test_rewind_rules(tdmq_client: Any, emulator: Emulator) -> None:
     expect_error(
         tdmq_client, "RewindCmqQueue", {"QueueName": "ghost", "StartConsumeTime": now_ms}, "ResourceNotFound"
     )
+
+
+def test_messages_to_a_missing_queue_or_topic_are_refused_by_name(tdmq_client: Any) -> None:
+    message = expect_error(
+        tdmq_client,
+        "SendCmqMsg",
+        {"QueueName": "nope", "MsgContent": "m", "DelaySeconds": 0},
+        "ResourceNotFound",
+    )
+    assert message == "Queue `nope` does not exist."
+    message = expect_error(
+        tdmq_client, "PublishCmqMsg", {"TopicName": "gone", "MsgContent": "m"}, "ResourceNotFound.Topic"
+    )
+    assert message == "Topic `gone` does not exist."

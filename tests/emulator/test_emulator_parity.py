@@ -17,12 +17,10 @@ from typing import Any
 
 import pytest
 from emulator_helpers import call
-from tencentcloud.common import credential
-from tencentcloud.common.profile.client_profile import ClientProfile
-from tencentcloud.common.profile.http_profile import HttpProfile
 from tencentcloud.tdmq.v20200217 import models, tdmq_client
 
-from cmqinfra.emulator import DEFAULT_SECRET_ID, DEFAULT_SECRET_KEY, Emulator
+from cmqinfra.emulator import Emulator
+from tests import sdk_clients
 
 EXAMPLES: list[dict[str, Any]] = json.loads(
     (Path(__file__).parent / "fixtures" / "appendix_b_examples.json").read_text(encoding="utf-8")
@@ -98,10 +96,7 @@ def shape_problems(official: Any, ours: Any, model: str, path: str) -> list[str]
 
 
 def client_for(emu: Emulator, method: str) -> tdmq_client.TdmqClient:
-    profile = ClientProfile(httpProfile=HttpProfile(protocol="http", endpoint=emu.endpoint, reqMethod=method))
-    return tdmq_client.TdmqClient(
-        credential.Credential(DEFAULT_SECRET_ID, DEFAULT_SECRET_KEY), emu.region, profile
-    )
+    return sdk_clients.tdmq(emu.endpoint, region=emu.region, method=method)
 
 
 def build_state(client: Any) -> None:

@@ -10,14 +10,11 @@ from typing import Any
 
 import pytest
 from emulator_helpers import call, expect_error, raw_request
-from tencentcloud.common import credential
-from tencentcloud.common.common_client import CommonClient
 from tencentcloud.common.exception.tencent_cloud_sdk_exception import TencentCloudSDKException
-from tencentcloud.common.profile.client_profile import ClientProfile
-from tencentcloud.common.profile.http_profile import HttpProfile
 from tencentcloud.tdmq.v20200217 import models, tdmq_client
 
 from cmqinfra.emulator import DEFAULT_SECRET_ID, DEFAULT_SECRET_KEY, Emulator
+from tests import sdk_clients
 
 
 def sdk(
@@ -27,12 +24,9 @@ def sdk(
     method: str = "POST",
     endpoint: str | None = None,
 ) -> tdmq_client.TdmqClient:
-    profile = ClientProfile(
-        httpProfile=HttpProfile(
-            protocol="http", endpoint=endpoint or emu.endpoint, reqMethod=method, reqTimeout=10
-        )
+    return sdk_clients.tdmq(
+        endpoint or emu.endpoint, region=emu.region, secret_id=secret_id, secret_key=secret_key, method=method
     )
-    return tdmq_client.TdmqClient(credential.Credential(secret_id, secret_key), emu.region, profile)
 
 
 def test_success_envelope_has_exact_content_type_and_uuid_request_id(emulator: Emulator) -> None:
@@ -190,13 +184,7 @@ def test_unknown_missing_and_mistyped_parameters(tdmq_client: Any) -> None:
 
 
 def test_unknown_action_and_wrong_version(emulator: Emulator) -> None:
-    client = CommonClient(
-        "tdmq",
-        "2020-02-17",
-        credential.Credential(DEFAULT_SECRET_ID, DEFAULT_SECRET_KEY),
-        emulator.region,
-        ClientProfile(httpProfile=HttpProfile(protocol="http", endpoint=emulator.endpoint)),
-    )
+    client = sdk_clients.common(emulator.endpoint, "tdmq", "2020-02-17", region=emulator.region)
     expect_error(client, "DescribeCmqDeadLetterSourceQueues", {}, "InvalidAction")
     expect_error(client, "ModifyResourceTags", {"Resource": "x"}, "InvalidAction")  # a tag action, tdmq scope
     old = raw_request(emulator.endpoint, "DescribeCmqQueues", version="2019-03-04")

@@ -37,7 +37,10 @@ def test_invalid_queue_names(tdmq_client: Any, name: str) -> None:
 
 @pytest.mark.parametrize("name", ["a", "A" * 64, "with_underscore", "with-dash-9", "retry-first", "dlq"])
 def test_valid_queue_names(tdmq_client: Any, name: str) -> None:
-    call(tdmq_client, "CreateCmqQueue", {"QueueName": name})
+    queue_id = call(tdmq_client, "CreateCmqQueue", {"QueueName": name})["QueueId"]
+    assert queue_id.startswith("cmqq-")
+    (listed,) = call(tdmq_client, "DescribeCmqQueues", {"QueueNameList": [name]})["QueueList"]
+    assert (listed["QueueName"], listed["QueueId"]) == (name, queue_id)
 
 
 def test_names_are_unique_case_insensitively(tdmq_client: Any) -> None:

@@ -15,31 +15,15 @@ from typing import Any
 
 import pytest
 from emulator_helpers import call, expect_error, raw_request
-from tencentcloud.common import credential
 from tencentcloud.common.exception.tencent_cloud_sdk_exception import TencentCloudSDKException
-from tencentcloud.common.profile.client_profile import ClientProfile
-from tencentcloud.common.profile.http_profile import HttpProfile
-from tencentcloud.tdmq.v20200217 import tdmq_client
 
 from cmqinfra.emulator import DEFAULT_SECRET_ID, DEFAULT_SECRET_KEY, RATE_LIMITS, Emulator, Faults
 from cmqinfra.emulator.faults import FaultDice, Outcome
 from cmqinfra.emulator.ratelimit import RateLimiter
+from tests import sdk_clients
 
-
-def sdk(endpoint: str, region: str = "ap-guangzhou") -> tdmq_client.TdmqClient:
-    profile = ClientProfile(httpProfile=HttpProfile(protocol="http", endpoint=endpoint, reqTimeout=10))
-    return tdmq_client.TdmqClient(
-        credential.Credential(DEFAULT_SECRET_ID, DEFAULT_SECRET_KEY), region, profile
-    )
-
-
-def names(client: Any) -> list[str]:
-    result: list[str] = []
-    while True:
-        page = call(client, "DescribeCmqQueues", {"Offset": len(result), "Limit": 50})
-        result += [q["QueueName"] for q in page["QueueList"]]
-        if len(result) >= page["TotalCount"]:
-            return result
+sdk = sdk_clients.tdmq
+names = sdk_clients.queue_names
 
 
 # -------------------------------------------------------------------------------------- persistence
@@ -193,11 +177,7 @@ def test_cli_prints_one_line_and_stops_cleanly_on_sigterm(tmp_path: Path) -> Non
         tmp_path / "cli.sqlite3", "--region", "ap-shanghai", "--secret-id", "AKIDx", "--secret-key", "k2"
     )
     try:
-        client = tdmq_client.TdmqClient(
-            credential.Credential("AKIDx", "k2"),
-            "ap-shanghai",
-            ClientProfile(httpProfile=HttpProfile(protocol="http", endpoint=endpoint)),
-        )
+        client = sdk_clients.tdmq(endpoint, region="ap-shanghai", secret_id="AKIDx", secret_key="k2")
         call(client, "CreateCmqQueue", {"QueueName": "q"})
     finally:
         process.send_signal(signal.SIGTERM)

@@ -143,3 +143,128 @@ def test_tag_and_untag_resources_and_describe(tdmq_client: Any, tag_client: Any)
 
 def test_tag_service_rejects_tdmq_actions(tag_client: Any) -> None:
     expect_error(tag_client, "DescribeCmqQueues", {}, "InvalidAction")
+
+
+def _tags(count: int, prefix: str = "k") -> list[dict[str, str]]:
+    return [{"TagKey": f"{prefix}{i:02d}", "TagValue": "v"} for i in range(count)]
+
+
+def test_a_resource_is_created_with_at_most_fifty_tags(tdmq_client: Any) -> None:
+    call(tdmq_client, "CreateCmqQueue", {"QueueName": "fifty", "Tags": _tags(50)})
+    assert len(queue_tags(tdmq_client, "fifty")) == 50
+    expect_error(
+        tdmq_client,
+        "CreateCmqQueue",
+        {"QueueName": "more", "Tags": _tags(51)},
+        "InvalidParameterValue",
+        "Tags",
+    )
+    call(tdmq_client, "CreateCmqTopic", {"TopicName": "fifty", "Tags": _tags(50)})
+    expect_error(
+        tdmq_client,
+        "CreateCmqTopic",
+        {"TopicName": "more", "Tags": _tags(51)},
+        "InvalidParameterValue",
+        "Tags",
+    )
+    assert call(tdmq_client, "DescribeCmqQueues", {"QueueName": "more"})["TotalCount"] == 0
+
+
+def test_tagging_past_fifty_tags_is_refused_and_changes_nothing(tdmq_client: Any, tag_client: Any) -> None:
+    call(tdmq_client, "CreateCmqQueue", {"QueueName": "q", "Tags": _tags(45)})
+    resource = QUEUE.format("q")
+    call(tag_client, "ModifyResourceTags", {"Resource": resource, "ReplaceTags": _tags(5, "x")})
+    assert len(queue_tags(tdmq_client, "q")) == 50
+    # replacing the value of a tag it has keeps it at fifty
+    call(
+        tag_client,
+        "ModifyResourceTags",
+        {"Resource": resource, "ReplaceTags": [{"TagKey": "x00", "TagValue": "w"}]},
+    )
+    expect_error(
+        tag_client,
+        "ModifyResourceTags",
+        {"Resource": resource, "ReplaceTags": _tags(1, "y")},
+        "LimitExceeded.ResourceAttachedTags",
+    )
+    assert len(queue_tags(tdmq_client, "q")) == 50
+    assert {"TagKey": "y00", "TagValue": "v"} not in queue_tags(tdmq_client, "q")
+
+
+def test_tag_and_untag_several_resources_then_describe_their_tags(tdmq_client: Any, tag_client: Any) -> None:
+    import hashlib
+
+    for name in ("a", "b"):
+        call(tdmq_client, "CreateCmqQueue", {"QueueName": name})
+    resources = [QUEUE.format("a"), QUEUE.format("B")]
+    call(tag_client, "TagResources", {"ResourceList": resources, "Tags": _tags(2)})
+    call(tag_client, "UnTagResources", {"ResourceList": [QUEUE.format("b")], "TagKeys": ["k00"]})
+    described = call(
+        tag_client,
+        "DescribeResourceTagsByResourceIds",
+        {
+            "ServiceType": "tdmq",
+            "ResourcePrefix": "queue",
+            "ResourceRegion": "ap-guangzhou",
+            "ResourceIds": ["A", "b"],
+        },
+    )
+
+    def row(resource: str, key: str) -> dict[str, str]:
+        return {
+            "TagKey": key,
+            "TagValue": "v",
+            "ResourceId": resource,
+            "TagKeyMd5": hashlib.md5(key.encode()).hexdigest(),
+            "TagValueMd5": hashlib.md5(b"v").hexdigest(),
+            "ServiceType": "tdmq",
+            "Category": "Custom",
+        }
+
+    assert described["TotalCount"] == 3 and (described["Offset"], described["Limit"]) == (0, 15)
+    assert described["Tags"] == [row("A", "k00"), row("A", "k01"), row("b", "k01")]
+    page = call(
+        tag_client,
+        "DescribeResourceTagsByResourceIds",
+        {
+            "ServiceType": "tdmq",
+            "ResourcePrefix": "queue",
+            "ResourceRegion": "ap-guangzhou",
+            "ResourceIds": ["a", "b"],
+            "Offset": 1,
+            "Limit": 1,
+        },
+    )
+    assert (page["TotalCount"], page["Offset"], page["Limit"]) == (3, 1, 1)
+    assert [(t["ResourceId"], t["TagKey"]) for t in page["Tags"]] == [("a", "k01")]
+    empty = call(
+        tag_client,
+        "DescribeResourceTagsByResourceIds",
+        {
+            "ServiceType": "tdmq",
+            "ResourcePrefix": "topic",
+            "ResourceRegion": "ap-guangzhou",
+            "ResourceIds": [],
+        },
+    )
+    assert empty == {"TotalCount": 0, "Offset": 0, "Limit": 15, "Tags": [], "RequestId": empty["RequestId"]}
+    for params, field in (
+        ({"ServiceType": "cvm", "ResourcePrefix": "queue"}, "ServiceType"),
+        ({"ServiceType": "tdmq", "ResourcePrefix": "instance"}, "ResourcePrefix"),
+    ):
+        expect_error(
+            tag_client,
+            "DescribeResourceTagsByResourceIds",
+            {**params, "ResourceRegion": "ap-guangzhou", "ResourceIds": ["a"]},
+            "InvalidParameterValue.ResourcePrefixInvalid",
+            field,
+        )
+    expect_error(
+        tag_client, "TagResources", {"ResourceList": resources, "Tags": []}, "InvalidParameterValue", "Tags"
+    )
+    expect_error(
+        tag_client,
+        "UnTagResources",
+        {"ResourceList": [QUEUE.format("zz")], "TagKeys": ["k"]},
+        "ResourceNotFound",
+    )

@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
+import json
 import os
+import shutil
+import subprocess
+import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -173,13 +178,44 @@ def test_unreadable_file_is_one_line(tmp_path: Path) -> None:
     assert diag.message.startswith("cannot read file:") and diag.location.line == 1
 
 
-@pytest.mark.skipif(os.geteuid() == 0, reason="root reads files regardless of permissions")
-def test_permission_denied_is_one_line(tmp_path: Path) -> None:
-    path = tmp_path / "secret.yaml"
-    path.write_text("stack: s\n")
-    path.chmod(0)
-    [diag] = load_stack([path]).diagnostics
-    assert diag.message.startswith("cannot read file:")
+_LOAD_AND_REPORT = (
+    "import json, sys\n"
+    "from pathlib import Path\n"
+    "from cmqinfra.manifest import load_stack\n"
+    "result = load_stack([Path(sys.argv[1])])\n"
+    "print(json.dumps([(d.message, d.location.line) for d in result.diagnostics]))\n"
+)
+
+
+def _as_nobody(argv: list[str]) -> subprocess.CompletedProcess[str]:
+    """Run ``argv`` as the unprivileged user nobody (root reads any file, whatever its mode)."""
+    return subprocess.run(
+        ["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups", *argv],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+
+
+def test_permission_denied_is_one_line() -> None:
+    # A directory anyone may enter, holding a file no one may read: the loader must say so in
+    # one line. As root, the load runs as nobody, the way any user who lacks the right meets it.
+    folder = Path(tempfile.mkdtemp(prefix="cmqinfra-perm-"))
+    try:
+        folder.chmod(0o755)
+        path = folder / "secret.yaml"
+        path.write_text("stack: s\n")
+        path.chmod(0)
+        if os.geteuid() != 0:
+            found = [(d.message, d.location.line) for d in load_stack([path]).diagnostics]
+        else:
+            run = _as_nobody([sys.executable, "-c", _LOAD_AND_REPORT, str(path)])
+            assert run.returncode == 0, run.stderr
+            found = [tuple(item) for item in json.loads(run.stdout)]
+    finally:
+        shutil.rmtree(folder)
+    assert found == [("cannot read file: Permission denied", 1)]
 
 
 def test_huge_file_is_refused_without_reading_it(tmp_path: Path) -> None:

@@ -1,4 +1,12 @@
-"""An in-memory CmqApi for executor tests: records calls, can fail chosen ones."""
+"""An in-memory CmqApi for executor tests: records calls, can fail chosen ones.
+
+It refuses what the emulator refuses, so a test that passes here does not lean on leniency:
+creating what exists, touching or deleting what is missing, deleting a queue that is still a
+dead letter, a subscription to a missing topic or queue. A modify changes only what the
+adapter would send (the attributes set in ``after`` that differ from ``before``; a removed
+dead letter is unbound), never the whole resource. Deleting a topic takes its subscriptions
+with it, as the emulator (and CMQ) do.
+"""
 
 from __future__ import annotations
 
@@ -6,12 +14,12 @@ import threading
 import time
 from collections import Counter
 from collections.abc import Callable, Mapping
-from dataclasses import replace
+from dataclasses import fields, replace
 
 from cmqinfra.cloud.api import TaggedKind
 from cmqinfra.cloud.errors import CloudError
 from cmqinfra.live import LiveQueue, LiveState, LiveSubscription, LiveTopic, name_key
-from cmqinfra.model import PROTECT_TAG, STACK_TAG, Queue, Stack, Subscription, Tags, Topic, tags_of
+from cmqinfra.model import PROTECT_TAG, STACK_TAG, Queue, Resource, Stack, Subscription, Tags, Topic, tags_of
 
 
 class FakeApi:
@@ -79,52 +87,100 @@ class FakeApi:
             )
         return out
 
+    @staticmethod
+    def _missing(action: str, kind: str, name: str) -> CloudError:
+        return CloudError(action, "ResourceNotFound", f"{kind} {name} does not exist")
+
+    @staticmethod
+    def _sent(before: Resource, after: Resource) -> dict[str, object]:
+        """The attributes a modify call carries: set in ``after`` and different from ``before``
+        (dead letter and transaction compared whole, since None means none)."""
+        out: dict[str, object] = {}
+        for f in fields(after):
+            if not f.compare or f.name in ("name", "topic", "tags", "protect"):
+                continue
+            value = getattr(after, f.name)
+            if (value is not None or f.name in ("dead_letter", "transaction")) and value != getattr(
+                before, f.name
+            ):
+                out[f.name] = value
+        return out
+
     def create_queue(self, queue: Queue, tags: Tags) -> str:
         self._call("CreateCmqQueue", queue.name)
+        if name_key(queue.name) in self.queues:
+            raise CloudError("CreateCmqQueue", "ResourceInUse.Queue", f"queue {queue.name} exists")
+        if queue.dead_letter is not None and name_key(queue.dead_letter.queue) not in self.queues:
+            raise self._missing("CreateCmqQueue", "dead letter queue", queue.dead_letter.queue)
         self.queues[name_key(queue.name)] = (replace(queue, tags=(), protect=False), dict(tags))
         return f"q-{queue.name}"
 
     def modify_queue(self, before: Queue, after: Queue) -> None:
         self._call("ModifyCmqQueueAttribute", after.name)
-        _, tags = self.queues[name_key(after.name)]
-        self.queues[name_key(after.name)] = (replace(after, tags=(), protect=False), tags)
+        if name_key(after.name) not in self.queues:
+            raise self._missing("ModifyCmqQueueAttribute", "queue", after.name)
+        live, tags = self.queues[name_key(after.name)]
+        self.queues[name_key(after.name)] = (replace(live, **self._sent(before, after)), tags)  # type: ignore[arg-type]
 
     def delete_queue(self, name: str) -> None:
         self._call("DeleteCmqQueue", name)
         if name_key(name) not in self.queues:
-            raise CloudError("DeleteCmqQueue", "ResourceNotFound", "no such queue")
+            raise self._missing("DeleteCmqQueue", "queue", name)
+        for q, _ in self.queues.values():
+            if q.dead_letter is not None and name_key(q.dead_letter.queue) == name_key(name):
+                raise CloudError("DeleteCmqQueue", "ResourceInUse", f"{name} is the dead letter of {q.name}")
         del self.queues[name_key(name)]
 
     def create_topic(self, topic: Topic, tags: Tags) -> str:
         self._call("CreateCmqTopic", topic.name)
+        if name_key(topic.name) in self.topics:
+            raise CloudError("CreateCmqTopic", "ResourceInUse.Topic", f"topic {topic.name} exists")
         self.topics[name_key(topic.name)] = (replace(topic, tags=(), protect=False), dict(tags))
         return f"t-{topic.name}"
 
     def modify_topic(self, before: Topic, after: Topic) -> None:
         self._call("ModifyCmqTopicAttribute", after.name)
-        _, tags = self.topics[name_key(after.name)]
-        self.topics[name_key(after.name)] = (replace(after, tags=(), protect=False), tags)
+        if name_key(after.name) not in self.topics:
+            raise self._missing("ModifyCmqTopicAttribute", "topic", after.name)
+        live, tags = self.topics[name_key(after.name)]
+        self.topics[name_key(after.name)] = (replace(live, **self._sent(before, after)), tags)  # type: ignore[arg-type]
 
     def delete_topic(self, name: str) -> None:
         self._call("DeleteCmqTopic", name)
-        self.topics.pop(name_key(name), None)
+        if self.topics.pop(name_key(name), None) is None:
+            raise self._missing("DeleteCmqTopic", "topic", name)
+        for key in [k for k in self.subs if k[0] == name_key(name)]:
+            del self.subs[key]
 
     def create_subscription(self, subscription: Subscription) -> str:
         self._call("CreateCmqSubscribe", subscription.name)
-        self.subs[(name_key(subscription.topic), subscription.name)] = subscription
+        key = (name_key(subscription.topic), subscription.name)
+        if key[0] not in self.topics:
+            raise self._missing("CreateCmqSubscribe", "topic", subscription.topic)
+        if subscription.protocol.value == "queue" and name_key(subscription.endpoint) not in self.queues:
+            raise self._missing("CreateCmqSubscribe", "queue", subscription.endpoint)
+        if key in self.subs:
+            raise CloudError("CreateCmqSubscribe", "ResourceInUse", f"{subscription.address} exists")
+        self.subs[key] = subscription
         return f"s-{subscription.name}"
 
     def modify_subscription(self, before: Subscription, after: Subscription) -> None:
         self._call("ModifyCmqSubscriptionAttribute", after.name)
-        self.subs[(name_key(after.topic), after.name)] = after
+        key = (name_key(after.topic), after.name)
+        if key not in self.subs:
+            raise self._missing("ModifyCmqSubscriptionAttribute", "subscription", after.address)
+        self.subs[key] = replace(self.subs[key], **self._sent(before, after))  # type: ignore[arg-type]
 
     def delete_subscription(self, topic: str, name: str) -> None:
         self._call("DeleteCmqSubscribe", name)
-        self.subs.pop((name_key(topic), name), None)
+        if self.subs.pop((name_key(topic), name), None) is None:
+            raise self._missing("DeleteCmqSubscribe", "subscription", f"{topic}/{name}")
 
     def modify_tags(self, kind: TaggedKind, name: str, replace: Tags, delete: tuple[str, ...]) -> None:
         self._call("ModifyResourceTags", name)
         store = self.queues if kind == "queue" else self.topics
+        if name_key(name) not in store:
+            raise self._missing("ModifyResourceTags", kind, name)
         resource, tags = store[name_key(name)]
         tags = {k: v for k, v in tags.items() if k not in delete}
         tags.update(dict(replace))

@@ -184,3 +184,88 @@ def test_adopting_a_topic_needing_replacement_is_refused() -> None:
     stack = Stack(name="s", topics=(Topic("t", filter_type=FilterType.ROUTING_KEY, source=LOC),))
     plan = make_plan(stack, live(topics=[(Topic("t"), None)]))
     assert not plan.ok and plan.errors[0].location == LOC and "filterType" in plan.errors[0].message
+
+
+def test_stray_subscriptions_are_deleted_only_on_topics_the_stack_owns_or_adopts() -> None:
+    # Live: one topic owned by another team, one untagged topic the manifest only names through
+    # a subscription, one untagged topic the manifest declares (adopted), one the stack owns.
+    theirs = Subscription("shared", "their-sub", Protocol.HTTP, "http://them")
+    named = Subscription("named", "their-sub", Protocol.HTTP, "http://them")
+    adopted = Subscription("adopt", "stray", Protocol.HTTP, "http://x")
+    kept = Subscription("adopt", "a-kept", Protocol.HTTP, "http://x")
+    owned = Subscription("mine", "stray", Protocol.HTTP, "http://x")
+    state = live(
+        topics=[
+            (Topic("shared"), "other"),
+            (Topic("named"), None),
+            (Topic("adopt"), None),
+            (Topic("mine"), "s"),
+        ],
+        subs=[kept, theirs, named, adopted, owned],
+    )
+    stack = Stack(
+        name="s",
+        topics=(Topic("adopt"), Topic("mine")),
+        subscriptions=(
+            Subscription("shared", "my-sub", Protocol.HTTP, "http://me"),
+            Subscription("named", "my-sub", Protocol.HTTP, "http://me"),
+            kept,
+        ),
+    )
+    plan = make_plan(stack, state)
+    assert plan.ok, plan.errors
+    deleted = {c.address: c.reasons for c in plan.changes if c.action is Action.DELETE}
+    assert deleted == {
+        "subscription/adopt/stray": ("it is not in the manifest",),
+        "subscription/mine/stray": ("it is not in the manifest",),
+    }
+    # a subscription of ours on a topic we do not own is still created there
+    created = {c.address for c in plan.changes if c.action is Action.CREATE}
+    assert created == {"subscription/shared/my-sub", "subscription/named/my-sub"}
+    # destroy: the stack owns only topic/mine, so only its subscription goes with it
+    gone = make_plan(stack, state, destroy=True)
+    assert {c.address for c in gone.changes if c.action is Action.DELETE} == {
+        "subscription/mine/stray",
+        "topic/mine",
+    }
+
+
+def test_a_name_whose_case_differs_from_the_live_one_is_the_same_resource() -> None:
+    stack = Stack(
+        name="s",
+        queues=(q("Orders"),),
+        topics=(Topic("Events"),),
+        subscriptions=(Subscription("Events", "billing", Protocol.QUEUE, "orders"),),
+    )
+    state = live(
+        queues=[(q("orders"), "s")],
+        topics=[(Topic("events"), "s")],
+        subs=[Subscription("events", "billing", Protocol.QUEUE, "orders")],
+    )
+    plan = make_plan(stack, state)
+    assert plan.ok, plan.errors
+    assert {c.action for c in plan.changes} == {Action.NO_OP}, actions(plan)
+
+
+def test_fingerprint_changes_when_only_a_subscription_changes() -> None:
+    topics = [(Topic("t"), "s")]
+    sub = Subscription("t", "s1", Protocol.HTTP, "http://x")
+    stack = Stack(name="s", topics=(Topic("t"),), subscriptions=(sub,))
+    base = make_plan(stack, live(topics=topics, subs=[sub])).fingerprint
+    for changed in (
+        Subscription("t", "s1", Protocol.HTTP, "http://x", filter_tags=("a",)),
+        Subscription("t", "s1", Protocol.HTTP, "http://y"),
+    ):
+        assert make_plan(stack, live(topics=topics, subs=[changed])).fingerprint != base, changed
+    assert make_plan(stack, live(topics=topics, subs=[sub])).fingerprint == base
+
+
+def test_a_manifest_asking_for_protection_blocks_its_own_replacement() -> None:
+    # Not protected live yet; the manifest turns protection on and forces a replacement.
+    stack = Stack(name="s", queues=(q("p", max_msg_size=2048, protect=True, source=LOC),))
+    plan = make_plan(stack, live(queues=[(q("p", max_msg_size=1024), "s")]))
+    change = plan.change_for("queue/p")
+    assert change is not None and change.action is Action.REPLACE
+    assert not plan.ok and "protected" in plan.errors[0].message and plan.errors[0].location == LOC
+    unprotected = Stack(name="s", queues=(q("p", max_msg_size=2048),))
+    assert make_plan(unprotected, live(queues=[(q("p", max_msg_size=1024), "s")])).ok

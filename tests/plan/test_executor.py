@@ -71,6 +71,16 @@ def test_failure_stops_new_work_and_rerun_converges() -> None:
     assert not make_plan(stack(), api.read(stack())).has_changes
 
 
+def test_after_a_failure_no_independent_step_starts() -> None:
+    # Five queues that depend on nothing: once the first call fails, none of the others starts.
+    names = [f"q{i}" for i in range(5)]
+    many = Stack(name="s", queues=tuple(Queue(n) for n in names))
+    api = FakeApi(fail={f"CreateCmqQueue:{n}" for n in names})
+    report = execute(make_plan(many, api.read(many)), api, parallelism=1)
+    assert api.counts["CreateCmqQueue"] == 1 and len(report.failed) == 1
+    assert len(report.not_started) == 4 and not report.ok
+
+
 def test_parallelism_bounds_concurrency() -> None:
     many = Stack(name="s", queues=tuple(Queue(f"q{i}") for i in range(12)))
     api = FakeApi(delay=0.05)
@@ -113,3 +123,19 @@ def test_a_dead_letter_queue_goes_right_before_the_queue_that_feeds_subscription
     converge(api, desired, parallelism=1)
     created = [c.split(":")[1] for c in api.calls if c.startswith("CreateCmqQueue:")]
     assert created == ["d0", "w0", "d1", "w1", "x0", "x1"]
+
+
+def test_a_delete_of_something_already_gone_counts_as_done() -> None:
+    api = FakeApi()
+    converge(api, stack())
+    plan = make_plan(stack(), api.read(stack()), destroy=True)
+    # another client removed the topic (and with it its subscription) after the plan was made
+    api.delete_topic("events")
+    report = execute(plan, api)
+    assert report.ok and {r.address for r in report.done} == {
+        "subscription/events/to-src",
+        "topic/events",
+        "queue/src",
+        "queue/dlq",
+    }
+

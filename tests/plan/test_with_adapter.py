@@ -3,18 +3,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
-import pytest
 from tencentcloud.tdmq.v20200217 import models
 
-from cmqinfra.cloud.target import Target
-from cmqinfra.emulator import Emulator
 from cmqinfra.model import DeadLetter, FilterType, Protocol, Queue, Stack, Subscription, Topic, Transaction
 from cmqinfra.plan.values import Action
 from cmqinfra.run.executor import execute
 from cmqinfra.run.session import compute
-from cmqinfra.run.targets import open_target as open_api
 
 FULL = Stack(
     name="e2e",
@@ -46,12 +40,6 @@ FULL = Stack(
         ),
     ),
 )
-
-
-@pytest.fixture
-def api(emulator: Emulator) -> Iterator[object]:
-    with open_api(Target.endpoint(emulator.url), emulator.region) as connected:
-        yield connected
 
 
 def converge(api, stack: Stack, **kw: object):  # type: ignore[no-untyped-def]

@@ -11,11 +11,12 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass
 
-from tencentcloud.common import credential
 from tencentcloud.common.exception.tencent_cloud_sdk_exception import TencentCloudSDKException
-from tencentcloud.common.profile.client_profile import ClientProfile
-from tencentcloud.common.profile.http_profile import HttpProfile
 from tencentcloud.tdmq.v20200217 import models, tdmq_client
+
+from tests import sdk_clients
+
+from .reference import fields
 
 PAGE = 50
 
@@ -68,24 +69,25 @@ class Account:
     subscriptions: tuple[LiveSubscriptionRecord, ...]
 
 
-QUEUE_FIELDS = (
-    "VisibilityTimeout",
-    "PollingWaitSeconds",
-    "MsgRetentionSeconds",
-    "MaxMsgHeapNum",
-    "MaxMsgSize",
-    "RewindSeconds",
-    "RetentionSizeInMB",
-    "Trace",
+# Message counts move on their own; every other scalar field the reference documents is read.
+_MOVING = frozenset(
+    {"ActiveMsgNum", "InactiveMsgNum", "DelayMsgNum", "RewindMsgNum", "MinMsgTime", "MsgCount"}
 )
-TOPIC_FIELDS = ("MaxMsgSize", "MsgRetentionSeconds", "Trace")
+
+
+def _scalars(item: object, obj: str) -> tuple[tuple[str, object], ...]:
+    """Every documented scalar field of an SDK object, by the reference's field names."""
+    out = []
+    for name in fields(obj):
+        value = getattr(item, name, None)
+        if name not in _MOVING and (value is None or isinstance(value, (bool, int, float, str))):
+            out.append((name, value))
+    return tuple(out)
 
 
 def client(endpoint: str, secret_id: str, secret_key: str, timeout: int = 10) -> tdmq_client.TdmqClient:
     """A TdmqClient for an ``host:port`` (or ``http://host:port``) endpoint, plain HTTP."""
-    host = endpoint.removeprefix("http://")
-    profile = ClientProfile(httpProfile=HttpProfile(protocol="http", endpoint=host, reqTimeout=timeout))
-    return tdmq_client.TdmqClient(credential.Credential(secret_id, secret_key), "ap-guangzhou", profile)
+    return sdk_clients.tdmq(endpoint, secret_id=secret_id, secret_key=secret_key, timeout=timeout)
 
 
 def _tags(raw: object) -> tuple[tuple[str, str], ...]:
@@ -119,7 +121,7 @@ def _read_once(api: tdmq_client.TdmqClient) -> Account:
                 LiveQueueRecord(
                     name=q.QueueName,
                     queue_id=q.QueueId,
-                    attributes=tuple((f, getattr(q, f)) for f in QUEUE_FIELDS),
+                    attributes=_scalars(q, "CmqQueue"),
                     dead_letter=(dl.DeadLetterQueue, dl.Policy, dl.MaxReceiveCount, dl.MaxTimeToLive)
                     if dl is not None and dl.DeadLetterQueue
                     else None,
@@ -146,7 +148,7 @@ def _read_once(api: tdmq_client.TdmqClient) -> Account:
                     name=t.TopicName,
                     topic_id=t.TopicId,
                     filter_type=t.FilterType,
-                    attributes=tuple((f, getattr(t, f)) for f in TOPIC_FIELDS),
+                    attributes=_scalars(t, "CmqTopic"),
                     tags=_tags(t.Tags),
                     last_modify=t.LastModifyTime,
                 )

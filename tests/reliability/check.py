@@ -1,30 +1,48 @@
 """The judge: does the live account hold exactly the stack, once each, and nothing else changed?
 
 Pure functions over an ``Account`` (read through the SDK by ``account.py``) and the desired
-``Stack``, returning human-readable problems, so a failing test says precisely what is wrong.
+manifest, returning human-readable problems, so a failing test says precisely what is wrong.
+
+What the judge expects is derived from the manifest as a user writes it (the YAML document)
+and from the API's field names in the reference (``reference.py``), by the rules written
+below from the documents: a scalar key names the documented field of the same word, the
+structured keys (``deadLetter``, ``transaction``, ``filterType``, ``tags``, ``protect``) are
+spelled out with the reference's words. Nothing here comes from cmqinfra's adapter, so a
+mapping mistake there is caught here instead of being shared.
 """
 
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import Any
 
-from cmqinfra.model import PROTECT_TAG, RESERVED_TAG_PREFIX, STACK_TAG, Queue, Stack, Topic
+import yaml
+
+from cmqinfra.model import Stack
 
 from .account import Account, LiveQueueRecord, LiveSubscriptionRecord, LiveTopicRecord
+from .manifests import render
+from .reference import api_field
 
-# model field -> CmqQueue / CmqTopic field
-QUEUE_API = {
-    "visibility_timeout": "VisibilityTimeout",
-    "polling_wait_seconds": "PollingWaitSeconds",
-    "msg_retention_seconds": "MsgRetentionSeconds",
-    "max_msg_heap_num": "MaxMsgHeapNum",
-    "max_msg_size": "MaxMsgSize",
-    "rewind_seconds": "RewindSeconds",
-    "retention_size_in_mb": "RetentionSizeInMB",
-    "trace": "Trace",
-}
-TOPIC_API = {"max_msg_size": "MaxMsgSize", "msg_retention_seconds": "MsgRetentionSeconds", "trace": "Trace"}
+# The ownership tags, as README and docs/plan-and-apply.md name them.
+STACK_TAG = "cmqinfra-stack"
+PROTECT_TAG = "cmqinfra-protect"
+RESERVED_TAG_PREFIX = "cmqinfra-"
+# CmqTopic.FilterType: "1 means ... Tag filtering with FilterTag", "2 indicates ... BindingKey".
+FILTER_TYPE = {"tag": 1, "routingKey": 2}
+# Keys that are not one documented scalar field each.
+_STRUCTURED = frozenset({"deadLetter", "transaction", "tags", "protect", "filterType", "subscriptions"})
+
+Document = Mapping[str, Any]
+
+
+def manifest_of(desired: Stack | Document) -> Document:
+    """The manifest document: as given, or the YAML a user would write for a ``Stack``."""
+    if isinstance(desired, Stack):
+        return yaml.safe_load(render(desired))
+    return desired
 
 
 def _key(name: str) -> str:
@@ -58,122 +76,150 @@ def duplicates(account: Account) -> list[str]:
     return out
 
 
-def _check_tags(
-    address: str, desired: Queue | Topic, stack: str, live: tuple[tuple[str, str], ...]
-) -> list[str]:
+def _check_tags(address: str, body: Document, stack: str, live: tuple[tuple[str, str], ...]) -> list[str]:
     out: list[str] = []
     tags = dict(live)
     if tags.get(STACK_TAG) != stack:
         out.append(f"{address}: owner tag is {tags.get(STACK_TAG)!r}, want {stack!r}")
-    if (tags.get(PROTECT_TAG) == "true") != desired.protect:
-        out.append(f"{address}: protect tag is {tags.get(PROTECT_TAG)!r}, want protect={desired.protect}")
-    user = tuple(sorted((k, v) for k, v in live if not k.startswith(RESERVED_TAG_PREFIX)))
-    if user != tuple(sorted(desired.tags)):
-        out.append(f"{address}: tags {dict(user)} != {dict(desired.tags)}")
+    protect = bool(body.get("protect", False))
+    if (tags.get(PROTECT_TAG) == "true") != protect:
+        out.append(f"{address}: protect tag is {tags.get(PROTECT_TAG)!r}, want protect={protect}")
+    user = {k: v for k, v in live if not k.startswith(RESERVED_TAG_PREFIX)}
+    want = {str(k): str(v) for k, v in (body.get("tags") or {}).items()}
+    if user != want:
+        out.append(f"{address}: tags {user} != {want}")
     return out
 
 
-def _check_queue(q: Queue, live: LiveQueueRecord, stack: str) -> list[str]:
-    out = _check_tags(q.address, q, stack, live.tags)
-    for field_name, api in QUEUE_API.items():
-        want = getattr(q, field_name)
-        if want is not None and live.attribute(api) != want:
-            out.append(f"{q.address}: {api} is {live.attribute(api)!r}, want {want!r}")
-    dl = q.dead_letter
-    if dl is None:
-        if live.dead_letter is not None:
-            out.append(f"{q.address}: has dead letter {live.dead_letter}, want none")
+def _check_scalars(
+    address: str, obj: str, body: Document, live: LiveQueueRecord | LiveTopicRecord
+) -> list[str]:
+    out: list[str] = []
+    for key, want in body.items():
+        if key in _STRUCTURED or want is None:
+            continue
+        api = api_field(obj, key)
+        if live.attribute(api) != want:
+            out.append(f"{address}: {api} is {live.attribute(api)!r}, want {want!r}")
+    return out
+
+
+def _check_queue(name: str, body: Document, live: LiveQueueRecord, stack: str) -> list[str]:
+    address = f"queue/{name}"
+    out = _check_tags(address, body, stack, live.tags)
+    out += _check_scalars(address, "CmqQueue", body, live)
+    dl = body.get("deadLetter")
+    got = live.dead_letter
+    if not dl:
+        if got is not None:
+            out.append(f"{address}: has dead letter {got}, want none")
     else:
-        want_dl = (_key(dl.queue), dl.api_policy)
-        got = live.dead_letter
-        if got is None or (_key(got[0]), got[1]) != want_dl:
-            out.append(f"{q.address}: dead letter {got}, want {dl}")
-        elif dl.max_receive_count is not None and got[2] != dl.max_receive_count:
-            out.append(f"{q.address}: MaxReceiveCount {got[2]}, want {dl.max_receive_count}")
-        elif dl.max_time_to_live is not None and got[3] != dl.max_time_to_live:
-            out.append(f"{q.address}: MaxTimeToLive {got[3]}, want {dl.max_time_to_live}")
-    if q.transaction is None:
+        # CmqDeadLetterPolicy.Policy: "0: maximum number of receipt. 1: maximum unconsumed time."
+        policy = 1 if dl.get("maxTimeToLive") is not None else 0
+        if got is None or (_key(got[0]), got[1]) != (_key(dl["queue"]), policy):
+            out.append(f"{address}: dead letter {got}, want {dl} (Policy {policy})")
+        elif dl.get("maxReceiveCount") is not None and got[2] != dl["maxReceiveCount"]:
+            out.append(f"{address}: MaxReceiveCount {got[2]}, want {dl['maxReceiveCount']}")
+        elif dl.get("maxTimeToLive") is not None and got[3] != dl["maxTimeToLive"]:
+            out.append(f"{address}: MaxTimeToLive {got[3]}, want {dl['maxTimeToLive']}")
+    txn = body.get("transaction")
+    if not txn:
         if live.transaction is not None:
-            out.append(f"{q.address}: is a transaction queue, want not")
+            out.append(f"{address}: is a transaction queue, want not")
     elif live.transaction is None:
-        out.append(f"{q.address}: is not a transaction queue")
-    else:
-        t = q.transaction
-        for want, got, label in (
-            (t.first_query_interval, live.transaction[0], "FirstQueryInterval"),
-            (t.max_query_count, live.transaction[1], "MaxQueryCount"),
-        ):
-            if want is not None and want != got:
-                out.append(f"{q.address}: {label} {got}, want {want}")
+        out.append(f"{address}: is not a transaction queue")
+    elif isinstance(txn, Mapping):
+        for position, key in enumerate(("firstQueryInterval", "maxQueryCount")):
+            want = txn.get(key)
+            if want is not None and live.transaction[position] != want:
+                label = api_field("CmqTransactionPolicy", key)
+                out.append(f"{address}: {label} {live.transaction[position]}, want {want}")
     return out
 
 
-def _check_topic(t: Topic, live: LiveTopicRecord, stack: str) -> list[str]:
-    out = _check_tags(t.address, t, stack, live.tags)
-    if live.filter_type != t.filter_type.api_value:
-        out.append(f"{t.address}: FilterType {live.filter_type}, want {t.filter_type.api_value}")
-    for field_name, api in TOPIC_API.items():
-        want = getattr(t, field_name)
-        if want is not None and live.attribute(api) != want:
-            out.append(f"{t.address}: {api} is {live.attribute(api)!r}, want {want!r}")
+def _check_topic(name: str, body: Document, live: LiveTopicRecord, stack: str) -> list[str]:
+    address = f"topic/{name}"
+    out = _check_tags(address, body, stack, live.tags)
+    want_filter = FILTER_TYPE[body.get("filterType", "tag")]
+    if live.filter_type != want_filter:
+        out.append(f"{address}: FilterType {live.filter_type}, want {want_filter}")
+    out += _check_scalars(address, "CmqTopic", body, live)
     return out
 
 
-def problems(stack: Stack, account: Account) -> list[str]:
-    """Everything that keeps the live account from holding exactly ``stack``, once each."""
+def _check_subscription(address: str, body: Document, got: LiveSubscriptionRecord) -> list[str]:
+    by_field = {
+        "Protocol": got.protocol,
+        "Endpoint": got.endpoint,
+        "NotifyStrategy": got.notify_strategy,
+        "NotifyContentFormat": got.notify_content_format,
+        "FilterTags": got.filter_tags,
+        "BindingKey": got.binding_keys,
+    }
+    want = {"filterTags": [], "bindingKeys": [], **body}
+    out: list[str] = []
+    for key, value in want.items():
+        if value is None:
+            continue
+        api = api_field("CmqSubscription", key)
+        have = by_field[api]
+        if isinstance(value, list):
+            value = tuple(sorted(value))
+        elif api == "Endpoint" and want.get("protocol") == "queue":
+            # "for queue, fill in queueName": queue names are case-insensitive
+            value, have = _key(value), _key(have or "")
+        if have != value:
+            out.append(f"{address}: {api} is {have!r}, want {value!r}")
+    return out
+
+
+def problems(desired: Stack | Document, account: Account) -> list[str]:
+    """Everything that keeps the live account from holding exactly the manifest, once each."""
+    doc = manifest_of(desired)
+    stack = str(doc["stack"])
     out = duplicates(account)
     live_q = {_key(q.name): q for q in account.queues}
     live_t = {_key(t.name): t for t in account.topics}
-    want_q = {_key(q.name): q for q in stack.queues}
-    want_t = {_key(t.name): t for t in stack.topics}
+    want_q = {_key(name): (name, body or {}) for name, body in (doc.get("queues") or {}).items()}
+    want_t = {_key(name): (name, body or {}) for name, body in (doc.get("topics") or {}).items()}
 
-    for key, q in want_q.items():
+    for key, (name, body) in want_q.items():
         if key not in live_q:
-            out.append(f"{q.address}: missing")
+            out.append(f"queue/{name}: missing")
         else:
-            out += _check_queue(q, live_q[key], stack.name)
-    for key, t in want_t.items():
+            out += _check_queue(name, body, live_q[key], stack)
+    for key, (name, body) in want_t.items():
         if key not in live_t:
-            out.append(f"{t.address}: missing")
+            out.append(f"topic/{name}: missing")
         else:
-            out += _check_topic(t, live_t[key], stack.name)
+            out += _check_topic(name, body, live_t[key], stack)
     out += [
         f"queue/{q.name}: owned by the stack but not in the manifest"
         for q in account.queues
-        if owner(q.tags) == stack.name and _key(q.name) not in want_q
+        if owner(q.tags) == stack and _key(q.name) not in want_q
     ]
     out += [
         f"topic/{t.name}: owned by the stack but not in the manifest"
         for t in account.topics
-        if owner(t.tags) == stack.name and _key(t.name) not in want_t
+        if owner(t.tags) == stack and _key(t.name) not in want_t
     ]
 
     # Subscriptions belong to their topic: on the stack's topics the set must match exactly.
-    stack_topics = set(want_t) | {_key(t.name) for t in account.topics if owner(t.tags) == stack.name}
+    stack_topics = set(want_t) | {_key(t.name) for t in account.topics if owner(t.tags) == stack}
     live_s: dict[tuple[str, str], LiveSubscriptionRecord] = {
         (_key(s.topic), s.name): s for s in account.subscriptions if _key(s.topic) in stack_topics
     }
-    want_s = {(_key(s.topic), s.name): s for s in stack.subscriptions}
-    for key, s in want_s.items():
+    want_s = {
+        (key, sub): (f"subscription/{topic}/{sub}", body or {})
+        for key, (topic, tbody) in want_t.items()
+        for sub, body in (tbody.get("subscriptions") or {}).items()
+    }
+    for key, (address, body) in want_s.items():
         got = live_s.get(key)
         if got is None:
-            out.append(f"{s.address}: missing")
-            continue
-        checks: list[tuple[str, object, object]] = [
-            ("Protocol", got.protocol, s.protocol.value),
-            (
-                "Endpoint",
-                _key(got.endpoint or "") if s.protocol.value == "queue" else got.endpoint,
-                _key(s.endpoint) if s.protocol.value == "queue" else s.endpoint,
-            ),
-            ("FilterTags", got.filter_tags, tuple(sorted(s.filter_tags))),
-            ("BindingKey", got.binding_keys, tuple(sorted(s.binding_keys))),
-        ]
-        if s.notify_strategy is not None:
-            checks.append(("NotifyStrategy", got.notify_strategy, s.notify_strategy.value))
-        if s.notify_content_format is not None:
-            checks.append(("NotifyContentFormat", got.notify_content_format, s.notify_content_format.value))
-        out += [f"{s.address}: {label} is {g!r}, want {w!r}" for label, g, w in checks if g != w]
+            out.append(f"{address}: missing")
+        else:
+            out += _check_subscription(address, body, got)
     out += [
         f"subscription/{s.topic}/{s.name}: on a stack topic but not in the manifest"
         for key, s in live_s.items()

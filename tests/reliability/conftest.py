@@ -1,13 +1,9 @@
 """Fixtures for the reliability suite: an emulator on an ephemeral port with a sentinel outside
 the stack, an SDK-backed judge, and the real CLI as a subprocess.
-
-The suite skips (rather than fails) while the emulator or the plan/apply commands are absent,
-so every commit stays green as the pipeline lands.
 """
 
 from __future__ import annotations
 
-import importlib.util
 import time
 from collections import Counter
 from collections.abc import Iterator
@@ -24,25 +20,6 @@ from cmqinfra.model import STACK_TAG, Stack
 from .account import Account, client, read_account
 from .check import Outside, outside
 from .cli import SECRET_ID, SECRET_KEY, Run, cli_env, run_cli
-
-
-def _have(module: str) -> bool:
-    try:
-        return importlib.util.find_spec(module) is not None
-    except ModuleNotFoundError:
-        return False
-
-
-def need_pipeline() -> None:
-    for module in (
-        "cmqinfra.emulator",
-        "cmqinfra.manifest",
-        "cmqinfra.run.targets",
-        "cmqinfra.commands.plan",
-        "cmqinfra.commands.apply",
-    ):
-        if not _have(module):
-            pytest.skip(f"{module} has not landed yet")
 
 
 def start_emulator(data: Path, **kwargs: Any) -> Any:
@@ -159,7 +136,6 @@ def counting_dice(monkeypatch: pytest.MonkeyPatch) -> Counter[str]:
 
 @pytest.fixture
 def world(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[World]:
-    need_pipeline()
     fired = counting_dice(monkeypatch)
     data = tmp_path / "emulator"
     data.mkdir()

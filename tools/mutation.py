@@ -1,0 +1,235 @@
+"""Mutation score per target group: mutmut mutates one group's modules and runs the tests that
+exercise them; a group passes when its share of killed mutants meets its target.
+
+    pip install -e '.[test,mutation]'
+    python tools/mutation.py                 # every group, in turn
+    python tools/mutation.py core cloud      # some groups
+    python tools/mutation.py core --max-children 1 --survivors
+
+Each group runs in its own scratch copy of the tree (.mutation/GROUP/, ignored by git), so the
+groups never share mutmut's state and the working tree is never touched. mutmut runs only the
+tests that reach the mutated function (it records which test calls which function first), so
+a group costs its mutants times its fastest covering tests, not the whole suite. Exit status: 0
+when every group run passes, 1 otherwise. The latest scores and the survivors judged equivalent
+are in docs/reliability.md.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import subprocess
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+SCRATCH = ROOT / ".mutation"
+# What a scratch copy leaves out: environments, caches, earlier runs, git itself.
+_SKIP = {
+    ".git",
+    ".venv",
+    ".mutation",
+    "mutants",
+    "__pycache__",
+    ".pytest_cache",
+    ".ruff_cache",
+    ".hypothesis",
+    "build",
+    "dist",
+    ".cmqinfra",
+    "results",
+}
+
+
+@dataclass(frozen=True)
+class Group:
+    name: str
+    modules: tuple[str, ...]  # globs, relative to the repository root
+    tests: tuple[str, ...]  # pytest arguments selecting the tests that exercise them
+    target: float  # share of mutants that must be killed
+
+
+GROUPS = (
+    Group(
+        "core",
+        ("cmqinfra/plan/*.py", "cmqinfra/manifest/checks.py", "cmqinfra/routing.py", "cmqinfra/live.py"),
+        (
+            "tests/plan/test_compute.py",
+            "tests/plan/test_render.py",
+            "tests/plan/test_shape.py",
+            "tests/plan/test_executor.py",
+            "tests/plan/test_core_rules.py",
+            "tests/manifest/test_semantic.py",
+            "tests/manifest/test_checks_pinned.py",
+            "tests/emulator/test_emulator_routing.py",
+            "tests/manifest/test_invalid_corpus.py",
+            "tests/gitops/test_routing_report.py",
+            "tests/gitops/test_markdown_plan.py",
+            "tests/gitops/test_markdown_compose.py",
+        ),
+        0.90,
+    ),
+    Group(
+        "cloud",
+        # The read and normalisation: what the adapter reads, how it pages, retries and redacts.
+        # The rest of cloud/ (the SDK client calls, the limiter's clock, target selection) is
+        # the I/O shell, pinned by the reliability suite's fault matrix rather than mutants.
+        (
+            "cmqinfra/cloud/normalize.py",
+            "cmqinfra/cloud/paging.py",
+            "cmqinfra/cloud/retry.py",
+            "cmqinfra/cloud/redact.py",
+            "cmqinfra/cloud/errors.py",
+            "cmqinfra/cloud/api.py",
+        ),
+        (
+            "tests/cloud/test_adapter.py",
+            "tests/cloud/test_shell.py",
+            "tests/cloud/test_normalize.py",
+            "tests/plan/test_with_adapter.py",
+        ),
+        0.80,
+    ),
+    Group(
+        "emulator",
+        # The documented value rules, the request type table, the Tag service's rules, and the
+        # message semantics (visibility, retention, delay, dead letters, fan-out) of the backend.
+        (
+            "cmqinfra/emulator/rules.py",
+            "cmqinfra/emulator/params.py",
+            "cmqinfra/emulator/tagservice.py",
+            "cmqinfra/emulator/messages.py",
+        ),
+        (
+            "tests/emulator/test_emulator_queues.py",
+            "tests/emulator/test_emulator_topics.py",
+            "tests/emulator/test_emulator_tags.py",
+            "tests/emulator/test_emulator_protocol.py",
+            "tests/emulator/test_emulator_parity.py",
+            "tests/emulator/test_emulator_messages.py",
+            "tests/dataplane/test_semantics.py",
+            "tests/dataplane/test_management.py",
+            "tests/dataplane/test_protocol.py",
+        ),
+        0.80,
+    ),
+)
+
+
+def _config(group: Group) -> str:
+    tests = [t for t in group.tests if (ROOT / t).exists()]
+    lines = [
+        "",
+        "[tool.mutmut]",
+        'source_paths = ["cmqinfra"]',
+        f"only_mutate = {json.dumps(list(group.modules))}",
+        f"pytest_add_cli_args_test_selection = {json.dumps(tests)}",
+        'pytest_add_cli_args = ["-p", "no:cacheprovider", "-p", "no:randomly"]',
+        # The emulator tests start servers and threads: a mutant that hangs one is a timeout
+        # (counted as killed), found within seconds rather than minutes.
+        "timeout_multiplier = 5.0",
+        "timeout_constant = 5.0",
+    ]
+    return "\n".join(lines) + "\n"
+
+
+def _scratch(group: Group) -> Path:
+    work = SCRATCH / group.name
+    if work.exists():
+        shutil.rmtree(work)
+    shutil.copytree(ROOT, work, ignore=lambda _d, names: [n for n in names if n in _SKIP])
+    pyproject = work / "pyproject.toml"
+    pyproject.write_text(pyproject.read_text() + _config(group))
+    return work
+
+
+def _mutmut(work: Path, *args: str, quiet: bool = False) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, "CI": "1", "PYTHONDONTWRITEBYTECODE": "1"}
+    return subprocess.run(
+        [sys.executable, "-m", "mutmut", *args],
+        cwd=work,
+        env=env,
+        text=True,
+        stdout=subprocess.PIPE if quiet else None,
+        stderr=subprocess.STDOUT if quiet else None,
+        check=False,
+    )
+
+
+@dataclass(frozen=True)
+class Score:
+    killed: int
+    survived: int
+    no_tests: int
+    timeout: int
+    other: int
+
+    @property
+    def total(self) -> int:
+        return self.killed + self.survived + self.no_tests + self.timeout + self.other
+
+    @property
+    def share(self) -> float:
+        # A timeout is a mutant the tests noticed (it hung them); "no tests" counts as survived.
+        return (self.killed + self.timeout) / self.total if self.total else 0.0
+
+
+def _score(work: Path) -> Score:
+    _mutmut(work, "export-cicd-stats", quiet=True)
+    stats = json.loads((work / "mutants" / "mutmut-cicd-stats.json").read_text())
+    counted = ("killed", "survived", "no_tests", "timeout", "skipped")
+    return Score(
+        killed=stats["killed"],
+        survived=stats["survived"],
+        no_tests=stats["no_tests"],
+        timeout=stats["timeout"],
+        other=stats["total"] - sum(stats[k] for k in counted),
+    )
+
+
+def _survivors(work: Path) -> list[str]:
+    out = _mutmut(work, "results", quiet=True).stdout
+    return [line.strip() for line in out.splitlines() if line.strip().endswith(("survived", "no tests"))]
+
+
+def run_group(group: Group, max_children: int, show_survivors: bool) -> bool:
+    print(f"== {group.name}: {', '.join(group.modules)}", flush=True)
+    work = _scratch(group)
+    _mutmut(work, "run", "--max-children", str(max_children), quiet=True)
+    score = _score(work)
+    verdict = "PASS" if score.share >= group.target else "FAIL"
+    print(
+        f"{group.name}: {score.total} mutants, killed {score.killed}, timeout {score.timeout}, "
+        f"survived {score.survived}, no tests {score.no_tests}, other {score.other}; "
+        f"score {score.share:.1%} (target {group.target:.0%}) {verdict}",
+        flush=True,
+    )
+    if show_survivors:
+        for line in _survivors(work):
+            print(f"  {line}")
+        print(f"  (diffs: cd {work.relative_to(ROOT)} && python -m mutmut show NAME)")
+    return verdict == "PASS"
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    names = [g.name for g in GROUPS]
+    parser.add_argument(
+        "groups", nargs="*", metavar="GROUP", help=f"one of {', '.join(names)} (default: all)"
+    )
+    parser.add_argument("--max-children", type=int, default=2, help="parallel mutant runs (default 2)")
+    parser.add_argument("--survivors", action="store_true", help="list the mutants that survived")
+    args = parser.parse_args(argv)
+    unknown = sorted(set(args.groups) - set(names))
+    if unknown:
+        parser.error(f"unknown group {unknown[0]!r}: choose from {', '.join(names)}")
+    chosen = [g for g in GROUPS if not args.groups or g.name in args.groups]
+    results = [run_group(g, args.max_children, args.survivors) for g in chosen]
+    return 0 if all(results) else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
