@@ -3,13 +3,14 @@ manifest-shaped data), and which of them the API cannot change in place."""
 
 from __future__ import annotations
 
-from dataclasses import fields
+from dataclasses import fields, replace
 from functools import cache
 from typing import Any
 
 from deepdiff import DeepDiff
 
-from cmqinfra.model import Queue, Resource, Subscription, Topic
+from cmqinfra.live import name_key
+from cmqinfra.model import Protocol, Queue, Resource, Subscription, Topic
 from cmqinfra.plan.shape import NONE_MEANS_NONE, to_data
 from cmqinfra.plan.values import AttributeChange
 
@@ -67,8 +68,31 @@ def _unchanged(desired: Resource, live: Resource) -> bool:
     return True
 
 
+def _in_desired_spelling(desired: Resource, live: Resource) -> Resource:
+    """A live queue reference (dead letter, queue endpoint) spelled in another case names the same
+    queue, since queue names are case-insensitive: it takes the manifest's spelling, so that it is
+    no change (an endpoint differing only in case would otherwise force a replacement)."""
+    if isinstance(desired, Queue) and isinstance(live, Queue):
+        want, have = desired.dead_letter, live.dead_letter
+        if want and have and want.queue != have.queue and name_key(want.queue) == name_key(have.queue):
+            return replace(live, dead_letter=replace(have, queue=want.queue))
+    if (
+        isinstance(desired, Subscription)
+        and isinstance(live, Subscription)
+        and desired.protocol is Protocol.QUEUE
+        and live.protocol is Protocol.QUEUE
+        and desired.endpoint != live.endpoint
+        and name_key(desired.endpoint) == name_key(live.endpoint)
+    ):
+        return replace(live, endpoint=desired.endpoint)
+    return live
+
+
 def attribute_changes(desired: Resource, live: Resource) -> tuple[AttributeChange, ...]:
     """What differs, in manifest paths. Only attributes the desired side manages count."""
+    if _unchanged(desired, live):
+        return ()
+    live = _in_desired_spelling(desired, live)
     if _unchanged(desired, live):
         return ()
     after = _comparable(desired, None)

@@ -247,6 +247,32 @@ def test_a_name_whose_case_differs_from_the_live_one_is_the_same_resource() -> N
     assert {c.action for c in plan.changes} == {Action.NO_OP}, actions(plan)
 
 
+def test_queue_references_spelled_in_another_case_are_no_change() -> None:
+    """A dead letter and a queue endpoint name queues, and queue names are case-insensitive."""
+    stack = Stack(
+        name="s",
+        queues=(q("dlq"), q("orders", dead_letter=DeadLetter("DLQ", max_receive_count=3))),
+        topics=(Topic("events"),),
+        subscriptions=(Subscription("events", "billing", Protocol.QUEUE, "ORDERS"),),
+    )
+    state = live(
+        queues=[(q("dlq"), "s"), (q("orders", dead_letter=DeadLetter("dlq", max_receive_count=3)), "s")],
+        topics=[(Topic("events"), "s")],
+        subs=[Subscription("events", "billing", Protocol.QUEUE, "orders")],
+    )
+    plan = make_plan(stack, state)
+    assert plan.ok, plan.errors
+    assert {c.action for c in plan.changes} == {Action.NO_OP}, actions(plan)
+    # a real change of the dead letter is still one
+    other = Stack(
+        name="s",
+        queues=(q("dlq"), q("dlq2"), q("orders", dead_letter=DeadLetter("DLQ2", max_receive_count=3))),
+    )
+    was = q("orders", dead_letter=DeadLetter("dlq", max_receive_count=3))
+    state2 = live(queues=[(q("dlq"), "s"), (q("dlq2"), "s"), (was, "s")])
+    assert actions(make_plan(other, state2))["queue/orders"] is Action.UPDATE
+
+
 def test_fingerprint_changes_when_only_a_subscription_changes() -> None:
     topics = [(Topic("t"), "s")]
     sub = Subscription("t", "s1", Protocol.HTTP, "http://x")
