@@ -249,18 +249,24 @@ def _like(params: Params) -> str:
     return like_pattern(params.text("searchWord", required=False) or "")
 
 
-def list_queue(backend: Backend, params: Params) -> dict[str, Any]:
+def _listing(backend: Backend, params: Params, lister: Any, kind: str) -> dict[str, Any]:
+    """ListQueue / ListTopic: one page of names matching searchWord, in the legacy field names
+    (``queueList`` of ``queueId``/``queueName``, ``topicList`` of ``topicId``/``topicName``)."""
     offset, limit = _page(params, LIST_LIMIT_MAX)
     pattern = _like(params)
 
     def run(ctx: Context) -> dict[str, Any]:
-        total, rows = catalog.list_queues(ctx.conn, pattern, offset, limit)
+        total, rows = lister(ctx.conn, pattern, offset, limit)
         return {
             "totalCount": total,
-            "queueList": [{"queueId": r["id"], "queueName": r["name"]} for r in rows],
+            f"{kind}List": [{f"{kind}Id": r["id"], f"{kind}Name": r["name"]} for r in rows],
         }
 
     return _run(backend, run)
+
+
+def list_queue(backend: Backend, params: Params) -> dict[str, Any]:
+    return _listing(backend, params, catalog.list_queues, "queue")
 
 
 def unbind_dead_letter_queue(backend: Backend, params: Params) -> dict[str, Any]:
@@ -458,17 +464,7 @@ def delete_topic(backend: Backend, params: Params) -> dict[str, Any]:
 
 
 def list_topic(backend: Backend, params: Params) -> dict[str, Any]:
-    offset, limit = _page(params, LIST_LIMIT_MAX)
-    pattern = _like(params)
-
-    def run(ctx: Context) -> dict[str, Any]:
-        total, rows = catalog.list_topics(ctx.conn, pattern, offset, limit)
-        return {
-            "totalCount": total,
-            "topicList": [{"topicId": r["id"], "topicName": r["name"]} for r in rows],
-        }
-
-    return _run(backend, run)
+    return _listing(backend, params, catalog.list_topics, "topic")
 
 
 def _publish_filters(params: Params) -> tuple[list[str], str]:
