@@ -5,6 +5,7 @@ exercise them; a group passes when its share of killed mutants meets its target.
     python tools/mutation.py                 # every group, in turn
     python tools/mutation.py core cloud      # some groups
     python tools/mutation.py core --max-children 1 --survivors
+    python tools/mutation.py emulator --module cmqinfra/emulator/messages.py   # one module of a group
 
 Each group runs in its own scratch copy of the tree (.mutation/GROUP/, ignored by git), so the
 groups never share mutmut's state and the working tree is never touched. mutmut runs only the
@@ -23,6 +24,7 @@ import shutil
 import subprocess
 import sys
 from dataclasses import dataclass
+from fnmatch import fnmatch
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -136,6 +138,17 @@ def _config(group: Group) -> str:
     return "\n".join(lines) + "\n"
 
 
+def _only(group: Group, modules: list[str]) -> Group:
+    """The group cut down to the named modules, each of which must be one of its own: a
+    module's score is then measured with the same tests as in the whole group's run."""
+    chosen = tuple(m for m in modules if any(fnmatch(m, pattern) for pattern in group.modules))
+    if len(chosen) != len(modules):
+        strays = sorted(set(modules) - set(chosen))
+        raise SystemExit(f"error: {strays[0]} is not a module of group {group.name!r}")
+    stems = "-".join(Path(m).stem for m in chosen)
+    return Group(f"{group.name}-{stems}", chosen, group.tests, group.target)
+
+
 def _scratch(group: Group) -> Path:
     work = SCRATCH / group.name
     if work.exists():
@@ -190,6 +203,21 @@ def _score(work: Path) -> Score:
     )
 
 
+def _per_module(work: Path) -> dict[str, tuple[int, int]]:
+    """Mutants and survivors (survived or no tests) per mutated module."""
+    out = _mutmut(work, "results", "--all", "true", quiet=True).stdout
+    counts: dict[str, list[int]] = {}
+    for line in out.splitlines():
+        name, _, status = line.strip().partition(": ")
+        if "__mutmut_" not in name:
+            continue
+        module = name.rsplit(".", 1)[0]
+        entry = counts.setdefault(module, [0, 0])
+        entry[0] += 1
+        entry[1] += status in ("survived", "no tests")
+    return {module: (total, alive) for module, (total, alive) in sorted(counts.items())}
+
+
 def _survivors(work: Path) -> list[str]:
     out = _mutmut(work, "results", quiet=True).stdout
     return [line.strip() for line in out.splitlines() if line.strip().endswith(("survived", "no tests"))]
@@ -207,6 +235,8 @@ def run_group(group: Group, max_children: int, show_survivors: bool) -> bool:
         f"score {score.share:.1%} (target {group.target:.0%}) {verdict}",
         flush=True,
     )
+    for module, (total, alive) in _per_module(work).items():
+        print(f"  {module}: {total} mutants, {alive} survived, score {(total - alive) / total:.1%}")
     if show_survivors:
         for line in _survivors(work):
             print(f"  {line}")
@@ -222,11 +252,22 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument("--max-children", type=int, default=2, help="parallel mutant runs (default 2)")
     parser.add_argument("--survivors", action="store_true", help="list the mutants that survived")
+    parser.add_argument(
+        "--module",
+        action="append",
+        default=[],
+        metavar="PATH",
+        help="mutate only this module of the chosen group (repeatable)",
+    )
     args = parser.parse_args(argv)
     unknown = sorted(set(args.groups) - set(names))
     if unknown:
         parser.error(f"unknown group {unknown[0]!r}: choose from {', '.join(names)}")
     chosen = [g for g in GROUPS if not args.groups or g.name in args.groups]
+    if args.module:
+        if len(chosen) != 1:
+            parser.error("--module needs exactly one GROUP")
+        chosen = [_only(chosen[0], args.module)]
     results = [run_group(g, args.max_children, args.survivors) for g in chosen]
     return 0 if all(results) else 1
 
