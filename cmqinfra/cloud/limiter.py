@@ -5,11 +5,13 @@ counted where the service counts them, at arrival. Spending the budget right up 
 no further) is what lets plan and apply run close to the lower bound the rate limits allow,
 without a storm of RequestLimitExceeded.
 
-A slot is taken in two steps. ``reserve`` (in the thread that schedules the call) blocks until
-the window has room and holds a place in it; ``Slot.spend`` (in the thread that sends, right
-before the request goes out) stamps the window with the real send time. A call that waits in a
-pool queue therefore never arrives "late" on a slot stamped early, which would let the next
-window's calls land within one second of it at the server.
+A slot is taken in three steps. ``reserve`` (in the thread that schedules the call) blocks until
+the window will have room within a short lead and holds a place in it, with the moment that room
+comes (``not_before``); the call is then built and signed meanwhile, and right before its bytes go
+out ``Slot.wait`` sleeps to that moment; ``Slot.spend``, once the request is written (see
+cloud/wire.py), stamps the window with the real send time. So the next window starts where the
+service's does, not a few milliseconds of request building later each time, and a call that
+waited in a pool queue never arrives "late" on a slot stamped early.
 """
 
 from __future__ import annotations
@@ -26,30 +28,38 @@ DOCUMENTED_LIMITS: Mapping[str, int] = {
 }
 DEFAULT_LIMIT = 20
 WINDOW_SECONDS = 1.0
-# A request reaches the service a little after it is stamped here (the socket, the gateway's
-# own scheduling), and not always by the same delay. A slot is reused only this long after a
-# full window, so that two calls one window apart never arrive less than a second apart. Sized
-# from the spread of stamp-to-arrival delays measured against the emulator on a loaded 2-core
-# machine (p99 10-30 ms above the fastest, depending on the load; see docs/performance.md). It
-# costs this much per window of calls. Rarer, larger stalls are left to the throttle path, which
-# now costs one slot instead of a back-off: widening the slack for them costs more than it saves.
+# A request reaches the service a little after its slot is stamped (the kernel, the service's
+# own scheduling), and not always by the same delay. A slot is reused only this long after a full
+# window, so that two calls one window apart never arrive less than a second apart. Sized from
+# the spread of stamp-to-arrival delays measured against the emulator with the stamp taken once
+# the request is written (docs/performance.md). It costs this much per window of calls. Rarer,
+# larger stalls are left to the throttle path.
 SLACK_SECONDS = 0.02
+# How long before its slot frees a call may be handed on, to be built and signed while it waits.
+LEAD_SECONDS = 0.02
 _POLL_SECONDS = 0.005
 
 
 class Slot:
-    """One reserved place in an action's window, stamped when the call goes out."""
+    """One reserved place in an action's window, free from ``not_before``, stamped when sent."""
 
-    __slots__ = ("_limiter", "action", "_spent")
+    __slots__ = ("_limiter", "action", "not_before", "_spent")
 
-    def __init__(self, limiter: RateLimiter, action: str) -> None:
+    def __init__(self, limiter: RateLimiter, action: str, not_before: float) -> None:
         self._limiter = limiter
         self.action = action
+        self.not_before = not_before
         self._spent = False
 
+    def wait(self) -> None:
+        """Sleep until the place is free: right before the request is written."""
+        self._limiter._wait_until(self.not_before)
+
     def spend(self) -> None:
-        """The call is going out now: its place in the window starts here."""
+        """The call has gone out now: its place in the window starts here (never before the
+        place is free: a caller that did not ``wait`` waits here)."""
         if not self._spent:
+            self.wait()
             self._spent = True
             self._limiter._spend(self.action)
 
@@ -68,12 +78,14 @@ class RateLimiter:
         clock: Callable[[], float] = time.monotonic,
         sleep: Callable[[float], None] = time.sleep,
         slack: float = SLACK_SECONDS,
+        lead: float = LEAD_SECONDS,
     ) -> None:
         self._limits = dict(DOCUMENTED_LIMITS if limits is None else limits)
         self._scale = scale
         self._clock = clock
         self._sleep = sleep
         self._span = WINDOW_SECONDS + slack
+        self._lead = lead
         self._sent: dict[str, deque[float]] = {}
         self._reserved: dict[str, int] = {}
         self._lock = threading.Lock()
@@ -83,24 +95,32 @@ class RateLimiter:
         return max(1, int(limit * self._scale))
 
     def reserve(self, action: str) -> Slot:
-        """Block until one more ``action`` request fits in the rolling window, then hold its place."""
+        """Block until one more ``action`` request fits in the rolling window (or will within the
+        lead), then hold its place. The place frees when the call ``allowance`` places back in
+        line (a stamp, or a place reserved before this one) leaves the window."""
         allowed = self.allowance(action)
         while True:
             with self._lock:
                 now = self._clock()
                 window = self._window(action, now)
-                reserved = self._reserved.get(action, 0)
-                if len(window) + reserved < allowed:
-                    self._reserved[action] = reserved + 1
-                    return Slot(self, action)
-                # Full: room comes when the oldest stamped call leaves. If only reservations
-                # fill it, they are stamped within moments (then that rule applies): look again soon.
-                wait = window[0] + self._span - now if window else _POLL_SECONDS
+                ahead = len(window) + self._reserved.get(action, 0) - allowed
+                if ahead < 0:
+                    free = now
+                elif ahead < len(window):
+                    free = window[ahead] + self._span
+                else:  # only reservations fill it: they are stamped within moments, look again soon
+                    free = None
+                if free is not None and free - now <= self._lead + 1e-9:  # (float rounding)
+                    self._reserved[action] = self._reserved.get(action, 0) + 1
+                    return Slot(self, action, free)
+                wait = _POLL_SECONDS if free is None else free - now - self._lead
             self._sleep(max(wait, 0.001))
 
     def acquire(self, action: str) -> None:
         """Take a slot for a call sent right away."""
-        self.reserve(action).spend()
+        slot = self.reserve(action)
+        slot.wait()
+        slot.spend()
 
     def throttled(self, action: str) -> float:
         """The service refused an ``action`` call as over the limit. Seconds to wait before asking
@@ -120,6 +140,11 @@ class RateLimiter:
         while window and window[0] <= now - self._span:
             window.popleft()
         return window
+
+    def _wait_until(self, moment: float) -> None:
+        wait = moment - self._clock()
+        if wait > 0:
+            self._sleep(wait)
 
     def _spend(self, action: str) -> None:
         with self._lock:

@@ -22,7 +22,7 @@ from typing import Any, TypeVar
 from tencentcloud.common.common_client import CommonClient
 from tencentcloud.common.exception.tencent_cloud_sdk_exception import TencentCloudSDKException
 
-from cmqinfra.cloud import normalize
+from cmqinfra.cloud import normalize, wire
 from cmqinfra.cloud.api import TaggedKind
 from cmqinfra.cloud.errors import CloudError
 from cmqinfra.cloud.limiter import RateLimiter, Slot
@@ -85,6 +85,8 @@ class TdmqApi:
         self._throttled: Counter[str] = Counter()
         self._counts_lock = threading.Lock()
         self._pool = ThreadPoolExecutor(max_workers=self.parallelism, thread_name_prefix="cmqinfra-api")
+        # Each client whose transport stamps a call's rate-limit slot as it leaves (cloud/wire.py).
+        self._on_socket = {id(c): wire.install(c) for c in (tdmq, tag, sts) if c is not None}
         self._on_close = on_close
 
     # ------------------------------------------------------------ lifecycle
@@ -125,13 +127,14 @@ class TdmqApi:
         throttle_waited = 0.0
         while True:
             attempt += 1
-            (slot or self._limiter.reserve(action)).spend()
+            place = slot or self._limiter.reserve(action)
             slot = None
             with self._counts_lock:
                 self._counts[action] += 1
             started = time.monotonic()
             try:
-                response = client.call_json(action, params)
+                with wire.sending(place, self._on_socket.get(id(client), False)):
+                    response = client.call_json(action, params)
             except TencentCloudSDKException as exc:
                 code = exc.get_code() or "ClientError"
                 error = CloudError(
@@ -215,18 +218,30 @@ class TdmqApi:
         """How many queues and topics of the account carry no ``cmqinfra-stack`` tag: each
         listing's TotalCount (one-item pages), all minus the tagged. None when the service does
         not answer the count (the plan then just says nothing about untagged resources)."""
+        return self.count_untagged()()
+
+    def count_untagged(self) -> Callable[[], int | None]:
+        """Send the four one-item listings of :meth:`untagged_total` now; the returned function
+        waits for their answers. A whole read starts them with its own first pages, so they cost
+        no time of their own."""
         any_owner = {"IsTagFilter": True, "Filters": [{"Name": f"tag:{STACK_TAG}"}]}
-        total = 0
-        try:
-            for action in ("DescribeCmqQueues", "DescribeCmqTopics"):
-                everything = self._submit(action, {"Limit": 1})
-                tagged = self._submit(action, {"Limit": 1, **any_owner})
-                total += int(everything.result().get("TotalCount") or 0)
-                total -= int(tagged.result().get("TotalCount") or 0)
-        except CloudError as error:
-            log.debug("untagged count not available: %s", error.describe())
-            return None
-        return max(0, total)
+        futures = [
+            (self._submit(action, {"Limit": 1}), self._submit(action, {"Limit": 1, **any_owner}))
+            for action in ("DescribeCmqQueues", "DescribeCmqTopics")
+        ]
+
+        def total() -> int | None:
+            count = 0
+            try:
+                for everything, tagged in futures:
+                    count += int(everything.result().get("TotalCount") or 0)
+                    count -= int(tagged.result().get("TotalCount") or 0)
+            except CloudError as error:
+                log.debug("untagged count not available: %s", error.describe())
+                return None
+            return max(0, count)
+
+        return total
 
     # ------------------------------------------------------------ read
 
@@ -503,6 +518,8 @@ class PendingRead:
         self._queues = self._lanes.submit(self._queue_lane)
         self._topics = self._lanes.submit(self._topic_lane)
         self._subscriptions_done = self._lanes.submit(self._subscriptions.run)
+        # The plan's count of untagged resources: four one-item listings, sent with the first pages.
+        self._untagged = api.count_untagged()
 
     def finish(self, stack: Stack) -> LiveState:
         if stack.name != self.stack_name:  # read for another name: start over for this one
@@ -522,7 +539,7 @@ class PendingRead:
         by_key = {(key, s.subscription.name): s for key in topics for s in found.get(key, ())}
         desired = {name_key(q.name): q for q in stack.queues}
         queues = {k: _project_queue(v, desired.get(k)) for k, v in queues.items()}
-        return LiveState(queues=queues, topics=topics, subscriptions=by_key)
+        return LiveState(queues=queues, topics=topics, subscriptions=by_key, untagged_total=self._untagged())
 
     def cancel(self) -> None:
         """Stop: nothing new is sent; the calls in flight finish."""

@@ -214,7 +214,7 @@ def plan_project(
                 apis[item.unit.key] = api
             live = api.read(stack)
             count_untagged = getattr(api, "untagged_total", None)
-            if count_untagged is not None:
+            if count_untagged is not None and live.untagged_total is None:  # not counted by the read
                 live = replace(live, untagged_total=count_untagged())
             return PlanInput(item.unit, stack, live, region, source,
                              approved[index] if approved is not None else None)

@@ -9,11 +9,19 @@ if it fails the read is abandoned, and a read started for another name is thrown
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Callable
 
 from cmqinfra.cloud.api import CmqApi
 from cmqinfra.live import LiveState
 from cmqinfra.model import Stack
+
+# The load is pure-Python work that holds the interpreter lock; the read's threads each need it for
+# a moment at every step of a call (build, sign, send, receive, hand the page on). At the default
+# 5 ms switch interval they queue behind the load for up to that long at every step, which delays
+# the first subscription listings by most of a second. While both run, the lock changes hands
+# sooner.
+_SWITCH_SECONDS = 0.0005
 
 
 def read_while_loading(
@@ -25,9 +33,13 @@ def read_while_loading(
         stack = load()
         return stack, api.read(stack)
     pending = start(stack_name)
+    switch = sys.getswitchinterval()
+    sys.setswitchinterval(min(switch, _SWITCH_SECONDS))
     try:
         stack = load()
     except BaseException:
         pending.cancel()
         raise
+    finally:
+        sys.setswitchinterval(switch)
     return stack, pending.finish(stack)

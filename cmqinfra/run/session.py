@@ -200,7 +200,7 @@ def compute(
     whole stack's state, already read while the manifest loaded (see ``load_and_read``)."""
     live = read_live(stack, api, targets) if live is None or targets else live
     count_untagged = getattr(api, "untagged_total", None)
-    if count_untagged is not None and not targets:
+    if count_untagged is not None and not targets and live.untagged_total is None:  # not counted by the read
         live = replace(live, untagged_total=count_untagged())
     kwargs: dict[str, Any] = {
         "region": region,

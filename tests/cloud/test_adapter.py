@@ -91,7 +91,9 @@ def test_read_finds_owned_resources_by_tag_beyond_one_page_and_ignores_other_sta
     live = api.read(Stack(name="big"))
     assert len(live.queues) == 57
     assert name_key("someone-else") not in live.queues
-    assert api.call_counts()["DescribeCmqQueues"] == 2  # two pages of 50, no Detail calls
+    # two pages of 50 and the two one-item counts of untagged queues, no Detail calls
+    assert api.call_counts()["DescribeCmqQueues"] == 4
+    assert live.untagged_total == 0  # "someone-else" carries another stack's tag
     assert "DescribeCmqQueueDetail" not in api.call_counts()
 
 

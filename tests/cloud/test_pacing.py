@@ -62,6 +62,33 @@ def test_a_slot_counts_from_when_its_call_goes_out_not_from_when_it_was_reserved
     assert clock.now == pytest.approx(0.5 + SPAN)
 
 
+def test_a_place_is_handed_on_just_before_it_frees_and_its_call_goes_out_when_it_does() -> None:
+    clock = VirtualTime()
+    limiter = RateLimiter({"A": 1}, clock=clock.clock, sleep=clock.sleep, slack=0.02, lead=0.05)
+    limiter.acquire("A")  # stamped at 0: the next place frees at 1.02
+    slot = limiter.reserve("A")
+    # Handed on the lead early, to be built and signed meanwhile...
+    assert clock.now == pytest.approx(0.97)
+    assert slot.not_before == pytest.approx(1.02)
+    # ...but sent, and stamped, only when the place is free, even by a caller that skips ``wait``.
+    slot.spend()
+    assert clock.now == pytest.approx(1.02)
+    limiter.reserve("A").spend()
+    assert clock.now == pytest.approx(2.04)
+
+
+def test_places_are_handed_on_in_line_each_when_its_own_predecessor_leaves() -> None:
+    clock = VirtualTime()
+    limiter = RateLimiter({"A": 2}, clock=clock.clock, sleep=clock.sleep, slack=0.02, lead=0.05)
+    limiter.acquire("A")
+    clock.now = 0.3
+    limiter.acquire("A")  # the window now holds 0 and 0.3
+    first = limiter.reserve("A")
+    second = limiter.reserve("A")  # waits for the place the call of 0.3 leaves, not the one of 0
+    assert (first.not_before, second.not_before) == pytest.approx((1.02, 1.32))
+    assert clock.now == pytest.approx(1.27)
+
+
 def test_a_reserved_slot_holds_its_place_until_released() -> None:
     clock = VirtualTime()
     limiter = limiter_on(clock, limit=2)
@@ -117,6 +144,25 @@ def test_throttled_calls_retry_when_the_window_has_room_not_after_seconds(emulat
     assert throttled > 0
     # 10 calls at 5/s: two windows and short waits; back-offs would wait up to 30 s each
     assert elapsed < 10.0
+
+
+def test_a_call_is_stamped_once_its_request_is_written_not_when_the_sdk_starts_building_it(
+    emulator: Emulator,
+) -> None:
+    with open_api(Target.endpoint(emulator.url), emulator.region, parallelism=2) as api:
+        real = api._tdmq.call_json  # type: ignore[attr-defined]
+
+        def slow_to_build(action: str, params: dict[str, Any], *args: Any, **kwargs: Any) -> Any:
+            time.sleep(0.3)  # signing and serialising held up (a busy interpreter, a slow host)
+            return real(action, params, *args, **kwargs)
+
+        api._tdmq.call_json = slow_to_build  # type: ignore[attr-defined]
+        started = time.monotonic()
+        api._call("DescribeCmqTopics", {"Limit": 1})  # type: ignore[attr-defined]
+        answered = time.monotonic()
+        stamp = api._limiter._sent["DescribeCmqTopics"][-1]  # type: ignore[attr-defined]
+    # The window counts from when the request left, after the build, not from when it was asked.
+    assert started + 0.3 <= stamp <= answered
 
 
 def test_subscription_listings_start_before_the_last_topic_page_arrives(emulator: Emulator) -> None:
