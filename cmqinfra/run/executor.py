@@ -22,6 +22,10 @@ from cmqinfra.plan.values import Action, Plan
 
 DEFAULT_PARALLELISM = 10
 
+Key = tuple[str, Phase]
+Unlock = tuple[int, int, int]  # sorts most urgent first (see _unlock_value)
+Urgency = tuple[int, int, int, int]  # sorts most urgent first (see _urgency)
+
 
 @dataclass(frozen=True)
 class StepResult:
@@ -181,8 +185,8 @@ def execute(
     # One ready line per resource kind. Each kind's calls have their own per-action rate budget,
     # so the next free slot goes to the kind with the fewest steps in progress: a kind already at
     # its limit does not fill every slot with calls that only wait for it.
-    urgency = _urgency(by_key, dependents)
-    ready: dict[str, list[tuple[tuple[int, int, int], tuple[str, Phase]]]] = {}
+    urgency = _urgency(by_key, deps, dependents)
+    ready: dict[str, list[tuple[Urgency, tuple[str, Phase]]]] = {}
     active: dict[str, int] = {}
 
     def make_ready(key: tuple[str, Phase]) -> None:
@@ -254,9 +258,86 @@ def execute(
 
 
 def _urgency(
-    by_key: dict[tuple[str, Phase], Step], dependents: dict[tuple[str, Phase], list[tuple[str, Phase]]]
-) -> dict[tuple[str, Phase], tuple[int, int, int]]:
-    """A sort key per step, most urgent first: the work it unlocks for the other kinds.
+    by_key: dict[Key, Step], deps: dict[Key, set[Key]], dependents: dict[Key, list[Key]]
+) -> dict[Key, Urgency]:
+    """A sort key per step, most urgent first, within its kind's ready line.
+
+    First, for a kind whose steps are paired with another kind's by the steps that need one of
+    each (a subscription needs its queue and its topic), the order of the pairing's longest line:
+    the shorter line follows it (see :func:`_follow_the_longest_line`). Then the work the step
+    unlocks for the other kinds (see :func:`_unlock_value`)."""
+    unlock = _unlock_value(by_key, dependents)
+    follow = _follow_the_longest_line(by_key, deps, dependents, unlock)
+    return {key: (follow.get(key, 0), *unlock[key]) for key in by_key}
+
+
+def _follow_the_longest_line(
+    by_key: dict[Key, Step],
+    deps: dict[Key, set[Key]],
+    dependents: dict[Key, list[Key]],
+    unlock: dict[Key, Unlock],
+) -> dict[Key, int]:
+    """For the steps of a shorter line, the place in the longest line of the partner it waits for.
+
+    A subscription can go only once its queue and its topic both exist, and each kind's creates
+    wait on their own rate budget. The longest of the partner lines (queues, usually) takes the
+    longest whatever the order, so it keeps its own; a step of a shorter line (a topic) is worth
+    the earliest place in that line of a partner it completes a pair with. So the topics come in
+    the order the queues do, every queue created finds its subscriptions' topics there already, and
+    the subscription budget is busy from the first second instead of waiting for the topics whose
+    queues came first. A step that completes a dependent on its own (a subscription to an HTTP
+    endpoint) goes first; a step that pairs with no step of the longest line goes after those that
+    do, in its usual order. Returns nothing when no dependent needs two other kinds."""
+    lines: dict[str, list[Key]] = {}
+    for key, step in by_key.items():
+        lines.setdefault(step.change.type, []).append(key)
+    paired: set[str] = set()
+    for key, needs in deps.items():
+        kinds = {by_key[n].change.type for n in needs} - {by_key[key].change.type}
+        if len(kinds) > 1:
+            paired |= kinds
+    if not paired:
+        return {}
+    leader = min(paired, key=lambda kind: (-len(lines[kind]), kind))
+    place = _line_order(lines[leader], deps, unlock)
+    last = len(place)
+    follow: dict[Key, int] = {}
+    for kind in paired - {leader}:
+        for key in lines[kind]:
+            need = last
+            for dependent in dependents.get(key, ()):
+                partners = [place[n] for n in deps[dependent] if n in place]
+                need = min(need, max(partners, default=-1))
+            follow[key] = need
+    return follow
+
+
+def _line_order(line: list[Key], deps: dict[Key, set[Key]], unlock: dict[Key, Unlock]) -> dict[Key, int]:
+    """The place of each step in the order its kind's ready line hands them out, one at a time:
+    most urgent first among those whose dependencies of the same kind came before."""
+    members = set(line)
+    waiting = {key: {n for n in deps[key] if n in members} for key in line}
+    after: dict[Key, list[Key]] = {}
+    for key, needs in waiting.items():
+        for need in needs:
+            after.setdefault(need, []).append(key)
+    ready = [(unlock[key], key) for key in line if not waiting[key]]
+    heapq.heapify(ready)
+    place: dict[Key, int] = {}
+    while ready:
+        _, key = heapq.heappop(ready)
+        place[key] = len(place)
+        for dependent in after.get(key, ()):
+            waiting[dependent].discard(key)
+            if not waiting[dependent]:
+                heapq.heappush(ready, (unlock[dependent], dependent))
+    for key in line:  # a cycle cannot come from a valid plan; keep such steps last
+        place.setdefault(key, len(place))
+    return place
+
+
+def _unlock_value(by_key: dict[Key, Step], dependents: dict[Key, list[Key]]) -> dict[Key, Unlock]:
+    """The work a step unlocks for the other kinds, as a sort key (most first).
 
     Creates of one kind wait on one rate budget, so a step is worth what it makes ready for
     another kind's budget: a queue that two subscriptions wait for beats a queue one waits for,

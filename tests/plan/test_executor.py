@@ -139,3 +139,29 @@ def test_a_delete_of_something_already_gone_counts_as_done() -> None:
         "queue/dlq",
     }
 
+
+
+def test_topics_come_in_the_order_of_the_queues_their_subscriptions_need() -> None:
+    """The topic line follows the longer queue line: each topic goes when the first queue one of
+    its subscriptions needs does, so every (queue, topic) pair is complete early; a topic whose
+    subscription needs no queue goes first. In plan order the topics would go t0 .. t4."""
+    queues = tuple(Queue(f"q{i}") for i in range(5))
+    topics = tuple(Topic(f"t{i}") for i in range(5))
+    subscriptions = tuple(Subscription(f"t{3 - i}", f"s{i}", Protocol.QUEUE, f"q{i}") for i in range(4))
+    subscriptions += (Subscription("t4", "hook", Protocol.HTTP, "http://hooks.example.com/in"),)
+    subscriptions += (Subscription("t0", "late", Protocol.QUEUE, "q4"),)
+    api = FakeApi()
+    converge(api, Stack(name="s", queues=queues, topics=topics, subscriptions=subscriptions), parallelism=1)
+    created = [c.split(":")[1] for c in api.calls if c.startswith("CreateCmqTopic:")]
+    assert created == ["t4", "t3", "t2", "t1", "t0"]
+
+
+def test_queues_follow_the_topics_when_the_topic_line_is_the_longer() -> None:
+    queues = (Queue("qa"), Queue("qb"))
+    topics = tuple(Topic(f"t{i}") for i in range(4))
+    ends = ["qb", "qb", "qa", "qa"]
+    subscriptions = tuple(Subscription(f"t{i}", "s", Protocol.QUEUE, end) for i, end in enumerate(ends))
+    api = FakeApi()
+    converge(api, Stack(name="s", queues=queues, topics=topics, subscriptions=subscriptions), parallelism=1)
+    created = [c.split(":")[1] for c in api.calls if c.startswith("CreateCmqQueue:")]
+    assert created == ["qb", "qa"]
