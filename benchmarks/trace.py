@@ -81,7 +81,6 @@ def main(argv: list[str]) -> int:
         emulator = EmulatorProcess.start(Path(tmp) / "emulator.sqlite", args.rate_scale, latency)
         try:
             sends = record_sends()
-            started = time.monotonic()
             m = worker.measure("apply", manifests, emulator.url, args.parallelism, args.rate_scale)
             ended = time.monotonic()
         finally:
