@@ -220,28 +220,17 @@ class TdmqApi:
         not answer the count (the plan then just says nothing about untagged resources)."""
         return self.count_untagged()()
 
-    def count_untagged(self) -> Callable[[], int | None]:
-        """Send the four one-item listings of :meth:`untagged_total` now; the returned function
-        waits for their answers. A whole read starts them with its own first pages, so they cost
-        no time of their own."""
+    def count_untagged(self) -> AccountCounts:
+        """Send the four one-item listings of :meth:`untagged_total` now; the returned counts
+        wait for their answers when asked. A whole read starts them with its own first pages, so
+        they cost no time of their own."""
         any_owner = {"IsTagFilter": True, "Filters": [{"Name": f"tag:{STACK_TAG}"}]}
-        futures = [
-            (self._submit(action, {"Limit": 1}), self._submit(action, {"Limit": 1, **any_owner}))
-            for action in ("DescribeCmqQueues", "DescribeCmqTopics")
-        ]
-
-        def total() -> int | None:
-            count = 0
-            try:
-                for everything, tagged in futures:
-                    count += int(everything.result().get("TotalCount") or 0)
-                    count -= int(tagged.result().get("TotalCount") or 0)
-            except CloudError as error:
-                log.debug("untagged count not available: %s", error.describe())
-                return None
-            return max(0, count)
-
-        return total
+        return AccountCounts(
+            {
+                action: (self._submit(action, {"Limit": 1}), self._submit(action, {"Limit": 1, **any_owner}))
+                for action in ("DescribeCmqQueues", "DescribeCmqTopics")
+            }
+        )
 
     # ------------------------------------------------------------ read
 
@@ -492,6 +481,34 @@ class TdmqApi:
             delay = min(delay * 2, 1.0)
 
 
+class AccountCounts:
+    """The account's totals of queues and topics (one-item listings, sent at once), answered on
+    demand: everything, and everything owned by some stack."""
+
+    def __init__(self, listings: dict[str, tuple[Future[dict[str, Any]], Future[dict[str, Any]]]]) -> None:
+        self._listings = listings
+
+    def __call__(self) -> int | None:
+        """Queues and topics no stack owns; None when the service did not answer the count (the
+        plan then just says nothing about untagged resources)."""
+        count = 0
+        try:
+            for everything, tagged in self._listings.values():
+                count += int(everything.result().get("TotalCount") or 0)
+                count -= int(tagged.result().get("TotalCount") or 0)
+        except CloudError as error:
+            log.debug("untagged count not available: %s", error.describe())
+            return None
+        return max(0, count)
+
+    def everything(self, action: str) -> int | None:
+        """How many resources ``action`` lists in the whole account (None: not answered)."""
+        try:
+            return int(self._listings[action][0].result().get("TotalCount") or 0)
+        except CloudError:
+            return None
+
+
 class ReadCancelled(Exception):
     """The read was abandoned (the manifest did not load): nothing was planned."""
 
@@ -549,6 +566,14 @@ class PendingRead:
             listing.close(ReadCancelled())
         self._lanes.shutdown(wait=True)
 
+    def _not_in_account(self, action: str, missing: list[str], found: Mapping[str, Any]) -> list[str]:
+        """The names still to look up: none when the account holds nothing but what was found
+        (an apply from empty would otherwise spend a page of the listing budget per 50 names
+        on learning that none of them exists)."""
+        if missing and self._untagged.everything(action) == len(found):
+            return []
+        return missing
+
     def _track(self, listing: PagedListing[Any]) -> PagedListing[Any]:
         self._listings.append(listing)
         return listing
@@ -582,6 +607,7 @@ class PendingRead:
         wanted |= {q.dead_letter.queue for q in stack.queues if q.dead_letter is not None}
         wanted |= {s.endpoint for s in stack.subscriptions if s.protocol is Protocol.QUEUE}
         missing = [n for n in wanted if name_key(n) not in queues]
+        missing = self._not_in_account("DescribeCmqQueues", missing, queues)
         for item in self._api._by_names("DescribeCmqQueues", "QueueNameList", missing, "QueueList"):
             live_queue = normalize.queue_from_api(item)
             queues.setdefault(name_key(live_queue.queue.name), live_queue)
@@ -606,6 +632,7 @@ class PendingRead:
             topics = {name_key(t.topic.name): t for t in owned}
             wanted = {t.name for t in stack.topics} | {s.topic for s in stack.subscriptions}
             missing = [n for n in wanted if name_key(n) not in topics]
+            missing = self._not_in_account("DescribeCmqTopics", missing, topics)
             for item in self._api._by_names("DescribeCmqTopics", "TopicNameList", missing, "TopicList"):
                 live_topic = normalize.topic_from_api(item)
                 if topics.setdefault(name_key(live_topic.topic.name), live_topic) is live_topic:

@@ -103,6 +103,31 @@ def test_named_but_untagged_resources_are_read_without_an_owner(api: TdmqApi, td
     assert live.queues[name_key("legacy")].owner is None
 
 
+def test_names_are_not_looked_up_when_the_account_holds_only_what_the_stack_owns(api: TdmqApi) -> None:
+    for name in ("kept-a", "kept-b"):
+        api.create_queue(Queue(name=name), ownership_tags(Queue(name=name), "s"))
+    api.create_topic(Topic(name="kept-t"), ownership_tags(Topic(name="kept-t"), "s"))
+    new_queues = tuple(Queue(name=f"new{i:03d}") for i in range(60))
+    new_topics = tuple(Topic(name=f"new-t{i:03d}") for i in range(60))
+    desired = Stack(
+        name="s", queues=(Queue(name="kept-a"), Queue(name="kept-b"), *new_queues), topics=new_topics
+    )
+    live = api.read(desired)
+    assert sorted(live.queues) == ["kept-a", "kept-b"] and sorted(live.topics) == ["kept-t"]
+    # one owned page and the two counts each; the 60 new names (two name-list calls) are not asked for
+    assert api.call_counts()["DescribeCmqQueues"] == 3
+    assert api.call_counts()["DescribeCmqTopics"] == 3
+
+
+def test_names_are_looked_up_when_the_account_holds_more_than_the_stack_owns(api: TdmqApi) -> None:
+    api.create_queue(Queue(name="kept"), ownership_tags(Queue(name="kept"), "s"))
+    api.create_queue(Queue(name="theirs"), ownership_tags(Queue(name="theirs"), "other"))
+    api.create_queue(Queue(name="legacy"), ())
+    live = api.read(Stack(name="s", queues=(Queue(name="kept"), Queue(name="legacy"), Queue(name="new"))))
+    assert sorted(live.queues) == ["kept", "legacy"] and live.queues["legacy"].owner is None
+    assert api.call_counts()["DescribeCmqQueues"] == 4  # the owned page, the two counts, one name list
+
+
 def test_subscription_names_are_matched_exactly_after_the_fuzzy_search(api: TdmqApi) -> None:
     topic = Topic(name="t1")
     api.create_topic(topic, ownership_tags(topic, "s"))
