@@ -189,3 +189,21 @@ def baseline_bound(workload: Workload, rate_scale: float, latency: float) -> flo
     slowest = max(max(0, count - burst) / rate + latency for count in calls.values() if count)
     in_flight = math.ceil(sum(calls.values()) / BASELINE_PARALLELISM) * latency
     return max(slowest, in_flight)
+
+
+# The alternative reading of the provider's limiter: 20 calls per action (``DefaultLimit`` before
+# commit 7bf2f1a84) counted per one-second window that restarts each second, not a token bucket.
+# Shown beside the main baseline (``--window-baseline``); the figures above stay the cited ones.
+WINDOW_BASELINE_RATE = 20
+
+
+def window_baseline_bound(workload: Workload, rate_scale: float, latency: float) -> float:
+    """The least time the per-resource refresh can take at WINDOW_BASELINE_RATE calls per action per
+    one-second window: C calls of an action need ceil(C / A) - 1 whole windows after the first,
+    which is also what the service's rolling window allows (floor((C - 1) / A)), plus the last
+    call's answer; and never more than PARALLELISM calls in flight."""
+    allowed = max(1, int(WINDOW_BASELINE_RATE * rate_scale))
+    calls = baseline_calls(workload)
+    slowest = max((count - 1) // allowed * WINDOW_SECONDS + latency for count in calls.values() if count)
+    in_flight = math.ceil(sum(calls.values()) / BASELINE_PARALLELISM) * latency
+    return max(slowest, in_flight)

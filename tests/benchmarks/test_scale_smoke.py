@@ -126,7 +126,11 @@ def test_time_targets_are_measured_again_at_the_real_limits(tmp_path: Path) -> N
     assert project["plan"]["changes"] == 0
     # 2 stacks x (1 queue page + 1 topic page + 2 listings), and each stack's plan counts the
     # account's untagged ones: two one-item pages a kind; the bound counts them too
-    expected = {"DescribeCmqQueues": 2 * 3, "DescribeCmqTopics": 2 * 3, "DescribeCmqSubscriptionDetail": 2 * 2}
+    expected = {
+        "DescribeCmqQueues": 2 * 3,
+        "DescribeCmqTopics": 2 * 3,
+        "DescribeCmqSubscriptionDetail": 2 * 2,
+    }
     assert project["plan"]["calls"] == expected
     assert project["plan"]["bound_calls"] == expected
     assert (run["large_apply"][0]["rate_scale"], run["large_apply"][0]["apply"]["changes"]) == (5, 210)
