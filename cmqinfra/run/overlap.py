@@ -22,6 +22,8 @@ from cmqinfra.model import Stack
 # the first subscription listings by most of a second. While both run, the lock changes hands
 # sooner.
 _SWITCH_SECONDS = 0.0005
+# At most this long (a slow service) before the load starts anyway.
+_HEAD_START_SECONDS = 1.0
 
 
 def read_while_loading(
@@ -33,6 +35,11 @@ def read_while_loading(
         stack = load()
         return stack, api.read(stack)
     pending = start(stack_name)
+    # The read's first calls (the topic pages, then a window of subscription listings) go out
+    # before the load takes the interpreter: the load is done long before the read either way.
+    wait_started = getattr(pending, "wait_started", None)
+    if wait_started is not None:
+        wait_started(_HEAD_START_SECONDS)
     switch = sys.getswitchinterval()
     sys.setswitchinterval(min(switch, _SWITCH_SECONDS))
     try:
