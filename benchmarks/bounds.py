@@ -97,11 +97,13 @@ UNTAGGED_COUNT_CALLS = 2
 def read_level(workload: Workload, existing: bool, untagged_count: bool = False) -> Level:
     """Reading the stack's live state: queues and topics 50 a page; when the topics exist, their
     subscriptions 50 a page per topic; with ``untagged_count``, the plan's count of untagged
-    resources (two one-item pages per listing action)."""
+    resources (two one-item pages per listing action). When nothing exists, one listing per action
+    is all any client needs to learn it (a page of nothing, or the account's count of 0): looking
+    the stack's names up 50 a page would only confirm it."""
     extra = UNTAGGED_COUNT_CALLS if untagged_count else 0
     calls = [
-        ("DescribeCmqQueues", pages(workload.queues) + extra),
-        ("DescribeCmqTopics", pages(workload.topics) + extra),
+        ("DescribeCmqQueues", (pages(workload.queues) if existing else 1) + extra),
+        ("DescribeCmqTopics", (pages(workload.topics) if existing else 1) + extra),
     ]
     if existing:
         per_topic = sum(max(1, pages(count)) for count in workload.subscriptions_per_topic())
@@ -132,8 +134,8 @@ def targeted_plan_bound(limits: Limits) -> Bound:
 
 
 def apply_bound(workload: Workload, limits: Limits) -> Bound:
-    """``apply`` from empty, as fast as any client can go: the read (nothing exists yet), then every
-    create action at its own limit at the same time.
+    """``apply`` from empty, as fast as any client can go: the read (nothing exists yet: one
+    listing per action), then every create action at its own limit at the same time.
 
     No schedule beats it. Each action's calls obey its window, so its last call is accepted no
     earlier than floor((C - 1) / A) windows after its first. Every create is also on a chain of

@@ -59,7 +59,8 @@ class SizeResult:
         return self.rate_scale == 1.0
 
     def beaten_bounds(self) -> list[str]:
-        """Every measured time of this row below its lower bound: each one is a bug in the bound."""
+        """Every measured time of this row below its lower bound, and every action called fewer
+        times than the bound counts: each one is a bug in the bound."""
         found = []
         for name, timed in (("apply", self.apply), ("plan", self.plan)):
             if timed is None:
@@ -69,6 +70,13 @@ class SizeResult:
                     found.append(
                         f"{self.label} {name} at rate scale {self.rate_scale:g}: {what} {seconds:.3f}s "
                         f"< bound {timed.bound_seconds:.3f}s"
+                    )
+            # The bound counts only calls no client can avoid: making fewer is beating it too.
+            for action, count in sorted(timed.bound_calls.items()):
+                if timed.calls.get(action, 0) < count:
+                    found.append(
+                        f"{self.label} {name} at rate scale {self.rate_scale:g}: {action} "
+                        f"{timed.calls.get(action, 0)} calls < bound {count}"
                     )
         for name, base in (("baseline", self.baseline), ("per-second window baseline", self.window_baseline)):
             if base is not None and base.seconds < base.bound_seconds:

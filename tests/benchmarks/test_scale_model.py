@@ -65,15 +65,16 @@ AT_50_MS = Limits(LIMITS.per_action, latency=0.05, parallelism=10)
 
 
 def test_apply_bound_at_100_queues_worked_by_hand() -> None:
-    """100/10/100: the read of an empty account is 2 queue pages + 1 topic page, 3 calls in
-    one round of 50 ms. Then 100 queue creates at 20 per rolling second: the 100th is accepted
-    no earlier than 4 s after the first; every queue has a dependent (a queue using it as dead
-    letter, or a subscription), sent after its answer: 4 s + 2 x 50 ms. The 100 subscriptions
+    """100/10/100: the read of an empty account is one queue listing and one topic listing (each
+    answers that nothing exists), 2 calls in one round of 50 ms. Then 100 queue creates at 20
+    per rolling second: the 100th is accepted no earlier than 4 s after the first; every queue
+    has a dependent (a queue using it as dead letter, or a subscription), sent after its answer:
+    4 s + 2 x 50 ms. The 100 subscriptions
     likewise (the first waits for a queue's and a topic's answer); 10 topics in one window.
     210 creates 10 at a time are 21 rounds of 50 ms = 1.05 s, less than 4.1 s."""
     bound = apply_bound(Workload.of_size(100), AT_50_MS)
     assert bound.calls() == {
-        "DescribeCmqQueues": 2,
+        "DescribeCmqQueues": 1,
         "DescribeCmqTopics": 1,
         "CreateCmqQueue": 100,
         "CreateCmqTopic": 10,
@@ -90,9 +91,11 @@ def test_apply_bound_is_the_pipelined_one_not_level_by_level() -> None:
 
 
 def test_apply_bound_at_1000_queues_worked_by_hand() -> None:
-    """1,000 queue creates at 20/s: 999 // 20 = 49 windows; + 2 x 50 ms; the read is 20 queue
-    name pages and 2 topic pages, 22 calls 10 at a time: 3 rounds of 50 ms."""
-    assert apply_bound(Workload.of_size(1000), AT_50_MS).seconds == pytest.approx(0.15 + 49.10)
+    """1,000 queue creates at 20/s: 999 // 20 = 49 windows; + 2 x 50 ms; the read of an empty
+    account is one queue listing and one topic listing: one round of 50 ms. (Looking the 1,000
+    names up, 20 pages of 50, only confirms that nothing exists: a client that asks the account's
+    count does without.)"""
+    assert apply_bound(Workload.of_size(1000), AT_50_MS).seconds == pytest.approx(0.05 + 49.10)
 
 
 def test_plan_bound_at_1000_queues_worked_by_hand() -> None:
@@ -290,6 +293,18 @@ def test_a_measured_time_below_its_bound_fails_the_run() -> None:
         scaled_rows()[1], baseline=Baseline(60.0, {"DescribeCmqQueueDetail": 21_000}, 0, 66.7)
     )
     assert judge(run_of((scaled_rows()[0], slow_baseline), REAL_ROWS))[-1].passed is False
+
+
+def test_fewer_calls_than_the_bound_counts_fail_the_run() -> None:
+    """An apply from empty that looks 1,000 names up makes 20 name pages; a client that learns
+    from the account's count that nothing exists makes one listing. A bound that counted the 20
+    pages as unavoidable would be beaten on calls, and the run says so."""
+    counted = replace(
+        timed_at(52.0, 49.25), calls={"DescribeCmqQueues": 3}, bound_calls={"DescribeCmqQueues": 20}
+    )
+    beaten = SizeResult("1000/100/1000", 1000, counted, None, None, 1.0)
+    check = judge(run_of(scaled_rows(), (beaten, REAL_ROWS[1])))[-1]
+    assert check.passed is False and "DescribeCmqQueues 3 calls < bound 20" in check.detail
 
 
 def test_per_second_window_baseline_counter_restarts_each_window() -> None:
