@@ -8,6 +8,7 @@ import time
 from typing import Any
 
 import pytest
+from tencentcloud.common.exception.tencent_cloud_sdk_exception import TencentCloudSDKException
 
 from cmqinfra.cloud.api import ownership_tags
 from cmqinfra.cloud.limiter import SLACK_SECONDS, WINDOW_SECONDS, RateLimiter
@@ -202,6 +203,33 @@ def test_a_call_is_stamped_once_its_request_is_written_not_when_the_sdk_starts_b
         stamp = api._limiter._sent["DescribeCmqTopics"][-1]  # type: ignore[attr-defined]
     # The window counts from when the request left, after the build, not from when it was asked.
     assert started + 0.3 <= stamp <= answered
+
+
+def test_a_first_refusal_is_retried_on_its_own_place_a_moment_later_not_a_window_later(
+    emulator: Emulator,
+) -> None:
+    limiter = RateLimiter({"DescribeCmqTopics": 2})
+    with open_api(Target.endpoint(emulator.url), emulator.region, parallelism=4, limiter=limiter) as api:
+        real = api._tdmq.call_json  # type: ignore[attr-defined]
+        refused: list[str] = []
+
+        def refuse_first(action: str, params: dict[str, Any], *args: Any, **kwargs: Any) -> Any:
+            if not refused:  # an earlier call of the window arrived late at the service
+                refused.append(action)
+                raise TencentCloudSDKException("RequestLimitExceeded", "over the limit", "r-1")
+            return real(action, params, *args, **kwargs)
+
+        api._tdmq.call_json = refuse_first  # type: ignore[attr-defined]
+        started = time.monotonic()
+        first = api._submit("DescribeCmqTopics", {"Limit": 1})  # type: ignore[attr-defined]
+        second = api._submit("DescribeCmqTopics", {"Limit": 1})  # type: ignore[attr-defined]
+        first.result()
+        took = time.monotonic() - started
+        second.result()
+        assert api.throttled_counts() == {"DescribeCmqTopics": 1}
+    # A slot's share of the window (about 0.5 s at 2 a second), not the whole window (1 s): the
+    # place the refused call had is still its own.
+    assert 0.4 <= took < 0.85
 
 
 def test_subscription_listings_start_before_the_last_topic_page_arrives(emulator: Emulator) -> None:
