@@ -266,13 +266,14 @@ def _urgency(
     each (a subscription needs its queue and its topic), the order of the pairing's longest line:
     the shorter line follows it (see :func:`_follow_the_longest_line`). Then the work the step
     unlocks for the other kinds (see :func:`_unlock_value`)."""
-    unlock = _unlock_value(by_key, dependents)
-    follow = _follow_the_longest_line(by_key, deps, dependents, unlock)
+    kind = {key: step.change.type for key, step in by_key.items()}
+    unlock = _unlock_value(kind, dependents)
+    follow = _follow_the_longest_line(kind, deps, dependents, unlock)
     return {key: (follow.get(key, 0), *unlock[key]) for key in by_key}
 
 
 def _follow_the_longest_line(
-    by_key: dict[Key, Step],
+    kind_of: dict[Key, str],
     deps: dict[Key, set[Key]],
     dependents: dict[Key, list[Key]],
     unlock: dict[Key, Unlock],
@@ -289,11 +290,13 @@ def _follow_the_longest_line(
     endpoint) goes first; a step that pairs with no step of the longest line goes after those that
     do, in its usual order. Returns nothing when no dependent needs two other kinds."""
     lines: dict[str, list[Key]] = {}
-    for key, step in by_key.items():
-        lines.setdefault(step.change.type, []).append(key)
+    for key, kind in kind_of.items():
+        lines.setdefault(kind, []).append(key)
     paired: set[str] = set()
     for key, needs in deps.items():
-        kinds = {by_key[n].change.type for n in needs} - {by_key[key].change.type}
+        if len(needs) < 2:
+            continue
+        kinds = {kind_of[n] for n in needs} - {kind_of[key]}
         if len(kinds) > 1:
             paired |= kinds
     if not paired:
@@ -336,7 +339,7 @@ def _line_order(line: list[Key], deps: dict[Key, set[Key]], unlock: dict[Key, Un
     return place
 
 
-def _unlock_value(by_key: dict[Key, Step], dependents: dict[Key, list[Key]]) -> dict[Key, Unlock]:
+def _unlock_value(kind_of: dict[Key, str], dependents: dict[Key, list[Key]]) -> dict[Key, Unlock]:
     """The work a step unlocks for the other kinds, as a sort key (most first).
 
     Creates of one kind wait on one rate budget, so a step is worth what it makes ready for
@@ -359,13 +362,12 @@ def _unlock_value(by_key: dict[Key, Step], dependents: dict[Key, list[Key]]) -> 
                 stack.append((node, True))
                 stack.extend((d, False) for d in below if d not in value)
                 continue
-            kind = by_key[node].change.type
-            other = sum(1 for d in below if by_key[d].change.type != kind)
-            same = [value.get(d, 0) - 1 for d in below if by_key[d].change.type == kind]
+            kind = kind_of[node]
+            other = sum(1 for d in below if kind_of[d] != kind)
+            same = [value.get(d, 0) - 1 for d in below if kind_of[d] == kind]
             value[node] = other + max([0, *same])
             depth[node] = 1 + max([0, *(depth.get(d, 0) for d in below)])
 
-    for key in by_key:
+    for key in kind_of:
         visit(key)
-    order = {key: i for i, key in enumerate(by_key)}
-    return {key: (-value[key], -depth[key], order[key]) for key in by_key}
+    return {key: (-value[key], -depth[key], i) for i, key in enumerate(kind_of)}
