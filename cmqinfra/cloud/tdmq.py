@@ -200,8 +200,9 @@ class TdmqApi:
     ) -> Future[dict[str, Any]]:
         """Reserve the rate-limit slot here, in the submitting thread, then hand the call to the
         pool, which stamps the slot when the call really goes out: pool threads only ever hold
-        calls in flight, never sleep on a limit for a first attempt, and never submit work
-        themselves (so no pool can deadlock on itself, whatever the parallelism)."""
+        calls in flight (a first attempt waits at most the limiter's short lead for its place),
+        and never submit work themselves (so no pool can deadlock on itself, whatever the
+        parallelism)."""
         slot = self._limiter.reserve(action)
         try:
             return self._pool.submit(priority, self._call, action, params, None, slot)
