@@ -39,6 +39,8 @@ TAG_BATCH = 10  # ModifyResourceTags takes at most 10 ReplaceTags / DeleteTags p
 READ_BACK_SECONDS = 15.0  # how long a created-but-invisible resource is waited for
 
 T = TypeVar("T")
+# The account's count of untagged queues and topics, already asked for: waits for the answer.
+UntaggedCount = Callable[[], "int | None"]
 
 _NAME_LISTINGS: dict[str, tuple[str, str, str]] = {
     "queue": ("DescribeCmqQueues", "QueueList", "QueueName"),
@@ -245,15 +247,17 @@ class TdmqApi:
 
     # ------------------------------------------------------------ read
 
-    def read(self, stack: Stack) -> LiveState:
+    def read(self, stack: Stack, untagged: UntaggedCount | None = None) -> LiveState:
         """Live state of everything the plan for ``stack`` needs (see :class:`PendingRead`)."""
-        return self.start_read(stack.name).finish(stack)
+        return self.start_read(stack.name, untagged).finish(stack)
 
-    def start_read(self, stack_name: str) -> PendingRead:
+    def start_read(self, stack_name: str, untagged: UntaggedCount | None = None) -> PendingRead:
         """Start reading what ``stack_name`` owns now; ``finish`` it with the loaded stack. The
         owned resources are most of the read, and need only the stack's name: they are read
-        while the manifest is still being parsed."""
-        return PendingRead(self, stack_name)
+        while the manifest is still being parsed. ``untagged``: the account's untagged count
+        when it is asked once for several reads of one account and region (a project's stacks);
+        without it the read asks for its own."""
+        return PendingRead(self, stack_name, untagged)
 
     def read_named(
         self,
@@ -505,7 +509,7 @@ class PendingRead:
     The owned listings start at once, from the stack's name alone; the lanes wait for the desired
     stack (``finish``) only to look up the resources the manifest names that the stack does not own."""
 
-    def __init__(self, api: TdmqApi, stack_name: str) -> None:
+    def __init__(self, api: TdmqApi, stack_name: str, untagged: UntaggedCount | None = None) -> None:
         self._api = api
         self.stack_name = stack_name
         self._desired: Future[Stack] = Future()
@@ -519,12 +523,12 @@ class PendingRead:
         self._topics = self._lanes.submit(self._topic_lane)
         self._subscriptions_done = self._lanes.submit(self._subscriptions.run)
         # The plan's count of untagged resources: four one-item listings, sent with the first pages.
-        self._untagged = api.count_untagged()
+        self._untagged = untagged if untagged is not None else api.count_untagged()
 
     def finish(self, stack: Stack) -> LiveState:
         if stack.name != self.stack_name:  # read for another name: start over for this one
             self.cancel()
-            return self._api.read(stack)
+            return self._api.read(stack, self._untagged)
         self._desired.set_result(stack)
         try:
             queues = self._queues.result()
@@ -665,4 +669,4 @@ def _project_queue(live: LiveQueue, desired: Queue | None) -> LiveQueue:
     return replace(live, queue=replace(live.queue, transaction=projected))
 
 
-__all__ = ["Attempted", "LiveTopic", "PendingRead", "ReadCancelled", "TdmqApi"]
+__all__ = ["Attempted", "LiveTopic", "PendingRead", "ReadCancelled", "TdmqApi", "UntaggedCount"]

@@ -81,6 +81,17 @@ def _resolve(project: Project, units: Sequence[StackUnit]) -> list[ResolvedUnit]
     return resolve_all(project, units)
 
 
+def _resolve_and_read(project: Project, units: Sequence[StackUnit], selection: Selection,
+                      options: session.TargetOptions, connections: Any) -> tuple[list[ResolvedUnit], Any]:
+    """The selected units resolved and, unless --changed-since picks among them afterwards (which
+    would waste the reads of the others), each unit's read started before the resolve."""
+    from cmqinfra.project.early import resolve_while_reading
+
+    if selection.changed_since is not None:
+        return _select_changed(project, _resolve(project, units), selection.changed_since), None
+    return resolve_while_reading(project, units, options, connections, _resolve)
+
+
 def _bystanders(project: Project, resolved: Sequence[ResolvedUnit]) -> list[ResolvedUnit]:
     """The units of the selected environments that this run does not plan: a stack planned alone
     must still know what they take from it with ``moved`` (it never deletes those)."""
@@ -238,14 +249,14 @@ def plan(selection: Selection, options: session.TargetOptions, out: str | None, 
     # Errors before any plan is shown are rendered in --format too: a comment is never empty.
     with session.user_errors(False, [], fmt, command="plan"):
         project, units = _load(selection)
-        resolved = _select_changed(project, _resolve(project, units), selection.changed_since)
-        _print_diagnostics(resolved)
         note = (f"Stacks affected by the changes since `{selection.changed_since}`."
                 if selection.changed_since else None)
         with _connections(options, selection.root) as connections:
+            resolved, early = _resolve_and_read(project, units, selection, options, connections)
+            _print_diagnostics(resolved)
             items, apis = plan_project(resolved, options, connections, destroy=destroy,
                                        allow_data_loss=allow_data_loss,
-                                       bystanders=_bystanders(project, resolved))
+                                       bystanders=_bystanders(project, resolved), early=early)
             accounts = _caller_accounts(items, apis) if out and all(i.ok for i in items) else {}
         _show_all(items, fmt, note)
         failed = [i for i in items if not i.ok]
@@ -278,10 +289,10 @@ def apply(selection: Selection, options: session.TargetOptions, plan_file: str |
                 items, apis = _replan_saved(plan_file, options, connections, allow_data_loss)
             else:
                 project, units = _load(selection)
-                resolved = _select_changed(project, _resolve(project, units), selection.changed_since)
+                resolved, early = _resolve_and_read(project, units, selection, options, connections)
                 _print_diagnostics(resolved)
                 items, apis = plan_project(resolved, options, connections, allow_data_loss=allow_data_loss,
-                                           bystanders=_bystanders(project, resolved))
+                                           bystanders=_bystanders(project, resolved), early=early)
             _show_all(items, "text")
             failed = [i for i in items if not i.ok]
             if failed:

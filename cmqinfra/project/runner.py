@@ -13,7 +13,7 @@ import threading
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from cmqinfra.diagnostics import Diagnostic
 from cmqinfra.live import LiveState, name_key
@@ -23,6 +23,9 @@ from cmqinfra.project.connections import Connections, ResolvedTarget, target_of,
 from cmqinfra.project.resolve import ResolvedUnit
 from cmqinfra.project.units import StackUnit
 from cmqinfra.run.session import Failure, TargetOptions
+
+if TYPE_CHECKING:
+    from cmqinfra.project.early import EarlyReads
 
 MAX_CONCURRENT_UNITS = 32
 
@@ -175,11 +178,14 @@ def plan_project(
     targets: Sequence[ResolvedTarget] | None = None,
     approved: Sequence[frozenset[str] | None] | None = None,
     bystanders: Sequence[ResolvedUnit] = (),
+    early: EarlyReads | None = None,
 ) -> tuple[list[UnitPlan], dict[str, Any]]:
     """Plan every resolved unit. ``desired`` and ``targets``: the stacks and targets of a saved
     project plan, instead of the resolved ones and the CLI's; ``approved``: its data-loss
     approvals. Returns the unit plans (in the given order) and each ok unit's API by key.
-    ``bystanders``: the project's other units, not planned, read only for the moves they declare."""
+    ``bystanders``: the project's other units, not planned, read only for the moves they declare.
+    ``early``: the reads started while the project resolved (cmqinfra/project/early.py), taken
+    over by their units; those not taken are cancelled."""
     from cmqinfra.cloud.errors import CloudError, CredentialsError
 
     claimants = []
@@ -209,19 +215,24 @@ def plan_project(
                             diagnostics=item.diagnostics)
         try:
             target = targets[index] if targets is not None else target_of(item.unit, options, region)
-            api = connections.open(item.unit, target)
+            started = early.take(item.unit, region, target) if early is not None else None
+            api = started.api if started is not None else connections.open(item.unit, target)
             with lock:
                 apis[item.unit.key] = api
-            live = api.read(stack)
-            count_untagged = getattr(api, "untagged_total", None)
-            if count_untagged is not None and live.untagged_total is None:  # not counted by the read
-                live = replace(live, untagged_total=count_untagged())
+            if started is not None:
+                live = started.pending.finish(stack)
+            else:  # the account's untagged count is asked once per target, not once per stack
+                live = api.read(stack, connections.untagged_count(item.unit, target, api))
             return PlanInput(item.unit, stack, live, region, source,
                              approved[index] if approved is not None else None)
         except (Failure, CloudError, CredentialsError) as exc:
             return UnitPlan(item.unit, region, None, error=_error_text(exc))
 
-    outcomes = concurrently(read, range(len(resolved)))
+    try:
+        outcomes = concurrently(read, range(len(resolved)))
+    finally:
+        if early is not None:
+            early.cancel()  # the reads of units that did not load
     inputs = [o for o in outcomes if isinstance(o, PlanInput)]
     computed = plan_units(inputs, allow_data_loss=allow_data_loss, destroy=destroy,
                           claimants=claimants)

@@ -10,7 +10,8 @@ if it fails the read is abandoned, and a read started for another name is thrown
 from __future__ import annotations
 
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 
 from cmqinfra.cloud.api import CmqApi
 from cmqinfra.live import LiveState
@@ -43,3 +44,15 @@ def read_while_loading(
     finally:
         sys.setswitchinterval(switch)
     return stack, pending.finish(stack)
+
+
+@contextmanager
+def sooner_switches() -> Iterator[None]:
+    """While local work (a load, a project's resolve) runs beside reads: the interpreter lock
+    changes hands sooner (see ``_SWITCH_SECONDS``)."""
+    switch = sys.getswitchinterval()
+    sys.setswitchinterval(min(switch, _SWITCH_SECONDS))
+    try:
+        yield
+    finally:
+        sys.setswitchinterval(switch)
