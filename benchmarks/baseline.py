@@ -14,7 +14,7 @@ from itertools import zip_longest
 
 from tencentcloud.common.exception.tencent_cloud_sdk_exception import TencentCloudSDKException
 
-from benchmarks.bounds import BASELINE_BURST, BASELINE_PARALLELISM, BASELINE_RATE
+from benchmarks.bounds import BASELINE_BURST, BASELINE_PARALLELISM, BASELINE_RATE, WINDOW_BASELINE_RATE
 from benchmarks.sdk_calls import ThreadClients
 from benchmarks.workload import Workload, dead_letter_name, queue_name, topic_name
 
@@ -63,6 +63,39 @@ class ActionLimiter:
             self._sleep(delay)
 
 
+class WindowCounter:
+    """At most ``limit`` calls per action in each one-second window, the count starting again at
+    every window: the per-second counter reading of the provider's limiter. Windows are counted
+    from the first call, and a call that finds its window full waits for the next one."""
+
+    def __init__(
+        self,
+        limit: int,
+        clock: Callable[[], float] = time.monotonic,
+        sleep: Callable[[float], None] = time.sleep,
+    ) -> None:
+        self.limit = max(1, limit)
+        self._clock = clock
+        self._sleep = sleep
+        self._start: float | None = None
+        self._counts: dict[tuple[str, int], int] = {}
+        self._lock = threading.Lock()
+
+    def wait(self, action: str) -> None:
+        while True:
+            with self._lock:
+                now = self._clock()
+                if self._start is None:
+                    self._start = now
+                window = int((now - self._start) // 1.0)
+                count = self._counts.get((action, window), 0)
+                if count < self.limit:
+                    self._counts[(action, window)] = count + 1
+                    return
+                delay = self._start + window + 1.0 - now
+            self._sleep(max(delay, 1e-6))
+
+
 @dataclass(frozen=True)
 class Read:
     action: str
@@ -88,9 +121,21 @@ def reads_of(workload: Workload) -> list[Read]:
 
 
 def run_baseline(
-    workload: Workload, endpoint: str, secret_id: str, secret_key: str, region: str, rate_scale: float
+    workload: Workload,
+    endpoint: str,
+    secret_id: str,
+    secret_key: str,
+    region: str,
+    rate_scale: float,
+    per_second_window: bool = False,
 ) -> BaselineResult:
-    limiter = ActionLimiter(BASELINE_RATE * rate_scale, int(BASELINE_BURST * rate_scale))
+    """The refresh as the provider's limiter paces it; ``per_second_window``: as the per-second
+    counter reading of it does (WINDOW_BASELINE_RATE calls per action per window)."""
+    limiter: ActionLimiter | WindowCounter = (
+        WindowCounter(int(WINDOW_BASELINE_RATE * rate_scale))
+        if per_second_window
+        else ActionLimiter(BASELINE_RATE * rate_scale, int(BASELINE_BURST * rate_scale))
+    )
     clients = ThreadClients(endpoint, secret_id, secret_key, region)
     calls: Counter[str] = Counter()
     throttled = 0

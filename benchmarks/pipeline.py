@@ -100,9 +100,18 @@ def load_and_read(api: Any, paths: list[Path]) -> tuple[Stack, LiveState, float]
 
 
 def make_plan(stack: Stack, live: LiveState) -> Any:
+    """The diff alone, offline (the local-work figure)."""
     from cmqinfra.plan.compute import make_plan
 
     return make_plan(stack, live, region="ap-guangzhou")
+
+
+def plan(stack: Stack, live: LiveState, api: Any) -> Any:
+    """What ``cmqinfra plan`` and ``apply`` run once the read is in: the session's ``compute``, with
+    the untagged count the read started and any follow-up lookups it makes."""
+    from cmqinfra.run.session import compute
+
+    return compute(stack, api, "ap-guangzhou", live=live)
 
 
 def render(plan: Any) -> str:

@@ -67,6 +67,8 @@ def warm_up() -> None:
     pipeline.render(pipeline.make_plan(tiny, pipeline.live_state_equal_to(tiny)))
     if pipeline.has_loader():
         import cmqinfra.manifest  # noqa: F401
+    if pipeline.has_adapter():
+        import cmqinfra.run.session  # noqa: F401
 
 
 def measure(
@@ -105,7 +107,7 @@ def measure(
         api = pipeline.open_api(endpoint, parallelism, rate_scale)
         # The load runs while the owned resources are read: its CPU is its own thread's.
         stack, live, m.cpu["load"] = phases.network(pipeline.load_and_read, api, [manifests])
-        plan = phases.cpu("diff", pipeline.make_plan, stack, live)
+        plan = phases.cpu("diff", pipeline.plan, stack, live, api)
         phases.cpu("render", pipeline.render, plan)
         if mode == "apply":
             phases.network(pipeline.execute, plan, api, parallelism)

@@ -16,6 +16,7 @@ waited in a pool queue never arrives "late" on a slot stamped early.
 
 from __future__ import annotations
 
+import bisect
 import threading
 import time
 from collections import deque
@@ -34,7 +35,7 @@ WINDOW_SECONDS = 1.0
 # the spread of stamp-to-arrival delays measured against the emulator with the stamp taken once
 # the request is written (docs/performance.md). It costs this much per window of calls. Rarer,
 # larger stalls are left to the throttle path.
-SLACK_SECONDS = 0.02
+SLACK_SECONDS = 0.015
 # How long before its slot frees a call may be handed on, to be built and signed while it waits.
 LEAD_SECONDS = 0.02
 _POLL_SECONDS = 0.005
@@ -43,13 +44,14 @@ _POLL_SECONDS = 0.005
 class Slot:
     """One reserved place in an action's window, free from ``not_before``, stamped when sent."""
 
-    __slots__ = ("_limiter", "action", "not_before", "_spent")
+    __slots__ = ("_limiter", "action", "not_before", "_spent", "stamp")
 
     def __init__(self, limiter: RateLimiter, action: str, not_before: float) -> None:
         self._limiter = limiter
         self.action = action
         self.not_before = not_before
         self._spent = False
+        self.stamp: float | None = None  # when the call went out, once spent
 
     def wait(self) -> None:
         """Sleep until the place is free: right before the request is written."""
@@ -61,7 +63,7 @@ class Slot:
         if not self._spent:
             self.wait()
             self._spent = True
-            self._limiter._spend(self.action)
+            self.stamp = self._limiter._spend(self.action)
 
     def release(self) -> None:
         """The call will not be sent after all: give the place back."""
@@ -122,15 +124,27 @@ class RateLimiter:
         slot.wait()
         slot.spend()
 
-    def throttled(self, action: str) -> float:
+    def throttled(self, action: str, refused: Slot | None = None) -> float:
         """The service refused an ``action`` call as over the limit. Seconds to wait before asking
-        for a slot again: until our window has room counting the refused call (the service's
-        window may still hold calls that arrived late, but they leave within the arrival jitter),
-        and at least one slot's share of the window, the pace at which a full window frees up."""
+        for a slot again.
+
+        ``refused``: the refused call's slot, the first time that call is refused. The service
+        did not count it (rejected calls do not count, docs/emulator.md): it was refused because
+        an earlier call arrived late and is still in the service's window, which it leaves
+        within the arrival jitter. So the slot's place is not lost for a whole window: it frees
+        again a moment from now, the same moment the retry asks again. Without ``refused`` (the
+        same call refused again, as a service that counted refused calls would), the place is
+        kept: wait until our window has room counting it, and at least one slot's share of the
+        window, the pace at which a full window frees up."""
         with self._lock:
             now = self._clock()
             window = self._window(action, now)
             share = self._span / self.allowance(action)
+            moment = max(share, 2 * (self._span - WINDOW_SECONDS))
+            if refused is not None and refused.stamp is not None and refused.stamp in window:
+                window.remove(refused.stamp)
+                bisect.insort(window, now + moment - self._span)
+                return moment
             if len(window) + self._reserved.get(action, 0) < self.allowance(action):
                 return share
             return max(share, window[0] + self._span - now)
@@ -146,10 +160,12 @@ class RateLimiter:
         if wait > 0:
             self._sleep(wait)
 
-    def _spend(self, action: str) -> None:
+    def _spend(self, action: str) -> float:
         with self._lock:
             self._reserved[action] -= 1
-            self._sent.setdefault(action, deque()).append(self._clock())
+            stamp = self._clock()
+            self._sent.setdefault(action, deque()).append(stamp)
+            return stamp
 
     def _release(self, action: str) -> None:
         with self._lock:

@@ -27,8 +27,10 @@ from cmqinfra.cloud.api import TaggedKind
 from cmqinfra.cloud.errors import CloudError
 from cmqinfra.cloud.limiter import RateLimiter, Slot
 from cmqinfra.cloud.paging import PagedListing
+from cmqinfra.cloud.pool import BACKGROUND, NORMAL, URGENT, PriorityPool
 from cmqinfra.cloud.redact import Redactor
 from cmqinfra.cloud.retry import RetryPolicy, is_retryable, is_throttle
+from cmqinfra.gcpause import collector_paused
 from cmqinfra.live import LiveQueue, LiveState, LiveSubscription, LiveTopic, name_key
 from cmqinfra.model import STACK_TAG, Protocol, Queue, Stack, Subscription, Tags, Topic
 
@@ -39,8 +41,9 @@ TAG_BATCH = 10  # ModifyResourceTags takes at most 10 ReplaceTags / DeleteTags p
 READ_BACK_SECONDS = 15.0  # how long a created-but-invisible resource is waited for
 
 T = TypeVar("T")
-# The account's count of untagged queues and topics, already asked for: waits for the answer.
-UntaggedCount = Callable[[], "int | None"]
+# Starts the count of the account's untagged queues and topics (or joins one already asked for,
+# see TdmqApi.count_untagged); returns a function that waits for the answer.
+UntaggedCount = Callable[[], Callable[[], "int | None"]]
 
 _NAME_LISTINGS: dict[str, tuple[str, str, str]] = {
     "queue": ("DescribeCmqQueues", "QueueList", "QueueName"),
@@ -86,7 +89,7 @@ class TdmqApi:
         self._counts: Counter[str] = Counter()
         self._throttled: Counter[str] = Counter()
         self._counts_lock = threading.Lock()
-        self._pool = ThreadPoolExecutor(max_workers=self.parallelism, thread_name_prefix="cmqinfra-api")
+        self._pool = PriorityPool(self.parallelism, "cmqinfra-api")
         # Each client whose transport stamps a call's rate-limit slot as it leaves (cloud/wire.py).
         self._on_socket = {id(c): wire.install(c) for c in (tdmq, tag, sts) if c is not None}
         self._on_close = on_close
@@ -127,6 +130,7 @@ class TdmqApi:
         attempt = 0  # every request sent
         failures = 0  # those that count against max_attempts (all but throttling)
         throttle_waited = 0.0
+        throttles = 0
         while True:
             attempt += 1
             place = slot or self._limiter.reserve(action)
@@ -148,7 +152,9 @@ class TdmqApi:
                     # again, not for a back-off that grows to seconds.
                     with self._counts_lock:
                         self._throttled[action] += 1
-                    wait = self._limiter.throttled(action)
+                    # Its first refusal gives the call's place back (see RateLimiter.throttled).
+                    wait = self._limiter.throttled(action, place if throttles == 0 else None)
+                    throttles += 1
                     if throttle_waited + wait <= self._policy.throttle_budget_seconds:
                         throttle_waited += wait
                         self._sleep(wait)
@@ -187,20 +193,24 @@ class TdmqApi:
         with self._rng_lock:
             return self._policy.backoff(failures, self._rng)
 
-    def _submit(self, action: str, params: dict[str, Any]) -> Future[dict[str, Any]]:
+    def _submit(
+        self, action: str, params: dict[str, Any], priority: int = NORMAL
+    ) -> Future[dict[str, Any]]:
         """Reserve the rate-limit slot here, in the submitting thread, then hand the call to the
         pool, which stamps the slot when the call really goes out: pool threads only ever hold
         calls in flight, never sleep on a limit for a first attempt, and never submit work
         themselves (so no pool can deadlock on itself, whatever the parallelism)."""
         slot = self._limiter.reserve(action)
         try:
-            return self._pool.submit(self._call, action, params, None, slot)
+            return self._pool.submit(priority, self._call, action, params, None, slot)
         except BaseException:
             slot.release()
             raise
 
-    def _listing(self, action: str, key: str, on_page: Any = None) -> PagedListing[Any]:
-        return PagedListing(lambda query: self._submit(action, query), key, PAGE, on_page)
+    def _listing(
+        self, action: str, key: str, on_page: Any = None, priority: int = NORMAL
+    ) -> PagedListing[Any]:
+        return PagedListing(lambda query: self._submit(action, query, priority), key, PAGE, on_page)
 
     def _list_many(self, action: str, queries: list[dict[str, Any]], key: str) -> list[list[dict[str, Any]]]:
         """Every item of several paged Describe* queries, each page paced and run concurrently."""
@@ -228,7 +238,10 @@ class TdmqApi:
         no time of their own."""
         any_owner = {"IsTagFilter": True, "Filters": [{"Name": f"tag:{STACK_TAG}"}]}
         futures = [
-            (self._submit(action, {"Limit": 1}), self._submit(action, {"Limit": 1, **any_owner}))
+            (
+                self._submit(action, {"Limit": 1}, BACKGROUND),
+                self._submit(action, {"Limit": 1, **any_owner}, BACKGROUND),
+            )
             for action in ("DescribeCmqQueues", "DescribeCmqTopics")
         ]
 
@@ -254,9 +267,9 @@ class TdmqApi:
     def start_read(self, stack_name: str, untagged: UntaggedCount | None = None) -> PendingRead:
         """Start reading what ``stack_name`` owns now; ``finish`` it with the loaded stack. The
         owned resources are most of the read, and need only the stack's name: they are read
-        while the manifest is still being parsed. ``untagged``: the account's untagged count
-        when it is asked once for several reads of one account and region (a project's stacks);
-        without it the read asks for its own."""
+        while the manifest is still being parsed. ``untagged``: starts or joins the account's
+        untagged count when it is asked once for several reads of one account and region (a
+        project's stacks); without it the read asks for its own."""
         return PendingRead(self, stack_name, untagged)
 
     def read_named(
@@ -516,24 +529,41 @@ class PendingRead:
         self._found: dict[str, list[LiveSubscription]] = {}
         self._listings: list[PagedListing[Any]] = []
         self._subscriptions: PagedListing[str] = self._track(
-            api._listing("DescribeCmqSubscriptionDetail", "SubscriptionSet", self._subscription_page)
+            api._listing(
+                "DescribeCmqSubscriptionDetail", "SubscriptionSet", self._subscription_page, URGENT
+            )
         )
+        # The subscription listings are the longest lane and wait for the first topic page: the
+        # topic pages go out alone, and the queue lane (with far more time than it needs) follows
+        # them, so the first window of listings goes out at once on free connections.
+        self._first_topics = threading.Event()
+        self._topics_listed = threading.Event()
+        self._untagged: Callable[[], int | None] = lambda: None
+        self._count_untagged = untagged or api.count_untagged
         self._lanes = ThreadPoolExecutor(max_workers=3, thread_name_prefix="cmqinfra-read")
-        self._queues = self._lanes.submit(self._queue_lane)
         self._topics = self._lanes.submit(self._topic_lane)
+        self._queues = self._lanes.submit(self._queue_lane)
         self._subscriptions_done = self._lanes.submit(self._subscriptions.run)
-        # The plan's count of untagged resources: four one-item listings, sent with the first pages.
-        self._untagged = untagged if untagged is not None else api.count_untagged()
+
+    def wait_started(self, timeout: float) -> None:
+        """Until the subscription listings have started (or ``timeout``): what runs meanwhile in
+        this process, such as the manifest load, then does not hold up the read's first calls."""
+        self._first_topics.wait(timeout)
 
     def finish(self, stack: Stack) -> LiveState:
         if stack.name != self.stack_name:  # read for another name: start over for this one
             self.cancel()
-            return self._api.read(stack, self._untagged)
+            return self._api.read(stack, self._count_untagged)
         self._desired.set_result(stack)
         try:
-            queues = self._queues.result()
-            topics = self._topics.result()
-            self._subscriptions_done.result()
+            # A collection of the cyclic garbage collector walks the loaded stack's million objects
+            # and the growing live state (a third of a second at 10,000 queues): every call due
+            # meanwhile goes out late, and a paced call sent late stays late for the rest of the
+            # read. The pages are acyclic; reference counting frees them.
+            with collector_paused():
+                queues = self._queues.result()
+                topics = self._topics.result()
+                self._subscriptions_done.result()
         except BaseException:
             self.cancel()  # one lane failed: the others stop too
             raise
@@ -557,10 +587,12 @@ class PendingRead:
         self._listings.append(listing)
         return listing
 
-    def _owned(self, action: str, owner: str, key: str, on_page: Any = None) -> list[dict[str, Any]]:
+    def _owned(
+        self, action: str, owner: str, key: str, on_page: Any = None, priority: int = NORMAL
+    ) -> list[dict[str, Any]]:
         """Every resource tagged as ``owner``'s, each page handed to ``on_page`` as it arrives."""
         tag_filter = {"IsTagFilter": True, "Filters": [{"Name": f"tag:{STACK_TAG}", "Values": [owner]}]}
-        listing: PagedListing[int] = self._track(self._api._listing(action, key, on_page))
+        listing: PagedListing[int] = self._track(self._api._listing(action, key, on_page, priority))
         listing.add(0, tag_filter)
         listing.close()
         return listing.run()[0]
@@ -577,10 +609,13 @@ class PendingRead:
         self._subscriptions.add(topic.topic.name, {"TopicName": topic.topic.name})
 
     def _queue_lane(self) -> dict[str, LiveQueue]:
-        owned = self._owned("DescribeCmqQueues", self.stack_name, "QueueList")
+        self._topics_listed.wait()
+        # The plan's count of untagged resources: four one-item listings, sent with the read.
+        self._untagged = self._count_untagged()
+        owned = self._owned("DescribeCmqQueues", self.stack_name, "QueueList", priority=BACKGROUND)
         stack = self._desired.result()
         if stack.renamed_from:  # and what it owned under its previous name
-            owned += self._owned("DescribeCmqQueues", stack.renamed_from, "QueueList")
+            owned += self._owned("DescribeCmqQueues", stack.renamed_from, "QueueList", priority=BACKGROUND)
         queues = {name_key(q.queue.name): q for q in map(normalize.queue_from_api, owned)}
         wanted = {q.name for q in stack.queues}
         wanted |= {q.dead_letter.queue for q in stack.queues if q.dead_letter is not None}
@@ -598,9 +633,13 @@ class PendingRead:
             pages[offset] = [normalize.topic_from_api(item) for item in items]
             for live_topic in pages[offset]:
                 self._list_subscriptions_of(live_topic)
+            self._first_topics.set()
 
         try:
-            self._owned("DescribeCmqTopics", self.stack_name, "TopicList", owned_page)
+            try:
+                self._owned("DescribeCmqTopics", self.stack_name, "TopicList", owned_page)
+            finally:
+                self._topics_listed.set()
             owned = [t for _, page in sorted(pages.items()) for t in page]
             stack = self._desired.result()
             if stack.renamed_from:  # and what it owned under its previous name
@@ -617,6 +656,9 @@ class PendingRead:
         except BaseException as error:
             self._subscriptions.close(error)
             raise
+        finally:
+            self._first_topics.set()
+            self._topics_listed.set()
         self._subscriptions.close()
         return topics
 

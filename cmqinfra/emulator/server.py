@@ -26,9 +26,8 @@ from cmqinfra.emulator.ratelimit import RATE_LIMITS, RateLimiter
 from cmqinfra.emulator.signing import SignedRequest, verify
 from cmqinfra.emulator.store import Store
 from cmqinfra.emulator.stsservice import DEFAULT_ACCOUNT_ID
+from cmqinfra.local_pair import DEFAULT_SECRET_ID, DEFAULT_SECRET_KEY
 
-DEFAULT_SECRET_ID = "AKIDCMQINFRALOCAL"
-DEFAULT_SECRET_KEY = "cmqinfra-local-secret"
 DEFAULT_REGION = "ap-guangzhou"
 DEFAULT_DATA_PATH = Path(".cmqinfra/emulator.sqlite3")
 MAX_BODY_BYTES = 10 * 1024 * 1024

@@ -124,17 +124,19 @@ class Connections:
             self._apis.append(api)
         return api
 
-    def untagged_count(self, unit: StackUnit, target: ResolvedTarget, api: Any) -> Callable[[], int | None]:
-        """The count of untagged queues and topics on ``target``'s account and region (a function
-        that waits for the answer), asked once a run: the first unit to ask sends it through its
-        ``api`` (with its read's first pages), the others wait for the same answer. Units with
-        other credentials may be other accounts: they are counted apart."""
+    def untagged_count(
+        self, unit: StackUnit, target: ResolvedTarget, api: Any
+    ) -> Callable[[], Callable[[], int | None]]:
+        """The count of untagged queues and topics on ``target``'s account and region, asked once
+        a run: called, it starts the count (through ``api``, for the first unit whose read gets
+        there) or joins the one started, and returns a function that waits for the answer. Units
+        with other credentials may be other accounts: they are counted apart."""
         key = (*target.budget_key, target.region, unit.target.credentials)
         with self._lock:
             shared = self._untagged.get(key)
             if shared is None:
                 shared = self._untagged[key] = _Shared(api.count_untagged)
-        return shared.begin()
+        return shared.begin
 
     def _local_url(self, region: str) -> str:
         from cmqinfra.cloud.target import LOCAL_STATE

@@ -59,6 +59,10 @@ class EarlyReads:
             return None
         return read
 
+    def pending(self) -> list[Any]:
+        with self._lock:
+            return [read.pending for read in self._reads.values()]
+
     def cancel(self) -> None:
         """Stop every read not taken (a unit that failed to load, or was not planned)."""
         with self._lock:
@@ -109,10 +113,11 @@ def resolve_while_reading(
 ) -> tuple[list[ResolvedUnit], EarlyReads]:
     """``resolve(project, units)``, with every unit's read started first (see the module's text).
     Hand the reads to ``plan_project``; they are cancelled here if the resolve fails."""
-    from cmqinfra.run.overlap import sooner_switches
+    from cmqinfra.run.overlap import head_start, sooner_switches
 
     reads = start_reads(units, options, connections)
     try:
+        head_start(reads.pending())
         with sooner_switches() if len(reads) else nullcontext():
             resolved = resolve(project, units)
     except BaseException:

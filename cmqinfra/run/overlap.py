@@ -10,7 +10,8 @@ if it fails the read is abandoned, and a read started for another name is thrown
 from __future__ import annotations
 
 import sys
-from collections.abc import Callable, Iterator
+import time
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 
 from cmqinfra.cloud.api import CmqApi
@@ -23,6 +24,8 @@ from cmqinfra.model import Stack
 # the first subscription listings by most of a second. While both run, the lock changes hands
 # sooner.
 _SWITCH_SECONDS = 0.0005
+# At most this long (a slow service) before the load starts anyway.
+_HEAD_START_SECONDS = 1.0
 
 
 def read_while_loading(
@@ -34,6 +37,11 @@ def read_while_loading(
         stack = load()
         return stack, api.read(stack)
     pending = start(stack_name)
+    # The read's first calls (the topic pages, then a window of subscription listings) go out
+    # before the load takes the interpreter: the load is done long before the read either way.
+    wait_started = getattr(pending, "wait_started", None)
+    if wait_started is not None:
+        wait_started(_HEAD_START_SECONDS)
     switch = sys.getswitchinterval()
     sys.setswitchinterval(min(switch, _SWITCH_SECONDS))
     try:
@@ -56,3 +64,14 @@ def sooner_switches() -> Iterator[None]:
         yield
     finally:
         sys.setswitchinterval(switch)
+
+
+def head_start(pending: Iterable[object], seconds: float = _HEAD_START_SECONDS) -> None:
+    """Until each started read's first calls are out (at most ``seconds`` in all), as
+    ``read_while_loading`` does before the load: the local work that follows then does not hold
+    up those calls."""
+    deadline = time.monotonic() + seconds
+    for read in pending:
+        wait_started = getattr(read, "wait_started", None)
+        if wait_started is not None:
+            wait_started(max(0.0, deadline - time.monotonic()))

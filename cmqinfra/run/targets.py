@@ -10,6 +10,7 @@ from urllib.parse import urlparse
 from cmqinfra.cloud.limiter import RateLimiter
 from cmqinfra.cloud.target import DEFAULT_LOCAL_REGION, LOCAL_STATE, LOOPBACK_HOSTS, Target, open_api
 from cmqinfra.cloud.tdmq import TdmqApi
+from cmqinfra.local_pair import DEFAULT_SECRET_ID, DEFAULT_SECRET_KEY
 
 
 def open_target(
@@ -23,7 +24,6 @@ def open_target(
 ) -> TdmqApi:
     """A connected TdmqApi for any target kind: local (embedded emulator), endpoint or cloud.
     ``limiter``: a rate budget shared with the other APIs of the same account and endpoint."""
-    from cmqinfra.emulator import DEFAULT_SECRET_ID, DEFAULT_SECRET_KEY
 
     local_pair = (DEFAULT_SECRET_ID, DEFAULT_SECRET_KEY)
     if target.kind == "local":

@@ -2,17 +2,22 @@
 
 from __future__ import annotations
 
+import gc
+import sys
 import time
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from cmqinfra.cloud.api import ownership_tags
 from cmqinfra.cloud.tdmq import TdmqApi
+from cmqinfra.emulator import Emulator, Faults
 from cmqinfra.live import name_key
 from cmqinfra.manifest.peek import Heading, peek
 from cmqinfra.model import Protocol, Queue, Stack, Subscription, Topic
 from cmqinfra.run.overlap import read_while_loading
+from cmqinfra.run.session import compute
 
 OWNED = Stack(
     name="shop",
@@ -102,3 +107,68 @@ def test_peek_makes_no_guess_it_cannot_back(tmp_path: Path) -> None:
     assert peek([write(tmp_path / "flow.yaml", "{stack: shop, queues: {}}\n")]) == Heading(None, None)
     assert peek([write(tmp_path / "nested.yaml", "queues:\n  stack: {}\n")]) == Heading(None, None)
     assert peek([tmp_path / "missing.yaml"]) == Heading(None, None)
+
+
+def test_the_load_starts_once_the_topic_pages_have_started_the_listings(
+    api: TdmqApi, emulator: Emulator
+) -> None:
+    build(api)
+    emulator.faults = Faults(latency=0.5, actions=frozenset({"DescribeCmqTopics"}))
+    started = time.monotonic()
+    load_began: list[float] = []
+
+    def load() -> Stack:
+        load_began.append(time.monotonic() - started)
+        return OWNED
+
+    read_while_loading(api, "shop", load)
+    # The load would hold the interpreter while the first listings are built and sent: it waits
+    # for the first topic page (answered half a second later here).
+    assert load_began[0] >= 0.45
+
+
+def test_the_read_gets_the_interpreter_sooner_while_the_manifest_loads(api: TdmqApi) -> None:
+    build(api)
+    default = sys.getswitchinterval()
+    during: list[float] = []
+
+    def load() -> Stack:
+        during.append(sys.getswitchinterval())
+        return OWNED
+
+    read_while_loading(api, "shop", load)
+    assert during[0] < default / 5
+    assert sys.getswitchinterval() == default
+
+    def broken() -> Stack:
+        raise ValueError("the manifest did not load")
+
+    with pytest.raises(ValueError):
+        read_while_loading(api, "shop", broken)
+    assert sys.getswitchinterval() == default  # restored on a failed load too
+
+
+def test_no_garbage_collection_runs_while_the_read_waits(api: TdmqApi) -> None:
+    build(api)
+    enabled: list[bool] = []
+    real = api._tdmq.call_json  # type: ignore[attr-defined]
+
+    def watched(action: str, params: dict[str, Any], *args: Any, **kwargs: Any) -> Any:
+        if action == "DescribeCmqSubscriptionDetail":
+            enabled.append(gc.isenabled())
+        return real(action, params, *args, **kwargs)
+
+    api._tdmq.call_json = watched  # type: ignore[attr-defined]
+    read_while_loading(api, "shop", lambda: OWNED)
+    assert enabled == [False]  # the one listing, sent while the read was waited for
+    assert gc.isenabled()
+
+
+def test_the_untagged_count_is_read_with_the_stack_and_planning_adds_no_calls(api: TdmqApi) -> None:
+    build(api)  # "adopt-me" carries no ownership tag
+    live = api.read(OWNED)
+    assert live.untagged_total == 1
+    before = dict(api.call_counts())
+    plan = compute(OWNED, api, api.region, live=live)
+    assert dict(api.call_counts()) == before
+    assert any("untagged" in w.message for w in plan.warnings)

@@ -114,6 +114,32 @@ def test_a_throttled_call_waits_for_room_in_the_window_not_for_a_back_off() -> N
     assert sparse.throttled("A") == pytest.approx(SPAN / 20)
 
 
+def test_a_call_refused_for_the_first_time_gives_its_place_back_within_moments() -> None:
+    clock = VirtualTime()
+    limiter = RateLimiter({"A": 20}, clock=clock.clock, sleep=clock.sleep, slack=0.02, lead=0.0)
+    for _ in range(20):
+        limiter.acquire("A")
+    refused = limiter.reserve("A")  # a window later, at 1.02
+    refused.spend()
+    for _ in range(19):
+        limiter.acquire("A")
+    # The service did not count it (an earlier call arrived late): its place frees a slot's
+    # share of the window from now, not a whole window later.
+    assert limiter.throttled("A", refused) == pytest.approx(1.02 / 20)
+    assert limiter.reserve("A").not_before == pytest.approx(1.02 + 1.02 / 20)
+
+
+def test_a_call_refused_again_keeps_its_place_for_the_whole_window() -> None:
+    clock = VirtualTime()
+    limiter = RateLimiter({"A": 20}, clock=clock.clock, sleep=clock.sleep, slack=0.02, lead=0.0)
+    for _ in range(20):
+        limiter.acquire("A")
+    for _ in range(20):
+        limiter.acquire("A")  # the retry among them, refused again: no slot handed back
+    assert limiter.throttled("A") == pytest.approx(1.02 - 0.0)
+    assert limiter.reserve("A").not_before == pytest.approx(2.04)
+
+
 # --------------------------------------------------------------------------- over HTTP
 
 
