@@ -9,11 +9,14 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Sequence
+from dataclasses import replace
 from pathlib import Path
 
 from helpers import cmq, sdk, write
 
 from cmqinfra.emulator import Emulator
+from cmqinfra.live import LiveState
+from cmqinfra.model import Stack
 from cmqinfra.project import load_project
 from cmqinfra.project.connections import Connections
 from cmqinfra.project.early import resolve_while_reading
@@ -163,3 +166,47 @@ def test_the_untagged_count_is_asked_once_per_target_and_each_target_has_its_own
     warnings = [line for line in out.splitlines() if "untagged" in line]
     said = "untagged queue(s)/topic(s) seen that the manifest does not declare; they are left alone"
     assert sorted(warnings) == [f"warning: {n} {said}" for n in (1, 1, 3, 3)], out
+
+
+def test_a_plan_made_while_other_units_read_stands_only_if_the_moves_out_are_the_same(tmp_path: Path) -> None:
+    """Each unit is planned as soon as its read is in, from the moves out expected of the run; at
+    the end a draft made from other moves out is planned again (the giver must not delete what
+    the taker takes), and one made from the same is kept as it is."""
+    from benchmarks.pipeline import live_state_equal_to
+    from cmqinfra.plan.values import Action
+    from cmqinfra.project.runner import Draft, PlanInput, plan_unit, plan_units
+
+    write(tmp_path, {
+        "cmqinfra.yaml": "stacks:\n  giver: {path: giver}\n  taker: {path: taker}\n",
+        "giver/m.yaml": "stack: giver\nqueues:\n  kept: {}\n  orders: {}\n",
+        "taker/m.yaml": "stack: taker\nqueues:\n  orders: {}\n"
+                        "moved:\n  - {address: queue/orders, fromStack: giver}\n",
+    })
+    project = load_project(tmp_path)
+    giver, taker = resolve_all(project, project.units())
+    assert giver.stack is not None and taker.stack is not None
+    owned_by_giver = live_state_equal_to(giver.stack)  # orders is giver's now
+    gives = PlanInput(giver.unit, replace_stack(giver.stack, "kept"), owned_by_giver, "ap-guangzhou")
+    takes = PlanInput(taker.unit, taker.stack, owned_by_giver_as_seen_by(taker.stack, owned_by_giver),
+                      "ap-guangzhou")
+    stale = Draft(gives, None, plan_unit(gives, None))  # as if no stack took anything
+    assert [c.action for c in stale.plan.changes if c.address == "queue/orders"] == [Action.DELETE]
+    same = Draft(takes, None, plan_unit(takes, None))
+
+    plans = plan_units([gives, takes], drafts={giver.unit.key: stale, taker.unit.key: same})
+
+    assert not [c for c in plans[0].changes if c.action is Action.DELETE], plans[0].changes
+    assert [c.action for c in plans[1].changes if c.address == "queue/orders"] == [Action.MOVE]
+    assert plans[1] is same.plan  # made once, not again at the end
+
+
+def replace_stack(stack: Stack, *keep: str) -> Stack:
+    """The stack without its queues other than ``keep``: orders left the giver's manifest."""
+    return replace(stack, queues=tuple(q for q in stack.queues if q.name in keep))
+
+
+def owned_by_giver_as_seen_by(stack: Stack, live: LiveState) -> LiveState:
+    """What the taker's read finds: the queue it names, still tagged as the giver's."""
+    names = {q.name for q in stack.queues}
+    return replace(live, queues={k: v for k, v in live.queues.items() if v.queue.name in names},
+                   topics={}, subscriptions={})
