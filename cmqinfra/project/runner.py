@@ -41,6 +41,7 @@ class PlanInput:
     region: str | None
     region_source: str | None = None  # "environment", "manifest", "--region", ...
     approved_data_loss: frozenset[str] | None = None  # a saved plan's approvals
+    targets: tuple[str, ...] = ()  # a partial plan (--target STACK[ENV]:ADDRESS) of these addresses
 
 
 @dataclass(frozen=True)
@@ -127,6 +128,7 @@ def plan_unit(
         approved_data_loss=i.approved_data_loss,
         region_source=i.region_source,
         moves_out=moves_out,
+        targets=i.targets,
     )
 
 
@@ -209,14 +211,17 @@ def plan_project(
     approved: Sequence[frozenset[str] | None] | None = None,
     bystanders: Sequence[ResolvedUnit] = (),
     early: EarlyReads | None = None,
+    unit_targets: Mapping[str, tuple[str, ...]] | None = None,
 ) -> tuple[list[UnitPlan], dict[str, Any]]:
     """Plan every resolved unit. ``desired`` and ``targets``: the stacks and targets of a saved
     project plan, instead of the resolved ones and the CLI's; ``approved``: its data-loss
     approvals. Returns the unit plans (in the given order) and each ok unit's API by key.
     ``bystanders``: the project's other units, not planned, read only for the moves they declare.
     ``early``: the reads started while the project resolved (cmqinfra/project/early.py), taken
-    over by their units; those not taken are cancelled."""
+    over by their units; those not taken are cancelled. ``unit_targets`` (by unit key): partial
+    plans of those addresses and what they need, read by name, as a single stack's ``--target``."""
     from cmqinfra.cloud.errors import CloudError, CredentialsError
+    from cmqinfra.run.session import read_live
 
     claimants = []
     for b in bystanders:
@@ -251,12 +256,15 @@ def plan_project(
             api = started.api if started is not None else connections.open(item.unit, target)
             with lock:
                 apis[item.unit.key] = api
+            partial = (unit_targets or {}).get(item.unit.key, ())
             if started is not None:
                 live = started.pending.finish(stack)
+            elif partial:  # what the targets need, by name: no listing, no untagged count
+                live = read_live(stack, api, partial)
             else:  # the account's untagged count is asked once per target, not once per stack
                 live = api.read(stack, connections.untagged_count(item.unit, target, api))
             planned = PlanInput(item.unit, stack, live, region, source,
-                                approved[index] if approved is not None else None)
+                                approved[index] if approved is not None else None, partial)
         except (Failure, CloudError, CredentialsError) as exc:
             return UnitPlan(item.unit, region, None, error=_error_text(exc))
         # Planned now, while the other units' reads are still out: at the end only what changed.
