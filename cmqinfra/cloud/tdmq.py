@@ -152,9 +152,14 @@ class TdmqApi:
                     # again, not for a back-off that grows to seconds.
                     with self._counts_lock:
                         self._throttled[action] += 1
-                    # Its first refusal gives the call's place back (see RateLimiter.throttled).
-                    wait = self._limiter.throttled(action, place if throttles == 0 else None)
+                    # A first refusal keeps the call's place, a moment later (RateLimiter.retry_slot).
+                    retry = self._limiter.retry_slot(place) if throttles == 0 else None
                     throttles += 1
+                    if retry is not None:
+                        slot = retry
+                        throttle_waited += max(0.0, retry.not_before - time.monotonic())
+                        continue
+                    wait = self._limiter.throttled(action)
                     if throttle_waited + wait <= self._policy.throttle_budget_seconds:
                         throttle_waited += wait
                         self._sleep(wait)
