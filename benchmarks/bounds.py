@@ -118,11 +118,11 @@ def plan_bound(workload: Workload, limits: Limits) -> Bound:
 
 def project_plan_bound(workloads: list[Workload], limits: Limits) -> Bound:
     """A no-change ``plan`` of several stacks on one account: their reads add up per action,
-    because the account's per-action limit is shared; each stack's own calls are those of
-    :func:`plan_bound`."""
+    because the account's per-action limit is shared; each stack's own reads are those of
+    :func:`plan_bound`, and the account's untagged count, the same for every stack, is asked once."""
     merged: dict[str, int] = {}
-    for workload in workloads:
-        for action, count in read_level(workload, existing=True, untagged_count=True).calls:
+    for index, workload in enumerate(workloads):
+        for action, count in read_level(workload, existing=True, untagged_count=index == 0).calls:
             merged[action] = merged.get(action, 0) + count
     return bound_of([Level("read of every stack", tuple(merged.items()))], limits)
 

@@ -151,14 +151,15 @@ def targeted_plan(api: Any, stack: Stack, target: str) -> Any:
 def project_plan(
     root: Path, endpoint: str, parallelism: int, rate_scale: float
 ) -> tuple[list[Any], Any, float]:
-    """``cmqinfra plan`` in project mode (every stack of the project at ``root``, units read
-    concurrently on one shared rate budget): the unit plans, the connections (their call counts)
-    and the CPU seconds of loading and resolving the stacks."""
+    """``cmqinfra plan`` in project mode (every stack of the project at ``root``, each unit's read
+    started from its stack name while the project resolves, units read concurrently on one shared
+    rate budget): the unit plans, the connections (their call counts) and the CPU seconds of
+    loading and resolving the stacks (the main thread's: the reads run meanwhile)."""
     import time
 
     from cmqinfra.project import load_project
     from cmqinfra.project.connections import Connections
-    from cmqinfra.project.resolve import resolve_all
+    from cmqinfra.project.early import resolve_while_reading
     from cmqinfra.project.runner import plan_project
     from cmqinfra.run.session import TargetOptions
 
@@ -168,12 +169,12 @@ def project_plan(
         raise SystemExit(
             "the generated project is invalid:\n" + "\n".join(d.render() for d in project.diagnostics)
         )
-    resolved = resolve_all(project, project.units())
-    load_cpu = time.thread_time() - started
     options = TargetOptions(endpoint=endpoint, parallelism=parallelism)
     connections = Connections(options, root, rate_scale=rate_scale)
     try:
-        items, _ = plan_project(resolved, options, connections)
+        resolved, early = resolve_while_reading(project, project.units(), options, connections)
+        load_cpu = time.thread_time() - started
+        items, _ = plan_project(resolved, options, connections, early=early)
         counts = connections.call_counts()  # of the open APIs: closing forgets them
     finally:
         connections.close()

@@ -41,6 +41,9 @@ TAG_BATCH = 10  # ModifyResourceTags takes at most 10 ReplaceTags / DeleteTags p
 READ_BACK_SECONDS = 15.0  # how long a created-but-invisible resource is waited for
 
 T = TypeVar("T")
+# Starts the count of the account's untagged queues and topics (or joins one already asked for,
+# see TdmqApi.count_untagged); returns a function that waits for the answer.
+UntaggedCount = Callable[[], Callable[[], "int | None"]]
 
 _NAME_LISTINGS: dict[str, tuple[str, str, str]] = {
     "queue": ("DescribeCmqQueues", "QueueList", "QueueName"),
@@ -252,15 +255,17 @@ class TdmqApi:
 
     # ------------------------------------------------------------ read
 
-    def read(self, stack: Stack) -> LiveState:
+    def read(self, stack: Stack, untagged: UntaggedCount | None = None) -> LiveState:
         """Live state of everything the plan for ``stack`` needs (see :class:`PendingRead`)."""
-        return self.start_read(stack.name).finish(stack)
+        return self.start_read(stack.name, untagged).finish(stack)
 
-    def start_read(self, stack_name: str) -> PendingRead:
+    def start_read(self, stack_name: str, untagged: UntaggedCount | None = None) -> PendingRead:
         """Start reading what ``stack_name`` owns now; ``finish`` it with the loaded stack. The
         owned resources are most of the read, and need only the stack's name: they are read
-        while the manifest is still being parsed."""
-        return PendingRead(self, stack_name)
+        while the manifest is still being parsed. ``untagged``: starts or joins the account's
+        untagged count when it is asked once for several reads of one account and region (a
+        project's stacks); without it the read asks for its own."""
+        return PendingRead(self, stack_name, untagged)
 
     def read_named(
         self,
@@ -540,7 +545,7 @@ class PendingRead:
     The owned listings start at once, from the stack's name alone; the lanes wait for the desired
     stack (``finish``) only to look up the resources the manifest names that the stack does not own."""
 
-    def __init__(self, api: TdmqApi, stack_name: str) -> None:
+    def __init__(self, api: TdmqApi, stack_name: str, untagged: UntaggedCount | None = None) -> None:
         self._api = api
         self.stack_name = stack_name
         self._desired: Future[Stack] = Future()
@@ -558,6 +563,7 @@ class PendingRead:
         self._topics_listed = threading.Event()
         self._untagged: Callable[[], int | None] = lambda: None
         self._counts_sent = threading.Event()
+        self._count_untagged = untagged or api.count_untagged
         self._lanes = ThreadPoolExecutor(max_workers=3, thread_name_prefix="cmqinfra-read")
         self._topics = self._lanes.submit(self._topic_lane)
         self._queues = self._lanes.submit(self._queue_lane)
@@ -571,7 +577,7 @@ class PendingRead:
     def finish(self, stack: Stack) -> LiveState:
         if stack.name != self.stack_name:  # read for another name: start over for this one
             self.cancel()
-            return self._api.read(stack)
+            return self._api.read(stack, self._count_untagged)
         self._desired.set_result(stack)
         try:
             # A collection of the cyclic garbage collector walks the loaded stack's million objects
@@ -642,7 +648,7 @@ class PendingRead:
         self._topics_listed.wait()
         # The plan's count of untagged resources: four one-item listings, sent with the read.
         try:
-            self._untagged = self._api.count_untagged()
+            self._untagged = self._count_untagged()
         finally:
             self._counts_sent.set()
         owned = self._owned("DescribeCmqQueues", self.stack_name, "QueueList", priority=BACKGROUND)
@@ -746,4 +752,4 @@ def _project_queue(live: LiveQueue, desired: Queue | None) -> LiveQueue:
     return replace(live, queue=replace(live.queue, transaction=projected))
 
 
-__all__ = ["Attempted", "LiveTopic", "PendingRead", "ReadCancelled", "TdmqApi"]
+__all__ = ["Attempted", "LiveTopic", "PendingRead", "ReadCancelled", "TdmqApi", "UntaggedCount"]

@@ -29,9 +29,9 @@ from cmqinfra.run.options import target_options
     "targets",
     multiple=True,
     metavar="ADDRESS",
-    callback=session.check_targets,
+    callback=projectmode.check_targets,
     help="Plan only this resource (queue/NAME, topic/NAME, subscription/TOPIC/NAME) and what it needs; "
-    "repeatable. The plan is partial.",
+    "in project mode STACK[ENV]:ADDRESS. Repeatable. The plan is partial.",
 )
 def command(
     paths: tuple[str, ...],
@@ -49,13 +49,12 @@ def command(
     from cmqinfra.project.planfile import is_project_plan
 
     if not paths and (not plan_file or is_project_plan(plan_file)):
-        if targets:
-            raise click.UsageError("--target plans part of one stack: give its manifest PATH...")
-        projectmode.apply(selection, options, plan_file, auto_approve, allow_data_loss)
+        projectmode.apply(selection, options, plan_file, auto_approve, allow_data_loss, targets)
         return
     api_holder: list[CmqApi] = []
     with session.user_errors(options.debug, api_holder):
         projectmode.refuse_with_paths(selection)
+        targets = projectmode.stack_targets(targets)
         if bool(paths) == bool(plan_file):
             raise session.Failure("give either manifest PATH... or --plan FILE")
         if plan_file:

@@ -37,9 +37,9 @@ from cmqinfra.run.options import target_options
     "targets",
     multiple=True,
     metavar="ADDRESS",
-    callback=session.check_targets,
+    callback=projectmode.check_targets,
     help="Plan only this resource (queue/NAME, topic/NAME, subscription/TOPIC/NAME) and what it needs; "
-    "repeatable. The plan is partial.",
+    "in project mode STACK[ENV]:ADDRESS. Repeatable. The plan is partial.",
 )
 def command(
     paths: tuple[str, ...],
@@ -56,14 +56,13 @@ def command(
 
     With no PATH, plan every stack of the project in the current directory (see --project)."""
     if not paths:
-        if targets:
-            raise click.UsageError("--target plans part of one stack: give its manifest PATH...")
-        projectmode.plan(selection, options, out, fmt, detailed_exitcode, destroy, allow_data_loss)
+        projectmode.plan(selection, options, out, fmt, detailed_exitcode, destroy, allow_data_loss, targets)
         return
     api_holder: list[CmqApi] = []
     exit_code = 0
     with session.user_errors(options.debug, api_holder, fmt):
         projectmode.refuse_with_paths(selection)
+        targets = projectmode.stack_targets(targets)
         if out:
             session.check_writable(out)
         stack, region, live = session.load_and_read(paths, options, api_holder, whole=not targets)

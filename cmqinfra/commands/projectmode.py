@@ -51,6 +51,59 @@ def project_options(f: Callable[..., Any]) -> Callable[..., Any]:
     return wrapper
 
 
+def check_targets(_ctx: click.Context, _param: click.Parameter, value: tuple[str, ...]) -> tuple[str, ...]:
+    """Every --target is an address of one stack (queue/NAME ...) or of a project's unit
+    (STACK[ENV]:queue/NAME); a bad one is a usage error naming it. Which form fits is decided
+    once it is known whether manifest PATHs were given."""
+    from cmqinfra.plan.targets import parse_target
+    from cmqinfra.project.targets import is_project_target, parse_project_target
+
+    try:
+        return tuple(dict.fromkeys(
+            str(parse_project_target(v)) if is_project_target(v) else parse_target(v) for v in value
+        ))
+    except ValueError as exc:
+        raise click.BadParameter(str(exc)) from None
+
+
+def stack_targets(targets: Sequence[str]) -> tuple[str, ...]:
+    """The targets of a single stack's run (manifest PATHs given): plain addresses only."""
+    from cmqinfra.project.targets import is_project_target
+
+    named = [t for t in targets if is_project_target(t)]
+    if named:
+        raise click.UsageError(f"--target {named[0]} names a project's stack: with manifest PATH... give "
+                               "the stack's own address (queue/NAME, topic/NAME, subscription/TOPIC/NAME)")
+    return tuple(targets)
+
+
+def _unit_targets(selection: Selection, units: Sequence[StackUnit],
+                  targets: Sequence[str]) -> tuple[tuple[StackUnit, ...], dict[str, tuple[str, ...]]]:
+    """The units --target names and each one's addresses (all units and none without --target)."""
+    from cmqinfra.project.targets import parse_project_target, targets_by_unit
+
+    if not targets:
+        return tuple(units), {}
+    if selection.stacks or selection.environments or selection.changed_since:
+        raise session.Failure("--target names the stacks to plan: it cannot be combined with --stack, --env "
+                              "or --changed-since")
+    try:
+        by_unit = targets_by_unit(units, [parse_project_target(t) for t in targets])
+    except ProjectError as exc:
+        raise session.Failure(str(exc)) from None
+    return tuple(u for u in units if u.key in by_unit), by_unit
+
+
+def refuse_bare_targets(targets: Sequence[str]) -> None:
+    """Without manifest PATHs a target must name its stack: checked before the project is read."""
+    from cmqinfra.project.targets import is_project_target
+
+    bare = [t for t in targets if not is_project_target(t)]
+    if bare:
+        raise session.Failure(f"--target {bare[0]}: without manifest PATH..., name the stack too, as "
+                              f"STACK[ENV]:{bare[0]} (project mode), or give the stack's manifest PATH...")
+
+
 def refuse_with_paths(selection: Selection) -> None:
     if selection.given:
         raise session.Failure("--project, --stack, --env and --changed-since select stacks of a project; "
@@ -79,6 +132,21 @@ def _resolve(project: Project, units: Sequence[StackUnit]) -> list[ResolvedUnit]
     from cmqinfra.project.resolve import resolve_all
 
     return resolve_all(project, units)
+
+
+def _resolve_and_read(project: Project, units: Sequence[StackUnit], selection: Selection,
+                      options: session.TargetOptions, connections: Any,
+                      partial: bool = False) -> tuple[list[ResolvedUnit], Any]:
+    """The selected units resolved and, unless --changed-since picks among them afterwards (which
+    would waste the reads of the others) or --target reads only what its addresses need, each
+    unit's read started before the resolve."""
+    from cmqinfra.project.early import resolve_while_reading
+
+    if partial:
+        return _resolve(project, units), None
+    if selection.changed_since is not None:
+        return _select_changed(project, _resolve(project, units), selection.changed_since), None
+    return resolve_while_reading(project, units, options, connections, _resolve)
 
 
 def _bystanders(project: Project, resolved: Sequence[ResolvedUnit]) -> list[ResolvedUnit]:
@@ -230,22 +298,27 @@ def _units_of_files(
 
 
 def plan(selection: Selection, options: session.TargetOptions, out: str | None, fmt: str,
-         detailed_exitcode: bool, destroy: bool, allow_data_loss: bool = False) -> None:
+         detailed_exitcode: bool, destroy: bool, allow_data_loss: bool = False,
+         targets: Sequence[str] = ()) -> None:
     from cmqinfra.project.planfile import save_project_plan
     from cmqinfra.project.runner import plan_project
 
     exit_code = 0
     # Errors before any plan is shown are rendered in --format too: a comment is never empty.
     with session.user_errors(False, [], fmt, command="plan"):
+        refuse_bare_targets(targets)
         project, units = _load(selection)
-        resolved = _select_changed(project, _resolve(project, units), selection.changed_since)
-        _print_diagnostics(resolved)
+        units, by_unit = _unit_targets(selection, units, targets)
         note = (f"Stacks affected by the changes since `{selection.changed_since}`."
                 if selection.changed_since else None)
         with _connections(options, selection.root) as connections:
+            resolved, early = _resolve_and_read(project, units, selection, options, connections,
+                                                partial=bool(by_unit))
+            _print_diagnostics(resolved)
             items, apis = plan_project(resolved, options, connections, destroy=destroy,
                                        allow_data_loss=allow_data_loss,
-                                       bystanders=_bystanders(project, resolved))
+                                       bystanders=_bystanders(project, resolved), early=early,
+                                       unit_targets=by_unit)
             accounts = _caller_accounts(items, apis) if out and all(i.ok for i in items) else {}
         _show_all(items, fmt, note)
         failed = [i for i in items if not i.ok]
@@ -266,7 +339,7 @@ def plan(selection: Selection, options: session.TargetOptions, out: str | None, 
 
 
 def apply(selection: Selection, options: session.TargetOptions, plan_file: str | None,
-          auto_approve: bool, allow_data_loss: bool) -> None:
+          auto_approve: bool, allow_data_loss: bool, targets: Sequence[str] = ()) -> None:
     from cmqinfra.project.runner import plan_project
 
     with session.user_errors(False, []):
@@ -275,13 +348,19 @@ def apply(selection: Selection, options: session.TargetOptions, plan_file: str |
                                   "--changed-since select stacks to plan, not to apply from --plan")
         with _connections(options, selection.root) as connections:
             if plan_file:
+                if targets:
+                    raise session.Failure("--target cannot change a saved plan's targets; plan again instead")
                 items, apis = _replan_saved(plan_file, options, connections, allow_data_loss)
             else:
+                refuse_bare_targets(targets)
                 project, units = _load(selection)
-                resolved = _select_changed(project, _resolve(project, units), selection.changed_since)
+                units, by_unit = _unit_targets(selection, units, targets)
+                resolved, early = _resolve_and_read(project, units, selection, options, connections,
+                                                    partial=bool(by_unit))
                 _print_diagnostics(resolved)
                 items, apis = plan_project(resolved, options, connections, allow_data_loss=allow_data_loss,
-                                           bystanders=_bystanders(project, resolved))
+                                           bystanders=_bystanders(project, resolved), early=early,
+                                           unit_targets=by_unit)
             _show_all(items, "text")
             failed = [i for i in items if not i.ok]
             if failed:
@@ -323,6 +402,7 @@ def _replan_saved(plan_file: str, options: session.TargetOptions, connections: A
         resolved, bound, connections, allow_data_loss=allow_data_loss,
         desired=[s.saved.stack for s in saved], targets=[s.target for s in saved],
         approved=[frozenset(s.saved.approved_data_loss) for s in saved],
+        unit_targets={s.unit.key: s.saved.targets for s in saved if s.saved.targets},
     )
     stale = []
     for s, item in zip(saved, items, strict=True):

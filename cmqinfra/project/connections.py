@@ -2,14 +2,17 @@
 
 TDMQ counts its per-action limits per account, so every unit planned or applied against the same
 endpoint and account draws from one shared ``RateLimiter``: twenty stacks together never send
-faster than one stack may. ``--local`` starts one embedded emulator per region (an emulator
-serves one region), with its state in ``.cmqinfra/`` like the single-stack ``--local``.
+faster than one stack may. The plan's count of the account's untagged queues and topics is the
+same for every stack of one target: it is asked once per target and shared. ``--local`` starts one
+embedded emulator per region (an emulator serves one region), with its state in ``.cmqinfra/``
+like the single-stack ``--local``.
 """
 
 from __future__ import annotations
 
 import os
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -77,6 +80,7 @@ class Connections:
         self._limiters: dict[tuple[str, str | None, str | None], Any] = {}
         self._emulators: dict[str, Any] = {}
         self._apis: list[Any] = []
+        self._untagged: dict[tuple[object, ...], _Shared] = {}
 
     def limiter_for(self, target: ResolvedTarget) -> Any:
         from cmqinfra.cloud.limiter import RateLimiter
@@ -120,6 +124,20 @@ class Connections:
             self._apis.append(api)
         return api
 
+    def untagged_count(
+        self, unit: StackUnit, target: ResolvedTarget, api: Any
+    ) -> Callable[[], Callable[[], int | None]]:
+        """The count of untagged queues and topics on ``target``'s account and region, asked once
+        a run: called, it starts the count (through ``api``, for the first unit whose read gets
+        there) or joins the one started, and returns a function that waits for the answer. Units
+        with other credentials may be other accounts: they are counted apart."""
+        key = (*target.budget_key, target.region, unit.target.credentials)
+        with self._lock:
+            shared = self._untagged.get(key)
+            if shared is None:
+                shared = self._untagged[key] = _Shared(api.count_untagged)
+        return shared.begin
+
     def _local_url(self, region: str) -> str:
         from cmqinfra.cloud.target import LOCAL_STATE
         from cmqinfra.emulator import Emulator
@@ -151,6 +169,21 @@ class Connections:
             api.close()
         for emu in emulators:
             emu.stop()
+
+
+class _Shared:
+    """One answer for many askers: started by the first, waited for by all."""
+
+    def __init__(self, start: Callable[[], Callable[[], int | None]]) -> None:
+        self._start = start
+        self._wait: Callable[[], int | None] | None = None
+        self._lock = threading.Lock()
+
+    def begin(self) -> Callable[[], int | None]:
+        with self._lock:  # its own lock: sending may wait on the rate limit
+            if self._wait is None:
+                self._wait = self._start()
+            return self._wait
 
 
 def _credentials_of(unit: StackUnit) -> tuple[str, str, str | None] | None:

@@ -10,12 +10,13 @@ reported as failed; the others go on. One exit code sums the run up.
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from cmqinfra.diagnostics import Diagnostic
+from cmqinfra.gcpause import collector_paused
 from cmqinfra.live import LiveState, name_key
 from cmqinfra.model import Stack
 from cmqinfra.plan.values import Action, Plan
@@ -23,6 +24,9 @@ from cmqinfra.project.connections import Connections, ResolvedTarget, target_of,
 from cmqinfra.project.resolve import ResolvedUnit
 from cmqinfra.project.units import StackUnit
 from cmqinfra.run.session import Failure, TargetOptions
+
+if TYPE_CHECKING:
+    from cmqinfra.project.early import EarlyReads
 
 MAX_CONCURRENT_UNITS = 32
 
@@ -37,6 +41,7 @@ class PlanInput:
     region: str | None
     region_source: str | None = None  # "environment", "manifest", "--region", ...
     approved_data_loss: frozenset[str] | None = None  # a saved plan's approvals
+    targets: tuple[str, ...] = ()  # a partial plan (--target STACK[ENV]:ADDRESS) of these addresses
 
 
 @dataclass(frozen=True)
@@ -74,41 +79,71 @@ class Claimant:
     stack: Stack
 
 
+@dataclass(frozen=True)
+class Draft:
+    """A unit's plan made as soon as its read was in, from the moves out the run expected (every
+    unit read): it stands when the units actually read give it the same."""
+
+    input: PlanInput
+    moves_out: Mapping[str, str] | None
+    plan: Plan
+
+
 def plan_units(
     inputs: Sequence[PlanInput],
     *,
     allow_data_loss: bool = False,
     destroy: bool = False,
     claimants: Sequence[Claimant] = (),
+    drafts: Mapping[str, Draft] | None = None,
 ) -> tuple[Plan, ...]:
     """Every unit's plan, computed together from their stacks and live states (pure).
 
     This is the one place a run sees all its units at once: information that spans stacks (a
-    resource moving from one stack to another) is passed to ``make_plan`` here."""
+    resource moving from one stack to another) is passed to ``make_plan`` here. ``drafts`` (by
+    unit key): plans already made from the same input and the same moves out are kept."""
+    moves_out = _moves_out(inputs, claimants)
+    plans = []
+    for index, i in enumerate(inputs):
+        draft = (drafts or {}).get(i.unit.key)
+        if draft is not None and draft.input is i and draft.moves_out == moves_out.get(index):
+            plans.append(draft.plan)
+        else:
+            plans.append(plan_unit(i, moves_out.get(index), allow_data_loss=allow_data_loss, destroy=destroy))
+    return tuple(_show_moves_once(plans, inputs))
+
+
+def plan_unit(
+    i: PlanInput, moves_out: Mapping[str, str] | None, *, allow_data_loss: bool = False, destroy: bool = False
+) -> Plan:
+    """One unit's plan, given what other stacks take from it (see ``plan_units``)."""
     from cmqinfra.plan.compute import make_plan
 
-    moves_out = _moves_out(inputs, claimants)
-    plans = [
-        make_plan(
-            i.stack,
-            i.live,
-            region=i.region,
-            allow_data_loss=allow_data_loss,
-            destroy=destroy,
-            approved_data_loss=i.approved_data_loss,
-            region_source=i.region_source,
-            moves_out=moves_out.get(index),
-        )
-        for index, i in enumerate(inputs)
-    ]
-    return tuple(_show_moves_once(plans, inputs))
+    return make_plan(
+        i.stack,
+        i.live,
+        region=i.region,
+        allow_data_loss=allow_data_loss,
+        destroy=destroy,
+        approved_data_loss=i.approved_data_loss,
+        region_source=i.region_source,
+        moves_out=moves_out,
+        targets=i.targets,
+    )
 
 
 def _moves_out(inputs: Sequence[PlanInput], claimants: Sequence[Claimant] = ()) -> dict[int, dict[str, str]]:
     """For each giving unit, the addresses other stacks of the same environment and region take
     with ``moved: fromStack``: the giving stack's plan shows them moving out, never deleted."""
-    by_stack = {(i.unit.environment, i.region, i.stack.name): index for index, i in enumerate(inputs)}
-    takers = [Claimant(i.unit.environment, i.region, i.stack) for i in inputs] + list(claimants)
+    return _moves_between([Claimant(i.unit.environment, i.region, i.stack) for i in inputs], claimants)
+
+
+def _moves_between(
+    planned: Sequence[Claimant], claimants: Sequence[Claimant] = ()
+) -> dict[int, dict[str, str]]:
+    """``_moves_out`` of the planned stacks (by their index), other claimants taking too."""
+    by_stack = {(p.environment, p.region, p.stack.name): index for index, p in enumerate(planned)}
+    takers = [*planned, *claimants]
     out: dict[int, dict[str, str]] = {}
     for taker in takers:
         for move in taker.stack.moved:
@@ -175,12 +210,18 @@ def plan_project(
     targets: Sequence[ResolvedTarget] | None = None,
     approved: Sequence[frozenset[str] | None] | None = None,
     bystanders: Sequence[ResolvedUnit] = (),
+    early: EarlyReads | None = None,
+    unit_targets: Mapping[str, tuple[str, ...]] | None = None,
 ) -> tuple[list[UnitPlan], dict[str, Any]]:
     """Plan every resolved unit. ``desired`` and ``targets``: the stacks and targets of a saved
     project plan, instead of the resolved ones and the CLI's; ``approved``: its data-loss
     approvals. Returns the unit plans (in the given order) and each ok unit's API by key.
-    ``bystanders``: the project's other units, not planned, read only for the moves they declare."""
+    ``bystanders``: the project's other units, not planned, read only for the moves they declare.
+    ``early``: the reads started while the project resolved (cmqinfra/project/early.py), taken
+    over by their units; those not taken are cancelled. ``unit_targets`` (by unit key): partial
+    plans of those addresses and what they need, read by name, as a single stack's ``--target``."""
     from cmqinfra.cloud.errors import CloudError, CredentialsError
+    from cmqinfra.run.session import read_live
 
     claimants = []
     for b in bystanders:
@@ -193,7 +234,9 @@ def plan_project(
             continue  # a stack whose region cannot be resolved claims nothing here
 
     apis: dict[str, Any] = {}
+    drafts: dict[str, Draft] = {}
     lock = threading.Lock()
+    expected = _expected_moves_out(resolved, desired, options, claimants)
 
     def read(index: int) -> UnitPlan | PlanInput:
         item = resolved[index]
@@ -209,22 +252,40 @@ def plan_project(
                             diagnostics=item.diagnostics)
         try:
             target = targets[index] if targets is not None else target_of(item.unit, options, region)
-            api = connections.open(item.unit, target)
+            started = early.take(item.unit, region, target) if early is not None else None
+            api = started.api if started is not None else connections.open(item.unit, target)
             with lock:
                 apis[item.unit.key] = api
-            live = api.read(stack)
-            count_untagged = getattr(api, "untagged_total", None)
-            if count_untagged is not None and live.untagged_total is None:  # not counted by the read
-                live = replace(live, untagged_total=count_untagged())
-            return PlanInput(item.unit, stack, live, region, source,
-                             approved[index] if approved is not None else None)
+            partial = (unit_targets or {}).get(item.unit.key, ())
+            if started is not None:
+                live = started.pending.finish(stack)
+            elif partial:  # what the targets need, by name: no listing, no untagged count
+                live = read_live(stack, api, partial)
+            else:  # the account's untagged count is asked once per target, not once per stack
+                live = api.read(stack, connections.untagged_count(item.unit, target, api))
+            planned = PlanInput(item.unit, stack, live, region, source,
+                                approved[index] if approved is not None else None, partial)
         except (Failure, CloudError, CredentialsError) as exc:
             return UnitPlan(item.unit, region, None, error=_error_text(exc))
+        # Planned now, while the other units' reads are still out: at the end only what changed.
+        moves_out = expected.get(item.unit.key)
+        draft = Draft(planned, moves_out, plan_unit(planned, moves_out, allow_data_loss=allow_data_loss,
+                                                    destroy=destroy))
+        with lock:
+            drafts[item.unit.key] = draft
+        return planned
 
-    outcomes = concurrently(read, range(len(resolved)))
+    try:
+        # The reads allocate pages and plans, acyclic: the collector would walk them again and
+        # again while the calls wait their turn. Paused here for every unit's thread at once.
+        with collector_paused():
+            outcomes = concurrently(read, range(len(resolved)))
+    finally:
+        if early is not None:
+            early.cancel()  # the reads of units that did not load
     inputs = [o for o in outcomes if isinstance(o, PlanInput)]
     computed = plan_units(inputs, allow_data_loss=allow_data_loss, destroy=destroy,
-                          claimants=claimants)
+                          claimants=claimants, drafts=drafts)
     plans = dict(zip((i.unit.key for i in inputs), computed, strict=True))
 
     # The users of a queue are only looked up for the queues a plan would delete.
@@ -259,6 +320,28 @@ def plan_project(
         else:
             results.append(UnitPlan(outcome.unit, outcome.region, target, plan=plans[key]))
     return results, apis
+
+
+def _expected_moves_out(
+    resolved: Sequence[ResolvedUnit],
+    desired: Sequence[Stack | None] | None,
+    options: TargetOptions,
+    claimants: Sequence[Claimant],
+) -> dict[str, dict[str, str]]:
+    """The moves out of each unit (by key) if every unit with a stack and a region is read."""
+    planned: list[Claimant] = []
+    keys: list[str] = []
+    for index, item in enumerate(resolved):
+        stack = desired[index] if desired is not None else item.stack
+        if stack is None:
+            continue
+        try:
+            region = unit_region(item.unit, stack.region, options).name
+        except Failure:
+            continue
+        planned.append(Claimant(item.unit.environment, region, stack))
+        keys.append(item.unit.key)
+    return {keys[index]: moves for index, moves in _moves_between(planned, claimants).items()}
 
 
 @dataclass(frozen=True)

@@ -10,7 +10,9 @@ if it fails the read is abandoned, and a read started for another name is thrown
 from __future__ import annotations
 
 import sys
-from collections.abc import Callable
+import time
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 
 from cmqinfra.cloud.api import CmqApi
 from cmqinfra.live import LiveState
@@ -50,3 +52,26 @@ def read_while_loading(
     finally:
         sys.setswitchinterval(switch)
     return stack, pending.finish(stack)
+
+
+@contextmanager
+def sooner_switches() -> Iterator[None]:
+    """While local work (a load, a project's resolve) runs beside reads: the interpreter lock
+    changes hands sooner (see ``_SWITCH_SECONDS``)."""
+    switch = sys.getswitchinterval()
+    sys.setswitchinterval(min(switch, _SWITCH_SECONDS))
+    try:
+        yield
+    finally:
+        sys.setswitchinterval(switch)
+
+
+def head_start(pending: Iterable[object], seconds: float = _HEAD_START_SECONDS) -> None:
+    """Until each started read's first calls are out (at most ``seconds`` in all), as
+    ``read_while_loading`` does before the load: the local work that follows then does not hold
+    up those calls."""
+    deadline = time.monotonic() + seconds
+    for read in pending:
+        wait_started = getattr(read, "wait_started", None)
+        if wait_started is not None:
+            wait_started(max(0.0, deadline - time.monotonic()))

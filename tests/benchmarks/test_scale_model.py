@@ -16,6 +16,7 @@ from benchmarks.bounds import (
     baseline_bound,
     level_seconds,
     plan_bound,
+    project_plan_bound,
     window_baseline_bound,
 )
 from benchmarks.report import markdown
@@ -110,6 +111,21 @@ def test_plan_bound_at_1000_queues_worked_by_hand() -> None:
         "DescribeCmqSubscriptionDetail": 100,
     }
     assert bound.seconds == pytest.approx(4.05)
+
+
+def test_project_bound_of_20_stacks_of_500_worked_by_hand() -> None:
+    """20 stacks of 500/50/500 on one account: 10 queue pages, 1 topic page and 50 subscription
+    listings (10 subscriptions a topic) each, so 200, 20 and 1,000 in all, and the account's
+    untagged count once (2 + 2 one-item pages): 1,224 calls. The 1,000 listings share one 20/s
+    budget: 999 // 20 = 49 windows + 50 ms = 49.05 s (not the 20 stacks' own 2.05 s each)."""
+    workloads = [Workload.of_size(500, stack=f"s{i}", prefix=f"s{i}") for i in range(20)]
+    bound = project_plan_bound(workloads, replace(AT_50_MS, parallelism=200))
+    assert bound.calls() == {
+        "DescribeCmqQueues": 202,
+        "DescribeCmqTopics": 22,
+        "DescribeCmqSubscriptionDetail": 1000,
+    }
+    assert bound.seconds == pytest.approx(49.05)
 
 
 def test_latency_with_bounded_parallelism_limits_a_level() -> None:

@@ -124,11 +124,11 @@ def test_time_targets_are_measured_again_at_the_real_limits(tmp_path: Path) -> N
     assert targeted["plan"]["calls"] == {"DescribeCmqQueues": 1}
     (project,) = run["project"]
     assert project["plan"]["changes"] == 0
-    # 2 stacks x (1 queue page + 1 topic page + 2 listings), and each stack's plan counts the
-    # account's untagged ones: two one-item pages a kind; the bound counts them too
+    # 2 stacks x (1 queue page + 1 topic page + 2 listings), and the account's untagged ones
+    # counted once for both stacks (one account): two one-item pages a kind; the bound likewise
     expected = {
-        "DescribeCmqQueues": 2 * 3,
-        "DescribeCmqTopics": 2 * 3,
+        "DescribeCmqQueues": 2 * 1 + 2,
+        "DescribeCmqTopics": 2 * 1 + 2,
         "DescribeCmqSubscriptionDetail": 2 * 2,
     }
     assert project["plan"]["calls"] == expected

@@ -223,4 +223,6 @@ def test_targeting_a_new_subscription_creates_what_it_needs_in_order(big: Run) -
 
 def test_target_without_a_stack_path_is_refused(big: Run) -> None:
     code, out = big("plan", "--target", "queue/q0001")
-    assert code != 0 and "--target plans part of one stack: give its manifest PATH..." in out
+    assert code != 0
+    assert "--target queue/q0001: without manifest PATH..., name the stack too, as STACK[ENV]:queue/q0001 " \
+        "(project mode), or give the stack's manifest PATH..." in out
