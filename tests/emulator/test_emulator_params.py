@@ -374,3 +374,122 @@ def test_get_values_are_read_back_as_numbers_and_booleans(shared: Emulator) -> N
     call(get, "ModifyCmqQueueAttribute", {"QueueName": "via-get", "Trace": "TRUE", "PollingWaitSeconds": "7"})
     detail = call(post, "DescribeCmqQueueDetail", {"QueueName": "via-get"})["QueueDescribe"]
     assert (detail["PollingWaitSeconds"], detail["Trace"]) == (7, True)
+
+
+# --------------------------------------------------------------- well-typed values are what is stored
+
+
+def read_back(request: dict[str, Any], sent: dict[str, Any]) -> dict[str, Any]:
+    """Where the reference's output objects show each request member (Appendix A, CmqQueue and
+    CmqTopic): the same name, but the dead-letter members in DeadLetterPolicy, the transaction
+    back-check in TransactionPolicy, and Transaction (uint64 in, bool out)."""
+    nested = {
+        "DeadLetterQueueName": ("DeadLetterPolicy", "DeadLetterQueue"),
+        "Policy": ("DeadLetterPolicy", "Policy"),
+        "MaxReceiveCount": ("DeadLetterPolicy", "MaxReceiveCount"),
+        "MaxTimeToLive": ("DeadLetterPolicy", "MaxTimeToLive"),
+        "FirstQueryInterval": ("TransactionPolicy", "FirstQueryInterval"),
+        "MaxQueryCount": ("TransactionPolicy", "MaxQueryCount"),
+    }
+    shown: dict[str, Any] = {}
+    for name in sent:
+        if name in nested:
+            outer, inner = nested[name]
+            shown[name] = request[outer][inner]
+        elif name == "Transaction":
+            shown[name] = int(request[name])
+        else:
+            shown[name] = request[name]
+    return shown
+
+
+def test_every_queue_attribute_is_stored_as_sent(tdmq_client: Any) -> None:
+    documented = {m.name for m in tables()["CreateCmqQueue"]}
+    call(tdmq_client, "CreateCmqQueue", {"QueueName": "dead"})
+    created = {
+        "QueueName": "source",
+        "MaxMsgHeapNum": 2_000_000,
+        "PollingWaitSeconds": 4,
+        "VisibilityTimeout": 45,
+        "MaxMsgSize": 65536,
+        "MsgRetentionSeconds": 7200,
+        "RewindSeconds": 3600,
+        "RetentionSizeInMB": 20480,
+        "Transaction": 1,
+        "FirstQueryInterval": 10,
+        "MaxQueryCount": 5,
+        "DeadLetterQueueName": "dead",
+        "Policy": 1,
+        "MaxReceiveCount": 7,
+        "MaxTimeToLive": 600,
+        "Trace": True,
+        "Tags": [{"TagKey": "team", "TagValue": "a"}],
+    }
+    assert set(created) == documented
+    call(tdmq_client, "CreateCmqQueue", created)
+    queue = call(tdmq_client, "DescribeCmqQueueDetail", {"QueueName": "source"})["QueueDescribe"]
+    assert read_back(queue, created) == created
+    modified = {
+        "QueueName": "source",
+        "MaxMsgHeapNum": 3_000_000,
+        "PollingWaitSeconds": 6,
+        "VisibilityTimeout": 60,
+        "MsgRetentionSeconds": 9000,
+        "RewindSeconds": 1800,
+        "RetentionSizeInMB": 30000,
+        "Transaction": 1,
+        "FirstQueryInterval": 20,
+        "MaxQueryCount": 8,
+        "DeadLetterQueueName": "dead",
+        "Policy": 0,
+        "MaxReceiveCount": 9,
+        "MaxTimeToLive": 900,
+        "Trace": False,
+    }
+    # every member ModifyCmqQueueAttribute documents but MaxMsgSize ("cannot be modified", §4.4)
+    assert set(modified) == {m.name for m in tables()["ModifyCmqQueueAttribute"]} - {"MaxMsgSize"}
+    call(tdmq_client, "ModifyCmqQueueAttribute", modified)
+    queue = call(tdmq_client, "DescribeCmqQueueDetail", {"QueueName": "source"})["QueueDescribe"]
+    assert read_back(queue, modified) == modified
+    assert (queue["MaxMsgSize"], queue["Tags"]) == (65536, created["Tags"])
+
+
+def test_every_topic_and_subscription_attribute_is_stored_as_sent(tdmq_client: Any) -> None:
+    created = {
+        "TopicName": "events",
+        "MaxMsgSize": 2048,
+        "FilterType": 2,
+        "MsgRetentionSeconds": 600,
+        "Trace": True,
+        "Tags": [{"TagKey": "k", "TagValue": "v"}],
+    }
+    assert set(created) == {m.name for m in tables()["CreateCmqTopic"]}
+    call(tdmq_client, "CreateCmqTopic", created)
+    topic = call(tdmq_client, "DescribeCmqTopicDetail", {"TopicName": "events"})["TopicDescribe"]
+    assert read_back(topic, created) == created
+    modified = {"TopicName": "events", "MaxMsgSize": 4096, "MsgRetentionSeconds": 1200, "Trace": False}
+    assert set(modified) == {m.name for m in tables()["ModifyCmqTopicAttribute"]}
+    call(tdmq_client, "ModifyCmqTopicAttribute", modified)
+    topic = call(tdmq_client, "DescribeCmqTopicDetail", {"TopicName": "events"})["TopicDescribe"]
+    assert read_back(topic, modified) == modified
+
+    subscribed = {
+        "TopicName": "events",
+        "SubscriptionName": "hook",
+        "Protocol": "http",
+        "Endpoint": "http://example.com/hook",
+        "NotifyStrategy": "BACKOFF_RETRY",
+        "BindingKey": ["order.*"],
+        "NotifyContentFormat": "SIMPLIFIED",
+    }
+    # FilterTag belongs to tag-filtered topics; this one routes by BindingKey
+    assert set(subscribed) == {m.name for m in tables()["CreateCmqSubscribe"]} - {"FilterTag"}
+    call(tdmq_client, "CreateCmqSubscribe", subscribed)
+    listed = {"TopicName": "events", "SubscriptionName": "hook"}
+    (subscription,) = call(tdmq_client, "DescribeCmqSubscriptionDetail", listed)["SubscriptionSet"]
+    assert read_back(subscription, subscribed) == subscribed
+    changed = {**listed, "NotifyStrategy": "EXPONENTIAL_DECAY_RETRY", "NotifyContentFormat": "JSON"}
+    call(tdmq_client, "ModifyCmqSubscriptionAttribute", {**changed, "BindingKey": ["order.#", "refund"]})
+    (subscription,) = call(tdmq_client, "DescribeCmqSubscriptionDetail", listed)["SubscriptionSet"]
+    assert read_back(subscription, changed) == changed
+    assert subscription["BindingKey"] == ["order.#", "refund"]
