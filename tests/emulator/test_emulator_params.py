@@ -493,3 +493,18 @@ def test_every_topic_and_subscription_attribute_is_stored_as_sent(tdmq_client: A
     (subscription,) = call(tdmq_client, "DescribeCmqSubscriptionDetail", listed)["SubscriptionSet"]
     assert read_back(subscription, changed) == changed
     assert subscription["BindingKey"] == ["order.#", "refund"]
+
+
+def test_in_process_calls_are_checked_as_json_not_as_query_text(emulator: Emulator) -> None:
+    """``Backend.call`` takes JSON-typed parameters, as a POST body does: text is not a number."""
+    from cmqinfra.emulator.errors import ApiError
+
+    for name, text in (("VisibilityTimeout", "30"), ("Trace", "true")):
+        with pytest.raises(ApiError) as refused:
+            emulator.backend.call("CreateCmqQueue", {"QueueName": "q", name: text})
+        assert (refused.value.code, f"`{name}`" in refused.value.message) == ("InvalidParameter", True)
+    emulator.backend.call("CreateCmqQueue", {"QueueName": "q", "VisibilityTimeout": 30, "Trace": True})
+    detail = call(
+        client_for(emulator, "DescribeCmqQueueDetail"), "DescribeCmqQueueDetail", {"QueueName": "q"}
+    )
+    assert (detail["QueueDescribe"]["VisibilityTimeout"], detail["QueueDescribe"]["Trace"]) == (30, True)
