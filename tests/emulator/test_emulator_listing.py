@@ -75,3 +75,62 @@ def test_the_name_filter_matches_the_text_itself(
     for text in ("%", "a%b", "\\a", "a\\", "\\"):
         listed = call(tdmq_client, action, {f"{kind}Name": text})
         assert (listed["TotalCount"], listed[f"{kind}List"]) == (0, []), text
+
+
+# ------------------------------------------------------------------ the other value rules, in words
+
+
+@pytest.mark.parametrize(("create", "kind"), [("CreateCmqQueue", "Queue"), ("CreateCmqTopic", "Topic")])
+def test_tag_keys_hold_1_to_127_characters_and_values_1_to_255(
+    tdmq_client: Any, create: str, kind: str
+) -> None:
+    """The Tag service's limits, on create as on ModifyResourceTags; the message says which tag."""
+    longest = [{"TagKey": "k" * 127, "TagValue": "v" * 255}]
+    call(tdmq_client, create, {f"{kind}Name": "longest", "Tags": longest})
+    tags = call(tdmq_client, f"Describe{create[6:]}Detail", {f"{kind}Name": "longest"})[f"{kind}Describe"][
+        "Tags"
+    ]
+    assert tags == longest
+    ok = {"TagKey": "a", "TagValue": "b"}
+    for bad, field, words in (
+        ({"TagKey": "k" * 128, "TagValue": "v"}, "TagKey", "1..127 characters"),
+        ({"TagKey": "", "TagValue": "v"}, "TagKey", "1..127 characters"),
+        ({"TagKey": "k", "TagValue": "v" * 256}, "TagValue", "1..255 characters"),
+        ({"TagKey": "k", "TagValue": ""}, "TagValue", "1..255 characters"),
+        ({"TagKey": "a", "TagValue": "again"}, "TagKey", "tag key `a` appears twice"),
+    ):
+        message = expect_error(
+            tdmq_client, create, {f"{kind}Name": "refused", "Tags": [ok, bad]}, "InvalidParameterValue"
+        )
+        assert message.startswith(f"The value of parameter `Tags.1.{field}` is invalid: "), message
+        assert words in message, message
+    listed = call(tdmq_client, f"Describe{create[6:]}s", {f"{kind}Name": "refused"})
+    assert listed["TotalCount"] == 0
+
+
+def test_range_and_name_refusals_say_what_the_rule_is(tdmq_client: Any) -> None:
+    message = expect_error(
+        tdmq_client, "CreateCmqQueue", {"QueueName": "q", "VisibilityTimeout": 0}, "InvalidParameterValue"
+    )
+    assert message == "The value of parameter `VisibilityTimeout` is invalid: 0 is outside 1..43200."
+    message = expect_error(
+        tdmq_client, "CreateCmqQueue", {"QueueName": "jobs-Retry"}, "InvalidParameterValue"
+    )
+    assert "`jobs-Retry`" in message and "must not end with `-retry` or `-dlq`" in message
+
+
+@pytest.mark.parametrize(
+    ("create", "params", "key", "prefix"),
+    [
+        ("CreateCmqQueue", {"QueueName": "q"}, "QueueId", "cmqq-"),
+        ("CreateCmqTopic", {"TopicName": "t"}, "TopicId", "cmqt-"),
+    ],
+)
+def test_ids_have_the_documented_shape(
+    tdmq_client: Any, create: str, params: dict[str, Any], key: str, prefix: str
+) -> None:
+    """Reference §2.1: a prefix and 8 to 12 lower-case letters and digits (``cmqq-rd42drdeaag9``)."""
+    new_id = call(tdmq_client, create, params)[key]
+    suffix = new_id.removeprefix(prefix)
+    assert new_id.startswith(prefix) and 8 <= len(suffix) <= 12, new_id
+    assert suffix.isalnum() and suffix == suffix.lower() and suffix.isascii(), new_id
