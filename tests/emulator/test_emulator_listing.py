@@ -134,3 +134,24 @@ def test_ids_have_the_documented_shape(
     suffix = new_id.removeprefix(prefix)
     assert new_id.startswith(prefix) and 8 <= len(suffix) <= 12, new_id
     assert suffix.isalnum() and suffix == suffix.lower() and suffix.isascii(), new_id
+
+
+def test_enum_and_tag_count_refusals_list_what_is_allowed(tdmq_client: Any) -> None:
+    message = expect_error(
+        tdmq_client, "CreateCmqQueue", {"QueueName": "q", "Policy": 2}, "InvalidParameterValue"
+    )
+    assert message == "The value of parameter `Policy` is invalid: `2` is not one of 0, 1."
+    call(tdmq_client, "CreateCmqTopic", {"TopicName": "t"})
+    subscribe = {"TopicName": "t", "SubscriptionName": "s", "Protocol": "http", "Endpoint": "http://e.com/"}
+    message = expect_error(
+        tdmq_client,
+        "CreateCmqSubscribe",
+        {**subscribe, "NotifyStrategy": "SOMETIMES"},
+        "InvalidParameterValue",
+    )
+    assert "`SOMETIMES` is not one of BACKOFF_RETRY, EXPONENTIAL_DECAY_RETRY" in message, message
+    many = [{"TagKey": f"k{i}", "TagValue": "v"} for i in range(51)]
+    message = expect_error(
+        tdmq_client, "CreateCmqQueue", {"QueueName": "q", "Tags": many}, "InvalidParameterValue"
+    )
+    assert message == "The value of parameter `Tags` is invalid: at most 50 tags per resource."
