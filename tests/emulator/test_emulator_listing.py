@@ -117,6 +117,11 @@ def test_range_and_name_refusals_say_what_the_rule_is(tdmq_client: Any) -> None:
         tdmq_client, "CreateCmqQueue", {"QueueName": "jobs-Retry"}, "InvalidParameterValue"
     )
     assert "`jobs-Retry`" in message and "must not end with `-retry` or `-dlq`" in message
+    message = expect_error(tdmq_client, "CreateCmqTopic", {"TopicName": "9lives"}, "InvalidParameterValue")
+    assert message == (
+        "The value of parameter `TopicName` is invalid: `9lives` must start with a letter and contain only "
+        "letters, digits, `-` and `_`, at most 64 characters."
+    )
 
 
 @pytest.mark.parametrize(
