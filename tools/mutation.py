@@ -112,6 +112,8 @@ GROUPS = (
             "tests/emulator/test_emulator_protocol.py",
             "tests/emulator/test_emulator_parity.py",
             "tests/emulator/test_emulator_messages.py",
+            "tests/emulator/test_emulator_params.py",
+            "tests/emulator/test_emulator_listing.py",
             "tests/dataplane/test_semantics.py",
             "tests/dataplane/test_management.py",
             "tests/dataplane/test_protocol.py",

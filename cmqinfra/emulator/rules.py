@@ -8,7 +8,7 @@ import string
 from dataclasses import dataclass
 from typing import Any
 
-from cmqinfra.emulator.errors import ApiError, invalid_value
+from cmqinfra.emulator.errors import invalid_value
 
 NAME = re.compile(r"^[A-Za-z][A-Za-z0-9_-]{0,63}$")
 _ID_ALPHABET = string.ascii_lowercase + string.digits
@@ -109,7 +109,3 @@ def tag_filters(params: dict[str, Any]) -> list[TagFilter]:
 def like_pattern(fragment: str) -> str:
     escaped = fragment.lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
     return f"%{escaped}%"
-
-
-def api_error_for_missing(field: str) -> ApiError:
-    return ApiError("MissingParameter", f"The request is missing a required parameter `{field}`.")

@@ -101,6 +101,7 @@ def raw_request(
     region: str | None = "ap-guangzhou",
     extra_headers: dict[str, str] | None = None,
     timeout: float = 10,
+    query: str = "",
 ) -> RawResponse:
     host, port = endpoint.split(":")
     stamp = int(time.time()) if timestamp is None else timestamp
@@ -122,11 +123,13 @@ def raw_request(
         body=body,
         timestamp=stamp,
         service=service,
+        query=query,
     )
     headers.update(extra_headers or {})
     conn = http.client.HTTPConnection(host, int(port), timeout=timeout)
     try:
-        conn.request(method, "/", body=body if method != "GET" else None, headers=headers)
+        path = f"/?{query}" if query else "/"
+        conn.request(method, path, body=body if method != "GET" else None, headers=headers)
         response = conn.getresponse()
         return RawResponse(response.status, response.getheader("Content-Type", ""), response.read())
     finally:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+import pytest
 from emulator_helpers import call, expect_error
 from tencentcloud.tag.v20180813 import models as tag_models
 
@@ -268,3 +269,130 @@ def test_tag_and_untag_several_resources_then_describe_their_tags(tdmq_client: A
         {"ResourceList": [QUEUE.format("zz")], "TagKeys": ["k"]},
         "ResourceNotFound",
     )
+
+
+# ------------------------------------------------------------- the Tag service's limits and its words
+
+
+def test_ten_entries_a_request_are_allowed_and_eleven_refused(tdmq_client: Any, tag_client: Any) -> None:
+    """ReplaceTags, DeleteTags, Tags and TagKeys hold 1..10 entries (Tag service, §4.5)."""
+    call(tdmq_client, "CreateCmqQueue", {"QueueName": "q"})
+    resource = QUEUE.format("q")
+    keys = [{"TagKey": f"k{i:02d}"} for i in range(11)]
+    requests = (
+        ("ModifyResourceTags", "ReplaceTags", {"Resource": resource}, _tags(11)),
+        ("ModifyResourceTags", "DeleteTags", {"Resource": resource}, keys),
+        ("TagResources", "Tags", {"ResourceList": [resource]}, _tags(11)),
+        ("UnTagResources", "TagKeys", {"ResourceList": [resource]}, [key["TagKey"] for key in keys]),
+    )
+    for action, field, params, eleven in requests:
+        call(tag_client, action, {**params, field: eleven[:10]})
+        message = expect_error(
+            tag_client, action, {**params, field: eleven}, "LimitExceeded.TagNumPerRequest", f"`{field}`"
+        )
+        assert "at most 10 entries" in message
+        message = expect_error(
+            tag_client, action, {**params, field: []}, "InvalidParameterValue", f"`{field}`"
+        )
+        assert "must not be empty" in message
+    assert queue_tags(tdmq_client, "q") is None  # the last call untagged all ten
+
+
+def test_modify_resource_tags_names_what_is_wrong(tdmq_client: Any, tag_client: Any) -> None:
+    call(tdmq_client, "CreateCmqQueue", {"QueueName": "q"})
+    resource = QUEUE.format("q")
+    message = expect_error(tag_client, "ModifyResourceTags", {"Resource": resource}, "MissingParameter")
+    assert "`ReplaceTags`" in message and "`DeleteTags`" in message
+    expect_error(
+        tag_client,
+        "ModifyResourceTags",
+        {
+            "Resource": resource,
+            "ReplaceTags": [{"TagKey": "a", "TagValue": "1"}, {"TagKey": "", "TagValue": "2"}],
+        },
+        "InvalidParameterValue",
+        "`ReplaceTags.1.TagKey`",
+    )
+    message = expect_error(
+        tag_client,
+        "ModifyResourceTags",
+        {
+            "Resource": resource,
+            "ReplaceTags": [{"TagKey": "z", "TagValue": "1"}],
+            "DeleteTags": [{"TagKey": "z"}],
+        },
+        "InvalidParameterValue.TagKeyDuplicate",
+    )
+    assert "`z`" in message and "ReplaceTags" in message and "DeleteTags" in message
+    message = expect_error(
+        tag_client,
+        "ModifyResourceTags",
+        {"Resource": "queue/q", "DeleteTags": [{"TagKey": "k"}]},
+        "InvalidParameterValue.ResourceDescriptionError",
+        "`Resource`",
+    )
+    assert "`queue/q`" in message and "qcs::tdmq:<region>:uin/<uin>:queue/<name>" in message
+    message = expect_error(
+        tag_client,
+        "ModifyResourceTags",
+        {"Resource": "qcs::tdmq:ap-beijing:uin/:topic/t", "DeleteTags": [{"TagKey": "k"}]},
+        "ResourceNotFound",
+    )
+    assert "Topic `t`" in message and "ap-beijing" in message and "ap-guangzhou" in message
+    message = expect_error(
+        tag_client,
+        "ModifyResourceTags",
+        {"Resource": TOPIC.format("ghost"), "DeleteTags": [{"TagKey": "k"}]},
+        "ResourceNotFound",
+    )
+    assert message == "Topic `ghost` does not exist."
+    assert queue_tags(tdmq_client, "q") is None
+
+
+@pytest.mark.parametrize("action", ["TagResources", "UnTagResources"])
+def test_resource_lists_name_the_entry_that_is_wrong(tdmq_client: Any, tag_client: Any, action: str) -> None:
+    call(tdmq_client, "CreateCmqQueue", {"QueueName": "q"})
+    entries = {"TagResources": {"Tags": _tags(1)}, "UnTagResources": {"TagKeys": ["k00"]}}[action]
+    message = expect_error(
+        tag_client,
+        action,
+        {"ResourceList": [QUEUE.format("q"), "qcs::cvm:ap-guangzhou:uin/:instance/ins-1"], **entries},
+        "InvalidParameterValue.ResourceDescriptionError",
+        "`ResourceList.1`",
+    )
+    assert "ins-1" in message
+    message = expect_error(
+        tag_client,
+        action,
+        {"ResourceList": [QUEUE.format("q"), QUEUE.format("gone")], **entries},
+        "ResourceNotFound",
+    )
+    assert message == "Queue `gone` does not exist."
+
+
+def test_tag_resources_checks_the_tags_it_is_given(tdmq_client: Any, tag_client: Any) -> None:
+    call(tdmq_client, "CreateCmqQueue", {"QueueName": "q"})
+    tags = [{"TagKey": "a", "TagValue": "1"}, {"TagKey": "b", "TagValue": ""}]
+    expect_error(
+        tag_client,
+        "TagResources",
+        {"ResourceList": [QUEUE.format("q")], "Tags": tags},
+        "InvalidParameterValue",
+        "`Tags.1.TagValue`",
+    )
+    assert queue_tags(tdmq_client, "q") is None
+
+
+def test_a_refused_tag_resources_changes_no_resource(tdmq_client: Any, tag_client: Any) -> None:
+    """The second resource would pass fifty tags: the first, already tagged in the same call, is not."""
+    call(tdmq_client, "CreateCmqQueue", {"QueueName": "first"})
+    call(tdmq_client, "CreateCmqQueue", {"QueueName": "full", "Tags": _tags(50)})
+    message = expect_error(
+        tag_client,
+        "TagResources",
+        {"ResourceList": [QUEUE.format("first"), QUEUE.format("full")], "Tags": _tags(1, "new")},
+        "LimitExceeded.ResourceAttachedTags",
+    )
+    assert "at most 50 tags" in message
+    assert queue_tags(tdmq_client, "first") is None
+    assert len(queue_tags(tdmq_client, "full")) == 50
