@@ -203,7 +203,8 @@ def test_a_malformed_receipt_handle_is_invalid_not_an_internal_error(account: Ac
     queue.send_message(Message("m"))
     queue.receive_message(0)
     error = _server_error(queue.delete_message, handle)
-    assert (error.code, error.message) == (4430, f"(10260)The receipt handle `{handle}` is invalid or expired.")
+    expected = f"(10260)The receipt handle `{handle}` is invalid or expired."
+    assert (error.code, error.message) == (4430, expected)
 
 
 def test_an_error_quotes_at_most_80_characters_of_a_handle(account: Account) -> None:
