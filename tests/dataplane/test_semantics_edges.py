@@ -117,6 +117,19 @@ def test_policy_1_counting_the_source_moves_it_exactly_once(account: Account, cl
     assert dead.get_attributes().inactiveMsgNum == 1  # one copy, not one per sweep
 
 
+def test_receiving_the_dead_letter_queue_moves_what_its_sources_let_die(
+    account: Account, clock: VirtualClock
+) -> None:
+    dead = make_queue(account, "pull-dead")
+    source = make_queue(account, "pull-src", msgRetentionSeconds=3600)
+    _dead_letter(account, "pull-src", "pull-dead", policy=1, maxTimeToLive=300)
+    source.send_message(Message("expired in the source"))
+    clock.advance(300)
+    [copy] = dead.batch_receive_message(16, 0)  # nobody touched the source since the send
+    assert copy.msgBody == "expired in the source"
+    assert _bodies(source) == []
+
+
 def test_a_dead_letter_copy_lives_for_the_dead_letter_queue_s_retention(
     account: Account, clock: VirtualClock
 ) -> None:
@@ -276,6 +289,15 @@ def test_a_publish_wakes_the_long_poll_of_a_subscribed_queue(emu: Emulator) -> N
     account.get_topic("ring").publish_message(TopicMessage("ding"))
     waiter.join(timeout=3)
     assert outcome == ["ding"]
+
+
+def test_a_queue_refuses_a_body_over_its_max_msg_size_by_name(account: Account) -> None:
+    queue = make_queue(account, "narrow", maxMsgSize=1024)
+    error = _server_error(queue.send_message, Message("é" * 513))  # 1026 bytes in UTF-8
+    assert (error.code, error.message) == (
+        4400,
+        "(10230)The value of parameter `msgBody` is invalid: 1026 bytes is over the queue's MaxMsgSize 1024.",
+    )
 
 
 def test_a_topic_refuses_a_body_over_its_own_max_msg_size(account: Account) -> None:
