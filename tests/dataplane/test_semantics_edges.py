@@ -162,6 +162,24 @@ def test_a_move_to_the_dead_letter_queue_wakes_its_long_poll(emu: Emulator, cloc
     assert dead.get_attributes().inactiveMsgNum == 1
 
 
+# ------------------------------------------------------------------------------------------ receive
+
+
+def test_a_batch_receive_never_hands_out_more_than_asked_around_an_expired_message(
+    account: Account, clock: VirtualClock
+) -> None:
+    queue = make_queue(account, "around", msgRetentionSeconds=60)
+    queue.send_message(Message("delayed-and-old"), delayTime=5)  # the oldest, ready after 5 s
+    clock.advance(1)
+    queue.send_message(Message("first"))
+    clock.advance(5)
+    queue.batch_send_message([Message("second"), Message("third")])
+    clock.advance(54.5)  # the delayed one has expired, sitting between the ready ones
+    got = queue.batch_receive_message(2, 0)
+    assert [m.msgBody for m in got] == ["first", "second"]
+    assert [m.msgBody for m in queue.batch_receive_message(16, 0)] == ["third"]
+
+
 # ---------------------------------------------------------------------------------- rewind window
 
 
