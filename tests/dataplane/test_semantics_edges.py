@@ -165,6 +165,19 @@ def test_a_move_to_the_dead_letter_queue_wakes_its_long_poll(emu: Emulator, cloc
 # ------------------------------------------------------------------------------------------ receive
 
 
+def test_a_delayed_message_becomes_receivable_exactly_delay_seconds_after_the_send(
+    account: Account, clock: VirtualClock
+) -> None:
+    queue = make_queue(account, "later")
+    sent = queue.send_message(Message("wait for it"), delayTime=10)
+    clock.advance(9.999)
+    assert _server_error(queue.receive_message, 0).code == 7000
+    assert queue.get_attributes().delayMsgNum == 1
+    clock.advance(0.001)
+    got = queue.receive_message(0)
+    assert (got.msgId, got.msgBody) == (sent.msgId, "wait for it")
+
+
 def test_a_batch_receive_never_hands_out_more_than_asked_around_an_expired_message(
     account: Account, clock: VirtualClock
 ) -> None:
