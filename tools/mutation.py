@@ -117,6 +117,8 @@ GROUPS = (
             "tests/dataplane/test_semantics.py",
             "tests/dataplane/test_management.py",
             "tests/dataplane/test_protocol.py",
+            "tests/dataplane/test_semantics_edges.py",
+            "tests/dataplane/test_push.py",
         ),
         0.80,
     ),

@@ -8,10 +8,12 @@ import time
 
 import pytest
 from cmq.account import Account
+from cmq.cmq_exception import CMQServerException
 from cmq.queue import Message
 from cmq.subscription import SubscriptionMeta
 from cmq.topic import Message as TopicMessage
 from cmq.topic import TopicMeta
+from tencentcloud.common.exception.tencent_cloud_sdk_exception import TencentCloudSDKException
 
 from cmqinfra.emulator import Emulator, VirtualClock
 from cmqinfra.routing import binding_keys_match, filter_tags_match
@@ -140,13 +142,22 @@ def test_retention_expiry_drops_messages(account: Account, clock: VirtualClock) 
     assert queue.get_attributes().activeMsgNum == 0  # and so does counting
 
 
-def test_max_msg_heap_num_refuses_sends_over_the_backlog(emu: Emulator, account: Account) -> None:
+def test_max_msg_heap_num_refuses_sends_over_the_backlog(emu: Emulator, account: Account, tdmq) -> None:
     queue = make_queue(account, "heap", maxMsgHeapNum=1_000_000)
     queue.send_message(Message("first"))
     with emu.store.transaction() as conn:  # fill the rest of the backlog without a million calls
         _fill(conn)
-    assert cmq_code(queue.send_message, Message("one too many")) == 4410
+    with pytest.raises(CMQServerException) as info:
+        queue.send_message(Message("one too many"))
+    assert (info.value.code, info.value.message) == (
+        4410,
+        "(10240)Queue `heap` holds its MaxMsgHeapNum of 1000000 messages.",
+    )
+    with pytest.raises(TencentCloudSDKException) as refused:
+        api3(tdmq, "SendCmqMsg", {"QueueName": "heap", "MsgContent": "x", "DelaySeconds": 0})
+    assert refused.value.code == "FailedOperation"
     queue.delete_message(queue.receive_message(0).receiptHandle)
+    assert cmq_code(queue.batch_send_message, [Message("a"), Message("b")]) == 4410  # one place, two
     queue.send_message(Message("room again"))
 
 
