@@ -23,8 +23,7 @@ class _Owned:
 
     resource: Queue | Topic
     owner: str | None
-    resource_id: str = ""
-    protected: bool = False
+    resource_id: str
 
 
 @dataclass(frozen=True)
@@ -91,7 +90,7 @@ def _plan_owned(
     desired: Queue | Topic,
     live: _Owned | None,
     errors: list[Diagnostic],
-    refactoring: Refactoring = Refactoring(),
+    refactoring: Refactoring,
 ) -> ResourceChange:
     """Create, adopt, import, move in, update, replace or no-op for a declared queue or topic."""
     key = desired.address.casefold()
@@ -215,10 +214,10 @@ def compute_changes(
     stack: Stack,
     live: LiveState,
     errors: list[Diagnostic],
-    gone: str = "it is not in the manifest",
-    refactoring: Refactoring | None = None,
+    gone: str,
 ) -> list[ResourceChange]:
-    refactoring = refactoring if refactoring is not None else Refactoring.of(stack)
+    """``gone``: the reason given for deleting what the stack owns and no longer declares."""
+    refactoring = Refactoring.of(stack)
     changes: list[ResourceChange] = []
     desired_queues = {name_key(q.name): q for q in stack.queues}
     desired_topics = {name_key(t.name): t for t in stack.topics}
@@ -226,7 +225,7 @@ def compute_changes(
 
     for key, q in desired_queues.items():
         lq = live.queues.get(key)
-        owned = None if lq is None else _Owned(lq.queue, lq.owner, lq.queue_id, lq.protected)
+        owned = None if lq is None else _Owned(lq.queue, lq.owner, lq.queue_id)
         changes.append(_plan_owned(stack.name, q, owned, errors, refactoring))
     for key, lq in sorted(live.queues.items()):
         if key not in desired_queues:
@@ -237,7 +236,7 @@ def compute_changes(
     topic_action: dict[str, Action] = {}
     for key, t in desired_topics.items():
         lt = live.topics.get(key)
-        owned = None if lt is None else _Owned(lt.topic, lt.owner, lt.topic_id, lt.protected)
+        owned = None if lt is None else _Owned(lt.topic, lt.owner, lt.topic_id)
         change = _plan_owned(stack.name, t, owned, errors, refactoring)
         changes.append(change)
         topic_action[key] = change.action
