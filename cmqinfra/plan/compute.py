@@ -13,7 +13,13 @@ from cmqinfra.plan.diff import attribute_changes
 from cmqinfra.plan.fingerprint import fingerprint
 from cmqinfra.plan.order import execution_order
 from cmqinfra.plan.safety import SafetyOptions, check_safety, data_losses
-from cmqinfra.plan.targets import restrict_live, restrict_stack, target_closure, targeted_changes
+from cmqinfra.plan.targets import (
+    restrict_live,
+    restrict_stack,
+    target_closure,
+    targeted_changes,
+    untargeted_replacements,
+)
 from cmqinfra.plan.values import Action, AttributeChange, Plan, ResourceChange, resource_type
 
 
@@ -399,6 +405,7 @@ def _make_plan(
     changes = compute_changes(desired, live, errors, gone)
     if closure is not None:
         changes = targeted_changes(changes, closure, targets)
+        errors.extend(untargeted_replacements(changes, stack, targets))
     errors.extend(check_safety(changes, live, safety))
     return Plan(
         stack=stack,

@@ -14,6 +14,7 @@ from cmqinfra.model import (
     Protocol,
     Queue,
     Removed,
+    SourceLocation,
     Stack,
     Subscription,
     Topic,
@@ -94,6 +95,10 @@ def test_a_targeted_topic_is_listed_whole_and_its_subscriptions_are_not_read_one
         STACK, ["topic/events", "subscription/events/billing", "subscription/audit/copy"]
     )
     assert closure.listed_topics == ("events",)
+    assert closure.subscriptions == {
+        "subscription/events/billing": ("events", "billing"),
+        "subscription/audit/copy": ("audit", "copy"),
+    }
     assert closure.single_subscriptions == (("audit", "copy"),)
     assert closure.queues == {"queue/work": "work", "queue/other": "other"}
 
@@ -235,4 +240,39 @@ def test_a_targeted_topic_takes_along_the_subscriptions_its_replacement_or_delet
     assert {c.address: c.action for c in dropped.changes} == {
         "topic/events": Action.DELETE,
         "subscription/events/push": Action.DELETE,
+    }
+
+
+def test_a_topic_replacement_that_would_not_re_create_a_declared_subscription_is_refused() -> None:
+    stack = Stack(
+        name="s",
+        topics=(Topic("events", filter_type=FilterType.ROUTING_KEY, source=SourceLocation("m.yaml", 4, 3)),),
+        subscriptions=(
+            Subscription("events", "billing", Protocol.HTTP, "http://h", binding_keys=("a",)),
+            Subscription("events", "push", Protocol.HTTP, "http://h"),
+        ),
+    )
+    state = live(
+        topics=[(Topic("events"), "s")],
+        subs=[
+            Subscription("events", "billing", Protocol.HTTP, "http://h"),
+            Subscription("events", "push", Protocol.HTTP, "http://h"),
+        ],
+    )
+    refusal = (
+        "topic/events must be replaced, which deletes every subscription of it; this partial plan "
+        "would not re-create subscription/events/push",
+        "m.yaml:4:3",
+        "target those subscriptions too, or run a full plan",
+    )
+    # the topic only needed by the target, or targeted itself: push would be lost either way
+    for targets in (["subscription/events/billing"], ["topic/events", "subscription/events/billing"]):
+        plan = make_plan(stack, state, targets=targets)
+        assert [(d.message, str(d.location), d.hint) for d in plan.errors] == [refusal]
+    every = make_plan(stack, state, targets=["subscription/events/billing", "subscription/events/push"])
+    assert every.ok
+    assert {c.address: c.action for c in every.changes} == {
+        "topic/events": Action.REPLACE,
+        "subscription/events/billing": Action.REPLACE,
+        "subscription/events/push": Action.REPLACE,
     }
