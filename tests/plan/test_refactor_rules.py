@@ -172,6 +172,7 @@ def test_removed_releases_what_the_stack_owns_and_an_untagged_protected_leftover
             Removed("queue/bare"),
             Removed("queue/theirs"),
             Removed("topic/events"),
+            Removed("topic/half-topic"),
         ),
     )
     state = live(
@@ -182,11 +183,12 @@ def test_removed_releases_what_the_stack_owns_and_an_untagged_protected_leftover
             (q("bare"), None),
             (q("theirs"), "other"),
         ],
-        topics=[(Topic("events"), "s")],
+        topics=[(Topic("events"), "s"), (Topic("half-topic", protect=True), None)],
     )
     plan = make_plan(stack, state)
     assert plan.ok, said(plan)
     assert {c.address: (c.action, c.reasons) for c in plan.changes} == {
+        "topic/half-topic": (Action.RELEASE, ("it is listed under removed",)),
         "queue/mine": (Action.RELEASE, ("it is listed under removed",)),
         "queue/half": (Action.RELEASE, ("it is listed under removed",)),
         "topic/events": (Action.RELEASE, ("it is listed under removed",)),
@@ -268,9 +270,12 @@ def test_subscriptions_replaced_with_their_topic_carry_their_own_attribute_chang
 
 
 def test_the_untagged_warning_counts_the_accounts_untagged_less_those_being_adopted() -> None:
-    stack = Stack(name="s", queues=(q("adopt-me"),), topics=(Topic("adopt-too"),))
+    stack = Stack(name="s", queues=(q("adopt-me"), q("mine")), topics=(Topic("adopt-too"), Topic("ours")))
     state = replace(
-        live(queues=[(q("adopt-me"), None), (q("mine"), "s")], topics=[(Topic("adopt-too"), None)]),
+        live(
+            queues=[(q("adopt-me"), None), (q("mine"), "s")],
+            topics=[(Topic("adopt-too"), None), (Topic("ours"), "s")],
+        ),
         untagged_total=7,
     )
     [warning] = make_plan(stack, state).warnings
