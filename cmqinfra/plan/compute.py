@@ -382,7 +382,7 @@ def _make_plan(
 ) -> Plan:
     closure = target_closure(stack, targets) if targets else None
     if closure is not None:
-        live = restrict_live(live, closure, targets)
+        live = restrict_live(live, closure)
         working = restrict_stack(stack, closure)
     else:
         working = stack
@@ -390,8 +390,6 @@ def _make_plan(
         # Nothing is declared any more, but what moves out or is released still does not die.
         desired = Stack(
             name=stack.name,
-            region=stack.region,
-            source=stack.source,
             renamed_from=stack.renamed_from,
             moved=tuple(m for m in working.moved if m.to_stack),
             removed=working.removed,

@@ -112,7 +112,7 @@ def restrict_stack(stack: Stack, closure: Closure) -> Stack:
     )
 
 
-def restrict_live(live: LiveState, closure: Closure, targets: Iterable[str]) -> LiveState:
+def restrict_live(live: LiveState, closure: Closure) -> LiveState:
     """Live state cut down to what the targeted read reads, whatever was actually read: a saved
     partial plan then fingerprints the same live state when it is applied."""
     listed = {f"topic/{t}".casefold() for t in closure.listed_topics}

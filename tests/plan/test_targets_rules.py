@@ -138,14 +138,12 @@ def test_the_stack_and_the_live_state_are_cut_down_to_the_closure() -> None:
             Subscription("audit", "copy", Protocol.QUEUE, "other"),
         ],
     )
-    seen = restrict_live(state, closure, ["topic/events"])
+    seen = restrict_live(state, closure)
     assert sorted(seen.queues) == ["work"]
     assert sorted(seen.topics) == ["events"]
     # the listed topic's every subscription, the other topic's none
     assert sorted(seen.subscriptions) == [("events", "billing"), ("events", "stray")]
-    single = restrict_live(
-        state, target_closure(stack, ["subscription/audit/copy"]), ["subscription/audit/copy"]
-    )
+    single = restrict_live(state, target_closure(stack, ["subscription/audit/copy"]))
     assert sorted(single.subscriptions) == [("audit", "copy")]
     assert sorted(single.topics) == ["audit"] and sorted(single.queues) == ["other"]
 
