@@ -164,3 +164,11 @@ def test_a_push_endpoint_is_named_in_its_refusal_and_may_be_exactly_500_characte
     assert http_endpoint_problem(edge + "p") == (
         "an http subscription's endpoint is 501 characters long (at most 500)"
     )
+
+
+def test_tags_on_a_subscription_are_one_unknown_field_not_also_a_tag_finding(load) -> None:
+    text = (
+        "stack: s\ntopics:\n"
+        "  t: {subscriptions: {s1: {protocol: http, endpoint: 'http://h', tags: {a: ''}}}}\n"
+    )
+    assert [m.split(" (hint")[0] for m, _ in found(load(text))] == ['unknown field "tags"']
