@@ -126,7 +126,7 @@ def _still_used(change: ResourceChange, changes: list[ResourceChange], live: Liv
         f"{change.address} is still used by {', '.join(remaining)} "
         "(as dead letter or subscription endpoint); "
         "it will not be deleted",
-        None,  # a deleted queue has no manifest entry to point at
+        # no location: a deleted queue has no manifest entry to point at
         hint="point those users elsewhere first",
     )
 

@@ -141,7 +141,7 @@ def targeted_changes(
         elif c.type == "subscription":
             # The closure's subscriptions are all targets: any other one was read with its
             # targeted topic, and goes only where the service takes it, with that topic.
-            topic = f"topic/{c.before.topic}".casefold() if c.before is not None else ""  # type: ignore[union-attr]
+            topic = f"topic/{c.address.split('/')[1]}".casefold()
             if topic_actions.get(topic) in (Action.REPLACE, Action.DELETE):
                 out.append(c)
         elif key in closure and c.action not in _KEEPS:
@@ -168,7 +168,7 @@ def untargeted_replacements(
             out.append(Diagnostic(
                 f"{c.address} must be replaced, which deletes every subscription of it; this partial "
                 f"plan would not re-create {', '.join(left)}",
-                c.after.source if c.after is not None else None,
+                c.after.source,  # type: ignore[union-attr]  # a replacement has its desired side
                 hint="target those subscriptions too, or run a full plan",
             ))
     return out

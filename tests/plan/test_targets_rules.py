@@ -244,22 +244,26 @@ def test_a_targeted_topic_takes_along_the_subscriptions_its_replacement_or_delet
 def test_a_topic_replacement_that_would_not_re_create_a_declared_subscription_is_refused() -> None:
     stack = Stack(
         name="s",
+        queues=(q("work"),),
         topics=(Topic("events", filter_type=FilterType.ROUTING_KEY, source=SourceLocation("m.yaml", 4, 3)),),
         subscriptions=(
-            Subscription("events", "billing", Protocol.HTTP, "http://h", binding_keys=("a",)),
+            Subscription("events", "billing", Protocol.QUEUE, "work", binding_keys=("a",)),
             Subscription("events", "push", Protocol.HTTP, "http://h"),
+            Subscription("events", "push2", Protocol.HTTP, "http://h"),
         ),
     )
     state = live(
+        queues=[(q("work"), "s")],
         topics=[(Topic("events"), "s")],
         subs=[
-            Subscription("events", "billing", Protocol.HTTP, "http://h"),
+            Subscription("events", "billing", Protocol.QUEUE, "work"),
             Subscription("events", "push", Protocol.HTTP, "http://h"),
+            Subscription("events", "push2", Protocol.HTTP, "http://h"),
         ],
     )
     refusal = (
         "topic/events must be replaced, which deletes every subscription of it; this partial plan "
-        "would not re-create subscription/events/push",
+        "would not re-create subscription/events/push, subscription/events/push2",
         "m.yaml:4:3",
         "target those subscriptions too, or run a full plan",
     )
@@ -267,10 +271,37 @@ def test_a_topic_replacement_that_would_not_re_create_a_declared_subscription_is
     for targets in (["subscription/events/billing"], ["topic/events", "subscription/events/billing"]):
         plan = make_plan(stack, state, targets=targets)
         assert [(d.message, str(d.location), d.hint) for d in plan.errors] == [refusal]
-    every = make_plan(stack, state, targets=["subscription/events/billing", "subscription/events/push"])
-    assert every.ok
-    assert {c.address: c.action for c in every.changes} == {
+    every = ["subscription/events/billing", "subscription/events/push", "subscription/events/push2"]
+    whole = make_plan(stack, state, targets=every)
+    assert whole.ok
+    assert {c.address: c.action for c in whole.changes} == {
+        "queue/work": Action.NO_OP,
         "topic/events": Action.REPLACE,
         "subscription/events/billing": Action.REPLACE,
         "subscription/events/push": Action.REPLACE,
+        "subscription/events/push2": Action.REPLACE,
+    }
+
+
+def test_a_subscription_targeted_on_a_topic_that_stays_leaves_its_siblings_alone() -> None:
+    stack = Stack(
+        name="s",
+        queues=(q("work", max_msg_size=2048),),
+        topics=(Topic("events"),),
+        subscriptions=(
+            Subscription("events", "billing", Protocol.QUEUE, "work", filter_tags=("a",)),
+            Subscription("events", "push", Protocol.HTTP, "http://h"),
+        ),
+    )
+    state = live(
+        queues=[(q("work", max_msg_size=1024), "s")],
+        topics=[(Topic("events"), "s")],
+        subs=[Subscription("events", "billing", Protocol.QUEUE, "work")],
+    )
+    plan = make_plan(stack, state, targets=["subscription/events/billing"])
+    assert plan.ok, [d.message for d in plan.errors]
+    assert {c.address: c.action for c in plan.changes} == {
+        "queue/work": Action.REPLACE,
+        "topic/events": Action.NO_OP,
+        "subscription/events/billing": Action.UPDATE,
     }
