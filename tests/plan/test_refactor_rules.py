@@ -270,17 +270,22 @@ def test_subscriptions_replaced_with_their_topic_carry_their_own_attribute_chang
 
 
 def test_the_untagged_warning_counts_the_accounts_untagged_less_those_being_adopted() -> None:
-    stack = Stack(name="s", queues=(q("adopt-me"), q("mine")), topics=(Topic("adopt-too"), Topic("ours")))
+    stack = Stack(
+        name="s",
+        queues=(q("adopt-me"), q("adopt-me-too"), q("mine")),
+        topics=(Topic("adopt-too"), Topic("ours"), Topic("ours-too")),
+    )
     state = replace(
         live(
-            queues=[(q("adopt-me"), None), (q("mine"), "s")],
-            topics=[(Topic("adopt-too"), None), (Topic("ours"), "s")],
+            queues=[(q("adopt-me"), None), (q("adopt-me-too"), None), (q("mine"), "s")],
+            topics=[(Topic("adopt-too"), None), (Topic("ours"), "s"), (Topic("ours-too"), "s")],
         ),
         untagged_total=7,
     )
+    # 7 untagged in the account, 3 of them declared here (adopted): 4 left alone
     [warning] = make_plan(stack, state).warnings
-    assert warning.message.startswith("5 untagged queue(s)/topic(s) seen that the manifest does not declare")
-    assert make_plan(stack, replace(state, untagged_total=2)).warnings == ()
+    assert warning.message.startswith("4 untagged queue(s)/topic(s) seen that the manifest does not declare")
+    assert make_plan(stack, replace(state, untagged_total=3)).warnings == ()
 
 
 def test_a_saved_plan_approves_data_loss_only_for_the_queues_it_names() -> None:
