@@ -13,7 +13,13 @@ from cmqinfra.plan.diff import attribute_changes
 from cmqinfra.plan.fingerprint import fingerprint
 from cmqinfra.plan.order import execution_order
 from cmqinfra.plan.safety import SafetyOptions, check_safety, data_losses
-from cmqinfra.plan.targets import restrict_live, restrict_stack, target_closure, targeted_changes
+from cmqinfra.plan.targets import (
+    restrict_live,
+    restrict_stack,
+    target_closure,
+    targeted_changes,
+    untargeted_replacements,
+)
 from cmqinfra.plan.values import Action, AttributeChange, Plan, ResourceChange, resource_type
 
 
@@ -23,8 +29,7 @@ class _Owned:
 
     resource: Queue | Topic
     owner: str | None
-    resource_id: str = ""
-    protected: bool = False
+    resource_id: str
 
 
 @dataclass(frozen=True)
@@ -91,7 +96,7 @@ def _plan_owned(
     desired: Queue | Topic,
     live: _Owned | None,
     errors: list[Diagnostic],
-    refactoring: Refactoring = Refactoring(),
+    refactoring: Refactoring,
 ) -> ResourceChange:
     """Create, adopt, import, move in, update, replace or no-op for a declared queue or topic."""
     key = desired.address.casefold()
@@ -215,10 +220,10 @@ def compute_changes(
     stack: Stack,
     live: LiveState,
     errors: list[Diagnostic],
-    gone: str = "it is not in the manifest",
-    refactoring: Refactoring | None = None,
+    gone: str,
 ) -> list[ResourceChange]:
-    refactoring = refactoring if refactoring is not None else Refactoring.of(stack)
+    """``gone``: the reason given for deleting what the stack owns and no longer declares."""
+    refactoring = Refactoring.of(stack)
     changes: list[ResourceChange] = []
     desired_queues = {name_key(q.name): q for q in stack.queues}
     desired_topics = {name_key(t.name): t for t in stack.topics}
@@ -226,7 +231,7 @@ def compute_changes(
 
     for key, q in desired_queues.items():
         lq = live.queues.get(key)
-        owned = None if lq is None else _Owned(lq.queue, lq.owner, lq.queue_id, lq.protected)
+        owned = None if lq is None else _Owned(lq.queue, lq.owner, lq.queue_id)
         changes.append(_plan_owned(stack.name, q, owned, errors, refactoring))
     for key, lq in sorted(live.queues.items()):
         if key not in desired_queues:
@@ -237,7 +242,7 @@ def compute_changes(
     topic_action: dict[str, Action] = {}
     for key, t in desired_topics.items():
         lt = live.topics.get(key)
-        owned = None if lt is None else _Owned(lt.topic, lt.owner, lt.topic_id, lt.protected)
+        owned = None if lt is None else _Owned(lt.topic, lt.owner, lt.topic_id)
         change = _plan_owned(stack.name, t, owned, errors, refactoring)
         changes.append(change)
         topic_action[key] = change.action
@@ -377,7 +382,7 @@ def _make_plan(
 ) -> Plan:
     closure = target_closure(stack, targets) if targets else None
     if closure is not None:
-        live = restrict_live(live, closure, targets)
+        live = restrict_live(live, closure)
         working = restrict_stack(stack, closure)
     else:
         working = stack
@@ -385,8 +390,6 @@ def _make_plan(
         # Nothing is declared any more, but what moves out or is released still does not die.
         desired = Stack(
             name=stack.name,
-            region=stack.region,
-            source=stack.source,
             renamed_from=stack.renamed_from,
             moved=tuple(m for m in working.moved if m.to_stack),
             removed=working.removed,
@@ -400,6 +403,7 @@ def _make_plan(
     changes = compute_changes(desired, live, errors, gone)
     if closure is not None:
         changes = targeted_changes(changes, closure, targets)
+        errors.extend(untargeted_replacements(changes, stack, targets))
     errors.extend(check_safety(changes, live, safety))
     return Plan(
         stack=stack,

@@ -45,7 +45,7 @@ def _protection(change: ResourceChange, live: LiveState) -> Diagnostic | None:
         return None
     # The tag on the live resource is what counts, so dropping the manifest entry does not
     # lift the protection; a manifest that newly asks for protection counts too.
-    wanted = getattr(change.after, "protect", False)
+    wanted = change.after is not None and change.after.protect  # type: ignore[union-attr]
     if not (protected or wanted):
         return None
     return Diagnostic(
@@ -126,7 +126,7 @@ def _still_used(change: ResourceChange, changes: list[ResourceChange], live: Liv
         f"{change.address} is still used by {', '.join(remaining)} "
         "(as dead letter or subscription endpoint); "
         "it will not be deleted",
-        _location(change),
+        # no location: a deleted queue has no manifest entry to point at
         hint="point those users elsewhere first",
     )
 

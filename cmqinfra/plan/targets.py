@@ -4,7 +4,8 @@ What a resource needs: a queue its dead-letter queue (and that one's, transitive
 subscription its topic and, for a queue subscription, its endpoint queue. Those are planned
 (created or converged) with the targets; only a targeted address is ever deleted, released or
 moved out. A targeted topic brings the subscriptions the service would take with it: those
-replaced or deleted with the topic.
+replaced or deleted with the topic. A topic replacement that would take along a declared
+subscription the partial plan does not re-create (one not targeted) is refused.
 
 The read follows the closure too (``closure.queue_names`` ...): name-list calls and one Detail
 listing per targeted topic or subscription, never the stack's whole listing.
@@ -16,6 +17,7 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 
+from cmqinfra.diagnostics import Diagnostic
 from cmqinfra.live import LiveState, name_key
 from cmqinfra.model import Protocol, Stack
 from cmqinfra.plan.values import Action, ResourceChange
@@ -110,7 +112,7 @@ def restrict_stack(stack: Stack, closure: Closure) -> Stack:
     )
 
 
-def restrict_live(live: LiveState, closure: Closure, targets: Iterable[str]) -> LiveState:
+def restrict_live(live: LiveState, closure: Closure) -> LiveState:
     """Live state cut down to what the targeted read reads, whatever was actually read: a saved
     partial plan then fingerprints the same live state when it is applied."""
     listed = {f"topic/{t}".casefold() for t in closure.listed_topics}
@@ -136,13 +138,37 @@ def targeted_changes(
         key = c.address.casefold()
         if key in wanted:
             out.append(c)
-        elif c.type == "subscription" and c.before is not None:
-            topic = f"topic/{c.before.topic}".casefold()  # type: ignore[union-attr]
-            follows = topic_actions.get(topic) in (Action.REPLACE, Action.DELETE)
-            if topic in wanted and follows:
-                out.append(c)
-            elif key in closure and c.action not in _KEEPS:
+        elif c.type == "subscription":
+            # The closure's subscriptions are all targets: any other one was read with its
+            # targeted topic, and goes only where the service takes it, with that topic.
+            topic = f"topic/{c.address.split('/')[1]}".casefold()
+            if topic_actions.get(topic) in (Action.REPLACE, Action.DELETE):
                 out.append(c)
         elif key in closure and c.action not in _KEEPS:
             out.append(c)
+    return out
+
+
+def untargeted_replacements(
+    changes: list[ResourceChange], stack: Stack, targets: Iterable[str]
+) -> list[Diagnostic]:
+    """A topic replacement deletes every subscription of the topic; a partial plan re-creates only
+    the targeted ones, so one that replaces a topic with other declared subscriptions is refused."""
+    wanted = {t.casefold() for t in targets}
+    out = []
+    for c in changes:
+        if c.type != "topic" or c.action is not Action.REPLACE:
+            continue
+        left = sorted(
+            s.address
+            for s in stack.subscriptions
+            if name_key(s.topic) == name_key(c.name) and s.address.casefold() not in wanted
+        )
+        if left:
+            out.append(Diagnostic(
+                f"{c.address} must be replaced, which deletes every subscription of it; this partial "
+                f"plan would not re-create {', '.join(left)}",
+                c.after.source,  # type: ignore[union-attr]  # a replacement has its desired side
+                hint="target those subscriptions too, or run a full plan",
+            ))
     return out

@@ -98,3 +98,77 @@ def test_reserved_tag_keys_are_refused_in_topic_defaults_too(load) -> None:
     assert found(load(text)) == [
         ('tag key "cmqinfra-x" is reserved: keys starting with "cmqinfra-" belong to cmqinfra', "4:12")
     ]
+
+
+def test_checks_go_on_past_a_subscription_into_the_next_file(load) -> None:
+    first = "stack: s\ntopics:\n  t: {subscriptions: {s1: {protocol: http, endpoint: 'http://h'}}}\n"
+    second = "stack: s\nqueues:\n  w: {}\n  W: {}\n  v: {tags: {team: ''}}\n"
+    said = [m for m, _ in found(load(**{"a.yaml": first, "b.yaml": second}))]
+    assert any(m.startswith('queue "W" clashes with "w"') for m in said), said
+    assert any(m.startswith('tag "team" has an empty value') for m in said), said
+
+
+def test_an_empty_tag_value_is_refused_at_the_tags_key(load) -> None:
+    text = "stack: s\nqueues:\n  w:\n    visibilityTimeout: 30\n    tags: {team: x, env: ''}\n"
+    assert found(load(text)) == [
+        ('tag "env" has an empty value: the Tag service needs 1 to 255 characters', "5:5")
+    ]
+
+
+def _tagged(count: int, protect: bool, kind: str = "queues") -> str:
+    tags = ", ".join(f"k{i}: v" for i in range(count))
+    guard = "    protect: true\n" if protect else ""
+    return f"stack: s\n{kind}:\n  w:\n    visibilityTimeout: 30\n    tags: {{{tags}}}\n{guard}"
+
+
+def test_the_tag_limit_counts_cmqinfras_own_tags(load) -> None:
+    # 50 in all: the stack tag, and the protect tag when protected
+    assert found(load(_tagged(49, False))) == []
+    assert found(load(_tagged(48, True))) == []
+    assert found(load(_tagged(50, False))) == [
+        ('queue "w" has 50 tags; with cmqinfra\'s own 1 that is more than the 50 a resource may carry', "5:5")
+    ]
+    assert [m for m, _ in found(load(_tagged(49, True)))] == [
+        'queue "w" has 49 tags; with cmqinfra\'s own 2 that is more than the 50 a resource may carry'
+    ]
+    topic = _tagged(50, False, "topics").replace("visibilityTimeout: 30", "trace: true")
+    assert [m for m, _ in found(load(topic))] == [
+        'topic "w" has 50 tags; with cmqinfra\'s own 1 that is more than the 50 a resource may carry'
+    ]
+
+
+def test_the_exactly_one_dead_letter_rule_points_at_the_dead_letter_key(load) -> None:
+    text = (
+        "stack: s\nqueues:\n  t: {}\n  q:\n    visibilityTimeout: 30\n"
+        "    deadLetter: {queue: t}\n"
+    )
+    assert [f for f in found(load(text)) if f[0].startswith("deadLetter needs")] == [
+        ("deadLetter needs exactly one of maxReceiveCount or maxTimeToLive (got neither)", "6:5")
+    ]
+
+
+def test_a_push_endpoint_is_named_in_its_refusal_and_may_be_exactly_500_characters() -> None:
+    from cmqinfra.manifest.checks import http_endpoint_problem
+
+    assert http_endpoint_problem("http://a b") == (
+        f"an http subscription's endpoint must not contain spaces (got {show('http://a b')})"
+    )
+    assert http_endpoint_problem("http://:80/x") == (
+        f"an http subscription's endpoint must name a host (got {show('http://:80/x')})"
+    )
+    assert http_endpoint_problem("http://[x/") == (
+        f"an http subscription's endpoint must name a host (got {show('http://[x/')})"
+    )
+    edge = "https://h/" + "p" * 490
+    assert len(edge) == 500 and http_endpoint_problem(edge) is None
+    assert http_endpoint_problem(edge + "p") == (
+        "an http subscription's endpoint is 501 characters long (at most 500)"
+    )
+
+
+def test_tags_on_a_subscription_are_one_unknown_field_not_also_a_tag_finding(load) -> None:
+    text = (
+        "stack: s\ntopics:\n"
+        "  t: {subscriptions: {s1: {protocol: http, endpoint: 'http://h', tags: {a: ''}}}}\n"
+    )
+    assert [m.split(" (hint")[0] for m, _ in found(load(text))] == ['unknown field "tags"']
