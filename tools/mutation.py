@@ -50,7 +50,7 @@ _SKIP = {
 class Group:
     name: str
     modules: tuple[str, ...]  # globs, relative to the repository root
-    tests: tuple[str, ...]  # pytest arguments selecting the tests that exercise them
+    tests: tuple[str, ...]  # pytest arguments selecting the tests that exercise them (or options)
     target: float  # share of mutants that must be killed
 
 
@@ -76,12 +76,13 @@ GROUPS = (
     ),
     Group(
         "cloud",
-        # The read and normalisation: what the adapter reads, how it pages, retries and redacts.
-        # The rest of cloud/ (the SDK client calls, the limiter's clock, target selection) is
-        # the I/O shell, pinned by the reliability suite's fault matrix rather than mutants.
+        # The adapter: its SDK reads and writes (tdmq.py), how it normalises, pages, paces,
+        # retries and redacts. Target selection (target.py) is left out: see docs/reliability.md.
         (
+            "cmqinfra/cloud/tdmq.py",
             "cmqinfra/cloud/normalize.py",
             "cmqinfra/cloud/paging.py",
+            "cmqinfra/cloud/limiter.py",
             "cmqinfra/cloud/retry.py",
             "cmqinfra/cloud/redact.py",
             "cmqinfra/cloud/errors.py",
@@ -91,7 +92,13 @@ GROUPS = (
             "tests/cloud/test_adapter.py",
             "tests/cloud/test_shell.py",
             "tests/cloud/test_normalize.py",
+            "tests/cloud/test_pacing.py",
+            "tests/cloud/test_early_read.py",
+            "tests/cloud/test_adapter_reads.py",
             "tests/plan/test_with_adapter.py",
+            # A pace measured in wall-clock time over HTTP: under mutmut's instrumented code on
+            # shared cores it fails without any mutant. The fake-clock pacing tests stay in.
+            "--deselect=tests/cloud/test_pacing.py::test_calls_are_not_refused_at_the_documented_limits",
         ),
         0.80,
     ),
@@ -122,7 +129,7 @@ GROUPS = (
 
 
 def _config(group: Group) -> str:
-    tests = [t for t in group.tests if (ROOT / t).exists()]
+    tests = [t for t in group.tests if t.startswith("-") or (ROOT / t).exists()]
     lines = [
         "",
         "[tool.mutmut]",
