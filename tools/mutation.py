@@ -6,6 +6,7 @@ exercise them; a group passes when its share of killed mutants meets its target.
     python tools/mutation.py core cloud      # some groups
     python tools/mutation.py core --max-children 1 --survivors
     python tools/mutation.py emulator --module cmqinfra/emulator/messages.py   # one module of a group
+    python tools/mutation.py cloud --again   # only the last run's survivors, against new tests
 
 Each group runs in its own scratch copy of the tree (.mutation/GROUP/, ignored by git), so the
 groups never share mutmut's state and the working tree is never touched. mutmut runs only the
@@ -230,10 +231,40 @@ def _survivors(work: Path) -> list[str]:
     return [line.strip() for line in out.splitlines() if line.strip().endswith(("survived", "no tests"))]
 
 
-def run_group(group: Group, max_children: int, show_survivors: bool) -> bool:
+def _refresh(group: Group) -> Path:
+    """The group's scratch copy of the last run, with the current tests: for a rerun of its
+    survivors. Refused when a mutated module changed since (its mutants would be stale)."""
+    work = SCRATCH / group.name
+    if not (work / "mutants").is_dir():
+        raise SystemExit(f"error: no earlier run of {group.name} in {work.relative_to(ROOT)}: run it first")
+    stale = [
+        str(path.relative_to(ROOT))
+        for pattern in group.modules
+        for path in sorted(ROOT.glob(pattern))
+        if not (work / path.relative_to(ROOT)).is_file()
+        or (work / path.relative_to(ROOT)).read_bytes() != path.read_bytes()
+    ]
+    if not (work / "pyproject.toml").read_text().endswith(_config(group)):
+        stale.append("the group's test list")
+    if stale:
+        raise SystemExit(f"error: {stale[0]} changed since the last run of {group.name}: run it again")
+    shutil.copytree(ROOT / "tests", work / "tests", dirs_exist_ok=True, ignore=shutil.ignore_patterns(*_SKIP))
+    return work
+
+
+def run_group(group: Group, max_children: int, show_survivors: bool, again: bool = False) -> bool:
     print(f"== {group.name}: {', '.join(group.modules)}", flush=True)
-    work = _scratch(group)
-    _mutmut(work, "run", "--max-children", str(max_children), quiet=True)
+    if again:
+        # Tests only added since: a mutant killed then is killed still, so only the survivors
+        # (and the mutants no test reached) need running again.
+        work = _refresh(group)
+        names = [line.partition(":")[0] for line in _survivors(work)]
+        print(f"  rerunning {len(names)} survivors of the last run with the current tests", flush=True)
+        if names:
+            _mutmut(work, "run", "--max-children", str(max_children), *names, quiet=True)
+    else:
+        work = _scratch(group)
+        _mutmut(work, "run", "--max-children", str(max_children), quiet=True)
     score = _score(work)
     verdict = "PASS" if score.share >= group.target else "FAIL"
     print(
@@ -266,6 +297,12 @@ def main(argv: list[str] | None = None) -> int:
         metavar="PATH",
         help="mutate only this module of the chosen group (repeatable)",
     )
+    parser.add_argument(
+        "--again",
+        action="store_true",
+        help="rerun only the survivors of the group's last run, with the current tests "
+        "(tests added, mutated modules and the group's test list unchanged)",
+    )
     args = parser.parse_args(argv)
     unknown = sorted(set(args.groups) - set(names))
     if unknown:
@@ -275,7 +312,7 @@ def main(argv: list[str] | None = None) -> int:
         if len(chosen) != 1:
             parser.error("--module needs exactly one GROUP")
         chosen = [_only(chosen[0], args.module)]
-    results = [run_group(g, args.max_children, args.survivors) for g in chosen]
+    results = [run_group(g, args.max_children, args.survivors, args.again) for g in chosen]
     return 0 if all(results) else 1
 
 

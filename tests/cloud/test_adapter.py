@@ -9,6 +9,7 @@ import pytest
 from cmqinfra.cloud import normalize
 from cmqinfra.cloud.api import ownership_tags
 from cmqinfra.cloud.errors import CloudError
+from cmqinfra.cloud.retry import RetryPolicy
 from cmqinfra.cloud.tdmq import TdmqApi
 from cmqinfra.emulator import Emulator, Faults
 from cmqinfra.live import name_key
@@ -227,3 +228,113 @@ def test_reads_with_parallelism_one_never_deadlock_on_multi_page_listings(emulat
         users = api.endpoint_users(("w00",))
     assert len(live.queues) == 55 and len(live.subscriptions) == 55
     assert users == {"w00": ("subscription/wide/s00",)}
+
+
+def test_a_create_colliding_with_an_untagged_resource_names_it_and_the_refusal(api: TdmqApi) -> None:
+    api.create_queue(Queue(name="legacy"), ())
+    with pytest.raises(CloudError) as info:
+        api.create_queue(Queue(name="legacy"), ownership_tags(Queue(name="legacy"), "mine"))
+    error = info.value
+    assert (error.action, error.resource) == ("CreateCmqQueue", "queue/legacy")
+    assert error.request_id  # the refused call's, for a support ticket
+    assert str(error).startswith("queue/legacy: CreateCmqQueue failed: ResourceInUse")
+    assert "already exists with other attributes or not owned by this stack" in str(error)
+
+
+def test_a_create_that_becomes_visible_only_later_is_waited_for(api: TdmqApi, emulator: Emulator) -> None:
+    # The create commits, its answer is lost, and the new queue stays out of listings a while:
+    # the retry's ResourceInUse is read back until the queue shows, then accepted.
+    emulator.faults = Faults(
+        lost_response_rate=1.0, invisible_seconds=0.5, actions=frozenset({"CreateCmqQueue"}), seed=1
+    )
+    queue = Queue(name="late", visibility_timeout=45)
+    try:
+        queue_id = api.create_queue(queue, ownership_tags(queue, "s"))
+    finally:
+        emulator.faults = Faults()
+    assert queue_id.startswith("cmqq-")
+    assert api.call_counts()["DescribeCmqQueues"] >= 2  # looked again after the first empty answer
+    assert api.read(Stack(name="s")).queues[name_key("late")].queue.visibility_timeout == 45
+
+
+def _without_dead_letter(api: TdmqApi) -> None:
+    api.modify_queue(ORDERS, replace(ORDERS, dead_letter=None))
+
+
+def test_a_retried_unbind_whose_first_attempt_went_through_is_done(api: TdmqApi, emulator: Emulator) -> None:
+    build(api)
+    api._policy = RetryPolicy(max_attempts=2)  # type: ignore[attr-defined]
+    api._sleep = lambda s: None  # type: ignore[attr-defined]
+    emulator.faults = Faults(lost_response_rate=1.0, actions=frozenset({"UnbindCmqDeadLetter"}))
+    try:
+        _without_dead_letter(api)  # both answers lost; the policy is gone, so it is done
+    finally:
+        emulator.faults = Faults()
+    assert api.call_counts()["UnbindCmqDeadLetter"] == 2
+    assert api.read(STACK).queues[name_key("orders")].queue.dead_letter is None
+
+
+def test_a_retried_unbind_that_never_went_through_still_fails(api: TdmqApi, emulator: Emulator) -> None:
+    build(api)
+    api._policy = RetryPolicy(max_attempts=2)  # type: ignore[attr-defined]
+    api._sleep = lambda s: None  # type: ignore[attr-defined]
+    emulator.faults = Faults(drop_connection_rate=1.0, actions=frozenset({"UnbindCmqDeadLetter"}))
+    try:
+        with pytest.raises(CloudError) as info:
+            _without_dead_letter(api)
+    finally:
+        emulator.faults = Faults()
+    assert str(info.value).startswith("queue/orders: UnbindCmqDeadLetter failed")
+    assert api.read(STACK).queues[name_key("orders")].queue.dead_letter == ORDERS.dead_letter
+
+
+def test_an_unbind_refused_at_the_first_attempt_fails_at_once(api: TdmqApi) -> None:
+    with pytest.raises(CloudError) as info:
+        api.modify_queue(ORDERS, replace(ORDERS, dead_letter=None))  # no such queue
+    assert str(info.value).startswith("queue/orders: UnbindCmqDeadLetter failed: ResourceNotFound")
+    assert api.call_counts() == {"UnbindCmqDeadLetter": 1}  # no read-back, no modify after it
+
+
+HOOK = Subscription(topic="gone", name="hook", protocol=Protocol.HTTP, endpoint="https://h.example/x")
+
+
+@pytest.mark.parametrize(
+    ("write", "prefix"),
+    [
+        (
+            lambda api: api.modify_subscription(replace(HOOK, filter_tags=("a",)), HOOK),
+            "subscription/gone/hook: ClearCmqSubscriptionFilterTags failed: ResourceNotFound",
+        ),
+        (
+            lambda api: api.modify_subscription(
+                HOOK, replace(HOOK, notify_strategy=NotifyStrategy.BACKOFF_RETRY)
+            ),
+            "subscription/gone/hook: ModifyCmqSubscriptionAttribute failed: ResourceNotFound",
+        ),
+        (
+            lambda api: api.modify_tags("queue", "gone", (), ("team",)),
+            "queue/gone: ModifyResourceTags failed: ResourceNotFound",
+        ),
+        (
+            lambda api: api.modify_tags("topic", "gone", tags_of({"team": "core"}), ()),
+            "topic/gone: ModifyResourceTags failed: ResourceNotFound",
+        ),
+    ],
+    ids=["clear-filter-tags", "modify-subscription", "delete-tags", "replace-tags"],
+)
+def test_a_refused_write_names_the_resource_it_was_for(api: TdmqApi, write, prefix: str) -> None:  # type: ignore[no-untyped-def]
+    with pytest.raises(CloudError) as info:
+        write(api)
+    assert str(info.value).startswith(prefix)
+
+
+def test_an_unchanged_subscription_keeps_its_filter_tags_and_sends_nothing(api: TdmqApi) -> None:
+    topic = Topic(name="alerts")
+    api.create_topic(topic, ownership_tags(topic, "shop"))
+    sub = replace(HOOK, topic="alerts", filter_tags=("a",))
+    api.create_subscription(sub)
+    api.modify_subscription(sub, sub)
+    api.modify_subscription(replace(sub, filter_tags=()), replace(sub, filter_tags=()))
+    assert "ClearCmqSubscriptionFilterTags" not in api.call_counts()
+    got = api.read(Stack(name="shop", topics=(topic,))).subscriptions[(name_key("alerts"), "hook")]
+    assert got.subscription.filter_tags == ("a",)

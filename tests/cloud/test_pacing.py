@@ -72,6 +72,20 @@ def test_a_reserved_slot_holds_its_place_until_released() -> None:
     assert clock.now == 0.0
 
 
+def test_a_released_place_is_given_back_once_however_often_it_is_released() -> None:
+    clock = VirtualTime()
+    limiter = limiter_on(clock, limit=2)
+    dropped, kept = limiter.reserve("A"), limiter.reserve("A")
+    dropped.release()
+    dropped.release()  # a second release (an error path run twice) frees nothing more
+    dropped.spend()  # nor does a released place count when spent later
+    kept.spend()
+    limiter.reserve("A").spend()  # the one place the release gave back
+    assert clock.now == 0.0
+    limiter.reserve("A").spend()  # the window holds two calls: the next waits for the oldest
+    assert clock.now == pytest.approx(SPAN)
+
+
 def test_a_throttled_call_waits_for_room_in_the_window_not_for_a_back_off() -> None:
     clock = VirtualTime()
     limiter = limiter_on(clock)
