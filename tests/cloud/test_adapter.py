@@ -312,6 +312,10 @@ HOOK = Subscription(topic="gone", name="hook", protocol=Protocol.HTTP, endpoint=
             "subscription/gone/hook: ModifyCmqSubscriptionAttribute failed: ResourceNotFound",
         ),
         (
+            lambda api: api.modify_queue(Queue(name="gone"), Queue(name="gone", visibility_timeout=9)),
+            "queue/gone: ModifyCmqQueueAttribute failed: ResourceNotFound",
+        ),
+        (
             lambda api: api.modify_tags("queue", "gone", (), ("team",)),
             "queue/gone: ModifyResourceTags failed: ResourceNotFound",
         ),
@@ -320,7 +324,7 @@ HOOK = Subscription(topic="gone", name="hook", protocol=Protocol.HTTP, endpoint=
             "topic/gone: ModifyResourceTags failed: ResourceNotFound",
         ),
     ],
-    ids=["clear-filter-tags", "modify-subscription", "delete-tags", "replace-tags"],
+    ids=["clear-filter-tags", "modify-subscription", "modify-queue", "delete-tags", "replace-tags"],
 )
 def test_a_refused_write_names_the_resource_it_was_for(api: TdmqApi, write, prefix: str) -> None:  # type: ignore[no-untyped-def]
     with pytest.raises(CloudError) as info:
@@ -338,3 +342,34 @@ def test_an_unchanged_subscription_keeps_its_filter_tags_and_sends_nothing(api: 
     assert "ClearCmqSubscriptionFilterTags" not in api.call_counts()
     got = api.read(Stack(name="shop", topics=(topic,))).subscriptions[(name_key("alerts"), "hook")]
     assert got.subscription.filter_tags == ("a",)
+
+
+@pytest.mark.parametrize(
+    ("delete", "action", "resource"),
+    [
+        (lambda api: api.delete_queue("q"), "DeleteCmqQueue", "queue/q"),
+        (lambda api: api.delete_topic("t"), "DeleteCmqTopic", "topic/t"),
+        (lambda api: api.delete_subscription("t", "s"), "DeleteCmqSubscribe", "subscription/t/s"),
+    ],
+    ids=["queue", "topic", "subscription"],
+)
+def test_a_failed_delete_names_the_resource_it_was_for(  # type: ignore[no-untyped-def]
+    api: TdmqApi, emulator: Emulator, delete, action: str, resource: str
+) -> None:
+    api._policy = RetryPolicy(max_attempts=1)  # type: ignore[attr-defined]
+    emulator.faults = Faults(internal_error_rate=1.0, actions=frozenset({action}))
+    try:
+        with pytest.raises(CloudError) as info:
+            delete(api)
+    finally:
+        emulator.faults = Faults()
+    assert str(info.value).startswith(f"{resource}: {action} failed: InternalError")
+
+
+def test_a_queue_that_keeps_having_no_dead_letter_is_modified_in_one_call(api: TdmqApi) -> None:
+    api.create_queue(DLQ, ())
+    api.modify_queue(DLQ, replace(DLQ, visibility_timeout=31))
+    assert api.call_counts() == {"CreateCmqQueue": 1, "ModifyCmqQueueAttribute": 1}  # no unbind
+    assert (
+        api.read(Stack(name="shop", queues=(DLQ,))).queues[name_key(DLQ.name)].queue.visibility_timeout == 31
+    )
