@@ -7,8 +7,9 @@ from __future__ import annotations
 from dataclasses import replace
 
 from cmqinfra.cloud.api import ownership_tags
+from cmqinfra.cloud.retry import RetryPolicy
 from cmqinfra.cloud.tdmq import PAGE, TdmqApi
-from cmqinfra.emulator import DEFAULT_ACCOUNT_ID, Emulator
+from cmqinfra.emulator import DEFAULT_ACCOUNT_ID, Emulator, Faults
 from cmqinfra.model import Protocol, Queue, Stack, Subscription, Topic, Transaction
 from tests import sdk_clients
 
@@ -130,9 +131,21 @@ def test_caller_account_is_unknown_without_an_sts_client(emulator: Emulator) -> 
 
 def test_untagged_total_counts_queues_and_topics_no_stack_owns(api: TdmqApi) -> None:
     assert api.untagged_total() == 0
-    owned_queue(api, "mine")
-    owned_topic(api, "mine-too")
     api.create_queue(Queue(name="legacy-1"), ())
     api.create_queue(Queue(name="legacy-2"), ())
     api.create_topic(Topic(name="legacy-t"), ())
+    assert api.untagged_total() == 3  # nothing tagged yet
+    owned_queue(api, "mine")
+    owned_topic(api, "mine-too")
     assert api.untagged_total() == 3
+
+
+def test_untagged_total_is_unknown_when_the_service_will_not_count(api: TdmqApi, emulator: Emulator) -> None:
+    api.create_queue(Queue(name="legacy"), ())
+    api._policy = RetryPolicy(max_attempts=1)  # type: ignore[attr-defined]
+    emulator.faults = Faults(internal_error_rate=1.0, actions=frozenset({"DescribeCmqTopics"}))
+    try:
+        assert api.untagged_total() is None  # the plan then says nothing about untagged resources
+    finally:
+        emulator.faults = Faults()
+    assert api.untagged_total() == 1
