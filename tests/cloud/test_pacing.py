@@ -101,6 +101,25 @@ def test_a_throttled_call_waits_for_room_in_the_window_not_for_a_back_off() -> N
     assert sparse.throttled("A") == pytest.approx(SPAN / 20)
 
 
+def test_a_throttled_call_counts_the_places_held_for_calls_about_to_go_out() -> None:
+    clock = VirtualTime()
+    limiter = limiter_on(clock, limit=2)
+    limiter.acquire("A")  # sent at 0
+    limiter.reserve("A")  # the window's other place, held for a call not yet sent
+    clock.now = 0.1
+    # No room until the call sent at 0 leaves the window, even though only one was stamped.
+    assert limiter.throttled("A") == pytest.approx(SPAN - 0.1)
+
+
+def test_a_throttled_call_waits_one_share_of_its_own_actions_window() -> None:
+    clock = VirtualTime()
+    limiter = RateLimiter({"Slow": 5, "Fast": 100}, clock=clock.clock, sleep=clock.sleep)
+    limiter.acquire("Slow")
+    limiter.acquire("Fast")
+    assert limiter.throttled("Slow") == pytest.approx(SPAN / 5)
+    assert limiter.throttled("Fast") == pytest.approx(SPAN / 100)
+
+
 # --------------------------------------------------------------------------- over HTTP
 
 
