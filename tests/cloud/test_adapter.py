@@ -373,3 +373,19 @@ def test_a_queue_that_keeps_having_no_dead_letter_is_modified_in_one_call(api: T
     assert (
         api.read(Stack(name="shop", queues=(DLQ,))).queues[name_key(DLQ.name)].queue.visibility_timeout == 31
     )
+
+
+def test_a_created_subscription_answers_the_id_it_is_read_back_with(api: TdmqApi) -> None:
+    build(api)
+    sub = Subscription(topic="order-events", name="audit", protocol=Protocol.QUEUE, endpoint="orders-dead")
+    created = api.create_subscription(sub)
+    assert created.startswith("subsc-")  # the documented id form
+    live = api.read(replace(STACK, subscriptions=(BILLING, sub)))
+    assert live.subscriptions[(name_key("order-events"), "audit")].subscription_id == created
+
+
+def test_a_refused_subscription_create_names_it(api: TdmqApi) -> None:
+    sub = Subscription(topic="no-topic", name="audit", protocol=Protocol.QUEUE, endpoint="q")
+    with pytest.raises(CloudError) as info:
+        api.create_subscription(sub)
+    assert str(info.value).startswith("subscription/no-topic/audit: CreateCmqSubscribe failed: ")
