@@ -7,6 +7,7 @@ exercise them; a group passes when its share of killed mutants meets its target.
     python tools/mutation.py core --max-children 1 --survivors
     python tools/mutation.py emulator --module cmqinfra/emulator/messages.py   # one module of a group
     python tools/mutation.py cloud --again   # only the last run's survivors, against new tests
+    python tools/mutation.py cloud --again '*unbind*'   # only some of them
 
 Each group runs in its own scratch copy of the tree (.mutation/GROUP/, ignored by git), so the
 groups never share mutmut's state and the working tree is never touched. mutmut runs only the
@@ -252,13 +253,13 @@ def _refresh(group: Group) -> Path:
     return work
 
 
-def run_group(group: Group, max_children: int, show_survivors: bool, again: bool = False) -> bool:
+def run_group(group: Group, max_children: int, show_survivors: bool, again: str | None = None) -> bool:
     print(f"== {group.name}: {', '.join(group.modules)}", flush=True)
-    if again:
+    if again is not None:
         # Tests only added since: a mutant killed then is killed still, so only the survivors
-        # (and the mutants no test reached) need running again.
+        # (and the mutants no test reached) need running again; ``again`` narrows them by name.
         work = _refresh(group)
-        names = [line.partition(":")[0] for line in _survivors(work)]
+        names = [n for line in _survivors(work) if fnmatch(n := line.partition(":")[0], again)]
         print(f"  rerunning {len(names)} survivors of the last run with the current tests", flush=True)
         if names:
             _mutmut(work, "run", "--max-children", str(max_children), *names, quiet=True)
@@ -299,9 +300,11 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument(
         "--again",
-        action="store_true",
-        help="rerun only the survivors of the group's last run, with the current tests "
-        "(tests added, mutated modules and the group's test list unchanged)",
+        nargs="?",
+        const="*",
+        metavar="GLOB",
+        help="rerun only the survivors of the group's last run (those whose name matches GLOB), "
+        "with the current tests (tests added; mutated modules and the group's test list unchanged)",
     )
     args = parser.parse_args(argv)
     unknown = sorted(set(args.groups) - set(names))

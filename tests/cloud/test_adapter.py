@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import logging
+import re
 from dataclasses import replace
 
 import pytest
@@ -389,3 +391,53 @@ def test_a_refused_subscription_create_names_it(api: TdmqApi) -> None:
     with pytest.raises(CloudError) as info:
         api.create_subscription(sub)
     assert str(info.value).startswith("subscription/no-topic/audit: CreateCmqSubscribe failed: ")
+
+
+def test_a_subscription_create_whose_response_was_lost_is_read_back_and_accepted(
+    api: TdmqApi, emulator: Emulator
+) -> None:
+    build(api)
+    # A longer name the fuzzy name filter also matches, listed first: not the one read back.
+    longer = Subscription(topic="order-events", name="audit-old", protocol=Protocol.QUEUE, endpoint="orders")
+    api.create_subscription(longer)
+    sub = Subscription(topic="order-events", name="audit", protocol=Protocol.QUEUE, endpoint="orders-dead")
+    emulator.faults = Faults(lost_response_rate=1.0, actions=frozenset({"CreateCmqSubscribe"}), seed=1)
+    try:
+        created = api.create_subscription(sub)
+    finally:
+        emulator.faults = Faults()
+    live = api.read(replace(STACK, subscriptions=(BILLING, sub)))
+    assert created == live.subscriptions[(name_key("order-events"), "audit")].subscription_id
+    assert live.subscriptions[(name_key("order-events"), "audit")].subscription.endpoint == "orders-dead"
+
+
+def test_a_subscription_create_colliding_with_a_different_one_fails_clearly(api: TdmqApi) -> None:
+    build(api)
+    with pytest.raises(CloudError) as info:
+        api.create_subscription(replace(BILLING, endpoint="orders-dead"))
+    assert str(info.value).startswith(
+        "subscription/order-events/billing: CreateCmqSubscribe failed: ResourceInUse"
+    )
+    assert "already exists with other attributes or not owned by this stack" in str(info.value)
+
+
+def test_every_call_is_logged_at_debug_with_its_outcome_and_attempt(
+    api: TdmqApi, emulator: Emulator, caplog: pytest.LogCaptureFixture
+) -> None:
+    api._sleep = lambda s: None  # type: ignore[attr-defined]
+    api.create_topic(Topic(name="t"), ())
+    emulator.faults = Faults(internal_error_rate=1.0, actions=frozenset({"DeleteCmqTopic"}))
+    caplog.set_level(logging.DEBUG, logger="cmqinfra.api")
+    api._policy = RetryPolicy(max_attempts=2)  # type: ignore[attr-defined]
+    try:
+        with pytest.raises(CloudError):
+            api.delete_topic("t")
+    finally:
+        emulator.faults = Faults()
+    api.delete_topic("t")
+    lines = [r.getMessage() for r in caplog.records if r.name == "cmqinfra.api"]
+    assert [re.sub(r"after \d+ ms", "after N ms", line) for line in lines] == [
+        'DeleteCmqTopic {"TopicName": "t"} -> InternalError after N ms (attempt 1)',
+        'DeleteCmqTopic {"TopicName": "t"} -> InternalError after N ms (attempt 2)',
+        'DeleteCmqTopic {"TopicName": "t"} -> ok after N ms (attempt 1)',
+    ]
