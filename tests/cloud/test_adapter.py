@@ -441,3 +441,24 @@ def test_every_call_is_logged_at_debug_with_its_outcome_and_attempt(
         'DeleteCmqTopic {"TopicName": "t"} -> InternalError after N ms (attempt 2)',
         'DeleteCmqTopic {"TopicName": "t"} -> ok after N ms (attempt 1)',
     ]
+
+
+def test_a_created_topic_answers_the_id_it_is_read_back_with(api: TdmqApi) -> None:
+    created = api.create_topic(EVENTS, ownership_tags(EVENTS, "shop"))
+    assert created.startswith("cmqt-")  # the documented id form
+    assert api.read(Stack(name="shop")).topics[name_key(EVENTS.name)].topic_id == created
+
+
+def test_a_refused_topic_create_names_it(api: TdmqApi) -> None:
+    api.create_topic(EVENTS, ())
+    with pytest.raises(CloudError) as info:
+        api.create_topic(replace(EVENTS, filter_type=FilterType.TAG), ())
+    assert str(info.value).startswith("topic/order-events: CreateCmqTopic failed: ResourceInUse")
+
+
+def test_a_full_read_keeps_the_transaction_fields_the_manifest_manages(api: TdmqApi) -> None:
+    service = Transaction(first_query_interval=20, max_query_count=7)
+    api.create_queue(Queue(name="tx", transaction=service), ownership_tags(Queue(name="tx"), "shop"))
+    desired = Stack(name="shop", queues=(Queue(name="tx", transaction=Transaction(first_query_interval=20)),))
+    assert api.read(desired).queues["tx"].queue.transaction == Transaction(first_query_interval=20)
+    assert api.read(Stack(name="shop")).queues["tx"].queue.transaction == service  # unmanaged: as read
