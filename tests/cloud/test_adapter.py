@@ -449,11 +449,25 @@ def test_a_created_topic_answers_the_id_it_is_read_back_with(api: TdmqApi) -> No
     assert api.read(Stack(name="shop")).topics[name_key(EVENTS.name)].topic_id == created
 
 
-def test_a_refused_topic_create_names_it(api: TdmqApi) -> None:
-    api.create_topic(EVENTS, ())
-    with pytest.raises(CloudError) as info:
-        api.create_topic(replace(EVENTS, filter_type=FilterType.TAG), ())
-    assert str(info.value).startswith("topic/order-events: CreateCmqTopic failed: ResourceInUse")
+@pytest.mark.parametrize(
+    ("create", "action", "resource"),
+    [
+        (lambda api: api.create_queue(DLQ, ()), "CreateCmqQueue", "queue/orders-dead"),
+        (lambda api: api.create_topic(EVENTS, ()), "CreateCmqTopic", "topic/order-events"),
+    ],
+    ids=["queue", "topic"],
+)
+def test_a_failed_create_names_the_resource_it_was_for(  # type: ignore[no-untyped-def]
+    api: TdmqApi, emulator: Emulator, create, action: str, resource: str
+) -> None:
+    api._policy = RetryPolicy(max_attempts=1)  # type: ignore[attr-defined]
+    emulator.faults = Faults(internal_error_rate=1.0, actions=frozenset({action}))
+    try:
+        with pytest.raises(CloudError) as info:
+            create(api)
+    finally:
+        emulator.faults = Faults()
+    assert str(info.value).startswith(f"{resource}: {action} failed: InternalError")
 
 
 def test_a_full_read_keeps_the_transaction_fields_the_manifest_manages(api: TdmqApi) -> None:
