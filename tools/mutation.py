@@ -263,6 +263,8 @@ def run_group(group: Group, max_children: int, show_survivors: bool, again: str 
         print(f"  rerunning {len(names)} survivors of the last run with the current tests", flush=True)
         if names:
             _mutmut(work, "run", "--max-children", str(max_children), *names, quiet=True)
+        # ...and the mutants an interrupted run left (mutmut runs only the undecided ones).
+        _mutmut(work, "run", "--max-children", str(max_children), quiet=True)
     else:
         work = _scratch(group)
         _mutmut(work, "run", "--max-children", str(max_children), quiet=True)
@@ -303,8 +305,9 @@ def main(argv: list[str] | None = None) -> int:
         nargs="?",
         const="*",
         metavar="GLOB",
-        help="rerun only the survivors of the group's last run (those whose name matches GLOB), "
-        "with the current tests (tests added; mutated modules and the group's test list unchanged)",
+        help="continue the group's last run with the current tests: its survivors again (those whose "
+        "name matches GLOB), then the mutants it left unrun (tests added; mutated modules and the "
+        "group's test list unchanged)",
     )
     args = parser.parse_args(argv)
     unknown = sorted(set(args.groups) - set(names))
