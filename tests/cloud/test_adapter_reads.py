@@ -149,3 +149,17 @@ def test_untagged_total_is_unknown_when_the_service_will_not_count(api: TdmqApi,
     finally:
         emulator.faults = Faults()
     assert api.untagged_total() == 1
+
+
+def test_a_renamed_stack_reads_what_it_owns_under_both_names(api: TdmqApi) -> None:
+    owned_queue(api, "kept", stack="old-shop")
+    owned_queue(api, "new", stack="shop")
+    owned_topic(api, "kept-topic", stack="old-shop")
+    owned_topic(api, "new-topic", stack="shop")
+    subscribe(api, "kept-topic", "s", "kept")
+    live = api.read(Stack(name="shop", renamed_from="old-shop"))
+    assert set(live.queues) == {"kept", "new"}
+    assert (live.queues["kept"].owner, live.queues["new"].owner) == ("old-shop", "shop")
+    assert set(live.topics) == {"kept-topic", "new-topic"}
+    assert set(live.subscriptions) == {("kept-topic", "s")}
+    assert set(api.read(Stack(name="shop")).queues) == {"new"}  # not renamed: its own only
