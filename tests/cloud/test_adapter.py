@@ -476,3 +476,14 @@ def test_a_full_read_keeps_the_transaction_fields_the_manifest_manages(api: Tdmq
     desired = Stack(name="shop", queues=(Queue(name="tx", transaction=Transaction(first_query_interval=20)),))
     assert api.read(desired).queues["tx"].queue.transaction == Transaction(first_query_interval=20)
     assert api.read(Stack(name="shop")).queues["tx"].queue.transaction == service  # unmanaged: as read
+
+
+def test_a_topic_create_colliding_with_another_stacks_topic_fails_clearly(api: TdmqApi) -> None:
+    api.create_topic(EVENTS, ownership_tags(EVENTS, "other"))
+    with pytest.raises(CloudError) as info:
+        api.create_topic(EVENTS, ownership_tags(EVENTS, "mine"))
+    error = info.value
+    assert (error.action, error.resource) == ("CreateCmqTopic", "topic/order-events")
+    assert error.request_id and error.code.startswith("ResourceInUse")
+    assert "topic/order-events already exists with other attributes or owned by stack 'other'" in str(error)
+    assert api.create_topic(EVENTS, ownership_tags(EVENTS, "other"))  # the same topic again: accepted
