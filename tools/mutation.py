@@ -259,7 +259,10 @@ def run_group(group: Group, max_children: int, show_survivors: bool, again: str 
         # Tests only added since: a mutant killed then is killed still, so only the survivors
         # (and the mutants no test reached) need running again; ``again`` narrows them by name.
         work = _refresh(group)
-        names = [n for line in _survivors(work) if fnmatch(n := line.partition(":")[0], again)]
+        globs = again.split(",")
+        names = [
+            n for line in _survivors(work) if any(fnmatch(n := line.partition(":")[0], g) for g in globs)
+        ]
         print(f"  rerunning {len(names)} survivors of the last run with the current tests", flush=True)
         if names:
             _mutmut(work, "run", "--max-children", str(max_children), *names, quiet=True)
@@ -304,9 +307,9 @@ def main(argv: list[str] | None = None) -> int:
         "--again",
         nargs="?",
         const="*",
-        metavar="GLOB",
+        metavar="GLOBS",
         help="continue the group's last run with the current tests: its survivors again (those whose "
-        "name matches GLOB), then the mutants it left unrun (tests added; mutated modules and the "
+        "name matches one of the comma-separated GLOBS), then the mutants it left unrun (tests added; mutated modules and the "
         "group's test list unchanged)",
     )
     args = parser.parse_args(argv)

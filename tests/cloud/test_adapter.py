@@ -476,6 +476,9 @@ def test_a_full_read_keeps_the_transaction_fields_the_manifest_manages(api: Tdmq
     desired = Stack(name="shop", queues=(Queue(name="tx", transaction=Transaction(first_query_interval=20)),))
     assert api.read(desired).queues["tx"].queue.transaction == Transaction(first_query_interval=20)
     assert api.read(Stack(name="shop")).queues["tx"].queue.transaction == service  # unmanaged: as read
+    # `transaction: true` (neither value managed) equals a transaction queue with any values
+    plain = Stack(name="shop", queues=(Queue(name="tx", transaction=Transaction()),))
+    assert api.read(plain).queues["tx"].queue.transaction == Transaction()
 
 
 def test_a_topic_create_colliding_with_another_stacks_topic_fails_clearly(api: TdmqApi) -> None:
