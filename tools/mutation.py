@@ -309,8 +309,8 @@ def main(argv: list[str] | None = None) -> int:
         const="*",
         metavar="GLOBS",
         help="continue the group's last run with the current tests: its survivors again (those whose "
-        "name matches one of the comma-separated GLOBS), then the mutants it left unrun (tests added; mutated modules and the "
-        "group's test list unchanged)",
+        "name matches one of the comma-separated GLOBS), then the mutants it left unrun (tests "
+        "added; mutated modules and the group's test list unchanged)",
     )
     args = parser.parse_args(argv)
     unknown = sorted(set(args.groups) - set(names))
