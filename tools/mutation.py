@@ -212,8 +212,8 @@ def _score(work: Path) -> Score:
     )
 
 
-def _per_module(work: Path) -> dict[str, tuple[int, int]]:
-    """Mutants and survivors (survived or no tests) per mutated module."""
+def _per_module(work: Path) -> dict[str, tuple[int, int, int]]:
+    """Mutants, survivors (survived or no tests) and mutants not run yet, per mutated module."""
     out = _mutmut(work, "results", "--all", "true", quiet=True).stdout
     counts: dict[str, list[int]] = {}
     for line in out.splitlines():
@@ -221,10 +221,11 @@ def _per_module(work: Path) -> dict[str, tuple[int, int]]:
         if "__mutmut_" not in name:
             continue
         module = name.rsplit(".", 1)[0]
-        entry = counts.setdefault(module, [0, 0])
+        entry = counts.setdefault(module, [0, 0, 0])
         entry[0] += 1
         entry[1] += status in ("survived", "no tests")
-    return {module: (total, alive) for module, (total, alive) in sorted(counts.items())}
+        entry[2] += status == "not checked"
+    return {module: (total, alive, unrun) for module, (total, alive, unrun) in sorted(counts.items())}
 
 
 def _survivors(work: Path) -> list[str]:
@@ -279,8 +280,11 @@ def run_group(group: Group, max_children: int, show_survivors: bool, again: str 
         f"score {score.share:.1%} (target {group.target:.0%}) {verdict}",
         flush=True,
     )
-    for module, (total, alive) in _per_module(work).items():
-        print(f"  {module}: {total} mutants, {alive} survived, score {(total - alive) / total:.1%}")
+    for module, (total, alive, unrun) in _per_module(work).items():
+        # A mutant not run (an interrupted run) is not counted as killed, as in the group's score.
+        left = f", {unrun} not run" if unrun else ""
+        share = (total - alive - unrun) / total
+        print(f"  {module}: {total} mutants, {alive} survived{left}, score {share:.1%}")
     if show_survivors:
         for line in _survivors(work):
             print(f"  {line}")
