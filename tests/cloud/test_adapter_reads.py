@@ -163,3 +163,24 @@ def test_a_renamed_stack_reads_what_it_owns_under_both_names(api: TdmqApi) -> No
     assert set(live.topics) == {"kept-topic", "new-topic"}
     assert set(live.subscriptions) == {("kept-topic", "s")}
     assert set(api.read(Stack(name="shop")).queues) == {"new"}  # not renamed: its own only
+
+
+def test_a_full_read_looks_up_the_named_resources_the_stack_does_not_own(api: TdmqApi) -> None:
+    api.create_queue(Queue(name="legacy-q"), ())
+    api.create_topic(Topic(name="legacy-t"), ())
+    api.create_topic(Topic(name="shared-t"), ())
+    subscribe(api, "legacy-t", "old", "legacy-q")
+    subscribe(api, "shared-t", "other", "legacy-q")
+    desired = Stack(
+        name="shop",
+        topics=(Topic(name="legacy-t"),),
+        # a topic named only by a subscription, delivering to a queue named only as its endpoint
+        subscriptions=(
+            Subscription(topic="shared-t", name="mine", protocol=Protocol.QUEUE, endpoint="legacy-q"),
+        ),
+    )
+    live = api.read(desired)
+    assert set(live.topics) == {"legacy-t", "shared-t"}
+    assert live.topics["legacy-t"].owner is None
+    assert set(live.queues) == {"legacy-q"}
+    assert set(live.subscriptions) == {("legacy-t", "old"), ("shared-t", "other")}
