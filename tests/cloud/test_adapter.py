@@ -490,3 +490,9 @@ def test_a_topic_create_colliding_with_another_stacks_topic_fails_clearly(api: T
     assert error.request_id and error.code.startswith("ResourceInUse")
     assert "topic/order-events already exists with other attributes or owned by stack 'other'" in str(error)
     assert api.create_topic(EVENTS, ownership_tags(EVENTS, "other"))  # the same topic again: accepted
+
+
+def test_a_created_queue_answers_the_id_it_is_read_back_with(api: TdmqApi) -> None:
+    created = api.create_queue(DLQ, ownership_tags(DLQ, "shop"))
+    assert created.startswith("cmqq-")  # the documented id form
+    assert api.read(Stack(name="shop")).queues[name_key(DLQ.name)].queue_id == created
