@@ -6,6 +6,8 @@ exercise them; a group passes when its share of killed mutants meets its target.
     python tools/mutation.py core cloud      # some groups
     python tools/mutation.py core --max-children 1 --survivors
     python tools/mutation.py emulator --module cmqinfra/emulator/messages.py   # one module of a group
+    python tools/mutation.py cloud --again   # only the last run's survivors, against new tests
+    python tools/mutation.py cloud --again '*unbind*'   # only some of them
 
 Each group runs in its own scratch copy of the tree (.mutation/GROUP/, ignored by git), so the
 groups never share mutmut's state and the working tree is never touched. mutmut runs only the
@@ -50,7 +52,7 @@ _SKIP = {
 class Group:
     name: str
     modules: tuple[str, ...]  # globs, relative to the repository root
-    tests: tuple[str, ...]  # pytest arguments selecting the tests that exercise them
+    tests: tuple[str, ...]  # pytest arguments selecting the tests that exercise them (or options)
     target: float  # share of mutants that must be killed
 
 
@@ -79,12 +81,13 @@ GROUPS = (
     ),
     Group(
         "cloud",
-        # The read and normalisation: what the adapter reads, how it pages, retries and redacts.
-        # The rest of cloud/ (the SDK client calls, the limiter's clock, target selection) is
-        # the I/O shell, pinned by the reliability suite's fault matrix rather than mutants.
+        # The adapter: its SDK reads and writes (tdmq.py), how it normalises, pages, paces,
+        # retries and redacts. Target selection (target.py) is left out: see docs/reliability.md.
         (
+            "cmqinfra/cloud/tdmq.py",
             "cmqinfra/cloud/normalize.py",
             "cmqinfra/cloud/paging.py",
+            "cmqinfra/cloud/limiter.py",
             "cmqinfra/cloud/retry.py",
             "cmqinfra/cloud/redact.py",
             "cmqinfra/cloud/errors.py",
@@ -94,7 +97,13 @@ GROUPS = (
             "tests/cloud/test_adapter.py",
             "tests/cloud/test_shell.py",
             "tests/cloud/test_normalize.py",
+            "tests/cloud/test_pacing.py",
+            "tests/cloud/test_early_read.py",
+            "tests/cloud/test_adapter_reads.py",
             "tests/plan/test_with_adapter.py",
+            # A pace measured in wall-clock time over HTTP: under mutmut's instrumented code on
+            # shared cores it fails without any mutant. The fake-clock pacing tests stay in.
+            "--deselect=tests/cloud/test_pacing.py::test_calls_are_not_refused_at_the_documented_limits",
         ),
         0.80,
     ),
@@ -129,7 +138,7 @@ GROUPS = (
 
 
 def _config(group: Group) -> str:
-    tests = [t for t in group.tests if (ROOT / t).exists()]
+    tests = [t for t in group.tests if t.startswith("-") or (ROOT / t).exists()]
     lines = [
         "",
         "[tool.mutmut]",
@@ -210,8 +219,8 @@ def _score(work: Path) -> Score:
     )
 
 
-def _per_module(work: Path) -> dict[str, tuple[int, int]]:
-    """Mutants and survivors (survived or no tests) per mutated module."""
+def _per_module(work: Path) -> dict[str, tuple[int, int, int]]:
+    """Mutants, survivors (survived or no tests) and mutants not run yet, per mutated module."""
     out = _mutmut(work, "results", "--all", "true", quiet=True).stdout
     counts: dict[str, list[int]] = {}
     for line in out.splitlines():
@@ -219,10 +228,11 @@ def _per_module(work: Path) -> dict[str, tuple[int, int]]:
         if "__mutmut_" not in name:
             continue
         module = name.rsplit(".", 1)[0]
-        entry = counts.setdefault(module, [0, 0])
+        entry = counts.setdefault(module, [0, 0, 0])
         entry[0] += 1
         entry[1] += status in ("survived", "no tests")
-    return {module: (total, alive) for module, (total, alive) in sorted(counts.items())}
+        entry[2] += status == "not checked"
+    return {module: (total, alive, unrun) for module, (total, alive, unrun) in sorted(counts.items())}
 
 
 def _survivors(work: Path) -> list[str]:
@@ -230,10 +240,45 @@ def _survivors(work: Path) -> list[str]:
     return [line.strip() for line in out.splitlines() if line.strip().endswith(("survived", "no tests"))]
 
 
-def run_group(group: Group, max_children: int, show_survivors: bool) -> bool:
+def _refresh(group: Group) -> Path:
+    """The group's scratch copy of the last run, with the current tests: for a rerun of its
+    survivors. Refused when a mutated module changed since (its mutants would be stale)."""
+    work = SCRATCH / group.name
+    if not (work / "mutants").is_dir():
+        raise SystemExit(f"error: no earlier run of {group.name} in {work.relative_to(ROOT)}: run it first")
+    stale = [
+        str(path.relative_to(ROOT))
+        for pattern in group.modules
+        for path in sorted(ROOT.glob(pattern))
+        if not (work / path.relative_to(ROOT)).is_file()
+        or (work / path.relative_to(ROOT)).read_bytes() != path.read_bytes()
+    ]
+    if not (work / "pyproject.toml").read_text().endswith(_config(group)):
+        stale.append("the group's test list")
+    if stale:
+        raise SystemExit(f"error: {stale[0]} changed since the last run of {group.name}: run it again")
+    shutil.copytree(ROOT / "tests", work / "tests", dirs_exist_ok=True, ignore=shutil.ignore_patterns(*_SKIP))
+    return work
+
+
+def run_group(group: Group, max_children: int, show_survivors: bool, again: str | None = None) -> bool:
     print(f"== {group.name}: {', '.join(group.modules)}", flush=True)
-    work = _scratch(group)
-    _mutmut(work, "run", "--max-children", str(max_children), quiet=True)
+    if again is not None:
+        # Tests only added since: a mutant killed then is killed still, so only the survivors
+        # (and the mutants no test reached) need running again; ``again`` narrows them by name.
+        work = _refresh(group)
+        globs = again.split(",")
+        names = [
+            n for line in _survivors(work) if any(fnmatch(n := line.partition(":")[0], g) for g in globs)
+        ]
+        print(f"  rerunning {len(names)} survivors of the last run with the current tests", flush=True)
+        if names:
+            _mutmut(work, "run", "--max-children", str(max_children), *names, quiet=True)
+        # ...and the mutants an interrupted run left (mutmut runs only the undecided ones).
+        _mutmut(work, "run", "--max-children", str(max_children), quiet=True)
+    else:
+        work = _scratch(group)
+        _mutmut(work, "run", "--max-children", str(max_children), quiet=True)
     score = _score(work)
     verdict = "PASS" if score.share >= group.target else "FAIL"
     print(
@@ -242,8 +287,11 @@ def run_group(group: Group, max_children: int, show_survivors: bool) -> bool:
         f"score {score.share:.1%} (target {group.target:.0%}) {verdict}",
         flush=True,
     )
-    for module, (total, alive) in _per_module(work).items():
-        print(f"  {module}: {total} mutants, {alive} survived, score {(total - alive) / total:.1%}")
+    for module, (total, alive, unrun) in _per_module(work).items():
+        # A mutant not run (an interrupted run) is not counted as killed, as in the group's score.
+        left = f", {unrun} not run" if unrun else ""
+        share = (total - alive - unrun) / total
+        print(f"  {module}: {total} mutants, {alive} survived{left}, score {share:.1%}")
     if show_survivors:
         for line in _survivors(work):
             print(f"  {line}")
@@ -266,6 +314,15 @@ def main(argv: list[str] | None = None) -> int:
         metavar="PATH",
         help="mutate only this module of the chosen group (repeatable)",
     )
+    parser.add_argument(
+        "--again",
+        nargs="?",
+        const="*",
+        metavar="GLOBS",
+        help="continue the group's last run with the current tests: its survivors again (those whose "
+        "name matches one of the comma-separated GLOBS), then the mutants it left unrun (tests "
+        "added; mutated modules and the group's test list unchanged)",
+    )
     args = parser.parse_args(argv)
     unknown = sorted(set(args.groups) - set(names))
     if unknown:
@@ -275,7 +332,7 @@ def main(argv: list[str] | None = None) -> int:
         if len(chosen) != 1:
             parser.error("--module needs exactly one GROUP")
         chosen = [_only(chosen[0], args.module)]
-    results = [run_group(g, args.max_children, args.survivors) for g in chosen]
+    results = [run_group(g, args.max_children, args.survivors, args.again) for g in chosen]
     return 0 if all(results) else 1
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import logging
+import re
 from dataclasses import replace
 
 import pytest
@@ -9,6 +11,7 @@ import pytest
 from cmqinfra.cloud import normalize
 from cmqinfra.cloud.api import ownership_tags
 from cmqinfra.cloud.errors import CloudError
+from cmqinfra.cloud.retry import RetryPolicy
 from cmqinfra.cloud.tdmq import TdmqApi
 from cmqinfra.emulator import Emulator, Faults
 from cmqinfra.live import name_key
@@ -254,3 +257,269 @@ def test_reads_with_parallelism_one_never_deadlock_on_multi_page_listings(emulat
         users = api.endpoint_users(("w00",))
     assert len(live.queues) == 55 and len(live.subscriptions) == 55
     assert users == {"w00": ("subscription/wide/s00",)}
+
+
+def test_a_create_colliding_with_an_untagged_resource_names_it_and_the_refusal(api: TdmqApi) -> None:
+    api.create_queue(Queue(name="legacy"), ())
+    with pytest.raises(CloudError) as info:
+        api.create_queue(Queue(name="legacy"), ownership_tags(Queue(name="legacy"), "mine"))
+    error = info.value
+    assert (error.action, error.resource) == ("CreateCmqQueue", "queue/legacy")
+    assert error.request_id  # the refused call's, for a support ticket
+    assert str(error).startswith("queue/legacy: CreateCmqQueue failed: ResourceInUse")
+    assert "already exists with other attributes or not owned by this stack" in str(error)
+
+
+def test_a_create_that_becomes_visible_only_later_is_waited_for(api: TdmqApi, emulator: Emulator) -> None:
+    # The create commits, its answer is lost, and the new queue stays out of listings a while:
+    # the retry's ResourceInUse is read back until the queue shows, then accepted.
+    emulator.faults = Faults(
+        lost_response_rate=1.0, invisible_seconds=0.5, actions=frozenset({"CreateCmqQueue"}), seed=1
+    )
+    queue = Queue(name="late", visibility_timeout=45)
+    try:
+        queue_id = api.create_queue(queue, ownership_tags(queue, "s"))
+    finally:
+        emulator.faults = Faults()
+    assert queue_id.startswith("cmqq-")
+    assert api.call_counts()["DescribeCmqQueues"] >= 2  # looked again after the first empty answer
+    assert api.read(Stack(name="s")).queues[name_key("late")].queue.visibility_timeout == 45
+
+
+def _without_dead_letter(api: TdmqApi) -> None:
+    api.modify_queue(ORDERS, replace(ORDERS, dead_letter=None))
+
+
+def test_a_retried_unbind_whose_first_attempt_went_through_is_done(api: TdmqApi, emulator: Emulator) -> None:
+    build(api)
+    api._policy = RetryPolicy(max_attempts=2)  # type: ignore[attr-defined]
+    api._sleep = lambda s: None  # type: ignore[attr-defined]
+    emulator.faults = Faults(lost_response_rate=1.0, actions=frozenset({"UnbindCmqDeadLetter"}))
+    try:
+        _without_dead_letter(api)  # both answers lost; the policy is gone, so it is done
+    finally:
+        emulator.faults = Faults()
+    assert api.call_counts()["UnbindCmqDeadLetter"] == 2
+    assert api.read(STACK).queues[name_key("orders")].queue.dead_letter is None
+
+
+def test_a_retried_unbind_that_never_went_through_still_fails(api: TdmqApi, emulator: Emulator) -> None:
+    build(api)
+    api._policy = RetryPolicy(max_attempts=2)  # type: ignore[attr-defined]
+    api._sleep = lambda s: None  # type: ignore[attr-defined]
+    emulator.faults = Faults(drop_connection_rate=1.0, actions=frozenset({"UnbindCmqDeadLetter"}))
+    try:
+        with pytest.raises(CloudError) as info:
+            _without_dead_letter(api)
+    finally:
+        emulator.faults = Faults()
+    assert str(info.value).startswith("queue/orders: UnbindCmqDeadLetter failed")
+    assert api.read(STACK).queues[name_key("orders")].queue.dead_letter == ORDERS.dead_letter
+
+
+def test_an_unbind_refused_at_the_first_attempt_fails_at_once(api: TdmqApi) -> None:
+    with pytest.raises(CloudError) as info:
+        api.modify_queue(ORDERS, replace(ORDERS, dead_letter=None))  # no such queue
+    assert str(info.value).startswith("queue/orders: UnbindCmqDeadLetter failed: ResourceNotFound")
+    assert api.call_counts() == {"UnbindCmqDeadLetter": 1}  # no read-back, no modify after it
+
+
+HOOK = Subscription(topic="gone", name="hook", protocol=Protocol.HTTP, endpoint="https://h.example/x")
+
+
+@pytest.mark.parametrize(
+    ("write", "prefix"),
+    [
+        (
+            lambda api: api.modify_subscription(replace(HOOK, filter_tags=("a",)), HOOK),
+            "subscription/gone/hook: ClearCmqSubscriptionFilterTags failed: ResourceNotFound",
+        ),
+        (
+            lambda api: api.modify_subscription(
+                HOOK, replace(HOOK, notify_strategy=NotifyStrategy.BACKOFF_RETRY)
+            ),
+            "subscription/gone/hook: ModifyCmqSubscriptionAttribute failed: ResourceNotFound",
+        ),
+        (
+            lambda api: api.modify_queue(Queue(name="gone"), Queue(name="gone", visibility_timeout=9)),
+            "queue/gone: ModifyCmqQueueAttribute failed: ResourceNotFound",
+        ),
+        (
+            lambda api: api.modify_tags("queue", "gone", (), ("team",)),
+            "queue/gone: ModifyResourceTags failed: ResourceNotFound",
+        ),
+        (
+            lambda api: api.modify_tags("topic", "gone", tags_of({"team": "core"}), ()),
+            "topic/gone: ModifyResourceTags failed: ResourceNotFound",
+        ),
+    ],
+    ids=["clear-filter-tags", "modify-subscription", "modify-queue", "delete-tags", "replace-tags"],
+)
+def test_a_refused_write_names_the_resource_it_was_for(api: TdmqApi, write, prefix: str) -> None:  # type: ignore[no-untyped-def]
+    with pytest.raises(CloudError) as info:
+        write(api)
+    assert str(info.value).startswith(prefix)
+
+
+def test_an_unchanged_subscription_keeps_its_filter_tags_and_sends_nothing(api: TdmqApi) -> None:
+    topic = Topic(name="alerts")
+    api.create_topic(topic, ownership_tags(topic, "shop"))
+    sub = replace(HOOK, topic="alerts", filter_tags=("a",))
+    api.create_subscription(sub)
+    api.modify_subscription(sub, sub)
+    api.modify_subscription(replace(sub, filter_tags=()), replace(sub, filter_tags=()))
+    assert "ClearCmqSubscriptionFilterTags" not in api.call_counts()
+    got = api.read(Stack(name="shop", topics=(topic,))).subscriptions[(name_key("alerts"), "hook")]
+    assert got.subscription.filter_tags == ("a",)
+
+
+@pytest.mark.parametrize(
+    ("delete", "action", "resource"),
+    [
+        (lambda api: api.delete_queue("q"), "DeleteCmqQueue", "queue/q"),
+        (lambda api: api.delete_topic("t"), "DeleteCmqTopic", "topic/t"),
+        (lambda api: api.delete_subscription("t", "s"), "DeleteCmqSubscribe", "subscription/t/s"),
+    ],
+    ids=["queue", "topic", "subscription"],
+)
+def test_a_failed_delete_names_the_resource_it_was_for(  # type: ignore[no-untyped-def]
+    api: TdmqApi, emulator: Emulator, delete, action: str, resource: str
+) -> None:
+    api._policy = RetryPolicy(max_attempts=1)  # type: ignore[attr-defined]
+    emulator.faults = Faults(internal_error_rate=1.0, actions=frozenset({action}))
+    try:
+        with pytest.raises(CloudError) as info:
+            delete(api)
+    finally:
+        emulator.faults = Faults()
+    assert str(info.value).startswith(f"{resource}: {action} failed: InternalError")
+
+
+def test_a_queue_that_keeps_having_no_dead_letter_is_modified_in_one_call(api: TdmqApi) -> None:
+    api.create_queue(DLQ, ())
+    api.modify_queue(DLQ, replace(DLQ, visibility_timeout=31))
+    assert api.call_counts() == {"CreateCmqQueue": 1, "ModifyCmqQueueAttribute": 1}  # no unbind
+    assert (
+        api.read(Stack(name="shop", queues=(DLQ,))).queues[name_key(DLQ.name)].queue.visibility_timeout == 31
+    )
+
+
+def test_a_created_subscription_answers_the_id_it_is_read_back_with(api: TdmqApi) -> None:
+    build(api)
+    sub = Subscription(topic="order-events", name="audit", protocol=Protocol.QUEUE, endpoint="orders-dead")
+    created = api.create_subscription(sub)
+    assert created.startswith("subsc-")  # the documented id form
+    live = api.read(replace(STACK, subscriptions=(BILLING, sub)))
+    assert live.subscriptions[(name_key("order-events"), "audit")].subscription_id == created
+
+
+def test_a_refused_subscription_create_names_it(api: TdmqApi) -> None:
+    sub = Subscription(topic="no-topic", name="audit", protocol=Protocol.QUEUE, endpoint="q")
+    with pytest.raises(CloudError) as info:
+        api.create_subscription(sub)
+    assert str(info.value).startswith("subscription/no-topic/audit: CreateCmqSubscribe failed: ")
+
+
+def test_a_subscription_create_whose_response_was_lost_is_read_back_and_accepted(
+    api: TdmqApi, emulator: Emulator
+) -> None:
+    build(api)
+    # A longer name the fuzzy name filter also matches, listed first: not the one read back.
+    longer = Subscription(topic="order-events", name="audit-old", protocol=Protocol.QUEUE, endpoint="orders")
+    api.create_subscription(longer)
+    sub = Subscription(topic="order-events", name="audit", protocol=Protocol.QUEUE, endpoint="orders-dead")
+    emulator.faults = Faults(lost_response_rate=1.0, actions=frozenset({"CreateCmqSubscribe"}), seed=1)
+    try:
+        created = api.create_subscription(sub)
+    finally:
+        emulator.faults = Faults()
+    live = api.read(replace(STACK, subscriptions=(BILLING, sub)))
+    assert created == live.subscriptions[(name_key("order-events"), "audit")].subscription_id
+    assert live.subscriptions[(name_key("order-events"), "audit")].subscription.endpoint == "orders-dead"
+
+
+def test_a_subscription_create_colliding_with_a_different_one_fails_clearly(api: TdmqApi) -> None:
+    build(api)
+    with pytest.raises(CloudError) as info:
+        api.create_subscription(replace(BILLING, endpoint="orders-dead"))
+    assert str(info.value).startswith(
+        "subscription/order-events/billing: CreateCmqSubscribe failed: ResourceInUse"
+    )
+    assert "already exists with other attributes or not owned by this stack" in str(info.value)
+
+
+def test_every_call_is_logged_at_debug_with_its_outcome_and_attempt(
+    api: TdmqApi, emulator: Emulator, caplog: pytest.LogCaptureFixture
+) -> None:
+    api._sleep = lambda s: None  # type: ignore[attr-defined]
+    api.create_topic(Topic(name="t"), ())
+    emulator.faults = Faults(internal_error_rate=1.0, actions=frozenset({"DeleteCmqTopic"}))
+    caplog.set_level(logging.DEBUG, logger="cmqinfra.api")
+    api._policy = RetryPolicy(max_attempts=2)  # type: ignore[attr-defined]
+    try:
+        with pytest.raises(CloudError):
+            api.delete_topic("t")
+    finally:
+        emulator.faults = Faults()
+    api.delete_topic("t")
+    lines = [r.getMessage() for r in caplog.records if r.name == "cmqinfra.api"]
+    assert [re.sub(r"after \d+ ms", "after N ms", line) for line in lines] == [
+        'DeleteCmqTopic {"TopicName": "t"} -> InternalError after N ms (attempt 1)',
+        'DeleteCmqTopic {"TopicName": "t"} -> InternalError after N ms (attempt 2)',
+        'DeleteCmqTopic {"TopicName": "t"} -> ok after N ms (attempt 1)',
+    ]
+
+
+def test_a_created_topic_answers_the_id_it_is_read_back_with(api: TdmqApi) -> None:
+    created = api.create_topic(EVENTS, ownership_tags(EVENTS, "shop"))
+    assert created.startswith("cmqt-")  # the documented id form
+    assert api.read(Stack(name="shop")).topics[name_key(EVENTS.name)].topic_id == created
+
+
+@pytest.mark.parametrize(
+    ("create", "action", "resource"),
+    [
+        (lambda api: api.create_queue(DLQ, ()), "CreateCmqQueue", "queue/orders-dead"),
+        (lambda api: api.create_topic(EVENTS, ()), "CreateCmqTopic", "topic/order-events"),
+    ],
+    ids=["queue", "topic"],
+)
+def test_a_failed_create_names_the_resource_it_was_for(  # type: ignore[no-untyped-def]
+    api: TdmqApi, emulator: Emulator, create, action: str, resource: str
+) -> None:
+    api._policy = RetryPolicy(max_attempts=1)  # type: ignore[attr-defined]
+    emulator.faults = Faults(internal_error_rate=1.0, actions=frozenset({action}))
+    try:
+        with pytest.raises(CloudError) as info:
+            create(api)
+    finally:
+        emulator.faults = Faults()
+    assert str(info.value).startswith(f"{resource}: {action} failed: InternalError")
+
+
+def test_a_full_read_keeps_the_transaction_fields_the_manifest_manages(api: TdmqApi) -> None:
+    service = Transaction(first_query_interval=20, max_query_count=7)
+    api.create_queue(Queue(name="tx", transaction=service), ownership_tags(Queue(name="tx"), "shop"))
+    desired = Stack(name="shop", queues=(Queue(name="tx", transaction=Transaction(first_query_interval=20)),))
+    assert api.read(desired).queues["tx"].queue.transaction == Transaction(first_query_interval=20)
+    assert api.read(Stack(name="shop")).queues["tx"].queue.transaction == service  # unmanaged: as read
+    # `transaction: true` (neither value managed) equals a transaction queue with any values
+    plain = Stack(name="shop", queues=(Queue(name="tx", transaction=Transaction()),))
+    assert api.read(plain).queues["tx"].queue.transaction == Transaction()
+
+
+def test_a_topic_create_colliding_with_another_stacks_topic_fails_clearly(api: TdmqApi) -> None:
+    api.create_topic(EVENTS, ownership_tags(EVENTS, "other"))
+    with pytest.raises(CloudError) as info:
+        api.create_topic(EVENTS, ownership_tags(EVENTS, "mine"))
+    error = info.value
+    assert (error.action, error.resource) == ("CreateCmqTopic", "topic/order-events")
+    assert error.request_id and error.code.startswith("ResourceInUse")
+    assert "topic/order-events already exists with other attributes or owned by stack 'other'" in str(error)
+    assert api.create_topic(EVENTS, ownership_tags(EVENTS, "other"))  # the same topic again: accepted
+
+
+def test_a_created_queue_answers_the_id_it_is_read_back_with(api: TdmqApi) -> None:
+    created = api.create_queue(DLQ, ownership_tags(DLQ, "shop"))
+    assert created.startswith("cmqq-")  # the documented id form
+    assert api.read(Stack(name="shop")).queues[name_key(DLQ.name)].queue_id == created

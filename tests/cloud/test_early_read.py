@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 
 from cmqinfra.cloud.api import ownership_tags
-from cmqinfra.cloud.tdmq import TdmqApi
+from cmqinfra.cloud.tdmq import PAGE, TdmqApi
 from cmqinfra.emulator import Emulator, Faults
 from cmqinfra.live import name_key
 from cmqinfra.manifest.peek import Heading, peek
@@ -85,6 +85,26 @@ def test_a_manifest_that_fails_to_load_abandons_the_read(api: TdmqApi) -> None:
     settled = dict(api.call_counts())
     time.sleep(0.2)
     assert api.call_counts() == settled  # nothing still running behind our back
+
+
+def test_an_abandoned_read_sends_no_further_page(api: TdmqApi, emulator: Emulator) -> None:
+    for i in range(2 * PAGE + 1):  # three pages of owned queues
+        queue = Queue(f"q{i:03d}")
+        api.create_queue(queue, ownership_tags(queue, "shop"))
+    emulator.faults = Faults(latency=0.3, actions=frozenset({"DescribeCmqQueues"}))
+    before = api.call_counts()["DescribeCmqQueues"] if "DescribeCmqQueues" in api.call_counts() else 0
+
+    def load() -> Stack:
+        time.sleep(0.1)  # the first page is on its way
+        raise ValueError("the manifest did not load")
+
+    try:
+        with pytest.raises(ValueError, match="did not load"):
+            read_while_loading(api, "shop", load)
+        time.sleep(0.5)  # the first page has arrived: its follow-up pages would be out by now
+    finally:
+        emulator.faults = Faults()
+    assert api.call_counts()["DescribeCmqQueues"] - before == 1
 
 
 def write(path: Path, text: str) -> Path:

@@ -100,6 +100,20 @@ def test_a_reserved_slot_holds_its_place_until_released() -> None:
     assert clock.now == 0.0
 
 
+def test_a_released_place_is_given_back_once_however_often_it_is_released() -> None:
+    clock = VirtualTime()
+    limiter = limiter_on(clock, limit=2)
+    dropped, kept = limiter.reserve("A"), limiter.reserve("A")
+    dropped.release()
+    dropped.release()  # a second release (an error path run twice) frees nothing more
+    dropped.spend()  # nor does a released place count when spent later
+    kept.spend()
+    limiter.reserve("A").spend()  # the one place the release gave back
+    assert clock.now == 0.0
+    limiter.reserve("A").spend()  # the window holds two calls: the next waits for the oldest
+    assert clock.now == pytest.approx(SPAN)
+
+
 def test_a_throttled_call_waits_for_room_in_the_window_not_for_a_back_off() -> None:
     clock = VirtualTime()
     limiter = limiter_on(clock)
@@ -152,6 +166,25 @@ def test_a_call_refused_again_keeps_its_place_for_the_whole_window() -> None:
         limiter.acquire("A")  # the retry among them, refused again: no slot handed back
     assert limiter.throttled("A") == pytest.approx(1.02 - 0.0)
     assert limiter.reserve("A").not_before == pytest.approx(2.04)
+
+
+def test_a_throttled_call_counts_the_places_held_for_calls_about_to_go_out() -> None:
+    clock = VirtualTime()
+    limiter = limiter_on(clock, limit=2)
+    limiter.acquire("A")  # sent at 0
+    limiter.reserve("A")  # the window's other place, held for a call not yet sent
+    clock.now = 0.1
+    # No room until the call sent at 0 leaves the window, even though only one was stamped.
+    assert limiter.throttled("A") == pytest.approx(SPAN - 0.1)
+
+
+def test_a_throttled_call_waits_one_share_of_its_own_actions_window() -> None:
+    clock = VirtualTime()
+    limiter = RateLimiter({"Slow": 5, "Fast": 100}, clock=clock.clock, sleep=clock.sleep)
+    limiter.acquire("Slow")
+    limiter.acquire("Fast")
+    assert limiter.throttled("Slow") == pytest.approx(SPAN / 5)
+    assert limiter.throttled("Fast") == pytest.approx(SPAN / 100)
 
 
 # --------------------------------------------------------------------------- over HTTP

@@ -13,7 +13,7 @@ import pytest
 from cmqinfra.cloud.errors import CloudError, CredentialsError
 from cmqinfra.cloud.limiter import DEFAULT_LIMIT, DOCUMENTED_LIMITS, RateLimiter
 from cmqinfra.cloud.redact import Redactor
-from cmqinfra.cloud.retry import RetryPolicy, is_retryable
+from cmqinfra.cloud.retry import RetryPolicy, is_retryable, will_repeat
 from cmqinfra.cloud.target import Target
 from cmqinfra.emulator import RATE_LIMITS, Emulator, Faults
 from cmqinfra.model import Stack
@@ -158,3 +158,17 @@ def test_a_failure_outside_the_sdk_is_retried_as_many_times_as_configured(
             api.delete_topic("t")
     assert sent == ["DeleteCmqTopic"] * attempts
     assert info.value.code == "ClientError" and "reset by peer" in info.value.message
+
+
+def test_refusals_of_the_request_itself_will_repeat_and_transient_faults_will_not() -> None:
+    for code in (
+        "InvalidParameterValue.Range",
+        "MissingParameter",
+        "AuthFailure.SignatureFailure",
+        "UnauthorizedOperation",
+        "LimitExceeded.Queues",
+        "UnsupportedOperation",
+    ):
+        assert will_repeat(code), code
+    for code in (None, "", "InternalError", "RequestLimitExceeded", "ResourceInUse", "ClientNetworkError"):
+        assert not will_repeat(code), code
