@@ -91,8 +91,13 @@ def test_an_abandoned_read_sends_no_further_page(api: TdmqApi, emulator: Emulato
     for i in range(2 * PAGE + 1):  # three pages of owned queues
         queue = Queue(f"q{i:03d}")
         api.create_queue(queue, ownership_tags(queue, "shop"))
+    # The read also sends the untagged count's one-item listings with its first pages: measure
+    # what they cost on their own, so that what is left is the owned queues' pages.
+    counted = api.call_counts().get("DescribeCmqQueues", 0)
+    api.count_untagged()()
+    count_calls = api.call_counts()["DescribeCmqQueues"] - counted
     emulator.faults = Faults(latency=0.3, actions=frozenset({"DescribeCmqQueues"}))
-    before = api.call_counts()["DescribeCmqQueues"] if "DescribeCmqQueues" in api.call_counts() else 0
+    before = api.call_counts()["DescribeCmqQueues"]
 
     def load() -> Stack:
         time.sleep(0.1)  # the first page is on its way
@@ -104,7 +109,7 @@ def test_an_abandoned_read_sends_no_further_page(api: TdmqApi, emulator: Emulato
         time.sleep(0.5)  # the first page has arrived: its follow-up pages would be out by now
     finally:
         emulator.faults = Faults()
-    assert api.call_counts()["DescribeCmqQueues"] - before == 1
+    assert api.call_counts()["DescribeCmqQueues"] - before - count_calls == 1
 
 
 def write(path: Path, text: str) -> Path:
