@@ -18,6 +18,7 @@ from cmqinfra.plan.targets import (
     restrict_stack,
     target_closure,
     targeted_changes,
+    unknown_targets,
     untargeted_replacements,
 )
 from cmqinfra.plan.values import Action, AttributeChange, Plan, ResourceChange, resource_type
@@ -404,6 +405,7 @@ def _make_plan(
     if closure is not None:
         changes = targeted_changes(changes, closure, targets)
         errors.extend(untargeted_replacements(changes, stack, targets))
+        errors.extend(unknown_targets(stack, changes, targets))
     errors.extend(check_safety(changes, live, safety))
     return Plan(
         stack=stack,

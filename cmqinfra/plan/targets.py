@@ -13,6 +13,7 @@ listing per targeted topic or subscription, never the stack's whole listing.
 
 from __future__ import annotations
 
+import difflib
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
@@ -171,4 +172,25 @@ def untargeted_replacements(
                 c.after.source,  # type: ignore[union-attr]  # a replacement has its desired side
                 hint="target those subscriptions too, or run a full plan",
             ))
+    return out
+
+
+def unknown_targets(
+    stack: Stack, changes: list[ResourceChange], targets: Iterable[str]
+) -> list[Diagnostic]:
+    """A target that names nothing the manifest declares and nothing the stack owns is a slip
+    (a name without its environment's prefix or suffix, say): planned, it would say "no changes"
+    and pass review while the intended fix never runs."""
+    declared = {r.address.casefold(): r.address for r in (*stack.queues, *stack.topics, *stack.subscriptions)}
+    known = set(declared) | {c.address.casefold() for c in changes}
+    out = []
+    for target in targets:
+        if target.casefold() in known:
+            continue
+        close = difflib.get_close_matches(target.casefold(), list(declared), n=1, cutoff=0.6)
+        out.append(Diagnostic(
+            f"--target {target} names nothing in the manifest of stack {stack.name} or in what it owns",
+            hint=f"did you mean {declared[close[0]]}?" if close else "addresses are queue/NAME, "
+            "topic/NAME and subscription/TOPIC/NAME, with the names as planned",
+        ))
     return out

@@ -305,3 +305,20 @@ def test_a_subscription_targeted_on_a_topic_that_stays_leaves_its_siblings_alone
         "topic/events": Action.NO_OP,
         "subscription/events/billing": Action.UPDATE,
     }
+
+
+def test_a_target_that_names_nothing_declared_or_owned_refuses_the_plan_and_suggests_one() -> None:
+    state = live(queues=[(q("Orders"), "s"), (q("theirs"), "another-stack")])
+    slip = make_plan(STACK, state, targets=["queue/order"])
+    assert [e.message for e in slip.errors] == [
+        "--target queue/order names nothing in the manifest of stack s or in what it owns"
+    ]
+    assert slip.errors[0].hint == "did you mean queue/Orders?"
+    # another stack's queue is not this stack's to plan, and a far-off name gets the forms
+    others = make_plan(STACK, state, targets=["queue/theirs", "topic/zzzzzzzz"])
+    assert len(others.errors) == 2 and "addresses are queue/NAME" in (others.errors[1].hint or "")
+    # declared (in another case), owned but undeclared, or declared and unchanged: all fine
+    for target in ("queue/orders", "queue/work", "subscription/events/push"):
+        assert make_plan(STACK, state, targets=[target]).errors == (), target
+    owned_only = live(queues=[(q("gone"), "s")])
+    assert make_plan(STACK, owned_only, targets=["queue/gone"]).errors == ()
