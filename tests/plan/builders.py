@@ -40,3 +40,9 @@ def live(
         },
         endpoint_users=endpoint_users or {},
     )
+
+
+def q(name: str, **kw: object) -> Queue:
+    """A queue with the visibility timeout the rule tests' live states are built with."""
+    kw.setdefault("visibility_timeout", 30)
+    return Queue(name=name, **kw)  # type: ignore[arg-type]

@@ -31,16 +31,11 @@ from cmqinfra.plan.shape import (
     topic_from_data,
 )
 from cmqinfra.plan.values import Action
-from tests.plan.builders import live
+from tests.plan.builders import live, q
 
 
 def at(line: int) -> SourceLocation:
     return SourceLocation("m.yaml", line, 3)
-
-
-def q(name: str, **kw: object) -> Queue:
-    kw.setdefault("visibility_timeout", 30)
-    return Queue(name=name, **kw)  # type: ignore[arg-type]
 
 
 def said(plan) -> list[tuple[str, str | None, str | None]]:  # type: ignore[no-untyped-def]

@@ -12,7 +12,6 @@ from cmqinfra.model import (
     Import,
     Moved,
     Protocol,
-    Queue,
     Removed,
     SourceLocation,
     Stack,
@@ -21,16 +20,11 @@ from cmqinfra.model import (
 )
 from cmqinfra.plan.compute import make_plan, with_moves
 from cmqinfra.plan.values import Action
-from tests.plan.builders import live
+from tests.plan.builders import live, q
 
 
 def at(line: int) -> SourceLocation:
     return SourceLocation("m.yaml", line, 3)
-
-
-def q(name: str, **kw: object) -> Queue:
-    kw.setdefault("visibility_timeout", 30)
-    return Queue(name=name, **kw)  # type: ignore[arg-type]
 
 
 def said(plan) -> list[tuple[str, str | None, str | None]]:  # type: ignore[no-untyped-def]

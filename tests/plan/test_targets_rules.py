@@ -12,7 +12,6 @@ from cmqinfra.model import (
     Import,
     Moved,
     Protocol,
-    Queue,
     Removed,
     SourceLocation,
     Stack,
@@ -22,12 +21,7 @@ from cmqinfra.model import (
 from cmqinfra.plan.compute import make_plan
 from cmqinfra.plan.targets import parse_target, restrict_live, restrict_stack, target_closure
 from cmqinfra.plan.values import Action
-from tests.plan.builders import live
-
-
-def q(name: str, **kw: object) -> Queue:
-    kw.setdefault("visibility_timeout", 30)
-    return Queue(name=name, **kw)  # type: ignore[arg-type]
+from tests.plan.builders import live, q
 
 
 def dl(name: str) -> DeadLetter:
