@@ -21,6 +21,7 @@ import click
 from cmqinfra.project.resolve import ResolvedUnit
 from cmqinfra.project.units import Project, ProjectError, StackUnit, load_project
 from cmqinfra.run import session
+from cmqinfra.run.saved import PlanFile
 
 
 @dataclass(frozen=True)
@@ -201,15 +202,16 @@ def _connections(options: session.TargetOptions, root: str) -> Iterator[Any]:
         connections.close()
 
 
-def _show_unit(item: Any) -> None:
+def _show_unit(item: Any, brief: bool = False) -> None:
     from cmqinfra.render import use_colour
-    from cmqinfra.render.text import render_text
+    from cmqinfra.render.text import render_brief, render_text
 
     where = f"region {item.region}" if item.region else "no region"
     target = f", {item.target.describe()}" if item.target else ""
     click.echo(f"=== {item.unit.key} ({where}{target})")
     if item.plan is not None and item.error is None:
-        click.echo(render_text(item.plan, colour=use_colour(sys.stdout)), nl=False)
+        render = render_brief if brief else render_text
+        click.echo(render(item.plan, colour=use_colour(sys.stdout)), nl=False)
         for d in item.plan.errors:
             click.echo(d.render(), err=True)
     else:
@@ -217,7 +219,10 @@ def _show_unit(item: Any) -> None:
     click.echo("")
 
 
-def _show_all(items: Sequence[Any], fmt: str, note: str | None = None) -> None:
+def _show_all(items: Sequence[Any], fmt: str, note: str | None = None, verbose: bool = True) -> None:
+    """``verbose=False`` (before an approval or a saved plan's apply): a run of more changes than
+    a single stack's long plan shows each unit's summary and destructive changes, as a single
+    stack's apply does; the whole plan with --verbose or `show`."""
     from cmqinfra.project.report import project_json, render_project_markdown, render_table, run_summary
 
     if fmt == "json":
@@ -225,8 +230,10 @@ def _show_all(items: Sequence[Any], fmt: str, note: str | None = None) -> None:
     elif fmt == "markdown":
         click.echo(render_project_markdown(items, note=note), nl=False)
     else:
+        changes = sum(1 for i in items if i.plan is not None for c in i.plan.changes if c.is_change)
+        brief = not verbose and changes > session.LONG_PLAN
         for item in items:
-            _show_unit(item)
+            _show_unit(item, brief)
         click.echo(f"Project: {run_summary(items)}.")
         click.echo(render_table(items), nl=False)
 
@@ -339,7 +346,8 @@ def plan(selection: Selection, options: session.TargetOptions, out: str | None, 
 
 
 def apply(selection: Selection, options: session.TargetOptions, plan_file: str | None,
-          auto_approve: bool, allow_data_loss: bool, targets: Sequence[str] = ()) -> None:
+          auto_approve: bool, allow_data_loss: bool, targets: Sequence[str] = (),
+          saved: PlanFile | None = None, verbose: bool = True) -> None:
     from cmqinfra.project.runner import plan_project
 
     with session.user_errors(False, []):
@@ -350,7 +358,8 @@ def apply(selection: Selection, options: session.TargetOptions, plan_file: str |
             if plan_file:
                 if targets:
                     raise session.Failure("--target cannot change a saved plan's targets; plan again instead")
-                items, apis = _replan_saved(plan_file, options, connections, allow_data_loss)
+                assert saved is not None
+                items, apis = _replan_saved(plan_file, saved, options, connections)
             else:
                 refuse_bare_targets(targets)
                 project, units = _load(selection)
@@ -361,7 +370,7 @@ def apply(selection: Selection, options: session.TargetOptions, plan_file: str |
                 items, apis = plan_project(resolved, options, connections, allow_data_loss=allow_data_loss,
                                            bystanders=_bystanders(project, resolved), early=early,
                                            unit_targets=by_unit)
-            _show_all(items, "text")
+            _show_all(items, "text", verbose=verbose)
             failed = [i for i in items if not i.ok]
             if failed:
                 raise session.Failure(f"{len(failed)} stack(s) failed or were refused: "
@@ -383,14 +392,17 @@ def _caller_accounts(items: Sequence[Any], apis: dict[str, Any]) -> dict[str, st
     return dict(zip(keys, concurrently(lambda key: apis[key].caller_account(), keys), strict=True))
 
 
-def _replan_saved(plan_file: str, options: session.TargetOptions, connections: Any,
-                  allow_data_loss: bool) -> tuple[list[Any], dict[str, Any]]:
+def _replan_saved(plan_file: str, saved_file: PlanFile, options: session.TargetOptions,
+                  connections: Any) -> tuple[list[Any], dict[str, Any]]:
     from cmqinfra.plan.values import Plan
-    from cmqinfra.project.planfile import read_project_plan
+    from cmqinfra.project.planfile import project_units
     from cmqinfra.project.resolve import ResolvedUnit
     from cmqinfra.project.runner import plan_project
 
-    saved = read_project_plan(plan_file)
+    try:
+        saved = project_units(saved_file)
+    except session.Failure as exc:
+        raise session.Failure(f"{plan_file}: {exc}") from None
     given = [flag for flag, value in (("--endpoint", options.endpoint), ("--local", options.local),
                                       ("--region", options.region)) if value]
     if given:
@@ -399,7 +411,7 @@ def _replan_saved(plan_file: str, options: session.TargetOptions, connections: A
     resolved = [ResolvedUnit(s.unit, s.saved.stack, (), (), (), frozenset()) for s in saved]
     bound = dataclasses.replace(options, endpoint=None, local=False, region=None)
     items, apis = plan_project(
-        resolved, bound, connections, allow_data_loss=allow_data_loss,
+        resolved, bound, connections, destroy=bool(saved) and all(s.saved.destroy for s in saved),
         desired=[s.saved.stack for s in saved], targets=[s.target for s in saved],
         approved=[frozenset(s.saved.approved_data_loss) for s in saved],
         unit_targets={s.unit.key: s.saved.targets for s in saved if s.saved.targets},
@@ -434,36 +446,39 @@ def _replan_saved(plan_file: str, options: session.TargetOptions, connections: A
 
 
 def _apply(items: Sequence[Any], apis: dict[str, Any], options: session.TargetOptions) -> None:
-    from cmqinfra.project.runner import apply_units
+    """The one apply loop (cmqinfra/run/applying.py) over every unit with changes."""
+    from cmqinfra.run.applying import UnitRun, apply_all, report_run
 
-    def progress(unit: StackUnit, result: Any) -> None:
-        if result.ok:
-            click.echo(f"{unit.key}: {result.address}: {result.verb} ({result.seconds:.2f}s)")
-        else:
-            click.echo(f"{unit.key}: {result.address}: FAILED ({result.seconds:.2f}s): {result.error}",
-                       err=True)
+    def echo(line: str, is_error: bool) -> None:
+        click.echo(line, err=is_error)
 
-    with session.stop_on_signals() as stop:
-        outcomes = apply_units(items, apis, options.parallelism, progress, stop)
-    click.echo("")
-    bad = 0
-    for outcome in outcomes:
-        report = outcome.report
-        if outcome.ok:
-            click.echo(f"{outcome.unit.key}: apply complete ({len(report.done)} step(s)).")
-            continue
-        bad += 1
-        if report is None:
-            click.echo(f"{outcome.unit.key}: apply failed: {outcome.error}", err=True)
-            continue
-        why = "interrupted" if report.interrupted else "failed"
-        click.echo(f"{outcome.unit.key}: apply {why}: {len(report.done)} step(s) done, {len(report.failed)} "
-                   f"failed, {len(report.not_started)} not started.", err=True)
-        for r in report.failed:
-            click.echo(f"  failed:      {r.address} ({r.phase}): {r.error}", err=True)
-        for item in report.not_started:
-            click.echo(f"  not started: {item}", err=True)
-    if bad:
-        click.echo("Running apply again converges from here.", err=True)
-        raise session.Failure(f"{bad} of {len(outcomes)} stack(s) did not apply completely")
-    click.echo(f"Apply complete! {len(outcomes)} stack(s) changed.")
+    runs = [UnitRun(i.unit.key, i.plan, apis[i.unit.key]) for i in items
+            if i.plan is not None and i.plan.has_changes]
+    done = apply_all(runs, options.parallelism, echo)
+    report_run(done, echo, destroy=all(r.plan.destroy for r in runs))
+    if not done.ok:
+        raise session.Failure(f"{sum(1 for o in done.outcomes if not o.ok)} of {len(done.outcomes)} stack(s) "
+                              "did not apply completely")
+
+
+# ------------------------------------------------------------ show
+
+
+def show_saved(plan_file: str, saved_file: PlanFile, fmt: str) -> None:
+    """A project's plan file rendered offline, as `plan` rendered it (every unit, the table)."""
+    from cmqinfra.project.planfile import project_units
+    from cmqinfra.project.runner import UnitPlan
+
+    try:
+        saved = project_units(saved_file)
+    except session.Failure as exc:
+        raise session.Failure(f"{plan_file}: {exc}") from None
+    items = [UnitPlan(s.unit, s.saved.region, s.target, plan=s.saved.plan) for s in saved]
+    _show_all(items, fmt)
+    if fmt == "text":
+        click.echo("")
+        for s in saved:
+            assert s.saved.target is not None
+            approved = ", ".join(s.saved.approved_data_loss) or "none"
+            click.echo(f"{s.unit.key}: planned against {s.saved.target.describe()}; data loss approved for: "
+                       f"{approved}.")

@@ -13,9 +13,20 @@ from cmqinfra.run import session
     "--format", "fmt", type=click.Choice(["text", "json", "markdown"]), default="text", show_default=True
 )
 def command(plan_file: str, fmt: str) -> None:
-    """Show the saved plan PLAN_FILE (from `plan --out`) as text, JSON or a pull-request comment."""
+    """Show the saved plan PLAN_FILE (from `plan --out`) as text, JSON or a pull-request comment.
+
+    A project's plan file (from `plan --out` with no PATH) is shown as the plan was: a section
+    per stack and environment, and the summary table."""
+    from cmqinfra.run.saved import read_plan_file
+
     with session.user_errors(False, [], fmt, command="show"):
-        saved = session.read_saved(plan_file)
+        saved_file = read_plan_file(plan_file)  # the one reader, as `apply --plan` uses
+        if saved_file.project:
+            from cmqinfra.commands.projectmode import show_saved
+
+            show_saved(plan_file, saved_file, fmt)
+            return
+        saved = saved_file.single
         assert saved.plan is not None
         session.show(saved.plan, fmt)
         if fmt == "text" and saved.target is not None:

@@ -342,38 +342,3 @@ def _expected_moves_out(
         planned.append(Claimant(item.unit.environment, region, stack))
         keys.append(item.unit.key)
     return {keys[index]: moves for index, moves in _moves_between(planned, claimants).items()}
-
-
-@dataclass(frozen=True)
-class UnitApply:
-    unit: StackUnit
-    report: Any  # ApplyReport
-    error: str | None = None
-
-    @property
-    def ok(self) -> bool:
-        return self.error is None and self.report is not None and self.report.ok
-
-
-def apply_units(
-    plans: Sequence[UnitPlan],
-    apis: dict[str, Any],
-    parallelism: int,
-    on_result: Callable[[StackUnit, Any], None],
-    stop: threading.Event,
-) -> list[UnitApply]:
-    """Execute every unit plan with changes, units concurrently; a unit's failure stops only it."""
-    from cmqinfra.run.executor import execute
-
-    todo = [p for p in plans if p.plan is not None and p.plan.has_changes]
-
-    def run(item: UnitPlan) -> UnitApply:
-        assert item.plan is not None
-        try:
-            report = execute(item.plan, apis[item.unit.key], parallelism=parallelism,
-                             on_result=lambda r: on_result(item.unit, r), stop=stop)
-        except Exception as exc:  # noqa: BLE001 - one unit's crash must not hide the others' reports
-            return UnitApply(item.unit, None, error=_error_text(exc))
-        return UnitApply(item.unit, report)
-
-    return concurrently(run, todo)

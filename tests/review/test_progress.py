@@ -83,7 +83,7 @@ def test_a_refusal_that_will_repeat_says_so(emu: Emulator, tmp_path: Path) -> No
     # A plan file edited by hand (or by an older cmqinfra) slips a URL past validation.
     text = (tmp_path / "p.plan").read_text().replace("https://example.com/hook", "https://")
     (tmp_path / "p.plan").write_text(text)
-    assert json.loads(text)["saved_plan"]["desired"]["subscriptions"][0]["endpoint"] == "https://"
+    assert json.loads(text)["units"][0]["saved_plan"]["desired"]["subscriptions"][0]["endpoint"] == "https://"
     out = run("apply", "--plan", str(tmp_path / "p.plan"))
     assert out.code == 1
     assert "InvalidParameterValue" in out.stderr
