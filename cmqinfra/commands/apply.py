@@ -8,7 +8,7 @@ from cmqinfra.cloud.api import CmqApi
 from cmqinfra.commands import projectmode
 from cmqinfra.commands.projectmode import project_options
 from cmqinfra.plan.values import Plan
-from cmqinfra.run import session
+from cmqinfra.run import session, units
 from cmqinfra.run.options import target_options
 from cmqinfra.run.saved import PlanFile
 
@@ -55,12 +55,12 @@ def command(
             refuse_data_loss_flag(allow_data_loss)
             saved = read_plan_file(plan_file)  # the one reader: a stack's plan file or a project's
     if not paths and (saved is None or saved.project):
-        projectmode.apply(selection, options, plan_file, auto_approve, allow_data_loss, targets, saved,
+        units.apply(selection, options, plan_file, auto_approve, allow_data_loss, targets, saved,
                           verbose)
         return
     api_holder: list[CmqApi] = []
     with session.user_errors(options.debug, api_holder):
-        projectmode.refuse_with_paths(selection)
+        units.refuse_with_paths(selection)
         targets = projectmode.stack_targets(targets)
         if bool(paths) == bool(plan_file):
             raise session.Failure("give either manifest PATH... or --plan FILE")

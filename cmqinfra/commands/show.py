@@ -22,9 +22,9 @@ def command(plan_file: str, fmt: str) -> None:
     with session.user_errors(False, [], fmt, command="show"):
         saved_file = read_plan_file(plan_file)  # the one reader, as `apply --plan` uses
         if saved_file.project:
-            from cmqinfra.commands.projectmode import show_saved
+            from cmqinfra.run import units
 
-            show_saved(plan_file, saved_file, fmt)
+            units.show_saved(plan_file, saved_file, fmt)
             return
         saved = saved_file.single
         assert saved.plan is not None

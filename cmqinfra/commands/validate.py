@@ -9,11 +9,8 @@ import click
 from cmqinfra.commands import projectmode
 from cmqinfra.commands.projectmode import project_options
 from cmqinfra.manifest import load_stack
-from cmqinfra.run import session
-
-
-def plural(n: int, word: str) -> str:
-    return f"{n} {word}" if n == 1 else f"{n} {word}s"
+from cmqinfra.run import session, units
+from cmqinfra.run.units import plural
 
 
 @click.command("validate")
@@ -34,10 +31,10 @@ def command(paths: tuple[str, ...], fmt: str, selection: projectmode.Selection, 
         with session.user_errors(False, [], fmt, command="validate"):
             if stacks_of and not paths:
                 return  # the hook was given no files
-            projectmode.validate(selection, fmt, paths if stacks_of else ())
+            units.validate(selection, fmt, paths if stacks_of else ())
         return
     with session.user_errors(False, []):
-        projectmode.refuse_with_paths(selection)
+        units.refuse_with_paths(selection)
     from cmqinfra.render.diagnostics import diagnostics_markdown, diagnostics_to_json, failure_markdown
 
     result = load_stack(list(paths))
