@@ -26,6 +26,7 @@ def command(
     """Delete every queue, topic and subscription the stack at PATH... owns."""
     api_holder: list[CmqApi] = []
     with session.user_errors(options.debug, api_holder):
+        session.refuse_project_member(paths)
         stack = session.load(paths)
         region = session.resolve(options, stack)
         api_holder.append(session.connect(options, region.name))

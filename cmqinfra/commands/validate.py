@@ -35,6 +35,7 @@ def command(paths: tuple[str, ...], fmt: str, selection: projectmode.Selection, 
         return
     with session.user_errors(False, []):
         units.refuse_with_paths(selection)
+        session.refuse_project_member(paths)
     from cmqinfra.render.diagnostics import diagnostics_markdown, diagnostics_to_json, failure_markdown
 
     result = load_stack(list(paths))

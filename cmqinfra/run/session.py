@@ -55,8 +55,19 @@ class ManifestErrors(Failure):
         self.diagnostics = tuple(diagnostics)
 
 
+def refuse_project_member(paths: Sequence[str]) -> None:
+    """A PATH that is a stack of a project (cmqinfra.yaml above it) is planned with its
+    environment, by --stack and --env, never read alone as a stranger."""
+    from cmqinfra.project.membership import project_member
+
+    why = project_member(paths)
+    if why is not None:
+        raise Failure(why)
+
+
 def load(paths: Sequence[str]) -> Stack:
-    """The desired stack from manifest files; diagnostics compiler style on failure."""
+    """The desired stack from manifest files; diagnostics compiler style on failure. (The
+    commands refuse a project's stack path first: ``refuse_project_member``.)"""
     from cmqinfra.manifest import load_stack  # the manifest stream's loader
 
     result = load_stack([Path(p) for p in paths])
@@ -127,6 +138,7 @@ def load_and_read(
     from cmqinfra.manifest.peek import peek
     from cmqinfra.run.overlap import read_while_loading
 
+    refuse_project_member(paths)
     heading = peek(paths)
     try:  # the region the manifest's line declares, by the one rule (cmqinfra/run/region.py)
         early = resolve_region(heading.region, options.region, cloud=not (options.local or options.endpoint))
