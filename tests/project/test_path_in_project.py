@@ -20,8 +20,8 @@ def test_a_stack_path_of_a_project_is_refused_with_its_flags(repo: Path,
     code, out, err = cmq(repo, command[0], "stacks/audit", *command[1:])
     assert code == 1 and out == ""
     assert err == ("error: stacks/audit belongs to the project in cmqinfra.yaml; use --stack audit "
-                   "--env prod (a stack of a project is planned with its environment's variables, names, region and "
-                   "endpoint)\n")
+                   "--env prod (a stack of a project is planned with its environment's variables, names, "
+                   "region and endpoint)\n")
     assert not (repo / ".cmqinfra").exists()  # refused before any emulator was started
 
 
@@ -49,7 +49,8 @@ def test_an_unresolved_reference_in_a_path_is_an_error_at_its_line(
         "alone.yaml:4:17: error: ${env.name} is not resolved here: variables exist only for the stacks of a "
         "project (hint: plan the stack in its project (cmqinfra.yaml) with --stack NAME --env ENV)",
         "alone.yaml:5:24: error: ${var.visibility} is not resolved here: variables exist only for the "
-        "stacks of a project (hint: plan the stack in its project (cmqinfra.yaml) with --stack NAME --env ENV)",
+        "stacks of a project (hint: plan the stack in its project (cmqinfra.yaml) with --stack NAME "
+        "--env ENV)",
     ]
     code, out, err = cmq(tmp_path, "validate", "alone.yaml")
     assert code == 1 and err.splitlines()[:2] == expected
@@ -68,7 +69,8 @@ def test_an_unresolved_reference_in_a_discovered_stack_is_an_error_at_its_line(
     code, out, err = cmq(tmp_path, "validate")
     assert code == 1
     assert ("infra/a/a.yaml:3:3: error: ${var.name} is not resolved here: variables exist only for the "
-            "stacks of a project (hint: declare the stack and its variables in cmqinfra.yaml to use variables)") in err
+            "stacks of a project (hint: declare the stack and its variables in cmqinfra.yaml to use "
+            "variables)") in err
     assert "ok: infra/b: 1 queue" in out
     code, out, err = cmq(tmp_path, "plan", "--endpoint", emulators["dev"].url)
     assert code == 1 and "${var.name}-q" not in out
