@@ -4,8 +4,8 @@ TDMQ counts its per-action limits per account, so every unit planned or applied 
 endpoint and account draws from one shared ``RateLimiter``: twenty stacks together never send
 faster than one stack may. The plan's count of the account's untagged queues and topics is the
 same for every stack of one target: it is asked once per target and shared. ``--local`` starts one
-embedded emulator per region (an emulator serves one region), with its state in ``.cmqinfra/``
-like the single-stack ``--local``.
+embedded emulator for the run; it serves every region, each with its own state in ``.cmqinfra/``
+(the single-stack ``--local`` uses the same files).
 """
 
 from __future__ import annotations
@@ -38,8 +38,8 @@ class ResolvedTarget:
 
     @property
     def budget_key(self) -> tuple[str, str | None, str | None]:
-        # The local emulators are one per region, each its own service with its own limits.
-        return (self.kind, self.url if self.kind != "local" else self.region, self.account)
+        # One endpoint, one budget: the embedded emulator too serves every region on one door.
+        return (self.kind, self.url, self.account)
 
 
 def target_of(unit: StackUnit, options: TargetOptions, region: str | None) -> ResolvedTarget:
@@ -139,17 +139,17 @@ class Connections:
         return shared.begin
 
     def _local_url(self, region: str) -> str:
+        """The one embedded emulator of the run: it serves every region, each with its own state
+        (``.cmqinfra/emulator-ap-shanghai.sqlite3`` beside the first region's), as the cloud does."""
         from cmqinfra.cloud.target import LOCAL_STATE
         from cmqinfra.emulator import Emulator
 
         with self._lock:
-            emu = self._emulators.get(region)
+            emu = self._emulators.get("")
             if emu is None:
                 state = self._workdir / LOCAL_STATE
-                if region != DEFAULT_LOCAL_REGION:
-                    state = state.with_name(f"emulator-{region}.sqlite3")
                 state.parent.mkdir(parents=True, exist_ok=True)
-                emu = self._emulators[region] = Emulator.start(state, port=0, region=region)
+                emu = self._emulators[""] = Emulator.start(state, port=0, region=DEFAULT_LOCAL_REGION)
             return str(emu.url)
 
     def call_counts(self) -> dict[str, int]:
