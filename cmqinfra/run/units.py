@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import re
 import sys
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
@@ -102,7 +103,8 @@ def _resolve(project: Project, units: Sequence[StackUnit]) -> list[ResolvedUnit]
 
 def _resolve_and_read(project: Project, units: Sequence[StackUnit], selection: Selection,
                       options: session.TargetOptions, connections: Any,
-                      partial: bool = False) -> tuple[list[ResolvedUnit], Any]:
+                      partial: bool = False,
+                      notes: list[str] | None = None) -> tuple[list[ResolvedUnit], Any]:
     """The selected units resolved and, unless --changed-since picks among them afterwards (which
     would waste the reads of the others) or --target reads only what its addresses need, each
     unit's read started before the resolve."""
@@ -111,29 +113,72 @@ def _resolve_and_read(project: Project, units: Sequence[StackUnit], selection: S
     if partial:
         return _resolve(project, units), None
     if selection.changed_since is not None:
-        return _select_changed(project, _resolve(project, units), selection.changed_since), None
+        return _select_changed(project, _resolve(project, units), selection.changed_since, notes), None
     return resolve_while_reading(project, units, options, connections, _resolve)
 
 
-def _bystanders(project: Project, resolved: Sequence[ResolvedUnit]) -> list[ResolvedUnit]:
-    """The units of the selected environments that this run does not plan: a stack planned alone
-    must still know what they take from it with ``moved`` (it never deletes those)."""
+def _others(project: Project, resolved: Sequence[ResolvedUnit]) -> list[ResolvedUnit]:
+    """The units of the selected environments that this run does not plan, resolved (failed too)."""
     planned = {r.unit.key for r in resolved}
     environments = {r.unit.environment for r in resolved}
     rest = [u for u in project.all_units if u.key not in planned and u.environment in environments]
-    return [r for r in _resolve(project, rest) if r.stack is not None] if rest else []
+    return _resolve(project, rest) if rest else []
 
 
-def _select_changed(project: Project, resolved: list[ResolvedUnit], ref: str | None) -> list[ResolvedUnit]:
+def _cross_checked(project: Project, resolved: list[ResolvedUnit],
+                   others: Sequence[ResolvedUnit] | None = None) -> list[ResolvedUnit]:
+    """The refactoring entries that name other units checked against them (project/crossunit.py)."""
+    from cmqinfra.project.crossunit import check_units
+
+    return check_units(resolved, _others(project, resolved) if others is None else others)
+
+
+def _code(text: str) -> str:
+    """A name from the repository as inline code in the comment (no backtick can close it)."""
+    return "`" + text.replace("`", "'").replace("\n", " ") + "`"
+
+
+def _renamed_to(resolved: Sequence[ResolvedUnit], name: str) -> str | None:
+    """The stack (by its project name) that declares ``renamedFrom`` the removed stack ``name``."""
+    for r in resolved:
+        s = r.stack
+        if s is None or s.renamed_from is None:
+            continue
+        bare = s.renamed_from.removeprefix(r.unit.name_prefix)
+        bare = bare.removesuffix(r.unit.name_suffix) if r.unit.name_suffix else bare
+        if name in (bare, s.renamed_from):
+            return r.unit.stack_name
+    return None
+
+
+def _select_changed(project: Project, resolved: list[ResolvedUnit], ref: str | None,
+                    notes: list[str] | None = None) -> list[ResolvedUnit]:
+    """The units a change since ``ref`` affects. A stack removed from cmqinfra.yaml since then is
+    said, on stderr and (``notes``, markdown) in the comment: renamed (another stack takes what it
+    owned with renamedFrom), or no longer managed, with what to do about it."""
     if ref is None:
         return resolved
     from cmqinfra.project.changes import affected, read_change, removed_stacks
 
     change = read_change(project.root, ref)
-    for name in removed_stacks(project, change):
-        click.echo(f"warning: stack {name!r} was removed from cmqinfra.yaml since {ref}; nothing plans it "
-                   "now, so its resources are left as they are (plan its old path with --destroy to delete "
-                   "them)", err=True)
+    for old_name in removed_stacks(project, change):
+        heir = _renamed_to(resolved, old_name)
+        # the name comes from the base's cmqinfra.yaml, never validated: shown in plain characters only
+        name = re.sub(r"[^A-Za-z0-9._-]", "?", old_name)[:64]
+        if heir is not None:
+            click.echo(f"note: stack {name!r} was removed from cmqinfra.yaml since {ref}: stack {heir!r} "
+                       "takes what it owned (renamedFrom); its plan shows them", err=True)
+            if notes is not None:
+                notes.append(f"Stack {_code(name)} was renamed to {_code(heir)} (`renamedFrom`): "
+                             f"{_code(heir)}'s plan takes what it owned.")
+            continue
+        todo = (f"To delete it, put the stack back and run `cmqinfra destroy --stack {name}` first; to keep "
+                f"it under another stack, give that stack `renamedFrom: {name}` (or `moved` entries)")
+        click.echo(f"warning: stack {name!r} was removed from cmqinfra.yaml since {ref}: what it owns is no "
+                   f"longer managed and is left as it is. {todo}", err=True)
+        if notes is not None:
+            notes.append(f"> [!WARNING]\n> Stack {_code(name)} was removed from `cmqinfra.yaml`: what it "
+                         f"owns is no longer managed and is left as it is. {todo}.")
     chosen = affected(project, resolved, change)
     click.echo(f"{len(chosen)} of {len(resolved)} stack(s) affected by the changes since {ref}"
                + (f": {', '.join(r.unit.key for r in chosen)}" if chosen else ""), err=True)
@@ -213,6 +258,7 @@ def validate(selection: Selection, fmt: str, stacks_of: Sequence[str] = ()) -> N
     if stacks_of:
         units = _units_of_files(project, units, stacks_of)
     resolved = _select_changed(project, _resolve(project, units), selection.changed_since)
+    resolved = _cross_checked(project, resolved)
     failed = [r for r in resolved if not r.ok]
 
     def summary(r: ResolvedUnit) -> str:
@@ -280,17 +326,21 @@ def plan(selection: Selection, options: session.TargetOptions, out: str | None, 
         refuse_bare_targets(targets)
         project, units = _load(selection)
         units, by_unit = _unit_targets(selection, units, targets)
-        note = (f"Stacks affected by the changes since `{selection.changed_since}`."
-                if selection.changed_since else None)
+        notes: list[str] = []
         with _connections(options, selection.root) as connections:
             resolved, early = _resolve_and_read(project, units, selection, options, connections,
-                                                partial=bool(by_unit))
+                                                partial=bool(by_unit), notes=notes)
+            others = _others(project, resolved)
+            resolved = _cross_checked(project, resolved, others)
             _print_diagnostics(resolved)
             items, apis = plan_project(resolved, options, connections, destroy=destroy,
                                        allow_data_loss=allow_data_loss,
-                                       bystanders=_bystanders(project, resolved), early=early,
+                                       bystanders=[o for o in others if o.stack is not None], early=early,
                                        unit_targets=by_unit)
             accounts = _caller_accounts(items, apis) if out and all(i.ok for i in items) else {}
+        heading = ([f"Stacks affected by the changes since {_code(selection.changed_since)}."]
+                   if selection.changed_since else [])
+        note = "\n\n".join(heading + notes) or None
         _show_all(items, fmt, note)
         failed = [i for i in items if not i.ok]
         if failed:
@@ -330,10 +380,12 @@ def apply(selection: Selection, options: session.TargetOptions, plan_file: str |
                 units, by_unit = _unit_targets(selection, units, targets)
                 resolved, early = _resolve_and_read(project, units, selection, options, connections,
                                                     partial=bool(by_unit))
+                others = _others(project, resolved)
+                resolved = _cross_checked(project, resolved, others)
                 _print_diagnostics(resolved)
                 items, apis = plan_project(resolved, options, connections, allow_data_loss=allow_data_loss,
-                                           bystanders=_bystanders(project, resolved), early=early,
-                                           unit_targets=by_unit)
+                                           bystanders=[o for o in others if o.stack is not None],
+                                           early=early, unit_targets=by_unit)
             _show_all(items, "text", verbose=verbose)
             failed = [i for i in items if not i.ok]
             if failed:
