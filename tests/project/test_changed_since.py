@@ -112,8 +112,8 @@ def test_a_removed_stack_is_a_warning_in_the_comment_with_what_to_do(repo: Path)
     assert code == 0, err
     assert ("> [!WARNING]\n> Stack `audit` was removed from `cmqinfra.yaml`: what it owns is no longer "
             "managed and is left as it is. To delete it, put the stack back and run "
-            "`cmqinfra destroy --stack audit` first; to keep it under another stack, give that stack `renamedFrom: audit` (or `moved` "
-            "entries).") in out
+            "`cmqinfra destroy --stack audit` first; to keep it under another stack, give that stack "
+            "`renamedFrom: audit` (or `moved` entries).") in out
     assert "plan its old path" not in err
 
 
