@@ -6,13 +6,15 @@ import click
 
 from cmqinfra.cloud.api import CmqApi
 from cmqinfra.commands.apply import apply_plan
-from cmqinfra.run import session
+from cmqinfra.commands.projectmode import Selection, project_options
+from cmqinfra.run import session, units
 from cmqinfra.run.options import target_options
 
 
 @click.command("destroy")
-@click.argument("paths", nargs=-1, required=True, type=click.Path())
+@click.argument("paths", nargs=-1, type=click.Path())
 @target_options
+@project_options
 @click.option("--auto-approve", is_flag=True, help="Do not ask for confirmation.")
 @click.option("--allow-data-loss", is_flag=True, help="Allow deleting queues that hold messages.")
 @click.option("--verbose", is_flag=True, help="Show the whole plan before approval, however long.")
@@ -22,10 +24,18 @@ def command(
     auto_approve: bool,
     allow_data_loss: bool,
     verbose: bool,
+    selection: Selection,
 ) -> None:
-    """Delete every queue, topic and subscription the stack at PATH... owns."""
+    """Delete every queue, topic and subscription the stack at PATH... owns.
+
+    With no PATH, destroy what the selected stacks of the project in the current directory own
+    (--stack, --env, --changed-since; see --project), after one approval."""
+    if not paths:
+        units.apply(selection, options, None, auto_approve, allow_data_loss, (), None, verbose, destroy=True)
+        return
     api_holder: list[CmqApi] = []
     with session.user_errors(options.debug, api_holder):
+        units.refuse_with_paths(selection)
         session.refuse_project_member(paths)
         stack = session.load(paths)
         region = session.resolve(options, stack)

@@ -361,7 +361,10 @@ def plan(selection: Selection, options: session.TargetOptions, out: str | None, 
 
 def apply(selection: Selection, options: session.TargetOptions, plan_file: str | None,
           auto_approve: bool, allow_data_loss: bool, targets: Sequence[str] = (),
-          saved: PlanFile | None = None, verbose: bool = True) -> None:
+          saved: PlanFile | None = None, verbose: bool = True, destroy: bool = False) -> None:
+    """Plan the selected units (or take a saved plan file), show, ask once, apply every unit with
+    changes. ``destroy``: plan the deletion of everything the selected units own (``destroy``
+    with no PATH), under the same safety rules and approval."""
     from cmqinfra.project.runner import plan_project
 
     with session.user_errors(False, []):
@@ -384,6 +387,7 @@ def apply(selection: Selection, options: session.TargetOptions, plan_file: str |
                 resolved = _cross_checked(project, resolved, others)
                 _print_diagnostics(resolved)
                 items, apis = plan_project(resolved, options, connections, allow_data_loss=allow_data_loss,
+                                           destroy=destroy,
                                            bystanders=[o for o in others if o.stack is not None],
                                            early=early, unit_targets=by_unit)
             _show_all(items, "text", verbose=verbose)
@@ -395,8 +399,8 @@ def apply(selection: Selection, options: session.TargetOptions, plan_file: str |
             if not changing:
                 return
             # Like Terraform, a saved plan was reviewed when it was made: it needs no second approval.
-            session.confirm(auto_approve or plan_file is not None,
-                            f"apply these changes to {len(changing)} stack(s)")
+            what = "destroy these resources in" if destroy else "apply these changes to"
+            session.confirm(auto_approve or plan_file is not None, f"{what} {len(changing)} stack(s)")
             _apply(items, apis, options)
 
 
