@@ -32,7 +32,8 @@ def test_destroy_refuses_a_unit_whose_queue_holds_messages_and_changes_nothing(
 ) -> None:
     code, _, err = cmq(repo, "apply", "--auto-approve")
     assert code == 0, err
-    sdk(emulators["prod"]).call_json("SendCmqMsg", {"QueueName": "refunds", "MsgContent": "m", "DelaySeconds": 0})
+    message = {"QueueName": "refunds", "MsgContent": "m", "DelaySeconds": 0}
+    sdk(emulators["prod"]).call_json("SendCmqMsg", message)
     code, out, err = cmq(repo, "destroy", "--stack", "payments", "--auto-approve")
     assert code == 1
     assert "1 stack(s) failed or were refused: payments[prod]; nothing was changed" in err
