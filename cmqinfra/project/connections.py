@@ -131,12 +131,23 @@ class Connections:
         a run: called, it starts the count (through ``api``, for the first unit whose read gets
         there) or joins the one started, and returns a function that waits for the answer. Units
         with other credentials may be other accounts: they are counted apart."""
-        key = (*target.budget_key, target.region, unit.target.credentials)
+        key = self.count_key(unit, target)
         with self._lock:
             shared = self._untagged.get(key)
             if shared is None:
                 shared = self._untagged[key] = _Shared(api.count_untagged)
         return shared.begin
+
+    @staticmethod
+    def count_key(unit: StackUnit, target: ResolvedTarget) -> tuple[object, ...]:
+        """One account and region: the units that share it share its counts."""
+        return (*target.budget_key, target.region, unit.target.credentials)
+
+    def counts(self, key: tuple[object, ...]) -> Any:
+        """The account counts asked for ``key`` in this run (``AccountCounts``), or None."""
+        with self._lock:
+            shared = self._untagged.get(key)
+        return None if shared is None else shared.started
 
     def _local_url(self, region: str) -> str:
         """The one embedded emulator of the run: it serves every region, each with its own state
@@ -183,6 +194,11 @@ class _Shared:
         with self._lock:  # its own lock: sending may wait on the rate limit
             if self._wait is None:
                 self._wait = self._start()
+            return self._wait
+
+    @property
+    def started(self) -> Callable[[], int | None] | None:
+        with self._lock:
             return self._wait
 
 

@@ -54,6 +54,7 @@ class UnitPlan:
     plan: Plan | None = None
     error: str | None = None  # a failure to load, connect or read
     diagnostics: tuple[Diagnostic, ...] = ()
+    owned: int | None = None  # live queues and topics its stack (or its previous name) owns
 
     @property
     def ok(self) -> bool:
@@ -174,6 +175,12 @@ def _show_moves_once(plans: list[Plan], inputs: Sequence[PlanInput]) -> list[Pla
         )
         out.append(plan if len(kept) == len(plan.changes) else replace(plan, changes=kept))
     return out
+
+
+def _owned(item: PlanInput) -> int:
+    names = {item.stack.name, item.stack.renamed_from} - {None}
+    return (sum(1 for q in item.live.queues.values() if q.owner in names)
+            + sum(1 for t in item.live.topics.values() if t.owner in names))
 
 
 def _doomed(plan: Plan, live: LiveState) -> tuple[str, ...]:
@@ -318,7 +325,8 @@ def plan_project(
         if key in errors:
             results.append(UnitPlan(outcome.unit, outcome.region, target, error=errors[key]))
         else:
-            results.append(UnitPlan(outcome.unit, outcome.region, target, plan=plans[key]))
+            results.append(UnitPlan(outcome.unit, outcome.region, target, plan=plans[key],
+                                    owned=None if outcome.targets else _owned(outcome)))
     return results, apis
 
 

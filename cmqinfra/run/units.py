@@ -117,6 +117,11 @@ def _resolve_and_read(project: Project, units: Sequence[StackUnit], selection: S
     return resolve_while_reading(project, units, options, connections, _resolve)
 
 
+def _whole(selection: Selection, by_unit: Any) -> bool:
+    """Every unit of the project is in the run (no --stack, --env, --changed-since, --target)."""
+    return not (selection.stacks or selection.environments or selection.changed_since or by_unit)
+
+
 def _others(project: Project, resolved: Sequence[ResolvedUnit]) -> list[ResolvedUnit]:
     """The units of the selected environments that this run does not plan, resolved (failed too)."""
     planned = {r.unit.key for r in resolved}
@@ -185,6 +190,35 @@ def _select_changed(project: Project, resolved: list[ResolvedUnit], ref: str | N
     return chosen
 
 
+def _orphans(project: Project, items: Sequence[Any], apis: dict[str, Any], connections: Any,
+             others: Sequence[ResolvedUnit]) -> list[str]:
+    """What the project's ownership tags give to stacks no unit is any more (project/orphans.py),
+    on each account and region the run read whole: a listing only where the counts say so."""
+    from cmqinfra.cloud.errors import CloudError
+    from cmqinfra.project.orphans import find, notes
+
+    if any(i.plan is None or i.owned is None or i.target is None for i in items):
+        return []  # a unit not read whole: its resources are not all known
+    groups: dict[tuple[object, ...], list[Any]] = {}
+    for item in items:
+        groups.setdefault(connections.count_key(item.unit, item.target), []).append(item)
+    known = {n for r in others if r.stack is not None for n in (r.stack.name, r.stack.renamed_from) if n}
+    known |= {n for i in items for n in (i.plan.stack.name, i.plan.stack.renamed_from) if n}
+    found = []
+    for key, group in groups.items():
+        counts = connections.counts(key)
+        tagged = getattr(counts, "tagged", lambda: None)()
+        if tagged is None or tagged <= sum(i.owned for i in group):
+            continue  # every owned resource there belongs to a unit that was read
+        first = group[0]
+        try:
+            listed = apis[first.unit.key].owners()
+        except CloudError:
+            continue
+        found += find(listed, known, f"{first.target.describe()}, region {first.region}")
+    return notes(found)
+
+
 def _print_diagnostics(resolved: Sequence[ResolvedUnit]) -> None:
     seen: set[str] = set()
     for item in resolved:
@@ -229,14 +263,18 @@ def _show_unit(item: Any, brief: bool = False) -> None:
     click.echo("")
 
 
-def _show_all(items: Sequence[Any], fmt: str, note: str | None = None, verbose: bool = True) -> None:
+def _show_all(items: Sequence[Any], fmt: str, note: str | None = None, verbose: bool = True,
+              warnings: Sequence[str] = ()) -> None:
     """``verbose=False`` (before an approval or a saved plan's apply): a run of more changes than
     a single stack's long plan shows each unit's summary and destructive changes, as a single
     stack's apply does; the whole plan with --verbose or `show`."""
     from cmqinfra.project.report import project_json, render_project_markdown, render_table, run_summary
 
     if fmt == "json":
-        click.echo(json.dumps(project_json(items), indent=2))
+        doc = project_json(items)
+        if warnings:
+            doc["warnings"] = list(warnings)
+        click.echo(json.dumps(doc, indent=2))
     elif fmt == "markdown":
         click.echo(render_project_markdown(items, note=note), nl=False)
     else:
@@ -244,6 +282,8 @@ def _show_all(items: Sequence[Any], fmt: str, note: str | None = None, verbose: 
         brief = not verbose and changes > session.LONG_PLAN
         for item in items:
             _show_unit(item, brief)
+        for warning in warnings:
+            click.echo(f"Warning: {warning}\n")
         click.echo(f"Project: {run_summary(items)}.")
         click.echo(render_table(items), nl=False)
 
@@ -338,10 +378,12 @@ def plan(selection: Selection, options: session.TargetOptions, out: str | None, 
                                        bystanders=[o for o in others if o.stack is not None], early=early,
                                        unit_targets=by_unit)
             accounts = _caller_accounts(items, apis) if out and all(i.ok for i in items) else {}
+            whole = _whole(selection, by_unit)
+            warnings = _orphans(project, items, apis, connections, others) if whole else []
         heading = ([f"Stacks affected by the changes since {_code(selection.changed_since)}."]
                    if selection.changed_since else [])
-        note = "\n\n".join(heading + notes) or None
-        _show_all(items, fmt, note)
+        note = "\n\n".join(heading + notes + [f"> [!WARNING]\n> {w}" for w in warnings]) or None
+        _show_all(items, fmt, note, warnings=warnings)
         failed = [i for i in items if not i.ok]
         if failed:
             raise session.Refused(f"{len(failed)} stack(s) failed or were refused: "
