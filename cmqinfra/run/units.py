@@ -413,6 +413,7 @@ def apply(selection: Selection, options: session.TargetOptions, plan_file: str |
         if plan_file and (selection.stacks or selection.environments or selection.changed_since):
             raise session.Failure("a saved plan applies exactly the stacks it holds: --stack, --env and "
                                   "--changed-since select stacks to plan, not to apply from --plan")
+        warnings: list[str] = []
         with _connections(options, selection.root) as connections:
             if plan_file:
                 if targets:
@@ -432,7 +433,9 @@ def apply(selection: Selection, options: session.TargetOptions, plan_file: str |
                                            destroy=destroy,
                                            bystanders=[o for o in others if o.stack is not None],
                                            early=early, unit_targets=by_unit)
-            _show_all(items, "text", verbose=verbose)
+                if _whole(selection, by_unit) and not destroy:
+                    warnings = _orphans(project, items, apis, connections, others)
+            _show_all(items, "text", verbose=verbose, warnings=warnings)
             failed = [i for i in items if not i.ok]
             if failed:
                 raise session.Failure(f"{len(failed)} stack(s) failed or were refused: "

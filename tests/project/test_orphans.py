@@ -56,6 +56,9 @@ def test_a_dropped_environment_shows_its_resources_in_the_plan_and_the_comment(
     assert code == 0, err
     [warning] = json.loads(out)["warnings"]
     assert "search-staging" in warning
+    code, out, err = cmq(tmp_path, "apply", "--auto-approve")
+    assert code == 0, err
+    assert "tagged as owned by stack 'search-staging'" in out
     assert {"index-staging", "feed-staging"} <= set(queues(emu))  # never deleted
 
 
