@@ -44,3 +44,23 @@ def test_destroy_refuses_a_unit_whose_queue_holds_messages_and_changes_nothing(
     assert code == 0, out + err
     assert "Destroy complete! Resources: 0 added, 0 changed, 6 destroyed across 2 stack(s)." in out
     assert set(queues(emulators["prod"])) == {"orders"}
+
+
+def test_destroy_with_a_unit_target_deletes_only_that_resource(
+    repo: Path, emulators: dict[str, Emulator], tmp_path: Path
+) -> None:
+    code, _, err = cmq(repo, "apply", "--auto-approve")
+    assert code == 0, err
+    code, out, err = cmq(repo, "destroy", "--auto-approve", "--target", "payments[prod]:queue/refunds")
+    assert code == 0, out + err
+    assert "Destroy complete! Resources: 0 added, 0 changed, 1 destroyed across 1 stack(s)." in out
+    assert set(queues(emulators["prod"])) == {"payments", "payments-dead", "orders"}
+    assert "refunds-dev" in queues(emulators["dev"])
+    # a stack's PATH takes plain addresses, as plan and apply do
+    (tmp_path / "alone.yaml").write_text("stack: alone\nqueues:\n  a: {}\n  b: {}\n")
+    code, _, err = cmq(tmp_path, "apply", "alone.yaml", "--endpoint", emulators["dev"].url, "--auto-approve")
+    assert code == 0, err
+    code, out, err = cmq(tmp_path, "destroy", "alone.yaml", "--endpoint", emulators["dev"].url,
+                         "--auto-approve", "--target", "queue/a")
+    assert code == 0, out + err
+    assert "a" not in queues(emulators["dev"]) and "b" in queues(emulators["dev"])
