@@ -42,7 +42,8 @@ def command(
     With no PATH, destroy what the selected stacks of the project in the current directory own
     (--stack, --env, --changed-since; see --project), after one approval."""
     if not paths:
-        units.apply(selection, options, None, auto_approve, allow_data_loss, targets, None, verbose, destroy=True)
+        units.apply(selection, options, None, auto_approve, allow_data_loss, targets, None, verbose,
+                    destroy=True)
         return
     api_holder: list[CmqApi] = []
     with session.user_errors(options.debug, api_holder):
