@@ -45,7 +45,8 @@ def describe(found: Orphans) -> str:
     shown = ", ".join(_plain(a) for a in found.addresses[:_SHOWN])
     more = f" and {len(found.addresses) - _SHOWN} more" if len(found.addresses) > _SHOWN else ""
     owner = _plain(found.owner)
-    return (f"{len(found.addresses)} resource(s) on {found.where} are tagged as owned by stack {owner!r}, "
+    where = re.sub(r"[^A-Za-z0-9._/:, -]", "?", found.where)[:200]  # an endpoint from cmqinfra.yaml
+    return (f"{len(found.addresses)} resource(s) on {where} are tagged as owned by stack {owner!r}, "
             f"which no stack of this project is ({shown}{more}): an environment or stack removed, a "
             "namePrefix/nameSuffix changed, or a stack renamed without renamedFrom. They are not managed "
             f"and are left as they are. To take them over, give the stack that should own them "
