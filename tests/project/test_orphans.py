@@ -90,3 +90,11 @@ def test_nothing_is_said_and_nothing_listed_when_every_owner_is_a_unit(
     _project(tmp_path, emu, "[dev, prod]")
     code, out, err = cmq(tmp_path, "plan", "--stack", "billing")
     assert code == 0 and "Warning" not in out
+
+
+def test_names_from_live_tags_and_cmqinfra_yaml_are_shown_plain() -> None:
+    from cmqinfra.project.orphans import Orphans, describe
+
+    text = describe(Orphans("evil`<img src=x>", "endpoint http://h/<script>, region r", ("queue/a<b>",)))
+    assert "<" not in text and ">" not in text
+    assert "evil`" not in text and "evil?" in text
