@@ -61,7 +61,9 @@ CMQ_PATH = "/v2/index.php"
     help=f"Defaults to the documented local key ({DEFAULT_SECRET_KEY!r} is not a secret).",
 )
 @click.option(
-    "--region", default=None, help=f"The one region served (default: the manifests', else {DEFAULT_REGION})."
+    "--region", default=None,
+    help=f"The first region (default: the manifests', else {DEFAULT_REGION}); every region is served, "
+    "each with its own state.",
 )
 @click.option(
     "--account-id",
@@ -135,7 +137,6 @@ def command(
         stacks = bootstrap.load_stacks(paths) if paths else ()
         regions = {item.stack.region for item in stacks if item.stack.region}
         region = region or (regions.pop() if len(regions) == 1 else DEFAULT_REGION)
-        bootstrap.check_regions(stacks, region)
     except Failure as exc:
         raise click.ClickException(str(exc)) from None
     scratch = tempfile.mkdtemp(prefix="cmqinfra-emulator-") if fresh else None
