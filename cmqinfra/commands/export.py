@@ -7,7 +7,7 @@ from pathlib import Path
 import click
 
 from cmqinfra.cloud.api import CmqApi
-from cmqinfra.run import session, units
+from cmqinfra.run import session, unit_export
 from cmqinfra.run.options import target_options
 from cmqinfra.run.units import Selection
 
@@ -48,7 +48,7 @@ def command(
     if stack is not None and (environment is not None or (Path(root) / PROJECT_FILE).is_file()):
         with session.user_errors(options.debug, []):
             selection = Selection(root, (stack,), (environment,) if environment else (), None)
-            units.export_unit(selection, options, include_unowned, output, force)
+            unit_export.export_unit(selection, options, include_unowned, output, force)
         return
     api_holder: list[CmqApi] = []
     with session.user_errors(options.debug, api_holder):

@@ -10,7 +10,7 @@ import click
 
 from cmqinfra.commands.projectmode import Selection, project_options
 from cmqinfra.routing_report import Message, RouteError, render_text, route, to_json
-from cmqinfra.run import session, units
+from cmqinfra.run import session, unit_offline
 
 
 @click.command(name="route")
@@ -36,9 +36,9 @@ def command(args: tuple[str, ...], routing_key: str | None, tags: tuple[str, ...
         if project_mode:
             if len(args) != 1:
                 raise session.Failure("with --stack/--env give only TOPIC (no PATH)")
-            resolved, unit = units.one_unit(selection)
+            resolved, unit = unit_offline.one_unit(selection)
             stack = resolved.stack
-            topic = units.unit_topic(unit, stack, args[0])
+            topic = unit_offline.unit_topic(unit, stack, args[0])
         else:
             if len(args) != 2:
                 raise session.Failure("give PATH and TOPIC (or, in a project, --stack S --env E TOPIC)")

@@ -28,15 +28,17 @@ def command(paths: tuple[str, ...], junit_xml: str | None, name_filter: str | No
     from cmqinfra.flowtest.report import render_text
     from cmqinfra.flowtest.suite import run_suite
     from cmqinfra.project.config import PROJECT_FILE
-    from cmqinfra.run import session, units
+    from cmqinfra.run import session, unit_offline, units
 
     project_mode = not paths and (selection.given or (Path(selection.root) / PROJECT_FILE).is_file())
     with session.user_errors(False, []):
         if paths:
             units.refuse_with_paths(selection)
             session.refuse_project_member(paths)
-        suite = units.test_units(selection, name_filter) if project_mode else run_suite(list(paths) or ["."],
-                                                                                        name_filter)
+        if project_mode:
+            suite = unit_offline.flow_tests(selection, name_filter)
+        else:
+            suite = run_suite(list(paths) or ["."], name_filter)
     for diagnostic in suite.diagnostics:
         click.echo(diagnostic.render(), err=True)
     for problem in suite.problems:

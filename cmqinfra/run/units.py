@@ -14,7 +14,7 @@ import dataclasses
 import json
 import re
 import sys
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -80,7 +80,7 @@ def refuse_with_paths(selection: Selection) -> None:
 # ------------------------------------------------------------ shared steps
 
 
-def _load(selection: Selection) -> tuple[Project, tuple[StackUnit, ...]]:
+def load_selection(selection: Selection) -> tuple[Project, tuple[StackUnit, ...]]:
     project = load_project(Path(selection.root))
     if not project.ok and all(d.location is None for d in project.diagnostics):
         raise session.Failure("; ".join(d.render().removeprefix("error: ") for d in project.diagnostics))
@@ -95,7 +95,7 @@ def _load(selection: Selection) -> tuple[Project, tuple[StackUnit, ...]]:
         raise session.Failure(str(exc)) from None
 
 
-def _resolve(project: Project, units: Sequence[StackUnit]) -> list[ResolvedUnit]:
+def resolve_units(project: Project, units: Sequence[StackUnit]) -> list[ResolvedUnit]:
     from cmqinfra.project.resolve import resolve_all
 
     return resolve_all(project, units)
@@ -111,10 +111,10 @@ def _resolve_and_read(project: Project, units: Sequence[StackUnit], selection: S
     from cmqinfra.project.early import resolve_while_reading
 
     if partial:
-        return _resolve(project, units), None
+        return resolve_units(project, units), None
     if selection.changed_since is not None:
-        return _select_changed(project, _resolve(project, units), selection.changed_since, notes), None
-    return resolve_while_reading(project, units, options, connections, _resolve)
+        return select_changed(project, resolve_units(project, units), selection.changed_since, notes), None
+    return resolve_while_reading(project, units, options, connections, resolve_units)
 
 
 def _whole(selection: Selection, by_unit: Any) -> bool:
@@ -127,10 +127,10 @@ def _others(project: Project, resolved: Sequence[ResolvedUnit]) -> list[Resolved
     planned = {r.unit.key for r in resolved}
     environments = {r.unit.environment for r in resolved}
     rest = [u for u in project.all_units if u.key not in planned and u.environment in environments]
-    return _resolve(project, rest) if rest else []
+    return resolve_units(project, rest) if rest else []
 
 
-def _cross_checked(project: Project, resolved: list[ResolvedUnit],
+def cross_checked(project: Project, resolved: list[ResolvedUnit],
                    others: Sequence[ResolvedUnit] | None = None) -> list[ResolvedUnit]:
     """The refactoring entries that name other units checked against them (project/crossunit.py)."""
     from cmqinfra.project.crossunit import check_units
@@ -156,7 +156,7 @@ def _renamed_to(resolved: Sequence[ResolvedUnit], name: str) -> str | None:
     return None
 
 
-def _select_changed(project: Project, resolved: list[ResolvedUnit], ref: str | None,
+def select_changed(project: Project, resolved: list[ResolvedUnit], ref: str | None,
                     notes: list[str] | None = None) -> list[ResolvedUnit]:
     """The units a change since ``ref`` affects. A stack removed from cmqinfra.yaml since then is
     said, on stderr and (``notes``, markdown) in the comment: renamed (another stack takes what it
@@ -219,7 +219,7 @@ def _orphans(project: Project, items: Sequence[Any], apis: dict[str, Any], conne
     return notes(found)
 
 
-def _print_diagnostics(resolved: Sequence[ResolvedUnit]) -> None:
+def print_diagnostics(resolved: Sequence[ResolvedUnit]) -> None:
     seen: set[str] = set()
     for item in resolved:
         for d in item.diagnostics:
@@ -230,7 +230,7 @@ def _print_diagnostics(resolved: Sequence[ResolvedUnit]) -> None:
 
 
 @contextmanager
-def _connections(options: session.TargetOptions, root: str) -> Iterator[Any]:
+def open_connections(options: session.TargetOptions, root: str) -> Iterator[Any]:
     from cmqinfra.project.connections import Connections
 
     connections = Connections(options, Path(root))
@@ -294,11 +294,11 @@ def _show_all(items: Sequence[Any], fmt: str, note: str | None = None, verbose: 
 def validate(selection: Selection, fmt: str, stacks_of: Sequence[str] = ()) -> None:
     from cmqinfra.render.diagnostics import FORMAT_VERSION, diagnostics_markdown, diagnostics_to_json
 
-    project, units = _load(selection)
+    project, units = load_selection(selection)
     if stacks_of:
         units = _units_of_files(project, units, stacks_of)
-    resolved = _select_changed(project, _resolve(project, units), selection.changed_since)
-    resolved = _cross_checked(project, resolved)
+    resolved = select_changed(project, resolve_units(project, units), selection.changed_since)
+    resolved = cross_checked(project, resolved)
     failed = [r for r in resolved if not r.ok]
 
     def summary(r: ResolvedUnit) -> str:
@@ -324,7 +324,7 @@ def validate(selection: Selection, fmt: str, stacks_of: Sequence[str] = ()) -> N
             lines += ["  " + line for line in diagnostics_markdown(r.diagnostics)]
         click.echo("\n".join(lines) + "\n", nl=False)
     else:
-        _print_diagnostics(resolved)
+        print_diagnostics(resolved)
         for r in resolved:
             if r.ok:
                 click.echo(f"ok: {summary(r)}")
@@ -364,15 +364,15 @@ def plan(selection: Selection, options: session.TargetOptions, out: str | None, 
     # Errors before any plan is shown are rendered in --format too: a comment is never empty.
     with session.user_errors(False, [], fmt, command="plan"):
         refuse_bare_targets(targets)
-        project, units = _load(selection)
+        project, units = load_selection(selection)
         units, by_unit = _unit_targets(selection, units, targets)
         notes: list[str] = []
-        with _connections(options, selection.root) as connections:
+        with open_connections(options, selection.root) as connections:
             resolved, early = _resolve_and_read(project, units, selection, options, connections,
                                                 partial=bool(by_unit), notes=notes)
             others = _others(project, resolved)
-            resolved = _cross_checked(project, resolved, others)
-            _print_diagnostics(resolved)
+            resolved = cross_checked(project, resolved, others)
+            print_diagnostics(resolved)
             items, apis = plan_project(resolved, options, connections, destroy=destroy,
                                        allow_data_loss=allow_data_loss,
                                        bystanders=[o for o in others if o.stack is not None], early=early,
@@ -414,7 +414,7 @@ def apply(selection: Selection, options: session.TargetOptions, plan_file: str |
             raise session.Failure("a saved plan applies exactly the stacks it holds: --stack, --env and "
                                   "--changed-since select stacks to plan, not to apply from --plan")
         warnings: list[str] = []
-        with _connections(options, selection.root) as connections:
+        with open_connections(options, selection.root) as connections:
             if plan_file:
                 if targets:
                     raise session.Failure("--target cannot change a saved plan's targets; plan again instead")
@@ -422,13 +422,13 @@ def apply(selection: Selection, options: session.TargetOptions, plan_file: str |
                 items, apis = _replan_saved(plan_file, saved, options, connections)
             else:
                 refuse_bare_targets(targets)
-                project, units = _load(selection)
+                project, units = load_selection(selection)
                 units, by_unit = _unit_targets(selection, units, targets)
                 resolved, early = _resolve_and_read(project, units, selection, options, connections,
                                                     partial=bool(by_unit))
                 others = _others(project, resolved)
-                resolved = _cross_checked(project, resolved, others)
-                _print_diagnostics(resolved)
+                resolved = cross_checked(project, resolved, others)
+                print_diagnostics(resolved)
                 items, apis = plan_project(resolved, options, connections, allow_data_loss=allow_data_loss,
                                            destroy=destroy,
                                            bystanders=[o for o in others if o.stack is not None],
@@ -547,149 +547,3 @@ def show_saved(plan_file: str, saved_file: PlanFile, fmt: str) -> None:
             approved = ", ".join(s.saved.approved_data_loss) or "none"
             click.echo(f"{s.unit.key}: planned against {s.saved.target.describe()}; data loss approved for: "
                        f"{approved}.")
-
-
-# ------------------------------------------------------------ route and test (offline)
-
-
-def _selected(selection: Selection) -> tuple[Project, tuple[StackUnit, ...]]:
-    """The units --stack / --env (and --changed-since) pick, offline (no emulator, no account)."""
-    project, units = _load(selection)
-    if selection.changed_since:
-        changed = _select_changed(project, _resolve(project, units), selection.changed_since)
-        chosen = {r.unit.key for r in changed}
-        units = tuple(u for u in units if u.key in chosen)
-    return project, units
-
-
-def one_unit(selection: Selection) -> tuple[ResolvedUnit, StackUnit]:
-    """The one unit --stack (and --env when the stack has several) names, resolved; errors at their
-    lines. Returns the resolved unit and the unit as written (for its name affixes)."""
-    project, units = _selected(selection)
-    if not units:
-        raise session.Failure("no stack of the project is selected: name one with --stack (and --env)")
-    if len(units) > 1:
-        raise session.Failure(f"{len(units)} stacks are selected ({', '.join(u.key for u in units)}): "
-                              "name one with --stack and --env")
-    [resolved] = _cross_checked(project, _resolve(project, units))
-    _print_diagnostics([resolved])
-    if resolved.stack is None:
-        errors = sum(1 for d in resolved.diagnostics if d.severity.value == "error")
-        raise session.ManifestErrors(f"{errors} error(s) in {resolved.unit.key}", resolved.diagnostics)
-    return resolved, units[0]
-
-
-def unit_topic(unit: StackUnit, stack: Any, topic: str) -> str:
-    """TOPIC as the environment names it: as given when the stack has it, else with the
-    environment's name prefix and suffix (``order-events`` is ``order-events-dev`` in dev)."""
-    names = {t.name for t in stack.topics}
-    affixed = f"{unit.name_prefix}{topic}{unit.name_suffix}"
-    return topic if topic in names or affixed not in names else affixed
-
-
-def test_units(selection: Selection, name_filter: str | None) -> Any:
-    """Every selected unit's ``*.cmqtest.yaml`` run against that unit's manifests resolved for its
-    environment: variables as the environment gives them, names as written (a test names the
-    queues of the manifest beside it). One suite result; each test named with its unit."""
-    from cmqinfra.flowtest.suite import SuiteResult, run_suite
-    from cmqinfra.manifest.loader import LoadResult
-    from cmqinfra.project.resolve import resolve_unit
-
-    project, units = _selected(selection)
-    results: list[Any] = []
-    diagnostics: list[Any] = []
-    problems: list[str] = []
-    for unit in units:
-        bare = dataclasses.replace(unit, name_prefix="", name_suffix="")
-
-        def load(_manifests: list[str], bare: StackUnit = bare) -> LoadResult:
-            resolved = resolve_unit(project, bare)
-            return LoadResult(resolved.stack, list(resolved.diagnostics))
-
-        suite = run_suite([str(p) for p in unit.paths], name_filter, load)
-        results += [dataclasses.replace(r, name=f"{unit.key}: {r.name}") for r in suite.results]
-        diagnostics += [d for d in suite.diagnostics if d not in diagnostics]
-        problems += [f"{unit.key}: {p}" for p in suite.problems if "no *.cmqtest.yaml" not in p]
-    return SuiteResult(tuple(results), tuple(diagnostics), tuple(problems))
-
-
-# ------------------------------------------------------------ export into a project's stack
-
-
-def _bare(name: str, unit: StackUnit) -> str:
-    """A name without the environment's prefix and suffix (as the stack's manifests write it)."""
-    if unit.name_prefix and name.startswith(unit.name_prefix):
-        name = name[len(unit.name_prefix):]
-    if unit.name_suffix and name.endswith(unit.name_suffix):
-        name = name[: -len(unit.name_suffix)]
-    return name
-
-
-def as_written(unit: StackUnit, stack_name: str) -> Callable[[dict[str, Any]], dict[str, Any]]:
-    """An exported document as the project's stack writes it: its own stack name, no region
-    (the environment gives it), every queue and topic name and every reference to one without
-    the environment's name affixes (resolve puts them back)."""
-
-    def shape(doc: dict[str, Any]) -> dict[str, Any]:
-        out: dict[str, Any] = {"stack": stack_name}
-        queues = doc.get("queues") or {}
-        if queues:
-            out["queues"] = {}
-            for name, attrs in queues.items():
-                attrs = dict(attrs)
-                dead = attrs.get("deadLetter")
-                if isinstance(dead, dict):
-                    attrs["deadLetter"] = {**dead, "queue": _bare(dead["queue"], unit)}
-                out["queues"][_bare(name, unit)] = attrs
-        topics = doc.get("topics") or {}
-        if topics:
-            out["topics"] = {}
-            for name, attrs in topics.items():
-                attrs = dict(attrs)
-                subs = attrs.get("subscriptions")
-                if isinstance(subs, dict):
-                    attrs["subscriptions"] = {
-                        s: ({**a, "endpoint": _bare(a["endpoint"], unit)}
-                            if a.get("protocol", "queue") == "queue" and "endpoint" in a else a)
-                        for s, a in subs.items()
-                    }
-                out["topics"][_bare(name, unit)] = attrs
-        return out
-
-    return shape
-
-
-def export_unit(selection: Selection, options: session.TargetOptions, include_unowned: bool,
-                output: str | None, force: bool) -> None:
-    """``export --stack S --env E`` in a project: what the unit owns on its environment's target
-    and region, written as the stack's manifests write it (``-o`` a file or the stack's directory)."""
-    from cmqinfra.export.run import export_text, output_path
-    from cmqinfra.project.connections import target_of, unit_region
-    from cmqinfra.project.resolve import resolve_unit
-
-    project, units = _load(selection)
-    if len(units) != 1:
-        raise session.Failure(f"{len(units)} stacks are selected ({', '.join(u.key for u in units)}): "
-                              "name one with --stack and --env")
-    unit = units[0]
-    resolved = resolve_unit(project, unit)
-    affixed = f"{unit.name_prefix}{unit.stack_name}{unit.name_suffix}"
-    owner = resolved.stack.name if resolved.stack else affixed
-    written = _bare(owner, unit)
-    destination = output_path(output, unit.stack_name) if output else None
-    if destination is not None and destination.exists() and not force:
-        raise session.Failure(f"{destination} already exists; nothing was written "
-                              "(pass --force to overwrite it)")
-    region = unit_region(unit, resolved.stack.region if resolved.stack else None, options).name
-    with _connections(options, selection.root) as connections:
-        api = connections.open(unit, target_of(unit, options, region))
-        text, skipped = export_text(api, owner, include_unowned, region, destination,
-                                    as_written(unit, written))
-    if skipped:
-        click.echo(f"note: {skipped} queue(s)/topic(s) owned by other stacks were not exported", err=True)
-    if destination is None:
-        click.echo(text, nl=False)
-    else:
-        destination.parent.mkdir(parents=True, exist_ok=True)
-        destination.write_text(text, encoding="utf-8")
-        click.echo(f"Wrote {destination} ({unit.key}, as the stack's manifests write it)", err=True)
