@@ -190,7 +190,7 @@ def select_changed(project: Project, resolved: list[ResolvedUnit], ref: str | No
     return chosen
 
 
-def _orphans(project: Project, items: Sequence[Any], apis: dict[str, Any], connections: Any,
+def _orphans(items: Sequence[Any], apis: dict[str, Any], connections: Any,
              others: Sequence[ResolvedUnit]) -> list[str]:
     """What the project's ownership tags give to stacks no unit is any more (project/orphans.py),
     on each account and region the run read whole: a listing only where the counts say so."""
@@ -379,7 +379,7 @@ def plan(selection: Selection, options: session.TargetOptions, out: str | None, 
                                        unit_targets=by_unit)
             accounts = _caller_accounts(items, apis) if out and all(i.ok for i in items) else {}
             whole = _whole(selection, by_unit)
-            warnings = _orphans(project, items, apis, connections, others) if whole else []
+            warnings = _orphans(items, apis, connections, others) if whole else []
         heading = ([f"Stacks affected by the changes since {_code(selection.changed_since)}."]
                    if selection.changed_since else [])
         note = "\n\n".join(heading + notes + [f"> [!WARNING]\n> {w}" for w in warnings]) or None
@@ -434,7 +434,7 @@ def apply(selection: Selection, options: session.TargetOptions, plan_file: str |
                                            bystanders=[o for o in others if o.stack is not None],
                                            early=early, unit_targets=by_unit)
                 if _whole(selection, by_unit) and not destroy:
-                    warnings = _orphans(project, items, apis, connections, others)
+                    warnings = _orphans(items, apis, connections, others)
             _show_all(items, "text", verbose=verbose, warnings=warnings)
             failed = [i for i in items if not i.ok]
             if failed:
