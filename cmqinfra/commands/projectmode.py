@@ -20,6 +20,7 @@ import click
 
 from cmqinfra.project.resolve import ResolvedUnit
 from cmqinfra.project.units import Project, ProjectError, StackUnit, load_project
+from cmqinfra.render import escape
 from cmqinfra.run import session
 
 
@@ -207,13 +208,13 @@ def _show_unit(item: Any) -> None:
 
     where = f"region {item.region}" if item.region else "no region"
     target = f", {item.target.describe()}" if item.target else ""
-    click.echo(f"=== {item.unit.key} ({where}{target})")
+    click.echo(escape.terminal(f"=== {item.unit.key} ({where}{target})"))
     if item.plan is not None and item.error is None:
         click.echo(render_text(item.plan, colour=use_colour(sys.stdout)), nl=False)
         for d in item.plan.errors:
             click.echo(d.render(), err=True)
     else:
-        click.echo(f"error: {item.unit.key}: {item.error}", err=True)
+        click.echo(escape.terminal(f"error: {item.unit.key}: {item.error}"), err=True)
     click.echo("")
 
 
@@ -244,10 +245,10 @@ def validate(selection: Selection, fmt: str, stacks_of: Sequence[str] = ()) -> N
     resolved = _select_changed(project, _resolve(project, units), selection.changed_since)
     failed = [r for r in resolved if not r.ok]
 
-    def summary(r: ResolvedUnit) -> str:
+    def summary(r: ResolvedUnit, key: Callable[[ResolvedUnit], str] = lambda r: r.unit.key) -> str:
         s = r.stack
         assert s is not None
-        return (f"{r.unit.key}: {plural(len(s.queues), 'queue')}, {plural(len(s.topics), 'topic')}, "
+        return (f"{key(r)}: {plural(len(s.queues), 'queue')}, {plural(len(s.topics), 'topic')}, "
                 f"{plural(len(s.subscriptions), 'subscription')}")
 
     def errors(r: ResolvedUnit) -> int:
@@ -263,16 +264,17 @@ def validate(selection: Selection, fmt: str, stacks_of: Sequence[str] = ()) -> N
         lines = [f"### {mark} cmqinfra validate: {len(resolved) - len(failed)} of {len(resolved)} "
                  "stack(s) valid", ""]
         for r in resolved:
-            lines.append(f"- {summary(r)}" if r.ok else f"- **{r.unit.key}: {plural(errors(r), 'error')}**")
+            lines.append(f"- {summary(r, lambda r: escape.code(r.unit.key))}" if r.ok
+                         else f"- **{escape.code(r.unit.key)}: {plural(errors(r), 'error')}**")
             lines += ["  " + line for line in diagnostics_markdown(r.diagnostics)]
         click.echo("\n".join(lines) + "\n", nl=False)
     else:
         _print_diagnostics(resolved)
         for r in resolved:
             if r.ok:
-                click.echo(f"ok: {summary(r)}")
+                click.echo(escape.terminal(f"ok: {summary(r)}"))
             else:
-                click.echo(f"failed: {r.unit.key}: {plural(errors(r), 'error')}", err=True)
+                click.echo(escape.terminal(f"failed: {r.unit.key}: {plural(errors(r), 'error')}"), err=True)
     if failed:
         raise click.exceptions.Exit(1)
 
@@ -309,7 +311,7 @@ def plan(selection: Selection, options: session.TargetOptions, out: str | None, 
         refuse_bare_targets(targets)
         project, units = _load(selection)
         units, by_unit = _unit_targets(selection, units, targets)
-        note = (f"Stacks affected by the changes since `{selection.changed_since}`."
+        note = (f"Stacks affected by the changes since {escape.code(selection.changed_since)}."
                 if selection.changed_since else None)
         with _connections(options, selection.root) as connections:
             resolved, early = _resolve_and_read(project, units, selection, options, connections,
@@ -424,7 +426,7 @@ def _replan_saved(plan_file: str, options: session.TargetOptions, connections: A
     if failed:
         for item in items:
             if item.error is not None:
-                click.echo(f"error: {item.unit.key}: {item.error}", err=True)
+                click.echo(escape.terminal(f"error: {item.unit.key}: {item.error}"), err=True)
         raise session.Failure(f"{plan_file}: {len(failed)} stack(s) could not be planned again: "
                               f"{', '.join(failed)}; nothing was changed")
     if stale:

@@ -428,6 +428,7 @@ def user_errors(
     or a tool never gets an empty page)."""
     from cmqinfra.cloud.errors import CloudError, CredentialsError
     from cmqinfra.render.diagnostics import render_failure
+    from cmqinfra.render.escape import terminal
 
     code = 0
     message: str | None = None
@@ -436,22 +437,22 @@ def user_errors(
         yield
     except ManifestErrors as exc:
         message, diagnostics = str(exc), exc.diagnostics
-        click.echo(f"error: {exc}", err=True)
+        click.echo(terminal(f"error: {exc}"), err=True)
         code = 1
     except Refused as exc:
-        click.echo(f"error: {exc}", err=True)
+        click.echo(terminal(f"error: {exc}"), err=True)
         code = 1
     except Failure as exc:
         message = str(exc)
-        click.echo(f"error: {exc}", err=True)
+        click.echo(terminal(f"error: {exc}"), err=True)
         code = 1
     except CloudError as exc:
         message = exc.describe()
-        click.echo(f"error: {message}", err=True)
+        click.echo(terminal(f"error: {message}"), err=True)
         code = 1
     except CredentialsError as exc:
         message = str(exc)
-        click.echo(f"error: {exc}", err=True)
+        click.echo(terminal(f"error: {exc}"), err=True)
         code = 1
     finally:
         if message is not None and fmt in ("markdown", "json"):
