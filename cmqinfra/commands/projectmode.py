@@ -352,7 +352,7 @@ def apply(selection: Selection, options: session.TargetOptions, plan_file: str |
             if plan_file:
                 if targets:
                     raise session.Failure("--target cannot change a saved plan's targets; plan again instead")
-                items, apis = _replan_saved(plan_file, options, connections, allow_data_loss)
+                items, apis = _replan_saved(plan_file, options, connections, allow_data_loss, selection)
             else:
                 refuse_bare_targets(targets)
                 project, units = _load(selection)
@@ -386,13 +386,15 @@ def _caller_accounts(items: Sequence[Any], apis: dict[str, Any]) -> dict[str, st
 
 
 def _replan_saved(plan_file: str, options: session.TargetOptions, connections: Any,
-                  allow_data_loss: bool) -> tuple[list[Any], dict[str, Any]]:
+                  allow_data_loss: bool, selection: Selection) -> tuple[list[Any], dict[str, Any]]:
     from cmqinfra.plan.values import Plan
     from cmqinfra.project.planfile import read_project_plan
     from cmqinfra.project.resolve import ResolvedUnit
     from cmqinfra.project.runner import plan_project
+    from cmqinfra.project.trusted import bind_to_configuration
 
-    saved = read_project_plan(plan_file)
+    # Where each stack goes comes from this run's configuration, never from the file.
+    saved = bind_to_configuration(read_project_plan(plan_file), _load(selection)[1], options, plan_file)
     given = [flag for flag, value in (("--endpoint", options.endpoint), ("--local", options.local),
                                       ("--region", options.region)) if value]
     if given:

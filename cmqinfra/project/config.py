@@ -22,6 +22,7 @@ from cmqinfra.diagnostics import Diagnostic
 from cmqinfra.manifest.schema import check_against, show
 from cmqinfra.manifest.source import DataPath, Document, read_document
 from cmqinfra.model import SourceLocation
+from cmqinfra.run.trust import credential_name_problem
 
 PROJECT_FILE = "cmqinfra.yaml"
 PROJECT_SCHEMA_RESOURCE = "schemas/project.schema.json"
@@ -81,6 +82,7 @@ class Environment:
     value_files: tuple[str, ...] = ()  # as written, relative to the project root
     values: tuple[tuple[str, Located], ...] = ()
     location: SourceLocation | None = None
+    endpoint_location: SourceLocation | None = None  # where the repository named the endpoint
 
 
 @dataclass(frozen=True)
@@ -191,8 +193,13 @@ def build_config(doc: Document) -> tuple[ProjectConfig | None, list[Diagnostic]]
             value_files=tuple(spec.get("valueFiles", ())),
             values=_located_values(doc, path + ("values",), spec.get("values", {})),
             location=doc.key_at(path),
+            endpoint_location=doc.at(path + ("endpoint",)) if "endpoint" in spec else None,
         )
         known_values(env.values)
+        for field, variable in (creds or {}).items():
+            problem = credential_name_problem(field, variable)
+            if problem is not None:
+                diags.append(Diagnostic(problem, doc.at(path + ("credentials", field))))
         for index, file in enumerate(env.value_files):
             if not (root / file).is_file():
                 diags.append(Diagnostic(f"value file {show(file)} does not exist",

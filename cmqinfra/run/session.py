@@ -48,6 +48,8 @@ class TargetOptions:
     debug: bool = False
     timeout: float = 10.0  # seconds one API call may take before it is retried
     workdir: str | None = None  # where --local keeps .cmqinfra/ (default: the working directory)
+    # endpoints the operator allows the repository to name (--allow-endpoint, the CI variable)
+    allowed_endpoints: tuple[str, ...] = ()
 
 
 class ManifestErrors(Failure):
