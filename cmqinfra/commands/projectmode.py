@@ -329,6 +329,7 @@ def plan(selection: Selection, options: session.TargetOptions, out: str | None, 
                                   f"{', '.join(i.unit.key for i in failed)}; nothing can be applied")
         if out:
             save_project_plan(items, out, accounts)
+            session.announce_digest(out, fmt)
             click.echo(f"Saved the plan of {len(items)} stack(s) to {out}; run `cmqinfra apply --plan {out}` "
                        "to apply it.", err=True)
         if detailed_exitcode and any(i.plan is not None and i.plan.has_changes for i in items):
@@ -341,18 +342,22 @@ def plan(selection: Selection, options: session.TargetOptions, out: str | None, 
 
 
 def apply(selection: Selection, options: session.TargetOptions, plan_file: str | None,
-          auto_approve: bool, allow_data_loss: bool, targets: Sequence[str] = ()) -> None:
+          auto_approve: bool, allow_data_loss: bool, targets: Sequence[str] = (),
+          expect_digest: str | None = None) -> None:
     from cmqinfra.project.runner import plan_project
 
     with session.user_errors(False, []):
         if plan_file and (selection.stacks or selection.environments or selection.changed_since):
             raise session.Failure("a saved plan applies exactly the stacks it holds: --stack, --env and "
                                   "--changed-since select stacks to plan, not to apply from --plan")
+        if expect_digest and not plan_file:
+            raise session.Failure("--expect-digest goes with --plan FILE")
         with _connections(options, selection.root) as connections:
             if plan_file:
                 if targets:
                     raise session.Failure("--target cannot change a saved plan's targets; plan again instead")
-                items, apis = _replan_saved(plan_file, options, connections, allow_data_loss, selection)
+                items, apis = _replan_saved(plan_file, options, connections, allow_data_loss, selection,
+                                            expect_digest)
             else:
                 refuse_bare_targets(targets)
                 project, units = _load(selection)
@@ -386,7 +391,8 @@ def _caller_accounts(items: Sequence[Any], apis: dict[str, Any]) -> dict[str, st
 
 
 def _replan_saved(plan_file: str, options: session.TargetOptions, connections: Any,
-                  allow_data_loss: bool, selection: Selection) -> tuple[list[Any], dict[str, Any]]:
+                  allow_data_loss: bool, selection: Selection,
+                  expect_digest: str | None = None) -> tuple[list[Any], dict[str, Any]]:
     from cmqinfra.plan.values import Plan
     from cmqinfra.project.planfile import read_project_plan
     from cmqinfra.project.resolve import ResolvedUnit
@@ -394,7 +400,11 @@ def _replan_saved(plan_file: str, options: session.TargetOptions, connections: A
     from cmqinfra.project.trusted import bind_to_configuration
 
     # Where each stack goes comes from this run's configuration, never from the file.
-    saved = bind_to_configuration(read_project_plan(plan_file), _load(selection)[1], options, plan_file)
+    from cmqinfra.run import seal
+
+    with seal.opened(plan_file, expect_digest) as (readable, _):
+        recorded = read_project_plan(readable)
+    saved = bind_to_configuration(recorded, _load(selection)[1], options, plan_file)
     given = [flag for flag, value in (("--endpoint", options.endpoint), ("--local", options.local),
                                       ("--region", options.region)) if value]
     if given:

@@ -257,6 +257,20 @@ def save(plan: Plan, path: str, target: PlanTarget | None = None) -> None:
     write_saved(plan, path, target)
 
 
+def announce_digest(path: str, fmt: str) -> None:
+    """The saved plan's digest: on stderr, and at the end of a comment, where the reviewer sees it
+    and the apply job can require it (``apply --expect-digest``; cmqinfra/run/seal.py)."""
+    from cmqinfra.run.seal import last_digest
+
+    digest = last_digest(path)
+    if digest is None:
+        return
+    click.echo(f"Plan digest: {digest} (apply --plan {path} --expect-digest {digest})", err=True)
+    if fmt == "markdown":
+        click.echo(f"\nSaved plan digest: `{digest}` (`cmqinfra apply --expect-digest {digest}` applies "
+                   "only this plan)")
+
+
 def bind(target: PlanTarget, api: CmqApi) -> PlanTarget:
     """``target`` with the account the credentials belong to."""
     return replace(target, account=api.caller_account())
