@@ -319,10 +319,18 @@ def check_not_stale(saved: SavedPlan, fresh: Plan, path: str) -> None:
     fresh_actions = tuple(
         (c["address"], tuple(c["change"]["actions"])) for c in plan_to_json(fresh)["resource_changes"]
     )
-    if fresh.fingerprint != saved.fingerprint or fresh_actions != saved.actions:
+    if fresh.fingerprint != saved.fingerprint:
         raise Failure(
             f"{path}: the saved plan is stale: live state changed since it was made; nothing was changed "
             "(run plan again)"
+        )
+    # What `show` prints is the file's recorded changes; what runs is planned again from its desired
+    # stack. They must be the same changes, value for value, or the file was not written by plan.
+    if fresh_actions != saved.actions or saved.plan is not None and (
+            plan_to_json(fresh)["resource_changes"] != plan_to_json(saved.plan)["resource_changes"]):
+        raise Failure(
+            f"{path}: the saved plan's recorded changes are not what its desired state plans to (the file "
+            "was edited); nothing was changed (run plan again)"
         )
 
 
