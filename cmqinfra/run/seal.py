@@ -53,7 +53,12 @@ def _mac(key: str, plain: bytes) -> str:
 
 
 def plan_key() -> str | None:
-    return os.environ.get(KEY_VARIABLE) or None
+    """The key, or None when the variable is unset. Set but empty is refused: it is what a CI
+    recipe passes when the secret it names is missing, and an unkeyed apply would accept anything."""
+    key = os.environ.get(KEY_VARIABLE)
+    if key is not None and not key.strip():
+        raise Failure(f"{KEY_VARIABLE} is set but empty (is the CI secret defined?); nothing was done")
+    return key
 
 
 def seal(plain: bytes, key: str | None) -> bytes:

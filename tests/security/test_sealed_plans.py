@@ -195,3 +195,13 @@ def test_without_key_or_digest_an_edit_of_what_runs_still_differs_from_what_show
     assert code == 1
     assert "recorded changes are not what its desired state plans to" in err
     assert writes(emu) == before
+
+
+def test_a_key_variable_set_but_empty_is_refused(tmp_path: Path, emu: Emulator,
+                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+    """A CI recipe passes an empty value when the secret it names is missing: not a silent unkeyed run."""
+    root, args = _stack_repo(tmp_path, emu)
+    monkeypatch.setenv(seal.KEY_VARIABLE, "")
+    code, out, err = cmq(root, "plan", *args, "--out", "p.plan")
+    assert code == 1 and "CMQINFRA_PLAN_KEY is set but empty" in err
+    assert not (root / "p.plan").exists()
