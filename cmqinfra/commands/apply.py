@@ -135,6 +135,8 @@ def apply_plan(
     if not plan.has_changes:
         return
     session.confirm(auto_approve, what)
+    if not auto_approve:
+        session.check_unchanged(plan, api)
     report = session.run(plan, api, options.parallelism)
     if not report.ok:
         raise click.exceptions.Exit(1)

@@ -379,6 +379,9 @@ def apply(selection: Selection, options: session.TargetOptions, plan_file: str |
             # Like Terraform, a saved plan was reviewed when it was made: it needs no second approval.
             session.confirm(auto_approve or plan_file is not None,
                             f"apply these changes to {len(changing)} stack(s)")
+            if not (auto_approve or plan_file):
+                for item in changing:
+                    session.check_unchanged(item.plan, apis[item.unit.key], item.unit.key)
             _apply(items, apis, options)
 
 

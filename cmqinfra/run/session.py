@@ -334,6 +334,19 @@ def check_not_stale(saved: SavedPlan, fresh: Plan, path: str) -> None:
         )
 
 
+def check_unchanged(plan: Plan, api: CmqApi, name: str = "") -> None:
+    """After a 'yes': the live state read again must be the one the plan shown was made from.
+    The answer approved what was on the screen; anything that moved while the prompt waited
+    (another apply, a console edit) makes that plan another one. Messages are checked again at
+    each delete (cmqinfra/run/executor.py)."""
+    from cmqinfra.plan.fingerprint import fingerprint
+
+    if fingerprint(read_live(plan.stack, api, plan.targets)) != plan.fingerprint:
+        who = f"{name}: " if name else ""
+        raise Failure(f"{who}live state changed while the approval waited: the plan shown is no longer "
+                      "what would run; nothing was changed (run apply again to see the new plan)")
+
+
 def interactive() -> bool:
     """Whether someone can answer a prompt (stdin is a terminal)."""
     return sys.stdin.isatty()
