@@ -38,6 +38,13 @@ class LazyGroup(click.Group):
     def list_commands(self, ctx: click.Context) -> list[str]:
         return sorted(name for name in COMMANDS if self._load(name) is not None)
 
+    def invoke(self, ctx: click.Context) -> object:
+        # Every command's output passes the terminal net: no raw control sequence reaches it.
+        from cmqinfra.render.streams import escaping_output
+
+        with escaping_output():
+            return super().invoke(ctx)
+
     def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
         return self._load(cmd_name)
 
