@@ -1,7 +1,10 @@
 """``cmqinfra emulator``: run the local TDMQ endpoint until SIGINT/SIGTERM.
 
 ``--apply PATH...`` applies those manifests first and prints what it applied and the endpoint of
-each front door; the ready line (``listening on URL``) is always the last line printed.
+each front door; the ready line (``listening on URL``) is always the last line printed, and
+``/_cmqinfra/ready`` answers 200 from then on.
+
+``cmqinfra emulator messages|purge|redrive|reset ...`` talk to one instead (emulator_admin.py).
 """
 
 from __future__ import annotations
@@ -32,7 +35,37 @@ _RATE = click.FloatRange(0.0, 1.0)
 CMQ_PATH = "/v2/index.php"
 
 
-@click.command(name="emulator")
+ADMIN_COMMANDS = ("messages", "purge", "redrive", "reset")
+
+
+class _EmulatorGroup(click.Group):
+    """``cmqinfra emulator [OPTIONS] [PATH]...`` serves; ``cmqinfra emulator messages QUEUE``
+    (purge, redrive, reset) administers one. A first argument that is not one of those four is
+    the server's, so every existing invocation keeps its meaning."""
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return list(ADMIN_COMMANDS)
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        if cmd_name not in ADMIN_COMMANDS:
+            return None
+        from cmqinfra.commands.emulator_admin import COMMANDS
+
+        return COMMANDS[cmd_name]
+
+    def make_context(
+        self, info_name: str | None, args: list[str], parent: click.Context | None = None, **extra: object
+    ) -> click.Context:
+        if args and args[0] in ADMIN_COMMANDS:
+            return super().make_context(info_name, args, parent=parent, **extra)  # type: ignore[arg-type]
+        return serve.make_context(info_name, args, parent=parent, **extra)  # type: ignore[arg-type]
+
+
+@click.command(
+    name="emulator",
+    epilog="Administer a running emulator or the local state: cmqinfra emulator messages QUEUE | "
+    "purge QUEUE | redrive DLQ | reset [--stack S] (each with --help).",
+)
 @click.argument("paths", nargs=-1, type=click.Path())
 @click.option(
     "--apply",
@@ -98,7 +131,7 @@ CMQ_PATH = "/v2/index.php"
     help="New resources stay invisible to Describe* calls this long.",
 )
 @click.option("--seed", default=None, type=int, help="Seed for the fault dice (reproducible runs).")
-def command(
+def serve(
     paths: tuple[str, ...],
     apply_paths: bool,
     fresh: bool,
@@ -183,6 +216,7 @@ def command(
     signal.signal(signal.SIGTERM, on_signal)
     try:
         if stacks:
+            emu.admin.hold("applying the start-up manifests")
             try:
                 applied = bootstrap.apply_stacks(stacks, emu.url, (secret_id, secret_key), region)
             except Failure as exc:
@@ -194,6 +228,7 @@ def command(
                 )
             click.echo(f"TDMQ API 3.0 (tencentcloud SDKs, tccli): {emu.url}  region {region}")
             click.echo(f"CMQ message API (cmq SDK Account host):  {emu.url}  path {CMQ_PATH}")
+        emu.admin.release()
         # Always the last line: whoever waits for it finds everything in place.
         click.echo(f"listening on {emu.url}")
         click.get_text_stream("stdout").flush()
@@ -207,3 +242,6 @@ def command(
 def _remove(scratch: str | None) -> None:
     if scratch is not None:
         shutil.rmtree(scratch, ignore_errors=True)
+
+
+command = _EmulatorGroup(name="emulator", help=serve.help)

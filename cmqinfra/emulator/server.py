@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
-from cmqinfra.emulator import cmq_door
+from cmqinfra.emulator import admin_door, cmq_door
 from cmqinfra.emulator.api3 import HANDLERS
 from cmqinfra.emulator.backend import Backend
 from cmqinfra.emulator.clock import Clock
@@ -207,6 +207,7 @@ class Emulator:
         self.store = self.backend.store
         self.clock = self.backend.clock
         self._cmq = cmq_door.CmqDoor(self.backend, secret_id, secret_key)
+        self.admin = admin_door.AdminDoor(self.backend, secret_id, secret_key, region)
         self.secret_id = secret_id
         self._secret_key = secret_key
         self.region = region
@@ -336,6 +337,8 @@ class Emulator:
             return Reply(drop=True)
         headers = {name.lower(): value for name, value in http.headers.items()}
         split = urlsplit(http.path)
+        if split.path.startswith(admin_door.PREFIX):
+            return self._handle_admin(http, headers, split.path, split.query)
         if split.path == cmq_door.PATH or (
             split.path in ("", "/") and _is_form_request(http.command, headers, split.query)
         ):
@@ -447,6 +450,24 @@ class Emulator:
         body = http.rfile.read(length) if length else b""
         request = cmq_door.FormRequest(http.command, headers.get("host", ""), path, query, body)
         return Reply(body=self._cmq.serve(request, request_id))
+
+    def _handle_admin(
+        self, http: BaseHTTPRequestHandler, headers: dict[str, str], path: str, query: str
+    ) -> Reply:
+        length_text = headers.get("content-length", "0") or "0"
+        length = int(length_text) if length_text.isdigit() else -1
+        if not 0 <= length <= admin_door.MAX_BODY_BYTES:
+            self._drain(http, max(length, 0))
+            answer = admin_door.AdminReply(
+                400, {"error": {"code": "InvalidRequest", "message": "Bad body length."}}
+            )
+        else:
+            body = http.rfile.read(length) if length else b""
+            request = admin_door.AdminRequest(
+                http.command, path, query, headers.get("authorization", ""), body
+            )
+            answer = self.admin.serve(request)
+        return Reply(body=answer.body, status=answer.status)
 
     @staticmethod
     def _discard_body(http: BaseHTTPRequestHandler) -> None:
