@@ -364,6 +364,15 @@ class Backend:
                     delivered += self._push_one(row)
             return delivered
 
+    def deliver_all_due(self) -> int:
+        """Try pushes until none is due now (retries scheduled later stay); how many were delivered."""
+        delivered = 0
+        while True:
+            delivered += self.deliver_due()
+            next_at = self._next_push_at()
+            if next_at is None or next_at > self.clock.now():
+                return delivered
+
     def _push_one(self, row: sqlite3.Row) -> int:
         tags = json.loads(row["tags"])
         headers = {
