@@ -73,10 +73,22 @@ class _EmulatorGroup(click.Group):
     is_flag=True,
     help="Apply the manifests at PATH... (each one stack) before announcing the endpoints.",
 )
+@click.option(
+    "--apply-dir",
+    "apply_dir",
+    type=click.Path(file_okay=False),
+    help="Apply every stack in DIR at start: each *.yaml/*.yml file, and each directory of them (the "
+    "container image's mounted /manifests). A missing or empty DIR applies nothing.",
+)
 @click.option("--fresh", is_flag=True, help="Start from empty state in a temporary file, removed on exit.")
 @click.option("--host", default="127.0.0.1", show_default=True, help="Address to bind (loopback by default).")
 @click.option(
-    "--port", default=9470, show_default=True, type=click.IntRange(0, 65535), help="0 picks a free port."
+    "--port",
+    default=9470,
+    show_default=True,
+    type=click.IntRange(0, 65535),
+    envvar="CMQINFRA_EMULATOR_PORT",
+    help="0 picks a free port (env CMQINFRA_EMULATOR_PORT).",
 )
 @click.option(
     "--data",
@@ -86,12 +98,16 @@ class _EmulatorGroup(click.Group):
     type=click.Path(dir_okay=False),
     help="SQLite file holding the emulator's state.",
 )
-@click.option("--secret-id", default=DEFAULT_SECRET_ID, show_default=True)
+@click.option(
+    "--secret-id", default=DEFAULT_SECRET_ID, show_default=True, envvar="CMQINFRA_EMULATOR_SECRET_ID"
+)
 @click.option(
     "--secret-key",
     default=DEFAULT_SECRET_KEY,
     show_default=False,
-    help=f"Defaults to the documented local key ({DEFAULT_SECRET_KEY!r} is not a secret).",
+    envvar="CMQINFRA_EMULATOR_SECRET_KEY",
+    help=f"Defaults to CMQINFRA_EMULATOR_SECRET_KEY, else the documented local key ({DEFAULT_SECRET_KEY!r} "
+    "is not a secret).",
 )
 @click.option(
     "--region", default=None, help=f"The one region served (default: the manifests', else {DEFAULT_REGION})."
@@ -134,6 +150,7 @@ class _EmulatorGroup(click.Group):
 def serve(
     paths: tuple[str, ...],
     apply_paths: bool,
+    apply_dir: str | None,
     fresh: bool,
     host: str,
     port: int,
@@ -162,8 +179,10 @@ def serve(
 
     if paths and not apply_paths:
         raise click.UsageError("manifest PATHs are only taken with --apply")
-    if apply_paths and not paths:
+    if apply_paths and not paths and apply_dir is None:
         raise click.UsageError("--apply needs at least one manifest PATH")
+    if apply_dir is not None:
+        paths = (*paths, *_stacks_in(Path(apply_dir)))
     try:
         stacks = bootstrap.load_stacks(paths) if paths else ()
         regions = {item.stack.region for item in stacks if item.stack.region}
@@ -237,6 +256,21 @@ def serve(
     finally:
         emu.stop()
         _remove(scratch)
+
+
+def _stacks_in(directory: Path) -> list[str]:
+    """The stacks of a manifests folder: each manifest file at its top, each directory holding some."""
+    if not directory.is_dir():
+        return []
+    found: list[str] = []
+    for entry in sorted(directory.iterdir()):
+        if entry.name.startswith("."):
+            continue
+        if entry.is_file() and entry.suffix in (".yaml", ".yml") and ".cmqtest." not in entry.name:
+            found.append(str(entry))
+        elif entry.is_dir() and any(p.suffix in (".yaml", ".yml") for p in entry.iterdir() if p.is_file()):
+            found.append(str(entry))
+    return found
 
 
 def _remove(scratch: str | None) -> None:
