@@ -358,3 +358,31 @@ def test_ready_turns_200_only_once_the_start_up_manifests_are_applied(tmp_path: 
         assert process.stdout.readline().startswith("applied ")
     finally:
         assert _stop(process) == 0
+
+
+def test_apply_dir_applies_each_file_and_each_directory_as_a_stack(tmp_path: Path) -> None:
+    from tests.emulator.test_emulator_apply import _start, _stop
+
+    folder = tmp_path / "manifests"
+    (folder / "shipping").mkdir(parents=True)
+    (folder / "payments.yaml").write_text(PAYMENTS)
+    (folder / "shipping" / "queues.yml").write_text(SHIPPING)
+    (folder / "notes.txt").write_text("not a manifest")
+    (folder / "flows.cmqtest.yaml").write_text("tests: []\n")  # flow tests are not stacks
+    process, lines = _start("--fresh", "--apply-dir", str(folder))
+    try:
+        assert (
+            lines[0]
+            == f"applied {folder / 'payments.yaml'} (stack payments): 4 added, 0 changed, 0 destroyed"
+        )
+        assert lines[1] == f"applied {folder / 'shipping'} (stack shipping): 1 added, 0 changed, 0 destroyed"
+        url = lines[-1].removeprefix("listening on ")
+        admin = AdminClient(url, DEFAULT_SECRET_ID, DEFAULT_SECRET_KEY)
+        assert admin.peek("shipping")["messages"] == [] and admin.ready()
+    finally:
+        assert _stop(process) == 0
+    process, lines = _start("--fresh", "--apply-dir", str(tmp_path / "absent"))  # an unmounted folder
+    try:
+        assert lines == [lines[-1]] and lines[-1].startswith("listening on ")
+    finally:
+        assert _stop(process) == 0
