@@ -152,7 +152,11 @@ def _message_lines(answer: dict[str, Any]) -> list[str]:
         return [head]
     rows = [("MSG ID", "STATE", "DEQUEUED", "ENQUEUED", "VISIBLE AT", "TAGS", "BODY")]
     for m in found:
-        tags = ",".join(m["tags"]) + (f" key={m['routingKey']}" if m.get("routingKey") else "")
+        tags = " ".join(
+            part
+            for part in (",".join(m["tags"]), f"key={m['routingKey']}" if m.get("routingKey") else "")
+            if part
+        )
         source = f" (dead letter of {m['deadLetterSource']})" if m.get("deadLetterSource") else ""
         rows.append(
             (
