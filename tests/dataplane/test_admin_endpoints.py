@@ -386,3 +386,22 @@ def test_apply_dir_applies_each_file_and_each_directory_as_a_stack(tmp_path: Pat
         assert lines == [lines[-1]] and lines[-1].startswith("listening on ")
     finally:
         assert _stop(process) == 0
+
+
+def test_reset_of_one_project_unit_by_its_stack_tag(capsys: pytest.CaptureFixture[str]) -> None:
+    from cmqinfra.testing import local_cmq
+
+    project = Path(__file__).resolve().parents[2] / "examples" / "project"
+    with local_cmq() as cmq:
+        cmq.apply(project, env="dev")  # payments and orders, names affixed with -dev
+        code, out, _ = cli(capsys, "emulator", "reset", "--stack", "orders-dev", "--endpoint", cmq.endpoint)
+        assert (code, out) == (
+            0,
+            "reset stack orders-dev: deleted 1 queue(s), 1 topic(s)\n"
+            "  queue orders-dev\n  topic order-events-dev\n",
+        )
+        assert cmq.peek("payments-dev") == []  # the other unit is untouched
+        with pytest.raises(Exception, match="ResourceNotFound"):
+            cmq.peek("orders-dev")
+        cmq.apply(project, env="dev", stack="orders")  # and the unit applies afresh
+        assert cmq.peek("orders-dev") == []
