@@ -96,9 +96,40 @@ class _Local:
         return self._backend.reset(stack).to_json()
 
 
+def _serving_url(data: str) -> str | None:
+    """The URL of a running emulator serving ``data`` (it records itself there), if one answers."""
+    import sqlite3
+
+    from cmqinfra.admin_client import AdminClient, AdminError
+
+    if not Path(data).is_file():
+        return None
+    try:
+        conn = sqlite3.connect(f"{Path(data).resolve().as_uri()}?mode=ro", uri=True, timeout=5)
+        try:
+            row = conn.execute("SELECT value FROM meta WHERE key = 'serving_url'").fetchone()
+        finally:
+            conn.close()
+    except sqlite3.Error:
+        return None
+    if row is None:
+        return None
+    try:
+        AdminClient(row[0], "", "", timeout=2).health()
+    except AdminError:
+        return None  # left behind by an emulator that was killed
+    return str(row[0])
+
+
 def _run(
     endpoint: str | None, data: str, secret_id: str, secret_key: str, operation: Operation
 ) -> dict[str, Any]:
+    if not endpoint:
+        # A running emulator on the state file is asked, not bypassed: its waiting long polls
+        # wake, and nothing it holds in memory goes stale.
+        endpoint = _serving_url(data)
+        if endpoint is not None:
+            click.echo(f"(through the emulator serving {_safe(data)} at {endpoint})", err=True)
     if endpoint:
         from cmqinfra.admin_client import AdminClient, AdminError
 

@@ -266,7 +266,22 @@ class Emulator:
             daemon=True,
         )
         emulator._thread.start()
+        emulator._note_serving(True)
         return emulator
+
+    def _note_serving(self, serving: bool) -> None:
+        """Record in the state file which URL serves it, so that ``cmqinfra emulator messages``
+        (purge, redrive, reset) on that file goes through this process rather than beside it."""
+        host = "127.0.0.1" if self.host in ("0.0.0.0", "") else self.host
+        with self.store.transaction() as conn:
+            if serving:
+                conn.execute(
+                    "INSERT INTO meta (key, value) VALUES ('serving_url', ?)"
+                    " ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+                    (f"http://{host}:{self.port}",),
+                )
+            else:
+                conn.execute("DELETE FROM meta WHERE key = 'serving_url'")
 
     @property
     def host(self) -> str:
@@ -319,6 +334,10 @@ class Emulator:
         self._server.close_open_connections()
         if self._thread is not None:
             self._thread.join(timeout=5)
+        try:
+            self._note_serving(False)
+        except Exception:  # noqa: BLE001 - a state file gone or locked must not stop the stop
+            pass
         self.backend.close()
 
     def __enter__(self) -> Emulator:

@@ -405,3 +405,37 @@ def test_reset_of_one_project_unit_by_its_stack_tag(capsys: pytest.CaptureFixtur
             cmq.peek("orders-dev")
         cmq.apply(project, env="dev", stack="orders")  # and the unit applies afresh
         assert cmq.peek("orders-dev") == []
+
+
+def test_cli_on_a_state_file_a_running_emulator_serves_goes_through_it(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import sqlite3
+    import threading
+
+    data = tmp_path / "emulator.sqlite3"
+    clock = VirtualClock(start=float(int(time.time())))
+    with Emulator.start(data, rate_limits=False, clock=clock, push_loop=False) as emu:
+        account = account_for(emu)
+        _dead_letters(account, clock, count=1)
+        assert len(emu.backend.peek("orders-dead")) == 1
+        got: list[str] = []
+        poller = threading.Thread(
+            target=lambda: got.append(account.get_queue("orders").receive_message(20).msgBody)
+        )
+        poller.start()
+        while not emu.backend._conditions.get("orders"):
+            time.sleep(0.005)
+        code, out, err = cli(capsys, "emulator", "redrive", "orders-dead", "--data", str(data))
+        poller.join(timeout=5)
+        assert code == 0 and out == "redrove 1 message(s) from orders-dead: 1 to orders\n"
+        assert f"through the emulator serving {data} at {emu.url}" in err
+        assert got == ["m0"]  # the waiting consumer was woken by the redrive, with virtual time still
+    # Stopped: the file is used directly again.
+    code, out, err = cli(capsys, "emulator", "purge", "orders", "--data", str(data))
+    assert (code, err) == (0, "") and out == "purged 1 message(s) from queue orders\n"
+    # A URL left behind by a killed emulator is not trusted.
+    with sqlite3.connect(data) as conn:
+        conn.execute("INSERT INTO meta (key, value) VALUES ('serving_url', 'http://127.0.0.1:9')")
+    code, out, err = cli(capsys, "emulator", "purge", "orders", "--data", str(data))
+    assert (code, err, out) == (0, "", "purged 0 message(s) from queue orders\n")
