@@ -215,6 +215,7 @@ def serve(
             rate_scale=rate_scale,
             faults=faults,
             account_id=account_id,
+            not_ready="applying the start-up manifests" if stacks else None,
         )
     except sqlite3.Error as exc:
         _remove(scratch)
@@ -235,7 +236,6 @@ def serve(
     signal.signal(signal.SIGTERM, on_signal)
     try:
         if stacks:
-            emu.admin.hold("applying the start-up manifests")
             try:
                 applied = bootstrap.apply_stacks(stacks, emu.url, (secret_id, secret_key), region)
             except Failure as exc:
@@ -248,6 +248,12 @@ def serve(
             click.echo(f"TDMQ API 3.0 (tencentcloud SDKs, tccli): {emu.url}  region {region}")
             click.echo(f"CMQ message API (cmq SDK Account host):  {emu.url}  path {CMQ_PATH}")
         emu.admin.release()
+        if host not in ("127.0.0.1", "localhost", "::1") and secret_key == DEFAULT_SECRET_KEY:
+            click.echo(
+                f"warning: listening on {host} with the public default key pair: anyone who reaches "
+                "the port can read, purge and reset; set CMQINFRA_EMULATOR_SECRET_KEY",
+                err=True,
+            )
         # Always the last line: whoever waits for it finds everything in place.
         click.echo(f"listening on {emu.url}")
         click.get_text_stream("stdout").flush()

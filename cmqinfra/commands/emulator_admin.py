@@ -169,7 +169,7 @@ def _short(text: str) -> str:
 
 def _emit(fmt: str, answer: dict[str, Any], lines: Callable[[dict[str, Any]], list[str]]) -> None:
     if fmt == "json":
-        click.echo(json.dumps(answer, indent=2, ensure_ascii=False))
+        click.echo(json.dumps(answer, indent=2))  # ASCII: no character of a body reaches the terminal raw
     else:
         for line in lines(answer):
             click.echo(line)

@@ -241,10 +241,13 @@ class Emulator:
         faults: Faults | None = None,
         clock: Clock | None = None,
         account_id: str = DEFAULT_ACCOUNT_ID,
+        not_ready: str | None = None,
         **backend_options: Any,
     ) -> Emulator:
         """Serve both front doors on one port over one backend; ``clock=VirtualClock()`` for tests,
-        ``backend_options`` go to ``Backend`` (``pusher``, ``push_loop``, ``seed``)."""
+        ``backend_options`` go to ``Backend`` (``pusher``, ``push_loop``, ``seed``). With
+        ``not_ready`` (the reason), /_cmqinfra/ready answers 503 from the first request until
+        ``emulator.admin.release()``."""
         emulator = cls(
             data_path,
             host,
@@ -259,6 +262,8 @@ class Emulator:
             backend_options,
             account_id,
         )
+        if not_ready is not None:
+            emulator.admin.hold(not_ready)
         emulator._thread = threading.Thread(
             target=emulator._server.serve_forever,
             kwargs={"poll_interval": 0.02},

@@ -439,3 +439,21 @@ def test_cli_on_a_state_file_a_running_emulator_serves_goes_through_it(
         conn.execute("INSERT INTO meta (key, value) VALUES ('serving_url', 'http://127.0.0.1:9')")
     code, out, err = cli(capsys, "emulator", "purge", "orders", "--data", str(data))
     assert (code, err, out) == (0, "", "purged 0 message(s) from queue orders\n")
+
+
+def test_serving_beyond_loopback_with_the_public_key_is_warned_about() -> None:
+    from tests.emulator.test_emulator_apply import _env, _start, _stop
+
+    process, lines = _start("--fresh", "--host", "0.0.0.0")
+    try:
+        assert lines[-1].startswith("listening on http://0.0.0.0:")
+    finally:
+        assert _stop(process) == 0
+    assert process.stderr is not None
+    assert "warning: listening on 0.0.0.0 with the public default key pair" in process.stderr.read()
+    process, lines = _start("--fresh", "--host", "0.0.0.0", env=_env(CMQINFRA_EMULATOR_SECRET_KEY="own-key"))
+    try:
+        assert lines[-1].startswith("listening on ")
+    finally:
+        assert _stop(process) == 0
+    assert process.stderr is not None and "warning" not in process.stderr.read()
