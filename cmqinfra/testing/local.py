@@ -46,7 +46,9 @@ class LocalCmq:
         self._emulator = emulator
         self._clock = clock
         self._root = root
+        self._rate_limits = emulator.rate_limits
         self._baseline: Snapshot = emulator.backend.snapshot()
+        self._start_baseline = self._baseline
 
     # ----------------------------------------------------------------------------- connecting
 
@@ -129,11 +131,22 @@ class LocalCmq:
 
         self._emulator.backend.restore(self._baseline)
         self._emulator.faults = Faults()
+        self._emulator.rate_limits = self._rate_limits
         self._emulator.reset_call_counts()
 
     def mark_baseline(self) -> None:
-        """What ``reset`` returns to from now on: the state as it is."""
+        """What ``reset`` returns to from now on: the state as it is (in the pytest plugin, until
+        the test ends: the next test starts from the manifests again)."""
         self._baseline = self._emulator.backend.snapshot()
+
+    def _start_over(self) -> None:
+        """The plugin, before each test: the starting state, whatever the last test marked."""
+        self._baseline = self._start_baseline
+        self.reset()
+
+    def _mark_start(self) -> None:
+        self.mark_baseline()
+        self._start_baseline = self._baseline
 
     # ------------------------------------------------------------------------------ manifests
 
@@ -249,7 +262,7 @@ def local_cmq(
         cmq = LocalCmq(emulator, clock, base)
         if manifests:
             cmq.apply(*manifests)
-            cmq.mark_baseline()
+            cmq._mark_start()
         yield cmq
     finally:
         emulator.stop()

@@ -68,5 +68,5 @@ def _cmqinfra_local_cmq(request: pytest.FixtureRequest) -> Iterator[LocalCmq]:
 def cmq(_cmqinfra_local_cmq: LocalCmq) -> LocalCmq:
     """A local CMQ in the state of the ``cmqinfra_manifests``, with no messages: ``endpoint``,
     ``secret_id``, ``secret_key``, ``region``; ``apply``, ``advance``, ``peek``, ``reset``."""
-    _cmqinfra_local_cmq.reset()
+    _cmqinfra_local_cmq._start_over()
     return _cmqinfra_local_cmq

@@ -74,11 +74,17 @@ def test_one_endpoint_for_the_cmq_sdk_and_the_tdmq_sdk(cmq: LocalCmq) -> None:
 
 def test_each_test_starts_fresh_part_1(cmq: LocalCmq) -> None:
     queue(account(cmq), "leftover").send_message(Message("from part 1"))
+    queue(account(cmq), "marked")
+    cmq.mark_baseline()  # this test's own reset point, not the next test's
+    cmq.emulator.rate_limits = True
+    cmq.advance(10)
 
 
 def test_each_test_starts_fresh_part_2(cmq: LocalCmq) -> None:
     assert code(account(cmq).get_queue("leftover").get_attributes) == 4440
+    assert code(account(cmq).get_queue("marked").get_attributes) == 4440
     assert account(cmq).list_queue()[0] == 0
+    assert cmq.emulator.rate_limits is False
 
 
 # ---------------------------------------------------------------------------------- virtual time
