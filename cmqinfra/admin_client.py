@@ -72,6 +72,13 @@ class AdminClient:
     def reset(self, stack: str | None = None) -> dict[str, Any]:
         return self._call("POST", "/reset", {"stack": stack} if stack is not None else None)
 
+    def time(self) -> dict[str, Any]:
+        return self._call("GET", "/clock")
+
+    def advance(self, seconds: float) -> dict[str, Any]:
+        """Move an emulator started with --virtual-clock; pushes due by then are tried first."""
+        return self._call("POST", "/clock", {"advance": repr(float(seconds))})
+
     # ------------------------------------------------------------------------------- plumbing
 
     def _call(

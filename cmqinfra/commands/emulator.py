@@ -14,6 +14,7 @@ import signal
 import sqlite3
 import tempfile
 import threading
+import time
 from pathlib import Path
 from types import FrameType
 
@@ -27,6 +28,7 @@ from cmqinfra.emulator import (
     DEFAULT_SECRET_KEY,
     Emulator,
     Faults,
+    VirtualClock,
 )
 
 _RATE = click.FloatRange(0.0, 1.0)
@@ -35,7 +37,7 @@ _RATE = click.FloatRange(0.0, 1.0)
 CMQ_PATH = "/v2/index.php"
 
 
-ADMIN_COMMANDS = ("messages", "purge", "redrive", "reset")
+ADMIN_COMMANDS = ("messages", "purge", "redrive", "reset", "advance")
 
 
 class _EmulatorGroup(click.Group):
@@ -64,7 +66,7 @@ class _EmulatorGroup(click.Group):
 @click.command(
     name="emulator",
     epilog="Administer a running emulator or the local state: cmqinfra emulator messages QUEUE | "
-    "purge QUEUE | redrive DLQ | reset [--stack S] (each with --help).",
+    "purge QUEUE | redrive DLQ | reset [--stack S] | advance SECONDS (each with --help).",
 )
 @click.argument("paths", nargs=-1, type=click.Path())
 @click.option(
@@ -79,6 +81,12 @@ class _EmulatorGroup(click.Group):
     type=click.Path(file_okay=False),
     help="Apply every stack in DIR at start: each *.yaml/*.yml file, and each directory of them (the "
     "container image's mounted /manifests). A missing or empty DIR applies nothing.",
+)
+@click.option(
+    "--virtual-clock",
+    is_flag=True,
+    help="Time stands still until moved (cmqinfra emulator advance SECONDS, POST /_cmqinfra/clock): "
+    "tests in any language drive delays, visibility and retries without sleeping.",
 )
 @click.option("--fresh", is_flag=True, help="Start from empty state in a temporary file, removed on exit.")
 @click.option("--host", default="127.0.0.1", show_default=True, help="Address to bind (loopback by default).")
@@ -151,6 +159,7 @@ def serve(
     paths: tuple[str, ...],
     apply_paths: bool,
     apply_dir: str | None,
+    virtual_clock: bool,
     fresh: bool,
     host: str,
     port: int,
@@ -216,6 +225,7 @@ def serve(
             faults=faults,
             account_id=account_id,
             not_ready="applying the start-up manifests" if stacks else None,
+            clock=VirtualClock(start=float(int(time.time()))) if virtual_clock else None,
         )
     except sqlite3.Error as exc:
         _remove(scratch)

@@ -95,6 +95,11 @@ class _Local:
     def reset(self, stack: str | None) -> dict[str, Any]:
         return self._backend.reset(stack).to_json()
 
+    def advance(self, seconds: float) -> dict[str, Any]:
+        raise click.ClickException(
+            "only a running emulator has a clock to move: pass --endpoint URL (started with --virtual-clock)"
+        )
+
 
 def _serving_url(data: str) -> str | None:
     """The URL of a running emulator serving ``data`` (it records itself there), if one answers."""
@@ -283,4 +288,16 @@ def reset(
     _emit(fmt, answer, _reset_lines)
 
 
-COMMANDS: dict[str, click.Command] = {c.name or "": c for c in (messages, purge, redrive, reset)}
+@click.command(name="advance")
+@click.argument("seconds", type=click.FloatRange(0, 400 * 86400))
+@_target_options
+def advance(
+    seconds: float, endpoint: str | None, data: str, secret_id: str, secret_key: str, fmt: str
+) -> None:
+    """Move the clock of an emulator started with --virtual-clock by SECONDS: delays, visibility,
+    retention, dead-lettering by age, long polls and push retries follow; no test sleeps."""
+    answer = _run(endpoint, data, secret_id, secret_key, lambda target: target.advance(seconds))
+    _emit(fmt, answer, lambda a: [f"the emulator's clock is now {_when(a['now'])} ({a['now']:.3f})"])
+
+
+COMMANDS: dict[str, click.Command] = {c.name or "": c for c in (messages, purge, redrive, reset, advance)}

@@ -7,6 +7,8 @@
     POST /_cmqinfra/queues/<queue>/purge        signed empty the queue
     POST /_cmqinfra/queues/<queue>/redrive      signed dead letters back to their sources
     POST /_cmqinfra/reset                       signed everything, or ``?stack=NAME`` for one stack
+    GET  /_cmqinfra/clock                       signed the emulator's time, and whether it is virtual
+    POST /_cmqinfra/clock?advance=SECONDS       signed move a virtual clock (``--virtual-clock``)
 
 Health and readiness say nothing about the data, so they are open (a container HEALTHCHECK and
 CI ``services:`` probe them without keys); everything else is signed with the emulator's own key
@@ -33,6 +35,7 @@ PREFIX = "/_cmqinfra/"
 MAX_BODY_BYTES = 64 * 1024
 DEFAULT_PEEK_LIMIT = 1000
 MAX_PEEK_LIMIT = 100_000
+MAX_ADVANCE_SECONDS = 400 * 86400  # beyond every retention, TTL and rewind window
 
 
 @dataclass(frozen=True)
@@ -111,7 +114,7 @@ class AdminDoor:
             if self.ready:
                 return AdminReply(200, {"ready": True})
             return AdminReply(503, {"ready": False, "reason": self.not_ready_reason})
-        route = self._route(parts)
+        route = self._route(parts, request.method)
         if route is None:
             return _error(404, "NotFound", f"No admin endpoint at {request.path[:200]}.")
         method, operation = route
@@ -129,9 +132,13 @@ class AdminDoor:
             status = 404 if error.code.startswith("ResourceNotFound") else 400
             return _error(status, error.code, error.message)
 
-    def _route(self, parts: list[str]) -> tuple[str, Callable[[dict[str, str]], AdminReply]] | None:
+    def _route(
+        self, parts: list[str], method: str
+    ) -> tuple[str, Callable[[dict[str, str]], AdminReply]] | None:
         if parts == ["reset"]:
             return "POST", self._reset
+        if parts == ["clock"]:  # GET reads it, POST moves it
+            return ("POST", self._advance) if method == "POST" else ("GET", self._time)
         if len(parts) == 3 and parts[0] == "queues" and parts[1]:
             queue = parts[1]
             return {
@@ -196,6 +203,28 @@ class AdminDoor:
 
     def _redrive(self, queue: str) -> AdminReply:
         return AdminReply(200, self.backend.redrive(queue).to_json())
+
+    def _time(self, query: dict[str, str]) -> AdminReply:
+        clock = self.backend.clock
+        return AdminReply(200, {"now": clock.now(), "virtual": hasattr(clock, "advance")})
+
+    def _advance(self, query: dict[str, str]) -> AdminReply:
+        clock = self.backend.clock
+        if not hasattr(clock, "advance"):
+            return _error(
+                409, "FailedOperation", "The clock is the wall clock: start with --virtual-clock to move it."
+            )
+        try:
+            seconds = float(query.get("advance", ""))
+        except ValueError:
+            seconds = -1.0
+        if not 0 <= seconds <= MAX_ADVANCE_SECONDS:
+            return _error(
+                400, "InvalidParameterValue", f"advance must be 0 to {MAX_ADVANCE_SECONDS} seconds."
+            )
+        clock.advance(seconds)
+        self.backend.deliver_all_due()  # pushes due by then are tried before the answer
+        return self._time(query)
 
     def _reset(self, query: dict[str, str]) -> AdminReply:
         stack = query.get("stack")

@@ -5,6 +5,7 @@ unmodified CMQ SDK sent."""
 from __future__ import annotations
 
 import json
+import sys
 import time
 import urllib.error
 import urllib.request
@@ -457,3 +458,53 @@ def test_serving_beyond_loopback_with_the_public_key_is_warned_about() -> None:
     finally:
         assert _stop(process) == 0
     assert process.stderr is not None and "warning" not in process.stderr.read()
+
+
+def test_clock_over_http_moves_only_a_virtual_clock(
+    emu: Emulator, admin: AdminClient, account: Account, clock: VirtualClock, real_emu: Emulator
+) -> None:
+    queue = make_queue(account, "later")
+    queue.send_message(Message("in a minute"), delayTime=60)
+    assert admin.time() == {"now": clock.now(), "virtual": True}
+    assert admin.advance(59)["now"] == clock.now()
+    assert cmq_code(queue.receive_message, 0) == 7000
+    admin.advance(1)
+    assert queue.receive_message(0).msgBody == "in a minute"
+    for bad in ("-1", "nan", "inf", "x", ""):
+        assert _signed(emu, "POST", f"/_cmqinfra/clock?advance={bad}")[0] == 400, bad
+    assert _signed(emu, "GET", "/_cmqinfra/clock?advance=100")[1]["now"] == clock.now()  # GET never moves it
+    assert _raw(emu.url + "/_cmqinfra/clock", "POST")[0] == 401
+    wall = AdminClient(real_emu.url, DEFAULT_SECRET_ID, DEFAULT_SECRET_KEY)
+    assert wall.time()["virtual"] is False
+    with pytest.raises(AdminError) as refused:
+        wall.advance(10)
+    assert (refused.value.status, refused.value.code) == (409, "FailedOperation")
+
+
+def test_cli_advance_drives_an_emulator_started_with_a_virtual_clock(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import subprocess
+
+    from tests.emulator.test_emulator_apply import _start, _stop
+
+    monkeypatch.chdir(tmp_path)
+    process, lines = _start("--fresh", "--virtual-clock")
+    try:
+        url = lines[-1].removeprefix("listening on ")
+        queue = make_queue(
+            Account(url, DEFAULT_SECRET_ID, DEFAULT_SECRET_KEY), "reminders", visibilityTimeout=30
+        )
+        queue.send_message(Message("in an hour"), delayTime=3600)
+        started = time.monotonic()
+        cli = [sys.executable, "-m", "cmqinfra", "emulator", "advance", "3600", "--endpoint", url]
+        done = subprocess.run(cli, capture_output=True, text=True, timeout=60)
+        assert done.returncode == 0 and done.stdout.startswith("the emulator's clock is now "), done.stderr
+        assert queue.receive_message(0).msgBody == "in an hour"
+        assert time.monotonic() - started < 30  # an hour of virtual time, seconds of real time
+        local = subprocess.run(
+            cli[:-2] + ["--data", str(tmp_path / "x.sqlite3")], capture_output=True, text=True
+        )
+        assert local.returncode == 1 and "no emulator state" in local.stderr
+    finally:
+        assert _stop(process) == 0
