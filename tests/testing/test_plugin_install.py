@@ -95,3 +95,25 @@ def test_two_local_cmqs_are_independent() -> None:
         assert one.endpoint != two.endpoint and two.region == "ap-shanghai"
         one.advance(100)
         assert two.now < one.now
+
+
+def test_the_region_ini_option(pytester: pytest.Pytester) -> None:
+    pytester.makefile(".toml", pyproject='[tool.pytest.ini_options]\ncmqinfra_region = "ap-shanghai"\n')
+    pytester.makepyfile(
+        """
+        from tencentcloud.common import credential
+        from tencentcloud.common.profile.client_profile import ClientProfile
+        from tencentcloud.common.profile.http_profile import HttpProfile
+        from tencentcloud.tdmq.v20200217 import tdmq_client
+
+        def test_region(cmq):
+            assert cmq.region == "ap-shanghai"
+            profile = ClientProfile(httpProfile=HttpProfile(endpoint=cmq.endpoint))
+            keys = credential.Credential(cmq.secret_id, cmq.secret_key)
+            client = tdmq_client.TdmqClient(keys, cmq.region, profile)
+            client.call_json("CreateCmqQueue", {"QueueName": "east"})
+            assert [m.body for m in cmq.peek("east")] == []
+        """
+    )
+    result = pytester.runpytest_subprocess("-p", "no:cacheprovider")
+    result.assert_outcomes(passed=1)
