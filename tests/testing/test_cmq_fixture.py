@@ -227,3 +227,12 @@ def test_reset_is_fast(cmq: LocalCmq) -> None:
     median = statistics.median(timings)
     print(f"cmq.reset() median {median * 1000:.2f} ms over {len(timings)} runs")
     assert median < 0.005, median
+
+
+def test_days_of_virtual_time_never_break_signatures(cmq: LocalCmq) -> None:
+    # Both SDKs sign with the wall clock; the emulator checks them against the wall clock too.
+    q = queue(account(cmq), "far")
+    cmq.advance(3 * 86400)
+    q.send_message(Message("still signed right"))
+    assert q.receive_message(0).msgBody == "still signed right"
+    assert tdmq(cmq).call_json("DescribeCmqQueueDetail", {"QueueName": "far"})["Response"]["QueueDescribe"]
