@@ -200,6 +200,7 @@ def test_apply_a_project_unit(cmq: LocalCmq) -> None:
     assert acc.get_queue("orders-dev").get_attributes().visibilityTimeout == 60
     acc.get_topic("order-events-dev").publish_message(TopicMessage("o"), routingKey="order.created")
     assert [m.routing_key for m in cmq.peek("orders-dev")] == ["order.created"]
+    assert code(acc.get_queue("payments-dev").get_attributes) == 4440  # only the unit named
 
 
 def test_apply_refuses_bad_manifests_by_file_and_line(cmq: LocalCmq, tmp_path: Path) -> None:
