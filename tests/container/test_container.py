@@ -31,6 +31,14 @@ CONF = Path(__file__).with_name("containers.conf")
 BASE = os.environ.get("CMQINFRA_TEST_BASE_IMAGE", "localhost/cmqinfra-base:bookworm")
 CA_BUNDLE = Path("/etc/ssl/certs/ca-certificates.crt")
 BIN = Path(sys.executable).parent
+# What pip says when the build has no way to its package index (an environment's limit, not the
+# Containerfile's): the image tests then skip and say which.
+NO_INDEX = (
+    "Temporary failure in name resolution",
+    "Failed to establish a new connection",
+    "Network is unreachable",
+    "CERTIFICATE_VERIFY_FAILED",
+)
 
 
 def _tool(name: str) -> str | None:
@@ -126,7 +134,11 @@ def image() -> str:
         if CA_BUNDLE.exists():  # a TLS-intercepting proxy's CA, lent to pip for the build only
             args += ["--secret", f"id=pip_cert,src={CA_BUNDLE}"]
         built = _podman(*args, "-f", str(CONTAINERFILE), "-t", tag, str(REPO), timeout=1200)
-        assert built.returncode == 0, built.stdout[-3000:] + built.stderr[-3000:]
+        output = built.stdout + built.stderr
+        unreachable = [sign for sign in NO_INDEX if sign in output]
+        if built.returncode != 0 and unreachable:
+            pytest.skip(f"the image build cannot reach a package index from here ({unreachable[0]})")
+        assert built.returncode == 0, output[-6000:]
         # Images of earlier sources are not needed again: keep the store from growing per change.
         listed = _podman("images", "--format", "{{.Repository}}:{{.Tag}}", "localhost/cmqinfra-emulator")
         stale = [name for name in listed.stdout.split() if ":test-" in name and name != tag]
