@@ -14,14 +14,15 @@ from dataclasses import dataclass
 from functools import lru_cache
 from importlib import resources
 from pathlib import Path
-from typing import Any
-
-from jsonschema import Draft202012Validator
+from typing import TYPE_CHECKING, Any
 
 from cmqinfra.diagnostics import Diagnostic
 from cmqinfra.manifest.schema import check_against, show
 from cmqinfra.manifest.source import DataPath, Document, read_document
 from cmqinfra.model import SourceLocation
+
+if TYPE_CHECKING:  # imported only to word an invalid file (cmqinfra/manifest/schema.py)
+    from jsonschema import Draft202012Validator
 
 PROJECT_FILE = "cmqinfra.yaml"
 PROJECT_SCHEMA_RESOURCE = "schemas/project.schema.json"
@@ -36,7 +37,16 @@ def project_schema() -> dict[str, Any]:
 
 @lru_cache(maxsize=1)
 def _validator() -> Draft202012Validator:
+    from jsonschema import Draft202012Validator
+
     return Draft202012Validator(project_schema())
+
+
+def check_project_schema(doc: Document) -> list[Diagnostic]:
+    """The schema compiled ahead of time accepts a valid file; jsonschema words what is wrong."""
+    from cmqinfra.manifest.compiled.project import accept
+
+    return [] if accept(doc.data) else check_against(doc, _validator())
 
 
 @dataclass(frozen=True)
@@ -141,7 +151,7 @@ def read_config(root: Path) -> tuple[ProjectConfig | None, list[Diagnostic]]:
     doc, diags = read_document(file)
     if doc is None:
         return None, diags
-    diags.extend(check_against(doc, _validator()))
+    diags.extend(check_project_schema(doc))
     if diags:
         return None, diags
     return build_config(doc)
