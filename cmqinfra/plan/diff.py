@@ -22,6 +22,8 @@ IMMUTABLE: dict[type, frozenset[str]] = {
 
 # Identity, not attributes: names are case-insensitive, so a case difference is no change.
 _IDENTITY = ("name", "topic")
+# A mapping sharing fewer than this share of its keys with the other changed as a whole.
+_DEEPER = 0.33
 # List-valued attributes are shown whole (before -> after), never element by element.
 _ATOMIC = {"filterTags", "bindingKeys"}
 
@@ -99,10 +101,16 @@ def _canonical(value: Any) -> Any:
 
 def changed_paths(before: Any, after: Any, path: tuple[Any, ...] = ()) -> Iterator[tuple[Any, ...]]:
     """Every path at which two manifest-shaped values differ: a key present on one side only, a
-    value or type changed, a list whose elements differ regardless of order (the list's own path).
-    The manifest shape is a few levels of small mappings, so a plain walk is all a diff needs."""
+    value or type changed, a list whose elements differ regardless of order (the list's own path),
+    a mapping that shares under a third of its keys with the other (the mapping's own path: ``tags``
+    replaced is shown whole, as deepdiff, which this replaced, showed it). The manifest shape is a
+    few levels of small mappings, so a plain walk is all a diff needs."""
     if isinstance(before, dict) and isinstance(after, dict):
-        for key in before.keys() | after.keys():
+        union = before.keys() | after.keys()
+        if path and len(union) > 1 and len(before.keys() & after.keys()) / len(union) < _DEEPER:
+            yield path
+            return
+        for key in union:
             if key not in before or key not in after:
                 yield path + (key,)
             else:
