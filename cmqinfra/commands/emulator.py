@@ -13,6 +13,7 @@ import tempfile
 import threading
 from pathlib import Path
 from types import FrameType
+from typing import Any
 
 import click
 
@@ -124,20 +125,11 @@ def command(
 
     With --apply PATH..., the manifests are applied first; the endpoints are printed once they are.
     """
-    from cmqinfra.run import bootstrap
-    from cmqinfra.run.session import Failure
-
     if paths and not apply_paths:
         raise click.UsageError("manifest PATHs are only taken with --apply")
     if apply_paths and not paths:
         raise click.UsageError("--apply needs at least one manifest PATH")
-    try:
-        stacks = bootstrap.load_stacks(paths) if paths else ()
-        regions = {item.stack.region for item in stacks if item.stack.region}
-        region = region or (regions.pop() if len(regions) == 1 else DEFAULT_REGION)
-        bootstrap.check_regions(stacks, region)
-    except Failure as exc:
-        raise click.ClickException(str(exc)) from None
+    stacks, region = _stacks_to_apply(paths, region)
     scratch = tempfile.mkdtemp(prefix="cmqinfra-emulator-") if fresh else None
     if scratch is not None:
         data = str(Path(scratch) / "emulator.sqlite3")
@@ -183,6 +175,9 @@ def command(
     signal.signal(signal.SIGTERM, on_signal)
     try:
         if stacks:
+            from cmqinfra.run import bootstrap
+            from cmqinfra.run.session import Failure
+
             try:
                 applied = bootstrap.apply_stacks(stacks, emu.url, (secret_id, secret_key), region)
             except Failure as exc:
@@ -202,6 +197,24 @@ def command(
     finally:
         emu.stop()
         _remove(scratch)
+
+
+def _stacks_to_apply(paths: tuple[str, ...], region: str | None) -> tuple[tuple[Any, ...], str]:
+    """The manifests given with --apply, loaded, and the region to serve. The apply machinery is
+    imported only when there are some: without, the emulator is listening sooner."""
+    if not paths:
+        return (), region or DEFAULT_REGION
+    from cmqinfra.run import bootstrap
+    from cmqinfra.run.session import Failure
+
+    try:
+        stacks = bootstrap.load_stacks(paths)
+        regions = {item.stack.region for item in stacks if item.stack.region}
+        region = region or (regions.pop() if len(regions) == 1 else DEFAULT_REGION)
+        bootstrap.check_regions(stacks, region)
+    except Failure as exc:
+        raise click.ClickException(str(exc)) from None
+    return tuple(stacks), region
 
 
 def _remove(scratch: str | None) -> None:
