@@ -41,10 +41,11 @@ ROUND_TRIP_ROWS = ((1, 1), (1, 8), (16, 1), (16, 8))  # (messages per call, cons
 # The emulator's own targets, (messages per call, consumers) -> messages/s; and the others.
 TARGETS = {(1, 1): 1_500.0, (16, 8): 20_000.0}
 WAKE_P99_MS, READY_SECONDS = 2.0, 0.2
-# Above this 1-minute load average (2 cores) the emulator's own targets are not judged: the
-# client SDK, the emulator and the machine's other work then share the cores, and a figure says
-# more about the queue for them than about the emulator. Ahead of moto is judged at any load:
-# both run in the same run, each row right after the other.
+# Above this 1-minute load average (2 cores) an emulator's own target that is missed is not
+# judged: the client SDK, the emulator and the machine's other work then share the cores, and a
+# figure says more about the queue for them than about the emulator. A target met under load is
+# met (a load only slows), and ahead of moto is judged at any load: both run in the same run,
+# each row right after the other.
 MAX_LOAD = 2.0
 
 
@@ -414,7 +415,7 @@ class Row:
         met = self.meets_target()
         if met is None:
             return True, "ahead of moto"
-        if self.load_average > max_load:
+        if not met and self.load_average > max_load:  # a load only slows: a target met under it stands
             return None, f"ahead of moto; not judged: load average {self.load_average:.1f} > {max_load:g}"
         return met, "ahead of moto; " + ("target met" if met else "target missed")
 

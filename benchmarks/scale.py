@@ -54,10 +54,10 @@ PLAN_SIZE, APPLY_SIZE, LARGE_APPLY_SIZE, LOCAL_SIZE = 10_000, 1_000, 10_000, 10_
 PROJECT_STACKS, PROJECT_STACK_SIZE = 20, 500
 PLAN_WITHIN, APPLY_WITHIN, LARGE_APPLY_WITHIN = 1.03, 1.05, 1.05  # time / lower bound
 LOCAL_CPU_SECONDS, LOCAL_PEAK_MB = 0.6, 100
-# Above this 1-minute load average (2 cores) a time or CPU figure is printed but not judged: the
-# runs at the real limits mostly wait on the rate limits, but the local CPU that sits on their
-# critical path (the manifest load, the diff, the render: 1-2 s at 10,000) stretches with the
-# queue for the cores, and at a load of 8 it takes several times as long as on a quiet machine.
+# Above this 1-minute load average (2 cores) a time or CPU figure that misses its target is
+# printed but not judged: the runs at the real limits mostly wait on the rate limits, but the
+# local CPU on their critical path (the manifest load, the diff, the render: 1-2 s at 10,000)
+# stretches with the queue for the cores. A target met under a load is met: a load only slows.
 MAX_LOAD = 8.0
 TARGETED_CALLS, TARGETED_SECONDS, PLAN_WITHIN_PROJECT = 3, 1.0, 1.10
 BASELINE_NAME = "the Terraform provider's per-resource refresh (15/s token bucket per action, 10 in flight)"
@@ -458,8 +458,9 @@ def time_target(
         f"{measured.seconds:.2f}s vs bound {measured.bound_seconds:.2f}s = x{measured.ratio:.2f} "
         f"(local CPU {measured.local_cpu:.2f}s, load average {measured.load_average:.1f})"
     )
-    gate = load_gate(measured.load_average, max_load)
-    return Target(name, None if gate else measured.ratio <= within, f"{gate}; {detail}" if gate else detail)
+    met = measured.ratio <= within
+    gate = None if met else load_gate(measured.load_average, max_load)  # met under a load: met
+    return Target(name, None if gate else met, f"{gate}; {detail}" if gate else detail)
 
 
 def load_gate(load_average: float, max_load: float) -> str | None:
@@ -492,7 +493,9 @@ def large_apply_target(run: Run, queues: int, within: float, max_load: float = M
             f"(API {timed.network_seconds:.2f}s, local CPU {timed.local_cpu:.2f}s, "
             f"load average {timed.load_average:.1f})"
         )
-        return Target(name, None if gate else timed.ratio <= within, f"{gate}; {detail}" if gate else detail)
+        met = timed.ratio <= within
+        gate = None if met else gate  # a load only slows: a target met under it stands
+        return Target(name, None if gate else met, f"{gate}; {detail}" if gate else detail)
     ratio = timed.network_seconds / timed.bound_seconds
     return Target(
         name,
@@ -582,7 +585,8 @@ def local_targets(local: tuple[LocalPoint, ...], max_load: float = MAX_LOAD) -> 
     if point:
         # CPU time, not wall time, yet cores shared with a queue of other work lose their caches:
         # above the stated load it is shown, not judged. Memory does not depend on the load.
-        gate = load_gate(point.load_average, max_load)
+        met = point.total_cpu <= LOCAL_CPU_SECONDS
+        gate = None if met else load_gate(point.load_average, max_load)
         detail = (
             f"{point.total_cpu:.2f}s CPU ("
             + ", ".join(f"{k} {v:.2f}s" for k, v in sorted(point.cpu.items()))
@@ -591,7 +595,7 @@ def local_targets(local: tuple[LocalPoint, ...], max_load: float = MAX_LOAD) -> 
         targets.append(
             Target(
                 f"local work at 10,000/1,000/10,000 at most {LOCAL_CPU_SECONDS:g} s CPU",
-                None if gate else point.total_cpu <= LOCAL_CPU_SECONDS,
+                None if gate else met,
                 f"{gate}; {detail}" if gate else detail,
             )
         )

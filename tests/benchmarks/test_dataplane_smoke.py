@@ -46,20 +46,20 @@ def test_dataplane_benchmark_measures_both_servers(tmp_path: Path) -> None:
             assert result.startswith("FAIL (behind moto)"), row
         elif "1,500 msg/s" in cells[6] or "20,000 msg/s" in cells[6]:
             target = float(re.sub(r"[^\d]", "", cells[6].split(" msg/s")[0]))
-            if load > 2.0:
-                assert result.startswith("NOT JUDGED"), row
+            if emulator >= target:
+                assert result.startswith("PASS"), row  # met under any load
             else:
-                assert result.startswith("PASS" if emulator >= target else "FAIL"), row
+                assert result.startswith("NOT JUDGED" if load > 2.0 else "FAIL"), row
         else:
             assert result.startswith("PASS (ahead of moto)"), row
     (wake,) = [line for line in lines if "wake-up p99" in line]
     p99, moto_p99 = (float(n) for n in re.findall(r"([\d.]+) ms", wake)[:2])
     if p99 > moto_p99:
         assert "| FAIL (behind moto) |" in wake
-    elif float(wake.rstrip("| ").rsplit("|", 1)[1]) <= 2.0:
-        assert ("| PASS" if p99 <= 2.0 else "| FAIL") in wake
+    elif p99 <= 2.0:
+        assert "| PASS" in wake
     else:
-        assert "| NOT JUDGED" in wake
+        assert ("| NOT JUDGED" if float(wake.rstrip("| ").rsplit("|", 1)[1]) > 2.0 else "| FAIL") in wake
     (ready,) = [line for line in lines if line.startswith("| ready after start")]
     assert re.search(r"\| [\d.]+ s \|", ready)
     verdict = "PASS" if done.returncode == 0 else "FAIL"

@@ -121,7 +121,9 @@ def test_time_targets_are_measured_again_at_the_real_limits(tmp_path: Path) -> N
     assert f"{real['apply']['seconds']:.2f}s" in large["detail"]
     for target in (plan, apply, large):
         assert "load average" in target["detail"]
+        # judged unless it missed above the stated load (a target met under a load is met)
         assert (target["passed"] is None) == target["detail"].startswith("not judged: load average")
+        assert target["passed"] is not False or "not judged" not in target["detail"]
     bounds = next(t for t in run["targets"] if t["name"] == "no measured time below its lower bound")
     assert bounds["passed"] is True
     # the targeted plan and the project ran at the real limits, their calls counted
