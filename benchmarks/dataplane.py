@@ -393,6 +393,7 @@ class Row:
     load_average: float  # 1-minute, when the row ended
     emulator_cpu_us: float | None = None  # the emulator process's CPU per message
     moto_cpu_us: float | None = None
+    client_cpu_us: float | None = None  # the CMQ SDK's CPU per message against the emulator
 
     @property
     def more_is_better(self) -> bool:
@@ -440,15 +441,15 @@ def _cpu(value: float | None) -> str:
 def table(rows: Sequence[Row], max_load: float) -> str:
     word = {True: "PASS", False: "FAIL", None: "NOT JUDGED"}
     lines = [
-        "| workload | emulator (CMQ SDK) | emulator CPU per msg | moto (SQS, boto3) | moto CPU per msg "
-        "| emulator / moto | target | result | load avg |",
-        "| --- | ---: | ---: | ---: | ---: | ---: | --- | --- | ---: |",
+        "| workload | emulator (CMQ SDK) | emulator CPU per msg | CMQ SDK CPU per msg | moto (SQS, boto3) "
+        "| moto CPU per msg | emulator / moto | target | result | load avg |",
+        "| --- | ---: | ---: | ---: | ---: | ---: | ---: | --- | --- | ---: |",
     ]
     for row in rows:
         passed, why = row.verdict(max_load)
         lines.append(
             f"| {row.workload} | {row.cell(row.emulator)} | {_cpu(row.emulator_cpu_us)} "
-            f"| {row.cell(row.moto)} "
+            f"| {_cpu(row.client_cpu_us)} | {row.cell(row.moto)} "
             f"| {_cpu(row.moto_cpu_us)} | {row.emulator / row.moto if row.moto else float('inf'):.2f} "
             f"| {row.target_text()} | {word[passed]} ({why}) | {row.load_average:.1f} |"
         )
@@ -462,21 +463,23 @@ def measure(
     for batch, consumers in ROUND_TRIP_ROWS:
         rates: dict[str, float] = {}
         cpu: dict[str, float] = {}
+        client: dict[str, float] = {}
         for name, service in services.items():
-            before = cpu_seconds(servers[name].pid)
+            before, mine = cpu_seconds(servers[name].pid), time.process_time()
             rate, messages = round_trips(service, batch, consumers, seconds)
             cpu[name] = (cpu_seconds(servers[name].pid) - before) / max(messages, 1) * 1e6
+            client[name] = (time.process_time() - mine) / max(messages, 1) * 1e6
             rates[name] = rate
             print(
                 f"{service.name}: {batch} per call, {consumers} consumer(s): {rate:,.0f} msg/s, "
-                f"server CPU {cpu[name]:.0f} us per message",
+                f"server CPU {cpu[name]:.0f} us per message, client {client[name]:.0f} us",
                 flush=True,
             )
         plural = "s" if consumers > 1 else ""
         label = f"send/receive/delete, {batch} msg per call, {consumers} consumer{plural}"
         rows.append(
             Row(label, rates["emulator"], rates["moto"], "msg/s", TARGETS.get((batch, consumers)),
-                os.getloadavg()[0], cpu["emulator"], cpu["moto"])
+                os.getloadavg()[0], cpu["emulator"], cpu["moto"], client["emulator"])
         )
     wakes: dict[str, list[float]] = {}
     for name, service in services.items():
