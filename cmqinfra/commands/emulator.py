@@ -17,6 +17,7 @@ import threading
 import time
 from pathlib import Path
 from types import FrameType
+from typing import Any
 
 import click
 
@@ -183,22 +184,13 @@ def serve(
 
     With --apply PATH..., the manifests are applied first; the endpoints are printed once they are.
     """
-    from cmqinfra.run import bootstrap
-    from cmqinfra.run.session import Failure
-
     if paths and not apply_paths:
         raise click.UsageError("manifest PATHs are only taken with --apply")
     if apply_paths and not paths and apply_dir is None:
         raise click.UsageError("--apply needs at least one manifest PATH")
     if apply_dir is not None:
         paths = (*paths, *_stacks_in(Path(apply_dir)))
-    try:
-        stacks = bootstrap.load_stacks(paths) if paths else ()
-        regions = {item.stack.region for item in stacks if item.stack.region}
-        region = region or (regions.pop() if len(regions) == 1 else DEFAULT_REGION)
-        bootstrap.check_regions(stacks, region)
-    except Failure as exc:
-        raise click.ClickException(str(exc)) from None
+    stacks, region = _stacks_to_apply(paths, region)
     scratch = tempfile.mkdtemp(prefix="cmqinfra-emulator-") if fresh else None
     if scratch is not None:
         data = str(Path(scratch) / "emulator.sqlite3")
@@ -246,6 +238,9 @@ def serve(
     signal.signal(signal.SIGTERM, on_signal)
     try:
         if stacks:
+            from cmqinfra.run import bootstrap
+            from cmqinfra.run.session import Failure
+
             try:
                 applied = bootstrap.apply_stacks(stacks, emu.url, (secret_id, secret_key), region)
             except Failure as exc:
@@ -287,6 +282,24 @@ def _stacks_in(directory: Path) -> list[str]:
         elif entry.is_dir() and any(p.suffix in (".yaml", ".yml") for p in entry.iterdir() if p.is_file()):
             found.append(str(entry))
     return found
+
+
+def _stacks_to_apply(paths: tuple[str, ...], region: str | None) -> tuple[tuple[Any, ...], str]:
+    """The manifests given with --apply, loaded, and the region to serve. The apply machinery is
+    imported only when there are some: without, the emulator is listening sooner."""
+    if not paths:
+        return (), region or DEFAULT_REGION
+    from cmqinfra.run import bootstrap
+    from cmqinfra.run.session import Failure
+
+    try:
+        stacks = bootstrap.load_stacks(paths)
+        regions = {item.stack.region for item in stacks if item.stack.region}
+        region = region or (regions.pop() if len(regions) == 1 else DEFAULT_REGION)
+        bootstrap.check_regions(stacks, region)
+    except Failure as exc:
+        raise click.ClickException(str(exc)) from None
+    return tuple(stacks), region
 
 
 def _remove(scratch: str | None) -> None:

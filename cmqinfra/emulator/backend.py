@@ -19,8 +19,6 @@ import json
 import random
 import sqlite3
 import threading
-import urllib.error
-import urllib.request
 from collections import deque
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
@@ -79,6 +77,9 @@ Pusher = Callable[[PushRequest], int]
 
 def http_pusher(request: PushRequest) -> int:
     """POST with the standard library; the HTTP status, or an exception when nothing answered."""
+    import urllib.error  # here: most emulators never push, and urllib.request is slow to import
+    import urllib.request
+
     req = urllib.request.Request(request.url, data=request.body, headers=request.headers, method="POST")
     try:
         with urllib.request.urlopen(req, timeout=PUSH_TIMEOUT_SECONDS) as response:  # noqa: S310
