@@ -8,7 +8,7 @@ from cmqinfra.cloud.api import CmqApi
 from cmqinfra.commands import projectmode
 from cmqinfra.commands.projectmode import project_options
 from cmqinfra.plan.values import Plan
-from cmqinfra.run import session, units
+from cmqinfra.run import session
 from cmqinfra.run.options import target_options
 from cmqinfra.run.saved import PlanFile
 
@@ -25,6 +25,9 @@ from cmqinfra.run.saved import PlanFile
     "--allow-data-loss", is_flag=True, help="Allow deleting or replacing queues that hold messages."
 )
 @click.option("--verbose", is_flag=True, help="Show the whole plan before approval, however long.")
+@click.option("--expect-digest", "expect_digest", metavar="sha256:HEX",
+              help="With --plan: refuse the plan unless its digest is this one (the digest `plan --out` "
+                   "printed in the reviewed comment).")
 @click.option(
     "--target",
     "targets",
@@ -43,6 +46,7 @@ def command(
     verbose: bool,
     targets: tuple[str, ...],
     selection: projectmode.Selection,
+    expect_digest: str | None,
 ) -> None:
     """Apply the manifests at PATH... (or the saved plan FILE) to live state.
 
@@ -53,20 +57,25 @@ def command(
     if plan_file and not paths:
         with session.user_errors(options.debug, []):
             refuse_data_loss_flag(allow_data_loss)
-            saved = read_plan_file(plan_file)  # the one reader: a stack's plan file or a project's
+            # the one reader (sealed bytes checked: cmqinfra/run/seal.py): a stack's plan file or a project's
+            saved = read_plan_file(plan_file, expect_digest)
     if not paths and (saved is None or saved.project):
+        from cmqinfra.run import units
+
         units.apply(selection, options, plan_file, auto_approve, allow_data_loss, targets, saved,
-                          verbose)
+                    verbose, expect_digest=expect_digest)
         return
     api_holder: list[CmqApi] = []
     with session.user_errors(options.debug, api_holder):
-        units.refuse_with_paths(selection)
+        projectmode.refuse_with_paths(selection)
         targets = projectmode.stack_targets(targets)
         if bool(paths) == bool(plan_file):
             raise session.Failure("give either manifest PATH... or --plan FILE")
         if saved is not None and plan_file:
             apply_saved(plan_file, saved, options, api_holder, verbose, targets)
             return
+        if expect_digest:
+            raise session.Failure("--expect-digest goes with --plan FILE")
         stack, region, live = session.load_and_read(paths, options, api_holder, whole=not targets)
         api = api_holder[0]
         plan = session.compute(
@@ -98,6 +107,7 @@ def apply_saved(
     api_holder: list[CmqApi],
     verbose: bool,
     targets: tuple[str, ...] = (),
+    expect_digest: str | None = None,
 ) -> None:
     """Exactly the saved plan, only where it was made; data loss only on the queues it approved."""
     saved = saved_file.single
@@ -135,6 +145,8 @@ def apply_plan(
     if not plan.has_changes:
         return
     session.confirm(auto_approve, what)
+    if not auto_approve:
+        session.check_unchanged(plan, api)
     report = session.run(plan, api, options.parallelism)
     if not report.ok:
         raise click.exceptions.Exit(1)

@@ -8,7 +8,7 @@ from cmqinfra.cloud.api import CmqApi
 from cmqinfra.commands import projectmode
 from cmqinfra.commands.apply import apply_plan
 from cmqinfra.commands.projectmode import Selection, project_options
-from cmqinfra.run import session, units
+from cmqinfra.run import session
 from cmqinfra.run.options import target_options
 
 
@@ -42,12 +42,14 @@ def command(
     With no PATH, destroy what the selected stacks of the project in the current directory own
     (--stack, --env, --changed-since; see --project), after one approval."""
     if not paths:
+        from cmqinfra.run import units
+
         units.apply(selection, options, None, auto_approve, allow_data_loss, targets, None, verbose,
                     destroy=True)
         return
     api_holder: list[CmqApi] = []
     with session.user_errors(options.debug, api_holder):
-        units.refuse_with_paths(selection)
+        projectmode.refuse_with_paths(selection)
         targets = projectmode.stack_targets(targets)
         session.refuse_project_member(paths)
         stack = session.load(paths)

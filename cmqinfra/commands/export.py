@@ -9,7 +9,7 @@ import click
 from cmqinfra.cloud.api import CmqApi
 from cmqinfra.run import session, unit_export
 from cmqinfra.run.options import target_options
-from cmqinfra.run.units import Selection
+from cmqinfra.selection import Selection
 
 
 @click.command("export")

@@ -9,7 +9,7 @@ import click
 from cmqinfra.cloud.api import CmqApi
 from cmqinfra.commands import projectmode
 from cmqinfra.commands.projectmode import project_options
-from cmqinfra.run import session, units
+from cmqinfra.run import session
 from cmqinfra.run.options import target_options
 
 
@@ -56,12 +56,14 @@ def command(
 
     With no PATH, plan every stack of the project in the current directory (see --project)."""
     if not paths:
+        from cmqinfra.run import units
+
         units.plan(selection, options, out, fmt, detailed_exitcode, destroy, allow_data_loss, targets)
         return
     api_holder: list[CmqApi] = []
     exit_code = 0
     with session.user_errors(options.debug, api_holder, fmt):
-        units.refuse_with_paths(selection)
+        projectmode.refuse_with_paths(selection)
         targets = projectmode.stack_targets(targets)
         if out:
             session.check_writable(out)
@@ -84,6 +86,7 @@ def command(
         if out:
             bound = session.bind(target, api_holder[0])
             session.save(plan, out, bound)
+            session.announce_digest(out, fmt)
             click.echo(
                 f"Saved the plan to {out} ({bound.describe()}). To apply exactly this plan there, run:\n"
                 f"  cmqinfra apply --plan {shlex.quote(out)}",

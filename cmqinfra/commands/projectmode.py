@@ -4,31 +4,13 @@ cmqinfra/run/units.py."""
 
 from __future__ import annotations
 
-import functools
-from collections.abc import Callable, Sequence
-from typing import Any
+from collections.abc import Sequence
 
 import click
 
-from cmqinfra.run.units import Selection
+from cmqinfra.commands.selection import Selection, project_options
 
 __all__ = ["Selection", "check_targets", "project_options", "stack_targets"]
-
-
-def project_options(f: Callable[..., Any]) -> Callable[..., Any]:
-    @click.option("--project", "root", default=".", metavar="DIR", show_default=True,
-                  help="Project mode (no PATH): the project root holding cmqinfra.yaml or stack directories.")
-    @click.option("--stack", "stacks", multiple=True, metavar="NAME", help="Project mode: only this stack.")
-    @click.option("--env", "environments", multiple=True, metavar="NAME",
-                  help="Project mode: only this environment.")
-    @click.option("--changed-since", metavar="GIT_REF",
-                  help="Project mode: only the stacks a change since GIT_REF affects.")
-    @functools.wraps(f)
-    def wrapper(*args: Any, root: str, stacks: tuple[str, ...], environments: tuple[str, ...],
-                changed_since: str | None, **kw: Any) -> Any:
-        return f(*args, selection=Selection(root, stacks, environments, changed_since), **kw)
-
-    return wrapper
 
 
 def check_targets(_ctx: click.Context, _param: click.Parameter, value: tuple[str, ...]) -> tuple[str, ...]:
@@ -55,3 +37,12 @@ def stack_targets(targets: Sequence[str]) -> tuple[str, ...]:
         raise click.UsageError(f"--target {named[0]} names a project's stack: with manifest PATH... give "
                                "the stack's own address (queue/NAME, topic/NAME, subscription/TOPIC/NAME)")
     return tuple(targets)
+
+
+def refuse_with_paths(selection: Selection) -> None:
+    """Project flags select units of a project: they make no sense beside manifest PATHs."""
+    if selection.given:
+        from cmqinfra.run.failure import Failure
+
+        raise Failure("--project, --stack, --env and --changed-since select stacks of a project; "
+                      "they cannot be combined with manifest PATH arguments")

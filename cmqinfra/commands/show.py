@@ -20,7 +20,8 @@ def command(plan_file: str, fmt: str) -> None:
     from cmqinfra.run.saved import read_plan_file
 
     with session.user_errors(False, [], fmt, command="show"):
-        saved_file = read_plan_file(plan_file)  # the one reader, as `apply --plan` uses
+        # The one reader `apply --plan` uses: the same seal checked, the same bytes shown.
+        saved_file = read_plan_file(plan_file)
         if saved_file.project:
             from cmqinfra.run import units
 

@@ -24,16 +24,17 @@ def command(paths: tuple[str, ...], junit_xml: str | None, name_filter: str | No
     In a project (cmqinfra.yaml, or --stack / --env / --changed-since) and with no PATH, each
     selected stack's tests run in each of its environments, against the stack as that
     environment sees it (its variables; names as written)."""
+    from cmqinfra.commands import projectmode
     from cmqinfra.flowtest.report import junit_xml as to_junit
     from cmqinfra.flowtest.report import render_text
     from cmqinfra.flowtest.suite import run_suite
     from cmqinfra.project.config import PROJECT_FILE
-    from cmqinfra.run import session, unit_offline, units
+    from cmqinfra.run import session, unit_offline
 
     project_mode = not paths and (selection.given or (Path(selection.root) / PROJECT_FILE).is_file())
     with session.user_errors(False, []):
         if paths:
-            units.refuse_with_paths(selection)
+            projectmode.refuse_with_paths(selection)
             session.refuse_project_member(paths)
         if project_mode:
             suite = unit_offline.flow_tests(selection, name_filter)

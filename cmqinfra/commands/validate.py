@@ -6,11 +6,11 @@ import json
 
 import click
 
-from cmqinfra.commands import projectmode
-from cmqinfra.commands.projectmode import project_options
-from cmqinfra.manifest import load_stack
-from cmqinfra.run import session, units
-from cmqinfra.run.units import plural
+from cmqinfra.commands.selection import Selection, project_options
+
+
+def plural(n: int, word: str) -> str:
+    return f"{n} {word}" if n == 1 else f"{n} {word}s"
 
 
 @click.command("validate")
@@ -23,19 +23,30 @@ from cmqinfra.run.units import plural
 @click.option("--stacks-of", is_flag=True,
               help="Project mode: PATH... are changed files; validate each stack they belong to "
                    "(the pre-commit hook).")
-def command(paths: tuple[str, ...], fmt: str, selection: projectmode.Selection, stacks_of: bool) -> None:
+def command(paths: tuple[str, ...], fmt: str, selection: Selection, stacks_of: bool) -> None:
     """Check manifest files or directories against the schema and the semantic rules.
 
     With no PATH, validate every stack of the project in the current directory (see --project)."""
+    # Imported here, not above: with manifest PATHs (an editor's or a hook's call on every save)
+    # validate needs neither the project layer nor the plan/apply session.
+    from cmqinfra.manifest.projectfile import any_under_a_project
+
+    in_project = bool(paths) and any_under_a_project(paths)
+    if not paths or stacks_of or selection.given or in_project:
+        from cmqinfra.run import session, units
     if not paths or stacks_of:
         with session.user_errors(False, [], fmt, command="validate"):
             if stacks_of and not paths:
                 return  # the hook was given no files
             units.validate(selection, fmt, paths if stacks_of else ())
         return
-    with session.user_errors(False, []):
-        units.refuse_with_paths(selection)
-        session.refuse_project_member(paths)
+    if selection.given or in_project:
+        from cmqinfra.commands import projectmode
+
+        with session.user_errors(False, []):
+            projectmode.refuse_with_paths(selection)
+            session.refuse_project_member(paths)  # a project's stack is validated with its environment
+    from cmqinfra.manifest import load_stack
     from cmqinfra.render.diagnostics import diagnostics_markdown, diagnostics_to_json, failure_markdown
 
     result = load_stack(list(paths))

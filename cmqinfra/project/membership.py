@@ -12,16 +12,7 @@ import os
 from collections.abc import Sequence
 from pathlib import Path
 
-from cmqinfra.project.config import PROJECT_FILE
-
-
-def _project_file(path: Path) -> Path | None:
-    start = path if path.is_dir() else path.parent
-    for folder in (start, *start.parents):
-        candidate = folder / PROJECT_FILE
-        if candidate.is_file():
-            return candidate
-    return None
+from cmqinfra.manifest.projectfile import project_file_above
 
 
 def _shown(path: Path, cwd: Path) -> str:
@@ -38,7 +29,7 @@ def project_member(paths: Sequence[str | os.PathLike[str]], cwd: Path | None = N
     here = (cwd or Path.cwd()).resolve()
     for given in paths:
         path = Path(given).resolve()
-        project_file = _project_file(path)
+        project_file = project_file_above(path)
         if project_file is None:
             continue
         project = load_project(project_file.parent)

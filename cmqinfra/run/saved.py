@@ -16,10 +16,8 @@ file's bytes are written and read: a file-level seal wraps them, never the layer
 from __future__ import annotations
 
 import json
-import os
 from collections.abc import Sequence
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 from cmqinfra import __version__
@@ -29,6 +27,7 @@ from cmqinfra.plan.values import Plan
 from cmqinfra.render.json import plan_from_json, plan_to_json
 from cmqinfra.run.binding import PlanTarget
 from cmqinfra.run.failure import Failure
+from cmqinfra.run.seal import plan_key, unseal, write_sealed
 
 PLAN_FILE_KIND = "cmqinfra-plan"
 SAVED_PLAN_KIND = "cmqinfra-saved-plan"  # the kind of each unit's ``saved_plan`` section
@@ -97,18 +96,17 @@ class PlanFile:
 
 
 def write_plan_bytes(path: str, data: bytes) -> None:
-    """Write the plan file's bytes, replacing any file there only once they are all written."""
-    file = Path(path)
-    scratch = file.with_name(f".{file.name}.{os.getpid()}.tmp")
+    """Write the plan file's bytes sealed (cmqinfra/run/seal.py: a digest, and an HMAC with
+    CMQINFRA_PLAN_KEY), atomically and readable by its owner only (0600)."""
     try:
-        scratch.write_bytes(data)
-        os.replace(scratch, file)
+        write_sealed(path, data)
     except OSError as exc:
-        scratch.unlink(missing_ok=True)
         raise Failure(f"cannot write the plan to {path}: {exc.strerror or exc}") from None
 
 
-def read_plan_bytes(path: str) -> bytes:
+def read_plan_bytes(path: str, expect_digest: str | None = None) -> bytes:
+    """The plan's own bytes, read once and checked against its seal (refused, naming the file, when
+    an edit shows, or when ``expect_digest`` is another): what is shown is what is applied."""
     try:
         with open(path, "rb") as handle:
             data = handle.read(MAX_PLAN_FILE_BYTES + 1)
@@ -116,7 +114,8 @@ def read_plan_bytes(path: str) -> bytes:
         raise Failure(f"{path}: cannot read the saved plan: {exc.strerror or exc}") from None
     if len(data) > MAX_PLAN_FILE_BYTES:
         raise Failure(f"{path}: not a cmqinfra saved plan (larger than {MAX_PLAN_FILE_BYTES // 2**20} MB)")
-    return data
+    plain, _found = unseal(data, path, plan_key(), expect_digest)
+    return plain
 
 
 # ------------------------------------------------------------ one unit
@@ -191,9 +190,9 @@ def write_plan_file(units: Sequence[UnitToSave], path: str, *, project: bool) ->
     write_plan_bytes(path, (json.dumps(doc, indent=2) + "\n").encode("utf-8"))
 
 
-def read_plan_file(path: str) -> PlanFile:
+def read_plan_file(path: str, expect_digest: str | None = None) -> PlanFile:
     """The one reader of plan files (``show``, ``apply --plan``; a stack's or a project's)."""
-    data = read_plan_bytes(path)
+    data = read_plan_bytes(path, expect_digest)
     try:
         doc = json.loads(data.decode("utf-8"))
         if not isinstance(doc, dict) or doc.get("kind") != PLAN_FILE_KIND:

@@ -10,7 +10,8 @@ import click
 
 from cmqinfra.project.units import StackUnit
 from cmqinfra.run import session
-from cmqinfra.run.units import Selection, load_selection, open_connections
+from cmqinfra.run.units import load_selection, open_connections
+from cmqinfra.selection import Selection
 
 
 def _bare(name: str, unit: StackUnit) -> str:

@@ -14,9 +14,8 @@ import dataclasses
 import json
 import re
 import sys
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -24,24 +23,14 @@ import click
 
 from cmqinfra.project.resolve import ResolvedUnit
 from cmqinfra.project.units import Project, ProjectError, StackUnit, load_project
+from cmqinfra.render import escape
 from cmqinfra.run import session
 from cmqinfra.run.saved import PlanFile
+from cmqinfra.selection import Selection
 
 
 def plural(n: int, word: str) -> str:
     return f"{n} {word}" if n == 1 else f"{n} {word}s"
-
-
-@dataclass(frozen=True)
-class Selection:
-    root: str
-    stacks: tuple[str, ...]
-    environments: tuple[str, ...]
-    changed_since: str | None
-
-    @property
-    def given(self) -> bool:
-        return bool(self.stacks or self.environments or self.changed_since or self.root != ".")
 
 
 def _unit_targets(selection: Selection, units: Sequence[StackUnit],
@@ -69,12 +58,6 @@ def refuse_bare_targets(targets: Sequence[str]) -> None:
     if bare:
         raise session.Failure(f"--target {bare[0]}: without manifest PATH..., name the stack too, as "
                               f"STACK[ENV]:{bare[0]} (project mode), or give the stack's manifest PATH...")
-
-
-def refuse_with_paths(selection: Selection) -> None:
-    if selection.given:
-        raise session.Failure("--project, --stack, --env and --changed-since select stacks of a project; "
-                              "they cannot be combined with manifest PATH arguments")
 
 
 # ------------------------------------------------------------ shared steps
@@ -139,8 +122,8 @@ def cross_checked(project: Project, resolved: list[ResolvedUnit],
 
 
 def _code(text: str) -> str:
-    """A name from the repository as inline code in the comment (no backtick can close it)."""
-    return "`" + text.replace("`", "'").replace("\n", " ") + "`"
+    """A name from the repository as inline code in the comment (the one escaping layer)."""
+    return escape.code(text)
 
 
 def _renamed_to(resolved: Sequence[ResolvedUnit], name: str) -> str | None:
@@ -252,14 +235,14 @@ def _show_unit(item: Any, brief: bool = False) -> None:
 
     where = f"region {item.region}" if item.region else "no region"
     target = f", {item.target.describe()}" if item.target else ""
-    click.echo(f"=== {item.unit.key} ({where}{target})")
+    click.echo(escape.terminal(f"=== {item.unit.key} ({where}{target})"))
     if item.plan is not None and item.error is None:
         render = render_brief if brief else render_text
         click.echo(render(item.plan, colour=use_colour(sys.stdout)), nl=False)
         for d in item.plan.errors:
             click.echo(d.render(), err=True)
     else:
-        click.echo(f"error: {item.unit.key}: {item.error}", err=True)
+        click.echo(escape.terminal(f"error: {item.unit.key}: {item.error}"), err=True)
     click.echo("")
 
 
@@ -301,10 +284,10 @@ def validate(selection: Selection, fmt: str, stacks_of: Sequence[str] = ()) -> N
     resolved = cross_checked(project, resolved)
     failed = [r for r in resolved if not r.ok]
 
-    def summary(r: ResolvedUnit) -> str:
+    def summary(r: ResolvedUnit, key: Callable[[ResolvedUnit], str] = lambda r: r.unit.key) -> str:
         s = r.stack
         assert s is not None
-        return (f"{r.unit.key}: {plural(len(s.queues), 'queue')}, {plural(len(s.topics), 'topic')}, "
+        return (f"{key(r)}: {plural(len(s.queues), 'queue')}, {plural(len(s.topics), 'topic')}, "
                 f"{plural(len(s.subscriptions), 'subscription')}")
 
     def errors(r: ResolvedUnit) -> int:
@@ -320,16 +303,17 @@ def validate(selection: Selection, fmt: str, stacks_of: Sequence[str] = ()) -> N
         lines = [f"### {mark} cmqinfra validate: {len(resolved) - len(failed)} of {len(resolved)} "
                  "stack(s) valid", ""]
         for r in resolved:
-            lines.append(f"- {summary(r)}" if r.ok else f"- **{r.unit.key}: {plural(errors(r), 'error')}**")
+            lines.append(f"- {summary(r, lambda r: escape.code(r.unit.key))}" if r.ok
+                         else f"- **{escape.code(r.unit.key)}: {plural(errors(r), 'error')}**")
             lines += ["  " + line for line in diagnostics_markdown(r.diagnostics)]
         click.echo("\n".join(lines) + "\n", nl=False)
     else:
         print_diagnostics(resolved)
         for r in resolved:
             if r.ok:
-                click.echo(f"ok: {summary(r)}")
+                click.echo(escape.terminal(f"ok: {summary(r)}"))
             else:
-                click.echo(f"failed: {r.unit.key}: {plural(errors(r), 'error')}", err=True)
+                click.echo(escape.terminal(f"failed: {r.unit.key}: {plural(errors(r), 'error')}"), err=True)
     if failed:
         raise click.exceptions.Exit(1)
 
@@ -390,6 +374,7 @@ def plan(selection: Selection, options: session.TargetOptions, out: str | None, 
                                   f"{', '.join(i.unit.key for i in failed)}; nothing can be applied")
         if out:
             save_project_plan(items, out, accounts)
+            session.announce_digest(out, fmt)
             click.echo(f"Saved the plan of {len(items)} stack(s) to {out}; run `cmqinfra apply --plan {out}` "
                        "to apply it.", err=True)
         if detailed_exitcode and any(i.plan is not None and i.plan.has_changes for i in items):
@@ -403,13 +388,16 @@ def plan(selection: Selection, options: session.TargetOptions, out: str | None, 
 
 def apply(selection: Selection, options: session.TargetOptions, plan_file: str | None,
           auto_approve: bool, allow_data_loss: bool, targets: Sequence[str] = (),
-          saved: PlanFile | None = None, verbose: bool = True, destroy: bool = False) -> None:
+          saved: PlanFile | None = None, verbose: bool = True, destroy: bool = False,
+          expect_digest: str | None = None) -> None:
     """Plan the selected units (or take a saved plan file), show, ask once, apply every unit with
     changes. ``destroy``: plan the deletion of everything the selected units own (``destroy``
     with no PATH), under the same safety rules and approval."""
     from cmqinfra.project.runner import plan_project
 
     with session.user_errors(False, []):
+        if expect_digest and not plan_file:
+            raise session.Failure("--expect-digest goes with --plan FILE")
         if plan_file and (selection.stacks or selection.environments or selection.changed_since):
             raise session.Failure("a saved plan applies exactly the stacks it holds: --stack, --env and "
                                   "--changed-since select stacks to plan, not to apply from --plan")
@@ -419,7 +407,7 @@ def apply(selection: Selection, options: session.TargetOptions, plan_file: str |
                 if targets:
                     raise session.Failure("--target cannot change a saved plan's targets; plan again instead")
                 assert saved is not None
-                items, apis = _replan_saved(plan_file, saved, options, connections)
+                items, apis = _replan_saved(plan_file, saved, options, connections, selection)
             else:
                 refuse_bare_targets(targets)
                 project, units = load_selection(selection)
@@ -446,6 +434,9 @@ def apply(selection: Selection, options: session.TargetOptions, plan_file: str |
             # Like Terraform, a saved plan was reviewed when it was made: it needs no second approval.
             what = "destroy these resources in" if destroy else "apply these changes to"
             session.confirm(auto_approve or plan_file is not None, f"{what} {len(changing)} stack(s)")
+            if not (auto_approve or plan_file):  # live state read again after the 'yes'
+                for item in changing:
+                    session.check_unchanged(item.plan, apis[item.unit.key], item.unit.key)
             _apply(items, apis, options)
 
 
@@ -458,16 +449,19 @@ def _caller_accounts(items: Sequence[Any], apis: dict[str, Any]) -> dict[str, st
 
 
 def _replan_saved(plan_file: str, saved_file: PlanFile, options: session.TargetOptions,
-                  connections: Any) -> tuple[list[Any], dict[str, Any]]:
+                  connections: Any, selection: Selection) -> tuple[list[Any], dict[str, Any]]:
     from cmqinfra.plan.values import Plan
     from cmqinfra.project.planfile import project_units
     from cmqinfra.project.resolve import ResolvedUnit
     from cmqinfra.project.runner import plan_project
+    from cmqinfra.project.trusted import bind_to_configuration
 
     try:
-        saved = project_units(saved_file)
+        recorded = project_units(saved_file)
     except session.Failure as exc:
         raise session.Failure(f"{plan_file}: {exc}") from None
+    # Where each stack goes comes from this run's configuration, never from the file.
+    saved = bind_to_configuration(recorded, load_selection(selection)[1], options, plan_file)
     given = [flag for flag, value in (("--endpoint", options.endpoint), ("--local", options.local),
                                       ("--region", options.region)) if value]
     if given:
@@ -501,7 +495,7 @@ def _replan_saved(plan_file: str, saved_file: PlanFile, options: session.TargetO
     if failed:
         for item in items:
             if item.error is not None:
-                click.echo(f"error: {item.unit.key}: {item.error}", err=True)
+                click.echo(escape.terminal(f"error: {item.unit.key}: {item.error}"), err=True)
         raise session.Failure(f"{plan_file}: {len(failed)} stack(s) could not be planned again: "
                               f"{', '.join(failed)}; nothing was changed")
     if stale:
