@@ -175,6 +175,9 @@ def _config(group: Group) -> str:
         'source_paths = ["cmqinfra"]',
         f"only_mutate = {json.dumps(list(group.modules))}",
         f"pytest_add_cli_args_test_selection = {json.dumps(tests)}",
+        # what tests read beside the package (the project tests: the pre-commit hook, examples,
+        # the benchmark helpers they share)
+        'also_copy = ["benchmarks", "examples", "schemas", "docs", "README.md", ".pre-commit-hooks.yaml"]',
         'pytest_add_cli_args = ["-p", "no:cacheprovider", "-p", "no:randomly"]',
         # The emulator tests start servers and threads: a mutant that hangs one is a timeout
         # (counted as killed), found within seconds rather than minutes.
