@@ -56,7 +56,9 @@ def command(
 
     With no PATH, plan every stack of the project in the current directory (see --project)."""
     if not paths:
-        projectmode.plan(selection, options, out, fmt, detailed_exitcode, destroy, allow_data_loss, targets)
+        from cmqinfra.run import units
+
+        units.plan(selection, options, out, fmt, detailed_exitcode, destroy, allow_data_loss, targets)
         return
     api_holder: list[CmqApi] = []
     exit_code = 0

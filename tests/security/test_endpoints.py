@@ -125,9 +125,10 @@ def test_apply_of_a_saved_plan_goes_where_this_runs_configuration_says(
             doc = json.loads((repo / "p.plan").read_text())
             # The file is edited to send the write key elsewhere, under other variable names.
             doc = _unsealed(doc)
-            doc["units"][0]["target"]["endpoint"] = host.url
-            doc["units"][0]["target"]["credentials"] = {"secretId": "TENCENTCLOUD_SECRET_KEY",
-                                                        "secretKey": "TENCENTCLOUD_SECRET_KEY"}
+            saved = doc["units"][0]["saved_plan"]
+            saved["target"]["endpoint"] = host.url
+            saved["credentials"] = {"secretId": "TENCENTCLOUD_SECRET_KEY",
+                                    "secretKey": "TENCENTCLOUD_SECRET_KEY"}
             (repo / "edited.plan").write_text(json.dumps(doc))
             code, out, err = cmq(repo, "apply", "--plan", "edited.plan")
             assert code == 1
