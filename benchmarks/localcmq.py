@@ -106,7 +106,7 @@ def plugin_figures() -> list[Figure]:
 def markdown(figures: Sequence[Figure], command: str, max_load: float) -> str:
     word = {True: "PASS", False: "FAIL", None: "NOT JUDGED"}
     lines = [
-        f"`{command}` (2 cores; judged at a load average of {max_load:g} or less)",
+        f"`{command}` (2 cores; a target missed above a load average of {max_load:g} is not judged)",
         "",
         "| figure | measured | target | result | load avg |",
         "| --- | ---: | ---: | --- | ---: |",
