@@ -87,6 +87,13 @@ class LazyGroup(click.Group):
         except ModuleNotFoundError:
             return False
 
+    def invoke(self, ctx: click.Context) -> object:
+        # Every command's output passes the terminal net: no raw control sequence reaches it.
+        from cmqinfra.render.streams import escaping_output
+
+        with escaping_output():
+            return super().invoke(ctx)
+
     def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
         return self._load(cmd_name)
 

@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
-from cmqinfra.emulator import cmq_door
+from cmqinfra.emulator import admin_door, cmq_door
 from cmqinfra.emulator.api3 import HANDLERS
 from cmqinfra.emulator.backend import Backend
 from cmqinfra.emulator.clock import Clock
@@ -311,6 +311,7 @@ class Emulator:
         self.store = self.backend.store
         self.clock = self.backend.clock
         self._cmq = cmq_door.CmqDoor(self.backend, secret_id, secret_key)
+        self.admin = admin_door.AdminDoor(self.backend, secret_id, secret_key, region)
         self.secret_id = secret_id
         self._secret_key = secret_key
         self.region = region
@@ -344,10 +345,13 @@ class Emulator:
         faults: Faults | None = None,
         clock: Clock | None = None,
         account_id: str = DEFAULT_ACCOUNT_ID,
+        not_ready: str | None = None,
         **backend_options: Any,
     ) -> Emulator:
         """Serve both front doors on one port over one backend; ``clock=VirtualClock()`` for tests,
-        ``backend_options`` go to ``Backend`` (``pusher``, ``push_loop``, ``seed``)."""
+        ``backend_options`` go to ``Backend`` (``pusher``, ``push_loop``, ``seed``). With
+        ``not_ready`` (the reason), /_cmqinfra/ready answers 503 from the first request until
+        ``emulator.admin.release()``."""
         emulator = cls(
             data_path,
             host,
@@ -362,6 +366,8 @@ class Emulator:
             backend_options,
             account_id,
         )
+        if not_ready is not None:
+            emulator.admin.hold(not_ready)
         emulator._thread = threading.Thread(
             target=emulator._server.serve_forever,
             kwargs={"poll_interval": 0.02},
@@ -369,7 +375,22 @@ class Emulator:
             daemon=True,
         )
         emulator._thread.start()
+        emulator._note_serving(True)
         return emulator
+
+    def _note_serving(self, serving: bool) -> None:
+        """Record in the state file which URL serves it, so that ``cmqinfra emulator messages``
+        (purge, redrive, reset) on that file goes through this process rather than beside it."""
+        host = "127.0.0.1" if self.host in ("0.0.0.0", "") else self.host
+        with self.store.transaction() as conn:
+            if serving:
+                conn.execute(
+                    "INSERT INTO meta (key, value) VALUES ('serving_url', ?)"
+                    " ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+                    (f"http://{host}:{self.port}",),
+                )
+            else:
+                conn.execute("DELETE FROM meta WHERE key = 'serving_url'")
 
     @property
     def host(self) -> str:
@@ -422,6 +443,10 @@ class Emulator:
         self._server.close_open_connections()
         if self._thread is not None:
             self._thread.join(timeout=5)
+        try:
+            self._note_serving(False)
+        except Exception:  # noqa: BLE001 - a state file gone or locked must not stop the stop
+            pass
         self.backend.close()
 
     def __enter__(self) -> Emulator:
@@ -440,6 +465,8 @@ class Emulator:
             return Reply(drop=True)
         headers = {name.lower(): value for name, value in http.headers.items()}
         split = urlsplit(http.path)
+        if split.path.startswith(admin_door.PREFIX):
+            return self._handle_admin(http, headers, split.path, split.query)
         if split.path == cmq_door.PATH or (
             split.path in ("", "/") and _is_form_request(http.command, headers, split.query)
         ):
@@ -551,6 +578,24 @@ class Emulator:
         body = http.rfile.read(length) if length else b""
         request = cmq_door.FormRequest(http.command, headers.get("host", ""), path, query, body)
         return Reply(body=self._cmq.serve(request, request_id))
+
+    def _handle_admin(
+        self, http: BaseHTTPRequestHandler, headers: dict[str, str], path: str, query: str
+    ) -> Reply:
+        length_text = headers.get("content-length", "0") or "0"
+        length = int(length_text) if length_text.isdigit() else -1
+        if not 0 <= length <= admin_door.MAX_BODY_BYTES:
+            self._drain(http, max(length, 0))
+            answer = admin_door.AdminReply(
+                400, {"error": {"code": "InvalidRequest", "message": "Bad body length."}}
+            )
+        else:
+            body = http.rfile.read(length) if length else b""
+            request = admin_door.AdminRequest(
+                http.command, path, query, headers.get("authorization", ""), body
+            )
+            answer = self.admin.serve(request)
+        return Reply(body=answer.body, status=answer.status)
 
     @staticmethod
     def _discard_body(http: BaseHTTPRequestHandler) -> None:

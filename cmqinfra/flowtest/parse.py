@@ -23,6 +23,7 @@ from cmqinfra.flowtest.spec import (
 )
 from cmqinfra.manifest.schema import diagnose_error, show
 from cmqinfra.manifest.source import DataPath, Document, read_document
+from cmqinfra.project.paths import inside, outside_message, root_of
 
 if TYPE_CHECKING:  # imported only to word an invalid file (see check_schema)
     from jsonschema import Draft202012Validator
@@ -51,6 +52,13 @@ def load_test_file(path: str) -> tuple[TestFile | None, list[Diagnostic]]:
     if doc is None:
         return None, problems
     diags = problems + check_schema(doc)
+    if diags:
+        return None, diags
+    # The manifests a test names lie inside its checkout: docs/security.md, G2.
+    base, root = Path(path).parent, root_of(path)
+    for index, manifest in enumerate(doc.data.get("manifests", ())):
+        if root is not None and not inside(root, base / manifest):
+            diags.append(Diagnostic(outside_message("manifest", manifest), doc.at(("manifests", index))))
     if diags:
         return None, diags
     return _build(doc, path), []
