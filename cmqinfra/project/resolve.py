@@ -127,8 +127,8 @@ class _Resolver:
     def __init__(self, doc: Document, ctx: _Context) -> None:
         self.doc = doc
         self.ctx = ctx
-        self.values: dict[DataPath, yaml.Mark] = {}
-        self.keys: dict[DataPath, yaml.Mark] = {}
+        self.values: dict[DataPath, int] = {}  # packed positions (manifest/source.py)
+        self.keys: dict[DataPath, int] = {}
         self.links: dict[DataPath, tuple[Document, DataPath]] = {}
         self.diagnostics: list[Diagnostic] = []
         self.used: set[str] = set()
