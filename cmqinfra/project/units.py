@@ -40,6 +40,7 @@ class UnitTarget:
     account: str | None = None
     credentials: Credentials | None = None
     endpoint_at: str | None = None  # file:line where the repository named the endpoint
+    allowed_accounts: tuple[str, ...] = ()  # the environment's accounts; () allows any
 
 
 @dataclass(frozen=True)
@@ -145,7 +146,8 @@ def _from_config(root: Path, config: ProjectConfig) -> Project:
                 paths=tuple(root / p for p in spec.paths),
                 region=env.region if env else None,
                 target=UnitTarget(env.endpoint, env.account, env.credentials,
-                                  str(env.endpoint_location) if env.endpoint_location else None)
+                                  str(env.endpoint_location) if env.endpoint_location else None,
+                                  env.allowed_accounts)
                 if env else UnitTarget(),
                 name_prefix=env.name_prefix if env else "",
                 name_suffix=env.name_suffix if env else "",
