@@ -7,49 +7,22 @@ exit code (0 success, 2 changes anywhere with ``--detailed-exitcode``, 1 any fai
 from __future__ import annotations
 
 import dataclasses
-import functools
 import json
 import sys
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import click
 
+from cmqinfra.commands.selection import Selection, project_options  # noqa: F401
 from cmqinfra.project.resolve import ResolvedUnit
 from cmqinfra.project.units import Project, ProjectError, StackUnit, load_project
 from cmqinfra.render import escape
 from cmqinfra.run import session
 
-
-@dataclass(frozen=True)
-class Selection:
-    root: str
-    stacks: tuple[str, ...]
-    environments: tuple[str, ...]
-    changed_since: str | None
-
-    @property
-    def given(self) -> bool:
-        return bool(self.stacks or self.environments or self.changed_since or self.root != ".")
-
-
-def project_options(f: Callable[..., Any]) -> Callable[..., Any]:
-    @click.option("--project", "root", default=".", metavar="DIR", show_default=True,
-                  help="Project mode (no PATH): the project root holding cmqinfra.yaml or stack directories.")
-    @click.option("--stack", "stacks", multiple=True, metavar="NAME", help="Project mode: only this stack.")
-    @click.option("--env", "environments", multiple=True, metavar="NAME",
-                  help="Project mode: only this environment.")
-    @click.option("--changed-since", metavar="GIT_REF",
-                  help="Project mode: only the stacks a change since GIT_REF affects.")
-    @functools.wraps(f)
-    def wrapper(*args: Any, root: str, stacks: tuple[str, ...], environments: tuple[str, ...],
-                changed_since: str | None, **kw: Any) -> Any:
-        return f(*args, selection=Selection(root, stacks, environments, changed_since), **kw)
-
-    return wrapper
+# Selection and project_options live in commands/selection.py (light to import); kept importable here.
 
 
 def check_targets(_ctx: click.Context, _param: click.Parameter, value: tuple[str, ...]) -> tuple[str, ...]:

@@ -14,9 +14,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from importlib import resources
 from pathlib import Path
-from typing import Any
-
-from jsonschema import Draft202012Validator
+from typing import TYPE_CHECKING, Any
 
 from cmqinfra.diagnostics import Diagnostic
 from cmqinfra.manifest.schema import check_against, show
@@ -24,6 +22,9 @@ from cmqinfra.manifest.source import DataPath, Document, read_document
 from cmqinfra.model import SourceLocation
 from cmqinfra.project.paths import inside, outside_message
 from cmqinfra.run.trust import credential_name_problem
+
+if TYPE_CHECKING:  # imported only to word an invalid file (cmqinfra/manifest/schema.py)
+    from jsonschema import Draft202012Validator
 
 PROJECT_FILE = "cmqinfra.yaml"
 PROJECT_SCHEMA_RESOURCE = "schemas/project.schema.json"
@@ -38,7 +39,16 @@ def project_schema() -> dict[str, Any]:
 
 @lru_cache(maxsize=1)
 def _validator() -> Draft202012Validator:
+    from jsonschema import Draft202012Validator
+
     return Draft202012Validator(project_schema())
+
+
+def check_project_schema(doc: Document) -> list[Diagnostic]:
+    """The schema compiled ahead of time accepts a valid file; jsonschema words what is wrong."""
+    from cmqinfra.manifest.compiled.project import accept
+
+    return [] if accept(doc.data) else check_against(doc, _validator())
 
 
 @dataclass(frozen=True)
@@ -148,7 +158,7 @@ def read_config(root: Path) -> tuple[ProjectConfig | None, list[Diagnostic]]:
     doc, diags = read_document(file)
     if doc is None:
         return None, diags
-    diags.extend(check_against(doc, _validator()))
+    diags.extend(check_project_schema(doc))
     if diags:
         return None, diags
     return build_config(doc)
