@@ -430,7 +430,14 @@ def run(plan: Plan, api: CmqApi, parallelism: int) -> ApplyReport:
     for item in report.not_started:
         click.echo(f"  not started: {item}", err=True)
     repeating = [r for r in report.failed if will_repeat(r.code)]
-    if repeating:
+    kept = [r.address for r in report.failed if r.code == "DataLossRefused"]
+    if kept:
+        click.echo(
+            f"Not deleted, because they hold messages now: {', '.join(kept)}. Plan again: the plan shows "
+            "their messages, and deletes them only with --allow-data-loss.",
+            err=True,
+        )
+    elif repeating:
         names = ", ".join(f"{r.address} ({r.code})" for r in repeating)
         click.echo(
             f"The service refused {names}; that refusal will repeat on every run: change the manifest "
