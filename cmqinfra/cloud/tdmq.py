@@ -443,15 +443,19 @@ class TdmqApi:
                 raise
 
             def lookup() -> list[dict[str, Any]]:
-                return [
-                    item
-                    for item in self._list_many(
+                try:
+                    items = self._list_many(
                         "DescribeCmqSubscriptionDetail",
                         [{"TopicName": subscription.topic, "SubscriptionName": subscription.name}],
                         "SubscriptionSet",
                     )[0]
-                    if item.get("SubscriptionName") == subscription.name
-                ]
+                except CloudError as missing:
+                    # The topic was created a moment ago and is not visible yet (eventual
+                    # consistency): nothing is visible yet, wait like for the subscription itself.
+                    if missing.code.startswith("ResourceNotFound"):
+                        return []
+                    raise
+                return [item for item in items if item.get("SubscriptionName") == subscription.name]
 
             live = self._read_back(
                 lookup, lambda item: normalize.subscription_from_api(subscription.topic, item)
