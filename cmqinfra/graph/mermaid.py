@@ -25,7 +25,7 @@ def node_text(node: Node) -> str:
         details.append(f"{c.active} active, {c.in_flight} in flight, {c.delayed} delayed")
     if node.mark:
         details.append(ACTION_WORDS[node.mark])
-    return head + (f" ({'; '.join(details)})" if details else "")
+    return head + (f" ({', '.join(details)})" if details else "")
 
 
 def _shape(node: Node, ident: str) -> str:

@@ -15,6 +15,7 @@ from cmqinfra.model import Queue, Subscription, Topic
 from cmqinfra.plan.values import Action, Plan, ResourceChange
 
 DIAGRAM_BUDGET = 16_000  # characters of the comment the diagram may take
+MAX_NODES = 150
 MAX_EDGES = 150  # past this a diagram is no longer read (and renderers refuse around 500)
 TITLE = "What this plan touches"
 
@@ -118,9 +119,10 @@ def diagram_for(plans: Sequence[tuple[str, Plan]], budget: int = DIAGRAM_BUDGET)
         return Diagram("", "")
     marks = [m for m in ACTION_WORDS if any(n.mark == m for n in graph.nodes)
              or any(e.mark == m for e in graph.edges)]
-    if len(graph.edges) > MAX_EDGES:
-        return Diagram("", _dropped(f"{len(graph.nodes):,} resources and {len(graph.edges):,} links are "
-                                    f"more than a diagram shows readably ({MAX_EDGES} links)"))
+    if len(graph.edges) > MAX_EDGES or len(graph.nodes) > MAX_NODES:
+        size = f"{len(graph.nodes):,} resources and {len(graph.edges):,} links"
+        most = f"{MAX_NODES} resources, {MAX_EDGES} links"
+        return Diagram("", _dropped(f"{size} are more than a diagram shows readably ({most})"))
     body = to_mermaid(graph, legend=True)
     legend = ", ".join(f"**{ACTION_WORDS[m]}**" for m in marks)
     block = (f"<details open><summary>{TITLE} ({len(graph.nodes)} resources)</summary>\n\n"
