@@ -98,6 +98,14 @@ CMQ_PATH = "/v2/index.php"
     help="New resources stay invisible to Describe* calls this long.",
 )
 @click.option("--seed", default=None, type=int, help="Seed for the fault dice (reproducible runs).")
+@click.option(
+    "--console-host",
+    "console_hosts",
+    multiple=True,
+    metavar="NAME",
+    help="A Host name the console at /_cmqinfra/console/ also answers to, from any address "
+    "(by default: loopback names, from this machine only).",
+)
 def command(
     paths: tuple[str, ...],
     apply_paths: bool,
@@ -119,6 +127,7 @@ def command(
     lost_response_rate: float,
     invisible_seconds: float,
     seed: int | None,
+    console_hosts: tuple[str, ...],
 ) -> None:
     """Run a local TDMQ for CMQ endpoint (and the Tag service calls cmqinfra needs).
 
@@ -174,6 +183,7 @@ def command(
                 f"cannot open the emulator's data file {data}: {exc.strerror}"
             ) from None
         raise click.ClickException(f"cannot listen on {host}:{port}: {exc.strerror or exc}") from None
+    emu.console.guard.allow(console_hosts)
     stop = threading.Event()
 
     def on_signal(signum: int, frame: FrameType | None) -> None:
@@ -194,6 +204,7 @@ def command(
                 )
             click.echo(f"TDMQ API 3.0 (tencentcloud SDKs, tccli): {emu.url}  region {region}")
             click.echo(f"CMQ message API (cmq SDK Account host):  {emu.url}  path {CMQ_PATH}")
+            click.echo(f"console (log in with the credentials):   {emu.url}/_cmqinfra/console/")
         # Always the last line: whoever waits for it finds everything in place.
         click.echo(f"listening on {emu.url}")
         click.get_text_stream("stdout").flush()
