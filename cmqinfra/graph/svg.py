@@ -14,7 +14,7 @@ _STYLE = (
     "text{font-family:Helvetica,Arial,sans-serif;fill:#1f2328}"
     ".name{font-size:13px;font-weight:bold}.detail{font-size:11px;fill:#57606a}"
     ".edge{fill:none;stroke:#57606a;stroke-width:1.4}.dlq{stroke-dasharray:6 4;stroke:#8c959f}"
-    ".label{font-size:10px;fill:#24292f}.group{fill:none;stroke:#d0d7de;stroke-width:1.2}"
+    ".label{font-size:10px;fill:#24292f;paint-order:stroke;stroke:#ffffff;stroke-width:3px}.group{fill:none;stroke:#d0d7de;stroke-width:1.2}"
     ".gname{font-size:13px;fill:#57606a}.note{font-size:12px;fill:#9a6700}"
 )
 
@@ -40,6 +40,14 @@ def _node(node: Node, box: Box) -> str:
         f'<text class="name" x="{box.x + 10}" y="{box.y + 22}">{xml_text(name)}</text>'
         f'<text class="detail" x="{box.x + 10}" y="{box.y + 40}">{xml_text(detail)}</text></g>'
     )
+
+
+def _bezier(p0: tuple[float, float], p1: tuple[float, float], p2: tuple[float, float],
+            p3: tuple[float, float], t: float) -> tuple[float, float]:
+    u = 1 - t
+    x = u**3 * p0[0] + 3 * u * u * t * p1[0] + 3 * u * t * t * p2[0] + t**3 * p3[0]
+    y = u**3 * p0[1] + 3 * u * u * t * p1[1] + 3 * u * t * t * p2[1] + t**3 * p3[1]
+    return round(x, 1), round(y, 1)
 
 
 def to_svg(graph: Graph) -> str:
@@ -74,7 +82,9 @@ def to_svg(graph: Graph) -> str:
         else:
             mid = (x1 + x2) / 2
             path = f"M{x1},{y1} C{mid},{y1} {mid},{y2} {x2},{y2}"
-            lx, ly = mid, (y1 + y2) / 2 - 4
+            # Near the target end, where the arrows of one fan-out have spread apart.
+            lx, ly = _bezier((x1, y1), (mid, y1), (mid, y2), (x2, y2), 0.7)
+            ly -= 4
         cls = "edge dlq" if e.kind == "dead-letter" else "edge"
         colour = f' style="stroke:{EDGE_COLOURS[e.mark]};stroke-width:2.2"' if e.mark else ""
         parts.append(f'<g><title>{xml_text(e.label)}</title><path class="{cls}" d="{path}"{colour} '

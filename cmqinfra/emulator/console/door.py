@@ -144,7 +144,7 @@ class ConsoleDoor:
         if route == "purge":
             return ops.purge(self.backend, _str(body, "queue"))
         if route == "redrive":
-            return ops.redrive(self.backend, _str(body, "queue"), body.get("to"))
+            return ops.redrive(self.backend, _str(body, "queue"))
         if route == "route":
             snap = state.snapshot(self.backend)
             key = body.get("routingKey")

@@ -26,22 +26,14 @@ def _require(backend: Backend, name: str) -> Any:
 
 
 def peek(backend: Backend, queue: str, limit: int) -> list[dict[str, Any]]:
-    return [_message(m) for m in _require(backend, "peek")(queue, limit)]
+    """The queue's messages in send order, each in its state; nothing is received or consumed."""
+    return [m.to_json() for m in _require(backend, "peek")(queue, max(1, min(limit, 1000)))]
 
 
 def purge(backend: Backend, queue: str) -> dict[str, Any]:
     return {"purged": _require(backend, "purge")(queue)}
 
 
-def redrive(backend: Backend, queue: str, to: object) -> dict[str, Any]:
-    return {"moved": _require(backend, "redrive")(queue, to if isinstance(to, str) else None)}
-
-
-def _message(m: Any) -> dict[str, Any]:
-    """A peeked message as the page shows it (ids, body, times in ms, receive count)."""
-    return {
-        "msgId": m.msg_id,
-        "body": m.body,
-        "enqueueTime": getattr(m, "enqueue_ms", None),
-        "dequeueCount": getattr(m, "dequeue_count", None),
-    }
+def redrive(backend: Backend, dead_letter_queue: str) -> dict[str, Any]:
+    """Every dead letter back to the queue it came from, each exactly once (the backend's rule)."""
+    return _require(backend, "redrive")(dead_letter_queue).to_json()

@@ -99,7 +99,7 @@ function queuePage(name) {
     await act(status, () => api("purge", { queue: name }), r => `purged ${r.purged} message(s)`);
   });
   const redrive = el("button", { type: "button", id: "redrive", hidden: "" }, "Redrive to source queue");
-  redrive.addEventListener("click", () => act(status, () => api("redrive", { queue: name }), r => `redrove ${r.moved} message(s)`));
+  redrive.addEventListener("click", () => act(status, () => api("redrive", { queue: name }), r => `redrove ${r.movedTotal} message(s)` + (r.inFlight ? `; ${r.inFlight} in flight left to their consumer` : "") + (r.noSource ? `; ${r.noSource} without a source queue kept` : "")));
   page().replaceChildren(el("p", {}, link("#/", "← topology")), el("h1", {}, "Queue ", el("span", { id: "queue-name" }, name)),
     status, el("div", { class: "card" }, attrs), el("h2", {}, "Messages (peeked: nothing is received or consumed)"),
     el("div", { class: "card" }, browser), el("h2", {}, "Actions"),
@@ -111,10 +111,11 @@ function queuePage(name) {
     attrs.replaceChildren(table(["attribute", "value"], rows, "attribute-table"));
     redrive.hidden = !(q.DeadLetterSource && q.DeadLetterSource.length);
     const m = await api("messages?name=" + encodeURIComponent(name) + "&limit=50");
-    browser.replaceChildren(m.messages.length ? table(["message id", "body", "enqueued", "received"],
-      m.messages.map(x => el("tr", { "data-msg": x.msgId }, el("td", {}, x.msgId),
+    browser.replaceChildren(m.messages.length ? table(["message id", "state", "body", "enqueued", "received", "from"],
+      m.messages.map(x => el("tr", { "data-msg": x.msgId }, el("td", {}, x.msgId), el("td", { "data-state": x.state }, x.state),
         el("td", {}, el("pre", { class: "body" }, x.body)),
-        el("td", {}, x.enqueueTime ? new Date(x.enqueueTime).toISOString() : "-"), num(x.dequeueCount))),
+        el("td", {}, x.enqueueTime ? new Date(x.enqueueTime * 1000).toISOString() : "-"), num(x.dequeueCount),
+        el("td", {}, x.deadLetterSource || x.routingKey || (x.tags || []).join(", ") || "-"))),
       "message-table") : el("p", { id: "no-messages" }, "No messages."));
   });
 }
