@@ -9,9 +9,9 @@ from dataclasses import dataclass
 
 from cmqinfra.graph.model import Graph
 
-NODE_W = 250
+NODE_W = 270
 NODE_H = 54
-GAP_X = 150
+GAP_X = 230
 GAP_Y = 26
 GROUP_PAD = 24
 GROUP_HEAD = 30

@@ -24,7 +24,7 @@ def _node(node: Node, box: Box) -> str:
     rx = 24 if node.kind == "topic" else 6
     dash = ' stroke-dasharray="5 3"' if node.mark == "delete" or node.state else ""
     title = node.kind if node.kind != "more" else ""
-    name = clip(f"{title} {node.name}".strip(), 34)
+    name = clip(f"{title} {node.name}".strip(), 36)
     full = node_text(node)
     details = [d for d in (node.detail, node.state) if d]
     if node.counts is not None:
@@ -32,7 +32,7 @@ def _node(node: Node, box: Box) -> str:
         details.append(f"{c.active} active · {c.in_flight} in flight · {c.delayed} delayed")
     if node.mark:
         details.append(ACTION_WORDS[node.mark])
-    detail = clip("; ".join(details), 44)
+    detail = clip("; ".join(details), 46)
     return (
         f'<g class="node {node.kind}"><title>{xml_text(full)}</title>'
         f'<rect x="{box.x}" y="{box.y}" width="{box.w}" height="{box.h}" rx="{rx}" '
@@ -83,14 +83,14 @@ def to_svg(graph: Graph) -> str:
             mid = (x1 + x2) / 2
             path = f"M{x1},{y1} C{mid},{y1} {mid},{y2} {x2},{y2}"
             # Near the target end, where the arrows of one fan-out have spread apart.
-            lx, ly = _bezier((x1, y1), (mid, y1), (mid, y2), (x2, y2), 0.7)
+            lx, ly = _bezier((x1, y1), (mid, y1), (mid, y2), (x2, y2), 0.6)
             ly -= 4
         cls = "edge dlq" if e.kind == "dead-letter" else "edge"
         colour = f' style="stroke:{EDGE_COLOURS[e.mark]};stroke-width:2.2"' if e.mark else ""
         parts.append(f'<g><title>{xml_text(e.label)}</title><path class="{cls}" d="{path}"{colour} '
                      f'marker-end="url(#arrow)"/>'
                      f'<text class="label" x="{lx}" y="{ly}" text-anchor="middle">'
-                     f"{xml_text(clip(e.label, 36))}</text></g>")
+                     f"{xml_text(clip(e.label, 40))}</text></g>")
     for n in graph.nodes:
         parts.append(_node(n, lay.nodes[n.key]))
     for i, note in enumerate(graph.notes):

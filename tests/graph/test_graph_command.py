@@ -44,7 +44,7 @@ def test_the_three_formats_of_one_stack(tmp_path: Path) -> None:
     root = ET.parse(out).getroot()
     texts = {"".join(t.itertext()) for t in root.iter("{http://www.w3.org/2000/svg}text")}
     assert {"topic order-events", "queue billing", "stack order-events"} <= texts
-    assert "billing: order.*.created, order.*.r…" in texts  # the full label is its tooltip
+    assert "billing: order.*.created, order.*.refun…" in texts  # the full label is its tooltip
 
 
 def test_live_counts_come_from_the_emulator_the_sdk_filled(emu: Emulator) -> None:

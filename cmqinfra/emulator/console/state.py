@@ -12,6 +12,7 @@ from typing import Any
 from cmqinfra.cloud.normalize import queue_from_api, subscription_from_api, topic_from_api
 from cmqinfra.emulator.backend import Backend
 from cmqinfra.graph.build import Part, topology
+from cmqinfra.graph.collapse import DEFAULT_MAX_FANOUT, collapse
 from cmqinfra.graph.svg import to_svg
 from cmqinfra.live import LiveQueue, LiveState, LiveSubscription, LiveTopic, name_key
 from cmqinfra.model import Stack
@@ -93,7 +94,7 @@ def overview(snap: Snapshot) -> dict[str, Any]:
 
 
 def topology_svg(snap: Snapshot) -> str:
-    return to_svg(topology([Part(GROUP, snap.stack, snap.live)]))
+    return to_svg(collapse(topology([Part(GROUP, snap.stack, snap.live)]), DEFAULT_MAX_FANOUT))
 
 
 def queue_detail(snap: Snapshot, name: str) -> dict[str, Any] | None:
