@@ -17,6 +17,7 @@ def hostile_stack() -> Stack:
         queues=(
             Queue(name=HOSTILE_QUEUE, dead_letter=DeadLetter(queue="dlq<b>", max_receive_count=3)),
             Queue(name="dlq<b>"),
+            Queue(name="ends in a backslash \\"),  # would escape the closing quote of a DOT string
         ),
         topics=(Topic(name=HOSTILE_TOPIC, filter_type=FilterType.ROUTING_KEY),),
         subscriptions=(

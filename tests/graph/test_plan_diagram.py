@@ -113,3 +113,25 @@ def test_a_plan_of_1000_changes_keeps_summary_and_caution_and_drops_the_diagram_
     assert "The diagram of what this plan touches was left out: 1,000 resources" in comment
     assert comment.index("[!CAUTION]") < comment.index("diagram of what this plan touches was left out")
     assert "shortened to stay under GitHub's 65,536-character comment limit" in comment
+
+
+def test_a_diagram_that_fits_its_budget_still_gives_way_to_the_comment(emu: Emulator, tmp_path: Path) -> None:
+    from cmqinfra.render.markdown import render_markdown
+    from cmqinfra.run.session import read_saved
+
+    manifest = tmp_path / "shop.yaml"
+    manifest.write_text(BEFORE, encoding="utf-8")
+    assert run("apply", str(manifest), "--endpoint", emu.url, "--auto-approve").code == 0
+    manifest.write_text(AFTER, encoding="utf-8")
+    saved = tmp_path / "shop.plan"
+    assert run("plan", str(manifest), "--endpoint", emu.url, "--out", str(saved)).code == 0
+    plan = read_saved(str(saved)).plan
+    assert plan is not None
+    whole = render_markdown(plan)
+    assert "```mermaid" in whole
+    limit = len(whole) - 10  # the diagram would fit its own budget, but not the comment
+    text = render_markdown(plan, limit=limit)
+    assert len(text) <= limit and "```mermaid" not in text
+    assert f"the comment would pass the {limit:,}-character limit with it" in text
+    assert "> - `queue/legacy` will be **deleted**" in text
+    assert "Show the full plan" in text and "(cut:" not in text  # the plan itself is not cut

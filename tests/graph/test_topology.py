@@ -107,6 +107,8 @@ def test_dot_keeps_hostile_names_inside_their_labels() -> None:
     unquoted = {label[1:-1].replace('\\"', '"').replace("\\\\", "\\") for label in labels}
     assert f"queue {clip(HOSTILE_QUEUE)}" in unquoted
     assert f"http {HOSTILE_URL}" in unquoted  # \N and \G are literal text, not DOT's escapes
+    assert "queue ends in a backslash \\" in unquoted
+    assert "\\\\N\\\\G" in text  # in the source: each backslash doubled
 
 
 def test_svg_is_well_formed_self_contained_and_shows_hostile_names_as_text() -> None:
