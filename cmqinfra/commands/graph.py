@@ -40,6 +40,7 @@ def command(paths: tuple[str, ...], stacks: tuple[str, ...], environments: tuple
     from cmqinfra.graph.build import topology
     from cmqinfra.graph.collapse import collapse
     from cmqinfra.graph.sources import project_parts, stack_parts
+    from cmqinfra.render.graph_escape import clip
 
     with session.user_errors(debug, []):
         if (local or endpoint or region) and not live:
@@ -56,8 +57,8 @@ def command(paths: tuple[str, ...], stacks: tuple[str, ...], environments: tuple
             click.echo(f"wrote {out} ({len(graph.nodes)} nodes, {len(graph.edges)} edges)", err=True)
         else:
             click.echo(text, nl=False)
-        for note in graph.notes:
-            click.echo(f"note: {note}", err=True)
+        for note in graph.notes:  # names in a note reach a terminal: no control characters
+            click.echo(f"note: {clip(note, 400)}", err=True)
 
 
 def render(graph: object, fmt: str) -> str:
