@@ -122,7 +122,7 @@ def test_topology_queue_topic_and_push_pages(page: Any, emu: Emulator, hook: Hoo
     before = counts(account, "orders")
     page.fill("#routing-key", "order.us.created")
     page.click("#publish")
-    expect(page.locator("#status")).to_contain_text("published ")
+    expect(page.locator("#status")).to_contain_text("delivered to 2 queue(s), 1 http push(es) queued")
     expect(page.locator('#route-table tr[data-subscription="to-orders"] td').nth(2)).to_have_text("yes")
     assert counts(account, "orders")[0] == before[0] + 1
     shot(page, "console-topic")

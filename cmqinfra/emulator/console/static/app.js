@@ -141,7 +141,10 @@ function topicPage(name) {
     try {
       const r = await api("route", body);
       status.className = "ok";
-      status.textContent = r.published ? `published ${r.published.msgId}` : "explained (nothing was published)";
+      status.textContent = r.published
+        ? `published ${r.published.msgId}: delivered to ${r.published.queues.length} queue(s)` +
+          (r.published.pushes.length ? `, ${r.published.pushes.length} http push(es) queued` : "")
+        : "explained (nothing was published)";
       result.replaceChildren(table(["subscription", "endpoint", "receives", "why"], r.subscriptions.map(v =>
         el("tr", { "data-subscription": v.name }, el("td", {}, v.name), el("td", {}, `${v.protocol} ${v.endpoint}`),
           el("td", { class: v.receives ? "receives" : "skipped" }, v.receives ? "yes" : "no"), el("td", {}, v.reason))),
