@@ -51,7 +51,7 @@ class _Builder:
     def __init__(self) -> None:
         self.nodes: dict[str, Node] = {}
         self.edges: dict[tuple[str, str, str, str], Edge] = {}
-        self.declared_queues: dict[str, str] = {}  # name key -> first group declaring it
+        self.declared_queues: dict[str, list[str]] = {}  # name key -> the groups declaring it
 
     def node(self, node: Node) -> None:
         self.nodes.setdefault(node.key, node)
@@ -64,9 +64,12 @@ class _Builder:
         stack's, or a node of its own saying nobody here declares it."""
         if name_key(name) in own:
             return queue_key(group, name)
-        other = self.declared_queues.get(name_key(name))
-        if other is not None:
-            return queue_key(other, name)
+        others = self.declared_queues.get(name_key(name))
+        if others:
+            # In a project, another stack's queue of the same environment (units are "stack[env]").
+            env = _environment(group)
+            same = [g for g in others if _environment(g) == env]
+            return queue_key((same or others)[0], name)
         key = queue_key("", name)
         self.node(Node(key, "queue", name, "", detail="not declared"))
         return key
@@ -107,7 +110,7 @@ def topology(parts: Sequence[Part]) -> Graph:
     b = _Builder()
     for part in parts:
         for q in part.stack.queues:
-            b.declared_queues.setdefault(name_key(q.name), part.group)
+            b.declared_queues.setdefault(name_key(q.name), []).append(part.group)
     for part in parts:
         _add_part(b, part)
     return Graph(nodes=tuple(b.nodes.values()), edges=tuple(b.edges.values()))
@@ -149,6 +152,10 @@ def _add_part(b: _Builder, part: Part) -> None:
             target = b.queue_ref(group, s.endpoint, own)
         label = subscription_label(s, filter_types.get(name_key(s.topic)))
         b.edge(Edge(source, target, "subscription", label, ref=s.address))
+
+
+def _environment(group: str) -> str:
+    return group[group.rindex("[") + 1 : -1] if group.endswith("]") and "[" in group else ""
 
 
 def _filter_word(filter_type: FilterType) -> str:

@@ -56,6 +56,15 @@ def test_a_queue_no_drawn_stack_declares_is_drawn_apart_and_says_so() -> None:
     assert graph.edges[0].label == "a: tags x"
 
 
+def test_a_queue_of_another_stack_is_found_in_the_same_environment() -> None:
+    consumer = Stack(name="c", topics=(Topic("t"),),
+                     subscriptions=(Subscription("t", "s", Protocol.QUEUE, "shared"),))
+    owner = Stack(name="o", queues=(Queue("shared"),))
+    graph = topology([Part("o[dev]", owner), Part("o[prod]", owner), Part("c[prod]", consumer)])
+    [edge] = graph.edges
+    assert edge.target == "queue:o[prod]:shared"
+
+
 def fan_out(n: int) -> Stack:
     return Stack(
         name="wide",
