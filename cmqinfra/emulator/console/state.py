@@ -20,6 +20,7 @@ from cmqinfra.routing_report import Message, route, to_json
 
 PAGE = 50
 GROUP = "emulator"
+UNTAGGED = ""  # drawn outside any stack box
 
 
 @dataclass(frozen=True)
@@ -93,8 +94,27 @@ def overview(snap: Snapshot) -> dict[str, Any]:
     return {"queues": queues, "topics": topics}
 
 
+def parts(snap: Snapshot) -> list[Part]:
+    """One group per owning stack (the ``cmqinfra-stack`` tag), untagged resources apart."""
+    live = snap.live
+    owners: dict[str, tuple[list[Any], list[Any], list[Any]]] = {}
+
+    def group(owner: str | None) -> tuple[list[Any], list[Any], list[Any]]:
+        return owners.setdefault(owner or UNTAGGED, ([], [], []))
+
+    for lq in live.queues.values():
+        group(lq.owner)[0].append(lq.queue)
+    topic_owner = {k: lt.owner for k, lt in live.topics.items()}
+    for lt in live.topics.values():
+        group(lt.owner)[1].append(lt.topic)
+    for (topic_key, _), ls in live.subscriptions.items():
+        group(topic_owner.get(topic_key))[2].append(ls.subscription)
+    return [Part(name, Stack(name=name, queues=tuple(q), topics=tuple(t), subscriptions=tuple(s)), live)
+            for name, (q, t, s) in sorted(owners.items(), key=lambda kv: (kv[0] == UNTAGGED, kv[0]))]
+
+
 def topology_svg(snap: Snapshot) -> str:
-    return to_svg(collapse(topology([Part(GROUP, snap.stack, snap.live)]), DEFAULT_MAX_FANOUT))
+    return to_svg(collapse(topology(parts(snap)), DEFAULT_MAX_FANOUT))
 
 
 def queue_detail(snap: Snapshot, name: str) -> dict[str, Any] | None:
