@@ -204,7 +204,9 @@ def command(
                 )
             click.echo(f"TDMQ API 3.0 (tencentcloud SDKs, tccli): {emu.url}  region {region}")
             click.echo(f"CMQ message API (cmq SDK Account host):  {emu.url}  path {CMQ_PATH}")
-            click.echo(f"console (log in with the credentials):   {emu.url}/_cmqinfra/console/")
+        # A hint for the person at the terminal (stderr: stdout's lines are a contract with scripts).
+        click.echo(f"console (log in with the emulator's credentials): {emu.url}/_cmqinfra/console/",
+                   err=True)
         # Always the last line: whoever waits for it finds everything in place.
         click.echo(f"listening on {emu.url}")
         click.get_text_stream("stdout").flush()
