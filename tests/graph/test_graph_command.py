@@ -79,3 +79,16 @@ def test_bad_input_is_one_located_error_never_a_traceback(tmp_path: Path) -> Non
     assert f"{bad}:3:" in result.stderr and "Traceback" not in result.stderr
     assert run("graph", ORDER_EVENTS, "--local").code == 1  # a target without --live means nothing
     assert run("graph", ORDER_EVENTS, "--stack", "x").code == 1
+
+
+def test_a_large_fan_out_is_collapsed_and_the_command_says_so(tmp_path: Path) -> None:
+    wide = tmp_path / "wide.yaml"
+    sub = "      s{0:02}: {{protocol: queue, endpoint: q{0:02}, bindingKeys: ['#']}}\n"
+    subs = "".join(sub.format(i) for i in range(30))
+    queues = "".join(f"  q{i:02}: {{}}\n" for i in range(30))
+    wide.write_text(f"stack: wide\nqueues:\n{queues}topics:\n  news:\n    filterType: routingKey\n"
+                    f"    subscriptions:\n{subs}", encoding="utf-8")
+    result = run("graph", str(wide), "--max-fanout", "8")
+    assert result.code == 0, result.stderr
+    assert result.stderr == "note: topic news: 23 of 30 subscriptions collapsed (more than 8)\n"
+    assert '["23 more subscriptions"]' in result.stdout and result.stdout.count(" --> ") == 8
