@@ -1,5 +1,6 @@
 """Escapes for the graph drawings: Mermaid labels, DOT strings, SVG/XML text and attributes.
 
+Beside ``escape.py`` (the one escaping layer, whose ``terminal`` and ``html`` rules these reuse).
 Every name in a drawing comes from a repository (untrusted): a queue, topic or stack name, an
 http URL, a binding key. Identifiers are never made from them (renderers number their nodes);
 names only ever appear inside labels, escaped here for the one context they land in.
@@ -9,16 +10,17 @@ from __future__ import annotations
 
 import re
 
+from cmqinfra.render import escape
+
 # Characters that mean nothing to any of the three syntaxes: kept as they are.
 _MERMAID_PLAIN = re.compile(r"[A-Za-z0-9 _.,:/()+=@*-]")
-# C0/C1 controls and the Unicode line/paragraph separators: never part of a label.
-_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]")
 MAX_LABEL = 120
 
 
 def clip(text: str, limit: int = MAX_LABEL) -> str:
-    """One line, no control characters, at most ``limit`` characters (with an ellipsis)."""
-    flat = _CONTROL.sub(" ", text)
+    """One line, control characters shown as escapes (the one rule of escape.terminal), at most
+    ``limit`` characters (with an ellipsis)."""
+    flat = escape.terminal(text)
     return flat if len(flat) <= limit else flat[: limit - 1] + "…"
 
 
@@ -38,11 +40,4 @@ def dot_string(text: str) -> str:
 def xml_text(text: str) -> str:
     """Text or attribute content in SVG/XML: the five markup characters as entities and no
     character XML 1.0 forbids."""
-    return (
-        clip(text)
-        .replace("&", "&amp;")
-        .replace("<", "&lt;")
-        .replace(">", "&gt;")
-        .replace('"', "&quot;")
-        .replace("'", "&#39;")
-    )
+    return escape.html(clip(text))
