@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
+from typing import Any
 
 from cmqinfra.graph.build import Part, queue_key, topic_key, topology
 from cmqinfra.graph.mermaid import ACTION_WORDS, to_mermaid
@@ -156,7 +157,7 @@ def with_diagram(compose: Callable[[int], str], diagram: Diagram, limit: int) ->
         whole = compose(10**12)
         if len(whole) + len(diagram.block) <= limit:
             return insert(whole, diagram.block)
-        note = _dropped(f"the comment would pass the {limit:,}-character limit with it")
+        note = _dropped("the comment would pass GitHub's comment limit with it")
     if not note:
         return compose(limit)
     text = compose(limit)
@@ -167,3 +168,34 @@ def with_diagram(compose: Callable[[int], str], diagram: Diagram, limit: int) ->
     room = limit - len(note)
     text = compose(room).replace(f"{room:,}-character", f"{limit:,}-character")
     return insert(text, note)
+
+
+def plan_sections(plans: Sequence[tuple[str, Plan]], budget: int = DIAGRAM_BUDGET) -> list[Any]:
+    """The diagram as the comment's optional section (cmqinfra/render/markdown.py ``Section``):
+    its body when it fits its own budget, else a note; either way the note the comment shows
+    when it has no room for the section."""
+    from cmqinfra.render.markdown import Section
+
+    graph = touched(plans)
+    if not graph.nodes:
+        return []
+    if len(graph.edges) > MAX_EDGES or len(graph.nodes) > MAX_NODES:
+        size = f"{len(graph.nodes):,} resources and {len(graph.edges):,} links"
+        most = f"{MAX_NODES} resources, {MAX_EDGES} links"
+        note = _note(f"{size} are more than a diagram shows readably ({most})")
+        return [Section(TITLE, note, dropped=note)]
+    marks = [m for m in ACTION_WORDS if any(n.mark == m for n in graph.nodes)
+             or any(e.mark == m for e in graph.edges)]
+    legend = ", ".join(f"**{ACTION_WORDS[m]}**" for m in marks)
+    body = (f"```mermaid\n{to_mermaid(graph, legend=True)}```\n\n"
+            f"Legend: {legend} (colours as in the legend box); {len(graph.nodes)} resources: the changes "
+            "and their immediate neighbours (unchanged ones plain); dotted arrows are dead letters.")
+    if len(body) > budget:
+        note = _note(f"it would take {len(body):,} characters, over its budget of {budget:,}")
+        return [Section(TITLE, note, dropped=note)]
+    return [Section(TITLE, body, dropped=_note("the comment would pass GitHub's comment limit with it"))]
+
+
+def _note(why: str) -> str:
+    return (f"> [!NOTE]\n> The diagram of what this plan touches was left out: {why}. "
+            "`cmqinfra graph` draws the topology.")

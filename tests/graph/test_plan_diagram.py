@@ -79,7 +79,7 @@ def test_the_comment_draws_what_the_plan_touches_styled_by_action(emu: Emulator,
     comment = planned.stdout
     # Summary and CAUTION come first, then the diagram, then the full plan.
     assert comment.index("**Plan:") < comment.index("[!CAUTION]") < comment.index("```mermaid")
-    assert comment.index("```mermaid") < comment.index("Show the full plan")
+    assert comment.index("```mermaid") < comment.index("```diff")
     block = mermaid_of(comment)
     ids = node_ids(block)
     assert f"class {ids['legacy']} delete" in block
@@ -108,11 +108,11 @@ def test_a_plan_of_1000_changes_keeps_summary_and_caution_and_drops_the_diagram_
     comment = run("plan", str(manifest), "--endpoint", emu.url, "--format", "markdown").stdout
     assert len(comment) <= GITHUB_COMMENT_LIMIT
     assert "**Plan: 900 to add, 0 to change, 100 to destroy.**" in comment
-    assert "> This plan **deletes 100** and **replaces 0** resource(s)" in comment
+    assert "[!CAUTION]" in comment and "`queue/old-0000` will be **deleted**" in comment
     assert "```mermaid" not in comment
     assert "The diagram of what this plan touches was left out: 1,000 resources" in comment
     assert comment.index("[!CAUTION]") < comment.index("diagram of what this plan touches was left out")
-    assert "shortened to stay under GitHub's 65,536-character comment limit" in comment
+    assert "to stay under GitHub's 65,536-character comment limit" in comment
 
 
 def test_a_diagram_that_fits_its_budget_still_gives_way_to_the_comment(emu: Emulator, tmp_path: Path) -> None:
@@ -132,6 +132,6 @@ def test_a_diagram_that_fits_its_budget_still_gives_way_to_the_comment(emu: Emul
     limit = len(whole) - 10  # the diagram would fit its own budget, but not the comment
     text = render_markdown(plan, limit=limit)
     assert len(text) <= limit and "```mermaid" not in text
-    assert f"the comment would pass the {limit:,}-character limit with it" in text
-    assert "> - `queue/legacy` will be **deleted**" in text
-    assert "Show the full plan" in text and "(cut:" not in text  # the plan itself is not cut
+    assert "the comment would pass GitHub's comment limit with it" in text
+    assert "`queue/legacy` will be **deleted**" in text
+    assert "```diff" in text and "(cut:" not in text  # the plan itself is not cut
