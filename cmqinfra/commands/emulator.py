@@ -158,6 +158,14 @@ class _EmulatorGroup(click.Group):
     help="New resources stay invisible to Describe* calls this long.",
 )
 @click.option("--seed", default=None, type=int, help="Seed for the fault dice (reproducible runs).")
+@click.option(
+    "--console-host",
+    "console_hosts",
+    multiple=True,
+    metavar="NAME",
+    help="A Host name the console at /_cmqinfra/console/ also answers to, from any address "
+    "(by default: loopback names, from this machine only).",
+)
 def serve(
     paths: tuple[str, ...],
     apply_paths: bool,
@@ -181,6 +189,7 @@ def serve(
     lost_response_rate: float,
     invisible_seconds: float,
     seed: int | None,
+    console_hosts: tuple[str, ...],
 ) -> None:
     """Run a local TDMQ for CMQ endpoint (and the Tag service calls cmqinfra needs).
 
@@ -231,6 +240,7 @@ def serve(
                 f"cannot open the emulator's data file {data}: {exc.strerror}"
             ) from None
         raise click.ClickException(f"cannot listen on {host}:{port}: {exc.strerror or exc}") from None
+    emu.console.guard.allow(console_hosts)
     stop = threading.Event()
 
     def on_signal(signum: int, frame: FrameType | None) -> None:
@@ -254,6 +264,9 @@ def serve(
                 )
             click.echo(f"TDMQ API 3.0 (tencentcloud SDKs, tccli): {emu.url}  region {region}")
             click.echo(f"CMQ message API (cmq SDK Account host):  {emu.url}  path {CMQ_PATH}")
+        # A hint for the person at the terminal (stderr: stdout's lines are a contract with scripts).
+        click.echo(f"console (log in with the emulator's credentials): {emu.url}/_cmqinfra/console/",
+                   err=True)
         emu.admin.release()
         if host not in ("127.0.0.1", "localhost", "::1") and secret_key == DEFAULT_SECRET_KEY:
             click.echo(

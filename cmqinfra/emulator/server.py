@@ -24,6 +24,10 @@ from cmqinfra.emulator import admin_door, cmq_door
 from cmqinfra.emulator.api3 import HANDLERS
 from cmqinfra.emulator.backend import Backend
 from cmqinfra.emulator.clock import Clock
+from cmqinfra.emulator.console.door import PREFIX as CONSOLE_PREFIX
+from cmqinfra.emulator.console.door import ConsoleDoor
+from cmqinfra.emulator.console.door import Request as ConsoleRequest
+from cmqinfra.emulator.console.guard import Guard
 from cmqinfra.emulator.errors import ApiError
 from cmqinfra.emulator.faults import FaultDice, Faults, Outcome
 from cmqinfra.emulator.params import ACTIONS, unflatten, validate
@@ -49,6 +53,8 @@ class Reply:
     status: int = 200
     raw: bytes | None = None
     drop: bool = False
+    content_type: str | None = None  # for ``raw``: text/html unless said
+    headers: tuple[tuple[str, str], ...] = ()
 
 
 class _Server(ThreadingHTTPServer):
@@ -224,7 +230,7 @@ class _RequestHandler(BaseHTTPRequestHandler):
                 pass
             return
         if reply.raw is not None:
-            payload, content_type = reply.raw, "text/html"
+            payload, content_type = reply.raw, reply.content_type or "text/html"
         else:
             payload, content_type = json.dumps(reply.body).encode("utf-8"), "application/json"
         # The status line, headers and body in one write (one send call, one segment on the wire
@@ -233,6 +239,7 @@ class _RequestHandler(BaseHTTPRequestHandler):
             f"{self.protocol_version} {reply.status} {_REASONS.get(reply.status, '')}\r\n"
             f"Server: {self.version_string()}\r\nDate: {_http_date()}\r\n"
             f"Content-Type: {content_type}\r\nContent-Length: {len(payload)}\r\n"
+            + "".join(f"{name}: {value}\r\n" for name, value in reply.headers)
             + ("Connection: close\r\n" if self.close_connection else "")
             + "\r\n"
         ).encode("latin-1")
@@ -318,6 +325,7 @@ class Emulator:
         self.store = self.backend.store
         self.clock = self.backend.clock
         self._cmq = cmq_door.CmqDoor(self.backend, secret_id, secret_key)
+        self.console = ConsoleDoor(self.backend, Guard(secret_id, secret_key))
         self.admin = admin_door.AdminDoor(self.backend, secret_id, secret_key, region)
         self.secret_id = secret_id
         self._secret_key = secret_key
@@ -500,6 +508,8 @@ class Emulator:
             return Reply(drop=True)
         headers = {name.lower(): value for name, value in http.headers.items()}
         split = urlsplit(http.path)
+        if split.path == CONSOLE_PREFIX or split.path.startswith(CONSOLE_PREFIX + "/"):
+            return self._handle_console(http, headers, split.path, split.query, unsupported)
         if split.path.startswith(admin_door.PREFIX):
             return self._handle_admin(http, headers, split.path, split.query)
         if split.path == cmq_door.PATH or (
@@ -619,6 +629,22 @@ class Emulator:
         request = cmq_door.FormRequest(http.command, headers.get("host", ""), path, query, body)
         return Reply(body=self._cmq.serve(request, request_id))
 
+    def _handle_console(
+        self, http: BaseHTTPRequestHandler, headers: dict[str, str], path: str, query: str, unsupported: bool
+    ) -> Reply:
+        if path == CONSOLE_PREFIX:  # the pages use relative links: they need the trailing slash
+            return Reply(status=308, raw=b"", headers=(("Location", CONSOLE_PREFIX + "/"),))
+        length_text = headers.get("content-length", "0") or "0"
+        length = int(length_text) if length_text.isdigit() else -1
+        if unsupported or length < 0 or length > MAX_BODY_BYTES:
+            self._drain(http, max(length, 0))
+            return Reply(status=400, raw=b'{"error": "bad request"}', content_type="application/json")
+        body = http.rfile.read(length) if length else b""
+        request = ConsoleRequest(http.command, path[len(CONSOLE_PREFIX) + 1:], query, headers, body,
+                                 str(http.client_address[0]))
+        answer = self.console.serve(request)
+        return Reply(status=answer.status, raw=answer.body, content_type=answer.content_type,
+                     headers=answer.headers)
     def _handle_admin(
         self, http: BaseHTTPRequestHandler, headers: dict[str, str], path: str, query: str
     ) -> Reply:

@@ -133,7 +133,15 @@ def _stub(item: UnitPlan) -> str:
 
 def render_project_markdown(items: Sequence[UnitPlan], note: str | None = None,
                             limit: int = GITHUB_COMMENT_LIMIT) -> str:
-    """One pull-request comment for the whole run, at most ``limit`` characters."""
+    """One pull-request comment for the whole run, at most ``limit`` characters, with the diagram
+    of what the run touches (every unit) while the whole comment fits beside it."""
+    from cmqinfra.graph.plan_diagram import diagram_for, with_diagram
+
+    plans = [(i.unit.key, i.plan) for i in items if i.plan is not None and i.error is None]
+    return with_diagram(lambda room: _render_project_markdown(items, note, room), diagram_for(plans), limit)
+
+
+def _render_project_markdown(items: Sequence[UnitPlan], note: str | None, limit: int) -> str:
     head_lines = [f"## cmqinfra plan: {run_summary(items)}", ""]
     if note:
         head_lines += [note, ""]

@@ -206,5 +206,9 @@ def _ownership(change: ResourceChange) -> str:
 
 
 def render_markdown(plan: Plan, limit: int = GITHUB_COMMENT_LIMIT) -> str:
-    """The pull-request comment for ``plan``; the diff is the text renderer's, without colour."""
-    return compose(comment_for(plan, render_text(plan, colour=False)), limit)
+    """The pull-request comment for ``plan``; the diff is the text renderer's, without colour.
+    The diagram of what the plan touches goes in only while the whole comment fits beside it."""
+    from cmqinfra.graph.plan_diagram import diagram_for, with_diagram
+
+    comment = comment_for(plan, render_text(plan, colour=False))
+    return with_diagram(lambda room: compose(comment, room), diagram_for([(plan.stack.name, plan)]), limit)
