@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from cmqinfra.diagnostics import Diagnostic
+from cmqinfra.migrate.bounds import MAX_DEPTH, too_deep
 from cmqinfra.migrate.provider import RESOURCE_TYPES
 from cmqinfra.model import SourceLocation
 
@@ -26,6 +27,7 @@ class StateInstance:
     attributes: tuple[tuple[str, Any], ...]
     locations: tuple[tuple[str, SourceLocation], ...]
     location: SourceLocation
+    provider: str = ""  # as the state records it: provider["registry.../tencentcloud"].ALIAS
 
     @property
     def address(self) -> str:
@@ -67,12 +69,17 @@ class _Cursor:
 
 def parse_state(file: str, text: str) -> tuple[tuple[StateInstance, ...], list[Diagnostic]]:
     """Every managed tencentcloud_tcmq_* instance in the state, in file order."""
+    deep = too_deep(file, text)
+    if deep is not None:
+        return (), [Diagnostic(f"not a Terraform state file: nested deeper than {MAX_DEPTH} levels", deep)]
     try:
         doc = json.loads(text)
     except json.JSONDecodeError as exc:
         return (), [
             Diagnostic(f"not a JSON state file: {exc.msg}", SourceLocation(file, exc.lineno, exc.colno))
         ]
+    except RecursionError:  # too_deep counts brackets the way JSON nests them; kept as a backstop
+        return (), [Diagnostic("not a Terraform state file: nested too deeply", SourceLocation(file, 1, 1))]
     if not isinstance(doc, dict) or not isinstance(doc.get("resources", []), list):
         return (), [Diagnostic("not a Terraform state file (no resources list)", SourceLocation(file, 1, 1))]
     version = doc.get("version")
@@ -116,6 +123,7 @@ def parse_state(file: str, text: str) -> tuple[tuple[StateInstance, ...], list[D
                     attributes=tuple(attributes.items()),
                     locations=tuple(locations),
                     location=cursor.location(at) if at is not None else where,
+                    provider=str(resource.get("provider") or ""),
                 )
             )
     return tuple(out), []
