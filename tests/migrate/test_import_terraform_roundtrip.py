@@ -226,27 +226,43 @@ def test_import_of_a_real_root_module_adopts_exactly_then_converges(
     # the aliased provider's queue is in another region: without --provider it is an error
     refused = run("import-terraform", str(ESTATE), "--var", "env=prod", "-o", str(manifest))
     assert refused.code == 1 and not manifest.exists()
-    assert f"{ESTATE}/main.tf:45:3: error: tencentcloud_tcmq_queue.replica uses provider tencentcloud.shanghai" in (
-        refused.stderr
+    assert (
+        f"{ESTATE}/main.tf:45:3: error: tencentcloud_tcmq_queue.replica uses provider tencentcloud.shanghai"
+        in (refused.stderr)
     )
     imported = run(
-        "import-terraform", str(ESTATE), "--var", "env=prod", "--provider", "tencentcloud", "--stack", "estate",
-        "-o", str(manifest),
+        "import-terraform",
+        str(ESTATE),
+        "--var",
+        "env=prod",
+        "--provider",
+        "tencentcloud",
+        "--stack",
+        "estate",
+        "-o",
+        str(manifest),
     )
     assert imported.code == 0, imported.stderr
     assert (
-        f'{ESTATE}/main.tf:35:3: warning: tencentcloud_tcmq_queue.partner["acme"]: visibility_timeout is 90 in '
-        "the configuration but 120 in the state"
+        f'{ESTATE}/main.tf:35:3: warning: tencentcloud_tcmq_queue.partner["acme"]: visibility_timeout is '
+        "90 in the configuration but 120 in the state"
     ) in imported.stderr
     assert "module" not in imported.stderr and "dead-letter" not in imported.stderr, imported.stderr
     doc = yaml.safe_load(manifest.read_text())
     assert doc["region"] == "ap-guangzhou"
     # -var env beats terraform.tfvars; shards.auto.tfvars' count beats terraform.tfvars'
     assert sorted(doc["queues"]) == [
-        f"{E}-orders", f"{E}-orders-deadletter", f"{E}-partner-acme", f"{E}-partner-globex",
-        f"{E}-shard-0", f"{E}-shard-1",
+        f"{E}-orders",
+        f"{E}-orders-deadletter",
+        f"{E}-partner-acme",
+        f"{E}-partner-globex",
+        f"{E}-shard-0",
+        f"{E}-shard-1",
     ]
-    assert doc["queues"][f"{E}-orders"]["deadLetter"] == {"queue": f"{E}-orders-deadletter", "maxReceiveCount": 8}
+    assert doc["queues"][f"{E}-orders"]["deadLetter"] == {
+        "queue": f"{E}-orders-deadletter",
+        "maxReceiveCount": 8,
+    }
     assert doc["topics"][f"{E}-events"]["protect"] is True
     assert not doc["topics"][f"{E}-events"].get("trace") and not doc["topics"][f"{E}-audit"].get("trace")
 
@@ -255,8 +271,16 @@ def test_import_of_a_real_root_module_adopts_exactly_then_converges(
     shutil.copytree(ESTATE, config_only, ignore=shutil.ignore_patterns("*.tfstate"))
     again = tmp_path / "again.yaml"
     result = run(
-        "import-terraform", str(config_only), "--var", "env=prod", "--provider", "tencentcloud", "--stack",
-        "estate", "-o", str(again),
+        "import-terraform",
+        str(config_only),
+        "--var",
+        "env=prod",
+        "--provider",
+        "tencentcloud",
+        "--stack",
+        "estate",
+        "-o",
+        str(again),
     )
     assert result.code == 0, result.stderr
     assert yaml.safe_load(again.read_text()) == doc

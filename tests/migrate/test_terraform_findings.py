@@ -74,7 +74,9 @@ def test_provider_selection_gives_one_manifest_per_region() -> None:
     shanghai = translate(TerraformSources((parsed,), provider="tencentcloud.shanghai"))
     assert shanghai.errors == () and shanghai.region == "ap-shanghai"
     assert [q.name for q in shanghai.queues] == ["orders-sh"]
-    assert "tencentcloud_tcmq_queue.local not translated: it uses provider tencentcloud" in rendered(shanghai)[0]
+    assert (
+        "tencentcloud_tcmq_queue.local not translated: it uses provider tencentcloud" in rendered(shanghai)[0]
+    )
     default = translate(TerraformSources((parsed,), provider="tencentcloud"))
     assert default.errors == () and default.region == "ap-guangzhou"
     assert [q.name for q in default.queues] == ["orders"]
@@ -110,17 +112,27 @@ resource "tencentcloud_tcmq_queue" "p" {
             "tencentcloud_tcmq_queue",
             "p",
             [
-                {"index_key": "acme", "attributes": {"queue_name": "partner-acme", "visibility_timeout": 120}},
-                {"index_key": "globex", "attributes": {"queue_name": "partner-globex", "visibility_timeout": 60}},
+                {
+                    "index_key": "acme",
+                    "attributes": {"queue_name": "partner-acme", "visibility_timeout": 120},
+                },
+                {
+                    "index_key": "globex",
+                    "attributes": {"queue_name": "partner-globex", "visibility_timeout": 60},
+                },
             ],
         )
     )
     t = tr(tf, state)
     assert t.errors == ()
-    assert [(q.name, q.visibility_timeout) for q in t.queues] == [("partner-acme", 90), ("partner-globex", 60)]
+    assert [(q.name, q.visibility_timeout) for q in t.queues] == [
+        ("partner-acme", 90),
+        ("partner-globex", 60),
+    ]
     assert (
         'main.tf:7:3: warning: tencentcloud_tcmq_queue.p["acme"]: visibility_timeout is 90 in the '
-        "configuration but 120 in the state (terraform plan would change it); the configuration's value is used"
+        "configuration but 120 in the state (terraform plan would change it); the configuration's value is "
+        "used"
     ) in rendered(t)
 
 
@@ -181,10 +193,16 @@ def test_local_child_module_is_read_with_its_inputs(tmp_path: Path) -> None:
     # the provider's Read records the dead-letter queue's *source* on the dead-letter queue, so
     # a state-only translation cannot tell them apart: the module's configuration must be read
     state = state_of(
-        ("tencentcloud_tcmq_queue", "dlq", [{"attributes": {"queue_name": "orders-prod-dlq",
-                                                             "dead_letter_queue_name": "orders-prod"}}]),
-        ("tencentcloud_tcmq_queue", "main", [{"attributes": {"queue_name": "orders-prod",
-                                                              "dead_letter_queue_name": "orders-prod-dlq"}}]),
+        (
+            "tencentcloud_tcmq_queue",
+            "dlq",
+            [{"attributes": {"queue_name": "orders-prod-dlq", "dead_letter_queue_name": "orders-prod"}}],
+        ),
+        (
+            "tencentcloud_tcmq_queue",
+            "main",
+            [{"attributes": {"queue_name": "orders-prod", "dead_letter_queue_name": "orders-prod-dlq"}}],
+        ),
     )
     for resource in state["resources"]:
         resource["module"] = "module.orders"
@@ -201,11 +219,13 @@ def test_local_child_module_is_read_with_its_inputs(tmp_path: Path) -> None:
 
 def test_module_source_outside_the_directory_is_not_read(tmp_path: Path) -> None:
     outside = write(tmp_path / "elsewhere", {"main.tf": MODULE})
-    root = write(tmp_path / "root", {"main.tf": f'module "x" {{\n  source = "../{outside.name}"\n  name = "a"\n}}\n'})
+    root = write(
+        tmp_path / "root", {"main.tf": f'module "x" {{\n  source = "../{outside.name}"\n  name = "a"\n}}\n'}
+    )
     sources, problems = read_sources([str(root)], {})
     assert [d.render() for d in problems] == [
-        f"{root}/main.tf:2:3: error: module source '../elsewhere' leads outside the directory given; not read "
-        "(hint: import from a directory that contains the module)"
+        f"{root}/main.tf:2:3: error: module source '../elsewhere' leads outside the directory given; not "
+        "read (hint: import from a directory that contains the module)"
     ]
     assert sources.modules == {}
 
@@ -397,11 +417,15 @@ def test_locals_doubling_each_line_finish_fast_with_a_clear_error(tmp_path: Path
         "past 1,000,000 characters; not evaluated"
     ) in result.stderr
     # lists that double, and numbers that square, are bounded the same way
-    lists = ['locals {\n  l0 = ["ab"]\n'] + [f"  l{i} = [local.l{i - 1}, local.l{i - 1}]\n" for i in range(1, 80)]
+    lists = ['locals {\n  l0 = ["ab"]\n'] + [
+        f"  l{i} = [local.l{i - 1}, local.l{i - 1}]\n" for i in range(1, 80)
+    ]
     numbers = ["locals {\n  n0 = 3\n"] + [f"  n{i} = local.n{i - 1} * local.n{i - 1}\n" for i in range(1, 80)]
     for body, last in (("".join(lists), "local.l79[0]"), ("".join(numbers), "local.n79")):
-        t = tr(body + '}\nresource "tencentcloud_tcmq_queue" "q" {\n  queue_name = "q"\n'
-               f"  visibility_timeout = {last}\n}}\n")
+        t = tr(
+            body + '}\nresource "tencentcloud_tcmq_queue" "q" {\n  queue_name = "q"\n'
+            f"  visibility_timeout = {last}\n}}\n"
+        )
         assert t.queues == () and ("grows past" in rendered(t)[0]), rendered(t)
 
 
@@ -417,8 +441,9 @@ def test_deep_or_broken_state_is_an_error_at_its_location(tmp_path: Path) -> Non
     (tmp_path / "deep.tfstate").write_text(deep)
     result = run("import-terraform", str(tmp_path / "deep.tfstate"))
     assert result.code == 1 and "Traceback" not in result.stderr
-    assert f"{tmp_path}/deep.tfstate:3:115: error: not a Terraform state file: nested deeper than 100 levels" in (
-        result.stderr
+    assert (
+        f"{tmp_path}/deep.tfstate:3:115: error: not a Terraform state file: nested deeper than 100 levels"
+        in (result.stderr)
     )
     (tmp_path / "broken.tfstate").write_text('{\n  "version": 4,\n  "resources": [\n    {"type": \n')
     result = run("import-terraform", str(tmp_path / "broken.tfstate"))
