@@ -98,6 +98,10 @@ def resolve_unit(project: Project, unit: StackUnit) -> ResolvedUnit:
     stack = result.stack
     if stack is not None and unit.region:
         stack = replace(stack, region=unit.region)
+    if stack is not None and project.config is not None and project.config.policies:
+        from cmqinfra.policy.config import attach
+
+        stack = attach(stack, project.config.policies, unit.stack_name, unit.environment)
     # A reference that could not be resolved is reported once, not again as the literal text it left.
     kept = [d for d in result.diagnostics if d in diags or d.location not in unresolved]
     located = tuple(_with_hint(d, hints) for d in kept)
