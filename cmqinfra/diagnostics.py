@@ -22,6 +22,11 @@ class Diagnostic:
     location: SourceLocation | None = None
     severity: Severity = Severity.ERROR
     hint: str | None = None
+    policy: str | None = None  # the id of the project policy this reports on, if any
+
+    @property
+    def waived(self) -> bool:
+        return self.policy is not None and "waived by an exception" in self.message
 
     def render(self) -> str:
         where = f"{self.location}: " if self.location else ""
@@ -30,7 +35,8 @@ class Diagnostic:
 
     def to_json(self) -> dict[str, object]:
         loc = self.location
-        return {
+        extra: dict[str, object] = {"policy": self.policy} if self.policy else {}
+        return extra | {
             "file": loc.file if loc else None,
             "line": loc.line if loc else None,
             "column": loc.column if loc else None,

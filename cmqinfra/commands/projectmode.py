@@ -236,12 +236,14 @@ def _show_all(items: Sequence[Any], fmt: str, note: str | None = None) -> None:
 
 def validate(selection: Selection, fmt: str, stacks_of: Sequence[str] = ()) -> None:
     from cmqinfra.commands.validate import plural
+    from cmqinfra.project import policies
     from cmqinfra.render.diagnostics import FORMAT_VERSION, diagnostics_markdown, diagnostics_to_json
 
     project, units = _load(selection)
     if stacks_of:
         units = _units_of_files(project, units, stacks_of)
     resolved = _select_changed(project, _resolve(project, units), selection.changed_since)
+    resolved = [policies.checked(r) for r in resolved]  # the rules the manifests alone decide
     failed = [r for r in resolved if not r.ok]
 
     def summary(r: ResolvedUnit) -> str:

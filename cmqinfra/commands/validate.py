@@ -9,11 +9,28 @@ import click
 from cmqinfra.commands import projectmode
 from cmqinfra.commands.projectmode import project_options
 from cmqinfra.manifest import load_stack
+from cmqinfra.manifest.loader import LoadResult
 from cmqinfra.run import session
 
 
 def plural(n: int, word: str) -> str:
     return f"{n} {word}" if n == 1 else f"{n} {word}s"
+
+
+def _with_policies(result: LoadResult, paths: tuple[str, ...]) -> LoadResult:
+    """The project's policies around PATH, checked: an error makes the stack invalid."""
+    from dataclasses import replace
+
+    from cmqinfra.policy.check import check_stack
+    from cmqinfra.project.policies import for_paths
+
+    assert result.stack is not None
+    stack, problems = for_paths(result.stack, paths)
+    found = problems + check_stack(stack)
+    if not found:
+        return result
+    failed = any(d.severity.value == "error" for d in found)
+    return replace(result, stack=None if failed else stack, diagnostics=[*result.diagnostics, *found])
 
 
 @click.command("validate")
@@ -41,6 +58,8 @@ def command(paths: tuple[str, ...], fmt: str, selection: projectmode.Selection, 
     from cmqinfra.render.diagnostics import diagnostics_markdown, diagnostics_to_json, failure_markdown
 
     result = load_stack(list(paths))
+    if result.stack is not None:
+        result = _with_policies(result, paths)
     s = result.stack
     summary = (
         f"{s.name}: {plural(len(s.queues), 'queue')}, {plural(len(s.topics), 'topic')}, "

@@ -33,7 +33,10 @@ def _hint(policy: Policy, waivable: bool) -> str | None:
     if policy.param("description"):
         parts.append(str(policy.param("description")))
     if waivable and policy.allow_exceptions:
-        parts.append(f"or declare `policyExceptions: [{{policy: {policy.id}, reason: ...}}]` on the resource")
+        parts.append(
+            f"{'or ' if parts else ''}declare `policyExceptions: [{{policy: {policy.id}, reason: ...}}]` "
+            "on the resource"
+        )
     return "; ".join(parts) or None
 
 
@@ -48,12 +51,14 @@ def _report(
             f"{address}: {problem} {_label(policy)}: waived by an exception: {exception.reason}",
             exception.source or where,
             Severity.WARNING,
+            policy=policy.id,
         )
     severity = Severity.ERROR if policy.severity == "error" else Severity.WARNING
     message = f"{address}: {problem} {_label(policy)}"
     if exception is not None:
         message += f"; the exception at {exception.source} is not allowed by this policy"
-    return Diagnostic(message, where, severity, _hint(policy, resource is not None and exception is None))
+    waivable = resource is not None and exception is None
+    return Diagnostic(message, where, severity, _hint(policy, waivable), policy=policy.id)
 
 
 def check_stack(stack: Stack) -> list[Diagnostic]:

@@ -68,7 +68,14 @@ def load(paths: Sequence[str]) -> Stack:
     errors = [d for d in result.diagnostics if d.severity.value == "error"]
     if errors or result.stack is None:
         raise ManifestErrors(f"{len(errors)} error(s) in the manifest", result.diagnostics)
-    return result.stack
+    from cmqinfra.project.policies import for_paths  # the project's policies apply by path too
+
+    stack, problems = for_paths(result.stack, paths)
+    for d in problems:
+        click.echo(d.render(), err=True)
+    if problems:
+        raise ManifestErrors(f"{len(problems)} error(s) in the project file", problems)
+    return stack
 
 
 def check_targets(_ctx: click.Context, _param: click.Parameter, value: tuple[str, ...]) -> tuple[str, ...]:
