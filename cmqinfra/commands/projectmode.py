@@ -217,10 +217,16 @@ def _show_unit(item: Any) -> None:
     click.echo("")
 
 
-def _show_all(items: Sequence[Any], fmt: str, note: str | None = None) -> None:
+def _show_all(
+    items: Sequence[Any], fmt: str, note: str | None = None, resource_types: str = "cmqinfra"
+) -> None:
     from cmqinfra.project.report import project_json, render_project_markdown, render_table, run_summary
 
-    if fmt == "json":
+    if fmt == "json" and resource_types == "terraform":
+        from cmqinfra.render.terraform_types import terraform_project_json
+
+        click.echo(json.dumps(terraform_project_json(project_json(items)), indent=2))
+    elif fmt == "json":
         click.echo(json.dumps(project_json(items), indent=2))
     elif fmt == "markdown":
         click.echo(render_project_markdown(items, note=note), nl=False)
@@ -301,7 +307,7 @@ def _units_of_files(
 
 def plan(selection: Selection, options: session.TargetOptions, out: str | None, fmt: str,
          detailed_exitcode: bool, destroy: bool, allow_data_loss: bool = False,
-         targets: Sequence[str] = ()) -> None:
+         targets: Sequence[str] = (), resource_types: str = "cmqinfra") -> None:
     from cmqinfra.project.planfile import save_project_plan
     from cmqinfra.project.runner import plan_project
 
@@ -322,7 +328,7 @@ def plan(selection: Selection, options: session.TargetOptions, out: str | None, 
                                        bystanders=_bystanders(project, resolved), early=early,
                                        unit_targets=by_unit)
             accounts = _caller_accounts(items, apis) if out and all(i.ok for i in items) else {}
-        _show_all(items, fmt, note)
+        _show_all(items, fmt, note, resource_types)
         failed = [i for i in items if not i.ok]
         if failed:
             raise session.Refused(f"{len(failed)} stack(s) failed or were refused: "

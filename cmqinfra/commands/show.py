@@ -12,12 +12,20 @@ from cmqinfra.run import session
 @click.option(
     "--format", "fmt", type=click.Choice(["text", "json", "markdown"]), default="text", show_default=True
 )
-def command(plan_file: str, fmt: str) -> None:
+@click.option(
+    "--resource-types",
+    "resource_types",
+    type=click.Choice(["cmqinfra", "terraform"]),
+    default="cmqinfra",
+    show_default=True,
+    help="With --format json: the Terraform provider's resource types and argument names.",
+)
+def command(plan_file: str, fmt: str, resource_types: str) -> None:
     """Show the saved plan PLAN_FILE (from `plan --out`) as text, JSON or a pull-request comment."""
     with session.user_errors(False, [], fmt, command="show"):
         saved = session.read_saved(plan_file)
         assert saved.plan is not None
-        session.show(saved.plan, fmt)
+        session.show(saved.plan, fmt, resource_types=resource_types)
         if fmt == "text" and saved.target is not None:
             approved = ", ".join(saved.approved_data_loss) or "none"
             click.echo(f"\nPlanned against {saved.target.describe()}; data loss approved for: {approved}.")

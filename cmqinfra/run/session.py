@@ -246,8 +246,12 @@ def compute(
 LONG_PLAN = 100
 
 
-def show(plan: Plan, fmt: str = "text", *, verbose: bool = True) -> None:
-    if fmt == "json":
+def show(plan: Plan, fmt: str = "text", *, verbose: bool = True, resource_types: str = "cmqinfra") -> None:
+    if fmt == "json" and resource_types == "terraform":
+        from cmqinfra.render.terraform_types import terraform_plan_json
+
+        click.echo(json.dumps(terraform_plan_json(plan_to_json(plan)), indent=2))
+    elif fmt == "json":
         click.echo(json.dumps(plan_to_json(plan), indent=2))
     elif fmt == "markdown":
         click.echo(render_markdown(plan), nl=False)

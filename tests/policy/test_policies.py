@@ -243,3 +243,11 @@ def test_plan_of_one_stack_by_path_carries_the_violations(repo: Path, emulators:
         "--auto-approve",
     )
     assert code == 1 and "Apply complete" not in out
+
+
+def test_policy_reference_doc_is_generated_from_the_schema() -> None:
+    from cmqinfra.policy.reference import render_reference
+
+    doc = (Path(__file__).parents[2] / "docs" / "policy-reference.md").read_text(encoding="utf-8")
+    assert doc == render_reference(), "run: python -m cmqinfra.policy.reference > docs/policy-reference.md"
+    assert "| `forbiddenActions` | plan, apply | `actions`, `kinds` | `actions` |" in doc
