@@ -23,10 +23,7 @@ class Diagnostic:
     severity: Severity = Severity.ERROR
     hint: str | None = None
     policy: str | None = None  # the id of the project policy this reports on, if any
-
-    @property
-    def waived(self) -> bool:
-        return self.policy is not None and "waived by an exception" in self.message
+    waived: bool = False  # a policy violation an exception declared next to the resource waives
 
     def render(self) -> str:
         where = f"{self.location}: " if self.location else ""
@@ -35,7 +32,7 @@ class Diagnostic:
 
     def to_json(self) -> dict[str, object]:
         loc = self.location
-        extra: dict[str, object] = {"policy": self.policy} if self.policy else {}
+        extra: dict[str, object] = {"policy": self.policy, "waived": self.waived} if self.policy else {}
         return extra | {
             "file": loc.file if loc else None,
             "line": loc.line if loc else None,

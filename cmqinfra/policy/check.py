@@ -52,6 +52,7 @@ def _report(
             exception.source or where,
             Severity.WARNING,
             policy=policy.id,
+            waived=True,
         )
     severity = Severity.ERROR if policy.severity == "error" else Severity.WARNING
     message = f"{address}: {problem} {_label(policy)}"
