@@ -17,7 +17,7 @@ from cmqinfra.emulator import Emulator
 sys.path.insert(0, str(Path(__file__).parents[1] / "project"))
 sys.path.insert(0, str(Path(__file__).parent))
 from helpers import cmq, write  # noqa: E402
-from project import project  # noqa: E402
+from policy_project import project  # noqa: E402
 
 REGIONS = {"dev": "ap-guangzhou", "prod": "ap-shanghai"}
 B = "stacks/billing/billing.yaml"
@@ -251,3 +251,12 @@ def test_policy_reference_doc_is_generated_from_the_schema() -> None:
     doc = (Path(__file__).parents[2] / "docs" / "policy-reference.md").read_text(encoding="utf-8")
     assert doc == render_reference(), "run: python -m cmqinfra.policy.reference > docs/policy-reference.md"
     assert "| `forbiddenActions` | plan, apply | `actions`, `kinds` | `actions` |" in doc
+
+
+def test_the_plan_comment_lists_violations_and_waivers_first(repo: Path) -> None:
+    code, out, _ = cmq(repo, "plan", "--stack", "billing", "--env", "dev", "--format", "markdown")
+    assert code == 1
+    head = out.split("| stack |")[0]
+    assert "### Policy" in head and "6 policy violation(s):" in head
+    assert "1 exception(s) declared in the manifests, with their reasons:" in head
+    assert "waived by an exception: ledger replays need 20 attempts" in head
