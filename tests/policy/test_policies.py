@@ -257,6 +257,6 @@ def test_the_plan_comment_lists_violations_and_waivers_first(repo: Path) -> None
     code, out, _ = cmq(repo, "plan", "--stack", "billing", "--env", "dev", "--format", "markdown")
     assert code == 1
     head = out.split("| stack |")[0]
-    assert "### Policy" in head and "6 policy violation(s):" in head
+    assert "### Policy" in head and "7 policy violation(s):" in head  # 6 errors, 1 warning
     assert "1 exception(s) declared in the manifests, with their reasons:" in head
     assert "waived by an exception: ledger replays need 20 attempts" in head
