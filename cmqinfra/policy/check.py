@@ -100,7 +100,8 @@ def with_policies(plan: Plan) -> Plan:
     """The plan with its stack's policy violations: errors refuse it, warnings are shown."""
     from dataclasses import replace
 
-    found = check_stack(plan.stack) + check_changes(plan.stack, plan.changes)
+    # a destroy plan declares nothing: only the rules about changes speak to it
+    found = ([] if plan.destroy else check_stack(plan.stack)) + check_changes(plan.stack, plan.changes)
     if not found:
         return plan
     errors = tuple(d for d in found if d.severity is Severity.ERROR)

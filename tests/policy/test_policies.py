@@ -16,7 +16,7 @@ from cmqinfra.emulator import Emulator
 
 sys.path.insert(0, str(Path(__file__).parents[1] / "project"))
 sys.path.insert(0, str(Path(__file__).parent))
-from helpers import cmq, write  # noqa: E402
+from helpers import cmq, git, write  # noqa: E402
 from policy_project import project  # noqa: E402
 
 REGIONS = {"dev": "ap-guangzhou", "prod": "ap-shanghai"}
@@ -260,3 +260,29 @@ def test_the_plan_comment_lists_violations_and_waivers_first(repo: Path) -> None
     assert "### Policy" in head and "7 policy violation(s):" in head  # 6 errors, 1 warning
     assert "1 exception(s) declared in the manifests, with their reasons:" in head
     assert "waived by an exception: ledger replays need 20 attempts" in head
+
+
+def test_a_changed_policy_rechecks_the_stacks_it_may_govern(repo: Path) -> None:
+    git(repo, "init", "-q")
+    git(repo, "add", "-A")
+    git(repo, "commit", "-q", "-m", "base")
+    code, out, err = cmq(repo, "validate", "--changed-since", "HEAD")
+    assert code == 0 and "orders" not in out + err and "billing" not in out + err
+    config = repo / "cmqinfra.yaml"
+    config.write_text(config.read_text().replace("maxReceiveCount: 10", "maxReceiveCount: 2"))
+    code, out, err = cmq(repo, "validate", "--changed-since", "HEAD")
+    assert code == 1
+    # a loosened or tightened policy is checked against every stack, not only the changed ones
+    assert "queue/orders: deadLetter.maxReceiveCount is 5, above the allowed 2" in err
+    assert "ok: orders" not in out
+
+
+def test_destroying_a_stack_is_judged_by_the_rules_about_changes_only(
+    repo: Path, emulators: dict[str, Emulator]
+) -> None:
+    url = emulators["dev"].url
+    code, out, err = cmq(
+        repo, "plan", "stacks/billing", "--endpoint", url, "--region", "ap-guangzhou", "--destroy"
+    )
+    assert code == 0, out + err
+    assert "[policy " not in out + err
