@@ -244,6 +244,7 @@ def validate(selection: Selection, fmt: str, stacks_of: Sequence[str] = ()) -> N
     from cmqinfra.commands.validate import plural
     from cmqinfra.project import policies
     from cmqinfra.render.diagnostics import FORMAT_VERSION, diagnostics_markdown, diagnostics_to_json
+    from cmqinfra.render.policy import policy_lines
 
     project, units = _load(selection)
     if stacks_of:
@@ -270,6 +271,7 @@ def validate(selection: Selection, fmt: str, stacks_of: Sequence[str] = ()) -> N
         mark = ":x:" if failed else ":white_check_mark:"
         lines = [f"### {mark} cmqinfra validate: {len(resolved) - len(failed)} of {len(resolved)} "
                  "stack(s) valid", ""]
+        lines += policy_lines([(r.unit.key, r.diagnostics) for r in resolved])
         for r in resolved:
             lines.append(f"- {summary(r)}" if r.ok else f"- **{r.unit.key}: {plural(errors(r), 'error')}**")
             lines += ["  " + line for line in diagnostics_markdown(r.diagnostics)]
