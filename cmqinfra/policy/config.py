@@ -7,8 +7,8 @@ pattern must compile and min must not exceed max.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, replace
 from fnmatch import fnmatchcase
 
 import regex
@@ -93,9 +93,49 @@ def read_policies(doc: Document) -> tuple[tuple[ProjectPolicy, ...], list[Diagno
     return tuple(out), problems
 
 
+OPERATOR_POLICIES = "CMQINFRA_POLICIES"  # environment variable: a policy file the operator controls
+
+
+def read_policy_file(file: str) -> tuple[tuple[ProjectPolicy, ...], list[Diagnostic]]:
+    """A file holding only a ``policies:`` section, checked like cmqinfra.yaml's."""
+    from jsonschema import Draft202012Validator
+
+    from cmqinfra.manifest.schema import check_against
+    from cmqinfra.manifest.source import read_document
+    from cmqinfra.project.config import project_schema
+
+    doc, problems = read_document(file)
+    if doc is None:
+        return (), problems
+    project = project_schema()
+    schema = {
+        "type": "object",
+        "additionalProperties": False,
+        "required": ["policies"],
+        "properties": {"policies": project["properties"]["policies"]},
+        "$defs": project["$defs"],
+    }
+    problems = check_against(doc, Draft202012Validator(schema))
+    if problems:
+        return (), problems
+    return read_policies(doc)
+
+
+def operator_policies(environ: Mapping[str, str]) -> tuple[tuple[ProjectPolicy, ...], list[Diagnostic]]:
+    """The policies of the file ``CMQINFRA_POLICIES`` names: set by the operator (a CI variable),
+    never by the repository, so a pull request cannot loosen them by editing cmqinfra.yaml."""
+    file = environ.get(OPERATOR_POLICIES)
+    if not file:
+        return (), []
+    policies, problems = read_policy_file(file)
+    marked = tuple(
+        ProjectPolicy(replace(p.policy, id=f"operator:{p.policy.id}"), p.stacks, p.environments)
+        for p in policies
+    )
+    return marked, problems
+
+
 def attach(stack: Stack, policies: Sequence[ProjectPolicy], name: str, environment: str | None) -> Stack:
     """The stack carrying the policies that apply to it (``name``: the project's name for it)."""
-    from dataclasses import replace
-
     mine = tuple(p.policy for p in policies if p.applies(name, environment))
     return replace(stack, policies=mine) if mine else stack

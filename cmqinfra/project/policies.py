@@ -29,22 +29,25 @@ def _project_name(stack: Stack, paths: Sequence[str | os.PathLike[str]], root: P
 
 def for_paths(stack: Stack, paths: Sequence[str | os.PathLike[str]]) -> tuple[Stack, list[Diagnostic]]:
     """The stack with the policies of the project around ``paths``, and that file's problems."""
-    from cmqinfra.policy.config import attach
+    from cmqinfra.policy.config import attach, operator_policies
     from cmqinfra.project.claims import project_root
 
+    operator, problems = operator_policies(os.environ)
+    if problems:
+        return stack, problems
     root = project_root(paths)
     if root is None or not (root / PROJECT_FILE).is_file():
-        return stack, []
+        return (attach(stack, operator, stack.name, None) if operator else stack), []
     here = Path.cwd().resolve()
     if root == here or here in root.parents:  # named as the user sees it, like the manifests
         root = Path(os.path.relpath(root, here))
     config, problems = read_config(root)
     if config is None:
         return stack, problems
-    if not config.policies:
+    if not config.policies and not operator:
         return stack, []
     name = _project_name(stack, paths, root.resolve(), config.stacks)
-    return attach(stack, config.policies, name, None), []
+    return attach(stack, (*config.policies, *operator), name, None), []
 
 
 def checked(unit: ResolvedUnit) -> ResolvedUnit:

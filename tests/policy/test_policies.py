@@ -286,3 +286,27 @@ def test_destroying_a_stack_is_judged_by_the_rules_about_changes_only(
     )
     assert code == 0, out + err
     assert "[policy " not in out + err
+
+
+def test_the_operators_policy_file_holds_whatever_the_repository_says(
+    repo: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # a pull request deletes every policy from cmqinfra.yaml ...
+    config = repo / "cmqinfra.yaml"
+    config.write_text(config.read_text().split("policies:")[0])
+    assert cmq(repo, "validate")[0] == 0
+    # ... the operator's file (a CI variable names it; the repository cannot) still applies
+    operator = tmp_path / "operator-policies.yaml"
+    operator.write_text("policies:\n  hooks:\n    rule: httpEndpointHosts\n    hosts: ['*.example.com']\n")
+    monkeypatch.setenv("CMQINFRA_POLICIES", str(operator))
+    code, _, err = cmq(repo, "validate")
+    assert code == 1
+    assert (
+        f"{B}:18:7: error: subscription/billing-events/partner: endpoint host 'partner.evil.test' is not "
+        f"among the allowed hosts (*.example.com) [policy operator:hooks at {operator}:2:3]"
+    ) in err
+    code, _, err = cmq(repo, "validate", "stacks/billing")  # by path too
+    assert code == 1 and "[policy operator:hooks" in err
+    operator.write_text("policies:\n  hooks: {rule: nope}\n")
+    code, _, err = cmq(repo, "validate")
+    assert code == 1 and f"{operator}:2:17: error: rule must be one of" in err
