@@ -54,6 +54,10 @@ queues:
 
 A stack planned by path (`cmqinfra plan stacks/billing`) takes the policies of the
 `cmqinfra.yaml` around it, with no environment (policies limited to environments do not apply).
+
+Policies a pull request must not be able to loosen go in a file the operator names with the
+environment variable `CMQINFRA_POLICIES` (a YAML file holding a `policies:` section in this
+format); they apply in addition to the repository's, named `operator:ID`.
 """
 
 
