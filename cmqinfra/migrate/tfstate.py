@@ -7,6 +7,7 @@ from the previous one: good enough for a file:line in a diagnostic.
 
 from __future__ import annotations
 
+import bisect
 import json
 import re
 from dataclasses import dataclass
@@ -54,6 +55,9 @@ class StateInstance:
 class _Cursor:
     def __init__(self, file: str, text: str) -> None:
         self.file, self.text, self.pos = file, text, 0
+        # where each line starts: a location is a bisection, not a count from the top (a state of
+        # many thousand instances would otherwise take minutes)
+        self.starts = [0] + [m.end() for m in re.finditer("\n", text)]
 
     def find(self, pattern: str, start: int | None = None) -> int | None:
         match = re.compile(pattern).search(self.text, self.pos if start is None else start)
@@ -62,9 +66,8 @@ class _Cursor:
     def location(self, pos: int | None) -> SourceLocation:
         if pos is None:
             return SourceLocation(self.file, 1, 1)
-        line = self.text.count("\n", 0, pos) + 1
-        column = pos - (self.text.rfind("\n", 0, pos) + 1) + 1
-        return SourceLocation(self.file, line, column)
+        line = bisect.bisect_right(self.starts, pos)
+        return SourceLocation(self.file, line, pos - self.starts[line - 1] + 1)
 
 
 def parse_state(file: str, text: str) -> tuple[tuple[StateInstance, ...], list[Diagnostic]]:

@@ -456,3 +456,24 @@ def test_deeply_nested_configuration_is_an_error_at_its_location(tmp_path: Path)
     result = run("import-terraform", str(root))
     assert result.code == 1 and "Traceback" not in result.stderr
     assert f"{root}/main.tf:2:106: error: not read: brackets nested deeper than 100 levels" in result.stderr
+
+
+def test_a_state_of_many_thousand_instances_is_read_in_seconds() -> None:
+    # each instance is located by bisection, not by counting lines from the top (quadratic)
+    from cmqinfra.migrate.tfstate import parse_state
+
+    resources = [
+        {
+            "mode": "managed",
+            "type": "tencentcloud_tcmq_queue",
+            "name": f"q{i}",
+            "instances": [{"attributes": {"queue_name": f"q{i}", "visibility_timeout": 30}}],
+        }
+        for i in range(15_000)
+    ]
+    text = json.dumps({"version": 4, "resources": resources}, indent=2)
+    started = time.monotonic()
+    instances, problems = parse_state("big.tfstate", text)
+    assert time.monotonic() - started < 20 and problems == []
+    assert len(instances) == 15_000
+    assert str(instances[-1].where("visibility_timeout")) == f"big.tfstate:{text.count(chr(10)) - 5}:13"
