@@ -144,3 +144,16 @@ def test_the_policies_read_a_project_plan_too(
         plan = json.loads(result.stdout)
         assert "units" in plan
     assert len(deny(plan)) == 3
+
+
+def test_a_saved_plan_shown_with_terraform_types_gives_the_same_verdict(
+    tmp_path: Path, emulator: Emulator
+) -> None:
+    manifest = tmp_path / "shop.yaml"
+    manifest.write_text(BAD.lstrip())
+    saved = tmp_path / "shop.plan"
+    result = run("plan", str(manifest), "--endpoint", emulator.url, "--out", str(saved))
+    assert result.code == 0, result.stderr
+    shown = run("show", str(saved), "--format", "json", "--resource-types", "terraform")
+    assert shown.code == 0, shown.stderr
+    assert len(deny(json.loads(shown.stdout))) == 3
