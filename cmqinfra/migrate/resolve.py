@@ -67,7 +67,7 @@ class Resolver:
     locals: Mapping[str, Any]
     resource: ResourceLookup
     _busy: set[str] = field(default_factory=set)
-    _memo: dict[str, tuple[Any, int]] = field(default_factory=dict)  # "var.x" -> (value, weight)
+    _memo: dict[str, Any] = field(default_factory=dict)  # "var.x" -> its value, or its Unresolved
     _weights: dict[int, tuple[Any, int]] = field(default_factory=dict)  # id -> (value kept alive, weight)
 
     def value(self, raw: Any, scope: Scope | None = None) -> Any:
@@ -204,7 +204,7 @@ class Resolver:
     def _named(self, kind: str, name: str, table: Mapping[str, Any]) -> Any:
         key = f"{kind}.{name}"
         if key in self._memo:
-            known = self._memo[key][0]
+            known = self._memo[key]
             if isinstance(known, Unresolved):
                 raise Unresolved(str(known))
             return known
@@ -220,11 +220,11 @@ class Resolver:
         try:
             value = self._value(table[name], {})
         except Unresolved as exc:
-            self._memo[key] = (exc, 0)  # a failure is remembered too: each use must stay cheap
+            self._memo[key] = exc  # a failure is remembered too: each use must stay cheap
             raise
         finally:
             self._busy.discard(key)
-        self._memo[key] = (value, 0)
+        self._memo[key] = value
         return value
 
 
