@@ -22,6 +22,9 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from cmqinfra.migrate.bounds import MAX_WEIGHT
+from cmqinfra.migrate.operators import Unresolved, apply_operator, as_bool, bounded, walk
+
+__all__ = ["Resolver", "Unknown", "Unresolved", "literal_value", "plain_variable", "weight"]
 
 _NUMBER = re.compile(r"^-?\d+(\.\d+)?$")
 _ESCAPES = {'"': '"', "\\": "\\", "n": "\n", "t": "\t", "r": "\r"}
@@ -29,13 +32,8 @@ _TOKEN = re.compile(
     r"\s*(?:(?P<number>\d+(?:\.\d+)?(?:[eE][+-]?\d+)?)|(?P<name>[A-Za-z_][\w-]*)"
     r"|(?P<op>==|!=|<=|>=|&&|\|\||[-+*/%<>!?:.\[\](),{}=])|(?P<quote>\"))"
 )
-_BIG = 2**63
 _MAX_CHAIN = 400  # local.a -> local.b -> ... followed at most this deep
 _FRAMES = 20_000
-
-
-class Unresolved(Exception):
-    """The expression has no value known here; the message says why."""
 
 
 @dataclass(frozen=True)
@@ -183,12 +181,12 @@ class Resolver:
             if not path or not isinstance(path[0], str):
                 raise Unresolved(f"`{text}` is not a reference that can be followed here")
             value = self._named(head, path[0], self.variables if head == "var" else self.locals)
-            return _walk(value, path[1:], text)
+            return walk(value, path[1:], text)
         if head in ("count", "each"):
             key = f"{head}.{path[0]}" if path and isinstance(path[0], str) else head
             if key not in scope:
                 raise Unresolved(f"`{key}` differs per instance (count / for_each)")
-            return _walk(scope[key], path[1:], text)
+            return walk(scope[key], path[1:], text)
         if head == "data":
             raise Unresolved(f"`{text}` is a data source, which is not read")
         if head == "module":
@@ -196,7 +194,7 @@ class Resolver:
         if head == "path" or head == "terraform":
             raise Unresolved(f"`{text}` is not evaluated")
         if len(path) >= 2 and isinstance(path[0], str) and isinstance(path[1], str):
-            return _walk(self.resource(head, path[0], path[1]), path[2:], text)
+            return walk(self.resource(head, path[0], path[1]), path[2:], text)
         if len(path) >= 1 and isinstance(path[0], str) and len(path) >= 2:
             raise Unresolved(f"`{text}`: refer to one instance's attribute")
         raise Unresolved(f"`{text}` is not a reference that can be followed here")
@@ -287,7 +285,7 @@ class _Parser:
         yes = self.conditional()
         self.expect(":")
         no = self.conditional()
-        return yes if _as_bool(condition) else no
+        return yes if as_bool(condition) else no
 
     _LEVELS = (("||",), ("&&",), ("==", "!="), ("<", ">", "<=", ">="), ("+", "-"), ("*", "/", "%"))
 
@@ -301,22 +299,22 @@ class _Parser:
                 return left
             self.take()
             right = self.binary(level + 1)
-            left = _apply(op, left, right)
+            left = apply_operator(op, left, right)
 
     def unary(self) -> Any:
         if self.peek("-"):
             self.take()
-            return _number(_apply("-", 0, self.unary()))
+            return bounded(apply_operator("-", 0, self.unary()))
         if self.peek("!"):
             self.take()
-            return not _as_bool(self.unary())
+            return not as_bool(self.unary())
         return self.postfix()
 
     def postfix(self) -> Any:
         kind, text = self.take()
         if kind == "number":
             value: Any = float(text) if any(c in text for c in ".eE") else int(text)
-            return _number(value)
+            return bounded(value)
         if kind == "string":
             return self.r._template(text, self.scope)
         if kind == "op" and text == "(":
@@ -377,80 +375,7 @@ class _Parser:
                 self.expect("]")
             else:
                 path.append(self.take()[1])
-        return _walk(value, path, text)
-
-
-def _walk(value: Any, path: list[Any], text: str) -> Any:
-    for key in path:
-        if isinstance(value, dict) and str(key) in value:
-            value = value[str(key)]
-        elif isinstance(value, list) and isinstance(key, int) and 0 <= key < len(value):
-            value = value[key]
-        else:
-            raise Unresolved(f"`{text}` has no value")
-    return value
-
-
-def _number(value: Any) -> Any:
-    if isinstance(value, int | float) and not isinstance(value, bool) and abs(value) >= _BIG:
-        raise Unresolved("a number grows past 2**63; not evaluated")
-    return value
-
-
-def _to_number(value: Any) -> int | float:
-    """Terraform's conversion of an operand to a number: numbers, and strings that spell one."""
-    if isinstance(value, bool) or value is None:
-        raise Unresolved(f"{_as_text_safe(value)} is not a number")
-    if isinstance(value, int | float):
-        return value
-    if isinstance(value, str) and _NUMBER.match(value.strip()):
-        return float(value) if "." in value else int(value)
-    raise Unresolved(f"{_as_text_safe(value)} is not a number")
-
-
-def _as_bool(value: Any) -> bool:
-    """Terraform's conversion to bool: true / false and the strings "true" / "false" only."""
-    if isinstance(value, bool):
-        return value
-    if value in ("true", "false"):
-        return value == "true"
-    raise Unresolved(f"{_as_text_safe(value)} is not a bool")
-
-
-def _apply(op: str, left: Any, right: Any) -> Any:
-    if op in ("&&", "||"):
-        a, b = _as_bool(left), _as_bool(right)
-        return (a and b) if op == "&&" else (a or b)
-    if op in ("==", "!="):
-        equal = left == right and type(left) is type(right) or (
-            isinstance(left, int | float) and isinstance(right, int | float)
-            and not isinstance(left, bool) and not isinstance(right, bool) and left == right
-        )
-        return equal if op == "==" else not equal
-    a, b = _to_number(left), _to_number(right)
-    if op == "<":
-        return a < b
-    if op == ">":
-        return a > b
-    if op == "<=":
-        return a <= b
-    if op == ">=":
-        return a >= b
-    if op == "+":
-        result: int | float = a + b
-    elif op == "-":
-        result = a - b
-    elif op == "*":
-        result = a * b
-    elif b == 0:
-        raise Unresolved("division by zero")
-    elif op == "/":
-        result = a / b
-        if isinstance(result, float) and result.is_integer() and abs(result) < _BIG:
-            result = int(result)
-    else:
-        result = a % b
-    return _number(result)
+        return walk(value, path, text)
 
 
 def _string_end(text: str, start: int) -> int:
@@ -503,18 +428,6 @@ def _as_text(value: Any) -> str:
         return "true" if value else "false"
     if isinstance(value, list | dict) or value is None:
         raise Unresolved("a list, map or null cannot be interpolated into a string")
-    return str(value)
-
-
-def _as_text_safe(value: Any) -> str:
-    if isinstance(value, str):
-        return f'"{_short(value, 30)}"'
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if value is None:
-        return "null"
-    if isinstance(value, list | dict):
-        return "a list or map"
     return str(value)
 
 
