@@ -2,7 +2,7 @@
 waivers in one place, before the plans, so a reviewer sees them first.
 
 The diagnostics are the plans' own (``Diagnostic.policy`` set by ``cmqinfra.policy.check``);
-this only gathers them. Text is escaped as every comment line is (inline code).
+this only gathers them. Everything is escaped by ``cmqinfra.render.escape``, the one layer.
 """
 
 from __future__ import annotations
@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 
 from cmqinfra.diagnostics import Diagnostic
-from cmqinfra.render.markdown import _inline  # the comment's one way of writing a diagnostic
+from cmqinfra.render import escape
 
 
 def policy_lines(units: Sequence[tuple[str, Iterable[Diagnostic]]]) -> list[str]:
@@ -21,7 +21,8 @@ def policy_lines(units: Sequence[tuple[str, Iterable[Diagnostic]]]) -> list[str]
         for d in diagnostics:
             if d.policy is None:
                 continue
-            line = f"- **{key}**: {_inline(d.render())}" if key else f"- {_inline(d.render())}"
+            shown = escape.code(d.render())
+            line = f"- **{escape.text(key)}**: {shown}" if key else f"- {shown}"
             (waivers if d.waived else violations).append(line)
     if not violations and not waivers:
         return []

@@ -212,7 +212,7 @@ def test_plan_refuses_a_topic_replacement_in_prod_only(repo: Path) -> None:
     ) in out
     # gathered at the top of the comment, before the table of stacks
     assert out.index("### Policy") < out.index("| stack |")
-    assert "1 policy violation(s):\n\n- **orders[prod]**: `stacks/orders/orders.yaml:8:3: error: " in out
+    assert "1 policy violation(s):\n\n- **`orders[prod]`**: `stacks/orders/orders.yaml:8:3: error: " in out
     dev, prod = out.split("| stack |")[1].split("<code>orders[prod]</code>")
     assert "no-topic-replacement" not in dev and "no-topic-replacement" in prod
     assert prod.index("no-topic-replacement") < prod.index("```")  # above the diff
