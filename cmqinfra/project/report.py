@@ -12,10 +12,12 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
+from cmqinfra.diagnostics import Diagnostic
 from cmqinfra.project.runner import UnitPlan
 from cmqinfra.render import escape
 from cmqinfra.render.json import plan_to_json
 from cmqinfra.render.markdown import GITHUB_COMMENT_LIMIT, comment_for, compose
+from cmqinfra.render.policy import policy_lines
 from cmqinfra.render.text import render_text
 
 PROJECT_JSON_FORMAT = "1.0"
@@ -131,6 +133,11 @@ def _stub(item: UnitPlan) -> str:
             "The plan of this stack is too large to show here; the job log has it.\n\n</details>\n\n")
 
 
+def _policy_diagnostics(item: UnitPlan) -> tuple[Diagnostic, ...]:
+    plan = item.plan
+    return item.diagnostics + ((plan.errors + plan.warnings) if plan is not None else ())
+
+
 def render_project_markdown(items: Sequence[UnitPlan], note: str | None = None,
                             limit: int = GITHUB_COMMENT_LIMIT) -> str:
     """One pull-request comment for the whole run, at most ``limit`` characters, with the diagram
@@ -147,6 +154,7 @@ def _render_project_markdown(items: Sequence[UnitPlan], note: str | None, limit:
         head_lines += [note, ""]
     if not items:
         return "\n".join(head_lines) + "\nNo stack is affected: nothing to plan.\n"
+    head_lines += policy_lines([(i.unit.key, _policy_diagnostics(i)) for i in items])
     head_lines += _table_markdown(items, budget=limit // 3)
     head = "\n".join(head_lines) + "\n\n"
     full = [_section(item, None) for item in items]
