@@ -217,13 +217,24 @@ def _show_unit(item: Any) -> None:
     click.echo("")
 
 
-def _show_all(items: Sequence[Any], fmt: str, note: str | None = None) -> None:
-    from cmqinfra.project.report import project_json, render_project_markdown, render_table, run_summary
+def _show_all(items: Sequence[Any], fmt: str, note: str | None = None, root: str = ".",
+              full_plan: str | None = None) -> None:
+    from cmqinfra.project.report import (
+        project_json,
+        provenance_of,
+        render_project_markdown,
+        render_table,
+        run_summary,
+        write_full_plan,
+    )
 
     if fmt == "json":
         click.echo(json.dumps(project_json(items), indent=2))
     elif fmt == "markdown":
-        click.echo(render_project_markdown(items, note=note), nl=False)
+        made = provenance_of(root)
+        if full_plan:
+            write_full_plan(full_plan, render_project_markdown(items, note=note, provenance=made, limit=None))
+        click.echo(render_project_markdown(items, note=note, provenance=made, full_plan=full_plan), nl=False)
     else:
         for item in items:
             _show_unit(item)
@@ -297,9 +308,24 @@ def _units_of_files(
 # ------------------------------------------------------------ plan
 
 
+def _mark_drift(items: Sequence[Any], selection: Selection, baseline: str | None) -> list[Any]:
+    """Each unit's changes that set back edits made outside cmqinfra, marked (see plan/drift.py)."""
+    from cmqinfra.plan.drift import mark_drift
+    from cmqinfra.project.baseline import baseline_commit, project_baseline
+
+    ref = baseline or selection.changed_since
+    if ref is None:
+        return list(items)
+    root = Path(selection.root)
+    commit = baseline_commit(root, ref, merge_base=baseline is None)
+    stacks = project_baseline(root, commit, [i.unit.key for i in items if i.plan is not None])
+    return [i if i.plan is None else dataclasses.replace(i, plan=mark_drift(i.plan, stacks.get(i.unit.key)))
+            for i in items]
+
+
 def plan(selection: Selection, options: session.TargetOptions, out: str | None, fmt: str,
          detailed_exitcode: bool, destroy: bool, allow_data_loss: bool = False,
-         targets: Sequence[str] = ()) -> None:
+         targets: Sequence[str] = (), baseline: str | None = None, full_plan: str | None = None) -> None:
     from cmqinfra.project.planfile import save_project_plan
     from cmqinfra.project.runner import plan_project
 
@@ -319,8 +345,9 @@ def plan(selection: Selection, options: session.TargetOptions, out: str | None, 
                                        allow_data_loss=allow_data_loss,
                                        bystanders=_bystanders(project, resolved), early=early,
                                        unit_targets=by_unit)
+            items = _mark_drift(items, selection, baseline)
             accounts = _caller_accounts(items, apis) if out and all(i.ok for i in items) else {}
-        _show_all(items, fmt, note)
+        _show_all(items, fmt, note, selection.root, full_plan)
         failed = [i for i in items if not i.ok]
         if failed:
             raise session.Refused(f"{len(failed)} stack(s) failed or were refused: "

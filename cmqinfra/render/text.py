@@ -60,6 +60,9 @@ def _value(value: Any) -> str:
     return json.dumps(value, sort_keys=True)
 
 
+OUTSIDE = "changed outside cmqinfra"
+
+
 def _title(change: ResourceChange) -> str:
     kind, _, rest = change.address.partition("/")
     return f'{kind} "{rest}"'
@@ -78,7 +81,9 @@ def _body(change: ResourceChange) -> list[str]:
     lines = []
     for a in change.attribute_changes:
         sign = "+" if a.before is None else "-" if a.after is None else "~"
-        note = "  # forces replacement" if a.forces_replacement else ""
+        notes = [n for n, on in (("forces replacement", a.forces_replacement),
+                                 (OUTSIDE, a.outside)) if on]
+        note = f"  # {'; '.join(notes)}" if notes else ""
         if sign == "+":
             lines.append(f"+ {a.path} = {_value(a.after)}{note}")
         elif sign == "-":
@@ -94,7 +99,10 @@ def render_change(change: ResourceChange, colour: bool) -> list[str]:
     def paint(text: str) -> str:
         return click.style(text, fg=style) if style else text
 
-    because = f" (because {'; '.join(change.reasons)})" if change.reasons else ""
+    reasons = change.reasons
+    if change.deleted_outside:
+        reasons = (*reasons, "it was deleted outside cmqinfra")
+    because = f" (because {'; '.join(reasons)})" if reasons else ""
     out = [f"  # {change.address} {_verb(change)}{because}"]
     symbol = change.action.symbol
     body = _body(change)

@@ -102,8 +102,8 @@ def test_pull_request_then_merge(
         for command in jobs[job]:
             run_recipe_command(command, base)
     comment = Path("plan.md").read_text()
-    assert comment.startswith("## cmqinfra plan: ")
-    assert "| `payments` | `prod` |" in comment and "`orders`" not in comment
+    assert comment.startswith("## cmqinfra plan for stack `payments[prod]`")
+    assert "| `payments[prod]` |" in comment and "`orders`" not in comment
     assert "refunds" in comment
     saved = json.loads(Path("cmqinfra.plan").read_text())
     assert saved, "the project plan file is empty"
