@@ -31,6 +31,7 @@ COMMANDS: dict[str, str] = {
     "emulator": "emulator",
     "test": "test",
     "completion": "completion",
+    "cam-policy": "cam_policy",
 }
 
 

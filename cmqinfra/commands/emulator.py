@@ -98,6 +98,14 @@ CMQ_PATH = "/v2/index.php"
     help="New resources stay invisible to Describe* calls this long.",
 )
 @click.option("--seed", default=None, type=int, help="Seed for the fault dice (reproducible runs).")
+@click.option(
+    "--cam-policy",
+    "cam_policy",
+    type=click.Path(dir_okay=False),
+    metavar="FILE",
+    help="Enforce this CAM policy (JSON, as `cmqinfra cam-policy` prints): other calls are answered "
+    "AuthFailure.UnauthorizedOperation, as CAM answers.",
+)
 def command(
     paths: tuple[str, ...],
     apply_paths: bool,
@@ -119,6 +127,7 @@ def command(
     lost_response_rate: float,
     invisible_seconds: float,
     seed: int | None,
+    cam_policy: str | None,
 ) -> None:
     """Run a local TDMQ for CMQ endpoint (and the Tag service calls cmqinfra needs).
 
@@ -131,6 +140,12 @@ def command(
         raise click.UsageError("manifest PATHs are only taken with --apply")
     if apply_paths and not paths:
         raise click.UsageError("--apply needs at least one manifest PATH")
+    from cmqinfra.emulator.cam import PolicyError, load_policy
+
+    try:
+        policy = load_policy(cam_policy) if cam_policy else None
+    except PolicyError as exc:
+        raise click.ClickException(str(exc)) from None
     try:
         stacks = bootstrap.load_stacks(paths) if paths else ()
         regions = {item.stack.region for item in stacks if item.stack.region}
@@ -174,6 +189,7 @@ def command(
                 f"cannot open the emulator's data file {data}: {exc.strerror}"
             ) from None
         raise click.ClickException(f"cannot listen on {host}:{port}: {exc.strerror or exc}") from None
+    # Set after --apply's set-up calls would be refused by a plan-only policy, so: after them.
     stop = threading.Event()
 
     def on_signal(signum: int, frame: FrameType | None) -> None:
@@ -194,6 +210,9 @@ def command(
                 )
             click.echo(f"TDMQ API 3.0 (tencentcloud SDKs, tccli): {emu.url}  region {region}")
             click.echo(f"CMQ message API (cmq SDK Account host):  {emu.url}  path {CMQ_PATH}")
+        if policy is not None:
+            emu.cam_policy = policy
+            click.echo(f"enforcing the CAM policy {cam_policy}")
         # Always the last line: whoever waits for it finds everything in place.
         click.echo(f"listening on {emu.url}")
         click.get_text_stream("stdout").flush()
