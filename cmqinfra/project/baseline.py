@@ -5,8 +5,8 @@ back an edit made outside cmqinfra is told by the manifests that were last appli
 the pull request's base (``--changed-since REF``: the merge base of REF and HEAD), or of any
 commit given with ``--baseline REF`` (``HEAD`` on the default branch, for a drift check).
 
-The commit's tree is exported with ``git archive`` into a scratch directory (extracted with
-tarfile's ``data`` filter: no link or path can leave it) and loaded by the same loader and
+The commit's tree is exported with ``git archive`` into a scratch directory (regular files and
+directories only: no link or path can leave it) and loaded by the same loader and
 resolver as the working tree, offline. A unit that did not exist or did not load at the
 baseline has no baseline: nothing of it is marked.
 """
@@ -49,9 +49,26 @@ def with_tree_at(root: Path, commit: str, use: Callable[[Path], Mapping[str, Sta
     inside = root.resolve().relative_to(top)
     archive = _git(top, "archive", "--format=tar", commit)
     with tempfile.TemporaryDirectory(prefix="cmqinfra-baseline-") as scratch:
-        with tarfile.open(fileobj=io.BytesIO(archive)) as tar:
-            tar.extractall(scratch, filter="data")
+        _extract(archive, Path(scratch))
         return use(Path(scratch) / inside)
+
+
+def _extract(archive: bytes, into: Path) -> None:
+    """Regular files and directories only, each inside ``into``: links, devices and paths that
+    climb out are skipped (tarfile's ``data`` filter is missing before Python 3.11.4 and 3.10.12)."""
+    root = into.resolve()
+    with tarfile.open(fileobj=io.BytesIO(archive)) as tar:
+        for member in tar.getmembers():
+            target = (root / member.name).resolve()
+            if target != root and root not in target.parents:
+                continue
+            if member.isdir():
+                target.mkdir(parents=True, exist_ok=True)
+            elif member.isfile():
+                source = tar.extractfile(member)
+                if source is not None:
+                    target.parent.mkdir(parents=True, exist_ok=True)
+                    target.write_bytes(source.read())
 
 
 def project_baseline(root: Path, commit: str, keys: Sequence[str]) -> dict[str, Stack]:

@@ -79,3 +79,25 @@ def test_one_stack_plan_marks_drift_from_the_baseline(
             in md)
     code, text, _ = cmq(tmp_path, "plan", "shop.yaml", "--endpoint", emu.url)
     assert "changed outside" not in text
+
+
+def test_the_baseline_tree_keeps_links_and_climbing_paths_out(tmp_path: Path) -> None:
+    import io
+    import tarfile
+
+    from cmqinfra.project.baseline import _extract
+
+    buffer = io.BytesIO()
+    with tarfile.open(fileobj=buffer, mode="w") as tar:
+        for name, data in (("stacks/a.yaml", b"stack: a\n"), ("../escape.yaml", b"x")):
+            info = tarfile.TarInfo(name)
+            info.size = len(data)
+            tar.addfile(info, io.BytesIO(data))
+        link = tarfile.TarInfo("stacks/secret.yaml")
+        link.type, link.linkname = tarfile.SYMTYPE, "/etc/passwd"
+        tar.addfile(link)
+    into = tmp_path / "tree"
+    into.mkdir()
+    _extract(buffer.getvalue(), into)
+    assert (into / "stacks/a.yaml").read_text() == "stack: a\n"
+    assert not (into / "stacks/secret.yaml").exists() and not (tmp_path / "escape.yaml").exists()
