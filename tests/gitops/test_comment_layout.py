@@ -18,7 +18,7 @@ from cmqinfra.live import LiveQueue, LiveState, LiveTopic
 from cmqinfra.model import FilterType, Queue, Stack, Topic
 from cmqinfra.plan.compute import make_plan
 from cmqinfra.plan.drift import mark_drift
-from cmqinfra.plan.values import Action, DataLoss, Plan
+from cmqinfra.plan.values import Action, DataLoss, Plan, ResourceChange
 from cmqinfra.project.connections import ResolvedTarget
 from cmqinfra.project.report import render_project_markdown
 from cmqinfra.project.runner import UnitPlan
@@ -116,8 +116,11 @@ def caution_of(html: str) -> str:
     return html[start:html.index("</blockquote>", start)]
 
 
+ORPHANS = {"growth[prod]": ["queue/growth-old is tagged cmqinfra-stack=growth and declared nowhere"]}
+
+
 def test_caution_comes_first_outside_every_details_and_lists_every_risk() -> None:
-    text = render_project_markdown(risky_units(), provenance=WHEN)
+    text = render_project_markdown(risky_units(), provenance=WHEN, orphans=ORPHANS)
     html, structure = parse(text)
     # the heading, then the CAUTION block: before any <details>, at depth 0
     assert structure.blocks[0][0] == "h2"
@@ -139,6 +142,8 @@ def test_caution_comes_first_outside_every_details_and_lists_every_risk() -> Non
     assert "✗ <code>broken[prod]</code>: <strong>failed</strong>: <code>the manifests have errors</code>" \
         in caution
     assert "2 stack(s) refused or failed: nothing can be applied" in caution
+    assert ("<code>growth[prod]</code>: <strong>orphan</strong>: <code>queue/growth-old is tagged "
+            "cmqinfra-stack=growth and declared nowhere</code>") in caution
     # the head commit and the time
     assert "commit <code>0123456789ab</code>, 2026-12-06 19:00:00 UTC" in html.split("[!CAUTION]")[0]
 
@@ -158,6 +163,19 @@ def test_table_orders_units_by_risk_with_every_column_and_refusal_reasons() -> N
     # the units without changes: one line, no table row, no section
     assert "No changes (3): `audit[dev]`, `audit[prod]`, `search[dev]`" in text
     assert "<code>audit[dev]</code>" not in text
+
+
+def test_ownership_changes_have_their_own_columns() -> None:
+    def change(action: Action, name: str) -> ResourceChange:
+        queue = Queue(name=name)
+        return ResourceChange(f"queue/{name}", "queue", name, action, queue, queue, moved_from="old")
+
+    plan = Plan(stack=Stack(name="platform"), region="ap-guangzhou", fingerprint="x",
+                changes=(change(Action.MOVE, "a"), change(Action.MOVE_OUT, "b"),
+                         change(Action.ADOPT, "c"), change(Action.IMPORT, "d"),
+                         change(Action.RELEASE, "e"), change(Action.RELEASE, "f")))
+    text = render_project_markdown([item("platform", "prod", plan), *risky_units()[:2]])
+    assert "| `platform[prod]` | `ap-guangzhou` | 0 | 0 | 0 | 0 | 2 | 2 | 2 | changes |" in text
 
 
 def test_drift_is_marked_changed_outside_cmqinfra_with_the_attribute() -> None:
@@ -182,7 +200,11 @@ def test_a_cut_comment_keeps_summary_and_caution_and_names_the_full_plan() -> No
         return item(f"bulk{i:02d}", "prod", make_plan(stack, LiveState(), region="ap-guangzhou"))
 
     big = [bulk(i) for i in range(12)]
-    items = [*risky_units(), *big]
+    # 300 deletions: a CAUTION block of some 15,000 characters, kept whole all the same
+    gone = LiveState(queues={f"old{i:03d}": live_queue(f"old{i:03d}", "gone") for i in range(300)})
+    deletes = item("gone", "prod", make_plan(Stack(name="gone", region="ap-guangzhou"), gone,
+                                             region="ap-guangzhou"))
+    items = [*risky_units(), *big, deletes]
     whole = render_project_markdown(items, provenance=WHEN, limit=None)
     assert len(whole) > GITHUB_COMMENT_LIMIT
     text = render_project_markdown(items, provenance=WHEN, full_plan="cmqinfra-plan-full.md")
@@ -192,6 +214,9 @@ def test_a_cut_comment_keeps_summary_and_caution_and_names_the_full_plan() -> No
     head = whole.split("> [!WARNING]")[0]
     assert text.startswith(head)
     assert caution_of(html) == caution_of(parse(whole)[0])
+    line = "<code>gone[prod]</code>: <code>queue/old{:03d}</code> will be"
+    listed = [i for i in range(300) if line.format(i) in html]
+    assert len(listed) == 300
     assert "shortened to stay under GitHub's 65,536-character comment limit" in text
     assert "The full plan is in <code>cmqinfra-plan-full.md</code>" in html
     assert "18,041" not in text
