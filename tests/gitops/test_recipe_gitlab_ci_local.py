@@ -40,20 +40,41 @@ def wheel(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return next(out.glob("cmqinfra-*.whl"))
 
 
-def _pipeline(repo: Path, variables: dict[str, str]) -> subprocess.CompletedProcess[str]:
-    args = [
-        str(GITLAB_CI_LOCAL),
-        "--force-shell-executor",
-        "--home",
-        str(repo.parent / "glci-home"),
-        "--ignore-predefined-vars",
-        ",".join(k for k in variables if k.startswith("CI_")),
-    ]
-    for key, value in variables.items():
-        args += ["--variable", f"{key}={value}"]
+IMAGE = "localhost/cmqinfra-ci:dev"  # .ci/build-ci-image.sh builds both
+HELPER = "localhost/cmqinfra-ci-helper:dev"
+CONTAINERS_CONF = ROOT / ".ci" / "containers.conf"
+
+
+def _image_present() -> bool:
+    if shutil.which("podman") is None:
+        return False
+    env = {**os.environ, "CONTAINERS_CONF": str(CONTAINERS_CONF)}
+    exists = [subprocess.run(["podman", "image", "exists", name], capture_output=True, env=env)
+              for name in (IMAGE, HELPER)]
+    return all(done.returncode == 0 for done in exists)
+
+
+def _pipeline(
+    repo: Path, variables: dict[str, str], executor: str = "shell"
+) -> subprocess.CompletedProcess[str]:
+    args = [str(GITLAB_CI_LOCAL), "--home", str(repo.parent / "glci-home"),
+            "--ignore-predefined-vars", ",".join(k for k in variables if k.startswith("CI_"))]
     env = {k: v for k, v in os.environ.items() if not k.startswith(("TENCENTCLOUD_", "VIRTUAL_ENV"))}
     env["PATH"] = os.pathsep.join(p for p in env.get("PATH", "").split(os.pathsep) if ".venv" not in p)
-    done = subprocess.run(args, cwd=repo, env=env, capture_output=True, text=True, timeout=240)
+    if executor == "shell":
+        args.append("--force-shell-executor")
+    else:
+        # the recipe's image under podman: gitlab-ci-local's docker executor with podman behind it
+        # (flags this host needs) and a helper image built here (Docker Hub's cannot be pulled)
+        wrapper = repo.parent / "podman-wrap"
+        wrapper.write_text('#!/bin/sh\nexec podman --runtime runc --cgroup-manager cgroupfs "$@"\n')
+        wrapper.chmod(0o755)
+        args += ["--container-executable", str(wrapper), "--helper-image", HELPER, "--network", "host"]
+        env["CONTAINERS_CONF"] = str(CONTAINERS_CONF)
+        variables = {**variables, "CMQINFRA_IMAGE": IMAGE}
+    for key, value in variables.items():
+        args += ["--variable", f"{key}={value}"]
+    done = subprocess.run(args, cwd=repo, env=env, capture_output=True, text=True, timeout=400)
     print("\n".join(line for line in done.stdout.splitlines() if "finished in" in line or "duration" in line))
     return done
 
@@ -72,8 +93,13 @@ def _ran(done: subprocess.CompletedProcess[str], job: str) -> bool:
                for line in done.stdout.splitlines())
 
 
+@pytest.mark.parametrize("executor", [
+    "shell",
+    pytest.param("podman", marks=pytest.mark.skipif(
+        not _image_present(), reason=f"{IMAGE} is not built: run .ci/build-ci-image.sh as root")),
+])
 def test_merge_request_drift_then_merge_applies_nothing_unreviewed(
-    tmp_path: Path, gitlab: Running, wheel: Path
+    tmp_path: Path, gitlab: Running, wheel: Path, executor: str
 ) -> None:
     """A merge request whose first push is refused (the note says why), fixed by a second push (the
     same note, edited); then a change made outside cmqinfra; then the merge: the reviewed plan is
@@ -128,7 +154,7 @@ def test_merge_request_drift_then_merge_applies_nothing_unreviewed(
         (repo / "stacks/orders/orders.yaml").write_text(
             "stack: orders\nqueues:\n  orders: {}\n  payments: {}\n")
         git(repo, "commit", "-qam", "orders takes payments")
-        refused = _pipeline(repo, mr_vars)
+        refused = _pipeline(repo, mr_vars, executor)
         assert refused.returncode != 0  # the plan job fails ...
         assert _ran(refused, "note:mr")  # ... and the note job runs all the same
         (note,) = gitlab.state.comments[7]
@@ -143,7 +169,7 @@ def test_merge_request_drift_then_merge_applies_nothing_unreviewed(
             "stack: payments\nqueues:\n  payments: {}\n  refunds: {visibilityTimeout: 60}\n")
         git(repo, "commit", "-qam", "a refunds queue instead")
         head = git(repo, "rev-parse", "HEAD").strip()
-        planned = _pipeline(repo, mr_vars)
+        planned = _pipeline(repo, mr_vars, executor)
         assert planned.returncode == 0, planned.stdout[-4000:] + planned.stderr[-2000:]
         (note,) = gitlab.state.comments[7]
         assert "refunds" in str(note["body"]) and "✗" not in str(note["body"])
@@ -166,7 +192,8 @@ def test_merge_request_drift_then_merge_applies_nothing_unreviewed(
         git(repo, "merge", "-q", "--ff-only", "more-payments")
         for leftover in ("cmqinfra.plan", "plan.md", "plan-full.md"):
             (repo / leftover).unlink(missing_ok=True)
-        merged = _pipeline(repo, {**credentials, "CI_PIPELINE_SOURCE": "push", "CI_COMMIT_BEFORE_SHA": base})
+        merged = _pipeline(repo, {**credentials, "CI_PIPELINE_SOURCE": "push", "CI_COMMIT_BEFORE_SHA": base},
+                           executor)
         out = merged.stdout + merged.stderr
         assert merged.returncode != 0, out[-4000:]  # nothing could be applied: the pipeline says so
         assert "the plan reviewed on merge request !7 (last push" in out
