@@ -79,6 +79,15 @@ def test_one_stack_plan_marks_drift_from_the_baseline(
             in md)
     code, text, _ = cmq(tmp_path, "plan", "shop.yaml", "--endpoint", emu.url)
     assert "changed outside" not in text
+    # the marks are saved with the plan: `show` renders them again, offline
+    code, _, err = cmq(tmp_path, "plan", "shop.yaml", "--endpoint", emu.url, "--baseline", "HEAD",
+                       "--out", "p.plan")
+    assert code == 0, err
+    code, shown, _ = cmq(tmp_path, "show", "p.plan", "--format", "markdown")
+    assert "`visibilityTimeout` **changed outside cmqinfra**: live `90`, this plan sets `30`" in shown
+    # a baseline is a git reference, never an option smuggled into git's command line
+    code, _, err = cmq(tmp_path, "plan", "shop.yaml", "--endpoint", emu.url, "--baseline=--output=x")
+    assert code == 1 and "is not a git reference" in err and not (tmp_path / "x").exists()
 
 
 def test_the_baseline_tree_keeps_links_and_climbing_paths_out(tmp_path: Path) -> None:
