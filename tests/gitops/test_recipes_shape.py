@@ -137,3 +137,27 @@ def test_recipes_talk_about_secrets() -> None:
     for recipe in (GITHUB, GITLAB):
         header = recipe.read_text().split("\n\n")[0]
         assert "Secrets" in header and "READ-ONLY" in header and "fork" in header
+
+
+@pytest.mark.parametrize(("labels", "approved"), [
+    ("", False), ("backend,cmqinfra:allow-data-loss", True), ("cmqinfra:allow-data-loss", True),
+    ("cmqinfra:allow-data-loss-later,x", False),
+])
+def test_gitlab_data_loss_label_adds_the_flag_and_nothing_else_does(
+    labels: str, approved: bool, tmp_path: Path
+) -> None:
+    import subprocess
+
+    doc = yaml.safe_load(GITLAB.read_text())
+    fake = tmp_path / "bin"
+    fake.mkdir()
+    (fake / "cmqinfra").write_text('#!/bin/sh\necho "$@" > "$ARGS_FILE"\n')
+    (fake / "cmqinfra").chmod(0o755)
+    env = {"PATH": f"{fake}:/usr/bin:/bin", "ARGS_FILE": str(tmp_path / "args"), "CI_JOB_URL": "x",
+           "CI_MERGE_REQUEST_LABELS": labels, "CI_MERGE_REQUEST_DIFF_BASE_SHA": "abc"}
+    done = subprocess.run(["sh", "-ec", "\n".join(doc["plan:mr"]["script"])], cwd=tmp_path, env=env,
+                          capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+    args = (tmp_path / "args").read_text().split()
+    assert ("--allow-data-loss" in args) is approved
+    assert args[:3] == ["plan", "--changed-since", "abc"]
