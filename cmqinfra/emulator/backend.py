@@ -19,8 +19,6 @@ import json
 import random
 import sqlite3
 import threading
-import urllib.error
-import urllib.request
 from collections import deque
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
@@ -28,7 +26,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from cmqinfra.emulator import messages
+from cmqinfra.emulator import admin, messages
+from cmqinfra.emulator.admin import PeekedMessage, Redrive, Reset, Snapshot
 from cmqinfra.emulator.clock import Clock, RealClock
 from cmqinfra.emulator.context import Context
 from cmqinfra.emulator.errors import ApiError
@@ -78,6 +77,9 @@ Pusher = Callable[[PushRequest], int]
 
 def http_pusher(request: PushRequest) -> int:
     """POST with the standard library; the HTTP status, or an exception when nothing answered."""
+    import urllib.error  # here: most emulators never push, and urllib.request is slow to import
+    import urllib.request
+
     req = urllib.request.Request(request.url, data=request.body, headers=request.headers, method="POST")
     try:
         with urllib.request.urlopen(req, timeout=PUSH_TIMEOUT_SECONDS) as response:  # noqa: S310
@@ -302,6 +304,45 @@ class Backend:
         with self.transaction() as ctx:
             return messages.counts(ctx.conn, messages.require_queue(ctx.conn, queue), ctx.now_ms)
 
+    # ------------------------------------------------------------------------------ admin (peek...)
+
+    def peek(self, queue: str, limit: int | None = None) -> tuple[PeekedMessage, ...]:
+        """The queue's messages (body, tags, state, dequeue count) in send order, not consumed."""
+        with self.transaction() as ctx:
+            return admin.peek(ctx.conn, messages.require_queue(ctx.conn, queue), ctx.now_ms, ctx.woken, limit)
+
+    def purge(self, queue: str) -> int:
+        """Empty the queue in every state; the number of messages it held."""
+        with self.transaction() as ctx:
+            return admin.purge(ctx.conn, messages.require_queue(ctx.conn, queue), ctx.now_ms)
+
+    def redrive(self, dead_letter_queue: str) -> Redrive:
+        """Move the dead letters of ``dead_letter_queue`` back to their sources, each exactly once."""
+        with self.transaction() as ctx:
+            return admin.redrive(
+                ctx.conn, messages.require_queue(ctx.conn, dead_letter_queue), ctx.now_ms, ctx.woken
+            )
+
+    def reset(self, stack: str | None = None) -> Reset:
+        """Delete everything (and forget the push log), or only what ``stack`` owns."""
+        with self.transaction() as ctx:
+            result = admin.reset_all(ctx.conn) if stack is None else admin.reset_stack(ctx.conn, stack)
+        if stack is None:
+            self.push_log.clear()
+        self._on_advance()  # long polls on a queue that went away answer now, not at their deadline
+        return result
+
+    def snapshot(self) -> Snapshot:
+        with self.transaction() as ctx:
+            return admin.snapshot(ctx.conn)
+
+    def restore(self, taken: Snapshot) -> None:
+        """Put the state back exactly as ``taken`` (the pytest plugin's per-test reset)."""
+        with self.transaction() as ctx:
+            admin.restore(ctx.conn, taken)
+        self.push_log.clear()
+        self._on_advance()
+
     # --------------------------------------------------------------------------------- HTTP push
 
     def deliver_due(self) -> int:
@@ -323,6 +364,15 @@ class Backend:
                 if row["sub_seq"] is not None:
                     delivered += self._push_one(row)
             return delivered
+
+    def deliver_all_due(self) -> int:
+        """Try pushes until none is due now (retries scheduled later stay); how many were delivered."""
+        delivered = 0
+        while True:
+            delivered += self.deliver_due()
+            next_at = self._next_push_at()
+            if next_at is None or next_at > self.clock.now():
+                return delivered
 
     def _push_one(self, row: sqlite3.Row) -> int:
         tags = json.loads(row["tags"])

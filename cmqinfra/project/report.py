@@ -14,8 +14,9 @@ from pathlib import Path
 from typing import Any
 
 from cmqinfra.project.runner import UnitPlan
+from cmqinfra.render import escape
 from cmqinfra.render.json import plan_to_json
-from cmqinfra.render.markdown import GITHUB_COMMENT_LIMIT, Provenance, Section, UnitView, render_report
+from cmqinfra.render.markdown import COMMENT_BUDGET, Provenance, Section, UnitView, render_report
 from cmqinfra.run.failure import Failure
 
 PROJECT_JSON_FORMAT = "1.0"
@@ -29,6 +30,7 @@ def counts(item: UnitPlan) -> tuple[int, int, int] | None:
 
 
 def summary_rows(items: Sequence[UnitPlan]) -> list[tuple[str, str, str, str, str, str, str]]:
+    """Raw cells: each view escapes them for its own context."""
     rows = []
     for item in items:
         n = counts(item)
@@ -41,7 +43,7 @@ def summary_rows(items: Sequence[UnitPlan]) -> list[tuple[str, str, str, str, st
 def render_table(items: Sequence[UnitPlan]) -> str:
     """The summary as aligned text columns (the end of the text output)."""
     header = ("STACK", "ENVIRONMENT", "REGION", "ADD", "CHANGE", "DESTROY", "STATUS")
-    rows = [header, *summary_rows(items)]
+    rows = [header, *(tuple(escape.terminal(c) for c in row) for row in summary_rows(items))]
     widths = [max(len(r[i]) for r in rows) for i in range(len(header))]
     lines = []
     for row in rows:
@@ -111,7 +113,7 @@ def write_full_plan(path: str, text: str) -> None:
 
 
 def render_project_markdown(items: Sequence[UnitPlan], note: str | None = None,
-                            limit: int | None = GITHUB_COMMENT_LIMIT, *,
+                            limit: int | None = COMMENT_BUDGET, *,
                             provenance: Provenance | None = None, full_plan: str | None = None,
                             orphans: Mapping[str, Sequence[str]] | None = None,
                             sections: Sequence[Section] = ()) -> str:

@@ -19,16 +19,19 @@ name only; items 1 and 2 are never cut, and a note names the file that holds the
 
 from __future__ import annotations
 
-import html
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
 from cmqinfra.plan.values import Action, Plan, ResourceChange
+from cmqinfra.render import escape
 from cmqinfra.render.text import render_text, source_phrase
 from cmqinfra.render.text import summary_line as text_summary_line
 
 GITHUB_COMMENT_LIMIT = 65_536
+# What the comment itself may take: the rest is room for the saved plan's digest line (printed
+# after it, cmqinfra/run/session.py) and a CI recipe's hidden marker and footer.
+COMMENT_BUDGET = GITHUB_COMMENT_LIMIT - 1_000
 OWNERSHIP_SHOWN = 20
 NO_CHANGES = "No changes. Live state matches the manifest."
 # Where an optional section (the plan diagram) goes: after the summary, CAUTION and table.
@@ -106,25 +109,23 @@ def counts(plan: Plan) -> Counts:
 # ------------------------------------------------------------------ escaping
 
 
-def code(text: str) -> str:
-    """An untrusted string as an inline code span: one line, no way to close the span early,
-    and ``|`` escaped so it cannot split a table cell (GFM reads ``\\|`` even inside code)."""
-    one = " ".join(str(text).split()).replace("|", "\\|")
-    longest = max((len(m) for m in re.findall(r"`+", one)), default=0)
-    ticks = "`" * (longest + 1)
-    pad = " " if one.startswith("`") or one.endswith("`") or not one else ""
-    return f"{ticks}{pad}{one}{pad}{ticks}"
+def code(text: object) -> str:
+    """An untrusted string inline (cmqinfra/render/escape.py: a code span, one line)."""
+    return escape.code(text)
 
 
-def html_code(text: str) -> str:
+def cell(text: object) -> str:
+    """An untrusted string in a table cell: a code span whose ``|`` cannot end the cell."""
+    return escape.cell(text)
+
+
+def html_code(text: object) -> str:
     """An untrusted string inside raw HTML (``<summary>``): entities, never tags."""
-    return f"<code>{html.escape(' '.join(str(text).split()), quote=True)}</code>"
+    return f"<code>{escape.html(text)}</code>"
 
 
 def _fence(body: str) -> str:
-    """A code fence longer than any backtick run in the body, so the body cannot close it."""
-    longest = max((len(m) for m in re.findall(r"`+", body)), default=0)
-    return "`" * max(3, longest + 1)
+    return escape.fence(body)
 
 
 def diff_lines(text: str) -> list[str]:
@@ -228,7 +229,7 @@ def _status_cell(u: UnitView) -> str:
     if u.refused:
         why = _refusal_reasons(u)[0]
         short = why if len(why) <= 160 else why[:157] + "..."
-        return f"✗ **{u.status}**: {code(short)}"
+        return f"✗ **{u.status}**: {cell(short)}"
     return u.status
 
 
@@ -238,8 +239,8 @@ def table_lines(units: Sequence[UnitView], budget: int) -> list[str]:
     used = sum(len(line) + 1 for line in lines)
     for index, u in enumerate(units):
         cells = [str(n) for n in counts(u.plan).cells] if u.plan is not None else ["-"] * 7
-        region = code(u.region) if u.region else "-"
-        line = f"| {code(u.key)} | {region} | {' | '.join(cells)} | {_status_cell(u)} |"
+        region = cell(u.region) if u.region else "-"
+        line = f"| {cell(u.key)} | {region} | {' | '.join(cells)} | {_status_cell(u)} |"
         if used + len(line) + 1 > budget:
             lines.append(f"| ... and {len(units) - index:,} more | | | | | | | | | |")
             break
@@ -255,7 +256,7 @@ def _heading(units: Sequence[UnitView]) -> list[str]:
     where = f" in {code(u.region)}" if u.region else ""
     source = u.plan.region_source if u.plan is not None else None
     if source:
-        where += f" (region from {source_phrase(source)})"
+        where += f" (region from {escape.text(source_phrase(source))})"
     if u.refused:
         return [f"## :x: cmqinfra plan for stack {code(u.key)}{where}: {u.status}, nothing can be applied",
                 ""]
@@ -344,7 +345,7 @@ def _section(u: UnitView, limit: int | None, full_plan: str | None) -> str:
     if u.plan is not None and u.refused and u.plan.has_changes:
         title += f" (had it been accepted: {summary_line(u.plan)})"
     body = _unit_body(u, limit, full_plan)
-    return (f"<details><summary>{html_code(u.key)}: {html.escape(title)}</summary>\n\n{body}\n"
+    return (f"<details><summary>{html_code(u.key)}: {escape.html(title)}</summary>\n\n{body}\n"
             "</details>\n\n")
 
 
@@ -367,7 +368,7 @@ def render_report(
     provenance: Provenance | None = None,
     full_plan: str | None = None,
     sections: Sequence[Section] = (),
-    limit: int | None = GITHUB_COMMENT_LIMIT,
+    limit: int | None = COMMENT_BUDGET,
 ) -> str:
     """The comment for ``units``, at most ``limit`` characters (None: never cut). ``full_plan``:
     the file the caller writes the uncut comment to; a cut comment names it."""
@@ -473,7 +474,7 @@ def unit_of(plan: Plan, key: str | None = None, region: str | None = None) -> Un
     return UnitView(key or plan.stack.name, region if region is not None else plan.region, plan, status)
 
 
-def render_markdown(plan: Plan, limit: int | None = GITHUB_COMMENT_LIMIT, *,
+def render_markdown(plan: Plan, limit: int | None = COMMENT_BUDGET, *,
                     provenance: Provenance | None = None, full_plan: str | None = None) -> str:
     """The comment for one stack: the project layout with one unit."""
     return render_report([unit_of(plan)], provenance=provenance, full_plan=full_plan, limit=limit)

@@ -103,7 +103,9 @@ def test_pull_request_then_merge(
     for job in ["plan"] if recipe is GITHUB else ["validate", "plan:mr"]:
         for command in jobs[job]:
             run_recipe_command(command, base)
-    assert Path("plan-full.md").read_text() == Path("plan.md").read_text()  # small: nothing cut
+    # small: nothing cut (the comment also ends with the saved plan's digest)
+    assert Path("plan.md").read_text().startswith(Path("plan-full.md").read_text())
+    assert "Saved plan digest: `sha256:" in Path("plan.md").read_text()
     comment = Path("plan.md").read_text()
     assert comment.startswith("## cmqinfra plan for stack `payments[prod]`")
     assert "| `payments[prod]` |" in comment and "`orders`" not in comment
