@@ -28,6 +28,7 @@ COMMANDS: dict[str, str] = {
     "show": "show",
     "import-terraform": "import_terraform",
     "route": "route",
+    "graph": "graph",
     "resolve": "resolve",
     "emulator": "emulator",
     "test": "test",

@@ -119,7 +119,9 @@ class _EmulatorGroup(click.Group):
     "is not a secret).",
 )
 @click.option(
-    "--region", default=None, help=f"The one region served (default: the manifests', else {DEFAULT_REGION})."
+    "--region", default=None,
+    help=f"The first region (default: the manifests', else {DEFAULT_REGION}); every region is served, "
+    "each with its own state.",
 )
 @click.option(
     "--account-id",
@@ -164,6 +166,14 @@ class _EmulatorGroup(click.Group):
     help="Enforce this CAM policy (JSON, as `cmqinfra cam-policy` prints): other calls are answered "
     "AuthFailure.UnauthorizedOperation, as CAM answers.",
 )
+@click.option(
+    "--console-host",
+    "console_hosts",
+    multiple=True,
+    metavar="NAME",
+    help="A Host name the console at /_cmqinfra/console/ also answers to, from any address "
+    "(by default: loopback names, from this machine only).",
+)
 def serve(
     paths: tuple[str, ...],
     apply_paths: bool,
@@ -188,6 +198,7 @@ def serve(
     invisible_seconds: float,
     seed: int | None,
     cam_policy: str | None,
+    console_hosts: tuple[str, ...],
 ) -> None:
     """Run a local TDMQ for CMQ endpoint (and the Tag service calls cmqinfra needs).
 
@@ -245,6 +256,7 @@ def serve(
             ) from None
         raise click.ClickException(f"cannot listen on {host}:{port}: {exc.strerror or exc}") from None
     # Set after --apply's set-up calls would be refused by a plan-only policy, so: after them.
+    emu.console.guard.allow(console_hosts)
     stop = threading.Event()
 
     def on_signal(signum: int, frame: FrameType | None) -> None:
@@ -271,6 +283,9 @@ def serve(
         if policy is not None:
             emu.cam_policy = policy
             click.echo(f"enforcing the CAM policy {cam_policy}")
+        # A hint for the person at the terminal (stderr: stdout's lines are a contract with scripts).
+        click.echo(f"console (log in with the emulator's credentials): {emu.url}/_cmqinfra/console/",
+                   err=True)
         emu.admin.release()
         if host not in ("127.0.0.1", "localhost", "::1") and secret_key == DEFAULT_SECRET_KEY:
             click.echo(
@@ -315,7 +330,6 @@ def _stacks_to_apply(paths: tuple[str, ...], region: str | None) -> tuple[tuple[
         stacks = bootstrap.load_stacks(paths)
         regions = {item.stack.region for item in stacks if item.stack.region}
         region = region or (regions.pop() if len(regions) == 1 else DEFAULT_REGION)
-        bootstrap.check_regions(stacks, region)
     except Failure as exc:
         raise click.ClickException(str(exc)) from None
     return tuple(stacks), region

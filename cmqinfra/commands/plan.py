@@ -73,8 +73,10 @@ def command(
 
     With no PATH, plan every stack of the project in the current directory (see --project)."""
     if not paths:
-        projectmode.plan(selection, options, out, fmt, detailed_exitcode, destroy, allow_data_loss, targets,
-                         baseline=baseline, full_plan=full_plan)
+        from cmqinfra.run import units
+
+        units.plan(selection, options, out, fmt, detailed_exitcode, destroy, allow_data_loss, targets,
+                   baseline=baseline, full_plan=full_plan)
         return
     api_holder: list[CmqApi] = []
     exit_code = 0

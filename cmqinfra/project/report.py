@@ -116,9 +116,17 @@ def render_project_markdown(items: Sequence[UnitPlan], note: str | None = None,
                             limit: int | None = COMMENT_BUDGET, *,
                             provenance: Provenance | None = None, full_plan: str | None = None,
                             orphans: Mapping[str, Sequence[str]] | None = None,
-                            sections: Sequence[Section] = ()) -> str:
+                            sections: Sequence[Section] | None = None,
+                            project_orphans: Sequence[str] = ()) -> str:
     """One pull-request comment for the whole run, at most ``limit`` characters (see
-    cmqinfra/render/markdown.py for the layout). ``orphans``: by unit key."""
+    cmqinfra/render/markdown.py for the layout), with the diagram of what the run touches as its
+    optional section unless ``sections`` is given. ``orphans``: by unit key; ``project_orphans``:
+    resources owned by stacks no unit is any more."""
+    if sections is None:
+        from cmqinfra.graph.plan_diagram import plan_sections
+
+        plans = [(i.unit.key, i.plan) for i in items if i.plan is not None and i.error is None and i.plan.ok]
+        sections = plan_sections(plans) if plans else []
     views = [unit_view(i, (orphans or {}).get(i.unit.key, ())) for i in items]
     return render_report(views, note=note, provenance=provenance, full_plan=full_plan, sections=sections,
-                         limit=limit)
+                         limit=limit, project_orphans=project_orphans)

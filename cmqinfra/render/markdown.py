@@ -73,10 +73,12 @@ class Provenance:
 
 @dataclass(frozen=True)
 class Section:
-    """An optional section (e.g. the diagram): shown after the table when the budget allows."""
+    """An optional section (e.g. the diagram, cmqinfra/graph/plan_diagram.py): shown after the
+    table when the budget allows; else ``dropped`` (a one-line note) stands in its place."""
 
     title: str
     body: str
+    dropped: str = ""
 
 
 @dataclass(frozen=True)
@@ -369,9 +371,11 @@ def render_report(
     full_plan: str | None = None,
     sections: Sequence[Section] = (),
     limit: int | None = COMMENT_BUDGET,
+    project_orphans: Sequence[str] = (),
 ) -> str:
     """The comment for ``units``, at most ``limit`` characters (None: never cut). ``full_plan``:
-    the file the caller writes the uncut comment to; a cut comment names it."""
+    the file the caller writes the uncut comment to; a cut comment names it. ``project_orphans``:
+    resources owned by stacks no unit is any more (cmqinfra/project/orphans.py), in CAUTION."""
     ordered = sorted(units, key=risk)
     top = _heading(ordered)
     if provenance is not None:
@@ -379,9 +383,9 @@ def render_report(
         top += [f"Planned at {commit}{provenance.time}.", ""]
     if note:
         top += [note, ""]
-    if not ordered:
+    if not ordered and not project_orphans:
         return "\n".join(top) + "No stack is affected: nothing to plan.\n"
-    caution = caution_lines(ordered)
+    caution = caution_lines(ordered) + [f"- **orphan**: {escape.text(o)}" for o in project_orphans]
     cap = None if limit is None else limit - min(4_000, limit // 3)
     if cap is not None and sum(len(line) + 3 for line in caution) > cap:
         # Only thousands of deletions get here: the block is counted past what GitHub takes.
@@ -418,7 +422,9 @@ def render_report(
     full = [_section(u, None, full_plan) for u in shown]
     if limit is None or len(body) + len(optional) + sum(map(len, full)) <= limit:
         return body + optional + "".join(full)
-    # Too long: the optional sections go first, then the unit sections share what is left.
+    # Too long: the optional sections go first (their notes stay), then the unit sections share
+    # what is left.
+    body += "".join(f"{s.dropped.rstrip()}\n\n" for s in sections if s.dropped)
     if len(body) + sum(map(len, full)) <= limit:
         return body + "".join(full)
     return _fit(body, shown, full, limit, full_plan)
@@ -476,5 +482,9 @@ def unit_of(plan: Plan, key: str | None = None, region: str | None = None) -> Un
 
 def render_markdown(plan: Plan, limit: int | None = COMMENT_BUDGET, *,
                     provenance: Provenance | None = None, full_plan: str | None = None) -> str:
-    """The comment for one stack: the project layout with one unit."""
-    return render_report([unit_of(plan)], provenance=provenance, full_plan=full_plan, limit=limit)
+    """The comment for one stack: the project layout with one unit, and its diagram."""
+    from cmqinfra.graph.plan_diagram import plan_sections
+
+    sections = plan_sections([(plan.stack.name, plan)]) if plan.ok else []
+    return render_report([unit_of(plan)], provenance=provenance, full_plan=full_plan, limit=limit,
+                         sections=sections)
