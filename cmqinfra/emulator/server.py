@@ -23,6 +23,7 @@ from urllib.parse import parse_qsl, urlsplit
 from cmqinfra.emulator import admin_door, cmq_door
 from cmqinfra.emulator.api3 import HANDLERS
 from cmqinfra.emulator.backend import Backend
+from cmqinfra.emulator.cam import CamPolicy
 from cmqinfra.emulator.clock import Clock
 from cmqinfra.emulator.console.door import PREFIX as CONSOLE_PREFIX
 from cmqinfra.emulator.console.door import ConsoleDoor
@@ -343,6 +344,8 @@ class Emulator:
         self._server.emulator = self
         self._stopped = False
         self._thread: threading.Thread | None = None
+        # A CAM policy to enforce (cmqinfra/emulator/cam.py); None: every call is allowed.
+        self.cam_policy: CamPolicy | None = None
 
     # ------------------------------------------------------------------------------ public surface
 
@@ -583,6 +586,8 @@ class Emulator:
         try:
             raw = self._parameters(http.command, split.query, body)
             params = validate(action, raw, from_query=http.command == "GET")
+            if self.cam_policy is not None:
+                self.cam_policy.check(service, action, params, self.region, self.account_id)
         except ApiError as error:
             return fail(error.code, error.message)
         if service == "tag":  # global: a resource's own region picks its backend (one never used has none)
