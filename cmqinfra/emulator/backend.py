@@ -21,8 +21,9 @@ import sqlite3
 import threading
 import urllib.error
 import urllib.request
-from collections import deque
+from collections import Counter, deque
 from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -42,6 +43,10 @@ DEFAULT_REGION = "ap-guangzhou"
 TOPIC_OWNER = 1300000000  # the emulated account's APPID
 PUSH_TIMEOUT_SECONDS = 15.0
 PUSH_BATCH = 64
+# Pushes run side by side, so one endpoint that hangs for its 15 s holds up only its own
+# subscription (at most PUSH_PER_SUBSCRIPTION tries at once), never the others.
+PUSH_WORKERS = 16
+PUSH_PER_SUBSCRIPTION = 4
 BACKOFF_RETRIES = 3
 BACKOFF_INTERVAL = (10.0, 20.0)
 EXPONENTIAL_CAP_SECONDS = 512
@@ -76,11 +81,21 @@ class PushAttempt:
 Pusher = Callable[[PushRequest], int]
 
 
+class _NoRedirect(urllib.request.HTTPRedirectHandler):
+    """A push is one POST: a 3xx answer is the endpoint's answer (a failed try), not a hop."""
+
+    def redirect_request(self, *args: Any, **kwargs: Any) -> None:
+        return None
+
+
+_PUSH_OPENER = urllib.request.build_opener(_NoRedirect())
+
+
 def http_pusher(request: PushRequest) -> int:
     """POST with the standard library; the HTTP status, or an exception when nothing answered."""
     req = urllib.request.Request(request.url, data=request.body, headers=request.headers, method="POST")
     try:
-        with urllib.request.urlopen(req, timeout=PUSH_TIMEOUT_SECONDS) as response:  # noqa: S310
+        with _PUSH_OPENER.open(req, timeout=PUSH_TIMEOUT_SECONDS) as response:
             response.read()
             return int(response.status)
     except urllib.error.HTTPError as error:
@@ -124,6 +139,8 @@ class Backend:
         self._push_lock = threading.Lock()
         self._push_wake = threading.Condition()
         self._push_version = 0
+        self._push_pool = ThreadPoolExecutor(max_workers=PUSH_WORKERS, thread_name_prefix="cmqinfra-push")
+        self._pushing: dict[int, str] = {}  # push seq -> subscription id, while its try runs
         self._closed = False
         self.clock.on_advance(self._on_advance)
         self._push_thread: threading.Thread | None = None
@@ -142,6 +159,7 @@ class Backend:
         self._on_advance()
         if self._push_thread is not None:
             self._push_thread.join(timeout=5)
+        self._push_pool.shutdown(wait=False, cancel_futures=True)
         self.store.close()
 
     def __enter__(self) -> Backend:
@@ -305,7 +323,13 @@ class Backend:
     # --------------------------------------------------------------------------------- HTTP push
 
     def deliver_due(self) -> int:
-        """Try every push that is due now; return how many were delivered (2xx)."""
+        """Try every push that is due now, side by side, and wait for them; return how many were
+        delivered (2xx)."""
+        return sum(future.result() for future in self._dispatch_due())
+
+    def _dispatch_due(self) -> list[Future[int]]:
+        """Start a try for each due push not already being tried (PUSH_PER_SUBSCRIPTION at most
+        per subscription); return their futures without waiting."""
         with self._push_lock:
             now_ms = self.now_ms()
             with self.store.transaction() as conn:
@@ -314,15 +338,31 @@ class Backend:
                     " s.notify_strategy, s.notify_content_format FROM pushes p"
                     " LEFT JOIN subscriptions s ON s.id = p.sub_id WHERE p.next_ms <= ? ORDER BY p.next_ms"
                     " LIMIT ?",
-                    (now_ms, PUSH_BATCH),
+                    (now_ms, PUSH_BATCH + len(self._pushing)),
                 ).fetchall()
                 orphans = [row["seq"] for row in due if row["sub_seq"] is None]
                 conn.executemany("DELETE FROM pushes WHERE seq = ?", [(seq,) for seq in orphans])
-            delivered = 0
+            busy = Counter(self._pushing.values())
+            futures: list[Future[int]] = []
             for row in due:
-                if row["sub_seq"] is not None:
-                    delivered += self._push_one(row)
-            return delivered
+                if row["sub_seq"] is None or row["seq"] in self._pushing:
+                    continue
+                if busy[row["sub_id"]] >= PUSH_PER_SUBSCRIPTION:
+                    continue
+                busy[row["sub_id"]] += 1
+                self._pushing[row["seq"]] = row["sub_id"]
+                futures.append(self._push_pool.submit(self._push_tracked, row))
+            return futures
+
+    def _push_tracked(self, row: sqlite3.Row) -> int:
+        try:
+            return self._push_one(row)
+        except sqlite3.ProgrammingError:  # the store closed under us
+            return 0
+        finally:
+            with self._push_lock:
+                self._pushing.pop(row["seq"], None)
+            self._wake_pushes()
 
     def _push_one(self, row: sqlite3.Row) -> int:
         tags = json.loads(row["tags"])
@@ -395,22 +435,28 @@ class Backend:
         return int(delivered)
 
     def _next_push_at(self) -> float | None:
+        """The next due time of a push not being tried now (a try in progress wakes the loop)."""
+        with self._push_lock:
+            running = list(self._pushing)
+        marks = ",".join("?" * len(running))
+        where = f" WHERE seq NOT IN ({marks})" if running else ""
         with self.store.transaction() as conn:
-            value = conn.execute("SELECT MIN(next_ms) FROM pushes").fetchone()[0]
+            value = conn.execute(f"SELECT MIN(next_ms) FROM pushes{where}", running).fetchone()[0]
         return None if value is None else value / 1000
 
     def _push_forever(self) -> None:
         while not self._closed:
             version = self._push_version
             try:
-                self.deliver_due()
+                self._dispatch_due()
                 next_at = self._next_push_at()
-            except sqlite3.ProgrammingError:  # the store closed under us
+            except (sqlite3.ProgrammingError, RuntimeError):  # the store or the pool closed under us
                 return
             with self._push_wake:
                 if self._push_version != version or self._closed:
                     continue
                 now = self.clock.now()
                 until = now + 3600 if next_at is None else next_at
-                if until > now:
-                    self.clock.wait(self._push_wake, until)
+                # A due push held back (its subscription has its share of tries running) waits
+                # for a try to end, which wakes this loop.
+                self.clock.wait(self._push_wake, max(until, now + 1.0))

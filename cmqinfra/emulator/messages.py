@@ -215,11 +215,34 @@ def receive(
 
 
 def next_due_ms(conn: sqlite3.Connection, queue_lc: str) -> int | None:
-    """When the earliest hidden (delayed or inactive) message of the queue becomes active."""
+    """When the earliest hidden (delayed or inactive) message of the queue becomes active, or a
+    message of one of its source queues falls dead and moves here, whichever comes first: a long
+    poll on a dead-letter queue wakes for the move, not at its deadline."""
     row = conn.execute(
         "SELECT MIN(visible_ms) FROM messages WHERE queue_lc = ? AND deleted_ms IS NULL", (queue_lc,)
     ).fetchone()
-    return row[0]
+    times = [row[0]]
+    for source in conn.execute(
+        "SELECT name_lc, dlq_policy, max_receive_count, max_time_to_live FROM queues WHERE dlq_name_lc = ?",
+        (queue_lc,),
+    ).fetchall():
+        if source["dlq_policy"] == 1 and source["max_time_to_live"] is not None:
+            found = conn.execute(
+                "SELECT MIN(MAX(visible_ms, sent_ms + ?)) FROM messages"
+                " WHERE queue_lc = ? AND deleted_ms IS NULL",
+                (source["max_time_to_live"] * 1000, source["name_lc"]),
+            ).fetchone()
+        elif source["dlq_policy"] != 1 and source["max_receive_count"] is not None:
+            found = conn.execute(
+                "SELECT MIN(visible_ms) FROM messages WHERE queue_lc = ? AND deleted_ms IS NULL"
+                " AND dequeue_count >= ?",
+                (source["name_lc"], source["max_receive_count"]),
+            ).fetchone()
+        else:
+            continue
+        times.append(found[0])
+    due = [value for value in times if value is not None]
+    return min(due) if due else None
 
 
 def _sweep(conn: sqlite3.Connection, queue: sqlite3.Row, now_ms: int, woken: set[str]) -> None:
@@ -341,13 +364,21 @@ def rewind(conn: sqlite3.Connection, queue: sqlite3.Row, start_ms: int, now_ms: 
             f"window of the last {queue['rewind_seconds']} seconds.",
             cmq=(4000, 10680),
         )
-    cursor = conn.execute(
-        "UPDATE messages SET deleted_ms = NULL, receipt = NULL, visible_ms = ?"
-        " WHERE queue_lc = ? AND sent_ms >= ? AND expires_ms > ?",
+    # Kept (deleted) messages come back; active ones line up with them in production order. A
+    # delayed message stays delayed and a received one keeps its receipt handle until its
+    # nextVisibleTime: a rewind re-reads what was consumed, it does not hurry or revoke anything.
+    restored = conn.execute(
+        "UPDATE messages SET deleted_ms = NULL, receipt = NULL, visible_ms = MAX(due_ms, ?)"
+        " WHERE queue_lc = ? AND deleted_ms IS NOT NULL AND sent_ms >= ? AND expires_ms > ?",
         (now_ms, queue["name_lc"], start_ms, now_ms),
-    )
+    ).rowcount
+    lined_up = conn.execute(
+        "UPDATE messages SET visible_ms = ? WHERE queue_lc = ? AND deleted_ms IS NULL AND visible_ms <= ?"
+        " AND sent_ms >= ? AND expires_ms > ?",
+        (now_ms, queue["name_lc"], now_ms, start_ms, now_ms),
+    ).rowcount
     conn.execute("UPDATE queues SET rewind_start_ms = ? WHERE seq = ?", (start_ms, queue["seq"]))
-    return cursor.rowcount
+    return restored + lined_up
 
 
 def clear(conn: sqlite3.Connection, queue: sqlite3.Row) -> None:
@@ -418,8 +449,19 @@ def fan_out(
                 pushes.append(sub["name"])
                 woken.add(PUSH_QUEUE)
         deliveries.append(Delivery(msg_id, tuple(queues), tuple(pushes)))
-    conn.execute("UPDATE topics SET msg_count = msg_count + ? WHERE seq = ?", (len(bodies), topic["seq"]))
     return deliveries
+
+
+def topic_backlog(conn: sqlite3.Connection, topic_lc: str) -> int:
+    """A topic's MsgCount, "the message backlog": its messages still waiting for a push to some
+    http subscription (queue copies are made at publish time). It falls as pushes are delivered
+    or given up, so it is not a count of everything ever published."""
+    row = conn.execute(
+        "SELECT COUNT(DISTINCT p.msg_id) FROM pushes p JOIN subscriptions s ON s.id = p.sub_id"
+        " WHERE s.topic_lc = ?",
+        (topic_lc,),
+    ).fetchone()
+    return int(row[0])
 
 
 def unmatched(deliveries: Iterable[Delivery]) -> bool:

@@ -77,7 +77,11 @@ class _Server(ThreadingHTTPServer):
 
 class _RequestHandler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
-    timeout = 60  # seconds a socket may stay silent (idle keep-alive, a body that never comes)
+    timeout = 60  # seconds a request may stall once it has started (a body that never comes)
+    # Seconds an idle keep-alive connection is kept between requests: longer than the longest
+    # delay (3600 s) plus a long poll, because the CMQ SDK reuses its connection without
+    # reconnecting ("send with delay 60, sleep 61, receive" must work).
+    keepalive_idle = 3660
     server: _Server
     server_version = "cmqinfra-emulator"
     sys_version = ""
@@ -99,6 +103,20 @@ class _RequestHandler(BaseHTTPRequestHandler):
         with self.server.connections_lock:
             self.server.open_connections.discard(self.connection)
         super().finish()
+
+    def handle_one_request(self) -> None:
+        # Wait for the next request under the idle bound, then read it under the stall bound.
+        try:
+            self.connection.settimeout(self.keepalive_idle)
+            waiting = self.rfile.peek(1)
+            self.connection.settimeout(self.timeout)
+        except (TimeoutError, OSError):
+            self.close_connection = True
+            return
+        if not waiting:
+            self.close_connection = True
+            return
+        super().handle_one_request()
 
     def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - signature fixed by http.server
         # Quiet by default: request lines could carry signatures in query strings.
