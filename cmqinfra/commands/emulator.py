@@ -53,12 +53,17 @@ CMQ_PATH = "/v2/index.php"
     type=click.Path(dir_okay=False),
     help="SQLite file holding the emulator's state.",
 )
-@click.option("--secret-id", default=DEFAULT_SECRET_ID, show_default=True)
+@click.option(
+    "--secret-id", default=DEFAULT_SECRET_ID, show_default=True, envvar="CMQINFRA_EMULATOR_SECRET_ID"
+)
 @click.option(
     "--secret-key",
     default=DEFAULT_SECRET_KEY,
     show_default=False,
-    help=f"Defaults to the documented local key ({DEFAULT_SECRET_KEY!r} is not a secret).",
+    envvar="CMQINFRA_EMULATOR_SECRET_KEY",
+    show_envvar=True,
+    help=f"Defaults to the documented local key ({DEFAULT_SECRET_KEY!r} is not a secret). Prefer the "
+    "environment variable for a real key: a command-line argument is visible to every user in `ps`.",
 )
 @click.option(
     "--region", default=None, help=f"The one region served (default: the manifests', else {DEFAULT_REGION})."
@@ -97,6 +102,13 @@ CMQ_PATH = "/v2/index.php"
     type=click.FloatRange(min=0.0),
     help="New resources stay invisible to Describe* calls this long.",
 )
+@click.option(
+    "--fault-queue",
+    "fault_queues",
+    multiple=True,
+    metavar="NAME",
+    help="Limit faults on the CMQ message door to calls naming this queue or topic (repeatable).",
+)
 @click.option("--seed", default=None, type=int, help="Seed for the fault dice (reproducible runs).")
 def command(
     paths: tuple[str, ...],
@@ -118,6 +130,7 @@ def command(
     drop_connection_rate: float,
     lost_response_rate: float,
     invisible_seconds: float,
+    fault_queues: tuple[str, ...],
     seed: int | None,
 ) -> None:
     """Run a local TDMQ for CMQ endpoint (and the Tag service calls cmqinfra needs).
@@ -150,6 +163,7 @@ def command(
         lost_response_rate=lost_response_rate,
         invisible_seconds=invisible_seconds,
         seed=seed,
+        resources=frozenset(fault_queues) if fault_queues else None,
     )
     try:
         emu = Emulator.start(

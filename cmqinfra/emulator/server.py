@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 import json
 import socket
 import sys
@@ -21,6 +22,7 @@ from cmqinfra.emulator.backend import Backend
 from cmqinfra.emulator.clock import Clock
 from cmqinfra.emulator.errors import ApiError
 from cmqinfra.emulator.faults import FaultDice, Faults, Outcome
+from cmqinfra.emulator.httpbody import BodyRefused, TooLarge, read_body
 from cmqinfra.emulator.params import ACTIONS, unflatten, validate
 from cmqinfra.emulator.ratelimit import RATE_LIMITS, RateLimiter
 from cmqinfra.emulator.signing import SignedRequest, verify
@@ -196,6 +198,14 @@ def _is_form_request(method: str, headers: dict[str, str], query: str) -> bool:
     return headers.get("content-type", "").split(";")[0].strip().lower() != "application/json"
 
 
+def _refused(http: BaseHTTPRequestHandler, refused: BodyRefused) -> Reply:
+    """A body the server cannot delimit: answer with the status and close, so nothing left on
+    the socket is read as another request."""
+    http.close_connection = True
+    text = f"<html><body><h1>{refused.status}</h1><p>{html.escape(refused.reason)}</p></body></html>"
+    return Reply(status=refused.status, raw=text.encode())
+
+
 def _error(code: str, message: str, request_id: str) -> dict[str, Any]:
     return {"Response": {"Error": {"Code": code, "Message": message}, "RequestId": request_id}}
 
@@ -224,7 +234,7 @@ class Emulator:
         self.account_id = account_id
         self.store = self.backend.store
         self.clock = self.backend.clock
-        self._cmq = cmq_door.CmqDoor(self.backend, secret_id, secret_key)
+        self._cmq = cmq_door.CmqDoor(self.backend, secret_id, secret_key, self._cmq_fault)
         self.secret_id = secret_id
         self._secret_key = secret_key
         self.region = region
@@ -366,15 +376,16 @@ class Emulator:
         if split.path not in ("", "/"):
             self._discard_body(http)
             return fail("InvalidRequest", f"The request path `{split.path}` is not `/`.")
-        length_text = headers.get("content-length", "0") or "0"
-        if not length_text.isdigit():
+        if len(split.query) > MAX_QUERY_BYTES:
             http.close_connection = True
-            return fail("InvalidRequest", "The Content-Length header is not a number.")
-        length = int(length_text)
-        if length > MAX_BODY_BYTES or len(split.query) > MAX_QUERY_BYTES:
-            self._drain(http, length)
+            return fail("RequestSizeLimitExceeded", f"The query string exceeds {MAX_QUERY_BYTES} bytes.")
+        try:
+            body = read_body(http.rfile, headers, MAX_BODY_BYTES)
+        except BodyRefused as refused:
+            return _refused(http, refused)
+        except TooLarge as large:
+            self._drain(http, large.length)
             return fail("RequestSizeLimitExceeded", f"The request exceeds {MAX_BODY_BYTES} bytes.")
-        body = http.rfile.read(length) if length else b""
         content_type = headers.get("content-type", "")
         if http.command == "POST" and content_type.split(";")[0].strip().lower() != "application/json":
             return fail(
@@ -452,19 +463,34 @@ class Emulator:
     def _handle_cmq(
         self, http: BaseHTTPRequestHandler, headers: dict[str, str], path: str, query: str, request_id: str
     ) -> Reply:
-        length_text = headers.get("content-length", "0") or "0"
-        if not length_text.isdigit():
-            http.close_connection = True
-            return Reply(body=cmq_door.error_reply(4000, 10000, "Content-Length is not a number", request_id))
-        length = int(length_text)
-        if length > cmq_door.MAX_REQUEST_BYTES:
-            self._drain(http, length)
+        try:
+            body = read_body(http.rfile, headers, cmq_door.MAX_REQUEST_BYTES)
+        except BodyRefused as refused:
+            return _refused(http, refused)
+        except TooLarge as large:
+            self._drain(http, large.length)
             return Reply(
                 body=cmq_door.error_reply(4000, 10420, "the request is larger than 1 MB", request_id)
             )
-        body = http.rfile.read(length) if length else b""
         request = cmq_door.FormRequest(http.command, headers.get("host", ""), path, query, body)
-        return Reply(body=self._cmq.serve(request, request_id))
+        try:
+            return Reply(body=self._cmq.serve(request, request_id))
+        except cmq_door.DropConnection:
+            return Reply(drop=True)
+        except cmq_door.HttpFailure as failure:
+            page = f"<html><body><h1>{failure.status} Service Unavailable</h1></body></html>"
+            return Reply(status=failure.status, raw=page.encode())
+
+    def _cmq_fault(self, action: str, resource: str | None) -> Outcome:
+        """The fault flags on the message door: the same dice as API 3.0, filtered by action
+        (as the SDK spells it) and by the queue or topic the call names."""
+        dice = self._dice
+        faults = dice.faults
+        if not faults.applies_to(action) or not faults.applies_to_resource(resource):
+            return Outcome.NORMAL
+        if faults.latency:
+            time.sleep(faults.latency)
+        return dice.draw(action)
 
     @staticmethod
     def _discard_body(http: BaseHTTPRequestHandler) -> None:
