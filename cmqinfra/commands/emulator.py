@@ -6,6 +6,7 @@ each front door; the ready line (``listening on URL``) is always the last line p
 
 from __future__ import annotations
 
+import random
 import shutil
 import signal
 import sqlite3
@@ -110,6 +111,19 @@ CMQ_PATH = "/v2/index.php"
     help="Limit faults on the CMQ message door to calls naming this queue or topic (repeatable).",
 )
 @click.option("--seed", default=None, type=int, help="Seed for the fault dice (reproducible runs).")
+@click.option(
+    "--delivery",
+    type=click.Choice(["strict", "realistic"]),
+    default="strict",
+    show_default=True,
+    help="realistic: reorder, sometimes redeliver, and answer false empties to wait-0 receives.",
+)
+@click.option(
+    "--delivery-seed",
+    default=None,
+    type=int,
+    help="Seed for realistic delivery (default: a random one, printed on stderr to replay the run).",
+)
 def command(
     paths: tuple[str, ...],
     apply_paths: bool,
@@ -132,6 +146,8 @@ def command(
     invisible_seconds: float,
     fault_queues: tuple[str, ...],
     seed: int | None,
+    delivery: str,
+    delivery_seed: int | None,
 ) -> None:
     """Run a local TDMQ for CMQ endpoint (and the Tag service calls cmqinfra needs).
 
@@ -151,6 +167,9 @@ def command(
         bootstrap.check_regions(stacks, region)
     except Failure as exc:
         raise click.ClickException(str(exc)) from None
+    if delivery == "realistic" and delivery_seed is None:
+        delivery_seed = random.SystemRandom().randrange(1, 2**31)
+        click.echo(f"delivery realistic, --delivery-seed {delivery_seed}", err=True)
     scratch = tempfile.mkdtemp(prefix="cmqinfra-emulator-") if fresh else None
     if scratch is not None:
         data = str(Path(scratch) / "emulator.sqlite3")
@@ -177,6 +196,8 @@ def command(
             rate_scale=rate_scale,
             faults=faults,
             account_id=account_id,
+            delivery=delivery,
+            delivery_seed=delivery_seed,
         )
     except sqlite3.Error as exc:
         _remove(scratch)

@@ -13,14 +13,36 @@ import click
     "--junit-xml", "junit_xml", type=click.Path(dir_okay=False), help="Also write a JUnit XML report."
 )
 @click.option("--filter", "name_filter", metavar="TEXT", help="Run only the tests whose name contains TEXT.")
-def command(paths: tuple[str, ...], junit_xml: str | None, name_filter: str | None) -> None:
+@click.option(
+    "--delivery",
+    type=click.Choice(["strict", "realistic"]),
+    default="strict",
+    show_default=True,
+    help="realistic: reorder, sometimes redeliver, and answer false empties to wait-0 receives.",
+)
+@click.option(
+    "--seed",
+    type=int,
+    default=None,
+    help="Seed for realistic delivery (default: random, printed).",
+)
+def command(
+    paths: tuple[str, ...], junit_xml: str | None, name_filter: str | None, delivery: str, seed: int | None
+) -> None:
     """Run the *.cmqtest.yaml tests at PATH... (files, manifests or directories; default: .)
     against a fresh in-process emulator per test, on a virtual clock. Exit 1 on any failure."""
+    import random
+
+    from cmqinfra.emulator.delivery import DeliveryMode
     from cmqinfra.flowtest.report import junit_xml as to_junit
     from cmqinfra.flowtest.report import render_text
     from cmqinfra.flowtest.suite import run_suite
 
-    suite = run_suite(list(paths) or ["."], name_filter)
+    if delivery == "realistic" and seed is None:
+        seed = random.SystemRandom().randrange(1, 2**31)
+    if delivery == "realistic":
+        click.echo(f"delivery realistic, --seed {seed} (the same seed replays the same draws)", err=True)
+    suite = run_suite(list(paths) or ["."], name_filter, DeliveryMode(delivery, seed))
     for diagnostic in suite.diagnostics:
         click.echo(diagnostic.render(), err=True)
     for problem in suite.problems:

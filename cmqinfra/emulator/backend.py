@@ -32,6 +32,7 @@ from typing import Any
 from cmqinfra.emulator import messages
 from cmqinfra.emulator.clock import Clock, RealClock
 from cmqinfra.emulator.context import Context
+from cmqinfra.emulator.delivery import STRICT, DeliveryMode, imperfection
 from cmqinfra.emulator.errors import ApiError
 from cmqinfra.emulator.messages import Delivery, Message, QueueCounts
 from cmqinfra.emulator.store import Store
@@ -123,6 +124,8 @@ class Backend:
         seed: int | None = None,
         unmatched_publish_error: bool = False,
         account_id: str = DEFAULT_ACCOUNT_ID,
+        delivery: DeliveryMode | str = STRICT,
+        delivery_seed: int | None = None,
     ) -> None:
         self.store = store
         self.account_id = account_id  # the one root account (uin) the emulator answers as
@@ -133,6 +136,11 @@ class Backend:
         self.push_log: deque[PushAttempt] = deque(maxlen=PUSH_LOG_KEPT)
         self._pusher = pusher or http_pusher
         self._rng = random.Random(seed)
+        # Realistic delivery (reorder, redeliver, false empty) draws from its own seeded generator.
+        self.delivery = delivery if isinstance(delivery, DeliveryMode) else DeliveryMode(
+            delivery, seed if delivery_seed is None else delivery_seed
+        )
+        self._imperfect = imperfection(self.delivery)
         self._conditions: dict[str, threading.Condition] = {}
         self._versions: dict[str, int] = {}
         self._conditions_lock = threading.Lock()
@@ -260,13 +268,17 @@ class Backend:
                 wait_seconds = float(messages.require_queue(ctx.conn, queue)["polling_wait_seconds"])
         deadline = self.clock.now() + wait_seconds
         condition = self._condition(queue_lc)
+        if wait_seconds == 0 and self._imperfect is not None and self._imperfect.false_empty():
+            with self.transaction() as ctx:
+                messages.require_queue(ctx.conn, queue)
+            return []  # "no message" although some may be there, as a wait of 0 may answer
         while True:
             version = self._versions.get(queue_lc, 0)
             if self._closed:
                 return []
             with self.transaction() as ctx:
                 row = messages.require_queue(ctx.conn, queue)
-                got = messages.receive(ctx.conn, row, count, ctx.now_ms, ctx.woken)
+                got = messages.receive(ctx.conn, row, count, ctx.now_ms, ctx.woken, self._imperfect)
                 next_due = None if got else messages.next_due_ms(ctx.conn, row["name_lc"])
             if got:
                 return got

@@ -21,6 +21,7 @@ import uuid
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
+from cmqinfra.emulator.delivery import Imperfection
 from cmqinfra.emulator.errors import ApiError
 from cmqinfra.routing import binding_keys_match, filter_tags_match
 
@@ -177,22 +178,34 @@ def _move_to_dead_letter(
 
 
 def receive(
-    conn: sqlite3.Connection, queue: sqlite3.Row, count: int, now_ms: int, woken: set[str]
+    conn: sqlite3.Connection,
+    queue: sqlite3.Row,
+    count: int,
+    now_ms: int,
+    woken: set[str],
+    imperfect: Imperfection | None = None,
 ) -> list[Message]:
     """Hand out up to ``count`` active messages, each hidden for the queue's visibility timeout
-    under a new receipt handle. Expired messages are dropped and dead ones moved as they are met."""
+    under a new receipt handle. Expired messages are dropped and dead ones moved as they are met.
+    ``imperfect`` (realistic delivery) reorders among the oldest and sometimes leaves a copy."""
     _sweep_sources_of(conn, queue, now_ms, woken)
     dlq = _dead_letter_queue(conn, queue) if queue["dlq_name_lc"] else None
     visible_until = now_ms + queue["visibility_timeout"] * 1000
     taken: list[Message] = []
+    handed: set[int] = set()
     while len(taken) < count:
+        wanted = count - len(taken)
+        extra = imperfect.window if imperfect is not None else 0
         rows = conn.execute(
             "SELECT seq, msg_id, body, sent_ms, dequeue_count, first_dequeue_ms, expires_ms FROM messages"
             " WHERE queue_lc = ? AND deleted_ms IS NULL AND visible_ms <= ? ORDER BY visible_ms, seq LIMIT ?",
-            (queue["name_lc"], now_ms, count - len(taken)),
+            (queue["name_lc"], now_ms, wanted + extra),
         ).fetchall()
+        rows = [row for row in rows if row["seq"] not in handed]
         if not rows:
             break
+        if imperfect is not None:
+            rows = imperfect.pick(rows, wanted)
         for row in rows:
             if row["expires_ms"] <= now_ms:
                 conn.execute("DELETE FROM messages WHERE seq = ?", (row["seq"],))
@@ -211,7 +224,24 @@ def receive(
             taken.append(
                 Message(row["msg_id"], row["body"], handle, row["sent_ms"], first, visible_until, dequeues)
             )
+            handed.add(row["seq"])
+            if imperfect is not None and imperfect.duplicate():
+                handed.add(_redeliverable_copy(conn, row, queue, now_ms, dequeues, first))
     return taken
+
+
+def _redeliverable_copy(
+    conn: sqlite3.Connection, row: sqlite3.Row, queue: sqlite3.Row, now_ms: int, dequeues: int, first: int
+) -> int:
+    """A second delivery of a just-received message (same msgId, counters, expiry), receivable
+    now under its own receipt handle: at-least-once delivery made visible."""
+    cursor = conn.execute(
+        "INSERT INTO messages (queue_lc, msg_id, body, sent_ms, due_ms, visible_ms, expires_ms,"
+        " dequeue_count, first_dequeue_ms) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        (queue["name_lc"], row["msg_id"], row["body"], row["sent_ms"], now_ms, now_ms, row["expires_ms"],
+         dequeues, first),
+    )
+    return int(cursor.lastrowid or 0)
 
 
 def next_due_ms(conn: sqlite3.Connection, queue_lc: str) -> int | None:

@@ -271,7 +271,8 @@ class Emulator:
         **backend_options: Any,
     ) -> Emulator:
         """Serve both front doors on one port over one backend; ``clock=VirtualClock()`` for tests,
-        ``backend_options`` go to ``Backend`` (``pusher``, ``push_loop``, ``seed``)."""
+        ``backend_options`` go to ``Backend`` (``pusher``, ``push_loop``, ``seed``, ``delivery``
+        ("strict" or "realistic"), ``delivery_seed``)."""
         emulator = cls(
             data_path,
             host,

@@ -6,7 +6,7 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass
 
-from cmqinfra.emulator import ApiError
+from cmqinfra.emulator import ApiError, DeliveryMode
 from cmqinfra.flowtest.spec import Expect, FlowTest, Publish, Receive, Send, Step, TestFile, Wait
 from cmqinfra.flowtest.world import World
 from cmqinfra.live import name_key
@@ -40,15 +40,19 @@ class TestResult:
         return not self.mismatches and self.error is None
 
 
-def run_file(test_file: TestFile, stack: Stack) -> tuple[TestResult, ...]:
-    return tuple(run_test(test_file, test, stack) for test in test_file.tests)
+def run_file(
+    test_file: TestFile, stack: Stack, delivery: DeliveryMode | None = None
+) -> tuple[TestResult, ...]:
+    return tuple(run_test(test_file, test, stack, delivery) for test in test_file.tests)
 
 
-def run_test(test_file: TestFile, test: FlowTest, stack: Stack) -> TestResult:
+def run_test(
+    test_file: TestFile, test: FlowTest, stack: Stack, delivery: DeliveryMode | None = None
+) -> TestResult:
     started = time.perf_counter()
     mismatches: list[Mismatch] = []
     error: str | None = None
-    with World(stack, test_file.http_endpoints) as world:
+    with World(stack, test_file.http_endpoints, delivery) as world:
         begin = world.clock.now()
         for step in test.steps:
             try:

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 from cmqinfra.cloud.api import ownership_tags
 from cmqinfra.cloud.normalize import create_queue_params, create_subscription_params, create_topic_params
-from cmqinfra.emulator import Backend, PushRequest, VirtualClock
+from cmqinfra.emulator import Backend, DeliveryMode, PushRequest, VirtualClock
 from cmqinfra.live import name_key
 from cmqinfra.model import Queue, Stack
 
@@ -44,11 +44,20 @@ class _Endpoints:
 
 
 class World:
-    def __init__(self, stack: Stack, http_endpoints: Sequence[tuple[str, tuple[int, ...]]] = ()) -> None:
+    def __init__(
+        self,
+        stack: Stack,
+        http_endpoints: Sequence[tuple[str, tuple[int, ...]]] = (),
+        delivery: DeliveryMode | None = None,
+    ) -> None:
         self.stack = stack
         self.clock = VirtualClock()
         self.backend = Backend.open(
-            ":memory:", clock=self.clock, pusher=_Endpoints(http_endpoints), push_loop=False
+            ":memory:",
+            clock=self.clock,
+            pusher=_Endpoints(http_endpoints),
+            push_loop=False,
+            delivery=delivery or DeliveryMode(),
         )
         self._queues = {name_key(q.name): q for q in stack.queues}
         self.msg_ids: dict[str, list[str]] = defaultdict(list)  # body -> msgIds, in send order
