@@ -50,7 +50,10 @@ def command(
     if suite.results:
         click.echo(render_text(suite.results), nl=False)
     elif not suite.problems:
-        click.echo("error: no tests to run", err=True)
+        if name_filter is not None:
+            click.echo(f"error: --filter {name_filter!r} matches no test name", err=True)
+        else:
+            click.echo("error: no tests to run", err=True)
     if junit_xml is not None:
         try:
             Path(junit_xml).write_bytes(to_junit(suite.results))
