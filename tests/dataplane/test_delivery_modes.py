@@ -75,7 +75,7 @@ def test_realistic_reorders_redelivers_and_answers_false_empties(realistic: Emul
     assert failed == 0  # every handle deleted its own copy
 
 
-def test_a_redelivery_keeps_the_msg_id_and_each_copy_its_handle(realistic: Emulator) -> None:
+def test_every_delivery_of_one_message_keeps_its_msg_id_with_a_new_handle(realistic: Emulator) -> None:
     queue = make_queue(account_for(realistic), "twice")
     queue.send_message(Message("only"))
     seen: list[tuple[str, str]] = []
