@@ -293,7 +293,11 @@ class Backend:
     def delete(self, queue: str, receipt_handle: str) -> None:
         with self.transaction() as ctx:
             row = messages.require_queue(ctx.conn, queue)
-            messages.delete(ctx.conn, row, receipt_handle, ctx.now_ms)
+            self._drop_copies(ctx, row, messages.delete(ctx.conn, row, receipt_handle, ctx.now_ms))
+
+    def _drop_copies(self, ctx: Context, queue: sqlite3.Row, seq: int) -> None:
+        if self._imperfect is not None:
+            messages.drop_copies(ctx.conn, queue, self._imperfect.siblings(seq))
 
     def delete_batch(self, queue: str, handles: Sequence[str]) -> list[tuple[str, ApiError]]:
         """Delete each handle; the (handle, error) pairs of those that failed."""
@@ -302,7 +306,7 @@ class Backend:
             row = messages.require_queue(ctx.conn, queue)
             for handle in handles:
                 try:
-                    messages.delete(ctx.conn, row, handle, ctx.now_ms)
+                    self._drop_copies(ctx, row, messages.delete(ctx.conn, row, handle, ctx.now_ms))
                 except ApiError as error:
                     failed.append((handle, error))
         return failed

@@ -9,8 +9,10 @@ failing run can be replayed (docs/emulator.md, "Delivery modes"):
 * **reorder**: a receive takes its messages at random among the oldest active ones (a window of
   ``reorder_window`` beyond what it asks for), not strictly oldest first;
 * **redeliver**: with ``duplicate_rate`` a received message is also left receivable as a second
-  copy with the same msgId and its own receipt handle (each handle deletes only its copy), as an
-  at-least-once service may deliver a message twice;
+  copy with the same msgId, so a receive made before the first one's delete gets it again (its
+  own receipt handle), as an at-least-once service may deliver a message twice; a delete removes
+  every copy, so a deleted message is never delivered again, and the other holder's delete is
+  then refused (4430) like any stale handle;
 * **false empty**: with ``false_empty_rate`` a receive whose wait is 0 answers no message.
 
 Nothing documented is broken: no message is lost, a delete with the latest handle still works
@@ -21,14 +23,14 @@ from __future__ import annotations
 
 import random
 import threading
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from typing import TypeVar
+from typing import Any
 
 STRICT, REALISTIC = "strict", "realistic"
 MODES = (STRICT, REALISTIC)
 
-T = TypeVar("T")
+Row = Any  # a message row (sqlite3.Row with a "seq")
 
 
 @dataclass(frozen=True)
@@ -60,6 +62,8 @@ class Imperfection:
         self.mode = mode
         self._random = random.Random(mode.seed)
         self._lock = threading.Lock()
+        self._groups: dict[int, set[int]] = {}  # row seq -> the rows delivering the same message
+        self._copies: set[int] = set()  # rows that are redeliveries, not yet received
 
     @property
     def window(self) -> int:
@@ -73,10 +77,38 @@ class Imperfection:
         with self._lock:
             return self._random.random() < self.mode.duplicate_rate
 
-    def pick(self, rows: Sequence[T], count: int) -> list[T]:
-        """``count`` of ``rows`` (oldest first) in a random order."""
+    def link(self, original: int, copy: int) -> None:
+        """Remember that ``copy`` (a message row) redelivers ``original``."""
         with self._lock:
-            return self._random.sample(list(rows), min(count, len(rows)))
+            self._copies.add(copy)
+            group = self._groups.get(original) or {original}
+            group.add(copy)
+            for seq in group:
+                self._groups[seq] = group
+
+    def received(self, seqs: Iterable[int]) -> None:
+        """These rows were handed out: a copy among them is no longer waiting to be redelivered."""
+        with self._lock:
+            self._copies.difference_update(seqs)
+
+    def siblings(self, seq: int) -> list[int]:
+        """The other deliveries of the message whose row ``seq`` was just deleted; forgotten."""
+        with self._lock:
+            group = self._groups.pop(seq, None)
+            if group is None:
+                return []
+            for other in group:
+                self._groups.pop(other, None)
+                self._copies.discard(other)
+            return sorted(group - {seq})
+
+    def pick(self, rows: Sequence[Row], count: int) -> list[Row]:
+        """``count`` of ``rows`` (oldest first): redelivered copies first (the next receive gets
+        them, as a redelivery does), then the others in a random order."""
+        with self._lock:
+            copies = [row for row in rows if row["seq"] in self._copies]
+            others = [row for row in rows if row["seq"] not in self._copies]
+            return (copies + self._random.sample(others, len(others)))[:count]
 
 
 def imperfection(mode: DeliveryMode | str | None, seed: int | None = None) -> Imperfection | None:

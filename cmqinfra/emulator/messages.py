@@ -206,6 +206,7 @@ def receive(
             break
         if imperfect is not None:
             rows = imperfect.pick(rows, wanted)
+            imperfect.received(row["seq"] for row in rows)
         for row in rows:
             if row["expires_ms"] <= now_ms:
                 conn.execute("DELETE FROM messages WHERE seq = ?", (row["seq"],))
@@ -226,7 +227,9 @@ def receive(
             )
             handed.add(row["seq"])
             if imperfect is not None and imperfect.duplicate():
-                handed.add(_redeliverable_copy(conn, row, queue, now_ms, dequeues, first))
+                copy = _redeliverable_copy(conn, row, queue, now_ms, dequeues, first)
+                imperfect.link(row["seq"], copy)
+                handed.add(copy)
     return taken
 
 
@@ -238,8 +241,9 @@ def _redeliverable_copy(
     cursor = conn.execute(
         "INSERT INTO messages (queue_lc, msg_id, body, sent_ms, due_ms, visible_ms, expires_ms,"
         " dequeue_count, first_dequeue_ms) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-        (queue["name_lc"], row["msg_id"], row["body"], row["sent_ms"], now_ms, now_ms, row["expires_ms"],
-         dequeues, first),
+        # Due since it was sent: it sorts among the oldest, where the next receive looks first.
+        (queue["name_lc"], row["msg_id"], row["body"], row["sent_ms"], row["sent_ms"], row["sent_ms"],
+         row["expires_ms"], dequeues, first),
     )
     return int(cursor.lastrowid or 0)
 
@@ -358,8 +362,9 @@ def handle_error(handle: str) -> ApiError:
     )
 
 
-def delete(conn: sqlite3.Connection, queue: sqlite3.Row, handle: str, now_ms: int) -> None:
-    """Delete by the latest receipt handle, before the message becomes visible again."""
+def delete(conn: sqlite3.Connection, queue: sqlite3.Row, handle: str, now_ms: int) -> int:
+    """Delete by the latest receipt handle, before the message becomes visible again; the row's
+    seq."""
     seq_text, _, _ = handle.partition(":")
     if not seq_text.isdigit() or len(seq_text) > 18:
         raise handle_error(handle)
@@ -373,6 +378,14 @@ def delete(conn: sqlite3.Connection, queue: sqlite3.Row, handle: str, now_ms: in
         conn.execute("UPDATE messages SET deleted_ms = ?, receipt = NULL WHERE seq = ?", (now_ms, row["seq"]))
     else:
         conn.execute("DELETE FROM messages WHERE seq = ?", (row["seq"],))
+    return int(row["seq"])
+
+
+def drop_copies(conn: sqlite3.Connection, queue: sqlite3.Row, seqs: Sequence[int]) -> None:
+    """Remove redelivered copies of a message just deleted (realistic delivery)."""
+    conn.executemany(
+        "DELETE FROM messages WHERE seq = ? AND queue_lc = ?", [(seq, queue["name_lc"]) for seq in seqs]
+    )
 
 
 # ---------------------------------------------------------------------------------- rewind and clear
