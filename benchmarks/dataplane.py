@@ -34,9 +34,19 @@ from pathlib import Path
 from typing import Any, Protocol
 
 REPO = Path(__file__).resolve().parent.parent
-WAKE_TARGET_MS = 50.0
+if str(REPO) not in sys.path:  # run as a script: make ``benchmarks`` importable
+    sys.path.insert(0, str(REPO))
 SQS_BATCH = 10
 ROUND_TRIP_ROWS = ((1, 1), (1, 8), (16, 1), (16, 8))  # (messages per call, consumers)
+# The emulator's own targets, (messages per call, consumers) -> messages/s; and the others.
+TARGETS = {(1, 1): 1_500.0, (16, 8): 20_000.0}
+WAKE_P99_MS, READY_SECONDS = 2.0, 0.2
+# Above this 1-minute load average (2 cores) an emulator's own target that is missed is not
+# judged: the client SDK, the emulator and the machine's other work then share the cores, and a
+# figure says more about the queue for them than about the emulator. A target met under load is
+# met (a load only slows), and ahead of moto is judged at any load: both run in the same run,
+# each row right after the other.
+MAX_LOAD = 2.0
 
 
 class Client(Protocol):
@@ -195,8 +205,48 @@ def _drain(stream: Any) -> None:
         pass
 
 
+@dataclass(frozen=True)
+class Server:
+    url: str
+    pid: int
+    ready_seconds: float  # from the process's start to its first answered request
+    ready_cpu: float  # the process's CPU by then: what the start costs on a machine of its own
+
+
+def cpu_seconds(pid: int) -> float:
+    """The process's CPU so far (user + system, all its threads), from /proc."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def _answered(url: str) -> bool:
+    """Any HTTP answer at all: the server is up and serving."""
+    import http.client
+    from urllib.parse import urlsplit
+
+    parts = urlsplit(url)
+    try:
+        connection = http.client.HTTPConnection(parts.hostname, parts.port, timeout=1)
+        connection.request("GET", "/")
+        connection.getresponse().read()
+        connection.close()
+        return True
+    except OSError:
+        return False
+
+
+def _stop(process: subprocess.Popen[str]) -> None:
+    process.terminate()
+    try:
+        process.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()
+
+
 @contextmanager
-def emulator_server() -> Iterator[str]:
+def emulator_server() -> Iterator[Server]:
+    began = time.perf_counter()
     process = subprocess.Popen(
         [sys.executable, "-m", "cmqinfra", "emulator", "--port", "0", "--fresh", "--no-rate-limits"],
         stdout=subprocess.PIPE,
@@ -210,18 +260,18 @@ def emulator_server() -> Iterator[str]:
         line = process.stdout.readline().strip()
         if not line.startswith("listening on "):
             raise RuntimeError(f"the emulator did not start (said {line!r})")
-        yield line.removeprefix("listening on ")
+        url = line.removeprefix("listening on ")
+        if not _answered(url):
+            raise RuntimeError("the emulator said it listens but did not answer")
+        ready = time.perf_counter() - began
+        yield Server(url, process.pid, ready, cpu_seconds(process.pid))
     finally:
-        process.terminate()
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
+        _stop(process)
 
 
 @contextmanager
-def moto_server() -> Iterator[str]:
+def moto_server() -> Iterator[Server]:
+    began = time.perf_counter()
     process = subprocess.Popen(
         [sys.executable, "-m", "moto.server", "-H", "127.0.0.1", "-p", "0"],
         stdout=subprocess.DEVNULL,
@@ -243,14 +293,12 @@ def moto_server() -> Iterator[str]:
             raise RuntimeError("moto's server did not start")
         # moto logs every request on stderr: keep reading it so the pipe never fills.
         threading.Thread(target=_drain, args=(process.stderr,), daemon=True).start()
-        yield url
+        while not _answered(url) and time.monotonic() < deadline:
+            time.sleep(0.005)
+        ready = time.perf_counter() - began
+        yield Server(url, process.pid, ready, cpu_seconds(process.pid))
     finally:
-        process.terminate()
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
+        _stop(process)
 
 
 # ------------------------------------------------------------------------------------- workload
@@ -259,8 +307,9 @@ def moto_server() -> Iterator[str]:
 _names = itertools.count()
 
 
-def round_trips(service: Service, batch: int, consumers: int, seconds: float) -> float:
-    """Messages per second sent, received and deleted by ``consumers`` threads on one queue."""
+def round_trips(service: Service, batch: int, consumers: int, seconds: float) -> tuple[float, int]:
+    """Messages per second sent, received and deleted by ``consumers`` threads on one queue, and
+    how many messages that was."""
     queue = f"bench-{batch}-{consumers}-{next(_names)}"
     service.create_queue(queue)
     clients = [service.client() for _ in range(consumers)]
@@ -296,7 +345,7 @@ def round_trips(service: Service, batch: int, consumers: int, seconds: float) ->
     elapsed = time.perf_counter() - began
     if errors:
         raise RuntimeError(f"{service.name}: {type(errors[0]).__name__}: {errors[0]}")
-    return sum(deleted) / elapsed
+    return sum(deleted) / elapsed, sum(deleted)
 
 
 def wake_up_latencies(service: Service, samples: int) -> list[float]:
@@ -342,30 +391,115 @@ class Row:
     workload: str
     emulator: float
     moto: float
-    passed: bool
-    unit: str = "msg/s"
-    judged: bool = True  # False: shown for context, no target of its own
+    unit: str  # "msg/s" (more is better), "ms" or "s" (less is better)
+    target: float | None  # the emulator's own target, judged below --max-load; None: none
+    load_average: float  # 1-minute, when the row ended
+    emulator_cpu_us: float | None = None  # the emulator process's CPU per message
+    moto_cpu_us: float | None = None
+    client_cpu_us: float | None = None  # the CMQ SDK's CPU per message against the emulator
+    cpu_note: tuple[str, str] | None = None  # (emulator, moto) CPU cells for a row not per message
 
     @property
-    def ratio(self) -> float:
-        return self.emulator / self.moto if self.moto else float("inf")
+    def more_is_better(self) -> bool:
+        return self.unit == "msg/s"
+
+    @property
+    def ahead_of_moto(self) -> bool:
+        return self.emulator >= self.moto if self.more_is_better else self.emulator <= self.moto
+
+    def meets_target(self) -> bool | None:
+        if self.target is None:
+            return None
+        return self.emulator >= self.target if self.more_is_better else self.emulator <= self.target
+
+    def verdict(self, max_load: float) -> tuple[bool | None, str]:
+        """(passed, why): ahead of moto is judged at any load (same run, same machine); the
+        emulator's own target only at or below ``max_load``."""
+        if not self.ahead_of_moto:
+            return False, "behind moto"
+        met = self.meets_target()
+        if met is None:
+            return True, "ahead of moto"
+        if not met and self.load_average > max_load:  # a load only slows: a target met under it stands
+            return None, f"ahead of moto; not judged: load average {self.load_average:.1f} > {max_load:g}"
+        return met, "ahead of moto; " + ("target met" if met else "target missed")
+
+    def cell(self, value: float) -> str:
+        if self.unit == "msg/s":
+            return f"{value:,.0f} msg/s"
+        if self.unit == "ms":
+            return f"{value:.2f} ms"
+        return f"{value:.3f} s"
+
+    def target_text(self) -> str:
+        if self.target is None:
+            return "ahead of moto"
+        sign = ">=" if self.more_is_better else "<="
+        return f"{sign} {self.cell(self.target)}, ahead of moto"
 
 
-def table(rows: Sequence[Row]) -> str:
+def _cpu(value: float | None) -> str:
+    return "-" if value is None else f"{value:.0f} us"
+
+
+def table(rows: Sequence[Row], max_load: float) -> str:
+    word = {True: "PASS", False: "FAIL", None: "NOT JUDGED"}
     lines = [
-        "| workload | emulator (CMQ SDK) | moto (SQS, boto3) | emulator / moto | target | result |",
-        "| --- | ---: | ---: | ---: | --- | --- |",
+        "| workload | emulator (CMQ SDK) | emulator CPU per msg | CMQ SDK CPU per msg | moto (SQS, boto3) "
+        "| moto CPU per msg | emulator / moto | target | result | load avg |",
+        "| --- | ---: | ---: | ---: | ---: | ---: | ---: | --- | --- | ---: |",
     ]
     for row in rows:
-        if row.unit == "msg/s":
-            target = ">= moto"
-            cells = f"{row.emulator:,.0f} msg/s | {row.moto:,.0f} msg/s | {row.ratio:.2f}"
-        else:
-            target = f"p99 < {WAKE_TARGET_MS:g} ms"
-            cells = f"{row.emulator:.1f} ms | {row.moto:.1f} ms | {row.ratio:.2f}"
-        result = ("PASS" if row.passed else "FAIL") if row.judged else "-"
-        lines.append(f"| {row.workload} | {cells} | {target if row.judged else '-'} | {result} |")
+        passed, why = row.verdict(max_load)
+        emulator_cpu, moto_cpu = row.cpu_note or (_cpu(row.emulator_cpu_us), _cpu(row.moto_cpu_us))
+        lines.append(
+            f"| {row.workload} | {row.cell(row.emulator)} | {emulator_cpu} "
+            f"| {_cpu(row.client_cpu_us)} | {row.cell(row.moto)} "
+            f"| {moto_cpu} | {row.emulator / row.moto if row.moto else float('inf'):.2f} "
+            f"| {row.target_text()} | {word[passed]} ({why}) | {row.load_average:.1f} |"
+        )
     return "\n".join(lines)
+
+
+def measure(
+    servers: dict[str, Server], services: dict[str, Service], seconds: float, wake_samples: int
+) -> list[Row]:
+    rows: list[Row] = []
+    for batch, consumers in ROUND_TRIP_ROWS:
+        rates: dict[str, float] = {}
+        cpu: dict[str, float] = {}
+        client: dict[str, float] = {}
+        for name, service in services.items():
+            before, mine = cpu_seconds(servers[name].pid), time.process_time()
+            rate, messages = round_trips(service, batch, consumers, seconds)
+            cpu[name] = (cpu_seconds(servers[name].pid) - before) / max(messages, 1) * 1e6
+            client[name] = (time.process_time() - mine) / max(messages, 1) * 1e6
+            rates[name] = rate
+            print(
+                f"{service.name}: {batch} per call, {consumers} consumer(s): {rate:,.0f} msg/s, "
+                f"server CPU {cpu[name]:.0f} us per message, client {client[name]:.0f} us",
+                flush=True,
+            )
+        plural = "s" if consumers > 1 else ""
+        label = f"send/receive/delete, {batch} msg per call, {consumers} consumer{plural}"
+        rows.append(
+            Row(label, rates["emulator"], rates["moto"], "msg/s", TARGETS.get((batch, consumers)),
+                os.getloadavg()[0], cpu["emulator"], cpu["moto"], client["emulator"])
+        )
+    wakes: dict[str, list[float]] = {}
+    for name, service in services.items():
+        wakes[name] = wake_up_latencies(service, wake_samples)
+        p50, p99 = percentile(wakes[name], 50), percentile(wakes[name], 99)
+        print(f"{service.name}: wake-up p50 {p50:.2f} ms, p99 {p99:.2f} ms", flush=True)
+    load = os.getloadavg()[0]
+    rows.append(Row("long-poll wake-up p50", percentile(wakes["emulator"], 50), percentile(wakes["moto"], 50),
+                    "ms", None, load))
+    rows.append(Row("long-poll wake-up p99", percentile(wakes["emulator"], 99), percentile(wakes["moto"], 99),
+                    "ms", WAKE_P99_MS, load))
+    cpu_note = tuple(f"{servers[name].ready_cpu:.2f} s CPU to ready" for name in ("emulator", "moto"))
+    rows.insert(0, Row("ready after start (first request answered)", servers["emulator"].ready_seconds,
+                       servers["moto"].ready_seconds, "s", READY_SECONDS, load, cpu_note=cpu_note))
+    return rows
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -374,63 +508,41 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument(
         "--wake-samples", type=int, default=100, help="wake-up samples per server (default 100)"
     )
+    parser.add_argument(
+        "--max-load",
+        type=float,
+        default=MAX_LOAD,
+        help="above this 1-minute load average the emulator's own targets are not judged",
+    )
     parser.add_argument("--out", type=Path, help="also write the table (markdown) to this file")
     args = parser.parse_args(argv)
 
-    measured: dict[str, dict[str, Any]] = {"emulator": {}, "moto": {}}
+    from benchmarks.startup import compile_package
+
+    compile_package()  # as an installed package is: the ready time is not a compile time
     # Both servers run at once and each row measures one right after the other, so a busy
     # machine weighs on both alike.
-    with emulator_server() as emulator_url, moto_server() as moto_url:
-        services = {"emulator": cmq_service(emulator_url), "moto": sqs_service(moto_url)}
-        for batch, consumers in ROUND_TRIP_ROWS:
-            for name, service in services.items():
-                rate = round_trips(service, batch, consumers, args.seconds)
-                measured[name][f"{batch}/{consumers}"] = rate
-                print(
-                    f"{service.name}: {batch} per call, {consumers} consumer(s): {rate:,.0f} msg/s",
-                    flush=True,
-                )
-        for name, service in services.items():
-            wake = wake_up_latencies(service, args.wake_samples)
-            measured[name]["wake"] = wake
-            p50, p99 = percentile(wake, 50), percentile(wake, 99)
-            print(f"{service.name}: wake-up p50 {p50:.1f} ms, p99 {p99:.1f} ms", flush=True)
+    with emulator_server() as emulator, moto_server() as moto:
+        servers = {"emulator": emulator, "moto": moto}
+        services = {"emulator": cmq_service(emulator.url), "moto": sqs_service(moto.url)}
+        rows = measure(servers, services, args.seconds, args.wake_samples)
 
-    rows: list[Row] = []
-    for batch, consumers in ROUND_TRIP_ROWS:
-        key = f"{batch}/{consumers}"
-        emu, moto = measured["emulator"][key], measured["moto"][key]
-        label = (
-            f"send/receive/delete, {batch} msg per call, {consumers} consumer{'s' if consumers > 1 else ''}"
-        )
-        rows.append(Row(label, emu, moto, emu >= moto))
-    emu_wake, moto_wake = measured["emulator"]["wake"], measured["moto"]["wake"]
-    rows.append(
-        Row(
-            "long-poll wake-up p50",
-            percentile(emu_wake, 50),
-            percentile(moto_wake, 50),
-            True,
-            "ms",
-            judged=False,
-        )
-    )
-    p99 = percentile(emu_wake, 99)
-    rows.append(Row("long-poll wake-up p99", p99, percentile(moto_wake, 99), p99 < WAKE_TARGET_MS, "ms"))
-
-    text = table(rows)
+    text = table(rows, args.max_load)
     print()
     print(text)
-    judged = [row for row in rows if row.judged]
-    ok = all(row.passed for row in judged)
-    print(f"\n{'PASS' if ok else 'FAIL'}: {sum(r.passed for r in judged)} of {len(judged)} targets met")
+    verdicts = [row.verdict(args.max_load)[0] for row in rows]
+    failed = sum(v is False for v in verdicts)
+    unjudged = sum(v is None for v in verdicts)
+    print(f"\n{'FAIL' if failed else 'PASS'}: {sum(v is True for v in verdicts)} of {len(rows)} rows pass"
+          f", {failed} fail, {unjudged} not judged (load average above {args.max_load:g})")
     if args.out is not None:
         args.out.parent.mkdir(parents=True, exist_ok=True)
         command = (
             f"python benchmarks/dataplane.py --seconds {args.seconds:g} --wake-samples {args.wake_samples}"
         )
-        args.out.write_text(f"`{command}`\n\n{text}\n", encoding="utf-8")
-    return 0 if ok else 1
+        args.out.write_text(f"`{command}` (2 cores; the emulator's own targets are judged at a load "
+                            f"average of {args.max_load:g} or less)\n\n{text}\n", encoding="utf-8")
+    return 1 if failed else 0
 
 
 if __name__ == "__main__":

@@ -52,8 +52,13 @@ from benchmarks.workload import Workload, write_manifests  # noqa: E402
 
 PLAN_SIZE, APPLY_SIZE, LARGE_APPLY_SIZE, LOCAL_SIZE = 10_000, 1_000, 10_000, 10_000
 PROJECT_STACKS, PROJECT_STACK_SIZE = 20, 500
-PLAN_WITHIN, APPLY_WITHIN = 1.05, 1.10  # time / lower bound
-LOCAL_CPU_SECONDS, LOCAL_PEAK_MB = 1.5, 150
+PLAN_WITHIN, APPLY_WITHIN, LARGE_APPLY_WITHIN = 1.03, 1.05, 1.05  # time / lower bound
+LOCAL_CPU_SECONDS, LOCAL_PEAK_MB = 0.6, 100
+# Above this 1-minute load average (2 cores) a time or CPU figure that misses its target is
+# printed but not judged: the runs at the real limits mostly wait on the rate limits, but the
+# local CPU on their critical path (the manifest load, the diff, the render: 1-2 s at 10,000)
+# stretches with the queue for the cores. A target met under a load is met: a load only slows.
+MAX_LOAD = 8.0
 TARGETED_CALLS, TARGETED_SECONDS, PLAN_WITHIN_PROJECT = 3, 1.0, 1.10
 BASELINE_NAME = "the Terraform provider's per-resource refresh (15/s token bucket per action, 10 in flight)"
 WINDOW_BASELINE_NAME = "the same refresh at 20 calls/s per action counted per one-second window"
@@ -252,15 +257,19 @@ def real_limit_apply(queues: int, work: Path, args: argparse.Namespace) -> SizeR
 
 
 def measure_large_apply(
-    scaled: tuple[SizeResult, ...], work: Path, args: argparse.Namespace
+    scaled: tuple[SizeResult, ...], real: tuple[SizeResult, ...], work: Path, args: argparse.Namespace
 ) -> tuple[SizeResult, ...]:
-    """Apply from empty at the large size, at ``--large-apply-rate-scale``: at the real limits it
-    takes over eight minutes. The curve's own row serves when it ran at that scale already."""
+    """Apply from empty at the large size, at ``--large-apply-rate-scale`` (1, the real limits, by
+    default: over eight minutes at 10,000, mostly spent waiting on the limits). The curve's own row
+    serves when it ran at that scale already."""
     queues, rate_scale = args.large_apply_size, args.large_apply_rate_scale
     if args.no_real_limits or find(scaled, queues) is None:
         return ()
     if rate_scale == args.rate_scale:
         return ()  # the curve's row is the one judged
+    measured = find(real, queues)
+    if rate_scale == 1.0 and measured is not None and measured.apply is not None:
+        return (measured,)  # the apply target's own run at the real limits: nothing runs twice
     data = work / f"emulator-{queues}-x{rate_scale:g}.sqlite"
     return (at_real_limits(queues, work, args, data, "apply", rate_scale),)
 
@@ -422,7 +431,12 @@ def scaled_note(run: Run, timed_of: Callable[[SizeResult], Timed | None], queues
 
 
 def time_target(
-    run: Run, command: str, timed_of: Callable[[SizeResult], Timed | None], queues: int, within: float
+    run: Run,
+    command: str,
+    timed_of: Callable[[SizeResult], Timed | None],
+    queues: int,
+    within: float,
+    max_load: float = MAX_LOAD,
 ) -> Target:
     """A time target, judged only on a run at the real limits: at a higher rate scale the
     unscaled local CPU weighs more against the bound than it does against the cloud."""
@@ -440,35 +454,55 @@ def time_target(
         # e.g. --seed-only measures no apply at any scale
         missing = "size not in this run" if find(run.sizes, queues) is None else "not measured in this run"
         return Target(name, None, missing)
-    return Target(
-        name,
-        measured.ratio <= within,
+    detail = (
         f"{measured.seconds:.2f}s vs bound {measured.bound_seconds:.2f}s = x{measured.ratio:.2f} "
-        f"(local CPU {measured.local_cpu:.2f}s)",
+        f"(local CPU {measured.local_cpu:.2f}s, load average {measured.load_average:.1f})"
     )
+    met = measured.ratio <= within
+    gate = None if met else load_gate(measured.load_average, max_load)  # met under a load: met
+    return Target(name, None if gate else met, f"{gate}; {detail}" if gate else detail)
 
 
-def large_apply_target(run: Run, queues: int, within: float) -> Target:
-    """Apply from empty at the large size, at a rate scale: judged on its API time (read and
-    execution), with the local CPU (load, diff, render), which does not scale, shown beside it."""
-    name = (
-        f"apply from empty at {size_name(queues)} within {within:.2f}x of its lower bound "
-        "(API time, at a rate scale; local CPU apart)"
-    )
+def load_gate(load_average: float, max_load: float) -> str | None:
+    """Why a figure measured at this load is not judged, or None when it is."""
+    if load_average > max_load:
+        return f"not judged: load average {load_average:.1f} above {max_load:g}"
+    return None
+
+
+def large_apply_target(run: Run, queues: int, within: float, max_load: float = MAX_LOAD) -> Target:
+    """Apply from empty at the large size. At the real limits (the default) it is judged like the
+    other time targets, on its wall time with the local CPU in it; at a higher rate scale on its
+    API time (read and execution), the local CPU, which does not scale, shown beside it."""
     rows = run.large_apply or (() if run.real_limits_skipped else run.sizes)
     row = find(rows, queues)
+    real = row is not None and row.rate_scale == 1.0
+    how = " (API time, at a rate scale)" if row is not None and not real else (
+        ", judged at the real limits (rate scale 1)"
+    )
+    name = f"apply from empty at {size_name(queues)} within {within:.2f}x of its lower bound{how}"
     if run.real_limits_skipped:
         return Target(name, None, "not judged: runs for the time targets skipped (--no-real-limits)")
     if row is None or row.apply is None:
         return Target(name, None, "size not in this run")
     timed = row.apply
+    gate = load_gate(timed.load_average, max_load)
+    if real:
+        detail = (
+            f"{timed.seconds:.2f}s vs bound {timed.bound_seconds:.2f}s = x{timed.ratio:.2f} "
+            f"(API {timed.network_seconds:.2f}s, local CPU {timed.local_cpu:.2f}s, "
+            f"load average {timed.load_average:.1f})"
+        )
+        met = timed.ratio <= within
+        gate = None if met else gate  # a load only slows: a target met under it stands
+        return Target(name, None if gate else met, f"{gate}; {detail}" if gate else detail)
     ratio = timed.network_seconds / timed.bound_seconds
     return Target(
         name,
-        ratio <= within,
-        f"at rate scale {row.rate_scale:g}: API {timed.network_seconds:.2f}s vs bound "
-        f"{timed.bound_seconds:.2f}s = x{ratio:.2f} (wall {timed.seconds:.2f}s, local CPU "
-        f"{timed.local_cpu:.2f}s)",
+        None,
+        f"not judged: at rate scale {row.rate_scale:g}, not the real limits: API "
+        f"{timed.network_seconds:.2f}s vs bound {timed.bound_seconds:.2f}s = x{ratio:.2f} (wall "
+        f"{timed.seconds:.2f}s, local CPU {timed.local_cpu:.2f}s)",
     )
 
 
@@ -545,17 +579,24 @@ def bounds_target(run: Run) -> Target:
     )
 
 
-def local_targets(local: tuple[LocalPoint, ...]) -> list[Target]:
+def local_targets(local: tuple[LocalPoint, ...], max_load: float = MAX_LOAD) -> list[Target]:
     targets: list[Target] = []
     point = next((p for p in local if p.queues == LOCAL_SIZE), None)
     if point:
+        # CPU time, not wall time, yet cores shared with a queue of other work lose their caches:
+        # above the stated load it is shown, not judged. Memory does not depend on the load.
+        met = point.total_cpu <= LOCAL_CPU_SECONDS
+        gate = None if met else load_gate(point.load_average, max_load)
+        detail = (
+            f"{point.total_cpu:.2f}s CPU ("
+            + ", ".join(f"{k} {v:.2f}s" for k, v in sorted(point.cpu.items()))
+            + f"), load average {point.load_average:.1f}"
+        )
         targets.append(
             Target(
                 f"local work at 10,000/1,000/10,000 at most {LOCAL_CPU_SECONDS:g} s CPU",
-                point.total_cpu <= LOCAL_CPU_SECONDS,
-                f"{point.total_cpu:.2f}s CPU ("
-                + ", ".join(f"{k} {v:.2f}s" for k, v in sorted(point.cpu.items()))
-                + ")",
+                None if gate else met,
+                f"{gate}; {detail}" if gate else detail,
             )
         )
         targets.append(
@@ -590,12 +631,13 @@ def judge(
     targeted_size: int = PLAN_SIZE,
     project_stacks: int = PROJECT_STACKS,
     project_stack_size: int = PROJECT_STACK_SIZE,
+    max_load: float = MAX_LOAD,
 ) -> tuple[Target, ...]:
     return (
-        time_target(run, "plan", lambda s: s.plan, plan_size, PLAN_WITHIN),
+        time_target(run, "plan", lambda s: s.plan, plan_size, PLAN_WITHIN, max_load),
         calls_target(run, plan_size),
         time_target(run, "apply from empty", lambda s: s.apply, apply_size, APPLY_WITHIN),
-        large_apply_target(run, large_apply_size, APPLY_WITHIN),
+        large_apply_target(run, large_apply_size, LARGE_APPLY_WITHIN, max_load),
         *local_targets(run.local),
         targeted_target(run, targeted_size),
         project_target(run, project_stacks, project_stack_size),
@@ -651,14 +693,21 @@ def parse(argv: list[str]) -> argparse.Namespace:
     parser.add_argument(
         "--large-apply-rate-scale",
         type=float,
-        default=5.0,
-        help="rate scale of the large apply target (its API time is judged, local CPU apart)",
+        default=1.0,
+        help="rate scale of the large apply target: 1 (the real limits) judges its wall time; at "
+        "any other scale it is shown, not judged",
     )
     parser.add_argument(
         "--targeted-size",
         type=int,
         default=PLAN_SIZE,
         help="queue count of the stack whose one queue `plan --target` names (one of --sizes)",
+    )
+    parser.add_argument(
+        "--max-load",
+        type=float,
+        default=MAX_LOAD,
+        help="above this 1-minute load average a figure is printed, not judged",
     )
     parser.add_argument("--project-stacks", type=int, default=PROJECT_STACKS, help="0: no project run")
     parser.add_argument("--project-stack-size", type=int, default=PROJECT_STACK_SIZE)
@@ -694,7 +743,7 @@ def main(argv: list[str] | None = None) -> int:
         # At rate scale 1 the rows above are already at the real limits: nothing runs twice.
         skip_real = args.no_real_limits or args.rate_scale == 1.0
         real = () if skip_real else measure_real_limits(results, work, args)
-        large = measure_large_apply(results, work, args)
+        large = measure_large_apply(results, real, work, args)
         targeted = measure_targeted(results, work, args)
         project = measure_project(work, args)
         local = tuple(measure_local(n, work) for n in local_sizes)
@@ -719,6 +768,7 @@ def main(argv: list[str] | None = None) -> int:
         args.targeted_size,
         args.project_stacks,
         args.project_stack_size,
+        args.max_load,
     )
     run = replace(run, targets=targets)
     args.out.mkdir(parents=True, exist_ok=True)

@@ -10,6 +10,7 @@ changes (only where a command documents it, e.g. ``plan --detailed-exitcode``).
 from __future__ import annotations
 
 import importlib
+import importlib.util
 import sys
 
 import click
@@ -34,9 +35,64 @@ COMMANDS: dict[str, str] = {
 }
 
 
+# command name -> the first paragraph of its help: what `cmqinfra --help` lists, without importing
+# every command (and the SDK, the emulator, the HCL parser) to read it. A command missing here is
+# loaded to ask; tests/test_startup.py keeps each line equal to the command's own help.
+SUMMARIES: dict[str, str] = {
+    "validate": "Check manifest files or directories against the schema and the semantic rules.",
+    "schema": "Print the manifest JSON Schema (point your editor at it for completion and checks).",
+    "plan": "Compare the manifests at PATH... with live state and show the changes apply would make.",
+    "apply": "Apply the manifests at PATH... (or the saved plan FILE) to live state.",
+    "destroy": "Delete every queue, topic and subscription the stack at PATH... owns.",
+    "export": "Write a manifest from live state, in the format users write by hand.",
+    "show": "Show the saved plan PLAN_FILE (from `plan --out`) as text, JSON or a pull-request comment.",
+    "import-terraform": "Write a manifest equivalent to Terraform's tencentcloud_tcmq_* resources.",
+    "route": "Show which subscriptions of TOPIC receive a message, and why the others do not.",
+    "resolve": "Print STACK's manifests resolved for one environment: variables interpolated, names "
+    "affixed, the environment's region in place; what plan and apply will use, for review.",
+    "emulator": "Run a local TDMQ for CMQ endpoint (and the Tag service calls cmqinfra needs).",
+    "test": "Run the *.cmqtest.yaml tests at PATH... (files, manifests or directories; default: .) "
+    "against a fresh in-process emulator per test, on a virtual clock. Exit 1 on any failure.",
+    "completion": "Print the completion script for SHELL (bash, zsh or fish).",
+}
+
+
 class LazyGroup(click.Group):
     def list_commands(self, ctx: click.Context) -> list[str]:
-        return sorted(name for name in COMMANDS if self._load(name) is not None)
+        return sorted(name for name in COMMANDS if self._exists(name))
+
+    def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        """The command list of ``--help`` from SUMMARIES: the same rows click would write, without
+        loading the commands."""
+        names = self.list_commands(ctx)
+        if not names:
+            return
+        limit = formatter.width - 6 - max(len(name) for name in names)
+        rows = []
+        for name in names:
+            summary = SUMMARIES.get(name)
+            if summary is not None:
+                rows.append((name, click.Command(name, help=summary).get_short_help_str(limit)))
+                continue
+            command = self._load(name)
+            if command is not None and not command.hidden:
+                rows.append((name, command.get_short_help_str(limit)))
+        with formatter.section("Commands"):
+            formatter.write_dl(rows)
+
+    @staticmethod
+    def _exists(name: str) -> bool:
+        try:
+            return importlib.util.find_spec(f"cmqinfra.commands.{COMMANDS[name]}") is not None
+        except ModuleNotFoundError:
+            return False
+
+    def invoke(self, ctx: click.Context) -> object:
+        # Every command's output passes the terminal net: no raw control sequence reaches it.
+        from cmqinfra.render.streams import escaping_output
+
+        with escaping_output():
+            return super().invoke(ctx)
 
     def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
         return self._load(cmd_name)

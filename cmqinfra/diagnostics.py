@@ -24,9 +24,13 @@ class Diagnostic:
     hint: str | None = None
 
     def render(self) -> str:
+        """One line: file names, messages and hints carry repository text, so every control
+        character (newline, tab, ESC) is shown escaped and cannot split or rewrite the output."""
+        from cmqinfra.render.escape import terminal
+
         where = f"{self.location}: " if self.location else ""
         hint = f" (hint: {self.hint})" if self.hint else ""
-        return f"{where}{self.severity.value}: {self.message}{hint}"
+        return terminal(f"{where}{self.severity.value}: {self.message}{hint}")
 
     def to_json(self) -> dict[str, object]:
         loc = self.location

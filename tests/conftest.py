@@ -17,6 +17,8 @@ from cmqinfra.emulator import Emulator
 from cmqinfra.run.targets import open_target
 from tests import sdk_clients
 
+pytest_plugins = ["pytester"]  # the cmq fixture's tests run pytest on a project of their own
+
 # In CI a property failure is reported as found: shrinking a large generated manifest can take
 # many minutes, and the unshrunk example plus the printed blob are enough to replay it.
 settings.register_profile(

@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from typing import Literal, Protocol
 
-from cmqinfra.live import LiveState
+from cmqinfra.live import LiveState, MessageCounts
 from cmqinfra.model import PROTECT_TAG, STACK_TAG, Queue, Stack, Subscription, Tags, Topic, tags_of
 
 TaggedKind = Literal["queue", "topic"]
@@ -61,6 +61,10 @@ class CmqApi(Protocol):
         ...
 
     def delete_queue(self, name: str) -> None: ...
+
+    def queue_messages(self, name: str) -> MessageCounts | None:
+        """The queue's message counts now (a Describe call), or None when it does not exist."""
+        ...
 
     def create_topic(self, topic: Topic, tags: Tags) -> str: ...
 

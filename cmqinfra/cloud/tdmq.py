@@ -31,7 +31,7 @@ from cmqinfra.cloud.pool import BACKGROUND, NORMAL, URGENT, PriorityPool
 from cmqinfra.cloud.redact import Redactor
 from cmqinfra.cloud.retry import RetryPolicy, is_retryable, is_throttle
 from cmqinfra.gcpause import collector_paused
-from cmqinfra.live import LiveQueue, LiveState, LiveSubscription, LiveTopic, name_key
+from cmqinfra.live import LiveQueue, LiveState, LiveSubscription, LiveTopic, MessageCounts, name_key
 from cmqinfra.model import STACK_TAG, Protocol, Queue, Stack, Subscription, Tags, Topic
 
 log = logging.getLogger("cmqinfra.api")
@@ -388,6 +388,11 @@ class TdmqApi:
 
     def delete_queue(self, name: str) -> None:
         self._delete("DeleteCmqQueue", {"QueueName": name}, f"queue/{name}")
+
+    def queue_messages(self, name: str) -> MessageCounts | None:
+        items = self._by_names("DescribeCmqQueues", "QueueNameList", [name], "QueueList")
+        found = [normalize.queue_from_api(i) for i in items]
+        return next((q.messages for q in found if name_key(q.queue.name) == name_key(name)), None)
 
     # ------------------------------------------------------------ topics
 

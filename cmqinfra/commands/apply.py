@@ -24,6 +24,9 @@ from cmqinfra.run.options import target_options
     "--allow-data-loss", is_flag=True, help="Allow deleting or replacing queues that hold messages."
 )
 @click.option("--verbose", is_flag=True, help="Show the whole plan before approval, however long.")
+@click.option("--expect-digest", "expect_digest", metavar="sha256:HEX",
+              help="With --plan: refuse the plan unless its digest is this one (the digest `plan --out` "
+                   "printed in the reviewed comment).")
 @click.option(
     "--target",
     "targets",
@@ -42,6 +45,7 @@ def command(
     verbose: bool,
     targets: tuple[str, ...],
     selection: projectmode.Selection,
+    expect_digest: str | None,
 ) -> None:
     """Apply the manifests at PATH... (or the saved plan FILE) to live state.
 
@@ -49,7 +53,8 @@ def command(
     from cmqinfra.project.planfile import is_project_plan
 
     if not paths and (not plan_file or is_project_plan(plan_file)):
-        projectmode.apply(selection, options, plan_file, auto_approve, allow_data_loss, targets)
+        projectmode.apply(selection, options, plan_file, auto_approve, allow_data_loss, targets,
+                          expect_digest=expect_digest)
         return
     api_holder: list[CmqApi] = []
     with session.user_errors(options.debug, api_holder):
@@ -58,8 +63,10 @@ def command(
         if bool(paths) == bool(plan_file):
             raise session.Failure("give either manifest PATH... or --plan FILE")
         if plan_file:
-            apply_saved(plan_file, options, api_holder, allow_data_loss, verbose, targets)
+            apply_saved(plan_file, options, api_holder, allow_data_loss, verbose, targets, expect_digest)
             return
+        if expect_digest:
+            raise session.Failure("--expect-digest goes with --plan FILE")
         stack, region, live = session.load_and_read(paths, options, api_holder, whole=not targets)
         api = api_holder[0]
         plan = session.compute(
@@ -82,14 +89,18 @@ def apply_saved(
     allow_data_loss: bool,
     verbose: bool,
     targets: tuple[str, ...] = (),
+    expect_digest: str | None = None,
 ) -> None:
     """Exactly the saved plan, only where it was made; data loss only on the queues it approved."""
+    from cmqinfra.run import seal
+
     if allow_data_loss:
         raise session.Failure(
             "--allow-data-loss does not apply to a saved plan: it carries its own approval "
             "(plan --allow-data-loss --out FILE)"
         )
-    saved = session.read_saved(plan_file)
+    with seal.opened(plan_file, expect_digest) as (readable, _):
+        saved = session.read_saved(readable)
     if targets and tuple(targets) != saved.targets:
         raise session.Failure("--target cannot change a saved plan's targets; plan again instead")
     bound = session.bound_options(saved, options, plan_file)
@@ -124,6 +135,8 @@ def apply_plan(
     if not plan.has_changes:
         return
     session.confirm(auto_approve, what)
+    if not auto_approve:
+        session.check_unchanged(plan, api)
     report = session.run(plan, api, options.parallelism)
     if not report.ok:
         raise click.exceptions.Exit(1)

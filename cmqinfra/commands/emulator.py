@@ -1,7 +1,10 @@
 """``cmqinfra emulator``: run the local TDMQ endpoint until SIGINT/SIGTERM.
 
 ``--apply PATH...`` applies those manifests first and prints what it applied and the endpoint of
-each front door; the ready line (``listening on URL``) is always the last line printed.
+each front door; the ready line (``listening on URL``) is always the last line printed, and
+``/_cmqinfra/ready`` answers 200 from then on.
+
+``cmqinfra emulator messages|purge|redrive|reset ...`` talk to one instead (emulator_admin.py).
 """
 
 from __future__ import annotations
@@ -12,8 +15,10 @@ import signal
 import sqlite3
 import tempfile
 import threading
+import time
 from pathlib import Path
 from types import FrameType
+from typing import Any
 
 import click
 
@@ -25,6 +30,7 @@ from cmqinfra.emulator import (
     DEFAULT_SECRET_KEY,
     Emulator,
     Faults,
+    VirtualClock,
 )
 
 _RATE = click.FloatRange(0.0, 1.0)
@@ -33,7 +39,37 @@ _RATE = click.FloatRange(0.0, 1.0)
 CMQ_PATH = "/v2/index.php"
 
 
-@click.command(name="emulator")
+ADMIN_COMMANDS = ("messages", "purge", "redrive", "reset", "advance")
+
+
+class _EmulatorGroup(click.Group):
+    """``cmqinfra emulator [OPTIONS] [PATH]...`` serves; ``cmqinfra emulator messages QUEUE``
+    (purge, redrive, reset) administers one. A first argument that is not one of those four is
+    the server's, so every existing invocation keeps its meaning."""
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return list(ADMIN_COMMANDS)
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        if cmd_name not in ADMIN_COMMANDS:
+            return None
+        from cmqinfra.commands.emulator_admin import COMMANDS
+
+        return COMMANDS[cmd_name]
+
+    def make_context(
+        self, info_name: str | None, args: list[str], parent: click.Context | None = None, **extra: object
+    ) -> click.Context:
+        if args and args[0] in ADMIN_COMMANDS:
+            return super().make_context(info_name, args, parent=parent, **extra)  # type: ignore[arg-type]
+        return serve.make_context(info_name, args, parent=parent, **extra)  # type: ignore[arg-type]
+
+
+@click.command(
+    name="emulator",
+    epilog="Administer a running emulator or the local state: cmqinfra emulator messages QUEUE | "
+    "purge QUEUE | redrive DLQ | reset [--stack S] | advance SECONDS (each with --help).",
+)
 @click.argument("paths", nargs=-1, type=click.Path())
 @click.option(
     "--apply",
@@ -41,10 +77,28 @@ CMQ_PATH = "/v2/index.php"
     is_flag=True,
     help="Apply the manifests at PATH... (each one stack) before announcing the endpoints.",
 )
+@click.option(
+    "--apply-dir",
+    "apply_dir",
+    type=click.Path(file_okay=False),
+    help="Apply every stack in DIR at start: each *.yaml/*.yml file, and each directory of them (the "
+    "container image's mounted /manifests). A missing or empty DIR applies nothing.",
+)
+@click.option(
+    "--virtual-clock",
+    is_flag=True,
+    help="Time stands still until moved (cmqinfra emulator advance SECONDS, POST /_cmqinfra/clock): "
+    "tests in any language drive delays, visibility and retries without sleeping.",
+)
 @click.option("--fresh", is_flag=True, help="Start from empty state in a temporary file, removed on exit.")
 @click.option("--host", default="127.0.0.1", show_default=True, help="Address to bind (loopback by default).")
 @click.option(
-    "--port", default=9470, show_default=True, type=click.IntRange(0, 65535), help="0 picks a free port."
+    "--port",
+    default=9470,
+    show_default=True,
+    type=click.IntRange(0, 65535),
+    envvar="CMQINFRA_EMULATOR_PORT",
+    help="0 picks a free port (env CMQINFRA_EMULATOR_PORT).",
 )
 @click.option(
     "--data",
@@ -63,8 +117,8 @@ CMQ_PATH = "/v2/index.php"
     show_default=False,
     envvar="CMQINFRA_EMULATOR_SECRET_KEY",
     show_envvar=True,
-    help=f"Defaults to the documented local key ({DEFAULT_SECRET_KEY!r} is not a secret). Prefer the "
-    "environment variable for a real key: a command-line argument is visible to every user in `ps`.",
+    help=f"Defaults to CMQINFRA_EMULATOR_SECRET_KEY, else the documented local key ({DEFAULT_SECRET_KEY!r} "
+    "is not a secret). Prefer the variable for a real key: an argument is visible to every user in `ps`.",
 )
 @click.option(
     "--region", default=None, help=f"The one region served (default: the manifests', else {DEFAULT_REGION})."
@@ -124,9 +178,11 @@ CMQ_PATH = "/v2/index.php"
     type=int,
     help="Seed for realistic delivery (default: a random one, printed on stderr to replay the run).",
 )
-def command(
+def serve(
     paths: tuple[str, ...],
     apply_paths: bool,
+    apply_dir: str | None,
+    virtual_clock: bool,
     fresh: bool,
     host: str,
     port: int,
@@ -153,20 +209,13 @@ def command(
 
     With --apply PATH..., the manifests are applied first; the endpoints are printed once they are.
     """
-    from cmqinfra.run import bootstrap
-    from cmqinfra.run.session import Failure
-
     if paths and not apply_paths:
         raise click.UsageError("manifest PATHs are only taken with --apply")
-    if apply_paths and not paths:
+    if apply_paths and not paths and apply_dir is None:
         raise click.UsageError("--apply needs at least one manifest PATH")
-    try:
-        stacks = bootstrap.load_stacks(paths) if paths else ()
-        regions = {item.stack.region for item in stacks if item.stack.region}
-        region = region or (regions.pop() if len(regions) == 1 else DEFAULT_REGION)
-        bootstrap.check_regions(stacks, region)
-    except Failure as exc:
-        raise click.ClickException(str(exc)) from None
+    if apply_dir is not None:
+        paths = (*paths, *_stacks_in(Path(apply_dir)))
+    stacks, region = _stacks_to_apply(paths, region)
     if delivery == "realistic" and delivery_seed is None:
         delivery_seed = random.SystemRandom().randrange(1, 2**31)
         click.echo(f"delivery realistic, --delivery-seed {delivery_seed}", err=True)
@@ -196,6 +245,8 @@ def command(
             rate_scale=rate_scale,
             faults=faults,
             account_id=account_id,
+            not_ready="applying the start-up manifests" if stacks else None,
+            clock=VirtualClock(start=float(int(time.time()))) if virtual_clock else None,
             delivery=delivery,
             delivery_seed=delivery_seed,
         )
@@ -218,6 +269,9 @@ def command(
     signal.signal(signal.SIGTERM, on_signal)
     try:
         if stacks:
+            from cmqinfra.run import bootstrap
+            from cmqinfra.run.session import Failure
+
             try:
                 applied = bootstrap.apply_stacks(stacks, emu.url, (secret_id, secret_key), region)
             except Failure as exc:
@@ -229,6 +283,13 @@ def command(
                 )
             click.echo(f"TDMQ API 3.0 (tencentcloud SDKs, tccli): {emu.url}  region {region}")
             click.echo(f"CMQ message API (cmq SDK Account host):  {emu.url}  path {CMQ_PATH}")
+        emu.admin.release()
+        if host not in ("127.0.0.1", "localhost", "::1") and secret_key == DEFAULT_SECRET_KEY:
+            click.echo(
+                f"warning: listening on {host} with the public default key pair: anyone who reaches "
+                "the port can read, purge and reset; set CMQINFRA_EMULATOR_SECRET_KEY",
+                err=True,
+            )
         # Always the last line: whoever waits for it finds everything in place.
         click.echo(f"listening on {emu.url}")
         click.get_text_stream("stdout").flush()
@@ -239,6 +300,42 @@ def command(
         _remove(scratch)
 
 
+def _stacks_in(directory: Path) -> list[str]:
+    """The stacks of a manifests folder: each manifest file at its top, each directory holding some."""
+    if not directory.is_dir():
+        return []
+    found: list[str] = []
+    for entry in sorted(directory.iterdir()):
+        if entry.name.startswith("."):
+            continue
+        if entry.is_file() and entry.suffix in (".yaml", ".yml") and ".cmqtest." not in entry.name:
+            found.append(str(entry))
+        elif entry.is_dir() and any(p.suffix in (".yaml", ".yml") for p in entry.iterdir() if p.is_file()):
+            found.append(str(entry))
+    return found
+
+
+def _stacks_to_apply(paths: tuple[str, ...], region: str | None) -> tuple[tuple[Any, ...], str]:
+    """The manifests given with --apply, loaded, and the region to serve. The apply machinery is
+    imported only when there are some: without, the emulator is listening sooner."""
+    if not paths:
+        return (), region or DEFAULT_REGION
+    from cmqinfra.run import bootstrap
+    from cmqinfra.run.session import Failure
+
+    try:
+        stacks = bootstrap.load_stacks(paths)
+        regions = {item.stack.region for item in stacks if item.stack.region}
+        region = region or (regions.pop() if len(regions) == 1 else DEFAULT_REGION)
+        bootstrap.check_regions(stacks, region)
+    except Failure as exc:
+        raise click.ClickException(str(exc)) from None
+    return tuple(stacks), region
+
+
 def _remove(scratch: str | None) -> None:
     if scratch is not None:
         shutil.rmtree(scratch, ignore_errors=True)
+
+
+command = _EmulatorGroup(name="emulator", help=serve.help)

@@ -84,6 +84,7 @@ def command(
         if out:
             bound = session.bind(target, api_holder[0])
             session.save(plan, out, bound)
+            session.announce_digest(out, fmt)
             click.echo(
                 f"Saved the plan to {out} ({bound.describe()}). To apply exactly this plan there, run:\n"
                 f"  cmqinfra apply --plan {shlex.quote(out)}",

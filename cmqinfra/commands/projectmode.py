@@ -7,48 +7,22 @@ exit code (0 success, 2 changes anywhere with ``--detailed-exitcode``, 1 any fai
 from __future__ import annotations
 
 import dataclasses
-import functools
 import json
 import sys
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import click
 
+from cmqinfra.commands.selection import Selection, project_options  # noqa: F401
 from cmqinfra.project.resolve import ResolvedUnit
 from cmqinfra.project.units import Project, ProjectError, StackUnit, load_project
+from cmqinfra.render import escape
 from cmqinfra.run import session
 
-
-@dataclass(frozen=True)
-class Selection:
-    root: str
-    stacks: tuple[str, ...]
-    environments: tuple[str, ...]
-    changed_since: str | None
-
-    @property
-    def given(self) -> bool:
-        return bool(self.stacks or self.environments or self.changed_since or self.root != ".")
-
-
-def project_options(f: Callable[..., Any]) -> Callable[..., Any]:
-    @click.option("--project", "root", default=".", metavar="DIR", show_default=True,
-                  help="Project mode (no PATH): the project root holding cmqinfra.yaml or stack directories.")
-    @click.option("--stack", "stacks", multiple=True, metavar="NAME", help="Project mode: only this stack.")
-    @click.option("--env", "environments", multiple=True, metavar="NAME",
-                  help="Project mode: only this environment.")
-    @click.option("--changed-since", metavar="GIT_REF",
-                  help="Project mode: only the stacks a change since GIT_REF affects.")
-    @functools.wraps(f)
-    def wrapper(*args: Any, root: str, stacks: tuple[str, ...], environments: tuple[str, ...],
-                changed_since: str | None, **kw: Any) -> Any:
-        return f(*args, selection=Selection(root, stacks, environments, changed_since), **kw)
-
-    return wrapper
+# Selection and project_options live in commands/selection.py (light to import); kept importable here.
 
 
 def check_targets(_ctx: click.Context, _param: click.Parameter, value: tuple[str, ...]) -> tuple[str, ...]:
@@ -207,13 +181,13 @@ def _show_unit(item: Any) -> None:
 
     where = f"region {item.region}" if item.region else "no region"
     target = f", {item.target.describe()}" if item.target else ""
-    click.echo(f"=== {item.unit.key} ({where}{target})")
+    click.echo(escape.terminal(f"=== {item.unit.key} ({where}{target})"))
     if item.plan is not None and item.error is None:
         click.echo(render_text(item.plan, colour=use_colour(sys.stdout)), nl=False)
         for d in item.plan.errors:
             click.echo(d.render(), err=True)
     else:
-        click.echo(f"error: {item.unit.key}: {item.error}", err=True)
+        click.echo(escape.terminal(f"error: {item.unit.key}: {item.error}"), err=True)
     click.echo("")
 
 
@@ -244,10 +218,10 @@ def validate(selection: Selection, fmt: str, stacks_of: Sequence[str] = ()) -> N
     resolved = _select_changed(project, _resolve(project, units), selection.changed_since)
     failed = [r for r in resolved if not r.ok]
 
-    def summary(r: ResolvedUnit) -> str:
+    def summary(r: ResolvedUnit, key: Callable[[ResolvedUnit], str] = lambda r: r.unit.key) -> str:
         s = r.stack
         assert s is not None
-        return (f"{r.unit.key}: {plural(len(s.queues), 'queue')}, {plural(len(s.topics), 'topic')}, "
+        return (f"{key(r)}: {plural(len(s.queues), 'queue')}, {plural(len(s.topics), 'topic')}, "
                 f"{plural(len(s.subscriptions), 'subscription')}")
 
     def errors(r: ResolvedUnit) -> int:
@@ -263,16 +237,17 @@ def validate(selection: Selection, fmt: str, stacks_of: Sequence[str] = ()) -> N
         lines = [f"### {mark} cmqinfra validate: {len(resolved) - len(failed)} of {len(resolved)} "
                  "stack(s) valid", ""]
         for r in resolved:
-            lines.append(f"- {summary(r)}" if r.ok else f"- **{r.unit.key}: {plural(errors(r), 'error')}**")
+            lines.append(f"- {summary(r, lambda r: escape.code(r.unit.key))}" if r.ok
+                         else f"- **{escape.code(r.unit.key)}: {plural(errors(r), 'error')}**")
             lines += ["  " + line for line in diagnostics_markdown(r.diagnostics)]
         click.echo("\n".join(lines) + "\n", nl=False)
     else:
         _print_diagnostics(resolved)
         for r in resolved:
             if r.ok:
-                click.echo(f"ok: {summary(r)}")
+                click.echo(escape.terminal(f"ok: {summary(r)}"))
             else:
-                click.echo(f"failed: {r.unit.key}: {plural(errors(r), 'error')}", err=True)
+                click.echo(escape.terminal(f"failed: {r.unit.key}: {plural(errors(r), 'error')}"), err=True)
     if failed:
         raise click.exceptions.Exit(1)
 
@@ -309,7 +284,7 @@ def plan(selection: Selection, options: session.TargetOptions, out: str | None, 
         refuse_bare_targets(targets)
         project, units = _load(selection)
         units, by_unit = _unit_targets(selection, units, targets)
-        note = (f"Stacks affected by the changes since `{selection.changed_since}`."
+        note = (f"Stacks affected by the changes since {escape.code(selection.changed_since)}."
                 if selection.changed_since else None)
         with _connections(options, selection.root) as connections:
             resolved, early = _resolve_and_read(project, units, selection, options, connections,
@@ -327,6 +302,7 @@ def plan(selection: Selection, options: session.TargetOptions, out: str | None, 
                                   f"{', '.join(i.unit.key for i in failed)}; nothing can be applied")
         if out:
             save_project_plan(items, out, accounts)
+            session.announce_digest(out, fmt)
             click.echo(f"Saved the plan of {len(items)} stack(s) to {out}; run `cmqinfra apply --plan {out}` "
                        "to apply it.", err=True)
         if detailed_exitcode and any(i.plan is not None and i.plan.has_changes for i in items):
@@ -339,18 +315,22 @@ def plan(selection: Selection, options: session.TargetOptions, out: str | None, 
 
 
 def apply(selection: Selection, options: session.TargetOptions, plan_file: str | None,
-          auto_approve: bool, allow_data_loss: bool, targets: Sequence[str] = ()) -> None:
+          auto_approve: bool, allow_data_loss: bool, targets: Sequence[str] = (),
+          expect_digest: str | None = None) -> None:
     from cmqinfra.project.runner import plan_project
 
     with session.user_errors(False, []):
         if plan_file and (selection.stacks or selection.environments or selection.changed_since):
             raise session.Failure("a saved plan applies exactly the stacks it holds: --stack, --env and "
                                   "--changed-since select stacks to plan, not to apply from --plan")
+        if expect_digest and not plan_file:
+            raise session.Failure("--expect-digest goes with --plan FILE")
         with _connections(options, selection.root) as connections:
             if plan_file:
                 if targets:
                     raise session.Failure("--target cannot change a saved plan's targets; plan again instead")
-                items, apis = _replan_saved(plan_file, options, connections, allow_data_loss)
+                items, apis = _replan_saved(plan_file, options, connections, allow_data_loss, selection,
+                                            expect_digest)
             else:
                 refuse_bare_targets(targets)
                 project, units = _load(selection)
@@ -372,6 +352,9 @@ def apply(selection: Selection, options: session.TargetOptions, plan_file: str |
             # Like Terraform, a saved plan was reviewed when it was made: it needs no second approval.
             session.confirm(auto_approve or plan_file is not None,
                             f"apply these changes to {len(changing)} stack(s)")
+            if not (auto_approve or plan_file):
+                for item in changing:
+                    session.check_unchanged(item.plan, apis[item.unit.key], item.unit.key)
             _apply(items, apis, options)
 
 
@@ -384,13 +367,20 @@ def _caller_accounts(items: Sequence[Any], apis: dict[str, Any]) -> dict[str, st
 
 
 def _replan_saved(plan_file: str, options: session.TargetOptions, connections: Any,
-                  allow_data_loss: bool) -> tuple[list[Any], dict[str, Any]]:
+                  allow_data_loss: bool, selection: Selection,
+                  expect_digest: str | None = None) -> tuple[list[Any], dict[str, Any]]:
     from cmqinfra.plan.values import Plan
     from cmqinfra.project.planfile import read_project_plan
     from cmqinfra.project.resolve import ResolvedUnit
     from cmqinfra.project.runner import plan_project
+    from cmqinfra.project.trusted import bind_to_configuration
 
-    saved = read_project_plan(plan_file)
+    # Where each stack goes comes from this run's configuration, never from the file.
+    from cmqinfra.run import seal
+
+    with seal.opened(plan_file, expect_digest) as (readable, _):
+        recorded = read_project_plan(readable)
+    saved = bind_to_configuration(recorded, _load(selection)[1], options, plan_file)
     given = [flag for flag, value in (("--endpoint", options.endpoint), ("--local", options.local),
                                       ("--region", options.region)) if value]
     if given:
@@ -424,7 +414,7 @@ def _replan_saved(plan_file: str, options: session.TargetOptions, connections: A
     if failed:
         for item in items:
             if item.error is not None:
-                click.echo(f"error: {item.unit.key}: {item.error}", err=True)
+                click.echo(escape.terminal(f"error: {item.unit.key}: {item.error}"), err=True)
         raise session.Failure(f"{plan_file}: {len(failed)} stack(s) could not be planned again: "
                               f"{', '.join(failed)}; nothing was changed")
     if stale:

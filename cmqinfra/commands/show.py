@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from cmqinfra.run import session
+from cmqinfra.run import seal, session
 
 
 @click.command("show")
@@ -15,7 +15,9 @@ from cmqinfra.run import session
 def command(plan_file: str, fmt: str) -> None:
     """Show the saved plan PLAN_FILE (from `plan --out`) as text, JSON or a pull-request comment."""
     with session.user_errors(False, [], fmt, command="show"):
-        saved = session.read_saved(plan_file)
+        # The bytes shown are the bytes apply would check and run: the same seal, the same reader.
+        with seal.opened(plan_file) as (readable, _):
+            saved = session.read_saved(readable)
         assert saved.plan is not None
         session.show(saved.plan, fmt)
         if fmt == "text" and saved.target is not None:

@@ -6,10 +6,7 @@ import json
 
 import click
 
-from cmqinfra.commands import projectmode
-from cmqinfra.commands.projectmode import project_options
-from cmqinfra.manifest import load_stack
-from cmqinfra.run import session
+from cmqinfra.commands.selection import Selection, project_options
 
 
 def plural(n: int, word: str) -> str:
@@ -26,18 +23,25 @@ def plural(n: int, word: str) -> str:
 @click.option("--stacks-of", is_flag=True,
               help="Project mode: PATH... are changed files; validate each stack they belong to "
                    "(the pre-commit hook).")
-def command(paths: tuple[str, ...], fmt: str, selection: projectmode.Selection, stacks_of: bool) -> None:
+def command(paths: tuple[str, ...], fmt: str, selection: Selection, stacks_of: bool) -> None:
     """Check manifest files or directories against the schema and the semantic rules.
 
     With no PATH, validate every stack of the project in the current directory (see --project)."""
+    # Imported here, not above: with manifest PATHs (an editor's or a hook's call on every save)
+    # validate needs neither the project layer nor the plan/apply session.
+    if not paths or stacks_of or selection.given:
+        from cmqinfra.commands import projectmode
+        from cmqinfra.run import session
     if not paths or stacks_of:
         with session.user_errors(False, [], fmt, command="validate"):
             if stacks_of and not paths:
                 return  # the hook was given no files
             projectmode.validate(selection, fmt, paths if stacks_of else ())
         return
-    with session.user_errors(False, []):
-        projectmode.refuse_with_paths(selection)
+    if selection.given:
+        with session.user_errors(False, []):
+            projectmode.refuse_with_paths(selection)
+    from cmqinfra.manifest import load_stack
     from cmqinfra.render.diagnostics import diagnostics_markdown, diagnostics_to_json, failure_markdown
 
     result = load_stack(list(paths))

@@ -21,6 +21,10 @@ In process, without HTTP (what ``cmqinfra test`` runs), on a clock the caller mo
         clock.advance(30)                                       # visibility, delay, TTL, back-off
         backend.deliver_due()                                   # HTTP pushes due now
         backend.push_log                                        # every PushAttempt, in order
+        backend.peek("q")                                       # -> (PeekedMessage...), nothing consumed
+        backend.purge("q"); backend.redrive("q-dead")           # -> count; -> Redrive (each moved once)
+        backend.reset(stack="orders")                           # -> Reset (all when stack is None)
+        taken = backend.snapshot(); backend.restore(taken)      # state back exactly as taken
 
 ``Emulator.start(..., clock=VirtualClock())`` puts the same clock behind the HTTP doors
 (``emu.clock.advance(s)``); ``emu.backend`` is the Backend. ``Backend(..., pusher=fn)`` replaces
@@ -36,6 +40,7 @@ See docs/emulator.md for what it emulates, the choices it makes where the docs d
 what it leaves out.
 """
 
+from cmqinfra.emulator.admin import PeekedMessage, Redrive, Reset, Snapshot
 from cmqinfra.emulator.backend import Backend, PushAttempt, PushRequest
 from cmqinfra.emulator.clock import Clock, RealClock, VirtualClock
 from cmqinfra.emulator.delivery import DeliveryMode
@@ -67,9 +72,13 @@ __all__ = [
     "Emulator",
     "Faults",
     "Message",
+    "PeekedMessage",
     "PushAttempt",
     "PushRequest",
     "QueueCounts",
     "RealClock",
+    "Redrive",
+    "Reset",
+    "Snapshot",
     "VirtualClock",
 ]

@@ -15,21 +15,20 @@ costs nothing while it waits and returns as soon as a message is there.
 
 from __future__ import annotations
 
+import functools
 import json
 import random
 import sqlite3
 import threading
-import urllib.error
-import urllib.request
 from collections import Counter, deque
 from collections.abc import Callable, Iterator, Sequence
-from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from cmqinfra.emulator import messages
+from cmqinfra.emulator import admin, messages
+from cmqinfra.emulator.admin import PeekedMessage, Redrive, Reset, Snapshot
 from cmqinfra.emulator.clock import Clock, RealClock
 from cmqinfra.emulator.context import Context
 from cmqinfra.emulator.delivery import STRICT, DeliveryMode, imperfection
@@ -37,6 +36,9 @@ from cmqinfra.emulator.errors import ApiError
 from cmqinfra.emulator.messages import Delivery, Message, QueueCounts
 from cmqinfra.emulator.store import Store
 from cmqinfra.emulator.stsservice import DEFAULT_ACCOUNT_ID
+
+if TYPE_CHECKING:
+    from concurrent.futures import Future, ThreadPoolExecutor
 
 Handler = Callable[[Context, dict[str, Any]], dict[str, Any]]
 
@@ -82,21 +84,27 @@ class PushAttempt:
 Pusher = Callable[[PushRequest], int]
 
 
-class _NoRedirect(urllib.request.HTTPRedirectHandler):
-    """A push is one POST: a 3xx answer is the endpoint's answer (a failed try), not a hop."""
+@functools.cache
+def _push_opener() -> Any:
+    """An opener that never follows a redirect: a push is one POST, and a 3xx answer is the
+    endpoint's answer (a failed try), not a hop."""
+    import urllib.request
 
-    def redirect_request(self, *args: Any, **kwargs: Any) -> None:
-        return None
+    class NoRedirect(urllib.request.HTTPRedirectHandler):
+        def redirect_request(self, *args: Any, **kwargs: Any) -> None:
+            return None
 
-
-_PUSH_OPENER = urllib.request.build_opener(_NoRedirect())
+    return urllib.request.build_opener(NoRedirect())
 
 
 def http_pusher(request: PushRequest) -> int:
     """POST with the standard library; the HTTP status, or an exception when nothing answered."""
+    import urllib.error  # here: most emulators never push, and urllib.request is slow to import
+    import urllib.request
+
     req = urllib.request.Request(request.url, data=request.body, headers=request.headers, method="POST")
     try:
-        with _PUSH_OPENER.open(req, timeout=PUSH_TIMEOUT_SECONDS) as response:
+        with _push_opener().open(req, timeout=PUSH_TIMEOUT_SECONDS) as response:
             response.read()
             return int(response.status)
     except urllib.error.HTTPError as error:
@@ -147,8 +155,9 @@ class Backend:
         self._push_lock = threading.Lock()
         self._push_wake = threading.Condition()
         self._push_version = 0
-        self._push_pool = ThreadPoolExecutor(max_workers=PUSH_WORKERS, thread_name_prefix="cmqinfra-push")
+        self._push_pool: ThreadPoolExecutor | None = None  # made at the first push: start-up stays lean
         self._pushing: dict[int, str] = {}  # push seq -> subscription id, while its try runs
+        self._push_futures: dict[int, Future[int]] = {}  # push seq -> its running try
         self._closed = False
         self.clock.on_advance(self._on_advance)
         self._push_thread: threading.Thread | None = None
@@ -167,7 +176,8 @@ class Backend:
         self._on_advance()
         if self._push_thread is not None:
             self._push_thread.join(timeout=5)
-        self._push_pool.shutdown(wait=False, cancel_futures=True)
+        if self._push_pool is not None:
+            self._push_pool.shutdown(wait=False, cancel_futures=True)
         self.store.close()
 
     def __enter__(self) -> Backend:
@@ -336,12 +346,56 @@ class Backend:
         with self.transaction() as ctx:
             return messages.counts(ctx.conn, messages.require_queue(ctx.conn, queue), ctx.now_ms)
 
+    # ------------------------------------------------------------------------------ admin (peek...)
+
+    def peek(self, queue: str, limit: int | None = None) -> tuple[PeekedMessage, ...]:
+        """The queue's messages (body, tags, state, dequeue count) in send order, not consumed."""
+        with self.transaction() as ctx:
+            return admin.peek(ctx.conn, messages.require_queue(ctx.conn, queue), ctx.now_ms, ctx.woken, limit)
+
+    def purge(self, queue: str) -> int:
+        """Empty the queue in every state; the number of messages it held."""
+        with self.transaction() as ctx:
+            return admin.purge(ctx.conn, messages.require_queue(ctx.conn, queue), ctx.now_ms)
+
+    def redrive(self, dead_letter_queue: str) -> Redrive:
+        """Move the dead letters of ``dead_letter_queue`` back to their sources, each exactly once."""
+        with self.transaction() as ctx:
+            return admin.redrive(
+                ctx.conn, messages.require_queue(ctx.conn, dead_letter_queue), ctx.now_ms, ctx.woken
+            )
+
+    def reset(self, stack: str | None = None) -> Reset:
+        """Delete everything (and forget the push log), or only what ``stack`` owns."""
+        with self.transaction() as ctx:
+            result = admin.reset_all(ctx.conn) if stack is None else admin.reset_stack(ctx.conn, stack)
+        if stack is None:
+            self.push_log.clear()
+        self._on_advance()  # long polls on a queue that went away answer now, not at their deadline
+        return result
+
+    def snapshot(self) -> Snapshot:
+        with self.transaction() as ctx:
+            return admin.snapshot(ctx.conn)
+
+    def restore(self, taken: Snapshot) -> None:
+        """Put the state back exactly as ``taken`` (the pytest plugin's per-test reset)."""
+        with self.transaction() as ctx:
+            admin.restore(ctx.conn, taken)
+        self.push_log.clear()
+        self._on_advance()
+
     # --------------------------------------------------------------------------------- HTTP push
 
     def deliver_due(self) -> int:
-        """Try every push that is due now, side by side, and wait for them; return how many were
-        delivered (2xx)."""
-        return sum(future.result() for future in self._dispatch_due())
+        """Try every push that is due now, side by side, and wait for them (and for tries the
+        push loop already started); return how many were delivered (2xx)."""
+        started = self._dispatch_due()
+        with self._push_lock:
+            running = [f for f in self._push_futures.values() if f not in started]
+        for future in running:
+            future.exception()  # wait: its outcome is in the store and the push log
+        return sum(future.result() for future in started)
 
     def _dispatch_due(self) -> list[Future[int]]:
         """Start a try for each due push not already being tried (PUSH_PER_SUBSCRIPTION at most
@@ -367,8 +421,17 @@ class Backend:
                     continue
                 busy[row["sub_id"]] += 1
                 self._pushing[row["seq"]] = row["sub_id"]
-                futures.append(self._push_pool.submit(self._push_tracked, row))
+                future = self._pool().submit(self._push_tracked, row)
+                self._push_futures[row["seq"]] = future
+                futures.append(future)
             return futures
+
+    def _pool(self) -> ThreadPoolExecutor:
+        if self._push_pool is None:
+            from concurrent.futures import ThreadPoolExecutor
+
+            self._push_pool = ThreadPoolExecutor(max_workers=PUSH_WORKERS, thread_name_prefix="cmqinfra-push")
+        return self._push_pool
 
     def _push_tracked(self, row: sqlite3.Row) -> int:
         try:
@@ -378,7 +441,17 @@ class Backend:
         finally:
             with self._push_lock:
                 self._pushing.pop(row["seq"], None)
+                self._push_futures.pop(row["seq"], None)
             self._wake_pushes()
+
+    def deliver_all_due(self) -> int:
+        """Try pushes until none is due now (retries scheduled later stay); how many were delivered."""
+        delivered = 0
+        while True:
+            delivered += self.deliver_due()
+            next_at = self._next_push_at()
+            if next_at is None or next_at > self.clock.now():
+                return delivered
 
     def _push_one(self, row: sqlite3.Row) -> int:
         tags = json.loads(row["tags"])

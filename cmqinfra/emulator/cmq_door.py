@@ -15,13 +15,13 @@ import sys
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
-from urllib.parse import parse_qsl
 
 from cmqinfra.emulator import replay
 from cmqinfra.emulator.backend import Backend
 from cmqinfra.emulator.cmq_actions import ACTIONS, BatchDeleteFailed, FormError, Params
 from cmqinfra.emulator.errors import ApiError
 from cmqinfra.emulator.faults import Outcome
+from cmqinfra.emulator.formparse import form_pairs
 
 PATH = "/v2/index.php"
 MAX_REQUEST_BYTES = 1024 * 1024 + 64 * 1024  # 1 MB of messages plus the common parameters
@@ -112,7 +112,7 @@ def parse_form(request: FormRequest) -> dict[str, str]:
     raw = request.query if request.method == "GET" else request.body
     try:
         text = raw if isinstance(raw, str) else raw.decode("utf-8")
-        pairs = parse_qsl(text, keep_blank_values=True, errors="strict", max_num_fields=MAX_PARAMETERS)
+        pairs = form_pairs(text, MAX_PARAMETERS)
     except UnicodeDecodeError:
         raise FormError(4000, 10000, "the request parameters are not UTF-8 form-urlencoded text") from None
     except ValueError:

@@ -15,9 +15,9 @@ Expired rows (expires_ms <= now) are never handed out and are purged as they are
 from __future__ import annotations
 
 import json
+import random
 import secrets
 import sqlite3
-import uuid
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
@@ -84,8 +84,13 @@ def require_topic(conn: sqlite3.Connection, name: str) -> sqlite3.Row:
     return row
 
 
+# Message ids only need to be unique: drawn from a generator the OS seeds once, not from the OS
+# on every message (uuid4 reads os.urandom each time, a system call per message of a batch).
+_ids = random.Random()
+
+
 def new_msg_id() -> str:
-    return uuid.uuid4().hex.upper()
+    return f"{_ids.getrandbits(128):032X}"
 
 
 # ---------------------------------------------------------------------------------------------- send
@@ -102,7 +107,7 @@ def check_body(field: str, body: str, max_size: int, owner: str) -> None:
         )
 
 
-def _heap_full(conn: sqlite3.Connection, queue: sqlite3.Row, adding: int) -> bool:
+def heap_full(conn: sqlite3.Connection, queue: sqlite3.Row, adding: int) -> bool:
     limit = queue["max_msg_heap_num"]
     held = conn.execute(
         "SELECT COUNT(*) FROM (SELECT 1 FROM messages WHERE queue_lc = ? AND deleted_ms IS NULL LIMIT ?)",
@@ -112,12 +117,20 @@ def _heap_full(conn: sqlite3.Connection, queue: sqlite3.Row, adding: int) -> boo
 
 
 def enqueue(
-    conn: sqlite3.Connection, queue: sqlite3.Row, bodies: Sequence[str], now_ms: int, delay_seconds: int
+    conn: sqlite3.Connection,
+    queue: sqlite3.Row,
+    bodies: Sequence[str],
+    now_ms: int,
+    delay_seconds: int,
+    *,
+    tags: Sequence[str] = (),
+    routing_key: str = "",
 ) -> list[str]:
-    """Insert messages into ``queue`` (after the size and backlog checks); return their ids."""
+    """Insert messages into ``queue`` (after the size and backlog checks); return their ids.
+    ``tags`` and ``routing_key`` are a publish's, kept on the copy so that a peek shows them."""
     for body in bodies:
         check_body("msgBody", body, queue["max_msg_size"], "queue")
-    if _heap_full(conn, queue, len(bodies)):
+    if heap_full(conn, queue, len(bodies)):
         raise ApiError(
             "FailedOperation",
             f"Queue `{queue['name']}` holds its MaxMsgHeapNum of {queue['max_msg_heap_num']} messages.",
@@ -126,11 +139,12 @@ def enqueue(
     due = now_ms + delay_seconds * 1000
     expires = now_ms + queue["msg_retention_seconds"] * 1000
     ids = [new_msg_id() for _ in bodies]
+    msg_tags = json.dumps(list(tags)) if tags else None
     conn.executemany(
-        "INSERT INTO messages (queue_lc, msg_id, body, sent_ms, due_ms, visible_ms, expires_ms)"
-        " VALUES (?, ?, ?, ?, ?, ?, ?)",
+        "INSERT INTO messages (queue_lc, msg_id, body, sent_ms, due_ms, visible_ms, expires_ms, msg_tags,"
+        " routing_key) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
         [
-            (queue["name_lc"], msg_id, body, now_ms, due, due, expires)
+            (queue["name_lc"], msg_id, body, now_ms, due, due, expires, msg_tags, routing_key or None)
             for msg_id, body in zip(ids, bodies, strict=True)
         ],
     )
@@ -155,26 +169,33 @@ def _is_dead(queue: sqlite3.Row, dequeue_count: int, sent_ms: int, now_ms: int) 
 
 
 def _move_to_dead_letter(
-    conn: sqlite3.Connection, seq: int, body: str, dlq: sqlite3.Row | None, now_ms: int, woken: set[str]
+    conn: sqlite3.Connection,
+    seq: int,
+    source: sqlite3.Row,
+    dlq: sqlite3.Row | None,
+    now_ms: int,
+    woken: set[str],
 ) -> None:
-    # The copy is a new message of the DLQ (new id, counters reset, the DLQ's retention).
+    # The copy is a new message of the DLQ (new id, counters reset, the DLQ's retention); it
+    # keeps the publish's tags and remembers its source queue, where a redrive returns it.
+    if dlq is not None:
+        conn.execute(
+            "INSERT INTO messages (queue_lc, msg_id, body, sent_ms, due_ms, visible_ms, expires_ms, msg_tags,"
+            " routing_key, dead_from) SELECT ?, ?, body, ?, ?, ?, ?, msg_tags, routing_key, ? FROM messages"
+            " WHERE seq = ?",
+            (
+                dlq["name_lc"],
+                new_msg_id(),
+                now_ms,
+                now_ms,
+                now_ms,
+                now_ms + dlq["msg_retention_seconds"] * 1000,
+                source["name_lc"],
+                seq,
+            ),
+        )
+        woken.add(dlq["name_lc"])
     conn.execute("DELETE FROM messages WHERE seq = ?", (seq,))
-    if dlq is None:
-        return
-    conn.execute(
-        "INSERT INTO messages (queue_lc, msg_id, body, sent_ms, due_ms, visible_ms, expires_ms)"
-        " VALUES (?, ?, ?, ?, ?, ?, ?)",
-        (
-            dlq["name_lc"],
-            new_msg_id(),
-            body,
-            now_ms,
-            now_ms,
-            now_ms,
-            now_ms + dlq["msg_retention_seconds"] * 1000,
-        ),
-    )
-    woken.add(dlq["name_lc"])
 
 
 def receive(
@@ -193,6 +214,8 @@ def receive(
     visible_until = now_ms + queue["visibility_timeout"] * 1000
     taken: list[Message] = []
     handed: set[int] = set()
+    # One draw from the OS for every receipt this call can hand out, 16 hex digits each.
+    secret = secrets.token_hex(8 * count)
     while len(taken) < count:
         wanted = count - len(taken)
         extra = imperfect.window if imperfect is not None else 0
@@ -212,9 +235,10 @@ def receive(
                 conn.execute("DELETE FROM messages WHERE seq = ?", (row["seq"],))
                 continue
             if _is_dead(queue, row["dequeue_count"], row["sent_ms"], now_ms):
-                _move_to_dead_letter(conn, row["seq"], row["body"], dlq, now_ms, woken)
+                _move_to_dead_letter(conn, row["seq"], queue, dlq, now_ms, woken)
                 continue
-            handle = f"{row['seq']}:{secrets.token_hex(8)}"
+            at = 16 * len(taken)
+            handle = f"{row['seq']}:{secret[at:at + 16]}"
             first = row["first_dequeue_ms"] or now_ms
             dequeues = row["dequeue_count"] + 1
             conn.execute(
@@ -307,12 +331,19 @@ def _sweep(conn: sqlite3.Connection, queue: sqlite3.Row, now_ms: int, woken: set
         ).fetchall()
     dlq = _dead_letter_queue(conn, queue)
     for row in dead:
-        _move_to_dead_letter(conn, row["seq"], row["body"], dlq, now_ms, woken)
+        _move_to_dead_letter(conn, row["seq"], queue, dlq, now_ms, woken)
 
 
 def _sweep_sources_of(conn: sqlite3.Connection, dlq: sqlite3.Row, now_ms: int, woken: set[str]) -> None:
     for source in conn.execute("SELECT * FROM queues WHERE dlq_name_lc = ?", (dlq["name_lc"],)).fetchall():
         _sweep(conn, source, now_ms, woken)
+
+
+def settle(conn: sqlite3.Connection, queue: sqlite3.Row, now_ms: int, woken: set[str]) -> None:
+    """Bring the queue up to the clock before it is looked at: its expiry, rewind window and
+    dead-letter moves, and the dead letters its sources owe it."""
+    _sweep(conn, queue, now_ms, woken)
+    _sweep_sources_of(conn, queue, now_ms, woken)
 
 
 def counts(conn: sqlite3.Connection, queue: sqlite3.Row, now_ms: int) -> QueueCounts:
@@ -475,7 +506,7 @@ def fan_out(
                 if target is None:
                     continue
                 try:
-                    enqueue(conn, target, [body], now_ms, 0)
+                    enqueue(conn, target, [body], now_ms, 0, tags=tags, routing_key=routing_key)
                 except ApiError:
                     continue
                 queues.append(target["name"])

@@ -4,19 +4,23 @@ from __future__ import annotations
 
 import html
 import json
+import random
 import socket
 import sys
 import threading
 import time
 import uuid
 from collections import Counter
+from collections.abc import Iterator
 from dataclasses import dataclass
+from email.utils import formatdate
+from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
-from cmqinfra.emulator import cmq_door
+from cmqinfra.emulator import admin_door, cmq_door
 from cmqinfra.emulator.api3 import HANDLERS
 from cmqinfra.emulator.backend import Backend
 from cmqinfra.emulator.clock import Clock
@@ -77,6 +81,53 @@ class _Server(ThreadingHTTPServer):
                 pass
 
 
+_MAX_LINE = 65536  # as http.server: a longer request or header line is refused
+_MAX_HEADERS = 100
+_REASONS = {status.value: status.phrase for status in HTTPStatus}
+
+
+class Headers:
+    """A request's header fields, read by the handler itself: the part of ``email.message.Message``
+    the doors use (case-insensitive ``get``, ``items``, ``in``, ``get_all``). http.server parses
+    headers with the email package, which was the larger part of the emulator's CPU per call."""
+
+    __slots__ = ("_fields", "_first")
+
+    def __init__(self, fields: list[tuple[str, str]]) -> None:
+        self._fields = fields
+        self._first: dict[str, str] = {}
+        for name, value in fields:
+            self._first.setdefault(name.lower(), value)
+
+    def get(self, name: str, default: Any = None) -> Any:
+        return self._first.get(name.lower(), default)
+
+    def __getitem__(self, name: str) -> str | None:
+        return self._first.get(name.lower())
+
+    def __contains__(self, name: object) -> bool:
+        return isinstance(name, str) and name.lower() in self._first
+
+    def get_all(self, name: str, failobj: Any = None) -> list[str] | Any:
+        found = [value for key, value in self._fields if key.lower() == name.lower()]
+        return found or failobj
+
+    def items(self) -> list[tuple[str, str]]:
+        return list(self._fields)
+
+    def keys(self) -> list[str]:
+        return [name for name, _ in self._fields]
+
+    def values(self) -> list[str]:
+        return [value for _, value in self._fields]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self.keys())
+
+    def __len__(self) -> int:
+        return len(self._fields)
+
+
 class _RequestHandler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
     timeout = 60  # seconds a request may stall once it has started (a body that never comes)
@@ -120,6 +171,39 @@ class _RequestHandler(BaseHTTPRequestHandler):
             return
         super().handle_one_request()
 
+    def parse_request(self) -> bool:
+        """HTTP/1.1 requests (every client the emulator serves sends them) are parsed here, their
+        headers read line by line into ``Headers``; anything else goes to http.server as before."""
+        words = self.raw_requestline.decode("iso-8859-1").rstrip("\r\n").split()
+        if len(words) != 3 or words[2] != "HTTP/1.1":
+            return super().parse_request()
+        self.command, self.path, self.request_version = words
+        self.requestline = " ".join(words)
+        self.close_connection = False
+        fields: list[tuple[str, str]] = []
+        while True:
+            line = self.rfile.readline(_MAX_LINE + 1)
+            if len(line) > _MAX_LINE:
+                self.send_error(HTTPStatus.REQUEST_HEADER_FIELDS_TOO_LARGE, "Line too long")
+                return False
+            if line in (b"\r\n", b"\n", b""):
+                break
+            if len(fields) >= _MAX_HEADERS:
+                self.send_error(HTTPStatus.REQUEST_HEADER_FIELDS_TOO_LARGE, "Too many headers")
+                return False
+            name, colon, value = line.decode("iso-8859-1").partition(":")
+            if not colon or not name or name != name.strip() or name[0] in " \t":
+                self.send_error(HTTPStatus.BAD_REQUEST, "Bad header line")
+                return False
+            fields.append((name, value.strip()))
+        self.headers = Headers(fields)  # type: ignore[assignment]
+        connection = self.headers.get("Connection", "").lower()
+        if "close" in connection:
+            self.close_connection = True
+        if self.headers.get("Expect", "").lower() == "100-continue" and not self.handle_expect_100():
+            return False
+        return True
+
     def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - signature fixed by http.server
         # Quiet by default: request lines could carry signatures in query strings.
         return
@@ -136,7 +220,7 @@ class _RequestHandler(BaseHTTPRequestHandler):
     do_PUT = do_DELETE = do_PATCH = do_HEAD = do_OPTIONS = _unsupported
 
     def _serve(self, unsupported: bool = False) -> None:
-        request_id = str(uuid.uuid4())
+        request_id = _request_id()
         try:
             reply = self.server.emulator.handle(self, request_id, unsupported)
         except TimeoutError:
@@ -162,17 +246,37 @@ class _RequestHandler(BaseHTTPRequestHandler):
             payload, content_type = reply.raw, "text/html"
         else:
             payload, content_type = json.dumps(reply.body).encode("utf-8"), "application/json"
+        # The status line, headers and body in one write (one send call, one segment on the wire
+        # for the usual small reply); http.server writes the headers and the body apart.
+        head = (
+            f"{self.protocol_version} {reply.status} {_REASONS.get(reply.status, '')}\r\n"
+            f"Server: {self.version_string()}\r\nDate: {_http_date()}\r\n"
+            f"Content-Type: {content_type}\r\nContent-Length: {len(payload)}\r\n"
+            + ("Connection: close\r\n" if self.close_connection else "")
+            + "\r\n"
+        ).encode("latin-1")
         try:
-            self.send_response(reply.status)
-            self.send_header("Content-Type", content_type)
-            self.send_header("Content-Length", str(len(payload)))
-            if self.close_connection:
-                self.send_header("Connection", "close")
-            self.end_headers()
-            if self.command != "HEAD":
-                self.wfile.write(payload)
+            self.wfile.write(head if self.command == "HEAD" else head + payload)
         except OSError:
             self.close_connection = True
+
+
+def _request_id() -> str:
+    """A RequestId shaped like the service's (a version-4 UUID), from the process's Mersenne
+    Twister: uuid4 reads the kernel's random source on every reply, and an id need not be secret."""
+    return str(uuid.UUID(int=random.getrandbits(128), version=4))
+
+
+_date_cache: tuple[int, str] = (0, "")
+
+
+def _http_date() -> str:
+    """The Date header, formatted once a second rather than on every reply."""
+    global _date_cache
+    now = int(time.time())
+    if _date_cache[0] != now:
+        _date_cache = (now, formatdate(now, usegmt=True))
+    return _date_cache[1]
 
 
 def service_for(scope_service: str, version: str, action: str) -> str | None:
@@ -235,6 +339,7 @@ class Emulator:
         self.store = self.backend.store
         self.clock = self.backend.clock
         self._cmq = cmq_door.CmqDoor(self.backend, secret_id, secret_key, self._cmq_fault)
+        self.admin = admin_door.AdminDoor(self.backend, secret_id, secret_key, region)
         self.secret_id = secret_id
         self._secret_key = secret_key
         self.region = region
@@ -268,11 +373,13 @@ class Emulator:
         faults: Faults | None = None,
         clock: Clock | None = None,
         account_id: str = DEFAULT_ACCOUNT_ID,
+        not_ready: str | None = None,
         **backend_options: Any,
     ) -> Emulator:
         """Serve both front doors on one port over one backend; ``clock=VirtualClock()`` for tests,
         ``backend_options`` go to ``Backend`` (``pusher``, ``push_loop``, ``seed``, ``delivery``
-        ("strict" or "realistic"), ``delivery_seed``)."""
+        ("strict" or "realistic"), ``delivery_seed``). With ``not_ready`` (the reason),
+        /_cmqinfra/ready answers 503 from the first request until ``emulator.admin.release()``."""
         emulator = cls(
             data_path,
             host,
@@ -287,6 +394,8 @@ class Emulator:
             backend_options,
             account_id,
         )
+        if not_ready is not None:
+            emulator.admin.hold(not_ready)
         emulator._thread = threading.Thread(
             target=emulator._server.serve_forever,
             kwargs={"poll_interval": 0.02},
@@ -294,7 +403,22 @@ class Emulator:
             daemon=True,
         )
         emulator._thread.start()
+        emulator._note_serving(True)
         return emulator
+
+    def _note_serving(self, serving: bool) -> None:
+        """Record in the state file which URL serves it, so that ``cmqinfra emulator messages``
+        (purge, redrive, reset) on that file goes through this process rather than beside it."""
+        host = "127.0.0.1" if self.host in ("0.0.0.0", "") else self.host
+        with self.store.transaction() as conn:
+            if serving:
+                conn.execute(
+                    "INSERT INTO meta (key, value) VALUES ('serving_url', ?)"
+                    " ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+                    (f"http://{host}:{self.port}",),
+                )
+            else:
+                conn.execute("DELETE FROM meta WHERE key = 'serving_url'")
 
     @property
     def host(self) -> str:
@@ -347,6 +471,10 @@ class Emulator:
         self._server.close_open_connections()
         if self._thread is not None:
             self._thread.join(timeout=5)
+        try:
+            self._note_serving(False)
+        except Exception:  # noqa: BLE001 - a state file gone or locked must not stop the stop
+            pass
         self.backend.close()
 
     def __enter__(self) -> Emulator:
@@ -365,6 +493,8 @@ class Emulator:
             return Reply(drop=True)
         headers = {name.lower(): value for name, value in http.headers.items()}
         split = urlsplit(http.path)
+        if split.path.startswith(admin_door.PREFIX):
+            return self._handle_admin(http, headers, split.path, split.query)
         if split.path == cmq_door.PATH or (
             split.path in ("", "/") and _is_form_request(http.command, headers, split.query)
         ):
@@ -492,6 +622,25 @@ class Emulator:
         if faults.latency:
             time.sleep(faults.latency)
         return dice.draw(action)
+
+    def _handle_admin(
+        self, http: BaseHTTPRequestHandler, headers: dict[str, str], path: str, query: str
+    ) -> Reply:
+        try:
+            body = read_body(http.rfile, headers, admin_door.MAX_BODY_BYTES)
+        except BodyRefused as refused:
+            return _refused(http, refused)
+        except TooLarge as large:
+            self._drain(http, large.length)
+            answer = admin_door.AdminReply(
+                400, {"error": {"code": "InvalidRequest", "message": "Bad body length."}}
+            )
+        else:
+            request = admin_door.AdminRequest(
+                http.command, path, query, headers.get("authorization", ""), body
+            )
+            answer = self.admin.serve(request)
+        return Reply(body=answer.body, status=answer.status)
 
     @staticmethod
     def _discard_body(http: BaseHTTPRequestHandler) -> None:

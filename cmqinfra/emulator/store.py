@@ -24,6 +24,10 @@ _MESSAGE_COLUMNS = {
     "first_dequeue_ms": "INTEGER",
     "receipt": "TEXT",  # the one receipt handle that can delete it (the latest receive's)
     "deleted_ms": "INTEGER",  # set when deleted on a queue with rewind on: kept for RewindQueue
+    # What the admin peek shows and redrive needs (null on rows written before them):
+    "msg_tags": "TEXT",  # JSON list of the publish's msgTag values, for copies a topic fanned out
+    "routing_key": "TEXT",  # the publish's routing key, for copies a routing-key topic fanned out
+    "dead_from": "TEXT",  # name_lc of the queue a dead letter came from: where redrive returns it
 }
 _MESSAGE_INDEXES = """
 DROP INDEX IF EXISTS messages_queue;

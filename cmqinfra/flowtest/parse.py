@@ -8,10 +8,7 @@ import re
 from functools import lru_cache
 from importlib import resources
 from pathlib import Path
-from typing import Any
-
-from jsonschema import Draft202012Validator
-from jsonschema.exceptions import ValidationError
+from typing import TYPE_CHECKING, Any
 
 from cmqinfra.diagnostics import Diagnostic
 from cmqinfra.flowtest.spec import (
@@ -33,6 +30,11 @@ from cmqinfra.flowtest.spec import (
 )
 from cmqinfra.manifest.schema import diagnose_error, show
 from cmqinfra.manifest.source import DataPath, Document, read_document
+from cmqinfra.project.paths import inside, outside_message, root_of
+
+if TYPE_CHECKING:  # imported only to word an invalid file (see check_schema)
+    from jsonschema import Draft202012Validator
+    from jsonschema.exceptions import ValidationError
 
 SCHEMA_RESOURCE = "schemas/cmqtest.schema.json"
 # The order of the schema's oneOf.
@@ -49,6 +51,8 @@ def cmqtest_schema() -> dict[str, Any]:
 
 @lru_cache(maxsize=1)
 def _validator() -> Draft202012Validator:
+    from jsonschema import Draft202012Validator
+
     return Draft202012Validator(cmqtest_schema())
 
 
@@ -61,10 +65,21 @@ def load_test_file(path: str) -> tuple[TestFile | None, list[Diagnostic]]:
         diags = unknown_parameters(doc)
     if diags:
         return None, diags
+    # The manifests a test names lie inside its checkout: docs/security.md, G2.
+    base, root = Path(path).parent, root_of(path)
+    for index, manifest in enumerate(doc.data.get("manifests", ())):
+        if root is not None and not inside(root, base / manifest):
+            diags.append(Diagnostic(outside_message("manifest", manifest), doc.at(("manifests", index))))
+    if diags:
+        return None, diags
     return _build(doc, path), []
 
 
 def check_schema(doc: Document) -> list[Diagnostic]:
+    from cmqinfra.manifest.compiled.cmqtest import accept
+
+    if accept(doc.data):  # compiled ahead of time; jsonschema only words what is wrong
+        return []
     out: list[Diagnostic] = []
     for error in _validator().iter_errors(doc.data):
         out.extend(_diagnose(doc, error))

@@ -14,14 +14,17 @@ from dataclasses import dataclass
 from functools import lru_cache
 from importlib import resources
 from pathlib import Path
-from typing import Any
-
-from jsonschema import Draft202012Validator
+from typing import TYPE_CHECKING, Any
 
 from cmqinfra.diagnostics import Diagnostic
 from cmqinfra.manifest.schema import check_against, show
 from cmqinfra.manifest.source import DataPath, Document, read_document
 from cmqinfra.model import SourceLocation
+from cmqinfra.project.paths import inside, outside_message
+from cmqinfra.run.trust import credential_name_problem
+
+if TYPE_CHECKING:  # imported only to word an invalid file (cmqinfra/manifest/schema.py)
+    from jsonschema import Draft202012Validator
 
 PROJECT_FILE = "cmqinfra.yaml"
 PROJECT_SCHEMA_RESOURCE = "schemas/project.schema.json"
@@ -36,7 +39,16 @@ def project_schema() -> dict[str, Any]:
 
 @lru_cache(maxsize=1)
 def _validator() -> Draft202012Validator:
+    from jsonschema import Draft202012Validator
+
     return Draft202012Validator(project_schema())
+
+
+def check_project_schema(doc: Document) -> list[Diagnostic]:
+    """The schema compiled ahead of time accepts a valid file; jsonschema words what is wrong."""
+    from cmqinfra.manifest.compiled.project import accept
+
+    return [] if accept(doc.data) else check_against(doc, _validator())
 
 
 @dataclass(frozen=True)
@@ -81,6 +93,7 @@ class Environment:
     value_files: tuple[str, ...] = ()  # as written, relative to the project root
     values: tuple[tuple[str, Located], ...] = ()
     location: SourceLocation | None = None
+    endpoint_location: SourceLocation | None = None  # where the repository named the endpoint
 
 
 @dataclass(frozen=True)
@@ -138,10 +151,13 @@ def check_value(variable: Variable, value: Located) -> list[Diagnostic]:
 def read_config(root: Path) -> tuple[ProjectConfig | None, list[Diagnostic]]:
     """``ROOT/cmqinfra.yaml`` as a ProjectConfig, or every problem with it, located."""
     file = str(root / PROJECT_FILE)
+    if not inside(root, file):
+        where = SourceLocation(file, 1, 1)
+        return None, [Diagnostic(outside_message("the project file", PROJECT_FILE), where)]
     doc, diags = read_document(file)
     if doc is None:
         return None, diags
-    diags.extend(check_against(doc, _validator()))
+    diags.extend(check_project_schema(doc))
     if diags:
         return None, diags
     return build_config(doc)
@@ -191,10 +207,18 @@ def build_config(doc: Document) -> tuple[ProjectConfig | None, list[Diagnostic]]
             value_files=tuple(spec.get("valueFiles", ())),
             values=_located_values(doc, path + ("values",), spec.get("values", {})),
             location=doc.key_at(path),
+            endpoint_location=doc.at(path + ("endpoint",)) if "endpoint" in spec else None,
         )
         known_values(env.values)
+        for field, variable in (creds or {}).items():
+            problem = credential_name_problem(field, variable)
+            if problem is not None:
+                diags.append(Diagnostic(problem, doc.at(path + ("credentials", field))))
         for index, file in enumerate(env.value_files):
-            if not (root / file).is_file():
+            if not inside(root, root / file):
+                diags.append(Diagnostic(outside_message("value file", file),
+                                        doc.at(path + ("valueFiles", index))))
+            elif not (root / file).is_file():
                 diags.append(Diagnostic(f"value file {show(file)} does not exist",
                                         doc.at(path + ("valueFiles", index))))
         environments.append(env)
@@ -204,8 +228,11 @@ def build_config(doc: Document) -> tuple[ProjectConfig | None, list[Diagnostic]]
         path = ("stacks", name)
         raw_paths = spec["path"]
         for index, raw in enumerate([raw_paths] if isinstance(raw_paths, str) else raw_paths):
-            if not (root / raw).exists():
-                where = path + ("path",) if isinstance(raw_paths, str) else path + ("path", index)
+            where = path + ("path",) if isinstance(raw_paths, str) else path + ("path", index)
+            if not inside(root, root / raw):
+                diags.append(Diagnostic(f"stack {show(name)}: " + outside_message("path", raw),
+                                        doc.at(where)))
+            elif not (root / raw).exists():
                 diags.append(Diagnostic(f"stack {show(name)}: no such file or directory {show(raw)}",
                                         doc.at(where)))
         only = spec.get("environments")

@@ -20,6 +20,7 @@ from typing import Any
 from cmqinfra.project.units import StackUnit
 from cmqinfra.run.region import RegionConflict, ResolvedRegion, resolve_region
 from cmqinfra.run.session import DEFAULT_LOCAL_REGION, Failure, TargetOptions
+from cmqinfra.run.trust import endpoint_problem
 
 
 @dataclass(frozen=True)
@@ -48,6 +49,11 @@ def target_of(unit: StackUnit, options: TargetOptions, region: str | None) -> Re
     if options.local and options.endpoint:
         raise Failure("--local and --endpoint cannot be used together")
     if unit.target.endpoint:
+        # Named by the repository: honoured only as the operator allows (docs/security.md, G1).
+        problem = endpoint_problem(unit.target.endpoint, options.allowed_endpoints)
+        if problem is not None:
+            where = f"{unit.target.endpoint_at}: " if unit.target.endpoint_at else ""
+            raise Failure(f"{where}{problem}")
         return ResolvedTarget("endpoint", unit.target.endpoint, unit.target.account, region)
     if options.endpoint:
         return ResolvedTarget("endpoint", options.endpoint, unit.target.account, region)

@@ -21,6 +21,7 @@ from cmqinfra.project.connections import ResolvedTarget
 from cmqinfra.project.runner import UnitPlan
 from cmqinfra.project.units import StackUnit, UnitTarget
 from cmqinfra.run import session
+from cmqinfra.run.seal import SEAL_KEY, write_sealed
 from cmqinfra.run.session import Failure, SavedPlan
 
 PROJECT_PLAN_KIND = "cmqinfra-project-plan"
@@ -50,7 +51,9 @@ def _saved_doc(plan: Plan) -> Any:
     with tempfile.TemporaryDirectory(prefix="cmqinfra-plan-") as scratch:
         file = Path(scratch) / "unit.plan"
         session.save(plan, str(file))
-        return json.loads(file.read_text(encoding="utf-8"))
+        doc = json.loads(file.read_text(encoding="utf-8"))
+        doc.pop(SEAL_KEY, None)  # the project file is sealed as a whole
+        return doc
 
 
 def _saved_from_doc(doc: Any, name: str) -> SavedPlan:
@@ -85,7 +88,10 @@ def save_project_plan(items: Sequence[UnitPlan], path: str, accounts: dict[str, 
             "plan": _saved_doc(item.plan),
         })
     doc = {"kind": PROJECT_PLAN_KIND, "cmqinfra_version": __version__, "units": units}
-    Path(path).write_text(json.dumps(doc, indent=2) + "\n", encoding="utf-8")
+    try:
+        write_sealed(path, (json.dumps(doc, indent=2) + "\n").encode("utf-8"))  # sealed, 0600
+    except OSError as exc:
+        raise Failure(f"cannot write the plan to {path}: {exc.strerror or exc}") from None
 
 
 def read_project_plan(path: str) -> list[SavedUnit]:

@@ -13,8 +13,9 @@ from collections.abc import Sequence
 from typing import Any
 
 from cmqinfra.project.runner import UnitPlan
+from cmqinfra.render import escape
 from cmqinfra.render.json import plan_to_json
-from cmqinfra.render.markdown import GITHUB_COMMENT_LIMIT, _fence, comment_for, compose
+from cmqinfra.render.markdown import GITHUB_COMMENT_LIMIT, comment_for, compose
 from cmqinfra.render.text import render_text
 
 PROJECT_JSON_FORMAT = "1.0"
@@ -29,6 +30,7 @@ def counts(item: UnitPlan) -> tuple[int, int, int] | None:
 
 
 def summary_rows(items: Sequence[UnitPlan]) -> list[tuple[str, str, str, str, str, str, str]]:
+    """Raw cells: each view escapes them for its own context."""
     rows = []
     for item in items:
         n = counts(item)
@@ -41,7 +43,7 @@ def summary_rows(items: Sequence[UnitPlan]) -> list[tuple[str, str, str, str, st
 def render_table(items: Sequence[UnitPlan]) -> str:
     """The summary as aligned text columns (the end of the text output)."""
     header = ("STACK", "ENVIRONMENT", "REGION", "ADD", "CHANGE", "DESTROY", "STATUS")
-    rows = [header, *summary_rows(items)]
+    rows = [header, *(tuple(escape.terminal(c) for c in row) for row in summary_rows(items))]
     widths = [max(len(r[i]) for r in rows) for i in range(len(header))]
     lines = []
     for row in rows:
@@ -78,7 +80,7 @@ def project_json(items: Sequence[UnitPlan]) -> dict[str, Any]:
 
 
 def _cell(text: str) -> str:
-    return "`" + text.replace("|", "\\|").replace("`", "'") + "`" if text != "-" else "-"
+    return escape.cell(text) if text != "-" else "-"
 
 
 def _table_markdown(items: Sequence[UnitPlan], budget: int) -> list[str]:
@@ -99,10 +101,11 @@ def _table_markdown(items: Sequence[UnitPlan], budget: int) -> list[str]:
 
 
 def _failure_body(item: UnitPlan) -> str:
-    lines = [f"**{item.status}**: {item.error}" if item.error else f"**{item.status}**"]
+    status = escape.terminal(item.status)
+    lines = [f"**{status}**: {escape.code(item.error)}" if item.error else f"**{status}**"]
     if item.diagnostics:
-        text = "\n".join(d.render() for d in item.diagnostics)
-        fence = _fence(text)
+        text = "\n".join(d.render() for d in item.diagnostics)  # one line each, controls escaped
+        fence = escape.fence(text)
         lines += ["", f"{fence}text", text, fence]
     return "\n".join(lines) + "\n"
 
@@ -117,14 +120,14 @@ def _section(item: UnitPlan, limit: int | None) -> str:
     else:
         title = f"{item.status}"
         body = _failure_body(item)
-    summary = f"<code>{item.unit.key}</code>: {title}"
+    summary = f"<code>{escape.html(item.unit.key)}</code>: {escape.html(title)}"
     return f"<details><summary>{summary}</summary>\n\n{body}\n</details>\n\n"
 
 
 def _stub(item: UnitPlan) -> str:
     n = counts(item)
     what = f"{n[0]} to add, {n[1]} to change, {n[2]} to destroy" if n else item.status
-    return (f"<details><summary><code>{item.unit.key}</code>: {what}</summary>\n\n"
+    return (f"<details><summary><code>{escape.html(item.unit.key)}</code>: {escape.html(what)}</summary>\n\n"
             "The plan of this stack is too large to show here; the job log has it.\n\n</details>\n\n")
 
 

@@ -22,6 +22,7 @@ stack names of the refactoring entries (``moved``, ``removed``, ``import``, ``re
 
 from __future__ import annotations
 
+import os
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
@@ -35,6 +36,7 @@ from cmqinfra.manifest.schema import show
 from cmqinfra.manifest.source import DataPath, Document
 from cmqinfra.model import SourceLocation, Stack
 from cmqinfra.project.config import Located, ProjectConfig, unknown_variable
+from cmqinfra.project.paths import inside, outside_message
 from cmqinfra.project.units import Project, StackUnit
 
 # Values that name a stack: the affixes go on them as on ``stack``.
@@ -71,6 +73,11 @@ class _Context:
 def resolve_unit(project: Project, unit: StackUnit) -> ResolvedUnit:
     """Read, resolve and load one unit's stack; never raises for bad input."""
     files, diags = manifest_files(unit.paths)
+    # A manifest that is a link out of the project is not read (docs/security.md, G2).
+    diags.extend(Diagnostic(outside_message("manifest", os.path.relpath(f, project.root)),
+                            SourceLocation(f, 1, 1))
+                 for f in files if not inside(project.root, f))
+    files = [f for f in files if inside(project.root, f)]
     if not files and not diags:
         diags.append(Diagnostic("the stack has no manifest files", SourceLocation(str(unit.paths[0]), 1, 1)))
     docs, problems = read_documents(files)

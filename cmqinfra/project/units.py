@@ -39,6 +39,7 @@ class UnitTarget:
     endpoint: str | None = None
     account: str | None = None
     credentials: Credentials | None = None
+    endpoint_at: str | None = None  # file:line where the repository named the endpoint
 
 
 @dataclass(frozen=True)
@@ -143,7 +144,9 @@ def _from_config(root: Path, config: ProjectConfig) -> Project:
                 environment=env.name if env else None,
                 paths=tuple(root / p for p in spec.paths),
                 region=env.region if env else None,
-                target=UnitTarget(env.endpoint, env.account, env.credentials) if env else UnitTarget(),
+                target=UnitTarget(env.endpoint, env.account, env.credentials,
+                                  str(env.endpoint_location) if env.endpoint_location else None)
+                if env else UnitTarget(),
                 name_prefix=env.name_prefix if env else "",
                 name_suffix=env.name_suffix if env else "",
                 values=tuple(dict(values).items()),  # later values win

@@ -15,6 +15,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from cmqinfra.diagnostics import Diagnostic, Severity
+from cmqinfra.render import escape
 
 FORMAT_VERSION = "1.0"
 
@@ -63,18 +64,13 @@ def diagnostics_to_json(diagnostics: Sequence[Diagnostic], **extra: Any) -> dict
     }
 
 
-def _inline(text: str) -> str:
-    one_line = " ".join(text.split())
-    return f"`{one_line}`" if "`" not in one_line else one_line
-
-
 def diagnostics_markdown(diagnostics: Sequence[Diagnostic]) -> list[str]:
     """The ``file:line:col`` list, one bullet per problem."""
-    return [f"- {_inline(d.render())}" for d in diagnostics]
+    return [f"- {escape.code(d.render())}" for d in diagnostics]
 
 
 def failure_markdown(title: str, message: str, diagnostics: Sequence[Diagnostic] = ()) -> str:
-    lines = [f"### :x: {title}", "", f"**{message}**", ""]
+    lines = [f"### :x: {title}", "", f"**{escape.text(message)}**", ""]
     if diagnostics:
         lines.extend(diagnostics_markdown(diagnostics))
         lines.append("")
@@ -94,5 +90,5 @@ def render_failure(
         problems = list(diagnostics) or [Diagnostic(message)]
         doc = diagnostics_to_json(problems, stack=stack, error=message)
         return json.dumps(doc, indent=2) + "\n"
-    where = f" for stack `{stack}`" if stack else ""
+    where = f" for stack {escape.code(stack)}" if stack else ""
     return failure_markdown(f"cmqinfra {command}{where} failed", message, diagnostics)

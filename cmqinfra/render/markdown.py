@@ -12,6 +12,7 @@ import re
 from dataclasses import dataclass
 
 from cmqinfra.plan.values import Action, Plan, ResourceChange
+from cmqinfra.render import escape
 from cmqinfra.render.text import render_text, source_phrase
 from cmqinfra.render.text import summary_line as text_summary_line
 
@@ -54,36 +55,33 @@ def diff_lines(text: str) -> list[str]:
 
 
 def _fence(body: str) -> str:
-    """A code fence longer than any backtick run in the body, so the body cannot close it."""
-    longest = max((len(m) for m in re.findall(r"`+", body)), default=0)
-    return "`" * max(3, longest + 1)
+    return escape.fence(body)
 
 
 def _inline(text: str) -> str:
-    """A diagnostic as one markdown-safe line (code span, so names with ``_`` or ``*`` stay)."""
-    one_line = " ".join(text.split())
-    return f"`{one_line}`" if "`" not in one_line else one_line
+    """A diagnostic as one markdown-safe line: a code span, whatever backticks it holds."""
+    return escape.code(text)
 
 
 def _head(comment: Comment, budget: int) -> list[str]:
     """Heading, summary and warnings. Warnings are only ever cut when they alone would take
     more than ``budget`` characters (thousands of deletions): then the rest are counted."""
-    where = f" in `{comment.region}`" if comment.region else ""
+    where = f" in {escape.code(comment.region)}" if comment.region else ""
     source = f" (region from {source_phrase(comment.region_source)})" if comment.region_source else ""
     if comment.errors:
-        lines = [f"### :x: cmqinfra plan for stack `{comment.stack}`{where} failed{source}", ""]
+        lines = [f"### :x: cmqinfra plan for stack {escape.code(comment.stack)}{where} failed{source}", ""]
         lines.append(f"**The plan was refused: {len(comment.errors)} error(s); nothing can be applied.**")
         lines.append("")
         lines.extend(f"- {_inline(error)}" for error in comment.errors)
         lines.append("")
         if comment.summary != NO_CHANGES:
-            lines.extend([f"Had it been accepted: {comment.summary}", ""])
+            lines.extend([f"Had it been accepted: {escape.code(comment.summary)}", ""])
     else:
-        lines = [f"### cmqinfra plan for stack `{comment.stack}`{where}{source}", ""]
-        lines += [f"**{comment.summary}**", ""]
+        lines = [f"### cmqinfra plan for stack {escape.code(comment.stack)}{where}{source}", ""]
+        lines += [f"**{escape.terminal(comment.summary)}**", ""]
     if comment.targets:
         lines.append("> [!WARNING]")
-        shown = ", ".join(f"`{t}`" for t in comment.targets)
+        shown = ", ".join(escape.code(t) for t in comment.targets)
         lines.append(f"> **Partial plan** (`--target`): only {shown} and what they need were read and "
                      "planned; other pending changes are not shown.")
         lines.append("")
@@ -95,7 +93,7 @@ def _head(comment: Comment, budget: int) -> list[str]:
         lines.append("> [!NOTE]")
         lines.append("> Ownership changes (nothing is deleted or re-created):")
         # A renamed stack moves every resource: the list is a summary, the diff has them all.
-        lines.extend(f"> - {item}" for item in comment.ownership[:OWNERSHIP_SHOWN])
+        lines.extend(f"> - {item}" for item in comment.ownership[:OWNERSHIP_SHOWN])  # escaped below
         if len(comment.ownership) > OWNERSHIP_SHOWN:
             lines.append(f"> - ... and {len(comment.ownership) - OWNERSHIP_SHOWN:,} more")
         lines.append("")
@@ -111,8 +109,8 @@ def _head(comment: Comment, budget: int) -> list[str]:
         used = sum(len(line) + 1 for line in lines)
         for index, item in enumerate(comment.destructive):
             verb = "deleted" if item.action == "delete" else "replaced"
-            why = f" ({item.reason})" if item.reason else ""
-            line = f"> - `{item.address}` will be **{verb}**{why}"
+            why = f" ({escape.text(item.reason)})" if item.reason else ""
+            line = f"> - {escape.code(item.address)} will be **{verb}**{why}"
             if used + len(line) + 1 > budget:
                 lines.append(f"> - ... and {len(comment.destructive) - index:,} more")
                 break
@@ -199,12 +197,12 @@ _OWNERSHIP = (Action.MOVE, Action.MOVE_OUT, Action.RELEASE, Action.IMPORT)
 
 def _ownership(change: ResourceChange) -> str:
     if change.action is Action.MOVE:
-        return f"`{change.address}` moves in from stack `{change.moved_from}`"
+        return f"{escape.code(change.address)} moves in from stack {escape.code(change.moved_from)}"
     if change.action is Action.MOVE_OUT:
-        return f"`{change.address}` moves to stack `{change.moved_to}`"
+        return f"{escape.code(change.address)} moves to stack {escape.code(change.moved_to)}"
     if change.action is Action.RELEASE:
-        return f"`{change.address}` is released (no longer managed, kept)"
-    return f"`{change.address}` is imported"
+        return f"{escape.code(change.address)} is released (no longer managed, kept)"
+    return f"{escape.code(change.address)} is imported"
 
 
 def render_markdown(plan: Plan, limit: int = GITHUB_COMMENT_LIMIT) -> str:

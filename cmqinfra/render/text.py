@@ -9,6 +9,7 @@ import click
 
 from cmqinfra.plan.shape import to_data
 from cmqinfra.plan.values import Action, Plan, ResourceChange
+from cmqinfra.render.escape import terminal
 
 _COLOURS = {
     Action.CREATE: "green",
@@ -38,9 +39,9 @@ _VERBS = {
 
 def _verb(change: ResourceChange) -> str:
     return _VERBS[change.action].format(
-        moved_from=change.moved_from,
-        moved_to=change.moved_to,
-        id=f" (id {change.import_id})" if change.import_id else "",
+        moved_from=terminal(change.moved_from),
+        moved_to=terminal(change.moved_to),
+        id=f" (id {terminal(change.import_id)})" if change.import_id else "",
     )
 
 
@@ -49,7 +50,7 @@ def partial_warning(plan: Plan) -> list[str]:
     if not plan.partial:
         return []
     return [
-        f"Warning: this is a PARTIAL plan: only {', '.join(plan.targets)} and what they need.",
+        f"Warning: this is a PARTIAL plan: only {terminal(', '.join(plan.targets))} and what they need.",
         "  Other changes the manifest asks for were not read or planned, and may be pending. Use",
         "  --target for exceptional cases (recovering from an error, a hot fix), then run a full plan.",
         "",
@@ -57,11 +58,12 @@ def partial_warning(plan: Plan) -> list[str]:
 
 
 def _value(value: Any) -> str:
-    return json.dumps(value, sort_keys=True)
+    # ensure_ascii: every control or format character of a value is a \uXXXX escape.
+    return json.dumps(value, sort_keys=True, ensure_ascii=True)
 
 
 def _title(change: ResourceChange) -> str:
-    kind, _, rest = change.address.partition("/")
+    kind, _, rest = terminal(change.address).partition("/")
     return f'{kind} "{rest}"'
 
 
@@ -69,7 +71,7 @@ def _body(change: ResourceChange) -> list[str]:
     if change.action is Action.CREATE and change.after is not None:
         data = to_data(change.after, managed_only=True)
         return [
-            f"+ {k} = {_value(v)}"
+            f"+ {terminal(k)} = {_value(v)}"
             for k, v in data.items()
             if k not in ("name", "topic") and v not in (None, {}, [], False)
         ]
@@ -79,12 +81,13 @@ def _body(change: ResourceChange) -> list[str]:
     for a in change.attribute_changes:
         sign = "+" if a.before is None else "-" if a.after is None else "~"
         note = "  # forces replacement" if a.forces_replacement else ""
+        path = terminal(a.path)
         if sign == "+":
-            lines.append(f"+ {a.path} = {_value(a.after)}{note}")
+            lines.append(f"+ {path} = {_value(a.after)}{note}")
         elif sign == "-":
-            lines.append(f"- {a.path} = {_value(a.before)} -> null{note}")
+            lines.append(f"- {path} = {_value(a.before)} -> null{note}")
         else:
-            lines.append(f"~ {a.path} = {_value(a.before)} -> {_value(a.after)}{note}")
+            lines.append(f"~ {path} = {_value(a.before)} -> {_value(a.after)}{note}")
     return lines
 
 
@@ -94,8 +97,8 @@ def render_change(change: ResourceChange, colour: bool) -> list[str]:
     def paint(text: str) -> str:
         return click.style(text, fg=style) if style else text
 
-    because = f" (because {'; '.join(change.reasons)})" if change.reasons else ""
-    out = [f"  # {change.address} {_verb(change)}{because}"]
+    because = f" (because {terminal('; '.join(change.reasons))})" if change.reasons else ""
+    out = [f"  # {terminal(change.address)} {_verb(change)}{because}"]
     symbol = change.action.symbol
     body = _body(change)
     head = f"{symbol:>3} {_title(change)}"
@@ -122,21 +125,21 @@ def summary_line(plan: Plan) -> str:
 def source_phrase(source: str | None) -> str:
     if source in ("manifest", "saved plan"):
         return f"the {source}"
-    return source or "nowhere"
+    return terminal(source) if source else "nowhere"
 
 
 def where(plan: Plan) -> str:
     """``stack orders, region ap-guangzhou from the manifest``: every header says it."""
-    region = plan.region or "none"
+    region = terminal(plan.region) if plan.region else "none"
     source = f" from {source_phrase(plan.region_source)}" if plan.region_source else ""
-    return f"stack {plan.stack.name}, region {region}{source}"
+    return f"stack {terminal(plan.stack.name)}, region {region}{source}"
 
 
 def data_loss_lines(plan: Plan) -> list[str]:
     out = []
     for loss in plan.data_loss:
         state = "approved" if loss.approved else "NOT approved"
-        out.append(f"CAUTION: {loss.describe()} ({state})")
+        out.append(f"CAUTION: {terminal(loss.describe())} ({state})")
     return out
 
 

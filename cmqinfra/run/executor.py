@@ -102,11 +102,33 @@ def _has_attribute_change(step: Step) -> bool:
     return any(not (a.path == "protect" or a.path.startswith("tags")) for a in step.change.attribute_changes)
 
 
-def run_step(step: Step, api: CmqApi, stack: str) -> None:
+class DataLossRefused(Exception):
+    """A queue about to be deleted holds messages now, and the plan did not approve losing them."""
+
+
+def check_messages_now(queue: Queue, api: CmqApi, approved: frozenset[str]) -> None:
+    """Counts read again immediately before the delete: messages that arrived after the plan
+    was made (or while the approval prompt waited) are never deleted unapproved."""
+    if queue.address in approved:
+        return
+    counts = api.queue_messages(queue.name)
+    if counts is not None and counts.total:
+        raise DataLossRefused(
+            f"{queue.address} holds {counts.total} message(s) now (active {counts.active}, in flight "
+            f"{counts.inactive}, delayed {counts.delayed}) and this plan did not approve losing them: "
+            "not deleted, and nothing else was started (plan again to see them; approve with "
+            "--allow-data-loss)"
+        )
+
+
+def run_step(step: Step, api: CmqApi, stack: str, approved: frozenset[str] = frozenset()) -> None:
+    """One step. ``approved``: the queues whose message loss the plan approved."""
     change = step.change
     before, after = change.before, change.after
     if step.phase == "delete":
         assert before is not None
+        if isinstance(before, Queue):
+            check_messages_now(before, api, approved)
         try:
             if isinstance(before, Queue):
                 api.delete_queue(before.name)
@@ -199,6 +221,7 @@ def execute(
     results: list[StepResult] = []
     stop = stop if stop is not None else threading.Event()
     failed = False
+    approved = frozenset(plan.approved_data_loss)
 
     def timed(step: Step) -> StepResult:
         started_at = time.monotonic()
@@ -206,10 +229,12 @@ def execute(
         if on_start is not None:
             on_start(step)
         try:
-            run_step(step, api, plan.stack.name)
+            run_step(step, api, plan.stack.name, approved)
             error = None
         except CloudError as exc:
             error, code = exc.describe(), exc.code
+        except DataLossRefused as exc:
+            error, code = str(exc), "DataLossRefused"
         except Exception as exc:  # noqa: BLE001 - any failure of one step is reported, not raised
             error = f"{type(exc).__name__}: {exc}"
         return StepResult(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import os
 from collections.abc import Callable
 from typing import Any
 
@@ -10,6 +11,7 @@ import click
 
 from cmqinfra.run.executor import DEFAULT_PARALLELISM
 from cmqinfra.run.session import TargetOptions
+from cmqinfra.run.trust import allowed_endpoints
 
 
 def target_options(f: Callable[..., Any]) -> Callable[..., Any]:
@@ -32,6 +34,9 @@ def target_options(f: Callable[..., Any]) -> Callable[..., Any]:
         help="How long one API call may take before it counts as failed and is retried.",
     )
     @click.option("--debug", is_flag=True, help="Print API call counts per action at the end (stderr).")
+    @click.option("--allow-endpoint", "allow_endpoint", multiple=True, metavar="URL",
+                  help="Let cmqinfra.yaml name this endpoint (repeatable; also CMQINFRA_ALLOWED_ENDPOINTS). "
+                       "Without it only loopback emulators are used from the repository.")
     @functools.wraps(f)
     def wrapper(
         *args: Any,
@@ -41,9 +46,11 @@ def target_options(f: Callable[..., Any]) -> Callable[..., Any]:
         parallelism: int,
         timeout: int,
         debug: bool,
+        allow_endpoint: tuple[str, ...],
         **kw: Any,
     ) -> Any:
         options = TargetOptions(
+            allowed_endpoints=allowed_endpoints(allow_endpoint, os.environ),
             local=local,
             endpoint=endpoint,
             region=region,

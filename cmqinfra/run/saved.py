@@ -20,6 +20,7 @@ from cmqinfra.plan.values import Plan
 from cmqinfra.render.json import plan_from_json, plan_to_json
 from cmqinfra.run.binding import PlanTarget
 from cmqinfra.run.failure import Failure
+from cmqinfra.run.seal import write_sealed
 
 SAVED_PLAN_KIND = "cmqinfra-saved-plan"
 
@@ -52,7 +53,8 @@ def write_saved(plan: Plan, path: str, target: PlanTarget | None) -> None:
         "desired": stack_to_data(plan.stack),
     }
     try:
-        Path(path).write_text(json.dumps(doc, indent=2) + "\n", encoding="utf-8")
+        # Sealed (cmqinfra/run/seal.py) and written 0600: an edit is evident, and others cannot read it.
+        write_sealed(path, (json.dumps(doc, indent=2) + "\n").encode("utf-8"))
     except OSError as exc:
         raise Failure(f"cannot write the plan to {path}: {exc.strerror or exc}") from None
 

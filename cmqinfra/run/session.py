@@ -48,6 +48,8 @@ class TargetOptions:
     debug: bool = False
     timeout: float = 10.0  # seconds one API call may take before it is retried
     workdir: str | None = None  # where --local keeps .cmqinfra/ (default: the working directory)
+    # endpoints the operator allows the repository to name (--allow-endpoint, the CI variable)
+    allowed_endpoints: tuple[str, ...] = ()
 
 
 class ManifestErrors(Failure):
@@ -255,6 +257,20 @@ def save(plan: Plan, path: str, target: PlanTarget | None = None) -> None:
     write_saved(plan, path, target)
 
 
+def announce_digest(path: str, fmt: str) -> None:
+    """The saved plan's digest: on stderr, and at the end of a comment, where the reviewer sees it
+    and the apply job can require it (``apply --expect-digest``; cmqinfra/run/seal.py)."""
+    from cmqinfra.run.seal import last_digest
+
+    digest = last_digest(path)
+    if digest is None:
+        return
+    click.echo(f"Plan digest: {digest} (apply --plan {path} --expect-digest {digest})", err=True)
+    if fmt == "markdown":
+        click.echo(f"\nSaved plan digest: `{digest}` (`cmqinfra apply --expect-digest {digest}` applies "
+                   "only this plan)")
+
+
 def bind(target: PlanTarget, api: CmqApi) -> PlanTarget:
     """``target`` with the account the credentials belong to."""
     return replace(target, account=api.caller_account())
@@ -303,11 +319,32 @@ def check_not_stale(saved: SavedPlan, fresh: Plan, path: str) -> None:
     fresh_actions = tuple(
         (c["address"], tuple(c["change"]["actions"])) for c in plan_to_json(fresh)["resource_changes"]
     )
-    if fresh.fingerprint != saved.fingerprint or fresh_actions != saved.actions:
+    if fresh.fingerprint != saved.fingerprint:
         raise Failure(
             f"{path}: the saved plan is stale: live state changed since it was made; nothing was changed "
             "(run plan again)"
         )
+    # What `show` prints is the file's recorded changes; what runs is planned again from its desired
+    # stack. They must be the same changes, value for value, or the file was not written by plan.
+    if fresh_actions != saved.actions or saved.plan is not None and (
+            plan_to_json(fresh)["resource_changes"] != plan_to_json(saved.plan)["resource_changes"]):
+        raise Failure(
+            f"{path}: the saved plan's recorded changes are not what its desired state plans to (the file "
+            "was edited); nothing was changed (run plan again)"
+        )
+
+
+def check_unchanged(plan: Plan, api: CmqApi, name: str = "") -> None:
+    """After a 'yes': the live state read again must be the one the plan shown was made from.
+    The answer approved what was on the screen; anything that moved while the prompt waited
+    (another apply, a console edit) makes that plan another one. Messages are checked again at
+    each delete (cmqinfra/run/executor.py)."""
+    from cmqinfra.plan.fingerprint import fingerprint
+
+    if fingerprint(read_live(plan.stack, api, plan.targets)) != plan.fingerprint:
+        who = f"{name}: " if name else ""
+        raise Failure(f"{who}live state changed while the approval waited: the plan shown is no longer "
+                      "what would run; nothing was changed (run apply again to see the new plan)")
 
 
 def interactive() -> bool:
@@ -428,6 +465,7 @@ def user_errors(
     or a tool never gets an empty page)."""
     from cmqinfra.cloud.errors import CloudError, CredentialsError
     from cmqinfra.render.diagnostics import render_failure
+    from cmqinfra.render.escape import terminal
 
     code = 0
     message: str | None = None
@@ -436,22 +474,22 @@ def user_errors(
         yield
     except ManifestErrors as exc:
         message, diagnostics = str(exc), exc.diagnostics
-        click.echo(f"error: {exc}", err=True)
+        click.echo(terminal(f"error: {exc}"), err=True)
         code = 1
     except Refused as exc:
-        click.echo(f"error: {exc}", err=True)
+        click.echo(terminal(f"error: {exc}"), err=True)
         code = 1
     except Failure as exc:
         message = str(exc)
-        click.echo(f"error: {exc}", err=True)
+        click.echo(terminal(f"error: {exc}"), err=True)
         code = 1
     except CloudError as exc:
         message = exc.describe()
-        click.echo(f"error: {message}", err=True)
+        click.echo(terminal(f"error: {message}"), err=True)
         code = 1
     except CredentialsError as exc:
         message = str(exc)
-        click.echo(f"error: {exc}", err=True)
+        click.echo(terminal(f"error: {exc}"), err=True)
         code = 1
     finally:
         if message is not None and fmt in ("markdown", "json"):

@@ -18,7 +18,7 @@ from dataclasses import fields, replace
 
 from cmqinfra.cloud.api import TaggedKind
 from cmqinfra.cloud.errors import CloudError
-from cmqinfra.live import LiveQueue, LiveState, LiveSubscription, LiveTopic, name_key
+from cmqinfra.live import LiveQueue, LiveState, LiveSubscription, LiveTopic, MessageCounts, name_key
 from cmqinfra.model import PROTECT_TAG, STACK_TAG, Queue, Resource, Stack, Subscription, Tags, Topic, tags_of
 
 
@@ -185,6 +185,10 @@ class FakeApi:
         tags = {k: v for k, v in tags.items() if k not in delete}
         tags.update(dict(replace))
         store[name_key(name)] = (resource, tags)
+
+    def queue_messages(self, name: str) -> MessageCounts | None:
+        self._call("DescribeCmqQueues", name)
+        return MessageCounts() if name_key(name) in self.queues else None
 
     def caller_account(self) -> str | None:
         return "fake-account"

@@ -199,8 +199,8 @@ def test_validate_json_and_markdown_name_the_stack_and_environment(tmp_path: Pat
     code, out, _ = cmq(root, "validate", "--format", "markdown")
     assert code == 1
     assert out.startswith("### :x: cmqinfra validate: 1 of 2 stack(s) valid\n")
-    assert "- shop[dev]: 2 queues, 1 topic, 1 subscription\n" in out
-    assert "- **shop[prod]: 1 error**\n  - `env/prod.yaml:1:12: error: msgRetentionSeconds" in out
+    assert "- `shop[dev]`: 2 queues, 1 topic, 1 subscription\n" in out
+    assert "- **`shop[prod]`: 1 error**\n  - `env/prod.yaml:1:12: error: msgRetentionSeconds" in out
 
 
 def test_a_broken_project_still_gets_a_comment(tmp_path: Path) -> None:

@@ -82,6 +82,9 @@ def test_a_refusal_that_will_repeat_says_so(emu: Emulator, tmp_path: Path) -> No
     assert run("plan", path, "--endpoint", emu.url, "--out", str(tmp_path / "p.plan")).code == 0
     # A plan file edited by hand (or by an older cmqinfra) slips a URL past validation.
     text = (tmp_path / "p.plan").read_text().replace("https://example.com/hook", "https://")
+    doc = json.loads(text)
+    doc.pop("cmqinfra_seal")  # an edit breaks the seal: only an unsealed plan can carry it (no key set)
+    text = json.dumps(doc)
     (tmp_path / "p.plan").write_text(text)
     assert json.loads(text)["saved_plan"]["desired"]["subscriptions"][0]["endpoint"] == "https://"
     out = run("apply", "--plan", str(tmp_path / "p.plan"))

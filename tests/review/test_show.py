@@ -37,6 +37,7 @@ def saved(tmp_path: Path) -> Path:
     # The emulator is gone; point the plan at an endpoint where nothing listens, to be sure.
     doc = json.loads(plan_file.read_text())
     doc["saved_plan"]["target"]["endpoint"] = "http://127.0.0.1:9"
+    doc.pop("cmqinfra_seal")  # an edited plan is shown only unsealed (an edit breaks the seal)
     plan_file.write_text(json.dumps(doc))
     return plan_file
 

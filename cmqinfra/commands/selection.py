@@ -1,0 +1,40 @@
+"""The project-mode options every stack command shares (--project, --stack, --env,
+--changed-since) and the Selection they make: kept apart from commands/projectmode.py so that a
+command given manifest PATHs loads none of the project machinery."""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+import click
+
+
+@dataclass(frozen=True)
+class Selection:
+    root: str
+    stacks: tuple[str, ...]
+    environments: tuple[str, ...]
+    changed_since: str | None
+
+    @property
+    def given(self) -> bool:
+        return bool(self.stacks or self.environments or self.changed_since or self.root != ".")
+
+
+def project_options(f: Callable[..., Any]) -> Callable[..., Any]:
+    @click.option("--project", "root", default=".", metavar="DIR", show_default=True,
+                  help="Project mode (no PATH): the project root holding cmqinfra.yaml or stack directories.")
+    @click.option("--stack", "stacks", multiple=True, metavar="NAME", help="Project mode: only this stack.")
+    @click.option("--env", "environments", multiple=True, metavar="NAME",
+                  help="Project mode: only this environment.")
+    @click.option("--changed-since", metavar="GIT_REF",
+                  help="Project mode: only the stacks a change since GIT_REF affects.")
+    @functools.wraps(f)
+    def wrapper(*args: Any, root: str, stacks: tuple[str, ...], environments: tuple[str, ...],
+                changed_since: str | None, **kw: Any) -> Any:
+        return f(*args, selection=Selection(root, stacks, environments, changed_since), **kw)
+
+    return wrapper

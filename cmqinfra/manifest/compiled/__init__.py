@@ -1,0 +1,1 @@
+"""JSON Schemas compiled ahead of time (tools/compile_schemas.py): one acceptor per schema."""

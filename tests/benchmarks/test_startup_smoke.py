@@ -1,0 +1,45 @@
+"""benchmarks/startup.py and benchmarks/localcmq.py at trivial sizes: every figure is measured,
+each beside its peer, and each verdict follows the stated rule (judged unless missed above the
+stated load)."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[2]
+
+
+def run(script: str, out: Path, *extra: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, f"benchmarks/{script}", "--out", str(out), *extra],
+        cwd=REPO, capture_output=True, text=True, timeout=240,
+    )
+
+
+def test_startup_benchmark_measures_every_command_beside_its_peer(tmp_path: Path) -> None:
+    done = run("startup.py", tmp_path, "--runs", "1")
+    assert done.returncode in (0, 1), done.stderr[-3000:]
+    doc = json.loads((tmp_path / "startup.json").read_text())
+    figures = doc["figures"]
+    assert set(figures) == {"python", "version", "help", "validate", "check-jsonschema", "plan-local"}
+    assert all(f["cpu"] > 0 and f["peak_rss_mb"] > 0 for f in figures.values())
+    share = next(t for t in doc["targets"] if "check-jsonschema" in t["name"])
+    assert share["passed"] == (figures["validate"]["cpu"] <= 0.5 * figures["check-jsonschema"]["cpu"])
+    for target in doc["targets"]:
+        if target["passed"] is None:
+            assert target["detail"].startswith("not judged: load average")
+    assert (done.returncode == 0) == all(t["passed"] is not False for t in doc["targets"])
+    assert "| `check-jsonschema` |" in (tmp_path / "startup.md").read_text()
+
+
+def test_flow_test_benchmark_runs_every_test(tmp_path: Path) -> None:
+    done = run("localcmq.py", tmp_path, "--tests", "6")
+    assert done.returncode in (0, 1), done.stderr[-3000:]
+    flow, reset, suite = json.loads((tmp_path / "localcmq.json").read_text())
+    assert "6 passed, 0 failed" in flow["detail"] and flow["value"] > 0
+    assert flow["target"] == 2.0 * 6 / 100
+    for figure in (reset, suite):  # the plugin is another branch's: measured once it is here
+        assert figure["value"] is not None or "not in this build" in figure["detail"]

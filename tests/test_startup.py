@@ -1,0 +1,104 @@
+"""Start-up: what each command imports, so that a slow import cannot creep back.
+
+`cmqinfra validate FILE` runs on every save in an editor or a pre-commit hook; `--version` and
+`--help` run in every CI log. Each runs here in a fresh interpreter through the real entry point,
+and the modules it left in ``sys.modules`` are checked against what it must not load.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import click
+import pytest
+
+from cmqinfra.cli import COMMANDS, SUMMARIES, LazyGroup
+
+REPO = Path(__file__).resolve().parents[1]
+SMALL_STACK = REPO / "examples" / "orders.yaml"
+
+# Heavy or unrelated to checking a manifest: schema errors are worded by jsonschema only when
+# there are some, the compiled acceptor needs no fastjsonschema, and nothing talks to a cloud.
+NOT_FOR_VALIDATE = (
+    "jsonschema",
+    "fastjsonschema",
+    "deepdiff",
+    "numpy",
+    "tencentcloud",
+    "requests",
+    "urllib3",
+    "http.client",
+    "sqlite3",
+    "concurrent.futures",
+    "hcl2",
+    "cmqinfra.emulator",
+    "cmqinfra.cloud",
+    "cmqinfra.plan",
+    "cmqinfra.project",
+    "cmqinfra.run",
+    "cmqinfra.commands.projectmode",
+)
+NOT_FOR_VERSION = NOT_FOR_VALIDATE + ("yaml", "cmqinfra.manifest", "cmqinfra.model")
+
+PROBE = """
+import json, sys
+from cmqinfra.cli import main
+try:
+    main(sys.argv[1:])
+except SystemExit as exc:
+    code = exc.code
+print(json.dumps({"code": code, "modules": sorted(sys.modules)}))
+"""
+
+
+def imported_by(*argv: str) -> tuple[int, list[str]]:
+    done = subprocess.run(
+        [sys.executable, "-c", PROBE, *argv], cwd=REPO, capture_output=True, text=True, timeout=60
+    )
+    result = json.loads(done.stdout.strip().splitlines()[-1])
+    return result["code"], result["modules"]
+
+
+def loaded(modules: list[str], forbidden: tuple[str, ...]) -> list[str]:
+    return [m for m in modules if any(m == f or m.startswith(f + ".") for f in forbidden)]
+
+
+def test_validate_of_a_valid_stack_imports_only_what_checking_a_manifest_needs() -> None:
+    code, modules = imported_by("validate", str(SMALL_STACK))
+    assert code == 0
+    assert "cmqinfra.manifest.compiled.manifest" in modules  # the check did run
+    assert loaded(modules, NOT_FOR_VALIDATE) == []
+
+
+def test_validate_of_an_invalid_stack_words_its_errors_with_jsonschema(tmp_path: Path) -> None:
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("stack: s\nqueues:\n  q:\n    visibilityTimeout: 50000\n", encoding="utf-8")
+    done = subprocess.run(
+        [sys.executable, "-m", "cmqinfra", "validate", str(bad)], cwd=REPO, capture_output=True, text=True
+    )
+    assert done.returncode == 1
+    assert "bad.yaml:4:" in done.stderr and "visibilityTimeout must be at most 43200" in done.stderr
+
+
+@pytest.mark.parametrize("flag", ["--version", "--help"])
+def test_version_and_help_load_no_command(flag: str) -> None:
+    code, modules = imported_by(flag)
+    assert code == 0
+    assert loaded(modules, NOT_FOR_VERSION) == []
+    assert [m for m in modules if m.startswith("cmqinfra.commands.")] == []
+
+
+def test_the_help_listing_is_what_each_command_says_of_itself() -> None:
+    """SUMMARIES stands in for the commands in `--help`: it must read exactly as their own help."""
+    group = LazyGroup()
+    for name in COMMANDS:
+        command = group._load(name)
+        assert isinstance(command, click.Command), name
+        if name not in SUMMARIES:
+            continue  # listed by loading it: slower, still right
+        for limit in (20, 45, 60, 100):
+            listed = click.Command(name, help=SUMMARIES[name]).get_short_help_str(limit)
+            assert listed == command.get_short_help_str(limit), name
