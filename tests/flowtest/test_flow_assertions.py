@@ -145,3 +145,17 @@ def test_realistic_delivery_is_reproducible_and_finds_order_dependence(tmp_path:
     assert "--seed 9" in first.stderr
     strip = [line for line in first.output.splitlines() if "virtual clock" not in line]
     assert strip == [line for line in second.output.splitlines() if "virtual clock" not in line]
+
+
+def test_a_case_value_cannot_drive_the_terminal(tmp_path: Path) -> None:
+    tests = """\
+tests:
+  - name: "case ${v}"
+    cases: [{v: "x\\e[2J\\e[H"}]
+    steps:
+      - send: {queue: work, message: "a"}
+      - count: {queue: work, visible: 2}
+"""
+    result = run(tmp_path, tests)
+    assert result.exit_code == 1
+    assert "\x1b" not in result.output and "\\x1b[2J" in result.output
