@@ -168,19 +168,6 @@ class _EmulatorGroup(click.Group):
 )
 @click.option("--seed", default=None, type=int, help="Seed for the fault dice (reproducible runs).")
 @click.option(
-    "--delivery",
-    type=click.Choice(["strict", "realistic"]),
-    default="strict",
-    show_default=True,
-    help="realistic: reorder, sometimes redeliver, and answer false empties to wait-0 receives.",
-)
-@click.option(
-    "--delivery-seed",
-    default=None,
-    type=int,
-    help="Seed for realistic delivery (default: a random one, printed on stderr to replay the run).",
-)
-@click.option(
     "--cam-policy",
     "cam_policy",
     type=click.Path(dir_okay=False),
@@ -195,6 +182,19 @@ class _EmulatorGroup(click.Group):
     metavar="NAME",
     help="A Host name the console at /_cmqinfra/console/ also answers to, from any address "
     "(by default: loopback names, from this machine only).",
+)
+@click.option(
+    "--delivery",
+    type=click.Choice(["strict", "realistic"]),
+    default="strict",
+    show_default=True,
+    help="realistic: reorder, sometimes redeliver, and answer false empties to wait-0 receives.",
+)
+@click.option(
+    "--delivery-seed",
+    default=None,
+    type=int,
+    help="Seed for realistic delivery (default: a random one, printed on stderr to replay the run).",
 )
 def serve(
     paths: tuple[str, ...],
@@ -220,10 +220,10 @@ def serve(
     invisible_seconds: float,
     fault_queues: tuple[str, ...],
     seed: int | None,
-    delivery: str,
-    delivery_seed: int | None,
     cam_policy: str | None,
     console_hosts: tuple[str, ...],
+    delivery: str,
+    delivery_seed: int | None,
 ) -> None:
     """Run a local TDMQ for CMQ endpoint (and the Tag service calls cmqinfra needs).
 

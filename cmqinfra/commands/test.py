@@ -23,7 +23,10 @@ from cmqinfra.commands.projectmode import Selection, project_options
     help="realistic: reorder, sometimes redeliver, and answer false empties to wait-0 receives.",
 )
 @click.option(
-    "--seed", type=int, default=None, help="Seed for realistic delivery (default: random, printed)."
+    "--seed",
+    type=int,
+    default=None,
+    help="Seed for realistic delivery (default: random, printed).",
 )
 @project_options
 def command(paths: tuple[str, ...], junit_xml: str | None, name_filter: str | None, delivery: str,
@@ -57,7 +60,7 @@ def command(paths: tuple[str, ...], junit_xml: str | None, name_filter: str | No
         if project_mode:
             suite = unit_offline.flow_tests(selection, name_filter, mode)
         else:
-            suite = run_suite(list(paths) or ["."], name_filter, delivery=mode)
+            suite = run_suite(list(paths) or ["."], name_filter, mode)
     for diagnostic in suite.diagnostics:
         click.echo(diagnostic.render(), err=True)
     for problem in suite.problems:

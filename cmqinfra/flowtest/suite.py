@@ -46,12 +46,12 @@ def _unrunnable(path: str, diags: Sequence[Diagnostic]) -> TestResult:
     )
 
 
-def run_suite(paths: Sequence[str], name_filter: str | None = None,
-              load: Callable[[list[str]], LoadResult] | None = None,
-              delivery: DeliveryMode | None = None) -> SuiteResult:
+def run_suite(
+    paths: Sequence[str], name_filter: str | None = None, delivery: DeliveryMode | None = None,
+    load: Callable[[list[str]], LoadResult] | None = None,
+) -> SuiteResult:
     """``load``: the stack a test file runs against, from its manifests (default: loaded as they
-    are written; a project's unit gives its stack resolved for one environment). ``delivery``:
-    strict (the default) or realistic, for every test's emulator."""
+    are written; a project's unit gives its stack resolved for one environment)."""
     from cmqinfra.manifest import load_stack
 
     load = load or load_stack

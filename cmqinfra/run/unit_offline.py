@@ -74,7 +74,7 @@ def flow_tests(selection: Selection, name_filter: str | None, delivery: Any = No
             resolved = resolve_unit(project, bare)
             return LoadResult(resolved.stack, list(resolved.diagnostics))
 
-        suite = run_suite([str(p) for p in unit.paths], name_filter, load, delivery)
+        suite = run_suite([str(p) for p in unit.paths], name_filter, delivery, load)
         results += [dataclasses.replace(r, name=f"{unit.key}: {r.name}") for r in suite.results]
         diagnostics += [d for d in suite.diagnostics if d not in diagnostics]
         problems += [f"{unit.key}: {p}" for p in suite.problems if "no *.cmqtest.yaml" not in p]
