@@ -37,6 +37,7 @@ from cmqinfra.manifest.source import DataPath, Document
 from cmqinfra.manifest.unresolved import DISCOVERED_HINT, unresolved_references
 from cmqinfra.model import SourceLocation, Stack
 from cmqinfra.project.config import Located, ProjectConfig, unknown_variable
+from cmqinfra.project.deadletters import shared_dead_letter_problems
 from cmqinfra.project.paths import inside, outside_message
 from cmqinfra.project.units import Project, StackUnit
 
@@ -339,4 +340,8 @@ def resolve_all(project: Project, units: Sequence[StackUnit]) -> list[ResolvedUn
             env.location if env else item.stack.source,
             hint="give one environment a namePrefix or nameSuffix, or another region, endpoint or account")
         out[index] = replace(item, stack=None, diagnostics=(*item.diagnostics, clash))
+    shared = [((u.unit.target.endpoint, u.unit.target.account, u.stack.region if u.stack else None), u.stack)
+              for u in out]
+    for index, problem in shared_dead_letter_problems(shared):
+        out[index] = replace(out[index], stack=None, diagnostics=(*out[index].diagnostics, problem))
     return out

@@ -71,3 +71,38 @@ def test_project_validate_refuses_both_rules_per_environment(tmp_path: Path) -> 
     write(tmp_path, {"shop/queues.yaml": "stack: shop\n" + _queues(6, nested=False)})
     code, out, err = cmq(tmp_path, "validate")
     assert code == 0, err
+
+
+CROSS = """
+version: 1
+environments:
+  dev: {region: ap-guangzhou}
+stacks:
+  shop: {path: shop}
+  billing: {path: billing}
+"""
+
+
+def test_project_validate_applies_the_rules_across_stacks(tmp_path: Path) -> None:
+    # billing owns the dead-letter queue; shop's queues use it. Each stack alone is fine.
+    billing = (
+        "stack: billing\nqueues:\n  dead: {deadLetter: {queue: grave, maxReceiveCount: 3}}\n  grave: {}\n"
+    )
+    shop = "stack: shop\nqueues:\n  src: {deadLetter: {queue: dead, maxReceiveCount: 5}}\n"
+    write(tmp_path, {"cmqinfra.yaml": CROSS, "shop/q.yaml": shop, "billing/q.yaml": billing})
+    code, out, err = cmq(tmp_path, "validate")
+    assert code == 1
+    assert "shop/q.yaml:3:" in err and '"dead" (another stack)' in err and "do not nest" in err
+    assert "failed: shop[dev]" in err and "ok: billing[dev]" in out
+    # 4 sources in each stack on billing's plain dead-letter queue: 8 > 6.
+    billing = "stack: billing\nqueues:\n  dead: {}\n" + "".join(
+        f"  b{i}: {{deadLetter: {{queue: dead, maxReceiveCount: 3}}}}\n" for i in range(4))
+    shop = "stack: shop\nqueues:\n" + "".join(
+        f"  s{i}: {{deadLetter: {{queue: dead, maxReceiveCount: 3}}}}\n" for i in range(4))
+    write(tmp_path, {"shop/q.yaml": shop, "billing/q.yaml": billing})
+    code, out, err = cmq(tmp_path, "validate")
+    assert code == 1 and err.count("would serve 8 source queues across the project's stacks") == 2
+    one = "stack: shop\nqueues:\n  s0: {deadLetter: {queue: dead, maxReceiveCount: 3}}\n"
+    write(tmp_path, {"shop/q.yaml": one})
+    code, out, err = cmq(tmp_path, "validate")
+    assert code == 0, err
