@@ -126,10 +126,10 @@ def diagram_for(plans: Sequence[tuple[str, Plan]], budget: int = DIAGRAM_BUDGET)
         return Diagram("", _dropped(f"{size} are more than a diagram shows readably ({most})"))
     body = to_mermaid(graph, legend=True)
     legend = ", ".join(f"**{ACTION_WORDS[m]}**" for m in marks)
-    block = (f"<details open><summary>{TITLE} ({len(graph.nodes)} resources)</summary>\n\n"
+    block = (f"**{TITLE}** ({len(graph.nodes)} resources: the changes and their immediate neighbours)\n\n"
              f"```mermaid\n{body}```\n\n"
              f"Legend: {legend} (colours as in the legend box); unchanged neighbours are plain; "
-             "dotted arrows are dead letters.\n\n</details>\n\n")
+             "dotted arrows are dead letters.\n\n")
     if len(block) > budget:
         why = f"it would take {len(block):,} characters, over its budget of {budget:,}"
         return Diagram("", _dropped(why))
