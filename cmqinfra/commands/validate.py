@@ -3,14 +3,35 @@
 from __future__ import annotations
 
 import json
+from typing import TYPE_CHECKING
 
 import click
 
 from cmqinfra.commands.selection import Selection, project_options
 
+if TYPE_CHECKING:
+    from cmqinfra.manifest.loader import LoadResult
+
 
 def plural(n: int, word: str) -> str:
     return f"{n} {word}" if n == 1 else f"{n} {word}s"
+
+
+def _with_policies(result: LoadResult, paths: tuple[str, ...]) -> LoadResult:
+    """The policies of the project around PATH (and the operator's), checked: an error makes
+    the stack invalid, as a manifest error does."""
+    from dataclasses import replace
+
+    from cmqinfra.policy.check import check_stack
+    from cmqinfra.project.policies import for_paths
+
+    assert result.stack is not None
+    stack, problems = for_paths(result.stack, paths)
+    found = problems + check_stack(stack)
+    if not found:
+        return result
+    failed = any(d.severity.value == "error" for d in found)
+    return replace(result, stack=None if failed else stack, diagnostics=[*result.diagnostics, *found])
 
 
 @click.command("validate")
@@ -29,22 +50,29 @@ def command(paths: tuple[str, ...], fmt: str, selection: Selection, stacks_of: b
     With no PATH, validate every stack of the project in the current directory (see --project)."""
     # Imported here, not above: with manifest PATHs (an editor's or a hook's call on every save)
     # validate needs neither the project layer nor the plan/apply session.
-    if not paths or stacks_of or selection.given:
-        from cmqinfra.commands import projectmode
-        from cmqinfra.run import session
+    from cmqinfra.manifest.projectfile import any_under_a_project
+
+    in_project = bool(paths) and any_under_a_project(paths)
+    if not paths or stacks_of or selection.given or in_project:
+        from cmqinfra.run import session, units
     if not paths or stacks_of:
         with session.user_errors(False, [], fmt, command="validate"):
             if stacks_of and not paths:
                 return  # the hook was given no files
-            projectmode.validate(selection, fmt, paths if stacks_of else ())
+            units.validate(selection, fmt, paths if stacks_of else ())
         return
-    if selection.given:
+    if selection.given or in_project:
+        from cmqinfra.commands import projectmode
+
         with session.user_errors(False, []):
             projectmode.refuse_with_paths(selection)
+            session.refuse_project_member(paths)  # a project's stack is validated with its environment
     from cmqinfra.manifest import load_stack
     from cmqinfra.render.diagnostics import diagnostics_markdown, diagnostics_to_json, failure_markdown
 
     result = load_stack(list(paths))
+    if result.stack is not None:
+        result = _with_policies(result, paths)
     s = result.stack
     summary = (
         f"{s.name}: {plural(len(s.queues), 'queue')}, {plural(len(s.topics), 'topic')}, "
