@@ -50,6 +50,8 @@ SUMMARIES: dict[str, str] = {
     "show": "Show the saved plan PLAN_FILE (from `plan --out`) as text, JSON or a pull-request comment.",
     "import-terraform": "Write a manifest equivalent to Terraform's tencentcloud_tcmq_* resources.",
     "route": "Show which subscriptions of TOPIC receive a message, and why the others do not.",
+    "graph": "Draw the topology: topics -> subscriptions (filter on the edge) -> queues and http "
+    "endpoints, queues -> dead letters (policy on the edge), grouped by stack.",
     "resolve": "Print STACK's manifests resolved for one environment: variables interpolated, names "
     "affixed, the environment's region in place; what plan and apply will use, for review.",
     "emulator": "Run a local TDMQ for CMQ endpoint (and the Tag service calls cmqinfra needs).",

@@ -1,12 +1,13 @@
 """The plan's effect, drawn: the part of the topology a plan touches (changed resources and their
 immediate neighbours), each element marked created, changed, replaced or deleted, as a Mermaid
-block for the pull-request comment. It has its own size budget: when it does not fit, or when the
-comment would not fit with it, it is dropped first, with a note (never the summary or CAUTION)."""
+block: the pull-request comment's optional section (cmqinfra/render/markdown.py). It has its own
+size budget: when it does not fit, or when the comment would not fit with it, it is dropped first,
+with a note in its place (never the summary or CAUTION)."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass, replace
+from collections.abc import Sequence
+from dataclasses import replace
 from typing import Any
 
 from cmqinfra.graph.build import Part, queue_key, topic_key, topology
@@ -104,70 +105,6 @@ def _dead_letter_moves(group: str, change: ResourceChange, whole: Graph,
         old_target = queue_key("", before.dead_letter.queue)
     return [Edge(queue_key(group, before.name), old_target, "dead-letter",
                  dead_letter_label(before.dead_letter), mark="delete", ref=f"{after.address}#old")]
-
-
-@dataclass(frozen=True)
-class Diagram:
-    """The markdown block to insert, or (when it cannot be shown) the note saying so."""
-
-    block: str
-    note: str
-
-
-def diagram_for(plans: Sequence[tuple[str, Plan]], budget: int = DIAGRAM_BUDGET) -> Diagram:
-    graph = touched(plans)
-    if not graph.nodes:
-        return Diagram("", "")
-    marks = [m for m in ACTION_WORDS if any(n.mark == m for n in graph.nodes)
-             or any(e.mark == m for e in graph.edges)]
-    if len(graph.edges) > MAX_EDGES or len(graph.nodes) > MAX_NODES:
-        size = f"{len(graph.nodes):,} resources and {len(graph.edges):,} links"
-        most = f"{MAX_NODES} resources, {MAX_EDGES} links"
-        return Diagram("", _dropped(f"{size} are more than a diagram shows readably ({most})"))
-    body = to_mermaid(graph, legend=True)
-    legend = ", ".join(f"**{ACTION_WORDS[m]}**" for m in marks)
-    block = (f"<details open><summary>{TITLE} ({len(graph.nodes)} resources)</summary>\n\n"
-             f"```mermaid\n{body}```\n\n"
-             f"Legend: {legend} (colours as in the legend box); unchanged neighbours are plain; "
-             "dotted arrows are dead letters.\n\n</details>\n\n")
-    if len(block) > budget:
-        why = f"it would take {len(block):,} characters, over its budget of {budget:,}"
-        return Diagram("", _dropped(why))
-    return Diagram(block, "")
-
-
-def _dropped(why: str) -> str:
-    return (f"> [!NOTE]\n> The diagram of what this plan touches was left out: {why}. "
-            "`cmqinfra graph` draws the topology.\n\n")
-
-
-def insert(comment: str, block: str) -> str:
-    """Put ``block`` before the comment's first collapsible section (the full plan), or at the end."""
-    at = comment.find("\n<details>")
-    if at < 0:
-        return comment + ("\n" if not comment.endswith("\n") else "") + block
-    return comment[: at + 1] + block + comment[at + 1:]
-
-
-def with_diagram(compose: Callable[[int], str], diagram: Diagram, limit: int) -> str:
-    """The comment ``compose(limit)`` makes, with the diagram when the whole comment still fits
-    beside it; otherwise without it and with the note (the comment shortened to make room)."""
-    note = diagram.note
-    if diagram.block:
-        whole = compose(10**12)
-        if len(whole) + len(diagram.block) <= limit:
-            return insert(whole, diagram.block)
-        note = _dropped("the comment would pass GitHub's comment limit with it")
-    if not note:
-        return compose(limit)
-    text = compose(limit)
-    if len(text) + len(note) <= limit:
-        return insert(text, note)
-    # The comment was cut to the limit: cut it for the room the note leaves, and keep its words
-    # about the limit true (it is still GitHub's limit the comment stays under).
-    room = limit - len(note)
-    text = compose(room).replace(f"{room:,}-character", f"{limit:,}-character")
-    return insert(text, note)
 
 
 def plan_sections(plans: Sequence[tuple[str, Plan]], budget: int = DIAGRAM_BUDGET) -> list[Any]:

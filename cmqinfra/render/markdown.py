@@ -9,7 +9,7 @@ The same layout for one stack, for a project of many units and for ``show``:
    the attribute, and partial (``--target``) plans;
 4. a table (add, change, replace, destroy, move, adopt, release, status: ✗ and the reason for a
    refused unit), units ordered by risk, the units without changes folded into one line;
-5. an optional section slot (``OPTIONAL_SECTIONS``: the plan diagram), the first thing dropped;
+5. optional sections (the plan diagram), each a ``###`` heading and its body, the first thing dropped;
 6. one collapsed ``<details>`` per unit with changes or errors: notes, then the text plan.
 
 GitHub refuses comments over 65,536 characters. When the whole comment does not fit, the
@@ -34,8 +34,6 @@ GITHUB_COMMENT_LIMIT = 65_536
 COMMENT_BUDGET = GITHUB_COMMENT_LIMIT - 1_000
 OWNERSHIP_SHOWN = 20
 NO_CHANGES = "No changes. Live state matches the manifest."
-# Where an optional section (the plan diagram) goes: after the summary, CAUTION and table.
-OPTIONAL_SECTIONS = "<!-- cmqinfra: optional sections -->"
 _MIN_SECTION = 600  # below this a shortened plan says nothing useful: its name only
 
 # "  -/+ queue/x", "  + queue/y": the action marker after the indentation. The diff lexer only
@@ -420,7 +418,8 @@ def render_report(
             line = f"No changes: {len(quiet):,} stack(s)"
         middle += ["", line]
     body = head + "\n".join(middle) + "\n\n"
-    optional = "".join(f"{OPTIONAL_SECTIONS}\n### {s.title}\n\n{s.body}\n\n" for s in sections)
+    # No HTML comment marks the slot: a comment hides what follows it in a rendered page.
+    optional = "".join(f"### {s.title}\n\n{s.body}\n\n" for s in sections)
     full = [_section(u, None, full_plan) for u in shown]
     if limit is None or len(body) + len(optional) + sum(map(len, full)) <= limit:
         return body + optional + "".join(full)

@@ -135,3 +135,8 @@ def test_a_diagram_that_fits_its_budget_still_gives_way_to_the_comment(emu: Emul
     assert "the comment would pass GitHub's comment limit with it" in text
     assert "`queue/legacy` will be **deleted**" in text
     assert "```diff" in text and "(cut:" not in text  # the plan itself is not cut
+    # Over its own budget the diagram gives way even when the comment has room.
+    from cmqinfra.graph.plan_diagram import plan_sections
+
+    [section] = plan_sections([("shop", plan)], budget=500)
+    assert "```mermaid" not in section.body and "over its budget of 500" in section.body
