@@ -25,7 +25,6 @@ from cmqinfra.project.runner import UnitPlan
 from cmqinfra.project.units import StackUnit
 from cmqinfra.render.markdown import (
     GITHUB_COMMENT_LIMIT,
-    OPTIONAL_SECTIONS,
     Provenance,
     Section,
     render_markdown,
@@ -236,11 +235,12 @@ def test_thousands_of_deletions_are_counted_past_the_limit_and_point_to_the_file
 def test_an_optional_section_sits_after_the_table_and_goes_first_when_too_long() -> None:
     diagram = Section("Diagram", "```mermaid\ngraph LR\n  a --> b\n```")
     small = render_project_markdown(risky_units(), sections=[diagram])
-    assert small.index(OPTIONAL_SECTIONS) > small.index("| stack |")
-    assert small.index(OPTIONAL_SECTIONS) < small.index("<details>")
-    huge = Section("Diagram", "```mermaid\n" + "x\n" * 40_000 + "```")
+    assert small.index("### Diagram") > small.index("| stack |")
+    assert small.index("### Diagram") < small.index("<details>")
+    huge = Section("Diagram", "```mermaid\n" + "x\n" * 40_000 + "```", dropped="> [!NOTE]\n> no room")
     cut = render_project_markdown(risky_units(), sections=[huge])
-    assert OPTIONAL_SECTIONS not in cut and len(cut) <= GITHUB_COMMENT_LIMIT
+    assert "### Diagram" not in cut and len(cut) <= GITHUB_COMMENT_LIMIT
+    assert "> [!NOTE]\n> no room" in cut
     # the units' plans stay whole when dropping the optional section was enough
     assert "shortened" not in cut
 
