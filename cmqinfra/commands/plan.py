@@ -27,6 +27,15 @@ from cmqinfra.run.options import target_options
 @click.option(
     "--detailed-exitcode", is_flag=True, help="Exit 2 when there are changes, 0 when there are none."
 )
+@click.option(
+    "--resource-types",
+    "resource_types",
+    type=click.Choice(["cmqinfra", "terraform"]),
+    default="cmqinfra",
+    show_default=True,
+    help="With --format json: terraform names resource types and arguments as the Terraform provider does "
+    "(tencentcloud_tcmq_queue, ...), so OPA/conftest policies written for it apply.",
+)
 @click.option("--destroy", is_flag=True, help="Plan the deletion of everything the stack owns.")
 @click.option(
     "--allow-data-loss",
@@ -68,15 +77,18 @@ def command(
     baseline: str | None,
     full_plan: str | None,
     selection: projectmode.Selection,
+    resource_types: str = "cmqinfra",
 ) -> None:
     """Compare the manifests at PATH... with live state and show the changes apply would make.
 
     With no PATH, plan every stack of the project in the current directory (see --project)."""
+    if resource_types != "cmqinfra" and fmt != "json":
+        raise click.UsageError("--resource-types applies to --format json")
     if not paths:
         from cmqinfra.run import units
 
         units.plan(selection, options, out, fmt, detailed_exitcode, destroy, allow_data_loss, targets,
-                   baseline=baseline, full_plan=full_plan)
+                   resource_types, baseline=baseline, full_plan=full_plan)
         return
     api_holder: list[CmqApi] = []
     exit_code = 0
@@ -115,7 +127,7 @@ def command(
                 write_full_plan(full_plan, render_markdown(plan, None, provenance=made))
             click.echo(render_markdown(plan, provenance=made, full_plan=full_plan), nl=False)
         else:
-            session.show(plan, fmt)
+            session.show(plan, fmt, resource_types=resource_types)
         if not plan.ok:
             raise session.Refused(f"the plan has {len(plan.errors)} error(s); nothing can be applied")
         if out:

@@ -160,7 +160,9 @@ class Plan:
     @property
     def summary(self) -> PlanSummary:
         """Counts like Terraform's: a replacement is one to add and one to destroy; an adoption
-        (or import, or move in) that also changes attributes is one of those and one to change."""
+        (or import, or move in) that also changes attributes is one of those and one to change.
+        Protection alone is not a change there: it rides on the ownership tags the adoption writes
+        (Terraform's ``prevent_destroy`` imported is no change to the resource either)."""
         add = change = destroy = adopt = move = release = import_ = 0
         for c in self.changes:
             if c.action is Action.CREATE:
@@ -174,17 +176,17 @@ class Plan:
                 destroy += 1
             elif c.action is Action.ADOPT:
                 adopt += 1
-                if c.attribute_changes:
+                if _changes_more_than_protection(c):
                     change += 1
             elif c.action in (Action.MOVE, Action.MOVE_OUT):
                 move += 1
-                if c.attribute_changes:
+                if _changes_more_than_protection(c):
                     change += 1
             elif c.action is Action.RELEASE:
                 release += 1
             elif c.action is Action.IMPORT:
                 import_ += 1
-                if c.attribute_changes:
+                if _changes_more_than_protection(c):
                     change += 1
         return PlanSummary(
             add=add, change=change, destroy=destroy, adopt=adopt, move=move, release=release, import_=import_
@@ -218,3 +220,7 @@ def resource_type(resource: Resource) -> ResourceType:
     if isinstance(resource, Subscription):
         return "subscription"
     raise TypeError(f"not a resource: {resource!r}")
+
+
+def _changes_more_than_protection(change: ResourceChange) -> bool:
+    return any(a.path != "protect" for a in change.attribute_changes)

@@ -129,6 +129,8 @@ def affected(project: Project, resolved: Sequence[ResolvedUnit], change: Change)
                                   != _entry(new, "environments", unit.environment))
                 hit = hit or any(_entry(old, "variables", v) != _entry(new, "variables", v)
                                  for v in item.variables)
+                # a changed policy may govern any stack: every one is checked again
+                hit = hit or _entry(old, "policies") != _entry(new, "policies")
         if hit:
             out.append(item)
     return out

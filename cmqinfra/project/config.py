@@ -113,6 +113,7 @@ class ProjectConfig:
     environments: tuple[Environment, ...]
     stacks: tuple[StackSpec, ...]
     data: Any  # the file as plain data: what --changed-since compares entry by entry
+    policies: tuple[Any, ...] = ()  # cmqinfra.policy.config.ProjectPolicy, in the file's order
 
     def variable(self, name: str) -> Variable | None:
         return next((v for v in self.variables if v.name == name), None)
@@ -258,9 +259,13 @@ def build_config(doc: Document) -> tuple[ProjectConfig | None, list[Diagnostic]]
             values=tuple(values),
             location=doc.key_at(path),
         ))
+    from cmqinfra.policy.config import read_policies
+
+    policies, problems = read_policies(doc)
+    diags.extend(problems)
     if diags:
         return None, diags
-    config = ProjectConfig(doc.file, tuple(variables), tuple(environments), tuple(stacks), data)
+    config = ProjectConfig(doc.file, tuple(variables), tuple(environments), tuple(stacks), data, policies)
     return config, []
 
 

@@ -13,10 +13,12 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
+from cmqinfra.diagnostics import Diagnostic
 from cmqinfra.project.runner import UnitPlan
 from cmqinfra.render import escape
 from cmqinfra.render.json import plan_to_json
 from cmqinfra.render.markdown import COMMENT_BUDGET, Provenance, Section, UnitView, render_report
+from cmqinfra.render.policy import policy_lines
 from cmqinfra.run.failure import Failure
 
 PROJECT_JSON_FORMAT = "1.0"
@@ -112,6 +114,11 @@ def write_full_plan(path: str, text: str) -> None:
         raise Failure(f"cannot write the full plan to {path}: {exc.strerror or exc}") from None
 
 
+def _policy_diagnostics(item: UnitPlan) -> tuple[Diagnostic, ...]:
+    plan = item.plan
+    return item.diagnostics + ((plan.errors + plan.warnings) if plan is not None else ())
+
+
 def render_project_markdown(items: Sequence[UnitPlan], note: str | None = None,
                             limit: int | None = COMMENT_BUDGET, *,
                             provenance: Provenance | None = None, full_plan: str | None = None,
@@ -129,4 +136,5 @@ def render_project_markdown(items: Sequence[UnitPlan], note: str | None = None,
         sections = plan_sections(plans) if plans else []
     views = [unit_view(i, (orphans or {}).get(i.unit.key, ())) for i in items]
     return render_report(views, note=note, provenance=provenance, full_plan=full_plan, sections=sections,
-                         limit=limit, project_orphans=project_orphans)
+                         limit=limit, project_orphans=project_orphans,
+                         policy=policy_lines([(i.unit.key, _policy_diagnostics(i)) for i in items]))

@@ -371,6 +371,7 @@ def render_report(
     sections: Sequence[Section] = (),
     limit: int | None = COMMENT_BUDGET,
     project_orphans: Sequence[str] = (),
+    policy: Sequence[str] = (),
 ) -> str:
     """The comment for ``units``, at most ``limit`` characters (None: never cut). ``full_plan``:
     the file the caller writes the uncut comment to; a cut comment names it. ``project_orphans``:
@@ -399,7 +400,8 @@ def render_report(
         top += [f"> {line}" for line in caution] + [""]
     else:
         top += ["Nothing is deleted, replaced or refused.", ""]
-    # Summary and CAUTION are never cut; what follows shares what is left.
+    top += list(policy)  # the policy block (cmqinfra/render/policy.py) stands beside CAUTION, uncut
+    # Summary, CAUTION and policy are never cut; what follows shares what is left.
     head = "\n".join(top) + "\n"
     room = None if limit is None else limit - len(head) - 400
     warnings = warning_lines(ordered)
@@ -485,7 +487,8 @@ def render_markdown(plan: Plan, limit: int | None = COMMENT_BUDGET, *,
                     provenance: Provenance | None = None, full_plan: str | None = None) -> str:
     """The comment for one stack: the project layout with one unit, and its diagram."""
     from cmqinfra.graph.plan_diagram import plan_sections
+    from cmqinfra.render.policy import policy_lines
 
     sections = plan_sections([(plan.stack.name, plan)]) if plan.ok else []
     return render_report([unit_of(plan)], provenance=provenance, full_plan=full_plan, limit=limit,
-                         sections=sections)
+                         sections=sections, policy=policy_lines([("", plan.errors + plan.warnings)]))
