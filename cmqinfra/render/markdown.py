@@ -9,7 +9,8 @@ The same layout for one stack, for a project of many units and for ``show``:
    the attribute, and partial (``--target``) plans;
 4. a table (add, change, replace, destroy, move, adopt, release, status: ✗ and the reason for a
    refused unit), units ordered by risk, the units without changes folded into one line;
-5. optional sections (the plan diagram), each a ``###`` heading and its body, the first thing dropped;
+5. optional sections (``Section``: the plan diagram) under their ``###`` headings, the first
+   thing dropped (their note stays);
 6. one collapsed ``<details>`` per unit with changes or errors: notes, then the text plan.
 
 GitHub refuses comments over 65,536 characters. When the whole comment does not fit, the
@@ -384,7 +385,9 @@ def render_report(
         top += [note, ""]
     if not ordered and not project_orphans:
         return "\n".join(top) + "No stack is affected: nothing to plan.\n"
-    caution = caution_lines(ordered) + [f"- **orphan**: {escape.text(o)}" for o in project_orphans]
+    # An orphan note is cmqinfra's own markdown; its live names are reduced to plain characters
+    # where it is written (cmqinfra/project/orphans.py), and it stays one line here.
+    caution = caution_lines(ordered) + [f"- **orphan**: {escape.terminal(o)}" for o in project_orphans]
     cap = None if limit is None else limit - min(4_000, limit // 3)
     if cap is not None and sum(len(line) + 3 for line in caution) > cap:
         # Only thousands of deletions get here: the block is counted past what GitHub takes.

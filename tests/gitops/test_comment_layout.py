@@ -237,9 +237,10 @@ def test_an_optional_section_sits_after_the_table_and_goes_first_when_too_long()
     small = render_project_markdown(risky_units(), sections=[diagram])
     assert small.index("### Diagram") > small.index("| stack |")
     assert small.index("### Diagram") < small.index("<details>")
-    huge = Section("Diagram", "```mermaid\n" + "x\n" * 40_000 + "```")
+    huge = Section("Diagram", "```mermaid\n" + "x\n" * 40_000 + "```", dropped="> [!NOTE]\n> no room")
     cut = render_project_markdown(risky_units(), sections=[huge])
     assert "### Diagram" not in cut and len(cut) <= GITHUB_COMMENT_LIMIT
+    assert "> [!NOTE]\n> no room" in cut
     # the units' plans stay whole when dropping the optional section was enough
     assert "shortened" not in cut
 

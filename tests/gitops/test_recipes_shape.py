@@ -90,6 +90,7 @@ def test_gitlab_applies_only_the_reviewed_plan_and_posts_refusals() -> None:
     assert doc["plan:mr"]["artifacts"]["when"] == "always"
     assert {saved, "plan.md", "plan-full.md"} <= set(doc["plan:mr"]["artifacts"]["paths"])
     assert doc["note:mr"]["when"] == "always" and "gitlab-note" in str(doc["note:mr"]["script"])
+    assert doc["note:mr"]["dependencies"] == ["plan:mr"] and doc["note:mr"]["stage"] == "apply"
     assert "TENCENTCLOUD" not in str(doc["note:mr"])  # the note job holds no cloud key
     # apply: the reviewed plan, fetched by the merged commit; only on pushes (never on a schedule)
     apply = doc["apply"]

@@ -96,9 +96,12 @@ def test_every_command_in_project_mode_against_one_emulator(tmp_path: Path, emu:
     assert code == 0, err
     assert out.startswith("## cmqinfra plan: 9 stack(s), 9 with changes")
     code, shown, err = cmq(repo, "show", "all.plan", "--format", "markdown")
-    # the same comment (the plan's own says when it was made and ends with the saved plan's digest)
-    made = re.sub(r"Planned at [^\n]*\n\n", "", out, count=1)
-    assert code == 0 and made.startswith(shown) and "Saved plan digest: `sha256:" in made[len(shown):]
+    # the same comment (the plan's own says when and at which commit it was made, and ends with
+    # the saved plan's digest)
+    planned = re.compile(r"Planned at commit `[0-9a-f]{12}`, [0-9 :-]+ UTC\.\n\n")
+    assert planned.search(out) and not planned.search(shown)
+    out = planned.sub("", out)
+    assert code == 0 and out.startswith(shown) and "Saved plan digest: `sha256:" in out[len(shown):]
     code, out, err = cmq(repo, "apply", "--plan", "all.plan")
     assert code == 0, out + err
     assert "Apply complete! Resources: 18 added, 0 changed, 0 destroyed across 9 stack(s)." in out
