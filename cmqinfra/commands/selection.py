@@ -6,22 +6,13 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Callable
-from dataclasses import dataclass
 from typing import Any
 
 import click
 
+from cmqinfra.selection import Selection
 
-@dataclass(frozen=True)
-class Selection:
-    root: str
-    stacks: tuple[str, ...]
-    environments: tuple[str, ...]
-    changed_since: str | None
-
-    @property
-    def given(self) -> bool:
-        return bool(self.stacks or self.environments or self.changed_since or self.root != ".")
+__all__ = ["Selection", "project_options"]
 
 
 def project_options(f: Callable[..., Any]) -> Callable[..., Any]:

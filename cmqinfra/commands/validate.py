@@ -63,18 +63,23 @@ def command(paths: tuple[str, ...], fmt: str, selection: Selection, stacks_of: b
     With no PATH, validate every stack of the project in the current directory (see --project)."""
     # Imported here, not above: with manifest PATHs (an editor's or a hook's call on every save)
     # validate needs neither the project layer nor the plan/apply session.
-    if not paths or stacks_of or selection.given:
-        from cmqinfra.commands import projectmode
-        from cmqinfra.run import session
+    from cmqinfra.manifest.projectfile import any_under_a_project
+
+    in_project = bool(paths) and any_under_a_project(paths)
+    if not paths or stacks_of or selection.given or in_project:
+        from cmqinfra.run import session, units
     if not paths or stacks_of:
         with session.user_errors(False, [], fmt, command="validate"):
             if stacks_of and not paths:
                 return  # the hook was given no files
-            projectmode.validate(selection, fmt, paths if stacks_of else ())
+            units.validate(selection, fmt, paths if stacks_of else ())
         return
-    if selection.given:
+    if selection.given or in_project:
+        from cmqinfra.commands import projectmode
+
         with session.user_errors(False, []):
             projectmode.refuse_with_paths(selection)
+            session.refuse_project_member(paths)  # a project's stack is validated with its environment
     from cmqinfra.manifest import load_stack
     from cmqinfra.render.diagnostics import diagnostics_markdown, diagnostics_to_json, failure_markdown
 

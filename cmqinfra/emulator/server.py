@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import html
 import json
 import random
+import re
 import socket
 import sys
 import threading
@@ -22,9 +24,15 @@ from urllib.parse import parse_qsl, urlsplit
 from cmqinfra.emulator import admin_door, cmq_door
 from cmqinfra.emulator.api3 import HANDLERS
 from cmqinfra.emulator.backend import Backend
+from cmqinfra.emulator.cam import CamPolicy
 from cmqinfra.emulator.clock import Clock
+from cmqinfra.emulator.console.door import PREFIX as CONSOLE_PREFIX
+from cmqinfra.emulator.console.door import ConsoleDoor
+from cmqinfra.emulator.console.door import Request as ConsoleRequest
+from cmqinfra.emulator.console.guard import Guard
 from cmqinfra.emulator.errors import ApiError
 from cmqinfra.emulator.faults import FaultDice, Faults, Outcome
+from cmqinfra.emulator.httpbody import BodyRefused, TooLarge, read_body
 from cmqinfra.emulator.params import ACTIONS, unflatten, validate
 from cmqinfra.emulator.ratelimit import RATE_LIMITS, RateLimiter
 from cmqinfra.emulator.signing import SignedRequest, verify
@@ -48,6 +56,8 @@ class Reply:
     status: int = 200
     raw: bytes | None = None
     drop: bool = False
+    content_type: str | None = None  # for ``raw``: text/html unless said
+    headers: tuple[tuple[str, str], ...] = ()
 
 
 class _Server(ThreadingHTTPServer):
@@ -128,7 +138,11 @@ class Headers:
 
 class _RequestHandler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
-    timeout = 60  # seconds a socket may stay silent (idle keep-alive, a body that never comes)
+    timeout = 60  # seconds a request may stall once it has started (a body that never comes)
+    # Seconds an idle keep-alive connection is kept between requests: longer than the longest
+    # delay (3600 s) plus a long poll, because the CMQ SDK reuses its connection without
+    # reconnecting ("send with delay 60, sleep 61, receive" must work).
+    keepalive_idle = 3660
     server: _Server
     server_version = "cmqinfra-emulator"
     sys_version = ""
@@ -150,6 +164,20 @@ class _RequestHandler(BaseHTTPRequestHandler):
         with self.server.connections_lock:
             self.server.open_connections.discard(self.connection)
         super().finish()
+
+    def handle_one_request(self) -> None:
+        # Wait for the next request under the idle bound, then read it under the stall bound.
+        try:
+            self.connection.settimeout(self.keepalive_idle)
+            waiting = self.rfile.peek(1)
+            self.connection.settimeout(self.timeout)
+        except (TimeoutError, OSError):
+            self.close_connection = True
+            return
+        if not waiting:
+            self.close_connection = True
+            return
+        super().handle_one_request()
 
     def parse_request(self) -> bool:
         """HTTP/1.1 requests (every client the emulator serves sends them) are parsed here, their
@@ -223,7 +251,7 @@ class _RequestHandler(BaseHTTPRequestHandler):
                 pass
             return
         if reply.raw is not None:
-            payload, content_type = reply.raw, "text/html"
+            payload, content_type = reply.raw, reply.content_type or "text/html"
         else:
             payload, content_type = json.dumps(reply.body).encode("utf-8"), "application/json"
         # The status line, headers and body in one write (one send call, one segment on the wire
@@ -232,6 +260,7 @@ class _RequestHandler(BaseHTTPRequestHandler):
             f"{self.protocol_version} {reply.status} {_REASONS.get(reply.status, '')}\r\n"
             f"Server: {self.version_string()}\r\nDate: {_http_date()}\r\n"
             f"Content-Type: {content_type}\r\nContent-Length: {len(payload)}\r\n"
+            + "".join(f"{name}: {value}\r\n" for name, value in reply.headers)
             + ("Connection: close\r\n" if self.close_connection else "")
             + "\r\n"
         ).encode("latin-1")
@@ -282,6 +311,14 @@ def _is_form_request(method: str, headers: dict[str, str], query: str) -> bool:
     return headers.get("content-type", "").split(";")[0].strip().lower() != "application/json"
 
 
+def _refused(http: BaseHTTPRequestHandler, refused: BodyRefused) -> Reply:
+    """A body the server cannot delimit: answer with the status and close, so nothing left on
+    the socket is read as another request."""
+    http.close_connection = True
+    text = f"<html><body><h1>{refused.status}</h1><p>{html.escape(refused.reason)}</p></body></html>"
+    return Reply(status=refused.status, raw=text.encode())
+
+
 def _error(code: str, message: str, request_id: str) -> dict[str, Any]:
     return {"Response": {"Error": {"Code": code, "Message": message}, "RequestId": request_id}}
 
@@ -307,10 +344,17 @@ class Emulator:
         self.backend = Backend(
             Store(data_path), clock, region=region, account_id=account_id, **(backend_options or {})
         )
+        # Every region is served, each on a backend (and a state file) of its own, as the cloud
+        # keeps regions apart: ``backend`` is the first region's, the others open on first use.
+        self._data_path = data_path
+        self._backend_options = dict(backend_options or {})
+        self._regions: dict[str, Backend] = {region: self.backend}
+        self._regions_lock = threading.Lock()
         self.account_id = account_id
         self.store = self.backend.store
         self.clock = self.backend.clock
-        self._cmq = cmq_door.CmqDoor(self.backend, secret_id, secret_key)
+        self._cmq = cmq_door.CmqDoor(self.backend, secret_id, secret_key, self._cmq_fault)
+        self.console = ConsoleDoor(self.backend, Guard(secret_id, secret_key))
         self.admin = admin_door.AdminDoor(self.backend, secret_id, secret_key, region)
         self.secret_id = secret_id
         self._secret_key = secret_key
@@ -328,6 +372,8 @@ class Emulator:
         self._server.emulator = self
         self._stopped = False
         self._thread: threading.Thread | None = None
+        # A CAM policy to enforce (cmqinfra/emulator/cam.py); None: every call is allowed.
+        self.cam_policy: CamPolicy | None = None
 
     # ------------------------------------------------------------------------------ public surface
 
@@ -349,9 +395,9 @@ class Emulator:
         **backend_options: Any,
     ) -> Emulator:
         """Serve both front doors on one port over one backend; ``clock=VirtualClock()`` for tests,
-        ``backend_options`` go to ``Backend`` (``pusher``, ``push_loop``, ``seed``). With
-        ``not_ready`` (the reason), /_cmqinfra/ready answers 503 from the first request until
-        ``emulator.admin.release()``."""
+        ``backend_options`` go to ``Backend`` (``pusher``, ``push_loop``, ``seed``, ``delivery``
+        ("strict" or "realistic"), ``delivery_seed``). With ``not_ready`` (the reason),
+        /_cmqinfra/ready answers 503 from the first request until ``emulator.admin.release()``."""
         emulator = cls(
             data_path,
             host,
@@ -447,7 +493,35 @@ class Emulator:
             self._note_serving(False)
         except Exception:  # noqa: BLE001 - a state file gone or locked must not stop the stop
             pass
-        self.backend.close()
+        with self._regions_lock:
+            backends, self._regions = list(self._regions.values()), {}
+        for backend in backends:
+            backend.close()
+
+    def backend_for(self, region: str) -> Backend | None:
+        """The backend of ``region`` (opened on first use, its state beside the first region's),
+        or None for a name that is no region (it would otherwise become a file name)."""
+        backend = self._regions.get(region)
+        if backend is not None:
+            return backend
+        if len(region) > MAX_REGION_NAME or not REGION_NAME.fullmatch(region):
+            return None
+        with self._regions_lock:
+            backend = self._regions.get(region)
+            if backend is None and not self._stopped:
+                if len(self._regions) >= MAX_REGIONS:
+                    return None
+                store = Store(region_state_path(self._data_path, region))
+                backend = Backend(store, self.clock, region=region, account_id=self.account_id,
+                                  **self._backend_options)
+                self._regions[region] = backend
+            return backend
+
+    @property
+    def regions(self) -> tuple[str, ...]:
+        """The regions served so far (the first one, then in the order first asked)."""
+        with self._regions_lock:
+            return tuple(self._regions)
 
     def __enter__(self) -> Emulator:
         return self
@@ -465,6 +539,8 @@ class Emulator:
             return Reply(drop=True)
         headers = {name.lower(): value for name, value in http.headers.items()}
         split = urlsplit(http.path)
+        if split.path == CONSOLE_PREFIX or split.path.startswith(CONSOLE_PREFIX + "/"):
+            return self._handle_console(http, headers, split.path, split.query, unsupported)
         if split.path.startswith(admin_door.PREFIX):
             return self._handle_admin(http, headers, split.path, split.query)
         if split.path == cmq_door.PATH or (
@@ -479,15 +555,16 @@ class Emulator:
         if split.path not in ("", "/"):
             self._discard_body(http)
             return fail("InvalidRequest", f"The request path `{split.path}` is not `/`.")
-        length_text = headers.get("content-length", "0") or "0"
-        if not length_text.isdigit():
+        if len(split.query) > MAX_QUERY_BYTES:
             http.close_connection = True
-            return fail("InvalidRequest", "The Content-Length header is not a number.")
-        length = int(length_text)
-        if length > MAX_BODY_BYTES or len(split.query) > MAX_QUERY_BYTES:
-            self._drain(http, length)
+            return fail("RequestSizeLimitExceeded", f"The query string exceeds {MAX_QUERY_BYTES} bytes.")
+        try:
+            body = read_body(http.rfile, headers, MAX_BODY_BYTES)
+        except BodyRefused as refused:
+            return _refused(http, refused)
+        except TooLarge as large:
+            self._drain(http, large.length)
             return fail("RequestSizeLimitExceeded", f"The request exceeds {MAX_BODY_BYTES} bytes.")
-        body = http.rfile.read(length) if length else b""
         content_type = headers.get("content-type", "")
         if http.command == "POST" and content_type.split(";")[0].strip().lower() != "application/json":
             return fail(
@@ -521,12 +598,15 @@ class Emulator:
                 f"The version `{headers.get('x-tc-version', '')}` of {service} "
                 f"does not exist; use {expected_version}.",
             )
+        backend = self.backend
         if service == "tdmq":
             region = headers.get("x-tc-region", "")
             if not region:
                 return fail("MissingParameter", "The request is missing a required parameter `Region`.")
-            if region != self.region:
-                return fail("UnsupportedRegion", f"This emulator serves region {self.region}, not {region}.")
+            found = self.backend_for(region)
+            if found is None:
+                return fail("UnsupportedRegion", f"`{region[:MAX_REGION_NAME]}` is not a region name.")
+            backend = found
         with self._calls_lock:
             self._calls[action] += 1
         # The limit is the gateway's: every authenticated call of the action counts, valid or not.
@@ -535,8 +615,12 @@ class Emulator:
         try:
             raw = self._parameters(http.command, split.query, body)
             params = validate(action, raw, from_query=http.command == "GET")
+            if self.cam_policy is not None:
+                self.cam_policy.check(service, action, params, self.region, self.account_id)
         except ApiError as error:
             return fail(error.code, error.message)
+        if service == "tag":  # global: a resource's own region picks its backend (one never used has none)
+            backend = self._regions.get(_resource_region(params) or self.region) or self.backend
         dice = self._dice
         faults = dice.faults
         if faults.latency and faults.applies_to(action):
@@ -555,7 +639,7 @@ class Emulator:
             return fail("InternalError", "An internal error occurred (injected).")
 
         try:
-            result = self._execute(action, params, faults)
+            result = self._execute(action, params, faults, backend)
         except ApiError as error:
             return fail(error.code, error.message)
         if outcome is Outcome.LOST_RESPONSE:
@@ -565,32 +649,64 @@ class Emulator:
     def _handle_cmq(
         self, http: BaseHTTPRequestHandler, headers: dict[str, str], path: str, query: str, request_id: str
     ) -> Reply:
-        length_text = headers.get("content-length", "0") or "0"
-        if not length_text.isdigit():
-            http.close_connection = True
-            return Reply(body=cmq_door.error_reply(4000, 10000, "Content-Length is not a number", request_id))
-        length = int(length_text)
-        if length > cmq_door.MAX_REQUEST_BYTES:
-            self._drain(http, length)
+        try:
+            body = read_body(http.rfile, headers, cmq_door.MAX_REQUEST_BYTES)
+        except BodyRefused as refused:
+            return _refused(http, refused)
+        except TooLarge as large:
+            self._drain(http, large.length)
             return Reply(
                 body=cmq_door.error_reply(4000, 10420, "the request is larger than 1 MB", request_id)
             )
-        body = http.rfile.read(length) if length else b""
         request = cmq_door.FormRequest(http.command, headers.get("host", ""), path, query, body)
-        return Reply(body=self._cmq.serve(request, request_id))
+        try:
+            return Reply(body=self._cmq.serve(request, request_id))
+        except cmq_door.DropConnection:
+            return Reply(drop=True)
+        except cmq_door.HttpFailure as failure:
+            page = f"<html><body><h1>{failure.status} Service Unavailable</h1></body></html>"
+            return Reply(status=failure.status, raw=page.encode())
 
+    def _cmq_fault(self, action: str, resource: str | None) -> Outcome:
+        """The fault flags on the message door: the same dice as API 3.0, filtered by action
+        (as the SDK spells it) and by the queue or topic the call names."""
+        dice = self._dice
+        faults = dice.faults
+        if not faults.applies_to(action) or not faults.applies_to_resource(resource):
+            return Outcome.NORMAL
+        if faults.latency:
+            time.sleep(faults.latency)
+        return dice.draw(action)
+
+    def _handle_console(
+        self, http: BaseHTTPRequestHandler, headers: dict[str, str], path: str, query: str, unsupported: bool
+    ) -> Reply:
+        if path == CONSOLE_PREFIX:  # the pages use relative links: they need the trailing slash
+            return Reply(status=308, raw=b"", headers=(("Location", CONSOLE_PREFIX + "/"),))
+        length_text = headers.get("content-length", "0") or "0"
+        length = int(length_text) if length_text.isdigit() else -1
+        if unsupported or length < 0 or length > MAX_BODY_BYTES:
+            self._drain(http, max(length, 0))
+            return Reply(status=400, raw=b'{"error": "bad request"}', content_type="application/json")
+        body = http.rfile.read(length) if length else b""
+        request = ConsoleRequest(http.command, path[len(CONSOLE_PREFIX) + 1:], query, headers, body,
+                                 str(http.client_address[0]))
+        answer = self.console.serve(request)
+        return Reply(status=answer.status, raw=answer.body, content_type=answer.content_type,
+                     headers=answer.headers)
     def _handle_admin(
         self, http: BaseHTTPRequestHandler, headers: dict[str, str], path: str, query: str
     ) -> Reply:
-        length_text = headers.get("content-length", "0") or "0"
-        length = int(length_text) if length_text.isdigit() else -1
-        if not 0 <= length <= admin_door.MAX_BODY_BYTES:
-            self._drain(http, max(length, 0))
+        try:
+            body = read_body(http.rfile, headers, admin_door.MAX_BODY_BYTES)
+        except BodyRefused as refused:
+            return _refused(http, refused)
+        except TooLarge as large:
+            self._drain(http, large.length)
             answer = admin_door.AdminReply(
                 400, {"error": {"code": "InvalidRequest", "message": "Bad body length."}}
             )
         else:
-            body = http.rfile.read(length) if length else b""
             request = admin_door.AdminRequest(
                 http.command, path, query, headers.get("authorization", ""), body
             )
@@ -626,6 +742,30 @@ class Emulator:
             raise ApiError("InvalidParameter", "The request body must be a JSON object.")
         return parsed
 
-    def _execute(self, action: str, params: dict[str, Any], faults: Faults) -> dict[str, Any]:
+    def _execute(self, action: str, params: dict[str, Any], faults: Faults,
+                 backend: Backend | None = None) -> dict[str, Any]:
         invisible = faults.invisible_seconds if faults.applies_to(action) else 0.0
-        return self.backend.execute(HANDLERS[action], params, invisible)
+        return (backend or self.backend).execute(HANDLERS[action], params, invisible)
+
+
+# A region name as the cloud spells them (ap-guangzhou, na-siliconvalley, ap-shanghai-fsi).
+REGION_NAME = re.compile(r"[a-z]{2,4}(?:-[a-z0-9]{1,24}){1,3}")
+MAX_REGION_NAME = 48
+MAX_REGIONS = 64
+_RESOURCE_REGION = re.compile(r"qcs::tdmq:([^:]*):")
+
+
+def region_state_path(data_path: Path | str, region: str) -> Path | str:
+    """Where a region other than the first keeps its state: ``emulator-ap-shanghai.sqlite3``
+    beside ``emulator.sqlite3`` (in memory when the first one is)."""
+    if str(data_path) == ":memory:":
+        return ":memory:"
+    path = Path(data_path)
+    return path.with_name(f"{path.stem}-{region}{path.suffix}")
+
+
+def _resource_region(params: dict[str, Any]) -> str | None:
+    """The region a Tag call's resource names (qcs::tdmq:<region>:...), if any."""
+    named = params.get("Resource") or next(iter(params.get("ResourceList") or ()), None)
+    found = _RESOURCE_REGION.match(named) if isinstance(named, str) else None
+    return found.group(1) if found else None

@@ -88,6 +88,7 @@ class Environment:
     endpoint: str | None = None
     account: str | None = None
     credentials: Credentials | None = None
+    allowed_accounts: tuple[str, ...] = ()  # account and allowedAccounts: checked before any call
     name_prefix: str = ""
     name_suffix: str = ""
     value_files: tuple[str, ...] = ()  # as written, relative to the project root
@@ -201,6 +202,8 @@ def build_config(doc: Document) -> tuple[ProjectConfig | None, list[Diagnostic]]
             region=spec.get("region"),
             endpoint=spec.get("endpoint"),
             account=spec.get("account"),
+            allowed_accounts=tuple(dict.fromkeys(
+                [*([spec["account"]] if spec.get("account") else []), *spec.get("allowedAccounts", ())])),
             credentials=Credentials(creds["secretId"], creds["secretKey"], creds.get("sessionToken"))
             if creds else None,
             name_prefix=spec.get("namePrefix", ""),

@@ -34,6 +34,7 @@ from cmqinfra.diagnostics import Diagnostic
 from cmqinfra.manifest.loader import LoadResult, load_documents, manifest_files, read_documents
 from cmqinfra.manifest.schema import show
 from cmqinfra.manifest.source import DataPath, Document
+from cmqinfra.manifest.unresolved import DISCOVERED_HINT, unresolved_references
 from cmqinfra.model import SourceLocation, Stack
 from cmqinfra.project.config import Located, ProjectConfig, unknown_variable
 from cmqinfra.project.paths import inside, outside_message
@@ -94,6 +95,7 @@ def resolve_unit(project: Project, unit: StackUnit) -> ResolvedUnit:
         if project.config is None:
             # Discovered stacks have no variables or environments: read exactly as PATH arguments are.
             resolved.append(doc)
+            diags.extend(unresolved_references(doc, DISCOVERED_HINT))
             continue
         resolver = _Resolver(doc, ctx)
         resolved.append(resolver.run())
@@ -142,8 +144,8 @@ class _Resolver:
     def __init__(self, doc: Document, ctx: _Context) -> None:
         self.doc = doc
         self.ctx = ctx
-        self.values: dict[DataPath, yaml.Mark] = {}
-        self.keys: dict[DataPath, yaml.Mark] = {}
+        self.values: dict[DataPath, int] = {}  # packed positions (manifest/source.py)
+        self.keys: dict[DataPath, int] = {}
         self.links: dict[DataPath, tuple[Document, DataPath]] = {}
         self.diagnostics: list[Diagnostic] = []
         self.used: set[str] = set()

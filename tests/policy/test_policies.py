@@ -135,10 +135,12 @@ def test_fixing_the_manifest_passes_every_rule(repo: Path) -> None:
     assert lines(err) == [BILLING_DEV[1].replace(":11:9:", ":14:9:")]  # the waiver stays visible
 
 
-def test_validate_one_stack_by_path_takes_the_projects_policies(repo: Path, tmp_path: Path) -> None:
+def test_one_stack_by_path_is_the_projects_and_takes_its_policies(repo: Path, tmp_path: Path) -> None:
+    # a PATH inside the project is refused, naming the flags that plan it with its policies
     code, _, err = cmq(repo, "validate", "stacks/billing")
+    assert code == 1 and "--stack billing" in err and lines(err) == []
+    code, _, err = cmq(repo, "validate", "--stack", "billing", "--env", "dev")
     assert code == 1
-    # by path there is no environment: the prod-only rule does not apply
     assert lines(err) == BILLING_DEV
     # the same stack outside any project has no policies
     alone = tmp_path / "alone"
@@ -213,9 +215,11 @@ def test_plan_refuses_a_topic_replacement_in_prod_only(repo: Path) -> None:
     # gathered at the top of the comment, before the table of stacks
     assert out.index("### Policy") < out.index("| stack |")
     assert "1 policy violation(s):\n\n- **`orders[prod]`**: `stacks/orders/orders.yaml:8:3: error: " in out
-    dev, prod = out.split("| stack |")[1].split("<code>orders[prod]</code>")
+    # each unit's own section: the refused prod unit comes first (risk first), dev after it
+    sections = out.split("<details><summary><code>")
+    dev = next(part for part in sections if part.startswith("orders[dev]"))
+    prod = next(part for part in sections if part.startswith("orders[prod]"))
     assert "no-topic-replacement" not in dev and "no-topic-replacement" in prod
-    assert prod.index("no-topic-replacement") < prod.index("```")  # above the diff
     code, out, err = cmq(repo, "plan", "--stack", "orders", "--env", "dev", "--format", "json")
     assert code == 0, err
     code, out, err = cmq(repo, "plan", "--stack", "orders", "--env", "prod", "--format", "json")
@@ -224,24 +228,13 @@ def test_plan_refuses_a_topic_replacement_in_prod_only(repo: Path) -> None:
     assert "no-topic-replacement" in json.dumps(unit)
 
 
-def test_plan_of_one_stack_by_path_carries_the_violations(repo: Path, emulators: dict[str, Emulator]) -> None:
-    code, out, err = cmq(
-        repo, "plan", "stacks/billing", "--endpoint", emulators["dev"].url, "--region", "ap-guangzhou"
-    )
+def test_plan_of_one_stack_carries_the_violations(repo: Path, emulators: dict[str, Emulator]) -> None:
+    code, out, err = cmq(repo, "plan", "--stack", "billing", "--env", "dev")
     assert code == 1
-    assert "the plan has 6 error(s); nothing can be applied" in err
+    assert "billing[dev]" in err and "nothing can be applied" in err
     assert BILLING_DEV[0] in out + err
     assert BILLING_DEV[1] in out + err  # the waiver is shown with the plan
-    code, out, err = cmq(
-        repo,
-        "apply",
-        "stacks/billing",
-        "--endpoint",
-        emulators["dev"].url,
-        "--region",
-        "ap-guangzhou",
-        "--auto-approve",
-    )
+    code, out, err = cmq(repo, "apply", "--stack", "billing", "--env", "dev", "--auto-approve")
     assert code == 1 and "Apply complete" not in out
 
 
@@ -280,10 +273,7 @@ def test_a_changed_policy_rechecks_the_stacks_it_may_govern(repo: Path) -> None:
 def test_destroying_a_stack_is_judged_by_the_rules_about_changes_only(
     repo: Path, emulators: dict[str, Emulator]
 ) -> None:
-    url = emulators["dev"].url
-    code, out, err = cmq(
-        repo, "plan", "stacks/billing", "--endpoint", url, "--region", "ap-guangzhou", "--destroy"
-    )
+    code, out, err = cmq(repo, "plan", "--stack", "billing", "--env", "dev", "--destroy")
     assert code == 0, out + err
     assert "[policy " not in out + err
 
@@ -305,7 +295,7 @@ def test_the_operators_policy_file_holds_whatever_the_repository_says(
         f"{B}:18:7: error: subscription/billing-events/partner: endpoint host 'partner.evil.test' is not "
         f"among the allowed hosts (*.example.com) [policy operator:hooks at {operator}:2:3]"
     ) in err
-    code, _, err = cmq(repo, "validate", "stacks/billing")  # by path too
+    code, _, err = cmq(repo, "validate", "--stack", "billing", "--env", "dev")  # one stack too
     assert code == 1 and "[policy operator:hooks" in err
     operator.write_text("policies:\n  hooks: {rule: nope}\n")
     code, _, err = cmq(repo, "validate")
