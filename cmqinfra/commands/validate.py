@@ -17,6 +17,19 @@ def plural(n: int, word: str) -> str:
     return f"{n} {word}" if n == 1 else f"{n} {word}s"
 
 
+def _may_have_policies(paths: tuple[str, ...]) -> bool:
+    """Whether a cmqinfra.yaml lies around PATH or the operator names a policy file: checked with
+    the file system alone, so validating a lone manifest loads no project code."""
+    import os
+    from pathlib import Path
+
+    if os.environ.get("CMQINFRA_POLICIES"):
+        return True
+    start = Path(paths[0]).resolve()
+    folder = start if start.is_dir() else start.parent
+    return any((f / "cmqinfra.yaml").is_file() for f in (folder, *folder.parents))
+
+
 def _with_policies(result: LoadResult, paths: tuple[str, ...]) -> LoadResult:
     """The policies of the project around PATH (and the operator's), checked: an error makes
     the stack invalid, as a manifest error does."""
@@ -71,7 +84,7 @@ def command(paths: tuple[str, ...], fmt: str, selection: Selection, stacks_of: b
     from cmqinfra.render.diagnostics import diagnostics_markdown, diagnostics_to_json, failure_markdown
 
     result = load_stack(list(paths))
-    if result.stack is not None:
+    if result.stack is not None and _may_have_policies(paths):
         result = _with_policies(result, paths)
     s = result.stack
     summary = (
