@@ -53,8 +53,8 @@ def test_renaming_a_stack_that_still_exists_is_an_error(tmp_path: Path) -> None:
     code, out, err = cmq(tmp_path, "validate", "--env", "dev")
     assert code == 1
     assert ("stacks/billing/main.yaml:1:1: error: renamedFrom \"payments-dev\": that stack still exists in "
-            "environment dev; a rename takes everything it owns (hint: remove the old stack from cmqinfra.yaml "
-            "in the same change, or use moved entries)") in err
+            "environment dev; a rename takes everything it owns (hint: remove the old stack from "
+            "cmqinfra.yaml in the same change, or use moved entries)") in err
 
 
 def test_every_entry_is_checked_and_a_move_from_is_named_as_such(tmp_path: Path) -> None:
