@@ -184,7 +184,7 @@ def markdown(figures: dict[str, Figure], verdicts: list[Verdict], command: str, 
         "# Start-up",
         "",
         f"`{command}` (median of {figures['python'].runs} fresh processes each; CPU = user + system "
-        f"of the whole process; absolute targets not judged above load average {max_load:g})",
+        f"of the whole process; an absolute target missed above load average {max_load:g} is not judged)",
         "",
         "| command | CPU (s) | peak RSS (MB) | load avg |",
         "| --- | ---: | ---: | ---: |",

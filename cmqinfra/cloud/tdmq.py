@@ -22,7 +22,7 @@ from typing import Any, TypeVar
 from tencentcloud.common.common_client import CommonClient
 from tencentcloud.common.exception.tencent_cloud_sdk_exception import TencentCloudSDKException
 
-from cmqinfra.cloud import normalize, wire
+from cmqinfra.cloud import calls, normalize, wire
 from cmqinfra.cloud.api import TaggedKind
 from cmqinfra.cloud.errors import CloudError
 from cmqinfra.cloud.limiter import RateLimiter, Slot
@@ -124,6 +124,7 @@ class TdmqApi:
     ) -> dict[str, Any]:
         """One API call with retries. ``slot``: the first attempt's rate-limit place, reserved by
         the caller (see ``_submit``); later attempts take their own."""
+        calls.require(action)  # the CAM policy (cmqinfra cam-policy) grants only the listed calls
         client = self._tag if action in _TAG_ACTIONS else self._tdmq
         if action in _STS_ACTIONS and self._sts is not None:
             client = self._sts
@@ -443,15 +444,19 @@ class TdmqApi:
                 raise
 
             def lookup() -> list[dict[str, Any]]:
-                return [
-                    item
-                    for item in self._list_many(
+                try:
+                    items = self._list_many(
                         "DescribeCmqSubscriptionDetail",
                         [{"TopicName": subscription.topic, "SubscriptionName": subscription.name}],
                         "SubscriptionSet",
                     )[0]
-                    if item.get("SubscriptionName") == subscription.name
-                ]
+                except CloudError as missing:
+                    # The topic was created a moment ago and is not visible yet (eventual
+                    # consistency): nothing is visible yet, wait like for the subscription itself.
+                    if missing.code.startswith("ResourceNotFound"):
+                        return []
+                    raise
+                return [item for item in items if item.get("SubscriptionName") == subscription.name]
 
             live = self._read_back(
                 lookup, lambda item: normalize.subscription_from_api(subscription.topic, item)

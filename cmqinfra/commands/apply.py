@@ -114,6 +114,15 @@ def apply_saved(
     if targets and tuple(targets) != saved.targets:
         raise session.Failure("--target cannot change a saved plan's targets; plan again instead")
     bound = session.bound_options(saved, options, plan_file)
+    if bound.endpoint and not options.endpoint:
+        # The file named it, not this run's operator: the repository's rule (docs/security.md, G1).
+        from cmqinfra.run.trust import endpoint_problem
+
+        problem = endpoint_problem(bound.endpoint, options.allowed_endpoints)
+        if problem is not None:
+            raise session.Failure(f"{plan_file}: the plan was made against {bound.endpoint}, which this run "
+                                  f"does not name: pass --endpoint {bound.endpoint} (or --allow-endpoint) to "
+                                  "apply there; nothing was sent to it")
     api_holder.append(session.connect(bound, bound.region))
     api = api_holder[0]
     session.check_account(saved, api, plan_file)

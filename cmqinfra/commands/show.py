@@ -12,7 +12,15 @@ from cmqinfra.run import session
 @click.option(
     "--format", "fmt", type=click.Choice(["text", "json", "markdown"]), default="text", show_default=True
 )
-def command(plan_file: str, fmt: str) -> None:
+@click.option(
+    "--resource-types",
+    "resource_types",
+    type=click.Choice(["cmqinfra", "terraform"]),
+    default="cmqinfra",
+    show_default=True,
+    help="With --format json: the Terraform provider's resource types and argument names.",
+)
+def command(plan_file: str, fmt: str, resource_types: str) -> None:
     """Show the saved plan PLAN_FILE (from `plan --out`) as text, JSON or a pull-request comment.
 
     A project's plan file (from `plan --out` with no PATH) is shown as the plan was: a section
@@ -25,11 +33,11 @@ def command(plan_file: str, fmt: str) -> None:
         if saved_file.project:
             from cmqinfra.run import units
 
-            units.show_saved(plan_file, saved_file, fmt)
+            units.show_saved(plan_file, saved_file, fmt, resource_types)
             return
         saved = saved_file.single
         assert saved.plan is not None
-        session.show(saved.plan, fmt)
+        session.show(saved.plan, fmt, resource_types=resource_types)
         if fmt == "text" and saved.target is not None:
             approved = ", ".join(saved.approved_data_loss) or "none"
             click.echo(f"\nPlanned against {saved.target.describe()}; data loss approved for: {approved}.")

@@ -3,14 +3,35 @@
 from __future__ import annotations
 
 import json
+from typing import TYPE_CHECKING
 
 import click
 
 from cmqinfra.commands.selection import Selection, project_options
 
+if TYPE_CHECKING:
+    from cmqinfra.manifest.loader import LoadResult
+
 
 def plural(n: int, word: str) -> str:
     return f"{n} {word}" if n == 1 else f"{n} {word}s"
+
+
+def _with_policies(result: LoadResult, paths: tuple[str, ...]) -> LoadResult:
+    """The policies of the project around PATH (and the operator's), checked: an error makes
+    the stack invalid, as a manifest error does."""
+    from dataclasses import replace
+
+    from cmqinfra.policy.check import check_stack
+    from cmqinfra.project.policies import for_paths
+
+    assert result.stack is not None
+    stack, problems = for_paths(result.stack, paths)
+    found = problems + check_stack(stack)
+    if not found:
+        return result
+    failed = any(d.severity.value == "error" for d in found)
+    return replace(result, stack=None if failed else stack, diagnostics=[*result.diagnostics, *found])
 
 
 @click.command("validate")
@@ -50,6 +71,8 @@ def command(paths: tuple[str, ...], fmt: str, selection: Selection, stacks_of: b
     from cmqinfra.render.diagnostics import diagnostics_markdown, diagnostics_to_json, failure_markdown
 
     result = load_stack(list(paths))
+    if result.stack is not None:
+        result = _with_policies(result, paths)
     s = result.stack
     summary = (
         f"{s.name}: {plural(len(s.queues), 'queue')}, {plural(len(s.topics), 'topic')}, "

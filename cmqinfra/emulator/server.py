@@ -23,7 +23,12 @@ from urllib.parse import parse_qsl, urlsplit
 from cmqinfra.emulator import admin_door, cmq_door
 from cmqinfra.emulator.api3 import HANDLERS
 from cmqinfra.emulator.backend import Backend
+from cmqinfra.emulator.cam import CamPolicy
 from cmqinfra.emulator.clock import Clock
+from cmqinfra.emulator.console.door import PREFIX as CONSOLE_PREFIX
+from cmqinfra.emulator.console.door import ConsoleDoor
+from cmqinfra.emulator.console.door import Request as ConsoleRequest
+from cmqinfra.emulator.console.guard import Guard
 from cmqinfra.emulator.errors import ApiError
 from cmqinfra.emulator.faults import FaultDice, Faults, Outcome
 from cmqinfra.emulator.params import ACTIONS, unflatten, validate
@@ -49,6 +54,8 @@ class Reply:
     status: int = 200
     raw: bytes | None = None
     drop: bool = False
+    content_type: str | None = None  # for ``raw``: text/html unless said
+    headers: tuple[tuple[str, str], ...] = ()
 
 
 class _Server(ThreadingHTTPServer):
@@ -224,7 +231,7 @@ class _RequestHandler(BaseHTTPRequestHandler):
                 pass
             return
         if reply.raw is not None:
-            payload, content_type = reply.raw, "text/html"
+            payload, content_type = reply.raw, reply.content_type or "text/html"
         else:
             payload, content_type = json.dumps(reply.body).encode("utf-8"), "application/json"
         # The status line, headers and body in one write (one send call, one segment on the wire
@@ -233,6 +240,7 @@ class _RequestHandler(BaseHTTPRequestHandler):
             f"{self.protocol_version} {reply.status} {_REASONS.get(reply.status, '')}\r\n"
             f"Server: {self.version_string()}\r\nDate: {_http_date()}\r\n"
             f"Content-Type: {content_type}\r\nContent-Length: {len(payload)}\r\n"
+            + "".join(f"{name}: {value}\r\n" for name, value in reply.headers)
             + ("Connection: close\r\n" if self.close_connection else "")
             + "\r\n"
         ).encode("latin-1")
@@ -318,6 +326,7 @@ class Emulator:
         self.store = self.backend.store
         self.clock = self.backend.clock
         self._cmq = cmq_door.CmqDoor(self.backend, secret_id, secret_key)
+        self.console = ConsoleDoor(self.backend, Guard(secret_id, secret_key))
         self.admin = admin_door.AdminDoor(self.backend, secret_id, secret_key, region)
         self.secret_id = secret_id
         self._secret_key = secret_key
@@ -335,6 +344,8 @@ class Emulator:
         self._server.emulator = self
         self._stopped = False
         self._thread: threading.Thread | None = None
+        # A CAM policy to enforce (cmqinfra/emulator/cam.py); None: every call is allowed.
+        self.cam_policy: CamPolicy | None = None
 
     # ------------------------------------------------------------------------------ public surface
 
@@ -500,6 +511,8 @@ class Emulator:
             return Reply(drop=True)
         headers = {name.lower(): value for name, value in http.headers.items()}
         split = urlsplit(http.path)
+        if split.path == CONSOLE_PREFIX or split.path.startswith(CONSOLE_PREFIX + "/"):
+            return self._handle_console(http, headers, split.path, split.query, unsupported)
         if split.path.startswith(admin_door.PREFIX):
             return self._handle_admin(http, headers, split.path, split.query)
         if split.path == cmq_door.PATH or (
@@ -573,6 +586,8 @@ class Emulator:
         try:
             raw = self._parameters(http.command, split.query, body)
             params = validate(action, raw, from_query=http.command == "GET")
+            if self.cam_policy is not None:
+                self.cam_policy.check(service, action, params, self.region, self.account_id)
         except ApiError as error:
             return fail(error.code, error.message)
         if service == "tag":  # global: a resource's own region picks its backend (one never used has none)
@@ -619,6 +634,22 @@ class Emulator:
         request = cmq_door.FormRequest(http.command, headers.get("host", ""), path, query, body)
         return Reply(body=self._cmq.serve(request, request_id))
 
+    def _handle_console(
+        self, http: BaseHTTPRequestHandler, headers: dict[str, str], path: str, query: str, unsupported: bool
+    ) -> Reply:
+        if path == CONSOLE_PREFIX:  # the pages use relative links: they need the trailing slash
+            return Reply(status=308, raw=b"", headers=(("Location", CONSOLE_PREFIX + "/"),))
+        length_text = headers.get("content-length", "0") or "0"
+        length = int(length_text) if length_text.isdigit() else -1
+        if unsupported or length < 0 or length > MAX_BODY_BYTES:
+            self._drain(http, max(length, 0))
+            return Reply(status=400, raw=b'{"error": "bad request"}', content_type="application/json")
+        body = http.rfile.read(length) if length else b""
+        request = ConsoleRequest(http.command, path[len(CONSOLE_PREFIX) + 1:], query, headers, body,
+                                 str(http.client_address[0]))
+        answer = self.console.serve(request)
+        return Reply(status=answer.status, raw=answer.body, content_type=answer.content_type,
+                     headers=answer.headers)
     def _handle_admin(
         self, http: BaseHTTPRequestHandler, headers: dict[str, str], path: str, query: str
     ) -> Reply:

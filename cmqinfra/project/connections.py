@@ -87,6 +87,7 @@ class Connections:
         self._emulators: dict[str, Any] = {}
         self._apis: list[Any] = []
         self._untagged: dict[tuple[object, ...], _Shared] = {}
+        self._callers: dict[tuple[object, ...], str] = {}
 
     def limiter_for(self, target: ResolvedTarget) -> Any:
         from cmqinfra.cloud.limiter import RateLimiter
@@ -128,7 +129,25 @@ class Connections:
                            timeout=options.timeout, limiter=limiter, credentials=credentials)
         with self._lock:
             self._apis.append(api)
+        if target.kind != "local":  # the embedded emulator is no account of anyone's
+            self._check_account(unit, target, api)
         return api
+
+    def _check_account(self, unit: StackUnit, target: ResolvedTarget, api: Any) -> None:
+        """The environment's accounts against GetCallerIdentity, before any other call (like
+        Terraform's allowed_account_ids): credentials of another account never read or write."""
+        allowed = unit.target.allowed_accounts
+        if not allowed:
+            return
+        key = (*target.budget_key, unit.target.credentials)
+        with self._lock:
+            known = self._callers.get(key)
+        if known is None:
+            known = self._callers[key] = api.caller_account() or "unknown"
+        if known not in allowed:
+            declared = " or ".join(allowed)
+            raise Failure(f"environment {unit.environment} is for account {declared}, and these "
+                          f"credentials belong to account {known}; nothing was read or changed")
 
     def untagged_count(
         self, unit: StackUnit, target: ResolvedTarget, api: Any

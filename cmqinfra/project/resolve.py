@@ -107,10 +107,27 @@ def resolve_unit(project: Project, unit: StackUnit) -> ResolvedUnit:
     stack = result.stack
     if stack is not None and unit.region:
         stack = replace(stack, region=unit.region)
+    if stack is not None:
+        stack, problems = _with_policies(stack, project, unit)
+        if problems:
+            return ResolvedUnit(unit, None, tuple(problems), tuple(resolved), tuple(files), frozenset(used))
     # A reference that could not be resolved is reported once, not again as the literal text it left.
     kept = [d for d in result.diagnostics if d in diags or d.location not in unresolved]
     located = tuple(_with_hint(d, hints) for d in kept)
     return ResolvedUnit(unit, stack, located, tuple(resolved), tuple(files), frozenset(used))
+
+
+def _with_policies(stack: Stack, project: Project, unit: StackUnit) -> tuple[Stack, list[Diagnostic]]:
+    """The stack with the project's policies and the operator's (``CMQINFRA_POLICIES``)."""
+    import os
+
+    from cmqinfra.policy.config import attach, operator_policies
+
+    operator, problems = operator_policies(os.environ)
+    if problems:
+        return stack, problems
+    mine = (*(project.config.policies if project.config is not None else ()), *operator)
+    return (attach(stack, mine, unit.stack_name, unit.environment) if mine else stack), []
 
 
 def _with_hint(diagnostic: Diagnostic, hints: Mapping[SourceLocation, str]) -> Diagnostic:
@@ -127,8 +144,8 @@ class _Resolver:
     def __init__(self, doc: Document, ctx: _Context) -> None:
         self.doc = doc
         self.ctx = ctx
-        self.values: dict[DataPath, yaml.Mark] = {}
-        self.keys: dict[DataPath, yaml.Mark] = {}
+        self.values: dict[DataPath, int] = {}  # packed positions (manifest/source.py)
+        self.keys: dict[DataPath, int] = {}
         self.links: dict[DataPath, tuple[Document, DataPath]] = {}
         self.diagnostics: list[Diagnostic] = []
         self.used: set[str] = set()

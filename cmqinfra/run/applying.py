@@ -169,6 +169,7 @@ def report_run(run: ApplyRun, echo: Echo, *, destroy: bool = False) -> None:
     units = f" ({bad} of {len(run.outcomes)} stack(s) incomplete)" if many else ""
     echo(f"{what} {why}: {done} step(s) done, {failed} failed, {not_started} not started{units}.{took}", True)
     repeating = []
+    kept = []
     for o in run.outcomes:
         if o.report is None:
             continue
@@ -181,7 +182,14 @@ def report_run(run: ApplyRun, echo: Echo, *, destroy: bool = False) -> None:
         for item in o.report.not_started:
             echo(f"  not started: {prefix}{item}", True)
         repeating += [f"{prefix}{r.address} ({r.code})" for r in o.report.failed if will_repeat(r.code)]
-    if repeating:
+        kept += [f"{prefix}{r.address}" for r in o.report.failed if r.code == "DataLossRefused"]
+    if kept:
+        echo(
+            f"Not deleted, because they hold messages now: {', '.join(kept)}. Plan again: the plan shows "
+            "their messages, and deletes them only with --allow-data-loss.",
+            True,
+        )
+    elif repeating:
         echo(
             f"The service refused {', '.join(repeating)}; that refusal will repeat on every run: change the "
             "manifest (or the account) first. The steps done are kept; apply after the fix continues "

@@ -82,7 +82,14 @@ def load(paths: Sequence[str]) -> Stack:
     errors = [d for d in result.diagnostics if d.severity.value == "error"]
     if errors or result.stack is None:
         raise ManifestErrors(f"{len(errors)} error(s) in the manifest", result.diagnostics)
-    return result.stack
+    from cmqinfra.project.policies import for_paths  # the project's policies apply by path too
+
+    stack, problems = for_paths(result.stack, paths)
+    for d in problems:
+        click.echo(d.render(), err=True)
+    if problems:
+        raise ManifestErrors(f"{len(problems)} error(s) in the project file", problems)
+    return stack
 
 
 def check_targets(_ctx: click.Context, _param: click.Parameter, value: tuple[str, ...]) -> tuple[str, ...]:
@@ -254,8 +261,12 @@ def compute(
 LONG_PLAN = 100
 
 
-def show(plan: Plan, fmt: str = "text", *, verbose: bool = True) -> None:
-    if fmt == "json":
+def show(plan: Plan, fmt: str = "text", *, verbose: bool = True, resource_types: str = "cmqinfra") -> None:
+    if fmt == "json" and resource_types == "terraform":
+        from cmqinfra.render.terraform_types import terraform_plan_json
+
+        click.echo(json.dumps(terraform_plan_json(plan_to_json(plan)), indent=2))
+    elif fmt == "json":
         click.echo(json.dumps(plan_to_json(plan), indent=2))
     elif fmt == "markdown":
         click.echo(render_markdown(plan), nl=False)

@@ -38,8 +38,13 @@ def test_startup_benchmark_measures_every_command_beside_its_peer(tmp_path: Path
 def test_flow_test_benchmark_runs_every_test(tmp_path: Path) -> None:
     done = run("localcmq.py", tmp_path, "--tests", "6")
     assert done.returncode in (0, 1), done.stderr[-3000:]
-    flow, reset, suite = json.loads((tmp_path / "localcmq.json").read_text())
+    flow, reset, *suites = json.loads((tmp_path / "localcmq.json").read_text())
     assert "6 passed, 0 failed" in flow["detail"] and flow["value"] > 0
     assert flow["target"] == 2.0 * 6 / 100
-    for figure in (reset, suite):  # the plugin is another branch's: measured once it is here
-        assert figure["value"] is not None or "not in this build" in figure["detail"]
+    assert reset["unit"] == "ms" and reset["value"] > 0 and "over 200 resets" in reset["detail"]
+    assert [s["name"] for s in suites] == [
+        "6 plugin tests, one message each, each applying the stack itself",
+        "6 plugin tests, one message each, the stack named in pytest.ini",
+    ]
+    for suite in suites:
+        assert suite["value"] > 0 and "6 passed" in suite["detail"] and suite["target"] == 3.0 * 6 / 100

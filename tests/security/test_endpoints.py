@@ -156,3 +156,27 @@ def _unsealed(doc: dict) -> dict:  # type: ignore[type-arg]
     shows what the seal adds; here the binding to this run's configuration alone refuses it)."""
     doc.pop("cmqinfra_seal")
     return doc
+
+
+def test_a_single_stack_plan_file_cannot_send_apply_elsewhere(tmp_path: Path,
+                                                              monkeypatch: pytest.MonkeyPatch) -> None:
+    """One stack: the endpoint came from the operator's --endpoint; a file naming another is
+    believed only if this run names it too, or it is a loopback emulator."""
+    emu = Emulator.start(tmp_path / "e.sqlite3", rate_limits=False, secret_id="AKIDCIWRITER",
+                         secret_key=SECRET_KEY)
+    try:
+        with catcher(monkeypatch) as host:
+            (tmp_path / "shop.yaml").write_text(STACK)
+            code, _, err = cmq(tmp_path, "plan", "shop.yaml", "--endpoint", emu.url, "--out", "p.plan")
+            assert code == 0, err
+            doc = _unsealed(json.loads((tmp_path / "p.plan").read_text()))
+            doc["saved_plan"]["target"]["endpoint"] = host.url
+            (tmp_path / "edited.plan").write_text(json.dumps(doc))
+            code, out, err = cmq(tmp_path, "apply", "--plan", "edited.plan")
+            assert code == 1
+            assert "which this run does not name" in err
+            assert host.seen == []
+            code, out, err = cmq(tmp_path, "apply", "--plan", "p.plan")  # loopback: as before
+            assert code == 0, err
+    finally:
+        emu.stop()

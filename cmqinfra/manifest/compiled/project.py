@@ -222,6 +222,23 @@ def validate_https___github_com_cmqinfra_cmqinfra_schemas_project_schema_json___
                 data__account_len = len(data__account)
                 if data__account_len < 1:
                     raise JsonSchemaValueException('invalid')
+        if "allowedAccounts" in data_keys:
+            data_keys.remove("allowedAccounts")
+            data__allowedAccounts = data["allowedAccounts"]
+            if not isinstance(data__allowedAccounts, (list, tuple)):
+                raise JsonSchemaValueException('invalid')
+            data__allowedAccounts_is_list = isinstance(data__allowedAccounts, (list, tuple))
+            if data__allowedAccounts_is_list:
+                data__allowedAccounts_len = len(data__allowedAccounts)
+                if data__allowedAccounts_len < 1:
+                    raise JsonSchemaValueException('invalid')
+                for data__allowedAccounts_x, data__allowedAccounts_item in enumerate(data__allowedAccounts):
+                    if not isinstance(data__allowedAccounts_item, (str)):
+                        raise JsonSchemaValueException('invalid')
+                    if isinstance(data__allowedAccounts_item, str):
+                        data__allowedAccounts_item_len = len(data__allowedAccounts_item)
+                        if data__allowedAccounts_item_len < 1:
+                            raise JsonSchemaValueException('invalid')
         if "credentials" in data_keys:
             data_keys.remove("credentials")
             data__credentials = data["credentials"]
