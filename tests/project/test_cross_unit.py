@@ -53,4 +53,26 @@ def test_renaming_a_stack_that_still_exists_is_an_error(tmp_path: Path) -> None:
     code, out, err = cmq(tmp_path, "validate", "--env", "dev")
     assert code == 1
     assert ("stacks/billing/main.yaml:1:1: error: renamedFrom \"payments-dev\": that stack still exists in "
-            "environment dev; a rename takes everything it owns") in err
+            "environment dev; a rename takes everything it owns (hint: remove the old stack from "
+            "cmqinfra.yaml in the same change, or use moved entries)") in err
+
+
+def test_every_entry_is_checked_and_a_move_from_is_named_as_such(tmp_path: Path) -> None:
+    write(tmp_path, {
+        "cmqinfra.yaml": PROJECT,
+        "stacks/payments/main.yaml": """
+            stack: payments
+            queues:
+              kept: {}
+              taken: {}
+            moved:
+              - {address: queue/orders, toStack: billing}
+              - {address: queue/taken, fromStack: ghost}
+            """,
+        "stacks/billing/main.yaml": "stack: billing\nqueues:\n  orders: {}\n",
+    })
+    code, _, err = cmq(tmp_path, "validate", "--env", "dev")
+    assert code == 1
+    assert "queue/orders-dev" not in err  # billing-dev exists in dev: that move can complete
+    # the entry after a good one is checked too, and says "from"
+    assert 'moved queue/taken-dev from stack "ghost-dev": no stack of environment dev is named so' in err

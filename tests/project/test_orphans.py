@@ -98,4 +98,5 @@ def test_names_from_live_tags_and_cmqinfra_yaml_are_shown_plain() -> None:
 
     text = describe(Orphans("evil`<img src=x>", "endpoint http://h/<script>, region r", ("queue/a<b>",)))
     assert "<" not in text and ">" not in text
+    assert "on endpoint http://h/?script?, region r are" in text
     assert "evil`" not in text and "evil?" in text

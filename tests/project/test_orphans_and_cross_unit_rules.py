@@ -21,8 +21,9 @@ def test_the_warning_names_five_resources_then_counts_the_rest_exactly() -> None
         "over, give the stack that should own them `renamedFrom: Search-Staging` (or `moved` entries with "
         "fromStack); to delete them, put the old unit back and run `cmqinfra destroy --stack NAME --env "
         "ENV` before removing it.")
-    five = describe(Orphans("s", "Local", addresses[:5]))
+    five = describe(Orphans("s", "Tencent Cloud, region ap-x", addresses[:5]))
     assert "(queue/q0, queue/q1, queue/q2, queue/q3, queue/q4):" in five and "more" not in five
+    assert five.startswith("5 resource(s) on Tencent Cloud, region ap-x are tagged")
 
 
 def test_names_are_cut_to_their_bound_and_listed_by_owner() -> None:

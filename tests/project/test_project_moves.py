@@ -5,6 +5,7 @@ is deleted or re-created, and environment name affixes apply to the entries too.
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -121,6 +122,9 @@ def test_one_project_plan_moves_between_stacks_and_shows_the_move_once(tmp_path:
 
     code, out, err = cmq(tmp_path, "apply", "--plan", "project.plan", "--auto-approve")
     assert code == 0, out + err
+    # the totals name the moves, as a single stack's apply does
+    assert re.search(r"^Apply complete! Resources: \d+ added, \d+ changed, 1 destroyed, 2 moved across "
+                     r"2 stack\(s\)\.", out, re.MULTILINE), out
     after = _identity(emu)
     del before["queue/spare-dev"]
     assert {a: v[:2] for a, v in after.items()} == {a: v[:2] for a, v in before.items()}
