@@ -54,9 +54,9 @@ print(json.dumps({"code": code, "modules": sorted(sys.modules)}))
 """
 
 
-def imported_by(*argv: str) -> tuple[int, list[str]]:
+def imported_by(*argv: str, cwd: Path = REPO) -> tuple[int, list[str]]:
     done = subprocess.run(
-        [sys.executable, "-c", PROBE, *argv], cwd=REPO, capture_output=True, text=True, timeout=60
+        [sys.executable, "-c", PROBE, *argv], cwd=cwd, capture_output=True, text=True, timeout=60
     )
     result = json.loads(done.stdout.strip().splitlines()[-1])
     return result["code"], result["modules"]
@@ -71,6 +71,16 @@ def test_validate_of_a_valid_stack_imports_only_what_checking_a_manifest_needs()
     assert code == 0
     assert "cmqinfra.manifest.compiled.manifest" in modules  # the check did run
     assert loaded(modules, NOT_FOR_VALIDATE) == []
+
+
+def test_plan_of_a_stack_loads_no_project_machinery(tmp_path: Path) -> None:
+    """`plan --local PATH` (an editor's or a hook's dry run) needs the SDK and the emulator, not
+    the project layer that `plan` with no PATH walks."""
+    code, modules = imported_by("plan", "--local", str(SMALL_STACK), cwd=tmp_path)
+    assert code == 0
+    assert "cmqinfra.plan.compute" in modules  # it did plan
+    unneeded = ("cmqinfra.project", "cmqinfra.commands.projectmode", "jsonschema", "deepdiff")
+    assert loaded(modules, unneeded) == []
 
 
 def test_validate_of_an_invalid_stack_words_its_errors_with_jsonschema(tmp_path: Path) -> None:

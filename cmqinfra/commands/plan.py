@@ -7,8 +7,13 @@ import shlex
 import click
 
 from cmqinfra.cloud.api import CmqApi
-from cmqinfra.commands import projectmode
-from cmqinfra.commands.projectmode import project_options
+from cmqinfra.commands.selection import (
+    Selection,
+    check_targets,
+    project_options,
+    refuse_with_paths,
+    stack_targets,
+)
 from cmqinfra.run import session
 from cmqinfra.run.options import target_options
 
@@ -37,7 +42,7 @@ from cmqinfra.run.options import target_options
     "targets",
     multiple=True,
     metavar="ADDRESS",
-    callback=projectmode.check_targets,
+    callback=check_targets,
     help="Plan only this resource (queue/NAME, topic/NAME, subscription/TOPIC/NAME) and what it needs; "
     "in project mode STACK[ENV]:ADDRESS. Repeatable. The plan is partial.",
 )
@@ -50,19 +55,21 @@ def command(
     destroy: bool,
     allow_data_loss: bool,
     targets: tuple[str, ...],
-    selection: projectmode.Selection,
+    selection: Selection,
 ) -> None:
     """Compare the manifests at PATH... with live state and show the changes apply would make.
 
     With no PATH, plan every stack of the project in the current directory (see --project)."""
     if not paths:
+        from cmqinfra.commands import projectmode  # the project machinery only in project mode
+
         projectmode.plan(selection, options, out, fmt, detailed_exitcode, destroy, allow_data_loss, targets)
         return
     api_holder: list[CmqApi] = []
     exit_code = 0
     with session.user_errors(options.debug, api_holder, fmt):
-        projectmode.refuse_with_paths(selection)
-        targets = projectmode.stack_targets(targets)
+        refuse_with_paths(selection)
+        targets = stack_targets(targets)
         if out:
             session.check_writable(out)
         stack, region, live = session.load_and_read(paths, options, api_holder, whole=not targets)

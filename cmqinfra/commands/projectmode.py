@@ -16,39 +16,19 @@ from typing import Any
 
 import click
 
-from cmqinfra.commands.selection import Selection, project_options  # noqa: F401
+from cmqinfra.commands.selection import (  # noqa: F401 - their home is selection.py
+    Selection,
+    check_targets,
+    project_options,
+    refuse_with_paths,
+    stack_targets,
+)
 from cmqinfra.project.resolve import ResolvedUnit
 from cmqinfra.project.units import Project, ProjectError, StackUnit, load_project
 from cmqinfra.render import escape
 from cmqinfra.run import session
 
 # Selection and project_options live in commands/selection.py (light to import); kept importable here.
-
-
-def check_targets(_ctx: click.Context, _param: click.Parameter, value: tuple[str, ...]) -> tuple[str, ...]:
-    """Every --target is an address of one stack (queue/NAME ...) or of a project's unit
-    (STACK[ENV]:queue/NAME); a bad one is a usage error naming it. Which form fits is decided
-    once it is known whether manifest PATHs were given."""
-    from cmqinfra.plan.targets import parse_target
-    from cmqinfra.project.targets import is_project_target, parse_project_target
-
-    try:
-        return tuple(dict.fromkeys(
-            str(parse_project_target(v)) if is_project_target(v) else parse_target(v) for v in value
-        ))
-    except ValueError as exc:
-        raise click.BadParameter(str(exc)) from None
-
-
-def stack_targets(targets: Sequence[str]) -> tuple[str, ...]:
-    """The targets of a single stack's run (manifest PATHs given): plain addresses only."""
-    from cmqinfra.project.targets import is_project_target
-
-    named = [t for t in targets if is_project_target(t)]
-    if named:
-        raise click.UsageError(f"--target {named[0]} names a project's stack: with manifest PATH... give "
-                               "the stack's own address (queue/NAME, topic/NAME, subscription/TOPIC/NAME)")
-    return tuple(targets)
 
 
 def _unit_targets(selection: Selection, units: Sequence[StackUnit],
@@ -76,12 +56,6 @@ def refuse_bare_targets(targets: Sequence[str]) -> None:
     if bare:
         raise session.Failure(f"--target {bare[0]}: without manifest PATH..., name the stack too, as "
                               f"STACK[ENV]:{bare[0]} (project mode), or give the stack's manifest PATH...")
-
-
-def refuse_with_paths(selection: Selection) -> None:
-    if selection.given:
-        raise session.Failure("--project, --stack, --env and --changed-since select stacks of a project; "
-                              "they cannot be combined with manifest PATH arguments")
 
 
 # ------------------------------------------------------------ shared steps
