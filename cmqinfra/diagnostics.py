@@ -22,6 +22,8 @@ class Diagnostic:
     location: SourceLocation | None = None
     severity: Severity = Severity.ERROR
     hint: str | None = None
+    policy: str | None = None  # the id of the project policy this reports on, if any
+    waived: bool = False  # a policy violation an exception declared next to the resource waives
 
     def render(self) -> str:
         """One line: file names, messages and hints carry repository text, so every control
@@ -34,7 +36,8 @@ class Diagnostic:
 
     def to_json(self) -> dict[str, object]:
         loc = self.location
-        return {
+        extra: dict[str, object] = {"policy": self.policy, "waived": self.waived} if self.policy else {}
+        return extra | {
             "file": loc.file if loc else None,
             "line": loc.line if loc else None,
             "column": loc.column if loc else None,

@@ -15,6 +15,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, fields
 from enum import Enum
+from typing import Any
 
 # Tag keys cmqinfra writes on the resources it owns (kubectl ApplySet style: ownership lives
 # on the object itself, never guessed from names).
@@ -108,6 +109,33 @@ class Transaction:
 
 
 @dataclass(frozen=True)
+class PolicyException:
+    """A resource's declared exception to a project policy (``policyExceptions`` in its manifest
+    entry): the violation is reported as waived, with the reason, instead of failing."""
+
+    policy: str
+    reason: str
+    source: SourceLocation | None = field(default=None, compare=False)
+
+
+@dataclass(frozen=True)
+class Policy:
+    """One rule of ``policies:`` in cmqinfra.yaml, already scoped to the stack it is attached to
+    (``cmqinfra.policy`` checks it; its parameters stay plain data, as written)."""
+
+    id: str
+    rule: str
+    severity: str  # "error" | "warning"
+    resources: tuple[str, ...] = ()  # address globs; empty: every resource
+    params: tuple[tuple[str, Any], ...] = ()
+    allow_exceptions: bool = True
+    source: SourceLocation | None = field(default=None, compare=False)
+
+    def param(self, name: str, default: Any = None) -> Any:
+        return dict(self.params).get(name, default)
+
+
+@dataclass(frozen=True)
 class Queue:
     name: str
     visibility_timeout: int | None = None
@@ -123,6 +151,7 @@ class Queue:
     tags: Tags = ()
     protect: bool = False
     source: SourceLocation | None = field(default=None, compare=False, repr=False)
+    exceptions: tuple[PolicyException, ...] = field(default=(), compare=False, repr=False)
 
     @property
     def address(self) -> str:
@@ -139,6 +168,7 @@ class Topic:
     tags: Tags = ()
     protect: bool = False
     source: SourceLocation | None = field(default=None, compare=False, repr=False)
+    exceptions: tuple[PolicyException, ...] = field(default=(), compare=False, repr=False)
 
     @property
     def address(self) -> str:
@@ -156,6 +186,7 @@ class Subscription:
     filter_tags: tuple[str, ...] = ()
     binding_keys: tuple[str, ...] = field(default=(), metadata={"key": "bindingKeys"})
     source: SourceLocation | None = field(default=None, compare=False, repr=False)
+    exceptions: tuple[PolicyException, ...] = field(default=(), compare=False, repr=False)
 
     @property
     def address(self) -> str:
@@ -207,6 +238,8 @@ class Stack:
     moved: tuple[Moved, ...] = ()
     removed: tuple[Removed, ...] = ()
     imports: tuple[Import, ...] = ()
+    # The project's policies that apply to this stack in this environment (cmqinfra.yaml).
+    policies: tuple[Policy, ...] = field(default=(), compare=False, repr=False)
 
 
 Resource = Queue | Topic | Subscription

@@ -73,14 +73,12 @@ def test_validate_of_a_valid_stack_imports_only_what_checking_a_manifest_needs()
     assert loaded(modules, NOT_FOR_VALIDATE) == []
 
 
-def test_plan_of_a_stack_loads_no_project_machinery(tmp_path: Path) -> None:
-    """`plan --local PATH` (an editor's or a hook's dry run) needs the SDK and the emulator, not
-    the project layer that `plan` with no PATH walks."""
-    code, modules = imported_by("plan", "--local", str(SMALL_STACK), cwd=tmp_path)
-    assert code == 0
-    assert "cmqinfra.plan.compute" in modules  # it did plan
-    unneeded = ("cmqinfra.project", "cmqinfra.commands.projectmode", "jsonschema", "deepdiff")
-    assert loaded(modules, unneeded) == []
+def test_validate_names_the_project_file_and_the_policy_variable_as_their_owners_do() -> None:
+    from cmqinfra.commands import validate
+    from cmqinfra.policy.config import OPERATOR_POLICIES
+    from cmqinfra.project.config import PROJECT_FILE
+
+    assert (validate.PROJECT_FILE, validate.OPERATOR_POLICIES) == (PROJECT_FILE, OPERATOR_POLICIES)
 
 
 def test_validate_of_an_invalid_stack_words_its_errors_with_jsonschema(tmp_path: Path) -> None:

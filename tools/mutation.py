@@ -134,6 +134,36 @@ GROUPS = (
         ),
         0.80,
     ),
+    Group(
+        "project",
+        # Project mode's parts: cmqinfra.yaml, discovery, variables, changed-since, claims and
+        # checks between units, what no unit owns, the multi-stack planner, the plan-file units.
+        ("cmqinfra/project/*.py",),
+        ("tests/project",),
+        0.90,
+    ),
+    Group(
+        "run",
+        # The sessions (a PATH's and a project's), the one plan-file format, the one apply loop,
+        # progress, region and target binding, the executor.
+        ("cmqinfra/run/*.py",),
+        (
+            "tests/project",
+            "tests/review",
+            "tests/plan/test_commands_fake.py",
+            "tests/plan/test_executor.py",
+            "tests/plan/test_end_to_end.py",
+            "tests/plan/test_target.py",
+        ),
+        0.90,
+    ),
+    Group(
+        "commands",
+        # Flag wiring only; what it decides (which path, which refusal) is pinned through the CLI.
+        ("cmqinfra/commands/*.py", "cmqinfra/cli.py"),
+        ("tests/test_cli.py", "tests/project", "tests/review", "tests/plan/test_commands_fake.py"),
+        0.90,
+    ),
 )
 
 
@@ -145,6 +175,9 @@ def _config(group: Group) -> str:
         'source_paths = ["cmqinfra"]',
         f"only_mutate = {json.dumps(list(group.modules))}",
         f"pytest_add_cli_args_test_selection = {json.dumps(tests)}",
+        # what tests read beside the package (the project tests: the pre-commit hook, examples,
+        # the benchmark helpers they share)
+        'also_copy = ["benchmarks", "examples", "schemas", "docs", "README.md", ".pre-commit-hooks.yaml"]',
         'pytest_add_cli_args = ["-p", "no:cacheprovider", "-p", "no:randomly"]',
         # The emulator tests start servers and threads: a mutant that hangs one is a timeout
         # (counted as killed), found within seconds rather than minutes.

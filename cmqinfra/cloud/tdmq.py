@@ -22,7 +22,7 @@ from typing import Any, TypeVar
 from tencentcloud.common.common_client import CommonClient
 from tencentcloud.common.exception.tencent_cloud_sdk_exception import TencentCloudSDKException
 
-from cmqinfra.cloud import normalize, wire
+from cmqinfra.cloud import calls, normalize, wire
 from cmqinfra.cloud.api import TaggedKind
 from cmqinfra.cloud.errors import CloudError
 from cmqinfra.cloud.limiter import RateLimiter, Slot
@@ -124,6 +124,7 @@ class TdmqApi:
     ) -> dict[str, Any]:
         """One API call with retries. ``slot``: the first attempt's rate-limit place, reserved by
         the caller (see ``_submit``); later attempts take their own."""
+        calls.require(action)  # the CAM policy (cmqinfra cam-policy) grants only the listed calls
         client = self._tag if action in _TAG_ACTIONS else self._tdmq
         if action in _STS_ACTIONS and self._sts is not None:
             client = self._sts
@@ -252,6 +253,17 @@ class TdmqApi:
                 for action in ("DescribeCmqQueues", "DescribeCmqTopics")
             }
         )
+
+    def owners(self) -> list[tuple[str, str, str]]:
+        """(type, name, owning stack) of every queue and topic some stack owns: two tag-filtered
+        listings, paged, never a call per resource. Asked only when the counts say a stack the
+        run did not read owns something (cmqinfra/project/orphans.py)."""
+        any_owner = {"IsTagFilter": True, "Filters": [{"Name": f"tag:{STACK_TAG}"}]}
+        [queues] = self._list_many("DescribeCmqQueues", [any_owner], "QueueList")
+        [topics] = self._list_many("DescribeCmqTopics", [any_owner], "TopicList")
+        out = [("queue", q.queue.name, q.owner) for q in map(normalize.queue_from_api, queues)]
+        out += [("topic", t.topic.name, t.owner) for t in map(normalize.topic_from_api, topics)]
+        return [(kind, name, owner) for kind, name, owner in out if owner]
 
     # ------------------------------------------------------------ read
 
@@ -432,15 +444,19 @@ class TdmqApi:
                 raise
 
             def lookup() -> list[dict[str, Any]]:
-                return [
-                    item
-                    for item in self._list_many(
+                try:
+                    items = self._list_many(
                         "DescribeCmqSubscriptionDetail",
                         [{"TopicName": subscription.topic, "SubscriptionName": subscription.name}],
                         "SubscriptionSet",
                     )[0]
-                    if item.get("SubscriptionName") == subscription.name
-                ]
+                except CloudError as missing:
+                    # The topic was created a moment ago and is not visible yet (eventual
+                    # consistency): nothing is visible yet, wait like for the subscription itself.
+                    if missing.code.startswith("ResourceNotFound"):
+                        return []
+                    raise
+                return [item for item in items if item.get("SubscriptionName") == subscription.name]
 
             live = self._read_back(
                 lookup, lambda item: normalize.subscription_from_api(subscription.topic, item)
@@ -533,6 +549,14 @@ class AccountCounts:
         """How many resources ``action`` lists in the whole account (None: not answered)."""
         try:
             return int(self._listings[action][0].result().get("TotalCount") or 0)
+        except CloudError:
+            return None
+
+    def tagged(self) -> int | None:
+        """How many queues and topics some stack owns (any ``cmqinfra-stack`` tag; None: not
+        answered): a project that read every stack of an account knows whether any is missing."""
+        try:
+            return sum(int(tagged.result().get("TotalCount") or 0) for _, tagged in self._listings.values())
         except CloudError:
             return None
 

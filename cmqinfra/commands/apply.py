@@ -10,6 +10,7 @@ from cmqinfra.commands.projectmode import project_options
 from cmqinfra.plan.values import Plan
 from cmqinfra.run import session
 from cmqinfra.run.options import target_options
+from cmqinfra.run.saved import PlanFile
 
 
 @click.command("apply")
@@ -50,11 +51,19 @@ def command(
     """Apply the manifests at PATH... (or the saved plan FILE) to live state.
 
     With no PATH, apply every stack of the project in the current directory (see --project)."""
-    from cmqinfra.project.planfile import is_project_plan
+    from cmqinfra.run.saved import read_plan_file
 
-    if not paths and (not plan_file or is_project_plan(plan_file)):
-        projectmode.apply(selection, options, plan_file, auto_approve, allow_data_loss, targets,
-                          expect_digest=expect_digest)
+    saved: PlanFile | None = None
+    if plan_file and not paths:
+        with session.user_errors(options.debug, []):
+            refuse_data_loss_flag(allow_data_loss)
+            # the one reader (sealed bytes checked: cmqinfra/run/seal.py): a stack's plan file or a project's
+            saved = read_plan_file(plan_file, expect_digest)
+    if not paths and (saved is None or saved.project):
+        from cmqinfra.run import units
+
+        units.apply(selection, options, plan_file, auto_approve, allow_data_loss, targets, saved,
+                    verbose, expect_digest=expect_digest)
         return
     api_holder: list[CmqApi] = []
     with session.user_errors(options.debug, api_holder):
@@ -62,8 +71,8 @@ def command(
         targets = projectmode.stack_targets(targets)
         if bool(paths) == bool(plan_file):
             raise session.Failure("give either manifest PATH... or --plan FILE")
-        if plan_file:
-            apply_saved(plan_file, options, api_holder, allow_data_loss, verbose, targets, expect_digest)
+        if saved is not None and plan_file:
+            apply_saved(plan_file, saved, options, api_holder, verbose, targets)
             return
         if expect_digest:
             raise session.Failure("--expect-digest goes with --plan FILE")
@@ -82,28 +91,38 @@ def command(
         apply_plan(plan, api, options, auto_approve, "apply these changes", verbose)
 
 
+def refuse_data_loss_flag(allow_data_loss: bool) -> None:
+    """A saved plan (a stack's or a project's) carries its own approvals: the flag adds none."""
+    if allow_data_loss:
+        raise session.Failure(
+            "--allow-data-loss does not apply to a saved plan: it carries its own approval "
+            "(plan --allow-data-loss --out FILE); nothing was changed"
+        )
+
+
 def apply_saved(
     plan_file: str,
+    saved_file: PlanFile,
     options: session.TargetOptions,
     api_holder: list[CmqApi],
-    allow_data_loss: bool,
     verbose: bool,
     targets: tuple[str, ...] = (),
     expect_digest: str | None = None,
 ) -> None:
     """Exactly the saved plan, only where it was made; data loss only on the queues it approved."""
-    from cmqinfra.run import seal
-
-    if allow_data_loss:
-        raise session.Failure(
-            "--allow-data-loss does not apply to a saved plan: it carries its own approval "
-            "(plan --allow-data-loss --out FILE)"
-        )
-    with seal.opened(plan_file, expect_digest) as (readable, _):
-        saved = session.read_saved(readable)
+    saved = saved_file.single
     if targets and tuple(targets) != saved.targets:
         raise session.Failure("--target cannot change a saved plan's targets; plan again instead")
     bound = session.bound_options(saved, options, plan_file)
+    if bound.endpoint and not options.endpoint:
+        # The file named it, not this run's operator: the repository's rule (docs/security.md, G1).
+        from cmqinfra.run.trust import endpoint_problem
+
+        problem = endpoint_problem(bound.endpoint, options.allowed_endpoints)
+        if problem is not None:
+            raise session.Failure(f"{plan_file}: the plan was made against {bound.endpoint}, which this run "
+                                  f"does not name: pass --endpoint {bound.endpoint} (or --allow-endpoint) to "
+                                  "apply there; nothing was sent to it")
     api_holder.append(session.connect(bound, bound.region))
     api = api_holder[0]
     session.check_account(saved, api, plan_file)

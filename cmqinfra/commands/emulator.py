@@ -119,7 +119,9 @@ class _EmulatorGroup(click.Group):
     "is not a secret).",
 )
 @click.option(
-    "--region", default=None, help=f"The one region served (default: the manifests', else {DEFAULT_REGION})."
+    "--region", default=None,
+    help=f"The first region (default: the manifests', else {DEFAULT_REGION}); every region is served, "
+    "each with its own state.",
 )
 @click.option(
     "--account-id",
@@ -156,6 +158,22 @@ class _EmulatorGroup(click.Group):
     help="New resources stay invisible to Describe* calls this long.",
 )
 @click.option("--seed", default=None, type=int, help="Seed for the fault dice (reproducible runs).")
+@click.option(
+    "--cam-policy",
+    "cam_policy",
+    type=click.Path(dir_okay=False),
+    metavar="FILE",
+    help="Enforce this CAM policy (JSON, as `cmqinfra cam-policy` prints): other calls are answered "
+    "AuthFailure.UnauthorizedOperation, as CAM answers.",
+)
+@click.option(
+    "--console-host",
+    "console_hosts",
+    multiple=True,
+    metavar="NAME",
+    help="A Host name the console at /_cmqinfra/console/ also answers to, from any address "
+    "(by default: loopback names, from this machine only).",
+)
 def serve(
     paths: tuple[str, ...],
     apply_paths: bool,
@@ -179,6 +197,8 @@ def serve(
     lost_response_rate: float,
     invisible_seconds: float,
     seed: int | None,
+    cam_policy: str | None,
+    console_hosts: tuple[str, ...],
 ) -> None:
     """Run a local TDMQ for CMQ endpoint (and the Tag service calls cmqinfra needs).
 
@@ -188,6 +208,12 @@ def serve(
         raise click.UsageError("manifest PATHs are only taken with --apply")
     if apply_paths and not paths and apply_dir is None:
         raise click.UsageError("--apply needs at least one manifest PATH")
+    from cmqinfra.emulator.cam import PolicyError, load_policy
+
+    try:
+        policy = load_policy(cam_policy) if cam_policy else None
+    except PolicyError as exc:
+        raise click.ClickException(str(exc)) from None
     if apply_dir is not None:
         paths = (*paths, *_stacks_in(Path(apply_dir)))
     stacks, region = _stacks_to_apply(paths, region)
@@ -229,6 +255,8 @@ def serve(
                 f"cannot open the emulator's data file {data}: {exc.strerror}"
             ) from None
         raise click.ClickException(f"cannot listen on {host}:{port}: {exc.strerror or exc}") from None
+    # Set after --apply's set-up calls would be refused by a plan-only policy, so: after them.
+    emu.console.guard.allow(console_hosts)
     stop = threading.Event()
 
     def on_signal(signum: int, frame: FrameType | None) -> None:
@@ -252,6 +280,12 @@ def serve(
                 )
             click.echo(f"TDMQ API 3.0 (tencentcloud SDKs, tccli): {emu.url}  region {region}")
             click.echo(f"CMQ message API (cmq SDK Account host):  {emu.url}  path {CMQ_PATH}")
+        if policy is not None:
+            emu.cam_policy = policy
+            click.echo(f"enforcing the CAM policy {cam_policy}")
+        # A hint for the person at the terminal (stderr: stdout's lines are a contract with scripts).
+        click.echo(f"console (log in with the emulator's credentials): {emu.url}/_cmqinfra/console/",
+                   err=True)
         emu.admin.release()
         if host not in ("127.0.0.1", "localhost", "::1") and secret_key == DEFAULT_SECRET_KEY:
             click.echo(
@@ -296,7 +330,6 @@ def _stacks_to_apply(paths: tuple[str, ...], region: str | None) -> tuple[tuple[
         stacks = bootstrap.load_stacks(paths)
         regions = {item.stack.region for item in stacks if item.stack.region}
         region = region or (regions.pop() if len(regions) == 1 else DEFAULT_REGION)
-        bootstrap.check_regions(stacks, region)
     except Failure as exc:
         raise click.ClickException(str(exc)) from None
     return tuple(stacks), region

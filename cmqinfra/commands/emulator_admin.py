@@ -157,8 +157,10 @@ def _run(
 
 
 def _safe(text: str) -> str:
-    """Untrusted text (queue names, bodies) for a terminal: control characters shown escaped."""
-    return "".join(ch if ch.isprintable() else ch.encode("unicode_escape").decode("ascii") for ch in text)
+    """Untrusted text (queue names, bodies) for a terminal, through the one escaping layer."""
+    from cmqinfra.render.escape import terminal
+
+    return terminal(text)
 
 
 def _when(seconds: float | None) -> str:

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import click
 
 from cmqinfra.cloud.api import CmqApi
-from cmqinfra.run import session
+from cmqinfra.run import session, unit_export
 from cmqinfra.run.options import target_options
+from cmqinfra.selection import Selection
 
 
 @click.command("export")
@@ -21,16 +24,32 @@ from cmqinfra.run.options import target_options
     help="A .yaml/.yml file, or a directory (gets <stack>.yaml). Default: standard output.",
 )
 @click.option("--force", is_flag=True, help="Overwrite the output file if it exists.")
+@click.option("--env", "environment", metavar="NAME",
+              help="Project mode: export what --stack owns in this environment, as its manifests write it.")
+@click.option("--project", "root", default=".", metavar="DIR", show_default=True,
+              help="Project mode: the project root holding cmqinfra.yaml.")
 def command(
     stack: str | None,
     include_unowned: bool,
     options: session.TargetOptions,
     output: str | None,
     force: bool,
+    environment: str | None,
+    root: str,
 ) -> None:
-    """Write a manifest from live state, in the format users write by hand."""
-    from cmqinfra.export.run import export_text, output_path
+    """Write a manifest from live state, in the format users write by hand.
 
+    In a project (cmqinfra.yaml, or --env), --stack names a stack of the project: what it owns in
+    the environment is read on that environment's target and region, and written with the stack's
+    own names (the environment's name affixes taken out), ready for its directory."""
+    from cmqinfra.export.run import export_text, output_path
+    from cmqinfra.project.config import PROJECT_FILE
+
+    if stack is not None and (environment is not None or (Path(root) / PROJECT_FILE).is_file()):
+        with session.user_errors(options.debug, []):
+            selection = Selection(root, (stack,), (environment,) if environment else (), None)
+            unit_export.export_unit(selection, options, include_unowned, output, force)
+        return
     api_holder: list[CmqApi] = []
     with session.user_errors(options.debug, api_holder):
         if stack is None and not include_unowned:

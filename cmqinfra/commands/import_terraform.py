@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import tempfile
 from pathlib import Path
 
@@ -59,6 +60,13 @@ def _check_output(text: str, destination: Path | None) -> None:
     help="A Terraform input variable, as terraform -var (repeatable).",
 )
 @click.option(
+    "--provider",
+    "provider",
+    metavar="tencentcloud[.ALIAS]",
+    help="Translate only the resources of this provider configuration, in its region (one manifest "
+    "per region). Without it, a resource of an aliased provider is an error.",
+)
+@click.option(
     "-o",
     "--output",
     "output",
@@ -67,22 +75,31 @@ def _check_output(text: str, destination: Path | None) -> None:
     help="A .yaml/.yml file, or a directory (gets <stack>.yaml). Default: standard output.",
 )
 def command(
-    paths: tuple[str, ...], stack: str, region: str | None, variables: tuple[str, ...], output: str | None
+    paths: tuple[str, ...],
+    stack: str,
+    region: str | None,
+    variables: tuple[str, ...],
+    provider: str | None,
+    output: str | None,
 ) -> None:
     """Write a manifest equivalent to Terraform's tencentcloud_tcmq_* resources.
 
     PATH is a Terraform root module directory (*.tf, terraform.tfvars, *.auto.tfvars,
-    terraform.tfstate) or such files. What cannot be translated is reported at its file:line;
-    on any error nothing is written. Plan the result: it adopts what Terraform created.
+    terraform.tfstate, local ./modules) or such files. Variables follow Terraform's precedence:
+    --var, then *.auto.tfvars, terraform.tfvars, TF_VAR_NAME, the default. What cannot be
+    translated is reported at its file:line; on any error nothing is written. Plan the result:
+    it adopts what Terraform created.
     """
     from cmqinfra.export.document import Selection, build_document, render_yaml
     from cmqinfra.export.run import defaults, output_path, schema_ref
     from cmqinfra.live import LiveQueue, LiveSubscription, LiveTopic
-    from cmqinfra.migrate.sources import read_sources
+    from cmqinfra.migrate.sources import environment_variables, read_sources
     from cmqinfra.migrate.terraform import translate
 
     with session.user_errors(False, []):
-        sources, problems = read_sources(paths, _variables(variables))
+        sources, problems = read_sources(
+            paths, _variables(variables), environment_variables(os.environ), provider
+        )
         for d in problems:
             click.echo(d.render(), err=True)
         if any(d.severity.value == "error" for d in problems):

@@ -3,17 +3,13 @@
 from __future__ import annotations
 
 import shlex
+from pathlib import Path
 
 import click
 
 from cmqinfra.cloud.api import CmqApi
-from cmqinfra.commands.selection import (
-    Selection,
-    check_targets,
-    project_options,
-    refuse_with_paths,
-    stack_targets,
-)
+from cmqinfra.commands import projectmode
+from cmqinfra.commands.projectmode import project_options
 from cmqinfra.run import session
 from cmqinfra.run.options import target_options
 
@@ -31,6 +27,15 @@ from cmqinfra.run.options import target_options
 @click.option(
     "--detailed-exitcode", is_flag=True, help="Exit 2 when there are changes, 0 when there are none."
 )
+@click.option(
+    "--resource-types",
+    "resource_types",
+    type=click.Choice(["cmqinfra", "terraform"]),
+    default="cmqinfra",
+    show_default=True,
+    help="With --format json: terraform names resource types and arguments as the Terraform provider does "
+    "(tencentcloud_tcmq_queue, ...), so OPA/conftest policies written for it apply.",
+)
 @click.option("--destroy", is_flag=True, help="Plan the deletion of everything the stack owns.")
 @click.option(
     "--allow-data-loss",
@@ -42,9 +47,23 @@ from cmqinfra.run.options import target_options
     "targets",
     multiple=True,
     metavar="ADDRESS",
-    callback=check_targets,
+    callback=projectmode.check_targets,
     help="Plan only this resource (queue/NAME, topic/NAME, subscription/TOPIC/NAME) and what it needs; "
     "in project mode STACK[ENV]:ADDRESS. Repeatable. The plan is partial.",
+)
+@click.option(
+    "--baseline",
+    metavar="GIT_REF",
+    help="The commit whose manifests were last applied (default: the merge base of --changed-since): "
+    "changes that set back a live value moved away from it are marked 'changed outside cmqinfra'.",
+)
+@click.option(
+    "--full-plan",
+    "full_plan",
+    type=click.Path(dir_okay=False),
+    metavar="FILE",
+    help="With --format markdown: also write the whole comment, never cut, to FILE; a comment cut to "
+    "GitHub's 65,536 characters names FILE (publish it with the CI job's artifacts).",
 )
 def command(
     paths: tuple[str, ...],
@@ -55,21 +74,27 @@ def command(
     destroy: bool,
     allow_data_loss: bool,
     targets: tuple[str, ...],
-    selection: Selection,
+    baseline: str | None,
+    full_plan: str | None,
+    selection: projectmode.Selection,
+    resource_types: str = "cmqinfra",
 ) -> None:
     """Compare the manifests at PATH... with live state and show the changes apply would make.
 
     With no PATH, plan every stack of the project in the current directory (see --project)."""
+    if resource_types != "cmqinfra" and fmt != "json":
+        raise click.UsageError("--resource-types applies to --format json")
     if not paths:
-        from cmqinfra.commands import projectmode  # the project machinery only in project mode
+        from cmqinfra.run import units
 
-        projectmode.plan(selection, options, out, fmt, detailed_exitcode, destroy, allow_data_loss, targets)
+        units.plan(selection, options, out, fmt, detailed_exitcode, destroy, allow_data_loss, targets,
+                   resource_types, baseline=baseline, full_plan=full_plan)
         return
     api_holder: list[CmqApi] = []
     exit_code = 0
     with session.user_errors(options.debug, api_holder, fmt):
-        refuse_with_paths(selection)
-        targets = stack_targets(targets)
+        projectmode.refuse_with_paths(selection)
+        targets = projectmode.stack_targets(targets)
         if out:
             session.check_writable(out)
         stack, region, live = session.load_and_read(paths, options, api_holder, whole=not targets)
@@ -85,7 +110,24 @@ def command(
             claims=session.claims_for(stack, paths),
             live=live,
         )
-        session.show(plan, fmt)
+        if baseline:
+            from cmqinfra.plan.drift import mark_drift
+            from cmqinfra.project.baseline import baseline_commit, paths_baseline
+
+            anchor = Path(paths[0]).resolve()
+            commit = baseline_commit(anchor if anchor.is_dir() else anchor.parent, baseline, merge_base=False)
+            plan = mark_drift(plan, paths_baseline(paths, commit))
+        if fmt == "markdown":
+            from cmqinfra.project.report import provenance_of, write_full_plan
+            from cmqinfra.render.markdown import render_markdown
+
+            anchor = Path(paths[0]).resolve()
+            made = provenance_of(anchor if anchor.is_dir() else anchor.parent)
+            if full_plan:
+                write_full_plan(full_plan, render_markdown(plan, None, provenance=made))
+            click.echo(render_markdown(plan, provenance=made, full_plan=full_plan), nl=False)
+        else:
+            session.show(plan, fmt, resource_types=resource_types)
         if not plan.ok:
             raise session.Refused(f"the plan has {len(plan.errors)} error(s); nothing can be applied")
         if out:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from cmqinfra.run import seal, session
+from cmqinfra.run import session
 
 
 @click.command("show")
@@ -12,14 +12,32 @@ from cmqinfra.run import seal, session
 @click.option(
     "--format", "fmt", type=click.Choice(["text", "json", "markdown"]), default="text", show_default=True
 )
-def command(plan_file: str, fmt: str) -> None:
-    """Show the saved plan PLAN_FILE (from `plan --out`) as text, JSON or a pull-request comment."""
+@click.option(
+    "--resource-types",
+    "resource_types",
+    type=click.Choice(["cmqinfra", "terraform"]),
+    default="cmqinfra",
+    show_default=True,
+    help="With --format json: the Terraform provider's resource types and argument names.",
+)
+def command(plan_file: str, fmt: str, resource_types: str) -> None:
+    """Show the saved plan PLAN_FILE (from `plan --out`) as text, JSON or a pull-request comment.
+
+    A project's plan file (from `plan --out` with no PATH) is shown as the plan was: a section
+    per stack and environment, and the summary table."""
+    from cmqinfra.run.saved import read_plan_file
+
     with session.user_errors(False, [], fmt, command="show"):
-        # The bytes shown are the bytes apply would check and run: the same seal, the same reader.
-        with seal.opened(plan_file) as (readable, _):
-            saved = session.read_saved(readable)
+        # The one reader `apply --plan` uses: the same seal checked, the same bytes shown.
+        saved_file = read_plan_file(plan_file)
+        if saved_file.project:
+            from cmqinfra.run import units
+
+            units.show_saved(plan_file, saved_file, fmt, resource_types)
+            return
+        saved = saved_file.single
         assert saved.plan is not None
-        session.show(saved.plan, fmt)
+        session.show(saved.plan, fmt, resource_types=resource_types)
         if fmt == "text" and saved.target is not None:
             approved = ", ".join(saved.approved_data_loss) or "none"
             click.echo(f"\nPlanned against {saved.target.describe()}; data loss approved for: {approved}.")

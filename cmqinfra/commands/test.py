@@ -6,6 +6,8 @@ from pathlib import Path
 
 import click
 
+from cmqinfra.commands.projectmode import Selection, project_options
+
 
 @click.command("test")
 @click.argument("paths", nargs=-1, type=click.Path())
@@ -13,14 +15,31 @@ import click
     "--junit-xml", "junit_xml", type=click.Path(dir_okay=False), help="Also write a JUnit XML report."
 )
 @click.option("--filter", "name_filter", metavar="TEXT", help="Run only the tests whose name contains TEXT.")
-def command(paths: tuple[str, ...], junit_xml: str | None, name_filter: str | None) -> None:
+@project_options
+def command(paths: tuple[str, ...], junit_xml: str | None, name_filter: str | None,
+            selection: Selection) -> None:
     """Run the *.cmqtest.yaml tests at PATH... (files, manifests or directories; default: .)
-    against a fresh in-process emulator per test, on a virtual clock. Exit 1 on any failure."""
+    against a fresh in-process emulator per test, on a virtual clock. Exit 1 on any failure.
+
+    In a project (cmqinfra.yaml, or --stack / --env / --changed-since) and with no PATH, each
+    selected stack's tests run in each of its environments, against the stack as that
+    environment sees it (its variables; names as written)."""
+    from cmqinfra.commands import projectmode
     from cmqinfra.flowtest.report import junit_xml as to_junit
     from cmqinfra.flowtest.report import render_text
     from cmqinfra.flowtest.suite import run_suite
+    from cmqinfra.project.config import PROJECT_FILE
+    from cmqinfra.run import session, unit_offline
 
-    suite = run_suite(list(paths) or ["."], name_filter)
+    project_mode = not paths and (selection.given or (Path(selection.root) / PROJECT_FILE).is_file())
+    with session.user_errors(False, []):
+        if paths:
+            projectmode.refuse_with_paths(selection)
+            session.refuse_project_member(paths)
+        if project_mode:
+            suite = unit_offline.flow_tests(selection, name_filter)
+        else:
+            suite = run_suite(list(paths) or ["."], name_filter)
     for diagnostic in suite.diagnostics:
         click.echo(diagnostic.render(), err=True)
     for problem in suite.problems:

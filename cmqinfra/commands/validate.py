@@ -3,14 +3,55 @@
 from __future__ import annotations
 
 import json
+import os
+from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
 from cmqinfra.commands.selection import Selection, project_options
 
+if TYPE_CHECKING:
+    from cmqinfra.manifest.loader import LoadResult
+
 
 def plural(n: int, word: str) -> str:
     return f"{n} {word}" if n == 1 else f"{n} {word}s"
+
+
+# The names project/config.py and policy/config.py own, spelt here so that a stack outside any
+# project pays nothing for policies (tests/test_startup.py holds them equal).
+PROJECT_FILE, OPERATOR_POLICIES = "cmqinfra.yaml", "CMQINFRA_POLICIES"
+
+
+def _policies_may_apply(paths: tuple[str, ...]) -> bool:
+    """Whether the operator names a policy file or a project file sits above the first PATH (where
+    project/claims.py's project_root looks): without either, no policy applies, and the project
+    layer and the policy rules are not even imported."""
+    if os.environ.get(OPERATOR_POLICIES):
+        return True
+    first = Path(paths[0]).resolve()
+    start = first if first.is_dir() else first.parent
+    return any((folder / PROJECT_FILE).is_file() for folder in (start, *start.parents))
+
+
+def _with_policies(result: LoadResult, paths: tuple[str, ...]) -> LoadResult:
+    """The policies of the project around PATH (and the operator's), checked: an error makes
+    the stack invalid, as a manifest error does."""
+    if not _policies_may_apply(paths):
+        return result
+    from dataclasses import replace
+
+    from cmqinfra.policy.check import check_stack
+    from cmqinfra.project.policies import for_paths
+
+    assert result.stack is not None
+    stack, problems = for_paths(result.stack, paths)
+    found = problems + check_stack(stack)
+    if not found:
+        return result
+    failed = any(d.severity.value == "error" for d in found)
+    return replace(result, stack=None if failed else stack, diagnostics=[*result.diagnostics, *found])
 
 
 @click.command("validate")
@@ -29,22 +70,29 @@ def command(paths: tuple[str, ...], fmt: str, selection: Selection, stacks_of: b
     With no PATH, validate every stack of the project in the current directory (see --project)."""
     # Imported here, not above: with manifest PATHs (an editor's or a hook's call on every save)
     # validate needs neither the project layer nor the plan/apply session.
-    if not paths or stacks_of or selection.given:
-        from cmqinfra.commands import projectmode
-        from cmqinfra.run import session
+    from cmqinfra.manifest.projectfile import any_under_a_project
+
+    in_project = bool(paths) and any_under_a_project(paths)
+    if not paths or stacks_of or selection.given or in_project:
+        from cmqinfra.run import session, units
     if not paths or stacks_of:
         with session.user_errors(False, [], fmt, command="validate"):
             if stacks_of and not paths:
                 return  # the hook was given no files
-            projectmode.validate(selection, fmt, paths if stacks_of else ())
+            units.validate(selection, fmt, paths if stacks_of else ())
         return
-    if selection.given:
+    if selection.given or in_project:
+        from cmqinfra.commands import projectmode
+
         with session.user_errors(False, []):
             projectmode.refuse_with_paths(selection)
+            session.refuse_project_member(paths)  # a project's stack is validated with its environment
     from cmqinfra.manifest import load_stack
     from cmqinfra.render.diagnostics import diagnostics_markdown, diagnostics_to_json, failure_markdown
 
     result = load_stack(list(paths))
+    if result.stack is not None:
+        result = _with_policies(result, paths)
     s = result.stack
     summary = (
         f"{s.name}: {plural(len(s.queues), 'queue')}, {plural(len(s.topics), 'topic')}, "

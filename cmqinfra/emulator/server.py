@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import random
+import re
 import socket
 import sys
 import threading
@@ -22,7 +23,12 @@ from urllib.parse import parse_qsl, urlsplit
 from cmqinfra.emulator import admin_door, cmq_door
 from cmqinfra.emulator.api3 import HANDLERS
 from cmqinfra.emulator.backend import Backend
+from cmqinfra.emulator.cam import CamPolicy
 from cmqinfra.emulator.clock import Clock
+from cmqinfra.emulator.console.door import PREFIX as CONSOLE_PREFIX
+from cmqinfra.emulator.console.door import ConsoleDoor
+from cmqinfra.emulator.console.door import Request as ConsoleRequest
+from cmqinfra.emulator.console.guard import Guard
 from cmqinfra.emulator.errors import ApiError
 from cmqinfra.emulator.faults import FaultDice, Faults, Outcome
 from cmqinfra.emulator.params import ACTIONS, unflatten, validate
@@ -48,6 +54,8 @@ class Reply:
     status: int = 200
     raw: bytes | None = None
     drop: bool = False
+    content_type: str | None = None  # for ``raw``: text/html unless said
+    headers: tuple[tuple[str, str], ...] = ()
 
 
 class _Server(ThreadingHTTPServer):
@@ -223,7 +231,7 @@ class _RequestHandler(BaseHTTPRequestHandler):
                 pass
             return
         if reply.raw is not None:
-            payload, content_type = reply.raw, "text/html"
+            payload, content_type = reply.raw, reply.content_type or "text/html"
         else:
             payload, content_type = json.dumps(reply.body).encode("utf-8"), "application/json"
         # The status line, headers and body in one write (one send call, one segment on the wire
@@ -232,6 +240,7 @@ class _RequestHandler(BaseHTTPRequestHandler):
             f"{self.protocol_version} {reply.status} {_REASONS.get(reply.status, '')}\r\n"
             f"Server: {self.version_string()}\r\nDate: {_http_date()}\r\n"
             f"Content-Type: {content_type}\r\nContent-Length: {len(payload)}\r\n"
+            + "".join(f"{name}: {value}\r\n" for name, value in reply.headers)
             + ("Connection: close\r\n" if self.close_connection else "")
             + "\r\n"
         ).encode("latin-1")
@@ -307,10 +316,17 @@ class Emulator:
         self.backend = Backend(
             Store(data_path), clock, region=region, account_id=account_id, **(backend_options or {})
         )
+        # Every region is served, each on a backend (and a state file) of its own, as the cloud
+        # keeps regions apart: ``backend`` is the first region's, the others open on first use.
+        self._data_path = data_path
+        self._backend_options = dict(backend_options or {})
+        self._regions: dict[str, Backend] = {region: self.backend}
+        self._regions_lock = threading.Lock()
         self.account_id = account_id
         self.store = self.backend.store
         self.clock = self.backend.clock
         self._cmq = cmq_door.CmqDoor(self.backend, secret_id, secret_key)
+        self.console = ConsoleDoor(self.backend, Guard(secret_id, secret_key))
         self.admin = admin_door.AdminDoor(self.backend, secret_id, secret_key, region)
         self.secret_id = secret_id
         self._secret_key = secret_key
@@ -328,6 +344,8 @@ class Emulator:
         self._server.emulator = self
         self._stopped = False
         self._thread: threading.Thread | None = None
+        # A CAM policy to enforce (cmqinfra/emulator/cam.py); None: every call is allowed.
+        self.cam_policy: CamPolicy | None = None
 
     # ------------------------------------------------------------------------------ public surface
 
@@ -447,7 +465,35 @@ class Emulator:
             self._note_serving(False)
         except Exception:  # noqa: BLE001 - a state file gone or locked must not stop the stop
             pass
-        self.backend.close()
+        with self._regions_lock:
+            backends, self._regions = list(self._regions.values()), {}
+        for backend in backends:
+            backend.close()
+
+    def backend_for(self, region: str) -> Backend | None:
+        """The backend of ``region`` (opened on first use, its state beside the first region's),
+        or None for a name that is no region (it would otherwise become a file name)."""
+        backend = self._regions.get(region)
+        if backend is not None:
+            return backend
+        if len(region) > MAX_REGION_NAME or not REGION_NAME.fullmatch(region):
+            return None
+        with self._regions_lock:
+            backend = self._regions.get(region)
+            if backend is None and not self._stopped:
+                if len(self._regions) >= MAX_REGIONS:
+                    return None
+                store = Store(region_state_path(self._data_path, region))
+                backend = Backend(store, self.clock, region=region, account_id=self.account_id,
+                                  **self._backend_options)
+                self._regions[region] = backend
+            return backend
+
+    @property
+    def regions(self) -> tuple[str, ...]:
+        """The regions served so far (the first one, then in the order first asked)."""
+        with self._regions_lock:
+            return tuple(self._regions)
 
     def __enter__(self) -> Emulator:
         return self
@@ -465,6 +511,8 @@ class Emulator:
             return Reply(drop=True)
         headers = {name.lower(): value for name, value in http.headers.items()}
         split = urlsplit(http.path)
+        if split.path == CONSOLE_PREFIX or split.path.startswith(CONSOLE_PREFIX + "/"):
+            return self._handle_console(http, headers, split.path, split.query, unsupported)
         if split.path.startswith(admin_door.PREFIX):
             return self._handle_admin(http, headers, split.path, split.query)
         if split.path == cmq_door.PATH or (
@@ -521,12 +569,15 @@ class Emulator:
                 f"The version `{headers.get('x-tc-version', '')}` of {service} "
                 f"does not exist; use {expected_version}.",
             )
+        backend = self.backend
         if service == "tdmq":
             region = headers.get("x-tc-region", "")
             if not region:
                 return fail("MissingParameter", "The request is missing a required parameter `Region`.")
-            if region != self.region:
-                return fail("UnsupportedRegion", f"This emulator serves region {self.region}, not {region}.")
+            found = self.backend_for(region)
+            if found is None:
+                return fail("UnsupportedRegion", f"`{region[:MAX_REGION_NAME]}` is not a region name.")
+            backend = found
         with self._calls_lock:
             self._calls[action] += 1
         # The limit is the gateway's: every authenticated call of the action counts, valid or not.
@@ -535,8 +586,12 @@ class Emulator:
         try:
             raw = self._parameters(http.command, split.query, body)
             params = validate(action, raw, from_query=http.command == "GET")
+            if self.cam_policy is not None:
+                self.cam_policy.check(service, action, params, self.region, self.account_id)
         except ApiError as error:
             return fail(error.code, error.message)
+        if service == "tag":  # global: a resource's own region picks its backend (one never used has none)
+            backend = self._regions.get(_resource_region(params) or self.region) or self.backend
         dice = self._dice
         faults = dice.faults
         if faults.latency and faults.applies_to(action):
@@ -555,7 +610,7 @@ class Emulator:
             return fail("InternalError", "An internal error occurred (injected).")
 
         try:
-            result = self._execute(action, params, faults)
+            result = self._execute(action, params, faults, backend)
         except ApiError as error:
             return fail(error.code, error.message)
         if outcome is Outcome.LOST_RESPONSE:
@@ -579,6 +634,22 @@ class Emulator:
         request = cmq_door.FormRequest(http.command, headers.get("host", ""), path, query, body)
         return Reply(body=self._cmq.serve(request, request_id))
 
+    def _handle_console(
+        self, http: BaseHTTPRequestHandler, headers: dict[str, str], path: str, query: str, unsupported: bool
+    ) -> Reply:
+        if path == CONSOLE_PREFIX:  # the pages use relative links: they need the trailing slash
+            return Reply(status=308, raw=b"", headers=(("Location", CONSOLE_PREFIX + "/"),))
+        length_text = headers.get("content-length", "0") or "0"
+        length = int(length_text) if length_text.isdigit() else -1
+        if unsupported or length < 0 or length > MAX_BODY_BYTES:
+            self._drain(http, max(length, 0))
+            return Reply(status=400, raw=b'{"error": "bad request"}', content_type="application/json")
+        body = http.rfile.read(length) if length else b""
+        request = ConsoleRequest(http.command, path[len(CONSOLE_PREFIX) + 1:], query, headers, body,
+                                 str(http.client_address[0]))
+        answer = self.console.serve(request)
+        return Reply(status=answer.status, raw=answer.body, content_type=answer.content_type,
+                     headers=answer.headers)
     def _handle_admin(
         self, http: BaseHTTPRequestHandler, headers: dict[str, str], path: str, query: str
     ) -> Reply:
@@ -626,6 +697,30 @@ class Emulator:
             raise ApiError("InvalidParameter", "The request body must be a JSON object.")
         return parsed
 
-    def _execute(self, action: str, params: dict[str, Any], faults: Faults) -> dict[str, Any]:
+    def _execute(self, action: str, params: dict[str, Any], faults: Faults,
+                 backend: Backend | None = None) -> dict[str, Any]:
         invisible = faults.invisible_seconds if faults.applies_to(action) else 0.0
-        return self.backend.execute(HANDLERS[action], params, invisible)
+        return (backend or self.backend).execute(HANDLERS[action], params, invisible)
+
+
+# A region name as the cloud spells them (ap-guangzhou, na-siliconvalley, ap-shanghai-fsi).
+REGION_NAME = re.compile(r"[a-z]{2,4}(?:-[a-z0-9]{1,24}){1,3}")
+MAX_REGION_NAME = 48
+MAX_REGIONS = 64
+_RESOURCE_REGION = re.compile(r"qcs::tdmq:([^:]*):")
+
+
+def region_state_path(data_path: Path | str, region: str) -> Path | str:
+    """Where a region other than the first keeps its state: ``emulator-ap-shanghai.sqlite3``
+    beside ``emulator.sqlite3`` (in memory when the first one is)."""
+    if str(data_path) == ":memory:":
+        return ":memory:"
+    path = Path(data_path)
+    return path.with_name(f"{path.stem}-{region}{path.suffix}")
+
+
+def _resource_region(params: dict[str, Any]) -> str | None:
+    """The region a Tag call's resource names (qcs::tdmq:<region>:...), if any."""
+    named = params.get("Resource") or next(iter(params.get("ResourceList") or ()), None)
+    found = _RESOURCE_REGION.match(named) if isinstance(named, str) else None
+    return found.group(1) if found else None

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -57,9 +58,11 @@ def output_path(output: str, stack: str | None) -> Path:
 
 
 def export_text(
-    api: CmqApi, stack: str | None, include_unowned: bool, region: str | None, destination: Path | None
+    api: CmqApi, stack: str | None, include_unowned: bool, region: str | None, destination: Path | None,
+    shape: Callable[[dict[str, object]], dict[str, object]] | None = None,
 ) -> tuple[str, int]:
-    """The manifest text and how many resources owned by other stacks were left out."""
+    """The manifest text and how many resources owned by other stacks were left out. ``shape``:
+    the document as a project's stack writes it (its environment's names and region taken out)."""
     from cmqinfra.export.document import DEFAULT_IMPORT_STACK
     from cmqinfra.export.listing import page_readers
 
@@ -71,4 +74,6 @@ def export_text(
         live = read_everything(api, stack_name, (), ())
     selection = select(live, stack_name, include_unowned, region)
     document = build_document(selection, defaults())
+    if shape is not None:
+        document = shape(document)
     return render_yaml(document, schema_ref(destination)), selection.skipped_foreign

@@ -3,7 +3,7 @@ the manifest, run it. A file that cannot be run becomes one failed result naming
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from cmqinfra.diagnostics import Diagnostic
@@ -11,6 +11,7 @@ from cmqinfra.flowtest.checks import check
 from cmqinfra.flowtest.discover import find_test_files, manifests_for
 from cmqinfra.flowtest.parse import load_test_file
 from cmqinfra.flowtest.run import TestResult, run_file
+from cmqinfra.manifest.loader import LoadResult
 from cmqinfra.model import SourceLocation
 
 CHECKS_NAME = "(test file checks)"
@@ -44,9 +45,13 @@ def _unrunnable(path: str, diags: Sequence[Diagnostic]) -> TestResult:
     )
 
 
-def run_suite(paths: Sequence[str], name_filter: str | None = None) -> SuiteResult:
+def run_suite(paths: Sequence[str], name_filter: str | None = None,
+              load: Callable[[list[str]], LoadResult] | None = None) -> SuiteResult:
+    """``load``: the stack a test file runs against, from its manifests (default: loaded as they
+    are written; a project's unit gives its stack resolved for one environment)."""
     from cmqinfra.manifest import load_stack
 
+    load = load or load_stack
     files, problems = find_test_files(paths)
     results: list[TestResult] = []
     diagnostics: list[Diagnostic] = []
@@ -56,7 +61,7 @@ def run_suite(paths: Sequence[str], name_filter: str | None = None) -> SuiteResu
             diagnostics.extend(diags)
             results.append(_unrunnable(path, diags))
             continue
-        loaded = load_stack(manifests_for(test_file))
+        loaded = load(manifests_for(test_file))
         errors = [d for d in loaded.diagnostics if d.severity.value == "error"]
         if errors or loaded.stack is None:
             diagnostics.extend(loaded.diagnostics)

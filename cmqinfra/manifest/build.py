@@ -17,6 +17,7 @@ from cmqinfra.model import (
     FilterType,
     NotifyContentFormat,
     NotifyStrategy,
+    PolicyException,
     Protocol,
     Queue,
     Subscription,
@@ -54,6 +55,16 @@ def _dead_letter(value: Any) -> DeadLetter | None:
     )
 
 
+def _exceptions(entry: Entry) -> tuple[PolicyException, ...]:
+    written = entry.settings.get("policyExceptions")
+    if not isinstance(written, list):
+        return ()
+    return tuple(
+        PolicyException(str(item["policy"]), str(item["reason"]), entry.where("policyExceptions", index))
+        for index, item in enumerate(written)
+    )
+
+
 def build_queue(entry: Entry) -> Queue:
     values = _effective(entry)
     rewind = as_int(values.get("rewindSeconds"))
@@ -74,6 +85,7 @@ def build_queue(entry: Entry) -> Queue:
         tags=tags_of(entry.settings.get("tags")),
         protect=bool(values.get("protect")),
         source=entry.location,
+        exceptions=_exceptions(entry),
     )
 
 
@@ -88,6 +100,7 @@ def build_topic(entry: Entry) -> Topic:
         tags=tags_of(entry.settings.get("tags")),
         protect=bool(values.get("protect")),
         source=entry.location,
+        exceptions=_exceptions(entry),
     )
 
 
@@ -108,6 +121,7 @@ def build_subscription(entry: Entry) -> Subscription:
         filter_tags=tuple(values.get("filterTags") or ()),
         binding_keys=tuple(values.get("bindingKeys") or ()),
         source=entry.location,
+        exceptions=_exceptions(entry),
     )
 
 

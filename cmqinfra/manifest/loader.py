@@ -14,6 +14,7 @@ from cmqinfra.manifest.build import build_queue, build_subscription, build_topic
 from cmqinfra.manifest.entries import Entry, as_mapping, collect, stack_defaults
 from cmqinfra.manifest.schema import check_document, show
 from cmqinfra.manifest.source import Document, read_document
+from cmqinfra.manifest.unresolved import PATH_HINT, unresolved_references
 from cmqinfra.model import SourceLocation, Stack
 
 MANIFEST_SUFFIXES = (".yaml", ".yml")
@@ -107,6 +108,7 @@ def _load_stack(paths: Sequence[str | os.PathLike[str]]) -> LoadResult:
     if not files and not diags:
         diags.append(Diagnostic("no manifest files given", SourceLocation(".", 1, 1)))
     docs, problems = read_documents(files)
+    problems += [d for doc in docs for d in unresolved_references(doc, PATH_HINT)]
     return load_documents(docs, diags + problems)
 
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from cmqinfra.diagnostics import Diagnostic
+from cmqinfra.migrate.bounds import MAX_DEPTH, too_deep
 from cmqinfra.model import SourceLocation
 
 
@@ -80,13 +81,18 @@ def parse_hcl(file: str, text: str) -> tuple[HclFile | None, list[Diagnostic]]:
     import hcl2
     from lark.exceptions import LarkError, UnexpectedInput
 
+    deep = too_deep(file, text)
+    if deep is not None:
+        return None, [Diagnostic(f"not read: brackets nested deeper than {MAX_DEPTH} levels", deep)]
     try:
         tree = hcl2.parses(text)
+        attributes, blocks = _body(file, tree.body)
+    except RecursionError:
+        return None, [Diagnostic("not read: nested too deeply", SourceLocation(file, 1, 1))]
     except UnexpectedInput as exc:
         where = SourceLocation(file, int(getattr(exc, "line", 1) or 1), int(getattr(exc, "column", 1) or 1))
         return None, [Diagnostic("not valid HCL: unexpected input", where)]
     except (LarkError, RuntimeError, ValueError) as exc:
         first_line = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
         return None, [Diagnostic(f"not valid HCL: {first_line}", SourceLocation(file, 1, 1))]
-    attributes, blocks = _body(file, tree.body)
     return HclFile(blocks, attributes), []

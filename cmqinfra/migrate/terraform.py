@@ -8,13 +8,25 @@ Where each value comes from, first match wins:
 3. what the provider sends on create when the argument is not written: its schema default,
    else 0 / false (``cmqinfra.migrate.provider``).
 
-``count`` / ``for_each`` resources are taken instance by instance from the state. What cannot be
-translated is reported at its file:line:col: as an error when a value cannot be known (the
-manifest would be wrong), as a warning when something is knowingly left out.
+``count`` / ``for_each`` are evaluated from the configuration when they can be (a number, a
+variable's map or set); each instance is then translated like a plain resource against its own
+state instance, with ``count.index`` / ``each.key`` / ``each.value``. When they cannot be
+evaluated, the instances are taken from the state. Local child modules (``source = "./..."``)
+are translated with their inputs; other modules from the state only.
+
+A manifest has one region and one account: resources of another (aliased) provider
+configuration are an error naming them, unless ``--provider`` selects one configuration, whose
+resources are translated and the others left out with a warning (one manifest per region).
+
+What cannot be translated is reported at its file:line:col: as an error when a value cannot be
+known (the manifest would be wrong), as a warning when something is knowingly left out.
 """
 
 from __future__ import annotations
 
+import json
+import os
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -32,7 +44,7 @@ from cmqinfra.migrate.provider import (
     TOPIC,
     Kind,
 )
-from cmqinfra.migrate.resolve import Resolver, Unresolved, literal_value
+from cmqinfra.migrate.resolve import Resolver, Unknown, Unresolved, literal_value
 from cmqinfra.migrate.tfstate import StateInstance
 from cmqinfra.model import (
     DeadLetter,
@@ -50,12 +62,29 @@ from cmqinfra.model import (
 _LIFECYCLE_KEPT = {"prevent_destroy"}
 
 
+DEFAULT_PROVIDER = "tencentcloud"
+_MODULE_META = frozenset({"source", "version", "providers", "count", "for_each", "depends_on"})
+_STATE_PROVIDER = re.compile(r'provider\["(?:[^"]*/)?([\w-]+)"\](?:\.([\w-]+))?')
+
+
 @dataclass(frozen=True)
 class TerraformSources:
     configs: tuple[HclFile, ...] = ()
     tfvars: tuple[HclFile, ...] = ()  # in Terraform's precedence order: later files win
-    variables: Mapping[str, Any] = field(default_factory=dict)  # -var / TF_VAR_ values, plain
+    variables: Mapping[str, Any] = field(default_factory=dict)  # -var values, plain: they win
     state: tuple[StateInstance, ...] = ()
+    environment: Mapping[str, Any] = field(default_factory=dict)  # TF_VAR_ values: below tfvars
+    modules: Mapping[str, tuple[HclFile, ...]] = field(default_factory=dict)  # local module dir -> files
+    provider: str | None = None  # "tencentcloud" or "tencentcloud.ALIAS": the one translated
+
+
+def module_key(declared_in: str, source: str) -> str:
+    """The directory a local module's ``source`` names, as ``sources`` reads it."""
+    return os.path.normpath(os.path.join(os.path.dirname(declared_in), source))
+
+
+def is_local_module(source: object) -> bool:
+    return isinstance(source, str) and (source.startswith("./") or source.startswith("../"))
 
 
 @dataclass(frozen=True)
@@ -79,10 +108,21 @@ class _Unit:
     name: str
     block: Block | None
     state: StateInstance | None
+    scope: tuple[tuple[str, Any], ...] = ()  # count.index / each.key / each.value
+    key: int | str | None = None  # the count / for_each instance key
+    module: str | None = None  # "module.NAME" for a child module's resource
+    provider: str = DEFAULT_PROVIDER
 
     @property
     def address(self) -> str:
-        return self.state.address if self.state is not None else f"{self.type}.{self.name}"
+        if self.state is not None:
+            return self.state.address
+        base = f"{self.module}.{self.type}.{self.name}" if self.module else f"{self.type}.{self.name}"
+        return base if self.key is None else f"{base}[{json.dumps(self.key)}]"
+
+    @property
+    def scope_map(self) -> dict[str, Any]:
+        return dict(self.scope)
 
     @property
     def location(self) -> SourceLocation | None:
@@ -96,26 +136,43 @@ class _Failed(Exception):
 
 
 class _Translator:
-    def __init__(self, sources: TerraformSources) -> None:
+    def __init__(
+        self,
+        sources: TerraformSources,
+        module: str | None = None,
+        inputs: Mapping[str, Any] | None = None,
+        provider: str = DEFAULT_PROVIDER,
+        diagnostics: list[Diagnostic] | None = None,
+    ) -> None:
         self.sources = sources
-        self.diagnostics: list[Diagnostic] = []
+        self.module = module  # None: the root module
+        self.default_provider = provider
+        self.diagnostics: list[Diagnostic] = [] if diagnostics is None else diagnostics
         self.units: dict[tuple[str, str], _Unit] = {}
         self.looped: dict[tuple[str, str], Block] = {}
         self.memo: dict[tuple[int, str], Any] = {}
         self.busy: set[tuple[int, str]] = set()
+        self.children: list[tuple[str, Block]] = []  # (module key, module block) read here
         blocks = [b for f in sources.configs for b in f.blocks]
-        self.resolver = Resolver(self._variables(blocks), self._locals(blocks), self._reference)
+        self.resolver = Resolver(self._variables(blocks, inputs), self._locals(blocks), self._reference)
         self.blocks = blocks
 
     # ------------------------------------------------------------ gathering
 
-    def _variables(self, blocks: list[Block]) -> dict[str, Any]:
+    def _variables(self, blocks: list[Block], inputs: Mapping[str, Any] | None) -> dict[str, Any]:
+        """Terraform's precedence, lowest first: defaults, TF_VAR_, terraform.tfvars,
+        *.auto.tfvars (in name order), -var. A child module has its defaults and its inputs."""
         values: dict[str, Any] = {}
         for block in blocks:
             if block.type == "variable" and block.labels:
                 default = block.get("default")
                 if default is not None:
                     values[block.labels[0]] = default.raw
+        if inputs is not None:
+            values.update(inputs)
+            return values
+        for name, value in self.sources.environment.items():
+            values[name] = literal_value(value)
         for tfvars in self.sources.tfvars:
             for name, located in tfvars.attributes:
                 values[name] = located.raw
@@ -127,19 +184,33 @@ class _Translator:
     def _locals(blocks: list[Block]) -> dict[str, Any]:
         return {name: v.raw for b in blocks if b.type == "locals" for name, v in b.attributes}
 
-    def region(self) -> str | None:
+    def provider_blocks(self) -> dict[str, Block]:
+        """Provider configurations by reference: "tencentcloud", "tencentcloud.shanghai"."""
+        out: dict[str, Block] = {}
         for block in self.blocks:
-            if (
-                block.type == "provider"
-                and block.labels[:1] == ("tencentcloud",)
-                and block.get("alias") is None
-            ):
+            if block.type != "provider" or block.labels[:1] != (DEFAULT_PROVIDER,):
+                continue
+            alias = block.get("alias")
+            name = DEFAULT_PROVIDER
+            if alias is not None:
+                try:
+                    name = f"{DEFAULT_PROVIDER}.{self.resolver.value(alias.raw)}"
+                except Unresolved:
+                    name = f"{DEFAULT_PROVIDER}.{_short_raw(alias.raw)}"
+            out.setdefault(name, block)
+        return out
+
+    def region(self, provider: str = DEFAULT_PROVIDER, quiet: bool = False) -> str | None:
+        for name, block in self.provider_blocks().items():
+            if name == provider:
                 located = block.get("region")
                 if located is None:
                     return None
                 try:
                     value = self.resolver.value(located.raw)
                 except Unresolved as exc:
+                    if quiet:
+                        return None
                     self.warn(
                         f"provider region not translated: {exc}",
                         located.location,
@@ -149,62 +220,212 @@ class _Translator:
                 return str(value) if value is not None else None
         return None
 
+    def _unit_provider(self, block: Block | None, state: StateInstance | None) -> str:
+        written = block.get("provider") if block is not None else None
+        if written is not None:
+            return _short_raw(written.raw)
+        if state is not None and state.provider:
+            match = _STATE_PROVIDER.search(state.provider)
+            if match is not None and match.group(1) == DEFAULT_PROVIDER and match.group(2):
+                return f"{DEFAULT_PROVIDER}.{match.group(2)}"
+        return self.default_provider
+
+    def _instance_keys(self, keyword: str, loop: Located) -> list[tuple[int | str, dict[str, Any]]]:
+        """The instances ``count`` / ``for_each`` make, when the configuration alone says."""
+        value = self.resolver.value(loop.raw)
+        if keyword == "count":
+            try:
+                count = _coerce(value, Kind.INT)
+            except (TypeError, ValueError) as exc:
+                raise Unresolved(f"count must be a whole number ({exc})") from None
+            if count is None or count < 0:
+                raise Unresolved(f"count must be a whole number, not {_show(value)}")
+            return [(i, {"count.index": i}) for i in range(count)]
+        if isinstance(value, dict):
+            return [(k, {"each.key": k, "each.value": value[k]}) for k in sorted(value)]
+        if isinstance(value, list) and all(isinstance(v, str) for v in value):
+            return [(k, {"each.key": k, "each.value": k}) for k in sorted(set(value))]
+        raise Unresolved(f"for_each must be a map or a set of strings, not {_show(value)}")
+
     def collect_units(self) -> list[_Unit]:
         state_by_resource: dict[tuple[str | None, str, str], list[StateInstance]] = {}
         for instance in self.sources.state:
             state_by_resource.setdefault((instance.module, instance.type, instance.name), []).append(instance)
+        has_state = bool(self.sources.state)
         units: list[_Unit] = []
         configured: set[tuple[str, str]] = set()
+        read_modules: set[str] = set()
         for block in self.blocks:
             if block.type == "module":
-                self.warn(
-                    f"module {block.labels[0] if block.labels else '?'} is not read: resources of child "
-                    "modules are translated from the state only",
-                    block.location,
-                )
+                label = block.labels[0] if block.labels else "?"
+                if self._read_module(block, label):
+                    read_modules.add(self._child_path(label))
+                continue
             if block.type != "resource" or len(block.labels) != 2 or block.labels[0] not in RESOURCE_TYPES:
                 continue
             rtype, name = block.labels
             configured.add((rtype, name))
-            instances = state_by_resource.get((None, rtype, name), [])
+            instances = state_by_resource.get((self.module, rtype, name), [])
             loop = block.get("count") or block.get("for_each")
+            address = f"{self.module}.{rtype}.{name}" if self.module else f"{rtype}.{name}"
             if loop is not None:
                 keyword = "count" if block.get("count") is not None else "for_each"
                 self.looped[(rtype, name)] = block
-                if not instances:
-                    self.error(
-                        f"{rtype}.{name}: {keyword} is not translated: its instances are known only from "
-                        "a state file",
+                try:
+                    keys = self._instance_keys(keyword, loop)
+                except Unresolved as exc:
+                    if not instances:
+                        self.error(
+                            f"{address}: {keyword} is not translated: {exc}; its instances are known only "
+                            "from a state file",
+                            loop.location,
+                            hint="pass terraform.tfstate too (terraform state pull > terraform.tfstate)",
+                        )
+                        continue
+                    self.warn(
+                        f"{address}: {keyword} expanded from the state into {len(instances)} resource(s), "
+                        f"each written out in the manifest ({keyword} itself: {exc})",
                         loop.location,
-                        hint="pass terraform.tfstate too (terraform state pull > terraform.tfstate)",
                     )
+                    for i in instances:
+                        name_of_key = "count.index" if keyword == "count" else "each.key"
+                        scope = {name_of_key: i.index_key}
+                        units.append(self._unit(rtype, name, block, i, scope, i.index_key))
                     continue
                 self.warn(
-                    f"{rtype}.{name}: {keyword} expanded from the state into {len(instances)} resource(s), "
-                    "each written out in the manifest",
+                    f"{address}: {keyword} expanded into {len(keys)} resource(s), each written out in the "
+                    "manifest",
                     loop.location,
                 )
-                units.extend(_Unit(rtype, name, None, i) for i in instances)
+                by_key = {i.index_key: i for i in instances}
+                for key, scope in keys:
+                    instance = by_key.pop(key, None)
+                    unit = self._unit(rtype, name, block, instance, scope, key)
+                    if instance is None and has_state:
+                        self._not_in_state(unit)
+                    units.append(unit)
+                for instance in by_key.values():
+                    self.warn(
+                        f"{instance.address} is in the state but not in the configuration ({keyword} "
+                        "makes no such instance; terraform would destroy it); not translated",
+                        instance.location,
+                    )
                 continue
-            unit = _Unit(rtype, name, block, next((i for i in instances if i.index_key is None), None))
+            unit = self._unit(rtype, name, block, next((i for i in instances if i.index_key is None), None))
+            if unit.state is None and has_state:
+                self._not_in_state(unit)
             self.units[(rtype, name)] = unit
             units.append(unit)
         for (module, rtype, name), instances in state_by_resource.items():
-            if module is None and (rtype, name) in configured:
-                continue
-            if self.sources.configs and module is None:
-                self.warn(
-                    f"{instances[0].address} is in the state but not in the configuration (terraform would "
-                    "destroy it); not translated",
-                    instances[0].location,
-                )
-                continue
+            if module == self.module:
+                if (rtype, name) in configured:
+                    continue
+                if self.sources.configs:
+                    self.warn(
+                        f"{instances[0].address} is in the state but not in the configuration (terraform "
+                        "would destroy it); not translated",
+                        instances[0].location,
+                    )
+                    continue
+            else:
+                below = module is not None and (self.module is None or module.startswith(self.module + "."))
+                if not below or any(module == m or module.startswith(m + ".") for m in read_modules):
+                    continue  # another module's, or a read module's: translated there
             for instance in instances:
-                unit = _Unit(rtype, name, None, instance)
-                if instance.index_key is None and module is None:
+                unit = self._unit(rtype, name, None, instance)
+                if instance.index_key is None and module == self.module:
                     self.units[(rtype, name)] = unit
                 units.append(unit)
         return units
+
+    def _unit(
+        self,
+        rtype: str,
+        name: str,
+        block: Block | None,
+        state: StateInstance | None,
+        scope: Mapping[str, Any] | None = None,
+        key: int | str | None = None,
+    ) -> _Unit:
+        return _Unit(
+            rtype,
+            name,
+            block,
+            state,
+            tuple((scope or {}).items()),
+            key,
+            self.module if state is None else state.module,
+            self._unit_provider(block, state),
+        )
+
+    def _not_in_state(self, unit: _Unit) -> None:
+        self.warn(
+            f"{unit.address} is in the configuration but not in the state (terraform would create it); "
+            "the plan will create it too",
+            unit.location,
+        )
+
+    def _child_path(self, label: str) -> str:
+        return f"{self.module}.module.{label}" if self.module else f"module.{label}"
+
+    def _read_module(self, block: Block, label: str) -> bool:
+        """Whether the module's resources are translated from its configuration (a local
+        module that was read); otherwise they come from the state only, as said here."""
+        source = block.get("source")
+        try:
+            source_text = self.resolver.value(source.raw) if source is not None else None
+        except Unresolved:
+            source_text = None
+        if not is_local_module(source_text):
+            self.warn(
+                f"module {label} is not read (not a local ./ or ../ source): its resources are "
+                "translated from the state only",
+                block.location,
+            )
+            return False
+        key = module_key(block.location.file, str(source_text))
+        if key not in self.sources.modules:
+            self.warn(
+                f"module {label} ({source_text}) was not read: its resources are translated from the "
+                "state only",
+                block.location,
+            )
+            return False
+        loop = block.get("count") or block.get("for_each")
+        if loop is not None:
+            self.warn(
+                f"module {label}: count / for_each on a module is not translated: its resources are "
+                "translated from the state only",
+                loop.location,
+            )
+            return False
+        self.children.append((key, block))
+        return True
+
+    def child(self, key: str, block: Block) -> _Translator:
+        """The translator of a local child module, with its inputs evaluated here."""
+        label = block.labels[0] if block.labels else "?"
+        inputs: dict[str, Any] = {}
+        for name, located in block.attributes:
+            if name in _MODULE_META:
+                continue
+            try:
+                inputs[name] = literal_value(self.resolver.value(located.raw))
+            except Unresolved as exc:
+                inputs[name] = Unknown(f"module {label} input `{name}`: {exc}")
+        provider = self.default_provider
+        providers = block.get("providers")
+        if providers is not None and isinstance(providers.raw, dict):
+            for inner, outer in providers.raw.items():
+                if str(inner).strip('"') == DEFAULT_PROVIDER:
+                    provider = _short_raw(outer)
+        sources = TerraformSources(
+            configs=self.sources.modules[key],
+            state=self.sources.state,
+            modules=self.sources.modules,
+            provider=self.sources.provider,
+        )
+        return _Translator(sources, self._child_path(label), inputs, provider, self.diagnostics)
 
     # ------------------------------------------------------------ values
 
@@ -245,7 +466,7 @@ class _Translator:
         recorded = unit.state.value(attribute) if unit.state is not None else None
         if written is not None:
             try:
-                value = _coerce(self.resolver.value(written.raw), argument.kind)
+                value = _coerce(self.resolver.value(written.raw, unit.scope_map), argument.kind)
             except Unresolved as exc:
                 if recorded is not None:
                     return _coerce(recorded, argument.kind)
@@ -303,13 +524,6 @@ class _Translator:
                         f"{unit.type}; not translated",
                         located.location,
                     )
-            provider = unit.block.get("provider")
-            if provider is not None:
-                self.warn(
-                    f"{unit.address}: provider = {_short_raw(provider.raw)} not translated: a manifest "
-                    "has one region and one account",
-                    provider.location,
-                )
             for block in unit.block.blocks:
                 if block.type not in ("lifecycle", "timeouts"):
                     self.warn(f"{unit.address}: {block.type} block not translated", block.location)
@@ -334,7 +548,12 @@ class _Translator:
             if located is None:
                 continue
             try:
-                return bool(self.resolver.value(located.raw))
+                return bool(_coerce(self.resolver.value(located.raw, unit.scope_map), Kind.BOOL))
+            except (TypeError, ValueError) as exc:
+                self.error(
+                    f"{unit.address}: lifecycle prevent_destroy must be a bool ({exc})", located.location
+                )
+                raise _Failed from exc
             except Unresolved as exc:
                 self.error(
                     f"{unit.address}: lifecycle prevent_destroy not translated: {exc}", located.location
@@ -540,14 +759,16 @@ def _dead_letter_pairs(
     return [(u, q) for u, q in queues if id(u) not in bad]
 
 
-def translate(sources: TerraformSources) -> Translation:
-    """The manifest values equivalent to the Terraform configuration and state."""
-    t = _Translator(sources)
-    region = t.region()
+_MAX_MODULE_DEPTH = 16
+
+
+def _translate_module(
+    t: _Translator, depth: int = 0
+) -> tuple[list[tuple[_Unit, Queue]], list[tuple[_Unit, Topic]], list[tuple[_Unit, Subscription]]]:
     units = t.collect_units()
     queues: list[tuple[_Unit, Queue]] = []
-    topics: list[Topic] = []
-    subscriptions: list[Subscription] = []
+    topics: list[tuple[_Unit, Topic]] = []
+    subscriptions: list[tuple[_Unit, Subscription]] = []
     for unit in units:
         t.check_arguments(unit)
         try:
@@ -555,11 +776,69 @@ def translate(sources: TerraformSources) -> Translation:
             if unit.type == QUEUE:
                 queues.append((unit, t.queue(unit)))
             elif unit.type == TOPIC:
-                topics.append(t.topic(unit))
+                topics.append((unit, t.topic(unit)))
             elif unit.type == SUBSCRIBE:
-                subscriptions.append(t.subscription(unit))
+                subscriptions.append((unit, t.subscription(unit)))
         except _Failed:
             continue
+    for key, block in t.children:
+        if depth >= _MAX_MODULE_DEPTH:
+            t.error(f"modules nested deeper than {_MAX_MODULE_DEPTH} levels are not read", block.location)
+            continue
+        q, tp, sb = _translate_module(t.child(key, block), depth + 1)
+        queues += q
+        topics += tp
+        subscriptions += sb
+    return queues, topics, subscriptions
+
+
+def _of_provider(
+    t: _Translator, selected: str | None, items: list[tuple[_Unit, Any]]
+) -> list[tuple[_Unit, Any]]:
+    """Only one provider configuration's resources: a manifest has one region and one account."""
+    kept = []
+    regions = {name: t.region(name, quiet=True) for name in t.provider_blocks()}
+    for unit, value in items:
+        wanted = selected or DEFAULT_PROVIDER
+        if unit.provider == wanted:
+            kept.append((unit, value))
+            continue
+        region = regions.get(unit.provider)
+        where = f" (region {region})" if region else ""
+        written = unit.block.get("provider") if unit.block is not None else None
+        location = written.location if written is not None else unit.location
+        if selected is None:
+            t.error(
+                f"{unit.address} uses provider {unit.provider}{where}, another region or account than the "
+                f"manifest's ({DEFAULT_PROVIDER}); a manifest holds one",
+                location,
+                hint=f"import one manifest per provider: --provider {unit.provider} for its resources, "
+                f"--provider {DEFAULT_PROVIDER} for the others",
+            )
+        else:
+            t.warn(
+                f"{unit.address} not translated: it uses provider {unit.provider}{where}, not {selected}",
+                location,
+                hint=f"import it with --provider {unit.provider}",
+            )
+    return kept
+
+
+def translate(sources: TerraformSources) -> Translation:
+    """The manifest values equivalent to the Terraform configuration and state."""
+    t = _Translator(sources)
+    selected = sources.provider
+    if selected is not None and selected != DEFAULT_PROVIDER and selected not in t.provider_blocks():
+        t.error(
+            f"--provider {selected}: no such provider configuration (there are: "
+            f"{', '.join(sorted(t.provider_blocks())) or 'none'})",
+            None,
+        )
+    region = t.region(selected or DEFAULT_PROVIDER)
+    queues, topic_pairs, subscription_pairs = _translate_module(t)
+    queues = _of_provider(t, selected, queues)
+    topics = [x for _, x in _of_provider(t, selected, topic_pairs)]
+    subscriptions = [x for _, x in _of_provider(t, selected, subscription_pairs)]
     queues = _dead_letter_pairs(queues, t)
     topic_names = {topic.name.lower() for topic in topics}
     kept_subscriptions = []
@@ -582,4 +861,4 @@ def translate(sources: TerraformSources) -> Translation:
     )
 
 
-__all__ = ["Located", "TerraformSources", "Translation", "translate"]
+__all__ = ["Located", "TerraformSources", "Translation", "is_local_module", "module_key", "translate"]

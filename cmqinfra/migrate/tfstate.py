@@ -7,12 +7,14 @@ from the previous one: good enough for a file:line in a diagnostic.
 
 from __future__ import annotations
 
+import bisect
 import json
 import re
 from dataclasses import dataclass
 from typing import Any
 
 from cmqinfra.diagnostics import Diagnostic
+from cmqinfra.migrate.bounds import MAX_DEPTH, too_deep
 from cmqinfra.migrate.provider import RESOURCE_TYPES
 from cmqinfra.model import SourceLocation
 
@@ -26,6 +28,7 @@ class StateInstance:
     attributes: tuple[tuple[str, Any], ...]
     locations: tuple[tuple[str, SourceLocation], ...]
     location: SourceLocation
+    provider: str = ""  # as the state records it: provider["registry.../tencentcloud"].ALIAS
 
     @property
     def address(self) -> str:
@@ -52,6 +55,9 @@ class StateInstance:
 class _Cursor:
     def __init__(self, file: str, text: str) -> None:
         self.file, self.text, self.pos = file, text, 0
+        # where each line starts: a location is a bisection, not a count from the top (a state of
+        # many thousand instances would otherwise take minutes)
+        self.starts = [0] + [m.end() for m in re.finditer("\n", text)]
 
     def find(self, pattern: str, start: int | None = None) -> int | None:
         match = re.compile(pattern).search(self.text, self.pos if start is None else start)
@@ -60,19 +66,23 @@ class _Cursor:
     def location(self, pos: int | None) -> SourceLocation:
         if pos is None:
             return SourceLocation(self.file, 1, 1)
-        line = self.text.count("\n", 0, pos) + 1
-        column = pos - (self.text.rfind("\n", 0, pos) + 1) + 1
-        return SourceLocation(self.file, line, column)
+        line = bisect.bisect_right(self.starts, pos)
+        return SourceLocation(self.file, line, pos - self.starts[line - 1] + 1)
 
 
 def parse_state(file: str, text: str) -> tuple[tuple[StateInstance, ...], list[Diagnostic]]:
     """Every managed tencentcloud_tcmq_* instance in the state, in file order."""
+    deep = too_deep(file, text)
+    if deep is not None:
+        return (), [Diagnostic(f"not a Terraform state file: nested deeper than {MAX_DEPTH} levels", deep)]
     try:
         doc = json.loads(text)
     except json.JSONDecodeError as exc:
         return (), [
             Diagnostic(f"not a JSON state file: {exc.msg}", SourceLocation(file, exc.lineno, exc.colno))
         ]
+    except RecursionError:  # too_deep counts brackets the way JSON nests them; kept as a backstop
+        return (), [Diagnostic("not a Terraform state file: nested too deeply", SourceLocation(file, 1, 1))]
     if not isinstance(doc, dict) or not isinstance(doc.get("resources", []), list):
         return (), [Diagnostic("not a Terraform state file (no resources list)", SourceLocation(file, 1, 1))]
     version = doc.get("version")
@@ -116,6 +126,7 @@ def parse_state(file: str, text: str) -> tuple[tuple[StateInstance, ...], list[D
                     attributes=tuple(attributes.items()),
                     locations=tuple(locations),
                     location=cursor.location(at) if at is not None else where,
+                    provider=str(resource.get("provider") or ""),
                 )
             )
     return tuple(out), []

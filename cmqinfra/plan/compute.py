@@ -407,7 +407,7 @@ def _make_plan(
         errors.extend(untargeted_replacements(changes, stack, targets))
         errors.extend(unknown_targets(stack, changes, targets))
     errors.extend(check_safety(changes, live, safety))
-    return Plan(
+    plan = Plan(
         stack=stack,
         region=region if region is not None else stack.region,
         changes=tuple(execution_order(changes)),
@@ -419,3 +419,8 @@ def _make_plan(
         data_loss=tuple(data_losses(changes, live, safety)),
         targets=targets,
     )
+    if not stack.policies:
+        return plan
+    from cmqinfra.policy.check import with_policies
+
+    return with_policies(plan)

@@ -59,6 +59,9 @@ class AttributeChange:
     before: Any
     after: Any
     forces_replacement: bool = False
+    # The live value moved away from the one the manifest had when it was last applied: the
+    # change sets back something changed outside cmqinfra (see cmqinfra/plan/drift.py).
+    outside: bool = False
 
 
 @dataclass(frozen=True)
@@ -74,6 +77,16 @@ class ResourceChange:
     moved_from: str | None = None  # MOVE: the stack that owned it
     moved_to: str | None = None  # MOVE_OUT: the stack that takes it
     import_id: str | None = None  # IMPORT: the live id (QueueId / TopicId)
+    deleted_outside: bool = False  # CREATE of a resource the last applied manifest had: deleted outside
+
+    @property
+    def outside_paths(self) -> tuple[str, ...]:
+        """The attributes this change sets back after they were changed outside cmqinfra."""
+        return tuple(a.path for a in self.attribute_changes if a.outside)
+
+    @property
+    def drifted(self) -> bool:
+        return self.deleted_outside or any(a.outside for a in self.attribute_changes)
 
     @property
     def replace_paths(self) -> tuple[str, ...]:
@@ -147,7 +160,9 @@ class Plan:
     @property
     def summary(self) -> PlanSummary:
         """Counts like Terraform's: a replacement is one to add and one to destroy; an adoption
-        (or import, or move in) that also changes attributes is one of those and one to change."""
+        (or import, or move in) that also changes attributes is one of those and one to change.
+        Protection alone is not a change there: it rides on the ownership tags the adoption writes
+        (Terraform's ``prevent_destroy`` imported is no change to the resource either)."""
         add = change = destroy = adopt = move = release = import_ = 0
         for c in self.changes:
             if c.action is Action.CREATE:
@@ -161,17 +176,17 @@ class Plan:
                 destroy += 1
             elif c.action is Action.ADOPT:
                 adopt += 1
-                if c.attribute_changes:
+                if _changes_more_than_protection(c):
                     change += 1
             elif c.action in (Action.MOVE, Action.MOVE_OUT):
                 move += 1
-                if c.attribute_changes:
+                if _changes_more_than_protection(c):
                     change += 1
             elif c.action is Action.RELEASE:
                 release += 1
             elif c.action is Action.IMPORT:
                 import_ += 1
-                if c.attribute_changes:
+                if _changes_more_than_protection(c):
                     change += 1
         return PlanSummary(
             add=add, change=change, destroy=destroy, adopt=adopt, move=move, release=release, import_=import_
@@ -205,3 +220,7 @@ def resource_type(resource: Resource) -> ResourceType:
     if isinstance(resource, Subscription):
         return "subscription"
     raise TypeError(f"not a resource: {resource!r}")
+
+
+def _changes_more_than_protection(change: ResourceChange) -> bool:
+    return any(a.path != "protect" for a in change.attribute_changes)

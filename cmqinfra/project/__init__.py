@@ -20,10 +20,10 @@ one endpoint and account (``Connections``):
 
     from cmqinfra.project.connections import Connections
     from cmqinfra.project.resolve import resolve_all
-    from cmqinfra.project.runner import apply_units, plan_project
+    from cmqinfra.project.runner import plan_project
     connections = Connections(TargetOptions(endpoint=url), workdir, rate_scale=1.0)
     items, apis = plan_project(resolve_all(project, project.units()), options, connections)
-    # items: UnitPlan(unit, region, target, plan | error); apply_units(items, apis, ...)
+    # items: UnitPlan(unit, region, target, plan | error); cmqinfra/run/applying.py applies them
     connections.close()
 
 ``runner.plan_units(inputs, ...)`` is the one place all units' plans are computed together from

@@ -63,8 +63,11 @@ def _git(root: Path, *args: str) -> str:
 
 def read_change(root: Path, ref: str) -> Change:
     """What changed in the repository holding ``root`` since ``ref``."""
+    if ref.startswith("-"):
+        # git would read it as an option (--output=FILE writes a file): a ref never starts so.
+        raise Failure(f"--changed-since {ref!r}: a git ref does not start with '-'")
     top = Path(_git(root, "rev-parse", "--show-toplevel").strip()).resolve()
-    base = _git(root, "merge-base", ref, "HEAD").strip()
+    base = _git(root, "merge-base", "--end-of-options", ref, "HEAD").strip()
     names = _git(top, "diff", "--name-only", "--no-renames", "-z", base, "--").split("\0")
     names += _git(top, "ls-files", "--others", "--exclude-standard", "--full-name", "-z").split("\0")
     files = frozenset((top / name).resolve() for name in names if name)
@@ -126,6 +129,8 @@ def affected(project: Project, resolved: Sequence[ResolvedUnit], change: Change)
                                   != _entry(new, "environments", unit.environment))
                 hit = hit or any(_entry(old, "variables", v) != _entry(new, "variables", v)
                                  for v in item.variables)
+                # a changed policy may govern any stack: every one is checked again
+                hit = hit or _entry(old, "policies") != _entry(new, "policies")
         if hit:
             out.append(item)
     return out

@@ -88,6 +88,7 @@ class Environment:
     endpoint: str | None = None
     account: str | None = None
     credentials: Credentials | None = None
+    allowed_accounts: tuple[str, ...] = ()  # account and allowedAccounts: checked before any call
     name_prefix: str = ""
     name_suffix: str = ""
     value_files: tuple[str, ...] = ()  # as written, relative to the project root
@@ -112,6 +113,7 @@ class ProjectConfig:
     environments: tuple[Environment, ...]
     stacks: tuple[StackSpec, ...]
     data: Any  # the file as plain data: what --changed-since compares entry by entry
+    policies: tuple[Any, ...] = ()  # cmqinfra.policy.config.ProjectPolicy, in the file's order
 
     def variable(self, name: str) -> Variable | None:
         return next((v for v in self.variables if v.name == name), None)
@@ -200,6 +202,8 @@ def build_config(doc: Document) -> tuple[ProjectConfig | None, list[Diagnostic]]
             region=spec.get("region"),
             endpoint=spec.get("endpoint"),
             account=spec.get("account"),
+            allowed_accounts=tuple(dict.fromkeys(
+                [*([spec["account"]] if spec.get("account") else []), *spec.get("allowedAccounts", ())])),
             credentials=Credentials(creds["secretId"], creds["secretKey"], creds.get("sessionToken"))
             if creds else None,
             name_prefix=spec.get("namePrefix", ""),
@@ -255,9 +259,13 @@ def build_config(doc: Document) -> tuple[ProjectConfig | None, list[Diagnostic]]
             values=tuple(values),
             location=doc.key_at(path),
         ))
+    from cmqinfra.policy.config import read_policies
+
+    policies, problems = read_policies(doc)
+    diags.extend(problems)
     if diags:
         return None, diags
-    config = ProjectConfig(doc.file, tuple(variables), tuple(environments), tuple(stacks), data)
+    config = ProjectConfig(doc.file, tuple(variables), tuple(environments), tuple(stacks), data, policies)
     return config, []
 
 

@@ -4,8 +4,8 @@ TDMQ counts its per-action limits per account, so every unit planned or applied 
 endpoint and account draws from one shared ``RateLimiter``: twenty stacks together never send
 faster than one stack may. The plan's count of the account's untagged queues and topics is the
 same for every stack of one target: it is asked once per target and shared. ``--local`` starts one
-embedded emulator per region (an emulator serves one region), with its state in ``.cmqinfra/``
-like the single-stack ``--local``.
+embedded emulator for the run; it serves every region, each with its own state in ``.cmqinfra/``
+(the single-stack ``--local`` uses the same files).
 """
 
 from __future__ import annotations
@@ -39,8 +39,8 @@ class ResolvedTarget:
 
     @property
     def budget_key(self) -> tuple[str, str | None, str | None]:
-        # The local emulators are one per region, each its own service with its own limits.
-        return (self.kind, self.url if self.kind != "local" else self.region, self.account)
+        # One endpoint, one budget: the embedded emulator too serves every region on one door.
+        return (self.kind, self.url, self.account)
 
 
 def target_of(unit: StackUnit, options: TargetOptions, region: str | None) -> ResolvedTarget:
@@ -87,6 +87,7 @@ class Connections:
         self._emulators: dict[str, Any] = {}
         self._apis: list[Any] = []
         self._untagged: dict[tuple[object, ...], _Shared] = {}
+        self._callers: dict[tuple[object, ...], str] = {}
 
     def limiter_for(self, target: ResolvedTarget) -> Any:
         from cmqinfra.cloud.limiter import RateLimiter
@@ -128,7 +129,25 @@ class Connections:
                            timeout=options.timeout, limiter=limiter, credentials=credentials)
         with self._lock:
             self._apis.append(api)
+        if target.kind != "local":  # the embedded emulator is no account of anyone's
+            self._check_account(unit, target, api)
         return api
+
+    def _check_account(self, unit: StackUnit, target: ResolvedTarget, api: Any) -> None:
+        """The environment's accounts against GetCallerIdentity, before any other call (like
+        Terraform's allowed_account_ids): credentials of another account never read or write."""
+        allowed = unit.target.allowed_accounts
+        if not allowed:
+            return
+        key = (*target.budget_key, unit.target.credentials)
+        with self._lock:
+            known = self._callers.get(key)
+        if known is None:
+            known = self._callers[key] = api.caller_account() or "unknown"
+        if known not in allowed:
+            declared = " or ".join(allowed)
+            raise Failure(f"environment {unit.environment} is for account {declared}, and these "
+                          f"credentials belong to account {known}; nothing was read or changed")
 
     def untagged_count(
         self, unit: StackUnit, target: ResolvedTarget, api: Any
@@ -137,25 +156,36 @@ class Connections:
         a run: called, it starts the count (through ``api``, for the first unit whose read gets
         there) or joins the one started, and returns a function that waits for the answer. Units
         with other credentials may be other accounts: they are counted apart."""
-        key = (*target.budget_key, target.region, unit.target.credentials)
+        key = self.count_key(unit, target)
         with self._lock:
             shared = self._untagged.get(key)
             if shared is None:
                 shared = self._untagged[key] = _Shared(api.count_untagged)
         return shared.begin
 
+    @staticmethod
+    def count_key(unit: StackUnit, target: ResolvedTarget) -> tuple[object, ...]:
+        """One account and region: the units that share it share its counts."""
+        return (*target.budget_key, target.region, unit.target.credentials)
+
+    def counts(self, key: tuple[object, ...]) -> Any:
+        """The account counts asked for ``key`` in this run (``AccountCounts``), or None."""
+        with self._lock:
+            shared = self._untagged.get(key)
+        return None if shared is None else shared.started
+
     def _local_url(self, region: str) -> str:
+        """The one embedded emulator of the run: it serves every region, each with its own state
+        (``.cmqinfra/emulator-ap-shanghai.sqlite3`` beside the first region's), as the cloud does."""
         from cmqinfra.cloud.target import LOCAL_STATE
         from cmqinfra.emulator import Emulator
 
         with self._lock:
-            emu = self._emulators.get(region)
+            emu = self._emulators.get("")
             if emu is None:
                 state = self._workdir / LOCAL_STATE
-                if region != DEFAULT_LOCAL_REGION:
-                    state = state.with_name(f"emulator-{region}.sqlite3")
                 state.parent.mkdir(parents=True, exist_ok=True)
-                emu = self._emulators[region] = Emulator.start(state, port=0, region=region)
+                emu = self._emulators[""] = Emulator.start(state, port=0, region=DEFAULT_LOCAL_REGION)
             return str(emu.url)
 
     def call_counts(self) -> dict[str, int]:
@@ -189,6 +219,11 @@ class _Shared:
         with self._lock:  # its own lock: sending may wait on the rate limit
             if self._wait is None:
                 self._wait = self._start()
+            return self._wait
+
+    @property
+    def started(self) -> Callable[[], int | None] | None:
+        with self._lock:
             return self._wait
 
 

@@ -34,6 +34,7 @@ from cmqinfra.diagnostics import Diagnostic
 from cmqinfra.manifest.loader import LoadResult, load_documents, manifest_files, read_documents
 from cmqinfra.manifest.schema import show
 from cmqinfra.manifest.source import DataPath, Document
+from cmqinfra.manifest.unresolved import DISCOVERED_HINT, unresolved_references
 from cmqinfra.model import SourceLocation, Stack
 from cmqinfra.project.config import Located, ProjectConfig, unknown_variable
 from cmqinfra.project.paths import inside, outside_message
@@ -94,6 +95,7 @@ def resolve_unit(project: Project, unit: StackUnit) -> ResolvedUnit:
         if project.config is None:
             # Discovered stacks have no variables or environments: read exactly as PATH arguments are.
             resolved.append(doc)
+            diags.extend(unresolved_references(doc, DISCOVERED_HINT))
             continue
         resolver = _Resolver(doc, ctx)
         resolved.append(resolver.run())
@@ -105,10 +107,27 @@ def resolve_unit(project: Project, unit: StackUnit) -> ResolvedUnit:
     stack = result.stack
     if stack is not None and unit.region:
         stack = replace(stack, region=unit.region)
+    if stack is not None:
+        stack, problems = _with_policies(stack, project, unit)
+        if problems:
+            return ResolvedUnit(unit, None, tuple(problems), tuple(resolved), tuple(files), frozenset(used))
     # A reference that could not be resolved is reported once, not again as the literal text it left.
     kept = [d for d in result.diagnostics if d in diags or d.location not in unresolved]
     located = tuple(_with_hint(d, hints) for d in kept)
     return ResolvedUnit(unit, stack, located, tuple(resolved), tuple(files), frozenset(used))
+
+
+def _with_policies(stack: Stack, project: Project, unit: StackUnit) -> tuple[Stack, list[Diagnostic]]:
+    """The stack with the project's policies and the operator's (``CMQINFRA_POLICIES``)."""
+    import os
+
+    from cmqinfra.policy.config import attach, operator_policies
+
+    operator, problems = operator_policies(os.environ)
+    if problems:
+        return stack, problems
+    mine = (*(project.config.policies if project.config is not None else ()), *operator)
+    return (attach(stack, mine, unit.stack_name, unit.environment) if mine else stack), []
 
 
 def _with_hint(diagnostic: Diagnostic, hints: Mapping[SourceLocation, str]) -> Diagnostic:

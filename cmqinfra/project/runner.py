@@ -54,6 +54,7 @@ class UnitPlan:
     plan: Plan | None = None
     error: str | None = None  # a failure to load, connect or read
     diagnostics: tuple[Diagnostic, ...] = ()
+    owned: int | None = None  # live queues and topics its stack (or its previous name) owns
 
     @property
     def ok(self) -> bool:
@@ -174,6 +175,12 @@ def _show_moves_once(plans: list[Plan], inputs: Sequence[PlanInput]) -> list[Pla
         )
         out.append(plan if len(kept) == len(plan.changes) else replace(plan, changes=kept))
     return out
+
+
+def _owned(item: PlanInput) -> int:
+    names = {item.stack.name, item.stack.renamed_from} - {None}
+    return (sum(1 for q in item.live.queues.values() if q.owner in names)
+            + sum(1 for t in item.live.topics.values() if t.owner in names))
 
 
 def _doomed(plan: Plan, live: LiveState) -> tuple[str, ...]:
@@ -318,7 +325,8 @@ def plan_project(
         if key in errors:
             results.append(UnitPlan(outcome.unit, outcome.region, target, error=errors[key]))
         else:
-            results.append(UnitPlan(outcome.unit, outcome.region, target, plan=plans[key]))
+            results.append(UnitPlan(outcome.unit, outcome.region, target, plan=plans[key],
+                                    owned=None if outcome.targets else _owned(outcome)))
     return results, apis
 
 
@@ -342,38 +350,3 @@ def _expected_moves_out(
         planned.append(Claimant(item.unit.environment, region, stack))
         keys.append(item.unit.key)
     return {keys[index]: moves for index, moves in _moves_between(planned, claimants).items()}
-
-
-@dataclass(frozen=True)
-class UnitApply:
-    unit: StackUnit
-    report: Any  # ApplyReport
-    error: str | None = None
-
-    @property
-    def ok(self) -> bool:
-        return self.error is None and self.report is not None and self.report.ok
-
-
-def apply_units(
-    plans: Sequence[UnitPlan],
-    apis: dict[str, Any],
-    parallelism: int,
-    on_result: Callable[[StackUnit, Any], None],
-    stop: threading.Event,
-) -> list[UnitApply]:
-    """Execute every unit plan with changes, units concurrently; a unit's failure stops only it."""
-    from cmqinfra.run.executor import execute
-
-    todo = [p for p in plans if p.plan is not None and p.plan.has_changes]
-
-    def run(item: UnitPlan) -> UnitApply:
-        assert item.plan is not None
-        try:
-            report = execute(item.plan, apis[item.unit.key], parallelism=parallelism,
-                             on_result=lambda r: on_result(item.unit, r), stop=stop)
-        except Exception as exc:  # noqa: BLE001 - one unit's crash must not hide the others' reports
-            return UnitApply(item.unit, None, error=_error_text(exc))
-        return UnitApply(item.unit, report)
-
-    return concurrently(run, todo)

@@ -22,6 +22,7 @@ from cmqinfra.project.config import (
     read_config,
     unknown_variable,
 )
+from cmqinfra.project.paths import inside
 
 # Directories never searched for stacks: tools' state and dependencies, not manifests.
 SKIPPED_DIRS = frozenset({".git", ".cmqinfra", ".venv", "venv", "node_modules", "__pycache__", ".github",
@@ -40,6 +41,7 @@ class UnitTarget:
     account: str | None = None
     credentials: Credentials | None = None
     endpoint_at: str | None = None  # file:line where the repository named the endpoint
+    allowed_accounts: tuple[str, ...] = ()  # the environment's accounts; () allows any
 
 
 @dataclass(frozen=True)
@@ -145,7 +147,8 @@ def _from_config(root: Path, config: ProjectConfig) -> Project:
                 paths=tuple(root / p for p in spec.paths),
                 region=env.region if env else None,
                 target=UnitTarget(env.endpoint, env.account, env.credentials,
-                                  str(env.endpoint_location) if env.endpoint_location else None)
+                                  str(env.endpoint_location) if env.endpoint_location else None,
+                                  env.allowed_accounts)
                 if env else UnitTarget(),
                 name_prefix=env.name_prefix if env else "",
                 name_suffix=env.name_suffix if env else "",
@@ -177,7 +180,8 @@ def _discovered(root: Path) -> Project:
     for directory, dirs, files in os.walk(root):
         dirs[:] = sorted(d for d in dirs if d not in SKIPPED_DIRS and not d.startswith("."))
         here = Path(directory)
-        if any(_looks_like_manifest(here / f) for f in sorted(files)):
+        # A link out of the project is not opened here; the stack's load reports it (paths.py).
+        if any(_looks_like_manifest(here / f) for f in sorted(files) if inside(root, here / f)):
             name = here.relative_to(root).as_posix()
             units.append(StackUnit(stack_name=name if name != "." else root.resolve().name,
                                    environment=None, paths=(here,), region=None))

@@ -49,6 +49,8 @@ def diagnostic_from_json(data: dict[str, Any]) -> Diagnostic:
         loc,
         Severity(data.get("severity", "error")),
         data.get("hint") or None,
+        policy=str(data["policy"]) if data.get("policy") else None,
+        waived=bool(data.get("waived", False)),
     )
 
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import click
 
@@ -62,26 +63,26 @@ def load_stacks(paths: Sequence[str]) -> tuple[StackToApply, ...]:
     return tuple(loaded)
 
 
-def check_regions(stacks: Sequence[StackToApply], region: str) -> None:
-    """The emulator serves one region; a manifest pinned to another could never be applied to it."""
-    for item in stacks:
-        if item.stack.region is not None and item.stack.region != region:
-            raise Failure(
-                f"{item.path}: stack {item.stack.name!r} is for region {item.stack.region}, the emulator "
-                f"serves {region} (pass --region {item.stack.region})"
-            )
-
-
 def apply_stacks(
     stacks: Sequence[StackToApply], url: str, credentials: tuple[str, str], region: str
 ) -> tuple[Applied, ...]:
-    """Plan and apply each stack against the emulator at ``url``; Failure names the first problem."""
+    """Plan and apply each stack against the emulator at ``url``, in its manifest's region (the
+    emulator serves every region; ``region`` for a manifest that names none); Failure names the
+    first problem."""
+    from contextlib import ExitStack
+
     from cmqinfra.cloud.target import Target, open_api
 
     applied: list[Applied] = []
-    with open_api(Target.endpoint(url), region, credentials=(*credentials, None)) as api:
+    with ExitStack() as apis:
+        opened: dict[str, Any] = {}
         for item in stacks:
-            plan = compute(item.stack, api, region)
+            where = item.stack.region or region
+            if where not in opened:
+                opened[where] = apis.enter_context(
+                    open_api(Target.endpoint(url), where, credentials=(*credentials, None)))
+            api = opened[where]
+            plan = compute(item.stack, api, where)
             if not plan.ok:
                 first = plan.errors[0]
                 raise Failure(f"{item.path}: stack {item.stack.name!r} cannot be applied: {first.message}")

@@ -42,7 +42,8 @@ class Progress:
         self._slow_after = SLOW_AFTER if slow_after is None else slow_after
         self._done = 0
         self._lock = threading.Lock()
-        self._running: dict[tuple[str, str], tuple[Step, float, int]] = {}
+        # by (unit label, step key): the steps of many units (a project) share one counter
+        self._running: dict[tuple[str, tuple[str, str]], tuple[Step, float, int]] = {}
         self._stop = threading.Event()
         self._watcher = threading.Thread(target=self._watch, name="cmqinfra-progress", daemon=True)
         self.started_at = time.monotonic()
@@ -59,22 +60,25 @@ class Progress:
     def elapsed(self) -> float:
         return time.monotonic() - self.started_at
 
-    def started(self, step: Step) -> None:
+    def started(self, step: Step, unit: str = "") -> None:
+        """``unit``: the unit's name in a run of many (``payments[prod]``), shown before each address."""
         with self._lock:
-            self._running[step.key] = (step, time.monotonic(), 0)
+            self._running[(unit, step.key)] = (step, time.monotonic(), 0)
 
-    def finished(self, result: StepResult) -> None:
+    def finished(self, result: StepResult, unit: str = "") -> None:
         with self._lock:
             self._done += 1
             n = self._done
-            for key in [k for k, (s, _, _) in self._running.items() if s.change.address == result.address]:
+            for key in [k for k, (s, _, _) in self._running.items()
+                        if k[0] == unit and s.change.address == result.address]:
                 if self._running[key][0].phase == result.phase:
                     del self._running[key]
         counter = f"[{n}/{self.total}]"
+        where = f"{unit}: {result.address}" if unit else result.address
         if result.ok:
-            self._out(f"{counter} {result.address}: {result.verb} ({result.seconds:.2f}s)", False)
+            self._out(f"{counter} {where}: {result.verb} ({result.seconds:.2f}s)", False)
         else:
-            self._out(f"{counter} {result.address}: FAILED ({result.seconds:.2f}s): {result.error}", True)
+            self._out(f"{counter} {where}: FAILED ({result.seconds:.2f}s): {result.error}", True)
 
     def _watch(self) -> None:
         while not self._stop.wait(min(TICK, self._slow_after)):
@@ -86,6 +90,7 @@ class Progress:
                     if now - since >= due:
                         self._running[key] = (step, since, told + 1)
                         shown = f"{due:.0f}" if due >= 1 else f"{due:.1f}"
-                        notes.append(f"{step.change.address}: still {_doing(step)}... {shown}s elapsed")
+                        where = f"{key[0]}: {step.change.address}" if key[0] else step.change.address
+                        notes.append(f"{where}: still {_doing(step)}... {shown}s elapsed")
             for note in notes:
                 self._out(note, False)

@@ -5,7 +5,6 @@ report. The commands only wire flags."""
 from __future__ import annotations
 
 import json
-import signal
 import sys
 import threading
 from collections.abc import Callable, Iterator, Mapping, Sequence
@@ -21,7 +20,6 @@ from cmqinfra.diagnostics import Diagnostic
 from cmqinfra.live import LiveState, name_key
 from cmqinfra.model import Stack
 from cmqinfra.plan.compute import make_plan
-from cmqinfra.plan.order import steps_of
 from cmqinfra.plan.targets import parse_target, target_closure
 from cmqinfra.plan.values import Action, Plan
 from cmqinfra.render import use_colour
@@ -29,9 +27,8 @@ from cmqinfra.render.json import plan_to_json
 from cmqinfra.render.markdown import render_markdown
 from cmqinfra.render.text import render_brief, render_text
 from cmqinfra.run.binding import PlanTarget, account_mismatch, place_mismatch, region_mismatch, target_of
-from cmqinfra.run.executor import ApplyReport, execute
+from cmqinfra.run.executor import ApplyReport
 from cmqinfra.run.failure import Failure, Refused
-from cmqinfra.run.progress import Progress
 from cmqinfra.run.region import EMULATOR_DEFAULT_REGION, RegionConflict, ResolvedRegion, resolve_region
 from cmqinfra.run.saved import SAVED_PLAN_KIND, SavedPlan, read_saved, write_saved
 
@@ -60,8 +57,23 @@ class ManifestErrors(Failure):
         self.diagnostics = tuple(diagnostics)
 
 
+def refuse_project_member(paths: Sequence[str]) -> None:
+    """A PATH that is a stack of a project (cmqinfra.yaml above it) is planned with its
+    environment, by --stack and --env, never read alone as a stranger."""
+    from cmqinfra.manifest.projectfile import any_under_a_project
+
+    if not any_under_a_project(paths):
+        return  # no cmqinfra.yaml above them: the project machinery is not even loaded
+    from cmqinfra.project.membership import project_member
+
+    why = project_member(paths)
+    if why is not None:
+        raise Failure(why)
+
+
 def load(paths: Sequence[str]) -> Stack:
-    """The desired stack from manifest files; diagnostics compiler style on failure."""
+    """The desired stack from manifest files; diagnostics compiler style on failure. (The
+    commands refuse a project's stack path first: ``refuse_project_member``.)"""
     from cmqinfra.manifest import load_stack  # the manifest stream's loader
 
     result = load_stack([Path(p) for p in paths])
@@ -70,7 +82,14 @@ def load(paths: Sequence[str]) -> Stack:
     errors = [d for d in result.diagnostics if d.severity.value == "error"]
     if errors or result.stack is None:
         raise ManifestErrors(f"{len(errors)} error(s) in the manifest", result.diagnostics)
-    return result.stack
+    from cmqinfra.project.policies import for_paths  # the project's policies apply by path too
+
+    stack, problems = for_paths(result.stack, paths)
+    for d in problems:
+        click.echo(d.render(), err=True)
+    if problems:
+        raise ManifestErrors(f"{len(problems)} error(s) in the project file", problems)
+    return stack
 
 
 def check_targets(_ctx: click.Context, _param: click.Parameter, value: tuple[str, ...]) -> tuple[str, ...]:
@@ -132,6 +151,7 @@ def load_and_read(
     from cmqinfra.manifest.peek import peek
     from cmqinfra.run.overlap import read_while_loading
 
+    refuse_project_member(paths)
     heading = peek(paths)
     try:  # the region the manifest's line declares, by the one rule (cmqinfra/run/region.py)
         early = resolve_region(heading.region, options.region, cloud=not (options.local or options.endpoint))
@@ -241,8 +261,12 @@ def compute(
 LONG_PLAN = 100
 
 
-def show(plan: Plan, fmt: str = "text", *, verbose: bool = True) -> None:
-    if fmt == "json":
+def show(plan: Plan, fmt: str = "text", *, verbose: bool = True, resource_types: str = "cmqinfra") -> None:
+    if fmt == "json" and resource_types == "terraform":
+        from cmqinfra.render.terraform_types import terraform_plan_json
+
+        click.echo(json.dumps(terraform_plan_json(plan_to_json(plan)), indent=2))
+    elif fmt == "json":
         click.echo(json.dumps(plan_to_json(plan), indent=2))
     elif fmt == "markdown":
         click.echo(render_markdown(plan), nl=False)
@@ -366,21 +390,10 @@ def confirm(auto_approve: bool, what: str) -> None:
 @contextmanager
 def stop_on_signals() -> Iterator[threading.Event]:
     """SIGINT / SIGTERM stop launching new work; in-flight calls finish and are reported."""
-    stop = threading.Event()
-    if threading.current_thread() is not threading.main_thread():
-        yield stop
-        return
+    from cmqinfra.run.applying import stop_on_signals as stopping
 
-    def handler(signum: int, _frame: object) -> None:
-        stop.set()
-        click.echo(f"\n{signal.Signals(signum).name}: stopping after the calls in flight...", err=True)
-
-    old = {s: signal.signal(s, handler) for s in (signal.SIGINT, signal.SIGTERM)}
-    try:
+    with stopping(_echo) as stop:
         yield stop
-    finally:
-        for s, h in old.items():
-            signal.signal(s, h)
 
 
 def _echo(line: str, is_error: bool) -> None:
@@ -388,58 +401,17 @@ def _echo(line: str, is_error: bool) -> None:
 
 
 def run(plan: Plan, api: CmqApi, parallelism: int) -> ApplyReport:
-    from cmqinfra.cloud.retry import will_repeat
+    """One stack's apply: the one apply loop (cmqinfra/run/applying.py) with one unit."""
+    from cmqinfra.run.applying import UnitRun, apply_all, report_run
 
-    total = len(steps_of(plan.changes))
-    with stop_on_signals() as stop, Progress(total, _echo) as progress:
-        report = execute(
-            plan,
-            api,
-            parallelism=parallelism,
-            on_result=progress.finished,
-            on_start=progress.started,
-            stop=stop,
-        )
-    s = plan.summary
-    if plan.partial:
-        click.echo(
-            f"\nWarning: this apply was PARTIAL (--target {' '.join(plan.targets)}); run a full plan to see "
-            "whether other changes are pending.",
-            err=True,
-        )
-    took = f" ({total} step{'s' if total != 1 else ''} in {progress.elapsed:.1f}s)"
-    what = "Destroy" if plan.destroy else "Apply"
-    if report.ok:
-        counts = ((s.adopt, "adopted"), (s.move, "moved"), (s.release, "released"), (s.import_, "imported"))
-        extra = "".join(f", {n} {word}" for n, word in counts if n)
-        click.echo(
-            f"\n{what} complete! Resources: {s.add} added, {s.change} changed, "
-            f"{s.destroy} destroyed{extra}.{took}"
-        )
-        return report
-    why = "interrupted" if report.interrupted else "failed"
-    click.echo(
-        f"\n{what} {why}: {len(report.done)} step(s) done, {len(report.failed)} failed, "
-        f"{len(report.not_started)} not started.{took}",
-        err=True,
-    )
-    for r in report.done:
-        click.echo(f"  done:        {r.address} ({r.phase})", err=True)
-    for r in report.failed:
-        click.echo(f"  failed:      {r.address} ({r.phase}): {r.error}", err=True)
-    for item in report.not_started:
-        click.echo(f"  not started: {item}", err=True)
-    repeating = [r for r in report.failed if will_repeat(r.code)]
-    if repeating:
-        names = ", ".join(f"{r.address} ({r.code})" for r in repeating)
-        click.echo(
-            f"The service refused {names}; that refusal will repeat on every run: change the manifest "
-            "(or the account) first. The steps done are kept; apply after the fix continues from here.",
-            err=True,
-        )
-    else:
-        click.echo("Running apply again converges from here.", err=True)
-    return report
+    done = apply_all([UnitRun("", plan, api)], parallelism, _echo)
+    report_run(done, _echo, destroy=plan.destroy)
+    if not done.outcomes:  # nothing to change
+        return ApplyReport((), ())
+    outcome = done.outcomes[0]
+    if outcome.report is None:
+        raise Failure(f"apply failed: {outcome.error}")
+    return outcome.report
 
 
 def print_call_counts(api: CmqApi | None) -> None:

@@ -109,9 +109,9 @@ class LocalCmq:
         units = self._units(paths, stack, env)
         self._apply_units(units)
 
-    def peek(self, queue: str) -> list[PeekedMessage]:
-        """The queue's messages (body, tags, state, dequeue count), nothing consumed."""
-        return list(self._emulator.backend.peek(queue))
+    def peek(self, queue: str, limit: int | None = None) -> list[PeekedMessage]:
+        """The queue's messages in send order (body, tags, state, dequeue count), nothing consumed."""
+        return list(self._emulator.backend.peek(queue, limit))
 
     def purge(self, queue: str) -> int:
         return self._emulator.backend.purge(queue)

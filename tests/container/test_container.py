@@ -269,3 +269,12 @@ def test_cmq_container_for_testcontainers(
         consumer = OrderConsumer(cmq.get_endpoint(), cmq.secret_id, cmq.secret_key)
         assert consumer.poll_once(seen.append) == 1
         assert seen == [{"order": "T1", "amount": 5}]
+
+
+def test_the_github_recipe_passes_actionlint() -> None:
+    actionlint = _tool("actionlint")
+    if actionlint is None:
+        pytest.skip("actionlint is not installed (.ci/install-ci-tools.sh)")
+    recipe = REPO / "container" / "ci" / "github-actions.yml"
+    done = subprocess.run([actionlint, "-no-color", str(recipe)], capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stdout + done.stderr

@@ -191,9 +191,17 @@ def test_unknown_action_and_wrong_version(emulator: Emulator) -> None:
     assert old.json()["Response"]["Error"]["Code"] == "NoSuchVersion"
 
 
-def test_region_must_be_the_emulated_one(emulator: Emulator) -> None:
-    other = raw_request(emulator.endpoint, "DescribeCmqQueues", region="ap-beijing")
-    assert other.json()["Response"]["Error"]["Code"] == "UnsupportedRegion"
+def test_every_region_is_served_apart_and_a_region_must_be_named(emulator: Emulator) -> None:
+    here = sdk_clients.common(emulator.endpoint, "tdmq", "2020-02-17", region=emulator.region)
+    there = sdk_clients.common(emulator.endpoint, "tdmq", "2020-02-17", region="ap-beijing")
+    call(there, "CreateCmqQueue", {"QueueName": "only-in-beijing"})
+    assert [q["QueueName"] for q in call(there, "DescribeCmqQueues")["QueueList"]] == ["only-in-beijing"]
+    assert call(here, "DescribeCmqQueues")["TotalCount"] == 0  # state is kept per region
+    assert emulator.regions == (emulator.region, "ap-beijing")
+    for bad in ("../../etc", "AP-BEIJING", "x" * 60):
+        other = raw_request(emulator.endpoint, "DescribeCmqQueues", region=bad)
+        assert other.json()["Response"]["Error"]["Code"] == "UnsupportedRegion"
+    assert emulator.regions == (emulator.region, "ap-beijing")  # no state opened for a bad name
     missing = raw_request(emulator.endpoint, "DescribeCmqQueues", region=None)
     assert missing.json()["Response"]["Error"]["Code"] == "MissingParameter"
 

@@ -9,6 +9,7 @@ false), strings and sets only when written, and no tags.
 from __future__ import annotations
 
 import json
+import shutil
 import sys
 from pathlib import Path
 from typing import Any
@@ -113,8 +114,8 @@ WRITTEN: list[tuple[str, dict[str, Any]]] = [
 ]
 
 
-def terraform_apply(client: Any) -> None:
-    for kind, written in WRITTEN:
+def terraform_apply(client: Any, requests: list[tuple[str, dict[str, Any]]] = WRITTEN) -> None:
+    for kind, written in requests:
         if kind == "queue":
             request, params = models.CreateCmqQueueRequest(), {**QUEUE_INTS, "Trace": False, **written}
             client.CreateCmqQueue(_fill(request, params))
@@ -185,3 +186,124 @@ def test_the_fixture_writes_every_argument_the_provider_documents() -> None:
             written.setdefault(block.labels[0], set()).update(name for name, _ in block.attributes)
     for rtype, arguments in SCHEMAS.items():
         assert set(arguments) - written.get(rtype, set()) == set(), rtype
+
+
+ESTATE = Path(__file__).parent / "fixtures" / "estate"
+E = "estate-prod"
+
+# fixtures/estate applied by Terraform with -var env=prod while acme's visibility_timeout was 120
+# (the configuration says 90 since: the one change terraform plan would show as well).
+ESTATE_WRITTEN: list[tuple[str, dict[str, Any]]] = [
+    ("queue", {"QueueName": f"{E}-orders-deadletter"}),
+    (
+        "queue",
+        {"QueueName": f"{E}-orders", "DeadLetterQueueName": f"{E}-orders-deadletter", "MaxReceiveCount": 8},
+    ),
+    ("queue", {"QueueName": f"{E}-partner-acme", "VisibilityTimeout": 120, "MsgRetentionSeconds": 14400}),
+    ("queue", {"QueueName": f"{E}-partner-globex", "VisibilityTimeout": 60, "MsgRetentionSeconds": 14400}),
+    ("queue", {"QueueName": f"{E}-shard-0"}),
+    ("queue", {"QueueName": f"{E}-shard-1"}),
+    ("topic", {"TopicName": f"{E}-events", "Trace": False}),
+    ("topic", {"TopicName": f"{E}-audit", "Trace": False}),
+    (
+        "subscribe",
+        {
+            "TopicName": f"{E}-events",
+            "SubscriptionName": "orders",
+            "Protocol": "queue",
+            "Endpoint": f"{E}-orders",
+            "NotifyContentFormat": "SIMPLIFIED",
+        },
+    ),
+]
+
+
+def test_import_of_a_real_root_module_adopts_exactly_then_converges(
+    tdmq_client: Any, emulator: Emulator, tmp_path: Path
+) -> None:
+    terraform_apply(tdmq_client, ESTATE_WRITTEN)
+    manifest = tmp_path / "estate.yaml"
+    # the aliased provider's queue is in another region: without --provider it is an error
+    refused = run("import-terraform", str(ESTATE), "--var", "env=prod", "-o", str(manifest))
+    assert refused.code == 1 and not manifest.exists()
+    assert (
+        f"{ESTATE}/main.tf:45:3: error: tencentcloud_tcmq_queue.replica uses provider tencentcloud.shanghai"
+        in (refused.stderr)
+    )
+    imported = run(
+        "import-terraform",
+        str(ESTATE),
+        "--var",
+        "env=prod",
+        "--provider",
+        "tencentcloud",
+        "--stack",
+        "estate",
+        "-o",
+        str(manifest),
+    )
+    assert imported.code == 0, imported.stderr
+    assert (
+        f'{ESTATE}/main.tf:35:3: warning: tencentcloud_tcmq_queue.partner["acme"]: visibility_timeout is '
+        "90 in the configuration but 120 in the state"
+    ) in imported.stderr
+    assert "module" not in imported.stderr and "dead-letter" not in imported.stderr, imported.stderr
+    doc = yaml.safe_load(manifest.read_text())
+    assert doc["region"] == "ap-guangzhou"
+    # -var env beats terraform.tfvars; shards.auto.tfvars' count beats terraform.tfvars'
+    assert sorted(doc["queues"]) == [
+        f"{E}-orders",
+        f"{E}-orders-deadletter",
+        f"{E}-partner-acme",
+        f"{E}-partner-globex",
+        f"{E}-shard-0",
+        f"{E}-shard-1",
+    ]
+    assert doc["queues"][f"{E}-orders"]["deadLetter"] == {
+        "queue": f"{E}-orders-deadletter",
+        "maxReceiveCount": 8,
+    }
+    assert doc["topics"][f"{E}-events"]["protect"] is True
+    assert not doc["topics"][f"{E}-events"].get("trace") and not doc["topics"][f"{E}-audit"].get("trace")
+
+    # without the state, the configuration alone gives the same manifest
+    config_only = tmp_path / "config-only"
+    shutil.copytree(ESTATE, config_only, ignore=shutil.ignore_patterns("*.tfstate"))
+    again = tmp_path / "again.yaml"
+    result = run(
+        "import-terraform",
+        str(config_only),
+        "--var",
+        "env=prod",
+        "--provider",
+        "tencentcloud",
+        "--stack",
+        "estate",
+        "-o",
+        str(again),
+    )
+    assert result.code == 0, result.stderr
+    assert yaml.safe_load(again.read_text()) == doc
+
+    plan = run("plan", str(manifest), "--endpoint", emulator.url, "--format", "json")
+    assert plan.code == 0, plan.stderr
+    body = json.loads(plan.stdout)
+    changed = {}
+    for change in body["resource_changes"]:
+        if change["type"] == "subscription":
+            assert change["change"]["actions"] == ["no-op"], change
+            continue
+        assert change["change"].get("adopt") is True, change
+        paths = [a["path"] for a in change["change"]["attribute_changes"] if "cmqinfra-" not in a["path"]]
+        if paths:
+            changed[change["address"]] = paths
+    # prevent_destroy is protection recorded with the adoption, not a change
+    assert changed == {f"queue/{E}-partner-acme": ["visibilityTimeout"], f"topic/{E}-events": ["protect"]}
+    assert body["summary"].get("adopt") == 8 and body["summary"].get("add", 0) == 0, body["summary"]
+    assert body["summary"].get("change") == 1 and body["summary"].get("destroy", 0) == 0, body["summary"]
+
+    applied = run("apply", str(manifest), "--endpoint", emulator.url, "--auto-approve")
+    assert applied.code == 0, applied.stderr
+    final = run("plan", str(manifest), "--endpoint", emulator.url, "--detailed-exitcode")
+    assert final.code == 0, final.stdout + final.stderr
+    assert "No changes." in final.stdout

@@ -95,8 +95,8 @@ def test_unresolvable_expression_without_state_is_an_error_at_its_line() -> None
     t = tr(tf)
     assert t.queues == ()
     assert rendered(t) == [
-        "main.tf:3:3: error: tencentcloud_tcmq_queue.q: visibility_timeout not translated: expression "
-        "`max(30, 60)` is not a plain reference (hint: pass the state file too, or replace the expression "
+        "main.tf:3:3: error: tencentcloud_tcmq_queue.q: visibility_timeout not translated: function call "
+        "`max(...)` is not evaluated (hint: pass the state file too, or replace the expression "
         "with its value)"
     ]
 
@@ -110,12 +110,15 @@ def test_unresolvable_expression_takes_the_state_value() -> None:
     assert t.errors == () and t.queues[0].visibility_timeout == 60
 
 
-def test_count_without_state_is_an_error_and_with_state_expands() -> None:
-    tf = 'resource "tencentcloud_tcmq_queue" "s" {\n  count = 2\n  queue_name = "s-${count.index}"\n}\n'
+def test_count_that_cannot_be_evaluated_needs_the_state_and_expands_from_it() -> None:
+    tf = (
+        'resource "tencentcloud_tcmq_queue" "s" {\n  count = length(var.names)\n'
+        '  queue_name = "s-${count.index}"\n}\n'
+    )
     t = tr(tf)
     assert [d.render().split(" (hint")[0] for d in t.errors] == [
-        "main.tf:2:3: error: tencentcloud_tcmq_queue.s: count is not translated: its instances are known "
-        "only from a state file"
+        "main.tf:2:3: error: tencentcloud_tcmq_queue.s: count is not translated: function call "
+        "`length(...)` is not evaluated; its instances are known only from a state file"
     ]
     state = state_of(
         (

@@ -50,7 +50,8 @@ def test_saved_plan_applies_and_stale_plan_is_refused(world: dict[str, object], 
     out_file = tmp_path / "plan.json"
     assert run("plan", "x.yaml", "--out", str(out_file))[0] == 0
     doc = json.loads(out_file.read_text())
-    assert doc["saved_plan"]["fingerprint"] and doc["resource_changes"][0]["address"] == "queue/a"
+    [unit] = doc["units"]
+    assert unit["saved_plan"]["fingerprint"] and unit["resource_changes"][0]["address"] == "queue/a"
     assert "SecretKey" not in out_file.read_text()
     api: FakeApi = world["api"]  # type: ignore[assignment]
     # another client changes live state: the saved plan is stale

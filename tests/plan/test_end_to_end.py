@@ -276,7 +276,7 @@ def test_saved_plan_from_another_version_is_refused(run: Cli, tdmq_client, tmp_p
     saved = tmp_path / "plan.json"
     assert run("plan", path, "--out", str(saved))[0] == 0
     doc = json.loads(saved.read_text())
-    doc["saved_plan"]["cmqinfra_version"] = "0.0.1"
+    doc["cmqinfra_version"] = "0.0.1"
     doc.pop("cmqinfra_seal")  # an edit breaks the seal: an unsealed file reaches the version check
     saved.write_text(json.dumps(doc))
     code, out = run("apply", "--plan", str(saved))

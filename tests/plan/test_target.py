@@ -134,7 +134,7 @@ def test_partial_plan_is_said_loudly_in_every_format(big: Run) -> None:
     assert out.startswith("Warning: this is a PARTIAL plan: only queue/q0500 and what they need.")
     assert "Plan: 0 to add, 1 to change, 0 to destroy. (partial: --target)" in out
     code, out = big("plan", path, "--target", "queue/q0500", "--format", "markdown")
-    assert "> [!WARNING]\n> **Partial plan** (`--target`): only `queue/q0500`" in out
+    assert "> [!WARNING]\n> - **Partial plan** (`--target`): only `queue/q0500`" in out
     code, out = big("plan", big.write(big_manifest()), "--target", "queue/q0500")
     assert "No changes to the targeted resources." in out and "PARTIAL" in out
 

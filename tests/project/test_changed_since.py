@@ -103,3 +103,32 @@ def test_a_stack_removed_from_the_project_file_is_named(repo: Path) -> None:
     assert code == 0
     assert "warning: stack 'audit' was removed from cmqinfra.yaml since main" in err
     assert out == ""
+
+
+def test_a_removed_stack_is_a_warning_in_the_comment_with_what_to_do(repo: Path) -> None:
+    text = (repo / "cmqinfra.yaml").read_text()
+    write(repo, {"cmqinfra.yaml": text.replace("  audit: {path: stacks/audit}\n", "")})
+    code, out, err = cmq(repo, "plan", "--local", "--changed-since", "main", "--format", "markdown")
+    assert code == 0, err
+    assert ("> [!WARNING]\n> Stack `audit` was removed from `cmqinfra.yaml`: what it owns is no longer "
+            "managed and is left as it is. To delete it, put the stack back and run "
+            "`cmqinfra destroy --stack audit` first; to keep it under another stack, give that stack "
+            "`renamedFrom: audit` (or `moved` entries).") in out
+    assert "plan its old path" not in err
+
+
+def test_a_renamed_stack_is_said_renamed_not_removed(repo: Path) -> None:
+    text = (repo / "cmqinfra.yaml").read_text()
+    (repo / "stacks/audit/a.yaml").unlink()
+    write(repo, {
+        "cmqinfra.yaml": text.replace("  audit: {path: stacks/audit}\n",
+                                      "  journal: {path: stacks/journal}\n"),
+        "stacks/journal/j.yaml": "stack: journal\nrenamedFrom: audit\ntopics:\n  audit: {}\n",
+    })
+    code, out, err = cmq(repo, "plan", "--local", "--changed-since", "main", "--format", "markdown")
+    assert code == 0, err
+    assert "warning" not in err and "[!WARNING]" not in out
+    assert ("note: stack 'audit' was removed from cmqinfra.yaml since main: stack 'journal' takes what it "
+            "owned (renamedFrom)") in err
+    assert ("Stack `audit` was renamed to `journal` (`renamedFrom`): `journal`'s plan takes what it "
+            "owned.") in out

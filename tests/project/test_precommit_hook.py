@@ -23,7 +23,7 @@ def test_files_are_grouped_into_their_stacks(tmp_path: Path) -> None:
     write(tmp_path, {
         "infra/payments/a.yaml": "stack: payments\ndefaults:\n  queue: {visibilityTimeout: 45}\n"
                                  "queues:\n  a: {}\n",
-        "infra/payments/b.yaml": "stack: payments\nqueues:\n  b: {tags: {note: \"${as written}\"}}\n",
+        "infra/payments/b.yaml": "stack: payments\nqueues:\n  b: {tags: {note: \"$${as written}\"}}\n",
         "infra/legacy/l.yaml": "stack: legacy\nqueues:\n  \"bad name\": {}\n",
         ".github/workflows/ci.yml": "on: push\n",
     })

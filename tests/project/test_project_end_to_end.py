@@ -4,6 +4,7 @@ own emulator), through the CLI: validate, plan and apply all; then --changed-sin
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 from helpers import cmq, git, queues, sdk, topics
@@ -33,8 +34,8 @@ def test_validate_plan_apply_all_then_plan_only_the_changed_stack(
     code, out, err = cmq(repo, "plan", "--detailed-exitcode", "--out", "project.plan", "--format", "markdown")
     assert code == 2, err
     assert len(out) <= GITHUB_COMMENT_LIMIT
-    assert "| `payments` | `dev` | `ap-guangzhou` | 3 | 0 | 0 | changes |" in out
-    assert "| `audit` | `prod` | `ap-shanghai` | 1 | 0 | 0 | changes |" in out
+    assert "| `payments[dev]` | `ap-guangzhou` | 3 | 0 | 0 | 0 | 0 | 0 | 0 | changes |" in out
+    assert "| `audit[prod]` | `ap-shanghai` | 1 | 0 | 0 | 0 | 0 | 0 | 0 | changes |" in out
     for key in ("payments[dev]", "payments[prod]", "orders[dev]", "orders[prod]", "audit[prod]"):
         assert f"<details><summary><code>{key}</code>: Plan:" in out
 
@@ -42,7 +43,14 @@ def test_validate_plan_apply_all_then_plan_only_the_changed_stack(
     code, out, err = cmq(repo, "apply", "--plan", "project.plan", "--auto-approve", "--region", "ap-beijing")
     assert code == 0, err
     assert "note: --region ignored: a saved project plan applies each stack to the target" in err
-    assert "Apply complete! 5 stack(s) changed." in out
+    # One counter over every step of every unit, each unit's counts, the totals and the time.
+    steps = [line for line in out.splitlines() if line.startswith("[")]
+    assert len(steps) == 15 and all(line.startswith(f"[{n}/15] ") for n, line in enumerate(steps, 1))
+    assert any(" payments[dev]: queue/refunds-dev: created (" in line for line in steps)
+    assert "payments[prod]: apply complete: 3 added, 0 changed, 0 destroyed (3 steps)." in out
+    assert "audit[prod]: apply complete: 1 added, 0 changed, 0 destroyed (1 step)." in out
+    assert re.search(r"^Apply complete! Resources: 15 added, 0 changed, 0 destroyed across 5 stack\(s\)\. "
+                     r"\(15 steps in \d+\.\ds\)$", out, re.MULTILINE), out
 
     dev, prod = queues(emulators["dev"]), queues(emulators["prod"])
     # dev: names suffixed, dev values; prod: its own region's emulator, the value file's values.
@@ -74,8 +82,8 @@ def test_validate_plan_apply_all_then_plan_only_the_changed_stack(
     assert "2 of 5 stack(s) affected by the changes since main: orders[dev], orders[prod]" in err
     rows = [line for line in out.splitlines() if line.startswith("| `")]
     assert rows == [
-        "| `orders` | `dev` | `ap-guangzhou` | 0 | 1 | 0 | changes |",
-        "| `orders` | `prod` | `ap-shanghai` | 0 | 1 | 0 | changes |",
+        "| `orders[dev]` | `ap-guangzhou` | 0 | 1 | 0 | 0 | 0 | 0 | 0 | changes |",
+        "| `orders[prod]` | `ap-shanghai` | 0 | 1 | 0 | 0 | 0 | 0 | 0 | changes |",
     ]
     assert "payments" not in out and "audit" not in out
     assert "msgRetentionSeconds = 7200 -> 9000" in out

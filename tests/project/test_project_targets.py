@@ -67,7 +67,8 @@ def test_apply_with_targets_changes_only_them(tmp_path: Path, emu: Emulator) -> 
     code, out, err = cmq(tmp_path, "apply", "--auto-approve", "--target", "payments[prod]:queue/refunds",
                          "--target", "orders[dev]:queue/orders-dev")
     assert code == 0, err
-    assert "Apply complete! 2 stack(s) changed." in out
+    assert "Apply complete! Resources: 0 added, 2 changed, 0 destroyed across 2 stack(s)." in out
+    assert "Warning: this apply was PARTIAL (--target queue/refunds queue/orders-dev)" in err
     timeouts = {name: q["QueueDescribe"]["VisibilityTimeout"] for name, q in queues(emu).items()}
     assert timeouts["refunds"] == 99 and timeouts["orders-dev"] == 99
     assert timeouts["refunds-dev"] == 30 and timeouts["orders"] == 30  # not targeted: left as they were

@@ -29,7 +29,7 @@ def plan_to(path: Path, *target: str) -> str:
 
 def test_saved_plan_records_its_target(emu: Emulator, tmp_path: Path) -> None:
     plan_to(tmp_path / "p.plan", "--endpoint", emu.endpoint)
-    target = json.loads((tmp_path / "p.plan").read_text())["saved_plan"]["target"]
+    target = json.loads((tmp_path / "p.plan").read_text())["units"][0]["saved_plan"]["target"]
     assert target == {
         "kind": "endpoint",
         "region": "ap-guangzhou",

@@ -86,7 +86,7 @@ def test_a_refusal_that_will_repeat_says_so(emu: Emulator, tmp_path: Path) -> No
     doc.pop("cmqinfra_seal")  # an edit breaks the seal: only an unsealed plan can carry it (no key set)
     text = json.dumps(doc)
     (tmp_path / "p.plan").write_text(text)
-    assert json.loads(text)["saved_plan"]["desired"]["subscriptions"][0]["endpoint"] == "https://"
+    assert json.loads(text)["units"][0]["saved_plan"]["desired"]["subscriptions"][0]["endpoint"] == "https://"
     out = run("apply", "--plan", str(tmp_path / "p.plan"))
     assert out.code == 1
     assert "InvalidParameterValue" in out.stderr

@@ -36,7 +36,7 @@ def saved(tmp_path: Path) -> Path:
         assert out.code == 0, out.output
     # The emulator is gone; point the plan at an endpoint where nothing listens, to be sure.
     doc = json.loads(plan_file.read_text())
-    doc["saved_plan"]["target"]["endpoint"] = "http://127.0.0.1:9"
+    doc["units"][0]["saved_plan"]["target"]["endpoint"] = "http://127.0.0.1:9"
     doc.pop("cmqinfra_seal")  # an edited plan is shown only unsealed (an edit breaks the seal)
     plan_file.write_text(json.dumps(doc))
     return plan_file
@@ -81,7 +81,7 @@ def test_show_json(saved: Path, no_network: None) -> None:
 def test_show_markdown(saved: Path, no_network: None) -> None:
     out = run("show", str(saved), "--format", "markdown")
     assert out.code == 0, out.output
-    assert out.stdout.startswith("### cmqinfra plan for stack `shown` in `ap-guangzhou`")
+    assert out.stdout.startswith("## cmqinfra plan for stack `shown` in `ap-guangzhou`")
     assert "**Plan: 1 to add, 1 to change, 1 to destroy.**" in out.stdout
     assert "> - `queue/old` will be **deleted**" in out.stdout
 

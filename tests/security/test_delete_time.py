@@ -64,6 +64,8 @@ def test_messages_that_arrive_while_the_prompt_waits_are_not_deleted(
            "not approve losing them: not deleted" in out + err
     assert counts(emu, "doomed") == 5
     assert emu.call_counts().get("DeleteCmqQueue", 0) == 0
+    assert "Not deleted, because they hold messages now: queue/doomed. Plan again" in err
+    assert "converges" not in err
 
 
 def test_a_change_while_the_prompt_waits_refuses_the_plan_shown(

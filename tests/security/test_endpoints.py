@@ -125,9 +125,10 @@ def test_apply_of_a_saved_plan_goes_where_this_runs_configuration_says(
             doc = json.loads((repo / "p.plan").read_text())
             # The file is edited to send the write key elsewhere, under other variable names.
             doc = _unsealed(doc)
-            doc["units"][0]["target"]["endpoint"] = host.url
-            doc["units"][0]["target"]["credentials"] = {"secretId": "TENCENTCLOUD_SECRET_KEY",
-                                                        "secretKey": "TENCENTCLOUD_SECRET_KEY"}
+            saved = doc["units"][0]["saved_plan"]
+            saved["target"]["endpoint"] = host.url
+            saved["credentials"] = {"secretId": "TENCENTCLOUD_SECRET_KEY",
+                                    "secretKey": "TENCENTCLOUD_SECRET_KEY"}
             (repo / "edited.plan").write_text(json.dumps(doc))
             code, out, err = cmq(repo, "apply", "--plan", "edited.plan")
             assert code == 1
@@ -155,3 +156,27 @@ def _unsealed(doc: dict) -> dict:  # type: ignore[type-arg]
     shows what the seal adds; here the binding to this run's configuration alone refuses it)."""
     doc.pop("cmqinfra_seal")
     return doc
+
+
+def test_a_single_stack_plan_file_cannot_send_apply_elsewhere(tmp_path: Path,
+                                                              monkeypatch: pytest.MonkeyPatch) -> None:
+    """One stack: the endpoint came from the operator's --endpoint; a file naming another is
+    believed only if this run names it too, or it is a loopback emulator."""
+    emu = Emulator.start(tmp_path / "e.sqlite3", rate_limits=False, secret_id="AKIDCIWRITER",
+                         secret_key=SECRET_KEY)
+    try:
+        with catcher(monkeypatch) as host:
+            (tmp_path / "shop.yaml").write_text(STACK)
+            code, _, err = cmq(tmp_path, "plan", "shop.yaml", "--endpoint", emu.url, "--out", "p.plan")
+            assert code == 0, err
+            doc = _unsealed(json.loads((tmp_path / "p.plan").read_text()))
+            doc["saved_plan"]["target"]["endpoint"] = host.url
+            (tmp_path / "edited.plan").write_text(json.dumps(doc))
+            code, out, err = cmq(tmp_path, "apply", "--plan", "edited.plan")
+            assert code == 1
+            assert "which this run does not name" in err
+            assert host.seen == []
+            code, out, err = cmq(tmp_path, "apply", "--plan", "p.plan")  # loopback: as before
+            assert code == 0, err
+    finally:
+        emu.stop()

@@ -55,13 +55,13 @@ def _reseal(path: Path, doc: dict, key: str | None) -> None:  # type: ignore[typ
 
 
 def _edit_desired(doc: dict) -> None:  # type: ignore[type-arg]
-    saved = doc["saved_plan"] if "saved_plan" in doc else doc["units"][0]["plan"]["saved_plan"]
+    saved = doc["units"][0]["saved_plan"]  # one format: a stack's file is a project's of one unit
     for queue in saved["desired"]["queues"]:
         queue["visibilityTimeout"] = 600
 
 
 def _into_destroy(doc: dict) -> None:  # type: ignore[type-arg]
-    saved = doc["saved_plan"] if "saved_plan" in doc else doc["units"][0]["plan"]["saved_plan"]
+    saved = doc["units"][0]["saved_plan"]  # one format: a stack's file is a project's of one unit
     saved["destroy"] = True
     saved["approved_data_loss"] = ["orders", "audit"]
     saved["desired"]["queues"] = []
