@@ -73,12 +73,26 @@ def test_validate_of_a_valid_stack_imports_only_what_checking_a_manifest_needs()
     assert loaded(modules, NOT_FOR_VALIDATE) == []
 
 
-def test_validate_names_the_project_file_and_the_policy_variable_as_their_owners_do() -> None:
+def test_validate_and_plan_name_the_policy_variable_as_its_owner_does() -> None:
     from cmqinfra.commands import validate
+    from cmqinfra.manifest.projectfile import PROJECT_FILE_NAME
     from cmqinfra.policy.config import OPERATOR_POLICIES
     from cmqinfra.project.config import PROJECT_FILE
+    from cmqinfra.run import session
 
-    assert (validate.PROJECT_FILE, validate.OPERATOR_POLICIES) == (PROJECT_FILE, OPERATOR_POLICIES)
+    assert validate.OPERATOR_POLICIES == session.OPERATOR_POLICIES == OPERATOR_POLICIES
+    assert PROJECT_FILE_NAME == PROJECT_FILE
+
+
+def test_plan_of_a_stack_outside_any_project_loads_no_project_machinery(tmp_path: Path) -> None:
+    """`plan --local PATH` (an editor's or a hook's dry run) needs the SDK and the emulator; the
+    project layer and the policy rules only where a cmqinfra.yaml or the operator's policy file
+    can apply to the PATH."""
+    code, modules = imported_by("plan", "--local", str(SMALL_STACK), cwd=tmp_path)
+    assert code == 0
+    assert "cmqinfra.plan.compute" in modules  # it did plan
+    unneeded = ("cmqinfra.project", "cmqinfra.policy", "jsonschema", "deepdiff")
+    assert loaded(modules, unneeded) == []
 
 
 def test_validate_of_an_invalid_stack_words_its_errors_with_jsonschema(tmp_path: Path) -> None:

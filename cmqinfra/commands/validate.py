@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import os
-from pathlib import Path
 from typing import TYPE_CHECKING
 
 import click
@@ -19,20 +18,17 @@ def plural(n: int, word: str) -> str:
     return f"{n} {word}" if n == 1 else f"{n} {word}s"
 
 
-# The names project/config.py and policy/config.py own, spelt here so that a stack outside any
-# project pays nothing for policies (tests/test_startup.py holds them equal).
-PROJECT_FILE, OPERATOR_POLICIES = "cmqinfra.yaml", "CMQINFRA_POLICIES"
+# The operator's policy file variable, spelt here (policy/config.py owns it, and imports the
+# policy rules) so that a stack outside any project pays nothing for policies.
+OPERATOR_POLICIES = "CMQINFRA_POLICIES"
 
 
 def _policies_may_apply(paths: tuple[str, ...]) -> bool:
-    """Whether the operator names a policy file or a project file sits above the first PATH (where
-    project/claims.py's project_root looks): without either, no policy applies, and the project
-    layer and the policy rules are not even imported."""
-    if os.environ.get(OPERATOR_POLICIES):
-        return True
-    first = Path(paths[0]).resolve()
-    start = first if first.is_dir() else first.parent
-    return any((folder / PROJECT_FILE).is_file() for folder in (start, *start.parents))
+    """Whether the operator names a policy file or a project file sits above a PATH: without
+    either, no policy applies, and the project layer and the policy rules are not imported."""
+    from cmqinfra.manifest.projectfile import any_under_a_project
+
+    return bool(os.environ.get(OPERATOR_POLICIES)) or any_under_a_project(paths)
 
 
 def _with_policies(result: LoadResult, paths: tuple[str, ...]) -> LoadResult:
