@@ -24,14 +24,14 @@ QUEUES = 1000
 
 
 def big_manifest(changed: dict[str, str] | None = None, dropped: tuple[str, ...] = ()) -> str:
-    """1,000 queues (every tenth with a dead letter), a topic with two subscriptions."""
+    """1,000 queues (five share one dead-letter queue: at most 6 may), a topic, two subscriptions."""
     changed = changed or {}
     lines = ["stack: big", "queues:", "  dead: {}"]
     for i in range(QUEUES):
         name = f"q{i:04d}"
         if name in dropped:
             continue
-        body = changed.get(name, "{deadLetter: {queue: dead, maxReceiveCount: 3}}" if i % 10 == 0 else "{}")
+        body = changed.get(name, "{deadLetter: {queue: dead, maxReceiveCount: 3}}" if i % 200 == 10 else "{}")
         lines.append(f"  {name}: {body}")
     lines += [
         "topics:",
