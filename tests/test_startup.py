@@ -54,9 +54,9 @@ print(json.dumps({"code": code, "modules": sorted(sys.modules)}))
 """
 
 
-def imported_by(*argv: str) -> tuple[int, list[str]]:
+def imported_by(*argv: str, cwd: Path = REPO) -> tuple[int, list[str]]:
     done = subprocess.run(
-        [sys.executable, "-c", PROBE, *argv], cwd=REPO, capture_output=True, text=True, timeout=60
+        [sys.executable, "-c", PROBE, *argv], cwd=cwd, capture_output=True, text=True, timeout=60
     )
     result = json.loads(done.stdout.strip().splitlines()[-1])
     return result["code"], result["modules"]
@@ -71,6 +71,28 @@ def test_validate_of_a_valid_stack_imports_only_what_checking_a_manifest_needs()
     assert code == 0
     assert "cmqinfra.manifest.compiled.manifest" in modules  # the check did run
     assert loaded(modules, NOT_FOR_VALIDATE) == []
+
+
+def test_validate_and_plan_name_the_policy_variable_as_its_owner_does() -> None:
+    from cmqinfra.commands import validate
+    from cmqinfra.manifest.projectfile import PROJECT_FILE_NAME
+    from cmqinfra.policy.config import OPERATOR_POLICIES
+    from cmqinfra.project.config import PROJECT_FILE
+    from cmqinfra.run import session
+
+    assert validate.OPERATOR_POLICIES == session.OPERATOR_POLICIES == OPERATOR_POLICIES
+    assert PROJECT_FILE_NAME == PROJECT_FILE
+
+
+def test_plan_of_a_stack_outside_any_project_loads_no_project_machinery(tmp_path: Path) -> None:
+    """`plan --local PATH` (an editor's or a hook's dry run) needs the SDK and the emulator; the
+    project layer and the policy rules only where a cmqinfra.yaml or the operator's policy file
+    can apply to the PATH."""
+    code, modules = imported_by("plan", "--local", str(SMALL_STACK), cwd=tmp_path)
+    assert code == 0
+    assert "cmqinfra.plan.compute" in modules  # it did plan
+    unneeded = ("cmqinfra.project", "cmqinfra.policy", "jsonschema", "deepdiff")
+    assert loaded(modules, unneeded) == []
 
 
 def test_validate_of_an_invalid_stack_words_its_errors_with_jsonschema(tmp_path: Path) -> None:

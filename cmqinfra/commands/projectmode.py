@@ -17,6 +17,8 @@ def check_targets(_ctx: click.Context, _param: click.Parameter, value: tuple[str
     """Every --target is an address of one stack (queue/NAME ...) or of a project's unit
     (STACK[ENV]:queue/NAME); a bad one is a usage error naming it. Which form fits is decided
     once it is known whether manifest PATHs were given."""
+    if not value:
+        return ()  # click calls this without --target too: nothing to import then
     from cmqinfra.plan.targets import parse_target
     from cmqinfra.project.targets import is_project_target, parse_project_target
 
@@ -30,6 +32,8 @@ def check_targets(_ctx: click.Context, _param: click.Parameter, value: tuple[str
 
 def stack_targets(targets: Sequence[str]) -> tuple[str, ...]:
     """The targets of a single stack's run (manifest PATHs given): plain addresses only."""
+    if not targets:
+        return ()
     from cmqinfra.project.targets import is_project_target
 
     named = [t for t in targets if is_project_target(t)]

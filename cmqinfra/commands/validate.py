@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 from typing import TYPE_CHECKING
 
 import click
@@ -17,22 +18,24 @@ def plural(n: int, word: str) -> str:
     return f"{n} {word}" if n == 1 else f"{n} {word}s"
 
 
-def _may_have_policies(paths: tuple[str, ...]) -> bool:
-    """Whether a cmqinfra.yaml lies around PATH or the operator names a policy file: checked with
-    the file system alone, so validating a lone manifest loads no project code."""
-    import os
-    from pathlib import Path
+# The operator's policy file variable, spelt here (policy/config.py owns it, and imports the
+# policy rules) so that a stack outside any project pays nothing for policies.
+OPERATOR_POLICIES = "CMQINFRA_POLICIES"
 
-    if os.environ.get("CMQINFRA_POLICIES"):
-        return True
-    start = Path(paths[0]).resolve()
-    folder = start if start.is_dir() else start.parent
-    return any((f / "cmqinfra.yaml").is_file() for f in (folder, *folder.parents))
+
+def _policies_may_apply(paths: tuple[str, ...]) -> bool:
+    """Whether the operator names a policy file or a project file sits above a PATH: without
+    either, no policy applies, and the project layer and the policy rules are not imported."""
+    from cmqinfra.manifest.projectfile import any_under_a_project
+
+    return bool(os.environ.get(OPERATOR_POLICIES)) or any_under_a_project(paths)
 
 
 def _with_policies(result: LoadResult, paths: tuple[str, ...]) -> LoadResult:
     """The policies of the project around PATH (and the operator's), checked: an error makes
     the stack invalid, as a manifest error does."""
+    if not _policies_may_apply(paths):
+        return result
     from dataclasses import replace
 
     from cmqinfra.policy.check import check_stack
@@ -84,7 +87,7 @@ def command(paths: tuple[str, ...], fmt: str, selection: Selection, stacks_of: b
     from cmqinfra.render.diagnostics import diagnostics_markdown, diagnostics_to_json, failure_markdown
 
     result = load_stack(list(paths))
-    if result.stack is not None and _may_have_policies(paths):
+    if result.stack is not None and _policies_may_apply(paths):
         result = _with_policies(result, paths)
     s = result.stack
     summary = (

@@ -5,6 +5,7 @@ report. The commands only wire flags."""
 from __future__ import annotations
 
 import json
+import os
 import sys
 import threading
 from collections.abc import Callable, Iterator, Mapping, Sequence
@@ -57,6 +58,10 @@ class ManifestErrors(Failure):
         self.diagnostics = tuple(diagnostics)
 
 
+# The operator's policy file (policy/config.py owns the name; tests/test_startup.py holds them equal).
+OPERATOR_POLICIES = "CMQINFRA_POLICIES"
+
+
 def refuse_project_member(paths: Sequence[str]) -> None:
     """A PATH that is a stack of a project (cmqinfra.yaml above it) is planned with its
     environment, by --stack and --env, never read alone as a stranger."""
@@ -82,6 +87,10 @@ def load(paths: Sequence[str]) -> Stack:
     errors = [d for d in result.diagnostics if d.severity.value == "error"]
     if errors or result.stack is None:
         raise ManifestErrors(f"{len(errors)} error(s) in the manifest", result.diagnostics)
+    from cmqinfra.manifest.projectfile import any_under_a_project
+
+    if not os.environ.get(OPERATOR_POLICIES) and not any_under_a_project(paths):
+        return result.stack  # no policy can apply: the project layer is not even loaded
     from cmqinfra.project.policies import for_paths  # the project's policies apply by path too
 
     stack, problems = for_paths(result.stack, paths)
