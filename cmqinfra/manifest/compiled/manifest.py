@@ -546,6 +546,47 @@ def validate_https___github_com_cmqinfra_cmqinfra_schemas_manifest_schema_json__
                     if data__subscriptions_key not in []:
                         data__subscriptions_value = data__subscriptions.get(data__subscriptions_key)
                         validate_https___github_com_cmqinfra_cmqinfra_schemas_manifest_schema_json___defs_subscription(data__subscriptions_value, custom_formats, (name_prefix or "data") + ".subscriptions.{data__subscriptions_key}".format(**locals()))
+        if "policyExceptions" in data_keys:
+            data_keys.remove("policyExceptions")
+            data__policyExceptions = data["policyExceptions"]
+            if not isinstance(data__policyExceptions, (list, tuple)):
+                raise JsonSchemaValueException('invalid')
+            data__policyExceptions_is_list = isinstance(data__policyExceptions, (list, tuple))
+            if data__policyExceptions_is_list:
+                data__policyExceptions_len = len(data__policyExceptions)
+                for data__policyExceptions_x, data__policyExceptions_item in enumerate(data__policyExceptions):
+                    if not isinstance(data__policyExceptions_item, (dict)):
+                        raise JsonSchemaValueException('invalid')
+                    data__policyExceptions_item_is_dict = isinstance(data__policyExceptions_item, dict)
+                    if data__policyExceptions_item_is_dict:
+                        data__policyExceptions_item__missing_keys = set(['policy', 'reason']) - data__policyExceptions_item.keys()
+                        if data__policyExceptions_item__missing_keys:
+                            raise JsonSchemaValueException('invalid')
+                        data__policyExceptions_item_keys = set(data__policyExceptions_item.keys())
+                        if "policy" in data__policyExceptions_item_keys:
+                            data__policyExceptions_item_keys.remove("policy")
+                            data__policyExceptions_item__policy = data__policyExceptions_item["policy"]
+                            if not isinstance(data__policyExceptions_item__policy, (str)):
+                                raise JsonSchemaValueException('invalid')
+                            if isinstance(data__policyExceptions_item__policy, str):
+                                data__policyExceptions_item__policy_len = len(data__policyExceptions_item__policy)
+                                if data__policyExceptions_item__policy_len < 1:
+                                    raise JsonSchemaValueException('invalid')
+                                if data__policyExceptions_item__policy_len > 64:
+                                    raise JsonSchemaValueException('invalid')
+                        if "reason" in data__policyExceptions_item_keys:
+                            data__policyExceptions_item_keys.remove("reason")
+                            data__policyExceptions_item__reason = data__policyExceptions_item["reason"]
+                            if not isinstance(data__policyExceptions_item__reason, (str)):
+                                raise JsonSchemaValueException('invalid')
+                            if isinstance(data__policyExceptions_item__reason, str):
+                                data__policyExceptions_item__reason_len = len(data__policyExceptions_item__reason)
+                                if data__policyExceptions_item__reason_len < 3:
+                                    raise JsonSchemaValueException('invalid')
+                                if data__policyExceptions_item__reason_len > 500:
+                                    raise JsonSchemaValueException('invalid')
+                        if data__policyExceptions_item_keys:
+                            raise JsonSchemaValueException('invalid')
         if data_keys:
             raise JsonSchemaValueException('invalid')
     return data
@@ -626,6 +667,47 @@ def validate_https___github_com_cmqinfra_cmqinfra_schemas_manifest_schema_json__
                     if isinstance(data__bindingKeys_item, str):
                         data__bindingKeys_item_len = len(data__bindingKeys_item)
                         if data__bindingKeys_item_len < 1:
+                            raise JsonSchemaValueException('invalid')
+        if "policyExceptions" in data_keys:
+            data_keys.remove("policyExceptions")
+            data__policyExceptions = data["policyExceptions"]
+            if not isinstance(data__policyExceptions, (list, tuple)):
+                raise JsonSchemaValueException('invalid')
+            data__policyExceptions_is_list = isinstance(data__policyExceptions, (list, tuple))
+            if data__policyExceptions_is_list:
+                data__policyExceptions_len = len(data__policyExceptions)
+                for data__policyExceptions_x, data__policyExceptions_item in enumerate(data__policyExceptions):
+                    if not isinstance(data__policyExceptions_item, (dict)):
+                        raise JsonSchemaValueException('invalid')
+                    data__policyExceptions_item_is_dict = isinstance(data__policyExceptions_item, dict)
+                    if data__policyExceptions_item_is_dict:
+                        data__policyExceptions_item__missing_keys = set(['policy', 'reason']) - data__policyExceptions_item.keys()
+                        if data__policyExceptions_item__missing_keys:
+                            raise JsonSchemaValueException('invalid')
+                        data__policyExceptions_item_keys = set(data__policyExceptions_item.keys())
+                        if "policy" in data__policyExceptions_item_keys:
+                            data__policyExceptions_item_keys.remove("policy")
+                            data__policyExceptions_item__policy = data__policyExceptions_item["policy"]
+                            if not isinstance(data__policyExceptions_item__policy, (str)):
+                                raise JsonSchemaValueException('invalid')
+                            if isinstance(data__policyExceptions_item__policy, str):
+                                data__policyExceptions_item__policy_len = len(data__policyExceptions_item__policy)
+                                if data__policyExceptions_item__policy_len < 1:
+                                    raise JsonSchemaValueException('invalid')
+                                if data__policyExceptions_item__policy_len > 64:
+                                    raise JsonSchemaValueException('invalid')
+                        if "reason" in data__policyExceptions_item_keys:
+                            data__policyExceptions_item_keys.remove("reason")
+                            data__policyExceptions_item__reason = data__policyExceptions_item["reason"]
+                            if not isinstance(data__policyExceptions_item__reason, (str)):
+                                raise JsonSchemaValueException('invalid')
+                            if isinstance(data__policyExceptions_item__reason, str):
+                                data__policyExceptions_item__reason_len = len(data__policyExceptions_item__reason)
+                                if data__policyExceptions_item__reason_len < 3:
+                                    raise JsonSchemaValueException('invalid')
+                                if data__policyExceptions_item__reason_len > 500:
+                                    raise JsonSchemaValueException('invalid')
+                        if data__policyExceptions_item_keys:
                             raise JsonSchemaValueException('invalid')
         if data_keys:
             raise JsonSchemaValueException('invalid')
@@ -813,6 +895,47 @@ def validate_https___github_com_cmqinfra_cmqinfra_schemas_manifest_schema_json__
                             raise JsonSchemaValueException('invalid')
                 if data__deadLetter_keys:
                     raise JsonSchemaValueException('invalid')
+        if "policyExceptions" in data_keys:
+            data_keys.remove("policyExceptions")
+            data__policyExceptions = data["policyExceptions"]
+            if not isinstance(data__policyExceptions, (list, tuple)):
+                raise JsonSchemaValueException('invalid')
+            data__policyExceptions_is_list = isinstance(data__policyExceptions, (list, tuple))
+            if data__policyExceptions_is_list:
+                data__policyExceptions_len = len(data__policyExceptions)
+                for data__policyExceptions_x, data__policyExceptions_item in enumerate(data__policyExceptions):
+                    if not isinstance(data__policyExceptions_item, (dict)):
+                        raise JsonSchemaValueException('invalid')
+                    data__policyExceptions_item_is_dict = isinstance(data__policyExceptions_item, dict)
+                    if data__policyExceptions_item_is_dict:
+                        data__policyExceptions_item__missing_keys = set(['policy', 'reason']) - data__policyExceptions_item.keys()
+                        if data__policyExceptions_item__missing_keys:
+                            raise JsonSchemaValueException('invalid')
+                        data__policyExceptions_item_keys = set(data__policyExceptions_item.keys())
+                        if "policy" in data__policyExceptions_item_keys:
+                            data__policyExceptions_item_keys.remove("policy")
+                            data__policyExceptions_item__policy = data__policyExceptions_item["policy"]
+                            if not isinstance(data__policyExceptions_item__policy, (str)):
+                                raise JsonSchemaValueException('invalid')
+                            if isinstance(data__policyExceptions_item__policy, str):
+                                data__policyExceptions_item__policy_len = len(data__policyExceptions_item__policy)
+                                if data__policyExceptions_item__policy_len < 1:
+                                    raise JsonSchemaValueException('invalid')
+                                if data__policyExceptions_item__policy_len > 64:
+                                    raise JsonSchemaValueException('invalid')
+                        if "reason" in data__policyExceptions_item_keys:
+                            data__policyExceptions_item_keys.remove("reason")
+                            data__policyExceptions_item__reason = data__policyExceptions_item["reason"]
+                            if not isinstance(data__policyExceptions_item__reason, (str)):
+                                raise JsonSchemaValueException('invalid')
+                            if isinstance(data__policyExceptions_item__reason, str):
+                                data__policyExceptions_item__reason_len = len(data__policyExceptions_item__reason)
+                                if data__policyExceptions_item__reason_len < 3:
+                                    raise JsonSchemaValueException('invalid')
+                                if data__policyExceptions_item__reason_len > 500:
+                                    raise JsonSchemaValueException('invalid')
+                        if data__policyExceptions_item_keys:
+                            raise JsonSchemaValueException('invalid')
         if data_keys:
             raise JsonSchemaValueException('invalid')
     return data

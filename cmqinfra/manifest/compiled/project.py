@@ -20,6 +20,7 @@ REGEX_PATTERNS = {
     '^[A-Za-z_][A-Za-z0-9_]{0,63}$': re.compile('^[A-Za-z_][A-Za-z0-9_]{0,63}\\Z'),
     '^[a-z][a-z0-9_-]{0,31}$': re.compile('^[a-z][a-z0-9_-]{0,31}\\Z'),
     '^[A-Za-z][A-Za-z0-9_-]{0,63}$': re.compile('^[A-Za-z][A-Za-z0-9_-]{0,63}\\Z'),
+    '^[a-z][a-z0-9-]{0,63}$': re.compile('^[a-z][a-z0-9-]{0,63}\\Z'),
     '^[a-z]+(-[a-z0-9]+)+$': re.compile('^[a-z]+(-[a-z0-9]+)+\\Z'),
     '^[A-Za-z_][A-Za-z0-9_]*$': re.compile('^[A-Za-z_][A-Za-z0-9_]*\\Z'),
     '^[A-Za-z0-9_-]{0,32}$': re.compile('^[A-Za-z0-9_-]{0,32}\\Z')
@@ -114,6 +115,250 @@ def validate_https___github_com_cmqinfra_cmqinfra_schemas_project_schema_json(da
                         except (JsonSchemaValueException, JsonSchemaValuesException):
                             data__stacks_property_names = False
                     if not data__stacks_property_names:
+                        raise JsonSchemaValueException('invalid')
+        if "policies" in data_keys:
+            data_keys.remove("policies")
+            data__policies = data["policies"]
+            if not isinstance(data__policies, (dict)):
+                raise JsonSchemaValueException('invalid')
+            data__policies_is_dict = isinstance(data__policies, dict)
+            if data__policies_is_dict:
+                data__policies_keys = set(data__policies.keys())
+                for data__policies_key in data__policies_keys:
+                    if data__policies_key not in []:
+                        data__policies_value = data__policies.get(data__policies_key)
+                        validate_https___github_com_cmqinfra_cmqinfra_schemas_project_schema_json___defs_policy(data__policies_value, custom_formats, (name_prefix or "data") + ".policies.{data__policies_key}".format(**locals()))
+                data__policies_len = len(data__policies)
+                if data__policies_len != 0:
+                    data__policies_property_names = True
+                    for data__policies_key in data__policies:
+                        try:
+                            if isinstance(data__policies_key, str):
+                                if not REGEX_PATTERNS['^[a-z][a-z0-9-]{0,63}$'].search(data__policies_key):
+                                    raise JsonSchemaValueException('invalid')
+                        except (JsonSchemaValueException, JsonSchemaValuesException):
+                            data__policies_property_names = False
+                    if not data__policies_property_names:
+                        raise JsonSchemaValueException('invalid')
+        if data_keys:
+            raise JsonSchemaValueException('invalid')
+    return data
+
+def validate_https___github_com_cmqinfra_cmqinfra_schemas_project_schema_json___defs_policy(data, custom_formats={}, name_prefix=None):
+    if not isinstance(data, (dict)):
+        raise JsonSchemaValueException('invalid')
+    data_is_dict = isinstance(data, dict)
+    if data_is_dict:
+        data__missing_keys = set(['rule']) - data.keys()
+        if data__missing_keys:
+            raise JsonSchemaValueException('invalid')
+        data_keys = set(data.keys())
+        if "rule" in data_keys:
+            data_keys.remove("rule")
+            data__rule = data["rule"]
+            if not isinstance(data__rule, (str)):
+                raise JsonSchemaValueException('invalid')
+            if not (isinstance(data__rule, str) and data__rule == 'deadLetterRequired' or isinstance(data__rule, str) and data__rule == 'protectRequired' or isinstance(data__rule, str) and data__rule == 'retentionBounds' or isinstance(data__rule, str) and data__rule == 'rewindBounds' or isinstance(data__rule, str) and data__rule == 'naming' or isinstance(data__rule, str) and data__rule == 'httpEndpointHosts' or isinstance(data__rule, str) and data__rule == 'requiredTags' or isinstance(data__rule, str) and data__rule == 'forbiddenActions'):
+                raise JsonSchemaValueException('invalid')
+        if "severity" in data_keys:
+            data_keys.remove("severity")
+            data__severity = data["severity"]
+            if not isinstance(data__severity, (str)):
+                raise JsonSchemaValueException('invalid')
+            if not (isinstance(data__severity, str) and data__severity == 'error' or isinstance(data__severity, str) and data__severity == 'warning'):
+                raise JsonSchemaValueException('invalid')
+        if "description" in data_keys:
+            data_keys.remove("description")
+            data__description = data["description"]
+            if not isinstance(data__description, (str)):
+                raise JsonSchemaValueException('invalid')
+            if isinstance(data__description, str):
+                data__description_len = len(data__description)
+                if data__description_len > 300:
+                    raise JsonSchemaValueException('invalid')
+        if "stacks" in data_keys:
+            data_keys.remove("stacks")
+            data__stacks = data["stacks"]
+            if not isinstance(data__stacks, (list, tuple)):
+                raise JsonSchemaValueException('invalid')
+            data__stacks_is_list = isinstance(data__stacks, (list, tuple))
+            if data__stacks_is_list:
+                data__stacks_len = len(data__stacks)
+                if data__stacks_len < 1:
+                    raise JsonSchemaValueException('invalid')
+                for data__stacks_x, data__stacks_item in enumerate(data__stacks):
+                    if not isinstance(data__stacks_item, (str)):
+                        raise JsonSchemaValueException('invalid')
+                    if isinstance(data__stacks_item, str):
+                        data__stacks_item_len = len(data__stacks_item)
+                        if data__stacks_item_len < 1:
+                            raise JsonSchemaValueException('invalid')
+                        if data__stacks_item_len > 200:
+                            raise JsonSchemaValueException('invalid')
+        if "environments" in data_keys:
+            data_keys.remove("environments")
+            data__environments = data["environments"]
+            if not isinstance(data__environments, (list, tuple)):
+                raise JsonSchemaValueException('invalid')
+            data__environments_is_list = isinstance(data__environments, (list, tuple))
+            if data__environments_is_list:
+                data__environments_len = len(data__environments)
+                if data__environments_len < 1:
+                    raise JsonSchemaValueException('invalid')
+                for data__environments_x, data__environments_item in enumerate(data__environments):
+                    if not isinstance(data__environments_item, (str)):
+                        raise JsonSchemaValueException('invalid')
+                    if isinstance(data__environments_item, str):
+                        data__environments_item_len = len(data__environments_item)
+                        if data__environments_item_len < 1:
+                            raise JsonSchemaValueException('invalid')
+                        if data__environments_item_len > 200:
+                            raise JsonSchemaValueException('invalid')
+        if "resources" in data_keys:
+            data_keys.remove("resources")
+            data__resources = data["resources"]
+            if not isinstance(data__resources, (list, tuple)):
+                raise JsonSchemaValueException('invalid')
+            data__resources_is_list = isinstance(data__resources, (list, tuple))
+            if data__resources_is_list:
+                data__resources_len = len(data__resources)
+                if data__resources_len < 1:
+                    raise JsonSchemaValueException('invalid')
+                for data__resources_x, data__resources_item in enumerate(data__resources):
+                    if not isinstance(data__resources_item, (str)):
+                        raise JsonSchemaValueException('invalid')
+                    if isinstance(data__resources_item, str):
+                        data__resources_item_len = len(data__resources_item)
+                        if data__resources_item_len < 1:
+                            raise JsonSchemaValueException('invalid')
+                        if data__resources_item_len > 200:
+                            raise JsonSchemaValueException('invalid')
+        if "kinds" in data_keys:
+            data_keys.remove("kinds")
+            data__kinds = data["kinds"]
+            if not isinstance(data__kinds, (list, tuple)):
+                raise JsonSchemaValueException('invalid')
+            data__kinds_is_list = isinstance(data__kinds, (list, tuple))
+            if data__kinds_is_list:
+                data__kinds_len = len(data__kinds)
+                if data__kinds_len < 1:
+                    raise JsonSchemaValueException('invalid')
+                def fn(var): return frozenset(dict((k, fn(v)) for k, v in var.items()).items()) if hasattr(var, "items") else tuple(fn(v) for v in var) if isinstance(var, (dict, list)) else (bool, var) if isinstance(var, bool) else var
+                if data__kinds_len > len(set(fn(data__kinds_x) for data__kinds_x in data__kinds)):
+                    raise JsonSchemaValueException('invalid')
+                for data__kinds_x, data__kinds_item in enumerate(data__kinds):
+                    if not isinstance(data__kinds_item, (str)):
+                        raise JsonSchemaValueException('invalid')
+                    if not (isinstance(data__kinds_item, str) and data__kinds_item == 'queue' or isinstance(data__kinds_item, str) and data__kinds_item == 'topic' or isinstance(data__kinds_item, str) and data__kinds_item == 'subscription'):
+                        raise JsonSchemaValueException('invalid')
+        if "allowExceptions" in data_keys:
+            data_keys.remove("allowExceptions")
+            data__allowExceptions = data["allowExceptions"]
+            if not isinstance(data__allowExceptions, (bool)):
+                raise JsonSchemaValueException('invalid')
+        if "maxReceiveCount" in data_keys:
+            data_keys.remove("maxReceiveCount")
+            data__maxReceiveCount = data["maxReceiveCount"]
+            if not isinstance(data__maxReceiveCount, (int)) and not (isinstance(data__maxReceiveCount, float) and data__maxReceiveCount.is_integer()) or isinstance(data__maxReceiveCount, bool):
+                raise JsonSchemaValueException('invalid')
+            if isinstance(data__maxReceiveCount, (int, float, Decimal)) and not isinstance(data__maxReceiveCount, bool):
+                if data__maxReceiveCount < 1:
+                    raise JsonSchemaValueException('invalid')
+        if "maxTimeToLive" in data_keys:
+            data_keys.remove("maxTimeToLive")
+            data__maxTimeToLive = data["maxTimeToLive"]
+            if not isinstance(data__maxTimeToLive, (int)) and not (isinstance(data__maxTimeToLive, float) and data__maxTimeToLive.is_integer()) or isinstance(data__maxTimeToLive, bool):
+                raise JsonSchemaValueException('invalid')
+            if isinstance(data__maxTimeToLive, (int, float, Decimal)) and not isinstance(data__maxTimeToLive, bool):
+                if data__maxTimeToLive < 1:
+                    raise JsonSchemaValueException('invalid')
+        if "min" in data_keys:
+            data_keys.remove("min")
+            data__min = data["min"]
+            if not isinstance(data__min, (int)) and not (isinstance(data__min, float) and data__min.is_integer()) or isinstance(data__min, bool):
+                raise JsonSchemaValueException('invalid')
+            if isinstance(data__min, (int, float, Decimal)) and not isinstance(data__min, bool):
+                if data__min < 0:
+                    raise JsonSchemaValueException('invalid')
+        if "max" in data_keys:
+            data_keys.remove("max")
+            data__max = data["max"]
+            if not isinstance(data__max, (int)) and not (isinstance(data__max, float) and data__max.is_integer()) or isinstance(data__max, bool):
+                raise JsonSchemaValueException('invalid')
+            if isinstance(data__max, (int, float, Decimal)) and not isinstance(data__max, bool):
+                if data__max < 0:
+                    raise JsonSchemaValueException('invalid')
+        if "pattern" in data_keys:
+            data_keys.remove("pattern")
+            data__pattern = data["pattern"]
+            if not isinstance(data__pattern, (str)):
+                raise JsonSchemaValueException('invalid')
+            if isinstance(data__pattern, str):
+                data__pattern_len = len(data__pattern)
+                if data__pattern_len < 1:
+                    raise JsonSchemaValueException('invalid')
+                if data__pattern_len > 200:
+                    raise JsonSchemaValueException('invalid')
+        if "hosts" in data_keys:
+            data_keys.remove("hosts")
+            data__hosts = data["hosts"]
+            if not isinstance(data__hosts, (list, tuple)):
+                raise JsonSchemaValueException('invalid')
+            data__hosts_is_list = isinstance(data__hosts, (list, tuple))
+            if data__hosts_is_list:
+                data__hosts_len = len(data__hosts)
+                if data__hosts_len < 1:
+                    raise JsonSchemaValueException('invalid')
+                for data__hosts_x, data__hosts_item in enumerate(data__hosts):
+                    if not isinstance(data__hosts_item, (str)):
+                        raise JsonSchemaValueException('invalid')
+                    if isinstance(data__hosts_item, str):
+                        data__hosts_item_len = len(data__hosts_item)
+                        if data__hosts_item_len < 1:
+                            raise JsonSchemaValueException('invalid')
+                        if data__hosts_item_len > 200:
+                            raise JsonSchemaValueException('invalid')
+        if "requireHttps" in data_keys:
+            data_keys.remove("requireHttps")
+            data__requireHttps = data["requireHttps"]
+            if not isinstance(data__requireHttps, (bool)):
+                raise JsonSchemaValueException('invalid')
+        if "tags" in data_keys:
+            data_keys.remove("tags")
+            data__tags = data["tags"]
+            if not isinstance(data__tags, (list, tuple)):
+                raise JsonSchemaValueException('invalid')
+            data__tags_is_list = isinstance(data__tags, (list, tuple))
+            if data__tags_is_list:
+                data__tags_len = len(data__tags)
+                if data__tags_len < 1:
+                    raise JsonSchemaValueException('invalid')
+                for data__tags_x, data__tags_item in enumerate(data__tags):
+                    if not isinstance(data__tags_item, (str)):
+                        raise JsonSchemaValueException('invalid')
+                    if isinstance(data__tags_item, str):
+                        data__tags_item_len = len(data__tags_item)
+                        if data__tags_item_len < 1:
+                            raise JsonSchemaValueException('invalid')
+                        if data__tags_item_len > 200:
+                            raise JsonSchemaValueException('invalid')
+        if "actions" in data_keys:
+            data_keys.remove("actions")
+            data__actions = data["actions"]
+            if not isinstance(data__actions, (list, tuple)):
+                raise JsonSchemaValueException('invalid')
+            data__actions_is_list = isinstance(data__actions, (list, tuple))
+            if data__actions_is_list:
+                data__actions_len = len(data__actions)
+                if data__actions_len < 1:
+                    raise JsonSchemaValueException('invalid')
+                def fn(var): return frozenset(dict((k, fn(v)) for k, v in var.items()).items()) if hasattr(var, "items") else tuple(fn(v) for v in var) if isinstance(var, (dict, list)) else (bool, var) if isinstance(var, bool) else var
+                if data__actions_len > len(set(fn(data__actions_x) for data__actions_x in data__actions)):
+                    raise JsonSchemaValueException('invalid')
+                for data__actions_x, data__actions_item in enumerate(data__actions):
+                    if not isinstance(data__actions_item, (str)):
+                        raise JsonSchemaValueException('invalid')
+                    if not (isinstance(data__actions_item, str) and data__actions_item == 'delete' or isinstance(data__actions_item, str) and data__actions_item == 'replace'):
                         raise JsonSchemaValueException('invalid')
         if data_keys:
             raise JsonSchemaValueException('invalid')
