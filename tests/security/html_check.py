@@ -48,7 +48,7 @@ def assert_no_injection(page: Page) -> None:
     stray = sorted(set(page.tags) - OWN_TAGS)
     assert not stray, f"elements that came from a string: {stray}"
     # cmqinfra's own markdown gives alignment on table cells and a language on its code blocks.
-    own = {("align", "right"), ("lang", "diff"), ("lang", "text")}
+    own = {("align", "right"), ("lang", "diff"), ("lang", "text"), ("lang", "mermaid"), ("open", None)}
     stray_attributes = sorted(set(page.attributes) - own, key=str)
     assert not stray_attributes, f"attributes that came from a string: {stray_attributes}"
     assert not page.comments, f"an HTML comment hides part of the page: {page.comments}"
