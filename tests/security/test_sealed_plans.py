@@ -205,3 +205,15 @@ def test_a_key_variable_set_but_empty_is_refused(tmp_path: Path, emu: Emulator,
     code, out, err = cmq(root, "plan", *args, "--out", "p.plan")
     assert code == 1 and "CMQINFRA_PLAN_KEY is set but empty" in err
     assert not (root / "p.plan").exists()
+
+
+def test_the_github_recipe_seals_in_the_plan_job_and_requires_it_in_the_apply_job() -> None:
+    import yaml
+
+    recipe = yaml.safe_load((Path(__file__).parents[2] / "examples/ci/github-actions.yml").read_text())
+    steps = [step for job in recipe["jobs"].values() for step in job["steps"]]
+    uses = [step for step in steps if "cmqinfra plan" in str(step.get("run", ""))
+            or "cmqinfra apply --plan" in str(step.get("run", ""))]
+    assert len(uses) == 2
+    for step in uses:
+        assert step["env"][seal.KEY_VARIABLE] == "${{ secrets.CMQINFRA_PLAN_KEY }}"
