@@ -154,10 +154,9 @@ def test_the_reviewed_plan_applies_with_the_key_and_the_digest(
     assert stat.S_IMODE(os.stat(plan_file).st_mode) == 0o600
     _, plain = _split(plan_file)
     assert seal.digest_of(plain) == digest
-    if mode == "stack":  # show reads project plans once the onepath work lands
-        code, out, err = cmq(root, "show", "p.plan")
-        assert code == 0, err
-        assert "~ visibilityTimeout = 30 -> 45" in out
+    code, out, err = cmq(root, "show", "p.plan")
+    assert code == 0, err
+    assert "~ visibilityTimeout = 30 -> 45" in out
     code, out, err = cmq(root, "apply", "--plan", "p.plan", "--expect-digest", digest)
     assert code == 0, err
     assert writes(emu).get("ModifyCmqQueueAttribute") == 1
@@ -171,19 +170,21 @@ def test_an_existing_plan_file_is_replaced_private(tmp_path: Path, emu: Emulator
     assert stat.S_IMODE(os.stat(root / "p.plan").st_mode) == 0o600
 
 
-def test_show_refuses_an_edited_plan_like_apply(tmp_path: Path, emu: Emulator) -> None:
-    root, args = _stack_repo(tmp_path, emu)
+@pytest.mark.parametrize("mode", REPOS)
+def test_show_refuses_an_edited_plan_like_apply(tmp_path: Path, emu: Emulator, mode: str) -> None:
+    root, args = REPOS[mode](tmp_path, emu)
     plan_file, _ = _plan(root, args)
     plan_file.write_bytes(plan_file.read_bytes().replace(b'"destroy": false', b'"destroy": true'))
     code, out, err = cmq(root, "show", "p.plan")
     assert code == 1 and "changed after it was saved" in err
 
 
+@pytest.mark.parametrize("mode", REPOS)
 def test_without_key_or_digest_an_edit_of_what_runs_still_differs_from_what_show_prints(
-        tmp_path: Path, emu: Emulator) -> None:
+        tmp_path: Path, emu: Emulator, mode: str) -> None:
     """The weakest setting (no key, no digest required): the seal stripped and the desired state
     edited. What apply would run is no longer what show prints, and apply refuses."""
-    root, args = _stack_repo(tmp_path, emu)
+    root, args = REPOS[mode](tmp_path, emu)
     plan_file, _ = _plan(root, args)
     doc, _ = _split(plan_file)
     _edit_desired(doc)
