@@ -33,6 +33,7 @@ COMMANDS: dict[str, str] = {
     "emulator": "emulator",
     "test": "test",
     "completion": "completion",
+    "cam-policy": "cam_policy",
 }
 
 
@@ -55,6 +56,9 @@ SUMMARIES: dict[str, str] = {
     "test": "Run the *.cmqtest.yaml tests at PATH... (files, manifests or directories; default: .) "
     "against a fresh in-process emulator per test, on a virtual clock. Exit 1 on any failure.",
     "completion": "Print the completion script for SHELL (bash, zsh or fish).",
+    "cam-policy": "Print the CAM policy (JSON) a key needs for `plan` (read only) or `apply` (plan's reads "
+    "and the writes). Attach the plan policy to the pull-request key, the apply policy to the merge key. "
+    "`destroy` needs the apply policy.",
 }
 
 

@@ -22,7 +22,7 @@ from typing import Any, TypeVar
 from tencentcloud.common.common_client import CommonClient
 from tencentcloud.common.exception.tencent_cloud_sdk_exception import TencentCloudSDKException
 
-from cmqinfra.cloud import normalize, wire
+from cmqinfra.cloud import calls, normalize, wire
 from cmqinfra.cloud.api import TaggedKind
 from cmqinfra.cloud.errors import CloudError
 from cmqinfra.cloud.limiter import RateLimiter, Slot
@@ -124,6 +124,7 @@ class TdmqApi:
     ) -> dict[str, Any]:
         """One API call with retries. ``slot``: the first attempt's rate-limit place, reserved by
         the caller (see ``_submit``); later attempts take their own."""
+        calls.require(action)  # the CAM policy (cmqinfra cam-policy) grants only the listed calls
         client = self._tag if action in _TAG_ACTIONS else self._tdmq
         if action in _STS_ACTIONS and self._sts is not None:
             client = self._sts

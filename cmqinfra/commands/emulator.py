@@ -9,6 +9,7 @@ each front door; the ready line (``listening on URL``) is always the last line p
 
 from __future__ import annotations
 
+import random
 import shutil
 import signal
 import sqlite3
@@ -115,8 +116,9 @@ class _EmulatorGroup(click.Group):
     default=DEFAULT_SECRET_KEY,
     show_default=False,
     envvar="CMQINFRA_EMULATOR_SECRET_KEY",
+    show_envvar=True,
     help=f"Defaults to CMQINFRA_EMULATOR_SECRET_KEY, else the documented local key ({DEFAULT_SECRET_KEY!r} "
-    "is not a secret).",
+    "is not a secret). Prefer the variable for a real key: an argument is visible to every user in `ps`.",
 )
 @click.option(
     "--region", default=None,
@@ -157,7 +159,22 @@ class _EmulatorGroup(click.Group):
     type=click.FloatRange(min=0.0),
     help="New resources stay invisible to Describe* calls this long.",
 )
+@click.option(
+    "--fault-queue",
+    "fault_queues",
+    multiple=True,
+    metavar="NAME",
+    help="Limit faults on the CMQ message door to calls naming this queue or topic (repeatable).",
+)
 @click.option("--seed", default=None, type=int, help="Seed for the fault dice (reproducible runs).")
+@click.option(
+    "--cam-policy",
+    "cam_policy",
+    type=click.Path(dir_okay=False),
+    metavar="FILE",
+    help="Enforce this CAM policy (JSON, as `cmqinfra cam-policy` prints): other calls are answered "
+    "AuthFailure.UnauthorizedOperation, as CAM answers.",
+)
 @click.option(
     "--console-host",
     "console_hosts",
@@ -165,6 +182,19 @@ class _EmulatorGroup(click.Group):
     metavar="NAME",
     help="A Host name the console at /_cmqinfra/console/ also answers to, from any address "
     "(by default: loopback names, from this machine only).",
+)
+@click.option(
+    "--delivery",
+    type=click.Choice(["strict", "realistic"]),
+    default="strict",
+    show_default=True,
+    help="realistic: reorder, sometimes redeliver, and answer false empties to wait-0 receives.",
+)
+@click.option(
+    "--delivery-seed",
+    default=None,
+    type=int,
+    help="Seed for realistic delivery (default: a random one, printed on stderr to replay the run).",
 )
 def serve(
     paths: tuple[str, ...],
@@ -188,8 +218,12 @@ def serve(
     drop_connection_rate: float,
     lost_response_rate: float,
     invisible_seconds: float,
+    fault_queues: tuple[str, ...],
     seed: int | None,
+    cam_policy: str | None,
     console_hosts: tuple[str, ...],
+    delivery: str,
+    delivery_seed: int | None,
 ) -> None:
     """Run a local TDMQ for CMQ endpoint (and the Tag service calls cmqinfra needs).
 
@@ -199,9 +233,18 @@ def serve(
         raise click.UsageError("manifest PATHs are only taken with --apply")
     if apply_paths and not paths and apply_dir is None:
         raise click.UsageError("--apply needs at least one manifest PATH")
+    from cmqinfra.emulator.cam import PolicyError, load_policy
+
+    try:
+        policy = load_policy(cam_policy) if cam_policy else None
+    except PolicyError as exc:
+        raise click.ClickException(str(exc)) from None
     if apply_dir is not None:
         paths = (*paths, *_stacks_in(Path(apply_dir)))
     stacks, region = _stacks_to_apply(paths, region)
+    if delivery == "realistic" and delivery_seed is None:
+        delivery_seed = random.SystemRandom().randrange(1, 2**31)
+        click.echo(f"delivery realistic, --delivery-seed {delivery_seed}", err=True)
     scratch = tempfile.mkdtemp(prefix="cmqinfra-emulator-") if fresh else None
     if scratch is not None:
         data = str(Path(scratch) / "emulator.sqlite3")
@@ -214,6 +257,7 @@ def serve(
         lost_response_rate=lost_response_rate,
         invisible_seconds=invisible_seconds,
         seed=seed,
+        resources=frozenset(fault_queues) if fault_queues else None,
     )
     try:
         emu = Emulator.start(
@@ -229,6 +273,8 @@ def serve(
             account_id=account_id,
             not_ready="applying the start-up manifests" if stacks else None,
             clock=VirtualClock(start=float(int(time.time()))) if virtual_clock else None,
+            delivery=delivery,
+            delivery_seed=delivery_seed,
         )
     except sqlite3.Error as exc:
         _remove(scratch)
@@ -240,6 +286,7 @@ def serve(
                 f"cannot open the emulator's data file {data}: {exc.strerror}"
             ) from None
         raise click.ClickException(f"cannot listen on {host}:{port}: {exc.strerror or exc}") from None
+    # Set after --apply's set-up calls would be refused by a plan-only policy, so: after them.
     emu.console.guard.allow(console_hosts)
     stop = threading.Event()
 
@@ -264,6 +311,9 @@ def serve(
                 )
             click.echo(f"TDMQ API 3.0 (tencentcloud SDKs, tccli): {emu.url}  region {region}")
             click.echo(f"CMQ message API (cmq SDK Account host):  {emu.url}  path {CMQ_PATH}")
+        if policy is not None:
+            emu.cam_policy = policy
+            click.echo(f"enforcing the CAM policy {cam_policy}")
         # A hint for the person at the terminal (stderr: stdout's lines are a contract with scripts).
         click.echo(f"console (log in with the emulator's credentials): {emu.url}/_cmqinfra/console/",
                    err=True)

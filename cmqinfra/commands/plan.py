@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import shlex
+from pathlib import Path
 
 import click
 
@@ -50,6 +51,20 @@ from cmqinfra.run.options import target_options
     help="Plan only this resource (queue/NAME, topic/NAME, subscription/TOPIC/NAME) and what it needs; "
     "in project mode STACK[ENV]:ADDRESS. Repeatable. The plan is partial.",
 )
+@click.option(
+    "--baseline",
+    metavar="GIT_REF",
+    help="The commit whose manifests were last applied (default: the merge base of --changed-since): "
+    "changes that set back a live value moved away from it are marked 'changed outside cmqinfra'.",
+)
+@click.option(
+    "--full-plan",
+    "full_plan",
+    type=click.Path(dir_okay=False),
+    metavar="FILE",
+    help="With --format markdown: also write the whole comment, never cut, to FILE; a comment cut to "
+    "GitHub's 65,536 characters names FILE (publish it with the CI job's artifacts).",
+)
 def command(
     paths: tuple[str, ...],
     options: session.TargetOptions,
@@ -59,6 +74,8 @@ def command(
     destroy: bool,
     allow_data_loss: bool,
     targets: tuple[str, ...],
+    baseline: str | None,
+    full_plan: str | None,
     selection: projectmode.Selection,
     resource_types: str = "cmqinfra",
 ) -> None:
@@ -71,7 +88,7 @@ def command(
         from cmqinfra.run import units
 
         units.plan(selection, options, out, fmt, detailed_exitcode, destroy, allow_data_loss, targets,
-                   resource_types)
+                   resource_types, baseline=baseline, full_plan=full_plan)
         return
     api_holder: list[CmqApi] = []
     exit_code = 0
@@ -93,7 +110,24 @@ def command(
             claims=session.claims_for(stack, paths),
             live=live,
         )
-        session.show(plan, fmt, resource_types=resource_types)
+        if baseline:
+            from cmqinfra.plan.drift import mark_drift
+            from cmqinfra.project.baseline import baseline_commit, paths_baseline
+
+            anchor = Path(paths[0]).resolve()
+            commit = baseline_commit(anchor if anchor.is_dir() else anchor.parent, baseline, merge_base=False)
+            plan = mark_drift(plan, paths_baseline(paths, commit))
+        if fmt == "markdown":
+            from cmqinfra.project.report import provenance_of, write_full_plan
+            from cmqinfra.render.markdown import render_markdown
+
+            anchor = Path(paths[0]).resolve()
+            made = provenance_of(anchor if anchor.is_dir() else anchor.parent)
+            if full_plan:
+                write_full_plan(full_plan, render_markdown(plan, None, provenance=made))
+            click.echo(render_markdown(plan, provenance=made, full_plan=full_plan), nl=False)
+        else:
+            session.show(plan, fmt, resource_types=resource_types)
         if not plan.ok:
             raise session.Refused(f"the plan has {len(plan.errors)} error(s); nothing can be applied")
         if out:

@@ -15,31 +15,52 @@ from cmqinfra.commands.projectmode import Selection, project_options
     "--junit-xml", "junit_xml", type=click.Path(dir_okay=False), help="Also write a JUnit XML report."
 )
 @click.option("--filter", "name_filter", metavar="TEXT", help="Run only the tests whose name contains TEXT.")
+@click.option(
+    "--delivery",
+    type=click.Choice(["strict", "realistic"]),
+    default="strict",
+    show_default=True,
+    help="realistic: reorder, sometimes redeliver, and answer false empties to wait-0 receives.",
+)
+@click.option(
+    "--seed",
+    type=int,
+    default=None,
+    help="Seed for realistic delivery (default: random, printed).",
+)
 @project_options
-def command(paths: tuple[str, ...], junit_xml: str | None, name_filter: str | None,
-            selection: Selection) -> None:
+def command(paths: tuple[str, ...], junit_xml: str | None, name_filter: str | None, delivery: str,
+            seed: int | None, selection: Selection) -> None:
     """Run the *.cmqtest.yaml tests at PATH... (files, manifests or directories; default: .)
     against a fresh in-process emulator per test, on a virtual clock. Exit 1 on any failure.
 
     In a project (cmqinfra.yaml, or --stack / --env / --changed-since) and with no PATH, each
     selected stack's tests run in each of its environments, against the stack as that
     environment sees it (its variables; names as written)."""
+    import random
+
     from cmqinfra.commands import projectmode
+    from cmqinfra.emulator.delivery import DeliveryMode
     from cmqinfra.flowtest.report import junit_xml as to_junit
     from cmqinfra.flowtest.report import render_text
     from cmqinfra.flowtest.suite import run_suite
     from cmqinfra.project.config import PROJECT_FILE
     from cmqinfra.run import session, unit_offline
 
+    if delivery == "realistic" and seed is None:
+        seed = random.SystemRandom().randrange(1, 2**31)
+    if delivery == "realistic":
+        click.echo(f"delivery realistic, --seed {seed} (the same seed replays the same draws)", err=True)
+    mode = DeliveryMode(delivery, seed)
     project_mode = not paths and (selection.given or (Path(selection.root) / PROJECT_FILE).is_file())
     with session.user_errors(False, []):
         if paths:
             projectmode.refuse_with_paths(selection)
             session.refuse_project_member(paths)
         if project_mode:
-            suite = unit_offline.flow_tests(selection, name_filter)
+            suite = unit_offline.flow_tests(selection, name_filter, mode)
         else:
-            suite = run_suite(list(paths) or ["."], name_filter)
+            suite = run_suite(list(paths) or ["."], name_filter, mode)
     for diagnostic in suite.diagnostics:
         click.echo(diagnostic.render(), err=True)
     for problem in suite.problems:
@@ -47,7 +68,10 @@ def command(paths: tuple[str, ...], junit_xml: str | None, name_filter: str | No
     if suite.results:
         click.echo(render_text(suite.results), nl=False)
     elif not suite.problems:
-        click.echo("error: no tests to run", err=True)
+        if name_filter is not None:
+            click.echo(f"error: --filter {name_filter!r} matches no test name", err=True)
+        else:
+            click.echo("error: no tests to run", err=True)
     if junit_xml is not None:
         try:
             Path(junit_xml).write_bytes(to_junit(suite.results))

@@ -32,6 +32,10 @@ the HTTP POST of pushes (``fn(PushRequest) -> status``); with ``push_loop=True``
 background thread delivers pushes as they fall due on the clock. Errors are ``ApiError`` (``code``
 for API 3.0, ``cmq`` = (code, module) for the CMQ API).
 
+``Emulator.start(..., delivery="realistic", delivery_seed=N)`` (or ``Backend(..., delivery=...)``)
+reorders, sometimes redelivers and answers false empties to wait-0 receives, reproducibly;
+``"strict"`` is the default (docs/emulator.md, "Delivery modes").
+
 See docs/emulator.md for what it emulates, the choices it makes where the docs disagree, and
 what it leaves out.
 """
@@ -39,6 +43,7 @@ what it leaves out.
 from cmqinfra.emulator.admin import PeekedMessage, Redrive, Reset, Snapshot
 from cmqinfra.emulator.backend import Backend, PushAttempt, PushRequest
 from cmqinfra.emulator.clock import Clock, RealClock, VirtualClock
+from cmqinfra.emulator.delivery import DeliveryMode
 from cmqinfra.emulator.errors import ApiError
 from cmqinfra.emulator.faults import Faults
 from cmqinfra.emulator.messages import Delivery, Message, QueueCounts
@@ -63,6 +68,7 @@ __all__ = [
     "Backend",
     "Clock",
     "Delivery",
+    "DeliveryMode",
     "Emulator",
     "Faults",
     "Message",

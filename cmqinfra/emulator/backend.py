@@ -15,25 +15,30 @@ costs nothing while it waits and returns as soon as a message is there.
 
 from __future__ import annotations
 
+import functools
 import json
 import random
 import sqlite3
 import threading
-from collections import deque
+from collections import Counter, deque
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from cmqinfra.emulator import admin, messages
 from cmqinfra.emulator.admin import PeekedMessage, Redrive, Reset, Snapshot
 from cmqinfra.emulator.clock import Clock, RealClock
 from cmqinfra.emulator.context import Context
+from cmqinfra.emulator.delivery import STRICT, DeliveryMode, imperfection
 from cmqinfra.emulator.errors import ApiError
 from cmqinfra.emulator.messages import Delivery, Message, QueueCounts
 from cmqinfra.emulator.store import Store
 from cmqinfra.emulator.stsservice import DEFAULT_ACCOUNT_ID
+
+if TYPE_CHECKING:
+    from concurrent.futures import Future, ThreadPoolExecutor
 
 Handler = Callable[[Context, dict[str, Any]], dict[str, Any]]
 
@@ -41,6 +46,10 @@ DEFAULT_REGION = "ap-guangzhou"
 TOPIC_OWNER = 1300000000  # the emulated account's APPID
 PUSH_TIMEOUT_SECONDS = 15.0
 PUSH_BATCH = 64
+# Pushes run side by side, so one endpoint that hangs for its 15 s holds up only its own
+# subscription (at most PUSH_PER_SUBSCRIPTION tries at once), never the others.
+PUSH_WORKERS = 16
+PUSH_PER_SUBSCRIPTION = 4
 BACKOFF_RETRIES = 3
 BACKOFF_INTERVAL = (10.0, 20.0)
 EXPONENTIAL_CAP_SECONDS = 512
@@ -75,6 +84,19 @@ class PushAttempt:
 Pusher = Callable[[PushRequest], int]
 
 
+@functools.cache
+def _push_opener() -> Any:
+    """An opener that never follows a redirect: a push is one POST, and a 3xx answer is the
+    endpoint's answer (a failed try), not a hop."""
+    import urllib.request
+
+    class NoRedirect(urllib.request.HTTPRedirectHandler):
+        def redirect_request(self, *args: Any, **kwargs: Any) -> None:
+            return None
+
+    return urllib.request.build_opener(NoRedirect())
+
+
 def http_pusher(request: PushRequest) -> int:
     """POST with the standard library; the HTTP status, or an exception when nothing answered."""
     import urllib.error  # here: most emulators never push, and urllib.request is slow to import
@@ -82,7 +104,7 @@ def http_pusher(request: PushRequest) -> int:
 
     req = urllib.request.Request(request.url, data=request.body, headers=request.headers, method="POST")
     try:
-        with urllib.request.urlopen(req, timeout=PUSH_TIMEOUT_SECONDS) as response:  # noqa: S310
+        with _push_opener().open(req, timeout=PUSH_TIMEOUT_SECONDS) as response:
             response.read()
             return int(response.status)
     except urllib.error.HTTPError as error:
@@ -110,6 +132,8 @@ class Backend:
         seed: int | None = None,
         unmatched_publish_error: bool = False,
         account_id: str = DEFAULT_ACCOUNT_ID,
+        delivery: DeliveryMode | str = STRICT,
+        delivery_seed: int | None = None,
     ) -> None:
         self.store = store
         self.account_id = account_id  # the one root account (uin) the emulator answers as
@@ -120,12 +144,20 @@ class Backend:
         self.push_log: deque[PushAttempt] = deque(maxlen=PUSH_LOG_KEPT)
         self._pusher = pusher or http_pusher
         self._rng = random.Random(seed)
+        # Realistic delivery (reorder, redeliver, false empty) draws from its own seeded generator.
+        self.delivery = delivery if isinstance(delivery, DeliveryMode) else DeliveryMode(
+            delivery, seed if delivery_seed is None else delivery_seed
+        )
+        self._imperfect = imperfection(self.delivery)
         self._conditions: dict[str, threading.Condition] = {}
         self._versions: dict[str, int] = {}
         self._conditions_lock = threading.Lock()
         self._push_lock = threading.Lock()
         self._push_wake = threading.Condition()
         self._push_version = 0
+        self._push_pool: ThreadPoolExecutor | None = None  # made at the first push: start-up stays lean
+        self._pushing: dict[int, str] = {}  # push seq -> subscription id, while its try runs
+        self._push_futures: dict[int, Future[int]] = {}  # push seq -> its running try
         self._closed = False
         self.clock.on_advance(self._on_advance)
         self._push_thread: threading.Thread | None = None
@@ -144,6 +176,8 @@ class Backend:
         self._on_advance()
         if self._push_thread is not None:
             self._push_thread.join(timeout=5)
+        if self._push_pool is not None:
+            self._push_pool.shutdown(wait=False, cancel_futures=True)
         self.store.close()
 
     def __enter__(self) -> Backend:
@@ -244,13 +278,17 @@ class Backend:
                 wait_seconds = float(messages.require_queue(ctx.conn, queue)["polling_wait_seconds"])
         deadline = self.clock.now() + wait_seconds
         condition = self._condition(queue_lc)
+        if wait_seconds == 0 and self._imperfect is not None and self._imperfect.false_empty():
+            with self.transaction() as ctx:
+                messages.require_queue(ctx.conn, queue)
+            return []  # "no message" although some may be there, as a wait of 0 may answer
         while True:
             version = self._versions.get(queue_lc, 0)
             if self._closed:
                 return []
             with self.transaction() as ctx:
                 row = messages.require_queue(ctx.conn, queue)
-                got = messages.receive(ctx.conn, row, count, ctx.now_ms, ctx.woken)
+                got = messages.receive(ctx.conn, row, count, ctx.now_ms, ctx.woken, self._imperfect)
                 next_due = None if got else messages.next_due_ms(ctx.conn, row["name_lc"])
             if got:
                 return got
@@ -265,7 +303,11 @@ class Backend:
     def delete(self, queue: str, receipt_handle: str) -> None:
         with self.transaction() as ctx:
             row = messages.require_queue(ctx.conn, queue)
-            messages.delete(ctx.conn, row, receipt_handle, ctx.now_ms)
+            self._drop_copies(ctx, row, messages.delete(ctx.conn, row, receipt_handle, ctx.now_ms))
+
+    def _drop_copies(self, ctx: Context, queue: sqlite3.Row, seq: int) -> None:
+        if self._imperfect is not None:
+            messages.drop_copies(ctx.conn, queue, self._imperfect.siblings(seq))
 
     def delete_batch(self, queue: str, handles: Sequence[str]) -> list[tuple[str, ApiError]]:
         """Delete each handle; the (handle, error) pairs of those that failed."""
@@ -274,7 +316,7 @@ class Backend:
             row = messages.require_queue(ctx.conn, queue)
             for handle in handles:
                 try:
-                    messages.delete(ctx.conn, row, handle, ctx.now_ms)
+                    self._drop_copies(ctx, row, messages.delete(ctx.conn, row, handle, ctx.now_ms))
                 except ApiError as error:
                     failed.append((handle, error))
         return failed
@@ -346,7 +388,18 @@ class Backend:
     # --------------------------------------------------------------------------------- HTTP push
 
     def deliver_due(self) -> int:
-        """Try every push that is due now; return how many were delivered (2xx)."""
+        """Try every push that is due now, side by side, and wait for them (and for tries the
+        push loop already started); return how many were delivered (2xx)."""
+        started = self._dispatch_due()
+        with self._push_lock:
+            running = [f for f in self._push_futures.values() if f not in started]
+        for future in running:
+            future.exception()  # wait: its outcome is in the store and the push log
+        return sum(future.result() for future in started)
+
+    def _dispatch_due(self) -> list[Future[int]]:
+        """Start a try for each due push not already being tried (PUSH_PER_SUBSCRIPTION at most
+        per subscription); return their futures without waiting."""
         with self._push_lock:
             now_ms = self.now_ms()
             with self.store.transaction() as conn:
@@ -355,15 +408,41 @@ class Backend:
                     " s.notify_strategy, s.notify_content_format FROM pushes p"
                     " LEFT JOIN subscriptions s ON s.id = p.sub_id WHERE p.next_ms <= ? ORDER BY p.next_ms"
                     " LIMIT ?",
-                    (now_ms, PUSH_BATCH),
+                    (now_ms, PUSH_BATCH + len(self._pushing)),
                 ).fetchall()
                 orphans = [row["seq"] for row in due if row["sub_seq"] is None]
                 conn.executemany("DELETE FROM pushes WHERE seq = ?", [(seq,) for seq in orphans])
-            delivered = 0
+            busy = Counter(self._pushing.values())
+            futures: list[Future[int]] = []
             for row in due:
-                if row["sub_seq"] is not None:
-                    delivered += self._push_one(row)
-            return delivered
+                if row["sub_seq"] is None or row["seq"] in self._pushing:
+                    continue
+                if busy[row["sub_id"]] >= PUSH_PER_SUBSCRIPTION:
+                    continue
+                busy[row["sub_id"]] += 1
+                self._pushing[row["seq"]] = row["sub_id"]
+                future = self._pool().submit(self._push_tracked, row)
+                self._push_futures[row["seq"]] = future
+                futures.append(future)
+            return futures
+
+    def _pool(self) -> ThreadPoolExecutor:
+        if self._push_pool is None:
+            from concurrent.futures import ThreadPoolExecutor
+
+            self._push_pool = ThreadPoolExecutor(max_workers=PUSH_WORKERS, thread_name_prefix="cmqinfra-push")
+        return self._push_pool
+
+    def _push_tracked(self, row: sqlite3.Row) -> int:
+        try:
+            return self._push_one(row)
+        except sqlite3.ProgrammingError:  # the store closed under us
+            return 0
+        finally:
+            with self._push_lock:
+                self._pushing.pop(row["seq"], None)
+                self._push_futures.pop(row["seq"], None)
+            self._wake_pushes()
 
     def deliver_all_due(self) -> int:
         """Try pushes until none is due now (retries scheduled later stay); how many were delivered."""
@@ -445,22 +524,28 @@ class Backend:
         return int(delivered)
 
     def _next_push_at(self) -> float | None:
+        """The next due time of a push not being tried now (a try in progress wakes the loop)."""
+        with self._push_lock:
+            running = list(self._pushing)
+        marks = ",".join("?" * len(running))
+        where = f" WHERE seq NOT IN ({marks})" if running else ""
         with self.store.transaction() as conn:
-            value = conn.execute("SELECT MIN(next_ms) FROM pushes").fetchone()[0]
+            value = conn.execute(f"SELECT MIN(next_ms) FROM pushes{where}", running).fetchone()[0]
         return None if value is None else value / 1000
 
     def _push_forever(self) -> None:
         while not self._closed:
             version = self._push_version
             try:
-                self.deliver_due()
+                self._dispatch_due()
                 next_at = self._next_push_at()
-            except sqlite3.ProgrammingError:  # the store closed under us
+            except (sqlite3.ProgrammingError, RuntimeError):  # the store or the pool closed under us
                 return
             with self._push_wake:
                 if self._push_version != version or self._closed:
                     continue
                 now = self.clock.now()
                 until = now + 3600 if next_at is None else next_at
-                if until > now:
-                    self.clock.wait(self._push_wake, until)
+                # A due push held back (its subscription has its share of tries running) waits
+                # for a try to end, which wakes this loop.
+                self.clock.wait(self._push_wake, max(until, now + 1.0))

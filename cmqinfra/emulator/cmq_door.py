@@ -8,16 +8,19 @@ Every answer is HTTP 200 with a numeric ``code`` (the SDKs raise on any other st
 from __future__ import annotations
 
 import base64
+import binascii
 import hashlib
 import hmac
 import sys
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from cmqinfra.emulator import replay
 from cmqinfra.emulator.backend import Backend
 from cmqinfra.emulator.cmq_actions import ACTIONS, BatchDeleteFailed, FormError, Params
 from cmqinfra.emulator.errors import ApiError
+from cmqinfra.emulator.faults import Outcome
 from cmqinfra.emulator.formparse import form_pairs
 
 PATH = "/v2/index.php"
@@ -96,6 +99,15 @@ def signature_matches(request: FormRequest, params: Mapping[str, str], secret_ke
     return False
 
 
+def well_formed_signature(given: str) -> bool:
+    """Base64 of a 20-byte (SHA1) or 32-byte (SHA256) HMAC, as every CMQ SDK sends it."""
+    try:
+        raw = base64.b64decode(given, validate=True)
+    except (ValueError, binascii.Error):
+        return False
+    return len(raw) in (20, 32)
+
+
 def parse_form(request: FormRequest) -> dict[str, str]:
     raw = request.query if request.method == "GET" else request.body
     try:
@@ -113,13 +125,36 @@ def parse_form(request: FormRequest) -> dict[str, str]:
     return params
 
 
+class DropConnection(Exception):
+    """Close the socket without an answer (an injected fault)."""
+
+
+@dataclass(frozen=True)
+class HttpFailure(Exception):
+    """Answer a bare HTTP error status (an injected 502/503)."""
+
+    status: int
+
+
+# (action name as the SDK spells it, the queue or topic it names) -> the fault drawn for the call.
+FaultGate = Callable[[str, "str | None"], Outcome]
+
+
+def _no_faults(action: str, resource: str | None) -> Outcome:
+    return Outcome.NORMAL
+
+
 class CmqDoor:
     """Serves one parsed HTTP request of the CMQ API over ``backend``."""
 
-    def __init__(self, backend: Backend, secret_id: str, secret_key: str) -> None:
+    def __init__(
+        self, backend: Backend, secret_id: str, secret_key: str, faults: FaultGate = _no_faults
+    ) -> None:
         self.backend = backend
+        self._faults = faults
         self.secret_id = secret_id
         self._secret_key = secret_key
+        self._nonces = replay.NonceLedger()
 
     def serve(self, request: FormRequest, request_id: str) -> dict[str, Any]:
         try:
@@ -131,6 +166,8 @@ class CmqDoor:
             }
         except FormError as error:
             return error_reply(error.code, error.module, error.text, request_id)
+        except (DropConnection, HttpFailure):
+            raise
         except ApiError as error:
             code, module = cmq_codes(error)
             return error_reply(code, module, error.message, request_id)
@@ -154,12 +191,52 @@ class CmqDoor:
             raise FormError(4000, 10450, "SecretId must start with AKID")
         if secret_id != self.secret_id:
             raise FormError(4100, 10270, "SecretId does not exist")
-        if "Signature" not in params:
+        if not params.get("Signature"):
             raise FormError(4000, 10010, "missing parameter Signature")
+        if not well_formed_signature(params["Signature"]):
+            raise FormError(4100, 10030, "signature check failed: not a Base64 HMAC-SHA1/SHA256")
         if not signature_matches(request, params, self._secret_key):
             raise FormError(4100, 10030, "signature check failed")
+        timestamp, nonce = self._freshness(params)
         name = params.get("Action", "")
         action = ACTIONS.get(name.lower())
         if action is None:
             raise FormError(4000, 10430, f"action `{name[:64]}` does not exist")
-        return reply(0, "", request_id, **action(self.backend, Params(params)))
+        outcome = self._faults(name, params.get("queueName") or params.get("topicName"))
+        if outcome is Outcome.DROP:
+            raise DropConnection()
+        if outcome is Outcome.HTTP_5XX:
+            raise HttpFailure(503)
+        if outcome is Outcome.THROTTLE:
+            raise FormError(4420, 10250, "the QPS limit of this action is exceeded (injected)")
+        if outcome is Outcome.INTERNAL_ERROR:
+            raise FormError(6000, 10050, "server internal error (injected)")
+        # Recorded only now, when the request runs: a request the server never served (an
+        # unknown action, a dropped connection) may come again with the same Nonce, as the SDK
+        # resends it when its kept-alive connection answers nothing.
+        if not self._nonces.first_use(secret_id, timestamp, nonce):
+            raise FormError(4100, 10030, "this Nonce was already used with this Timestamp (a replay)")
+        result = reply(0, "", request_id, **action(self.backend, Params(params)))
+        if outcome is Outcome.LOST_RESPONSE:
+            raise DropConnection()  # done and committed: the client never learns it
+        return result
+
+    @staticmethod
+    def _freshness(params: Mapping[str, str]) -> tuple[int, str]:
+        raw_timestamp, nonce = params.get("Timestamp", ""), params.get("Nonce", "")
+        if not raw_timestamp:
+            raise FormError(4000, 10010, "missing parameter Timestamp")
+        if not nonce:
+            raise FormError(4000, 10010, "missing parameter Nonce")
+        if not (raw_timestamp.isascii() and raw_timestamp.isdigit()) or len(raw_timestamp) > 12:
+            raise FormError(4000, 10360, "parameter Timestamp must be Unix seconds")
+        if not (nonce.isascii() and nonce.isdigit()) or len(nonce) > 20 or int(nonce) == 0:
+            raise FormError(4000, 10360, "parameter Nonce must be a positive integer")
+        timestamp = int(raw_timestamp)
+        if not replay.timestamp_fresh(timestamp):
+            raise FormError(
+                4100,
+                10030,
+                f"signature expired: Timestamp is more than {replay.WINDOW_SECONDS} s from the server's time",
+            )
+        return timestamp, nonce

@@ -21,6 +21,9 @@ class Faults:
     invisible_seconds: float = 0.0  # new resources stay invisible to Describe* this long
     seed: int | None = None  # deterministic randomness when set
     actions: frozenset[str] | None = None  # restrict faults to these actions (None = all)
+    # Restrict faults on the CMQ message door to calls naming these queues or topics (queueName /
+    # topicName, case-insensitive; None = all). The API 3.0 door is not filtered by it.
+    resources: frozenset[str] | None = None
 
     def __post_init__(self) -> None:
         for name in (
@@ -37,9 +40,14 @@ class Faults:
             raise ValueError("latency and invisible_seconds must not be negative")
         if self.actions is not None and not isinstance(self.actions, frozenset):
             object.__setattr__(self, "actions", frozenset(self.actions))
+        if self.resources is not None:
+            object.__setattr__(self, "resources", frozenset(name.lower() for name in self.resources))
 
     def applies_to(self, action: str) -> bool:
         return self.actions is None or action in self.actions
+
+    def applies_to_resource(self, name: str | None) -> bool:
+        return self.resources is None or (name is not None and name.lower() in self.resources)
 
 
 class Outcome(Enum):

@@ -21,6 +21,7 @@ import sqlite3
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
+from cmqinfra.emulator.delivery import Imperfection
 from cmqinfra.emulator.errors import ApiError
 from cmqinfra.routing import binding_keys_match, filter_tags_match
 
@@ -198,24 +199,37 @@ def _move_to_dead_letter(
 
 
 def receive(
-    conn: sqlite3.Connection, queue: sqlite3.Row, count: int, now_ms: int, woken: set[str]
+    conn: sqlite3.Connection,
+    queue: sqlite3.Row,
+    count: int,
+    now_ms: int,
+    woken: set[str],
+    imperfect: Imperfection | None = None,
 ) -> list[Message]:
     """Hand out up to ``count`` active messages, each hidden for the queue's visibility timeout
-    under a new receipt handle. Expired messages are dropped and dead ones moved as they are met."""
+    under a new receipt handle. Expired messages are dropped and dead ones moved as they are met.
+    ``imperfect`` (realistic delivery) reorders among the oldest and sometimes leaves a copy."""
     _sweep_sources_of(conn, queue, now_ms, woken)
     dlq = _dead_letter_queue(conn, queue) if queue["dlq_name_lc"] else None
     visible_until = now_ms + queue["visibility_timeout"] * 1000
     taken: list[Message] = []
+    handed: set[int] = set()
     # One draw from the OS for every receipt this call can hand out, 16 hex digits each.
     secret = secrets.token_hex(8 * count)
     while len(taken) < count:
+        wanted = count - len(taken)
+        extra = imperfect.window if imperfect is not None else 0
         rows = conn.execute(
             "SELECT seq, msg_id, body, sent_ms, dequeue_count, first_dequeue_ms, expires_ms FROM messages"
             " WHERE queue_lc = ? AND deleted_ms IS NULL AND visible_ms <= ? ORDER BY visible_ms, seq LIMIT ?",
-            (queue["name_lc"], now_ms, count - len(taken)),
+            (queue["name_lc"], now_ms, wanted + extra),
         ).fetchall()
+        rows = [row for row in rows if row["seq"] not in handed]
         if not rows:
             break
+        if imperfect is not None:
+            rows = imperfect.pick(rows, wanted)
+            imperfect.received(row["seq"] for row in rows)
         for row in rows:
             if row["expires_ms"] <= now_ms:
                 conn.execute("DELETE FROM messages WHERE seq = ?", (row["seq"],))
@@ -235,15 +249,58 @@ def receive(
             taken.append(
                 Message(row["msg_id"], row["body"], handle, row["sent_ms"], first, visible_until, dequeues)
             )
+            handed.add(row["seq"])
+            if imperfect is not None and imperfect.duplicate():
+                copy = _redeliverable_copy(conn, row, queue, now_ms, dequeues, first)
+                imperfect.link(row["seq"], copy)
+                handed.add(copy)
     return taken
 
 
+def _redeliverable_copy(
+    conn: sqlite3.Connection, row: sqlite3.Row, queue: sqlite3.Row, now_ms: int, dequeues: int, first: int
+) -> int:
+    """A second delivery of a just-received message (same msgId, counters, expiry), receivable
+    now under its own receipt handle: at-least-once delivery made visible."""
+    cursor = conn.execute(
+        "INSERT INTO messages (queue_lc, msg_id, body, sent_ms, due_ms, visible_ms, expires_ms,"
+        " dequeue_count, first_dequeue_ms) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        # Due since it was sent: it sorts among the oldest, where the next receive looks first.
+        (queue["name_lc"], row["msg_id"], row["body"], row["sent_ms"], row["sent_ms"], row["sent_ms"],
+         row["expires_ms"], dequeues, first),
+    )
+    return int(cursor.lastrowid or 0)
+
+
 def next_due_ms(conn: sqlite3.Connection, queue_lc: str) -> int | None:
-    """When the earliest hidden (delayed or inactive) message of the queue becomes active."""
+    """When the earliest hidden (delayed or inactive) message of the queue becomes active, or a
+    message of one of its source queues falls dead and moves here, whichever comes first: a long
+    poll on a dead-letter queue wakes for the move, not at its deadline."""
     row = conn.execute(
         "SELECT MIN(visible_ms) FROM messages WHERE queue_lc = ? AND deleted_ms IS NULL", (queue_lc,)
     ).fetchone()
-    return row[0]
+    times = [row[0]]
+    for source in conn.execute(
+        "SELECT name_lc, dlq_policy, max_receive_count, max_time_to_live FROM queues WHERE dlq_name_lc = ?",
+        (queue_lc,),
+    ).fetchall():
+        if source["dlq_policy"] == 1 and source["max_time_to_live"] is not None:
+            found = conn.execute(
+                "SELECT MIN(MAX(visible_ms, sent_ms + ?)) FROM messages"
+                " WHERE queue_lc = ? AND deleted_ms IS NULL",
+                (source["max_time_to_live"] * 1000, source["name_lc"]),
+            ).fetchone()
+        elif source["dlq_policy"] != 1 and source["max_receive_count"] is not None:
+            found = conn.execute(
+                "SELECT MIN(visible_ms) FROM messages WHERE queue_lc = ? AND deleted_ms IS NULL"
+                " AND dequeue_count >= ?",
+                (source["name_lc"], source["max_receive_count"]),
+            ).fetchone()
+        else:
+            continue
+        times.append(found[0])
+    due = [value for value in times if value is not None]
+    return min(due) if due else None
 
 
 def _sweep(conn: sqlite3.Connection, queue: sqlite3.Row, now_ms: int, woken: set[str]) -> None:
@@ -336,8 +393,9 @@ def handle_error(handle: str) -> ApiError:
     )
 
 
-def delete(conn: sqlite3.Connection, queue: sqlite3.Row, handle: str, now_ms: int) -> None:
-    """Delete by the latest receipt handle, before the message becomes visible again."""
+def delete(conn: sqlite3.Connection, queue: sqlite3.Row, handle: str, now_ms: int) -> int:
+    """Delete by the latest receipt handle, before the message becomes visible again; the row's
+    seq."""
     seq_text, _, _ = handle.partition(":")
     if not seq_text.isdigit() or len(seq_text) > 18:
         raise handle_error(handle)
@@ -351,6 +409,14 @@ def delete(conn: sqlite3.Connection, queue: sqlite3.Row, handle: str, now_ms: in
         conn.execute("UPDATE messages SET deleted_ms = ?, receipt = NULL WHERE seq = ?", (now_ms, row["seq"]))
     else:
         conn.execute("DELETE FROM messages WHERE seq = ?", (row["seq"],))
+    return int(row["seq"])
+
+
+def drop_copies(conn: sqlite3.Connection, queue: sqlite3.Row, seqs: Sequence[int]) -> None:
+    """Remove redelivered copies of a message just deleted (realistic delivery)."""
+    conn.executemany(
+        "DELETE FROM messages WHERE seq = ? AND queue_lc = ?", [(seq, queue["name_lc"]) for seq in seqs]
+    )
 
 
 # ---------------------------------------------------------------------------------- rewind and clear
@@ -372,13 +438,21 @@ def rewind(conn: sqlite3.Connection, queue: sqlite3.Row, start_ms: int, now_ms: 
             f"window of the last {queue['rewind_seconds']} seconds.",
             cmq=(4000, 10680),
         )
-    cursor = conn.execute(
-        "UPDATE messages SET deleted_ms = NULL, receipt = NULL, visible_ms = ?"
-        " WHERE queue_lc = ? AND sent_ms >= ? AND expires_ms > ?",
+    # Kept (deleted) messages come back; active ones line up with them in production order. A
+    # delayed message stays delayed and a received one keeps its receipt handle until its
+    # nextVisibleTime: a rewind re-reads what was consumed, it does not hurry or revoke anything.
+    restored = conn.execute(
+        "UPDATE messages SET deleted_ms = NULL, receipt = NULL, visible_ms = MAX(due_ms, ?)"
+        " WHERE queue_lc = ? AND deleted_ms IS NOT NULL AND sent_ms >= ? AND expires_ms > ?",
         (now_ms, queue["name_lc"], start_ms, now_ms),
-    )
+    ).rowcount
+    lined_up = conn.execute(
+        "UPDATE messages SET visible_ms = ? WHERE queue_lc = ? AND deleted_ms IS NULL AND visible_ms <= ?"
+        " AND sent_ms >= ? AND expires_ms > ?",
+        (now_ms, queue["name_lc"], now_ms, start_ms, now_ms),
+    ).rowcount
     conn.execute("UPDATE queues SET rewind_start_ms = ? WHERE seq = ?", (start_ms, queue["seq"]))
-    return cursor.rowcount
+    return restored + lined_up
 
 
 def clear(conn: sqlite3.Connection, queue: sqlite3.Row) -> None:
@@ -449,8 +523,19 @@ def fan_out(
                 pushes.append(sub["name"])
                 woken.add(PUSH_QUEUE)
         deliveries.append(Delivery(msg_id, tuple(queues), tuple(pushes)))
-    conn.execute("UPDATE topics SET msg_count = msg_count + ? WHERE seq = ?", (len(bodies), topic["seq"]))
     return deliveries
+
+
+def topic_backlog(conn: sqlite3.Connection, topic_lc: str) -> int:
+    """A topic's MsgCount, "the message backlog": its messages still waiting for a push to some
+    http subscription (queue copies are made at publish time). It falls as pushes are delivered
+    or given up, so it is not a count of everything ever published."""
+    row = conn.execute(
+        "SELECT COUNT(DISTINCT p.msg_id) FROM pushes p JOIN subscriptions s ON s.id = p.sub_id"
+        " WHERE s.topic_lc = ?",
+        (topic_lc,),
+    ).fetchone()
+    return int(row[0])
 
 
 def unmatched(deliveries: Iterable[Delivery]) -> bool:

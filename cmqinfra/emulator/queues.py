@@ -45,6 +45,7 @@ QUEUE_DEFAULTS: dict[str, int] = {
     "RetentionSizeInMB": 0,
 }
 _DEAD_LETTER_FIELDS = ("Policy", "MaxReceiveCount", "MaxTimeToLive")
+MAX_DEAD_LETTER_SOURCES = 6
 
 
 def find_queue(conn: sqlite3.Connection, name: str) -> sqlite3.Row | None:
@@ -95,8 +96,11 @@ def _settle(
         target = find_queue(conn, dlq)
         if target is None:
             raise ApiError(
-                "ResourceNotFound", f"Dead-letter queue `{dlq}` (DeadLetterQueueName) does not exist."
+                "ResourceNotFound",
+                f"Dead-letter queue `{dlq}` (DeadLetterQueueName) does not exist.",
+                cmq=(4000, 10730),
             )
+        _check_dead_letter_target(conn, name, target)
         merged["DeadLetterQueueName"] = target["name"]
     if merged.get("Policy") is None:
         merged["Policy"] = 0
@@ -118,6 +122,40 @@ def _settle(
                 "MaxTimeToLive",
                 f"{ttl} must be smaller than MsgRetentionSeconds ({merged['MsgRetentionSeconds']})",
             )
+
+
+def _check_dead_letter_target(conn: sqlite3.Connection, name: str, target: sqlite3.Row) -> None:
+    """The documented dead-letter rules (docs/emulator.md, choice 39): a dead-letter queue has no
+    dead-letter queue of its own, a queue that is one cannot get one, and one serves at most
+    MAX_DEAD_LETTER_SOURCES source queues."""
+    if target["dlq_name_lc"] is not None:
+        raise ApiError(
+            "InvalidParameterValue",
+            f"The value of parameter `DeadLetterQueueName` is invalid: `{target['name']}` has a "
+            f"dead-letter queue itself (`{target['dlq_name']}`); dead-letter queues do not nest.",
+            cmq=(4000, 10740),
+        )
+    source = conn.execute(
+        "SELECT name FROM queues WHERE dlq_name_lc = ? LIMIT 1", (name.lower(),)
+    ).fetchone()
+    if source is not None:
+        raise ApiError(
+            "InvalidParameterValue",
+            f"The value of parameter `DeadLetterQueueName` is invalid: `{name}` is the dead-letter "
+            f"queue of `{source['name']}`; dead-letter queues do not nest.",
+            cmq=(4000, 10740),
+        )
+    served = conn.execute(
+        "SELECT COUNT(*) FROM queues WHERE dlq_name_lc = ? AND name_lc != ?",
+        (target["name_lc"], name.lower()),
+    ).fetchone()[0]
+    if served >= MAX_DEAD_LETTER_SOURCES:
+        raise ApiError(
+            "LimitExceeded",
+            f"Dead-letter queue `{target['name']}` already serves {served} source queues "
+            f"(at most {MAX_DEAD_LETTER_SOURCES}).",
+            cmq=(4000, 10780),
+        )
 
 
 def create_queue(
@@ -252,6 +290,7 @@ def delete_queue(ctx: Context, params: dict[str, Any]) -> dict[str, Any]:
             "ResourceInUse",
             f"Queue `{row['name']}` is the dead-letter queue of `{source['name']}`; "
             "unbind it first (UnbindCmqDeadLetter or ModifyCmqQueueAttribute).",
+            cmq=(4000, 10750),
         )
     conn.execute("DELETE FROM queues WHERE seq = ?", (row["seq"],))
     conn.execute("DELETE FROM tags WHERE kind = 'queue' AND name_lc = ?", (row["name_lc"],))
@@ -291,6 +330,8 @@ def send_message(ctx: Context, params: dict[str, Any]) -> dict[str, Any]:
             "DelaySeconds",
             f"{delay} is outside 0..{row['msg_retention_seconds']} (the queue's MsgRetentionSeconds)",
         )
+    if not params["MsgContent"]:
+        raise invalid_value("MsgContent", "a message body is at least 1 byte")
     messages.check_body("MsgContent", params["MsgContent"], row["max_msg_size"], "queue")
     [msg_id] = messages.enqueue(ctx.conn, row, [params["MsgContent"]], ctx.now_ms, delay)
     ctx.woken.add(row["name_lc"])

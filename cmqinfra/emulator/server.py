@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 import json
 import random
 import re
@@ -23,6 +24,7 @@ from urllib.parse import parse_qsl, urlsplit
 from cmqinfra.emulator import admin_door, cmq_door
 from cmqinfra.emulator.api3 import HANDLERS
 from cmqinfra.emulator.backend import Backend
+from cmqinfra.emulator.cam import CamPolicy
 from cmqinfra.emulator.clock import Clock
 from cmqinfra.emulator.console.door import PREFIX as CONSOLE_PREFIX
 from cmqinfra.emulator.console.door import ConsoleDoor
@@ -30,6 +32,7 @@ from cmqinfra.emulator.console.door import Request as ConsoleRequest
 from cmqinfra.emulator.console.guard import Guard
 from cmqinfra.emulator.errors import ApiError
 from cmqinfra.emulator.faults import FaultDice, Faults, Outcome
+from cmqinfra.emulator.httpbody import BodyRefused, TooLarge, read_body
 from cmqinfra.emulator.params import ACTIONS, unflatten, validate
 from cmqinfra.emulator.ratelimit import RATE_LIMITS, RateLimiter
 from cmqinfra.emulator.signing import SignedRequest, verify
@@ -135,7 +138,11 @@ class Headers:
 
 class _RequestHandler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
-    timeout = 60  # seconds a socket may stay silent (idle keep-alive, a body that never comes)
+    timeout = 60  # seconds a request may stall once it has started (a body that never comes)
+    # Seconds an idle keep-alive connection is kept between requests: longer than the longest
+    # delay (3600 s) plus a long poll, because the CMQ SDK reuses its connection without
+    # reconnecting ("send with delay 60, sleep 61, receive" must work).
+    keepalive_idle = 3660
     server: _Server
     server_version = "cmqinfra-emulator"
     sys_version = ""
@@ -157,6 +164,20 @@ class _RequestHandler(BaseHTTPRequestHandler):
         with self.server.connections_lock:
             self.server.open_connections.discard(self.connection)
         super().finish()
+
+    def handle_one_request(self) -> None:
+        # Wait for the next request under the idle bound, then read it under the stall bound.
+        try:
+            self.connection.settimeout(self.keepalive_idle)
+            waiting = self.rfile.peek(1)
+            self.connection.settimeout(self.timeout)
+        except (TimeoutError, OSError):
+            self.close_connection = True
+            return
+        if not waiting:
+            self.close_connection = True
+            return
+        super().handle_one_request()
 
     def parse_request(self) -> bool:
         """HTTP/1.1 requests (every client the emulator serves sends them) are parsed here, their
@@ -290,6 +311,14 @@ def _is_form_request(method: str, headers: dict[str, str], query: str) -> bool:
     return headers.get("content-type", "").split(";")[0].strip().lower() != "application/json"
 
 
+def _refused(http: BaseHTTPRequestHandler, refused: BodyRefused) -> Reply:
+    """A body the server cannot delimit: answer with the status and close, so nothing left on
+    the socket is read as another request."""
+    http.close_connection = True
+    text = f"<html><body><h1>{refused.status}</h1><p>{html.escape(refused.reason)}</p></body></html>"
+    return Reply(status=refused.status, raw=text.encode())
+
+
 def _error(code: str, message: str, request_id: str) -> dict[str, Any]:
     return {"Response": {"Error": {"Code": code, "Message": message}, "RequestId": request_id}}
 
@@ -324,7 +353,7 @@ class Emulator:
         self.account_id = account_id
         self.store = self.backend.store
         self.clock = self.backend.clock
-        self._cmq = cmq_door.CmqDoor(self.backend, secret_id, secret_key)
+        self._cmq = cmq_door.CmqDoor(self.backend, secret_id, secret_key, self._cmq_fault)
         self.console = ConsoleDoor(self.backend, Guard(secret_id, secret_key))
         self.admin = admin_door.AdminDoor(self.backend, secret_id, secret_key, region)
         self.secret_id = secret_id
@@ -343,6 +372,8 @@ class Emulator:
         self._server.emulator = self
         self._stopped = False
         self._thread: threading.Thread | None = None
+        # A CAM policy to enforce (cmqinfra/emulator/cam.py); None: every call is allowed.
+        self.cam_policy: CamPolicy | None = None
 
     # ------------------------------------------------------------------------------ public surface
 
@@ -364,9 +395,9 @@ class Emulator:
         **backend_options: Any,
     ) -> Emulator:
         """Serve both front doors on one port over one backend; ``clock=VirtualClock()`` for tests,
-        ``backend_options`` go to ``Backend`` (``pusher``, ``push_loop``, ``seed``). With
-        ``not_ready`` (the reason), /_cmqinfra/ready answers 503 from the first request until
-        ``emulator.admin.release()``."""
+        ``backend_options`` go to ``Backend`` (``pusher``, ``push_loop``, ``seed``, ``delivery``
+        ("strict" or "realistic"), ``delivery_seed``). With ``not_ready`` (the reason),
+        /_cmqinfra/ready answers 503 from the first request until ``emulator.admin.release()``."""
         emulator = cls(
             data_path,
             host,
@@ -524,15 +555,16 @@ class Emulator:
         if split.path not in ("", "/"):
             self._discard_body(http)
             return fail("InvalidRequest", f"The request path `{split.path}` is not `/`.")
-        length_text = headers.get("content-length", "0") or "0"
-        if not length_text.isdigit():
+        if len(split.query) > MAX_QUERY_BYTES:
             http.close_connection = True
-            return fail("InvalidRequest", "The Content-Length header is not a number.")
-        length = int(length_text)
-        if length > MAX_BODY_BYTES or len(split.query) > MAX_QUERY_BYTES:
-            self._drain(http, length)
+            return fail("RequestSizeLimitExceeded", f"The query string exceeds {MAX_QUERY_BYTES} bytes.")
+        try:
+            body = read_body(http.rfile, headers, MAX_BODY_BYTES)
+        except BodyRefused as refused:
+            return _refused(http, refused)
+        except TooLarge as large:
+            self._drain(http, large.length)
             return fail("RequestSizeLimitExceeded", f"The request exceeds {MAX_BODY_BYTES} bytes.")
-        body = http.rfile.read(length) if length else b""
         content_type = headers.get("content-type", "")
         if http.command == "POST" and content_type.split(";")[0].strip().lower() != "application/json":
             return fail(
@@ -583,6 +615,8 @@ class Emulator:
         try:
             raw = self._parameters(http.command, split.query, body)
             params = validate(action, raw, from_query=http.command == "GET")
+            if self.cam_policy is not None:
+                self.cam_policy.check(service, action, params, self.region, self.account_id)
         except ApiError as error:
             return fail(error.code, error.message)
         if service == "tag":  # global: a resource's own region picks its backend (one never used has none)
@@ -615,19 +649,34 @@ class Emulator:
     def _handle_cmq(
         self, http: BaseHTTPRequestHandler, headers: dict[str, str], path: str, query: str, request_id: str
     ) -> Reply:
-        length_text = headers.get("content-length", "0") or "0"
-        if not length_text.isdigit():
-            http.close_connection = True
-            return Reply(body=cmq_door.error_reply(4000, 10000, "Content-Length is not a number", request_id))
-        length = int(length_text)
-        if length > cmq_door.MAX_REQUEST_BYTES:
-            self._drain(http, length)
+        try:
+            body = read_body(http.rfile, headers, cmq_door.MAX_REQUEST_BYTES)
+        except BodyRefused as refused:
+            return _refused(http, refused)
+        except TooLarge as large:
+            self._drain(http, large.length)
             return Reply(
                 body=cmq_door.error_reply(4000, 10420, "the request is larger than 1 MB", request_id)
             )
-        body = http.rfile.read(length) if length else b""
         request = cmq_door.FormRequest(http.command, headers.get("host", ""), path, query, body)
-        return Reply(body=self._cmq.serve(request, request_id))
+        try:
+            return Reply(body=self._cmq.serve(request, request_id))
+        except cmq_door.DropConnection:
+            return Reply(drop=True)
+        except cmq_door.HttpFailure as failure:
+            page = f"<html><body><h1>{failure.status} Service Unavailable</h1></body></html>"
+            return Reply(status=failure.status, raw=page.encode())
+
+    def _cmq_fault(self, action: str, resource: str | None) -> Outcome:
+        """The fault flags on the message door: the same dice as API 3.0, filtered by action
+        (as the SDK spells it) and by the queue or topic the call names."""
+        dice = self._dice
+        faults = dice.faults
+        if not faults.applies_to(action) or not faults.applies_to_resource(resource):
+            return Outcome.NORMAL
+        if faults.latency:
+            time.sleep(faults.latency)
+        return dice.draw(action)
 
     def _handle_console(
         self, http: BaseHTTPRequestHandler, headers: dict[str, str], path: str, query: str, unsupported: bool
@@ -648,15 +697,16 @@ class Emulator:
     def _handle_admin(
         self, http: BaseHTTPRequestHandler, headers: dict[str, str], path: str, query: str
     ) -> Reply:
-        length_text = headers.get("content-length", "0") or "0"
-        length = int(length_text) if length_text.isdigit() else -1
-        if not 0 <= length <= admin_door.MAX_BODY_BYTES:
-            self._drain(http, max(length, 0))
+        try:
+            body = read_body(http.rfile, headers, admin_door.MAX_BODY_BYTES)
+        except BodyRefused as refused:
+            return _refused(http, refused)
+        except TooLarge as large:
+            self._drain(http, large.length)
             answer = admin_door.AdminReply(
                 400, {"error": {"code": "InvalidRequest", "message": "Bad body length."}}
             )
         else:
-            body = http.rfile.read(length) if length else b""
             request = admin_door.AdminRequest(
                 http.command, path, query, headers.get("authorization", ""), body
             )

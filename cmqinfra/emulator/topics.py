@@ -127,7 +127,7 @@ def _render_topics(ctx: Context, rows: list[sqlite3.Row]) -> list[dict[str, Any]
             "Qps": 5000,
             "CreateTime": row["create_ms"],
             "LastModifyTime": row["modify_ms"],
-            "MsgCount": row["msg_count"],
+            "MsgCount": messages.topic_backlog(ctx.conn, row["name_lc"]),
             "CreateUin": None,
             "Trace": None if row["trace"] is None else bool(row["trace"]),
             "Tags": tags.get(row["name_lc"]),
@@ -372,6 +372,8 @@ def publish_message(ctx: Context, params: dict[str, Any]) -> dict[str, Any]:
     conn = ctx.conn
     topic = _require_topic(conn, params["TopicName"])
     body = params["MsgContent"]
+    if not body:
+        raise invalid_value("MsgContent", "a message body is at least 1 byte")
     size = len(body.encode("utf-8"))
     if size > topic["max_msg_size"]:
         raise invalid_value(
@@ -387,6 +389,9 @@ def publish_message(ctx: Context, params: dict[str, Any]) -> dict[str, Any]:
     if routing and len(msg_tags) > 1:
         raise invalid_value("MsgTag", "a routing-key topic takes a single routing key")
     routing_key = msg_tags[0] if routing and msg_tags else ""
+    if "*" in routing_key or "#" in routing_key:
+        # Wildcards belong to binding keys; the message API refuses them in a routing key too.
+        raise invalid_value("MsgTag.0", "a routing key cannot hold the wildcards * or #")
     [delivery] = messages.fan_out(
         conn, topic, [body], [] if routing else msg_tags, routing_key, ctx.now_ms, ctx.woken
     )

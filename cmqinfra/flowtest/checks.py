@@ -12,7 +12,19 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from cmqinfra.diagnostics import Diagnostic
-from cmqinfra.flowtest.spec import Expect, FlowTest, Named, Publish, Receive, Send, TestFile
+from cmqinfra.flowtest.spec import (
+    Count,
+    Delete,
+    Expect,
+    FlowTest,
+    Named,
+    Publish,
+    Receive,
+    Rewind,
+    Send,
+    SetQueue,
+    TestFile,
+)
 from cmqinfra.live import name_key
 from cmqinfra.model import FilterType, Protocol, Queue, Stack
 from cmqinfra.routing_report import Message, RouteError, route
@@ -79,6 +91,14 @@ def _check_test(test: FlowTest, stack: Stack) -> list[Diagnostic]:
                     queues=set(allowed),
                     misses={},
                 )
+        elif isinstance(step, (Delete, Rewind, SetQueue, Count)):
+            problem = _known_queue(stack, step.queue)
+            if problem is not None:
+                out.append(problem)
+            elif isinstance(step, Delete) and step.message not in reach:
+                out.append(Diagnostic(
+                    f"message {step.message!r} is not sent or published by an earlier step of this test",
+                    step.at))
         elif isinstance(step, Publish):
             published = _publish_reach(stack, step)
             if isinstance(published, Diagnostic):
@@ -153,7 +173,7 @@ def _check_expect(stack: Stack, step: Expect, reach: _Reach | None) -> list[Diag
         elif name_key(named.value) not in reach.queues:
             out.append(_cannot(named, "queue", reach))
     http = {s.endpoint for s in stack.subscriptions if s.protocol is Protocol.HTTP}
-    for named in (*step.pushed_to, *step.not_pushed_to):
+    for named in (*step.pushed_to, *step.not_pushed_to, *(p.endpoint for p in step.pushes)):
         if named.value not in http:
             out.append(
                 Diagnostic(f"no http subscription in stack {stack.name!r} pushes to {named.value}", named.at)

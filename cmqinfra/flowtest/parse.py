@@ -4,6 +4,7 @@ Schema, then frozen values. Bad input never raises: every problem is one located
 from __future__ import annotations
 
 import json
+import re
 from functools import lru_cache
 from importlib import resources
 from pathlib import Path
@@ -11,12 +12,18 @@ from typing import TYPE_CHECKING, Any
 
 from cmqinfra.diagnostics import Diagnostic
 from cmqinfra.flowtest.spec import (
+    ANY_ERROR,
+    Count,
+    Delete,
     Expect,
     FlowTest,
     Named,
     Publish,
+    PushExpect,
     Receive,
+    Rewind,
     Send,
+    SetQueue,
     Step,
     TestFile,
     Wait,
@@ -30,7 +37,9 @@ if TYPE_CHECKING:  # imported only to word an invalid file (see check_schema)
     from jsonschema.exceptions import ValidationError
 
 SCHEMA_RESOURCE = "schemas/cmqtest.schema.json"
-STEP_KINDS = ("send", "publish", "receive", "wait", "expect")  # the order of the schema's oneOf
+# The order of the schema's oneOf.
+STEP_KINDS = ("send", "publish", "receive", "wait", "expect", "delete", "rewind", "setQueue", "count")
+_PARAMETER = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
 _UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
 
 
@@ -52,6 +61,8 @@ def load_test_file(path: str) -> tuple[TestFile | None, list[Diagnostic]]:
     if doc is None:
         return None, problems
     diags = problems + check_schema(doc)
+    if not diags:
+        diags = unknown_parameters(doc)
     if diags:
         return None, diags
     # The manifests a test names lie inside its checkout: docs/security.md, G2.
@@ -115,6 +126,13 @@ def _names(doc: Document, path: DataPath, values: list[str] | None) -> tuple[Nam
     return tuple(_named(doc, path + (i,), v) for i, v in enumerate(values or ()))
 
 
+def _fails(body: dict[str, Any]) -> str | None:
+    value = body.get("fails")
+    if value is None or value is False:
+        return None
+    return ANY_ERROR if value is True else str(value)
+
+
 def _step(doc: Document, path: DataPath, data: dict[str, Any]) -> Step:
     kind = next(k for k in STEP_KINDS if k in data)
     body = data[kind]
@@ -122,7 +140,11 @@ def _step(doc: Document, path: DataPath, data: dict[str, Any]) -> Step:
     at = doc.key_at(inner)
     if kind == "send":
         return Send(
-            _named(doc, inner + ("queue",), body["queue"]), body["message"], body.get("delaySeconds", 0), at
+            _named(doc, inner + ("queue",), body["queue"]),
+            body["message"],
+            body.get("delaySeconds", 0),
+            at,
+            _fails(body),
         )
     if kind == "publish":
         return Publish(
@@ -131,16 +153,46 @@ def _step(doc: Document, path: DataPath, data: dict[str, Any]) -> Step:
             body.get("routingKey", ""),
             tuple(body.get("tags", ())),
             at,
+            _fails(body),
         )
     if kind == "receive":
+        listed = body.get("expect")
         return Receive(
             _named(doc, inner + ("queue",), body["queue"]),
             body.get("times", 1),
             body.get("delete", False),
             at,
+            keep=body.get("keep", False),
+            expect_messages=None if listed is None else tuple(listed),
+            expect_count=body.get("count"),
+            fails=_fails(body),
         )
     if kind == "wait":
         return Wait(duration_seconds(body), at)
+    if kind == "delete":
+        return Delete(_named(doc, inner + ("queue",), body["queue"]), body["message"], at, _fails(body))
+    if kind == "rewind":
+        ago = body.get("secondsAgo")
+        return Rewind(
+            _named(doc, inner + ("queue",), body["queue"]),
+            None if ago is None else float(ago),
+            at,
+            _fails(body),
+        )
+    if kind == "setQueue":
+        attributes = tuple(
+            (key[0].upper() + key[1:], value) for key, value in body.items() if key not in ("queue", "fails")
+        )
+        return SetQueue(_named(doc, inner + ("queue",), body["queue"]), attributes, at, _fails(body))
+    if kind == "count":
+        return Count(
+            _named(doc, inner + ("queue",), body["queue"]),
+            at,
+            visible=body.get("visible"),
+            in_flight=body.get("inFlight"),
+            delayed=body.get("delayed"),
+            total=body.get("total"),
+        )
     dead = body.get("deadLettered")
     return Expect(
         message=body["message"],
@@ -151,19 +203,74 @@ def _step(doc: Document, path: DataPath, data: dict[str, Any]) -> Step:
         dead_lettered=_named(doc, inner + ("deadLettered",), dead) if dead is not None else None,
         pushed_to=_names(doc, inner + ("pushedTo",), body.get("pushedTo")),
         not_pushed_to=_names(doc, inner + ("notPushedTo",), body.get("notPushedTo")),
+        state=body.get("state"),
+        dequeue_count=body.get("dequeueCount"),
+        copies=body.get("copies"),
+        pushes=tuple(
+            PushExpect(
+                _named(doc, inner + ("pushes", index, "endpoint"), item["endpoint"]),
+                attempts=item.get("attempts"),
+                delivered=item.get("delivered"),
+                format=item.get("format"),
+            )
+            for index, item in enumerate(body.get("pushes", ()))
+        ),
     )
+
+
+def _substitute(value: Any, case: dict[str, Any]) -> Any:
+    """``${name}`` replaced by the case's value in every string of the steps (strings only: the
+    schema has already checked every other value)."""
+    if isinstance(value, str):
+        return _PARAMETER.sub(lambda m: str(case.get(m.group(1), m.group(0))), value)
+    if isinstance(value, list):
+        return [_substitute(item, case) for item in value]
+    if isinstance(value, dict):
+        return {key: _substitute(item, case) for key, item in value.items()}
+    return value
+
+
+def _case_label(case: dict[str, Any]) -> str:
+    return ", ".join(f"{key}={value}" for key, value in case.items())
+
+
+def _tests(doc: Document, index: int, test: dict[str, Any]) -> list[FlowTest]:
+    """One test, or one per case of a parameterised test (its name suffixed with the case)."""
+    cases = test.get("cases") or [None]
+    out = []
+    for case in cases:
+        steps = test["steps"] if case is None else _substitute(test["steps"], case)
+        name = test["name"] if case is None else f"{_substitute(test['name'], case)} [{_case_label(case)}]"
+        out.append(
+            FlowTest(
+                name=name,
+                steps=tuple(_step(doc, ("tests", index, "steps", j), s) for j, s in enumerate(steps)),
+                at=doc.at(("tests", index)),
+            )
+        )
+    return out
+
+
+def unknown_parameters(doc: Document) -> list[Diagnostic]:
+    """``${name}`` in a test that no case of it defines (or in a test without cases)."""
+    out: list[Diagnostic] = []
+    for index, test in enumerate(doc.data.get("tests", ())):
+        if not isinstance(test, dict):
+            continue
+        defined = set().union(*(set(c) for c in test.get("cases") or [{}] if isinstance(c, dict)))
+        for name in sorted(set(_PARAMETER.findall(json.dumps(test.get("steps", []))))
+                           | set(_PARAMETER.findall(str(test.get("name", ""))))):
+            missing = [c for c in test.get("cases") or [{}] if isinstance(c, dict) and name not in c]
+            if name not in defined or missing:
+                out.append(Diagnostic(
+                    f"${{{name}}} is not given by every case of this test", doc.key_at(("tests", index)),
+                    hint="add it to each entry of cases:"))
+    return out
 
 
 def _build(doc: Document, path: str) -> TestFile:
     data = doc.data
-    tests = tuple(
-        FlowTest(
-            name=test["name"],
-            steps=tuple(_step(doc, ("tests", i, "steps", j), s) for j, s in enumerate(test["steps"])),
-            at=doc.at(("tests", i)),
-        )
-        for i, test in enumerate(data["tests"])
-    )
+    tests = tuple(t for i, test in enumerate(data["tests"]) for t in _tests(doc, i, test))
     base = Path(path).parent
     manifests = tuple(str(base / m) for m in data.get("manifests", ()))
     endpoints = tuple((url, tuple(statuses)) for url, statuses in data.get("httpEndpoints", {}).items())

@@ -6,6 +6,7 @@ import xml.etree.ElementTree as ET
 from collections.abc import Sequence
 
 from cmqinfra.flowtest.run import Mismatch, TestResult
+from cmqinfra.render.escape import terminal
 
 
 def diff_lines(mismatch: Mismatch) -> list[str]:
@@ -36,12 +37,13 @@ def render_text(results: Sequence[TestResult]) -> str:
     lines: list[str] = []
     for result in results:
         mark = "PASS" if result.passed else "FAIL"
+        # Names, case values, bodies and paths come from the repository: shown, never obeyed.
         lines.append(
-            f"{mark}  {result.at.file}:{result.at.line}  {result.name}  "
+            f"{mark}  {terminal(result.at.file)}:{result.at.line}  {terminal(result.name)}  "
             f"({result.seconds:.2f}s, {result.virtual_seconds:g}s on the virtual clock)"
         )
         if not result.passed:
-            lines.extend("      " + line for line in failure_text(result, brief=True).splitlines())
+            lines.extend("      " + terminal(line) for line in failure_text(result, brief=True).splitlines())
     failed = sum(not r.passed for r in results)
     lines.append(f"\n{len(results) - failed} passed, {failed} failed")
     return "\n".join(lines) + "\n"

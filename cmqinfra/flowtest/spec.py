@@ -17,12 +17,16 @@ class Named:
     at: SourceLocation
 
 
+ANY_ERROR = "*"  # `fails: true`: the step must be refused, whatever the error code
+
+
 @dataclass(frozen=True)
 class Send:
     queue: Named
     message: str
     delay_seconds: int
     at: SourceLocation
+    fails: str | None = None  # the error code the step must be refused with (ANY_ERROR: any)
 
 
 @dataclass(frozen=True)
@@ -32,6 +36,7 @@ class Publish:
     routing_key: str
     tags: tuple[str, ...]
     at: SourceLocation
+    fails: str | None = None
 
 
 @dataclass(frozen=True)
@@ -40,12 +45,64 @@ class Receive:
     times: int
     delete: bool
     at: SourceLocation
+    keep: bool = False  # neither delete nor let the visibility timeout pass: left in flight
+    expect_messages: tuple[str, ...] | None = None  # the bodies handed out, in order
+    expect_count: int | None = None  # how many were handed out in all
+    fails: str | None = None
+
+
+@dataclass(frozen=True)
+class Delete:
+    """DeleteMessage with the latest receipt handle this test received for the message."""
+
+    queue: Named
+    message: str
+    at: SourceLocation
+    fails: str | None = None
+
+
+@dataclass(frozen=True)
+class Rewind:
+    queue: Named
+    seconds_ago: float | None  # None: back to the start of the test
+    at: SourceLocation
+    fails: str | None = None
+
+
+@dataclass(frozen=True)
+class SetQueue:
+    """ModifyCmqQueueAttribute mid-test: API 3.0 field names and values."""
+
+    queue: Named
+    attributes: tuple[tuple[str, int], ...]
+    at: SourceLocation
+    fails: str | None = None
 
 
 @dataclass(frozen=True)
 class Wait:
     seconds: float
     at: SourceLocation
+
+
+@dataclass(frozen=True)
+class Count:
+    """How many messages a queue holds now, by state (only the states given are checked)."""
+
+    queue: Named
+    at: SourceLocation
+    visible: int | None = None
+    in_flight: int | None = None
+    delayed: int | None = None
+    total: int | None = None
+
+
+@dataclass(frozen=True)
+class PushExpect:
+    endpoint: Named
+    attempts: int | None = None
+    delivered: bool | None = None
+    format: str | None = None  # JSON or SIMPLIFIED, judged from the body pushed
 
 
 @dataclass(frozen=True)
@@ -58,9 +115,13 @@ class Expect:
     dead_lettered: Named | None = None
     pushed_to: tuple[Named, ...] = ()
     not_pushed_to: tuple[Named, ...] = ()
+    state: str | None = None  # visible, inFlight or delayed: every copy held
+    dequeue_count: int | None = None  # every copy held
+    copies: int | None = None  # copies held in all queues (a redelivery makes two)
+    pushes: tuple[PushExpect, ...] = ()
 
 
-Step = Send | Publish | Receive | Wait | Expect
+Step = Send | Publish | Receive | Delete | Rewind | SetQueue | Wait | Count | Expect
 
 
 @dataclass(frozen=True)

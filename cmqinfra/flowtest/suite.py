@@ -7,6 +7,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from cmqinfra.diagnostics import Diagnostic
+from cmqinfra.emulator.delivery import DeliveryMode
 from cmqinfra.flowtest.checks import check
 from cmqinfra.flowtest.discover import find_test_files, manifests_for
 from cmqinfra.flowtest.parse import load_test_file
@@ -45,8 +46,10 @@ def _unrunnable(path: str, diags: Sequence[Diagnostic]) -> TestResult:
     )
 
 
-def run_suite(paths: Sequence[str], name_filter: str | None = None,
-              load: Callable[[list[str]], LoadResult] | None = None) -> SuiteResult:
+def run_suite(
+    paths: Sequence[str], name_filter: str | None = None, delivery: DeliveryMode | None = None,
+    load: Callable[[list[str]], LoadResult] | None = None,
+) -> SuiteResult:
     """``load``: the stack a test file runs against, from its manifests (default: loaded as they
     are written; a project's unit gives its stack resolved for one environment)."""
     from cmqinfra.manifest import load_stack
@@ -75,5 +78,5 @@ def run_suite(paths: Sequence[str], name_filter: str | None = None,
         if name_filter is not None:
             kept = tuple(t for t in test_file.tests if name_filter in t.name)
             test_file = type(test_file)(test_file.path, test_file.manifests, kept, test_file.http_endpoints)
-        results.extend(run_file(test_file, loaded.stack))
+        results.extend(run_file(test_file, loaded.stack, delivery))
     return SuiteResult(tuple(results), tuple(diagnostics), tuple(problems))

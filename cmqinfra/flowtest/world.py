@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 from cmqinfra.cloud.api import ownership_tags
 from cmqinfra.cloud.normalize import create_queue_params, create_subscription_params, create_topic_params
-from cmqinfra.emulator import Backend, PushRequest, VirtualClock
+from cmqinfra.emulator import Backend, DeliveryMode, PushRequest, VirtualClock
 from cmqinfra.live import name_key
 from cmqinfra.model import Queue, Stack
 
@@ -27,6 +27,16 @@ class PushTry:
     msg_id: str
     status: int | None
     delivered: bool
+    body: bytes = b""
+
+
+@dataclass(frozen=True)
+class Copy:
+    """One copy of a message held by a queue, as a test sees it."""
+
+    queue_lc: str
+    state: str  # visible, inFlight or delayed
+    dequeue_count: int
 
 
 class _Endpoints:
@@ -44,14 +54,25 @@ class _Endpoints:
 
 
 class World:
-    def __init__(self, stack: Stack, http_endpoints: Sequence[tuple[str, tuple[int, ...]]] = ()) -> None:
+    def __init__(
+        self,
+        stack: Stack,
+        http_endpoints: Sequence[tuple[str, tuple[int, ...]]] = (),
+        delivery: DeliveryMode | None = None,
+    ) -> None:
         self.stack = stack
         self.clock = VirtualClock()
         self.backend = Backend.open(
-            ":memory:", clock=self.clock, pusher=_Endpoints(http_endpoints), push_loop=False
+            ":memory:",
+            clock=self.clock,
+            pusher=_Endpoints(http_endpoints),
+            push_loop=False,
+            delivery=delivery or DeliveryMode(),
         )
         self._queues = {name_key(q.name): q for q in stack.queues}
         self.msg_ids: dict[str, list[str]] = defaultdict(list)  # body -> msgIds, in send order
+        self.handles: dict[tuple[str, str], str] = {}  # (queue, body) -> latest receipt handle
+        self.started = self.clock.now()
         try:
             self._load()
         except BaseException:
@@ -106,21 +127,40 @@ class World:
         self.msg_ids[body].append(delivery.msg_id)
         self.backend.deliver_due()
 
-    def receive(self, queue: str, times: int, delete: bool) -> int:
-        """Receive every visible message ``times`` times; without delete, let the visibility
-        timeout pass after each receive. Returns how many messages were handed out in all."""
-        declared = self.queue(queue)
-        timeout = (declared.visibility_timeout if declared else None) or DEFAULT_VISIBILITY_TIMEOUT
-        handed = 0
+    def receive(self, queue: str, times: int, delete: bool, keep: bool = False) -> list[str]:
+        """Receive every visible message ``times`` times; with delete, delete each; with keep,
+        leave them in flight; otherwise let the queue's (current) visibility timeout pass after
+        each receive. Returns the bodies handed out, in order."""
+        handed: list[str] = []
         for _ in range(times):
             got = self.backend.receive(queue, count=16, wait_seconds=0)
-            handed += len(got)
+            handed.extend(message.body for message in got)
+            for message in got:
+                self.handles[(name_key(queue), message.body)] = message.receipt_handle
             if delete:
                 for message in got:
                     self.backend.delete(queue, message.receipt_handle)
-            else:
-                self.wait(timeout)
+            elif not keep:
+                self.wait(self._visibility_timeout(queue))
         return handed
+
+    def _visibility_timeout(self, queue: str) -> float:
+        with self.backend.transaction() as ctx:
+            row = ctx.conn.execute(
+                "SELECT visibility_timeout FROM queues WHERE name_lc = ?", (name_key(queue),)
+            ).fetchone()
+        return float(row[0]) if row is not None else float(DEFAULT_VISIBILITY_TIMEOUT)
+
+    def delete(self, queue: str, body: str) -> None:
+        handle = self.handles.get((name_key(queue), body), "0:never-received")
+        self.backend.delete(queue, handle)
+
+    def rewind(self, queue: str, seconds_ago: float | None) -> None:
+        start = self.started if seconds_ago is None else self.clock.now() - seconds_ago
+        self.backend.rewind(queue, start)
+
+    def set_queue(self, queue: str, attributes: Sequence[tuple[str, int]]) -> None:
+        self.backend.call("ModifyCmqQueueAttribute", {"QueueName": queue, **dict(attributes)})
 
     def wait(self, seconds: float) -> None:
         """Advance the clock by ``seconds``, stopping at every push that falls due on the way, so
@@ -154,10 +194,30 @@ class World:
             ).fetchall()
         return {row[0] for row in rows}
 
+    def copies(self, body: str) -> list[Copy]:
+        """Every copy of the message held now, with its state and dequeue count."""
+        for queue in self.stack.queues:
+            self.backend.counts(queue.name)
+        now_ms = int(self.clock.now() * 1000)
+        with self.backend.store.transaction() as conn:
+            rows = conn.execute(
+                "SELECT queue_lc, visible_ms, dequeue_count FROM messages"
+                " WHERE body = ? AND deleted_ms IS NULL AND expires_ms > ? ORDER BY seq",
+                (body, now_ms),
+            ).fetchall()
+        return [
+            Copy(
+                row[0],
+                "visible" if row[1] <= now_ms else ("inFlight" if row[2] > 0 else "delayed"),
+                row[2],
+            )
+            for row in rows
+        ]
+
     def pushes(self, body: str) -> list[PushTry]:
         ids = set(self.msg_ids.get(body, ()))
         return [
-            PushTry(a.endpoint, a.msg_id, a.status, a.delivered)
+            PushTry(a.endpoint, a.msg_id, a.status, a.delivered, a.body)
             for a in self.backend.push_log
             if a.msg_id in ids
         ]

@@ -123,6 +123,61 @@ def check_dead_letter_cycles(queues: Iterable[Entry]) -> list[Diagnostic]:
     return out
 
 
+# The documented bound of the service: one dead-letter queue serves at most 6 source queues.
+MAX_DEAD_LETTER_SOURCES = 6
+
+
+def check_dead_letter_rules(queues: Iterable[Entry]) -> list[Diagnostic]:
+    """What the cloud refuses about dead-letter queues declared together: a dead-letter queue
+    that has one itself (they do not nest), and a 7th source queue on one dead-letter queue.
+    Loops are left to check_dead_letter_cycles."""
+    listed = list(queues)
+    by_name: dict[str, Entry] = {}
+    for q in listed:
+        by_name.setdefault(q.name.lower(), q)
+
+    def target_of(q: Entry) -> str | None:
+        dl = q.settings.get("deadLetter")
+        dest = dl.get("queue") if isinstance(dl, dict) else None
+        return dest if isinstance(dest, str) else None
+
+    def in_loop(start: str) -> bool:
+        seen, node = {start}, start
+        while node in by_name and (dest := target_of(by_name[node])) is not None:
+            node = dest.lower()
+            if node == start:
+                return True
+            if node in seen:
+                return False
+            seen.add(node)
+        return False
+
+    out = []
+    sources: dict[str, list[Entry]] = {}
+    for q in listed:
+        dest = target_of(q)
+        if dest is None or dest.lower() == q.name.lower():
+            continue
+        sources.setdefault(dest.lower(), []).append(q)
+        target = by_name.get(dest.lower())
+        further = target_of(target) if target is not None else None
+        if target is None or further is None or further.lower() == dest.lower() or in_loop(q.name.lower()):
+            continue  # loops and self-loops have their own diagnostics
+        out.append(Diagnostic(
+            f"queue {show(q.name)} uses {show(target.name)} as its dead-letter queue, but "
+            f"{show(target.name)} has a dead-letter queue itself ({show(further)}): dead-letter "
+            "queues do not nest", q.where("deadLetter", "queue"),
+            hint=f"remove deadLetter from {show(target.name)} or point {show(q.name)} elsewhere"))
+    for dest, users in sorted(sources.items()):
+        for extra in users[MAX_DEAD_LETTER_SOURCES:]:
+            shown = by_name[dest].name if dest in by_name else dest
+            out.append(Diagnostic(
+                f"dead-letter queue {show(shown)} would serve {len(users)} source queues; the "
+                f"service allows at most {MAX_DEAD_LETTER_SOURCES}", extra.where("deadLetter", "queue"),
+                hint="give some source queues another dead-letter queue"))
+    return out
+
+
 def check_rewind(queues: Iterable[Entry]) -> list[Diagnostic]:
     out = []
     for q in queues:

@@ -142,6 +142,7 @@ def _load_documents(docs: Sequence[Document], diags: list[Diagnostic]) -> LoadRe
     diags.extend(checks.check_unique(entries))
     diags.extend(checks.check_dead_letters(queues))
     diags.extend(checks.check_dead_letter_cycles(queues))
+    diags.extend(checks.check_dead_letter_rules(queues))
     diags.extend(checks.check_rewind(queues))
     diags.extend(checks.check_subscriptions(topics, subscriptions))
     diags.extend(checks.check_tags(entries))

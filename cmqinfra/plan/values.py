@@ -59,6 +59,9 @@ class AttributeChange:
     before: Any
     after: Any
     forces_replacement: bool = False
+    # The live value moved away from the one the manifest had when it was last applied: the
+    # change sets back something changed outside cmqinfra (see cmqinfra/plan/drift.py).
+    outside: bool = False
 
 
 @dataclass(frozen=True)
@@ -74,6 +77,16 @@ class ResourceChange:
     moved_from: str | None = None  # MOVE: the stack that owned it
     moved_to: str | None = None  # MOVE_OUT: the stack that takes it
     import_id: str | None = None  # IMPORT: the live id (QueueId / TopicId)
+    deleted_outside: bool = False  # CREATE of a resource the last applied manifest had: deleted outside
+
+    @property
+    def outside_paths(self) -> tuple[str, ...]:
+        """The attributes this change sets back after they were changed outside cmqinfra."""
+        return tuple(a.path for a in self.attribute_changes if a.outside)
+
+    @property
+    def drifted(self) -> bool:
+        return self.deleted_outside or any(a.outside for a in self.attribute_changes)
 
     @property
     def replace_paths(self) -> tuple[str, ...]:

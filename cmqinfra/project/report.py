@@ -1,27 +1,27 @@
 """The views of a project run: a text summary table, JSON, and ONE pull-request comment.
 
-The comment has a summary table (stack, environment, region, add / change / destroy, status)
-and a collapsible section per unit holding the single-stack comment (cmqinfra/render/markdown.py).
-It stays within GitHub's 65,536-character limit: small sections are kept whole, and the budget
-left is shared among the large ones, each shortened by the single-stack rules (heading, summary
-and warnings kept; the diff cut, with a note). A section that cannot fit even so says so in one line.
+The comment is cmqinfra/render/markdown.py's layout (risk first: summary, CAUTION across all
+units, drift, a table ordered by risk, one collapsed section per unit), the same one a single
+stack and ``show`` get; this module only turns the run's units into what that renderer reads.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import subprocess
+from collections.abc import Mapping, Sequence
+from datetime import datetime, timezone
+from pathlib import Path
 from typing import Any
 
 from cmqinfra.diagnostics import Diagnostic
 from cmqinfra.project.runner import UnitPlan
 from cmqinfra.render import escape
 from cmqinfra.render.json import plan_to_json
-from cmqinfra.render.markdown import GITHUB_COMMENT_LIMIT, comment_for, compose
+from cmqinfra.render.markdown import COMMENT_BUDGET, Provenance, Section, UnitView, render_report
 from cmqinfra.render.policy import policy_lines
-from cmqinfra.render.text import render_text
+from cmqinfra.run.failure import Failure
 
 PROJECT_JSON_FORMAT = "1.0"
-_MIN_SECTION = 600  # below this a shortened plan says nothing useful: one line instead
 
 
 def counts(item: UnitPlan) -> tuple[int, int, int] | None:
@@ -81,56 +81,37 @@ def project_json(items: Sequence[UnitPlan]) -> dict[str, Any]:
     return {"format_version": PROJECT_JSON_FORMAT, "units": [unit_json(i) for i in items]}
 
 
-def _cell(text: str) -> str:
-    return escape.cell(text) if text != "-" else "-"
+def unit_view(item: UnitPlan, orphans: Sequence[str] = ()) -> UnitView:
+    """A unit as the comment shows it."""
+    return UnitView(
+        key=item.unit.key,
+        region=item.region,
+        plan=item.plan if item.error is None else None,
+        status=item.status,
+        error=item.error,
+        diagnostics=tuple(d.render() for d in item.diagnostics),
+        orphans=tuple(orphans),
+    )
 
 
-def _table_markdown(items: Sequence[UnitPlan], budget: int) -> list[str]:
-    lines = ["| stack | environment | region | add | change | destroy | status |",
-             "| --- | --- | --- | ---: | ---: | ---: | --- |"]
-    rows = summary_rows(items)
-    used = sum(len(line) + 1 for line in lines)
-    for index, row in enumerate(rows):
-        stack, env, region, add, change, destroy, status = row
-        mark = {"failed": "**failed**", "refused": "**refused**"}.get(status, status)
-        line = f"| {_cell(stack)} | {_cell(env)} | {_cell(region)} | {add} | {change} | {destroy} | {mark} |"
-        if used + len(line) + 1 > budget:
-            lines.append(f"| ... and {len(rows) - index:,} more | | | | | | |")
-            break
-        lines.append(line)
-        used += len(line) + 1
-    return lines
+def provenance_of(root: str | Path) -> Provenance:
+    """The commit checked out at ``root`` (None outside git) and the time now, in UTC."""
+    try:
+        done = subprocess.run(["git", "rev-parse", "--verify", "-q", "HEAD"], cwd=root, capture_output=True,
+                              text=True, check=False, timeout=30)
+        commit = done.stdout.strip() if done.returncode == 0 else None
+    except (OSError, subprocess.SubprocessError):
+        commit = None
+    now = datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M:%S UTC")
+    return Provenance(commit or None, now)
 
 
-def _failure_body(item: UnitPlan) -> str:
-    status = escape.terminal(item.status)
-    lines = [f"**{status}**: {escape.code(item.error)}" if item.error else f"**{status}**"]
-    if item.diagnostics:
-        text = "\n".join(d.render() for d in item.diagnostics)  # one line each, controls escaped
-        fence = escape.fence(text)
-        lines += ["", f"{fence}text", text, fence]
-    return "\n".join(lines) + "\n"
-
-
-def _section(item: UnitPlan, limit: int | None) -> str:
-    if item.plan is not None and item.error is None:
-        from cmqinfra.render.markdown import summary_line
-
-        title = summary_line(item.plan)
-        comment = comment_for(item.plan, render_text(item.plan, colour=False))
-        body = compose(comment, limit) if limit is not None else compose(comment, 10**12)
-    else:
-        title = f"{item.status}"
-        body = _failure_body(item)
-    summary = f"<code>{escape.html(item.unit.key)}</code>: {escape.html(title)}"
-    return f"<details><summary>{summary}</summary>\n\n{body}\n</details>\n\n"
-
-
-def _stub(item: UnitPlan) -> str:
-    n = counts(item)
-    what = f"{n[0]} to add, {n[1]} to change, {n[2]} to destroy" if n else item.status
-    return (f"<details><summary><code>{escape.html(item.unit.key)}</code>: {escape.html(what)}</summary>\n\n"
-            "The plan of this stack is too large to show here; the job log has it.\n\n</details>\n\n")
+def write_full_plan(path: str, text: str) -> None:
+    """The uncut comment, for the file a cut comment names (published by the CI recipes)."""
+    try:
+        Path(path).write_text(text, encoding="utf-8")
+    except OSError as exc:
+        raise Failure(f"cannot write the full plan to {path}: {exc.strerror or exc}") from None
 
 
 def _policy_diagnostics(item: UnitPlan) -> tuple[Diagnostic, ...]:
@@ -139,49 +120,21 @@ def _policy_diagnostics(item: UnitPlan) -> tuple[Diagnostic, ...]:
 
 
 def render_project_markdown(items: Sequence[UnitPlan], note: str | None = None,
-                            limit: int = GITHUB_COMMENT_LIMIT) -> str:
-    """One pull-request comment for the whole run, at most ``limit`` characters, with the diagram
-    of what the run touches (every unit) while the whole comment fits beside it."""
-    from cmqinfra.graph.plan_diagram import diagram_for, with_diagram
+                            limit: int | None = COMMENT_BUDGET, *,
+                            provenance: Provenance | None = None, full_plan: str | None = None,
+                            orphans: Mapping[str, Sequence[str]] | None = None,
+                            sections: Sequence[Section] | None = None,
+                            project_orphans: Sequence[str] = ()) -> str:
+    """One pull-request comment for the whole run, at most ``limit`` characters (see
+    cmqinfra/render/markdown.py for the layout), with the diagram of what the run touches as its
+    optional section unless ``sections`` is given. ``orphans``: by unit key; ``project_orphans``:
+    resources owned by stacks no unit is any more."""
+    if sections is None:
+        from cmqinfra.graph.plan_diagram import plan_sections
 
-    plans = [(i.unit.key, i.plan) for i in items if i.plan is not None and i.error is None]
-    return with_diagram(lambda room: _render_project_markdown(items, note, room), diagram_for(plans), limit)
-
-
-def _render_project_markdown(items: Sequence[UnitPlan], note: str | None, limit: int) -> str:
-    head_lines = [f"## cmqinfra plan: {run_summary(items)}", ""]
-    if note:
-        head_lines += [note, ""]
-    if not items:
-        return "\n".join(head_lines) + "\nNo stack is affected: nothing to plan.\n"
-    head_lines += policy_lines([(i.unit.key, _policy_diagnostics(i)) for i in items])
-    head_lines += _table_markdown(items, budget=limit // 3)
-    head = "\n".join(head_lines) + "\n\n"
-    full = [_section(item, None) for item in items]
-    if len(head) + sum(map(len, full)) <= limit:
-        return head + "".join(full)
-    # Fair shares: the smallest sections whole while they fit their share, the rest shortened.
-    budget = limit - len(head)
-    chosen: dict[int, str] = {}
-    order = sorted(range(len(items)), key=lambda i: len(full[i]))
-    for rank, index in enumerate(order):
-        share = budget // (len(order) - rank)
-        if len(full[index]) <= share:
-            text = full[index]
-        elif share >= _MIN_SECTION:
-            text = _section(items[index], share - 200)
-            if len(text) > share:
-                text = _stub(items[index])
-        else:
-            text = _stub(items[index])
-        chosen[index] = text
-        budget -= len(text)
-    sections = [chosen[i] for i in range(len(items))]
-    out = head + "".join(sections)
-    # Many stacks with huge warnings can still overflow: the last sections give way, counted.
-    while len(out) > limit and sections:
-        sections.pop()
-        rest = len(items) - len(sections)
-        tail = f"... and {rest:,} more stack(s): the job log has their plans.\n"
-        out = head + "".join(sections) + tail
-    return out[:limit]
+        plans = [(i.unit.key, i.plan) for i in items if i.plan is not None and i.error is None and i.plan.ok]
+        sections = plan_sections(plans) if plans else []
+    views = [unit_view(i, (orphans or {}).get(i.unit.key, ())) for i in items]
+    return render_report(views, note=note, provenance=provenance, full_plan=full_plan, sections=sections,
+                         limit=limit, project_orphans=project_orphans,
+                         policy=policy_lines([(i.unit.key, _policy_diagnostics(i)) for i in items]))

@@ -34,11 +34,14 @@ def change_to_json(change: ResourceChange) -> dict[str, Any]:
         "after": None if change.after is None else to_data(change.after),
         "replace_paths": [p.split(".") for p in change.replace_paths],
         "attribute_changes": [
-            {"path": a.path, "before": a.before, "after": a.after, "forces_replacement": a.forces_replacement}
+            {"path": a.path, "before": a.before, "after": a.after, "forces_replacement": a.forces_replacement,
+             "changed_outside_cmqinfra": a.outside}
             for a in change.attribute_changes
         ],
         "reasons": list(change.reasons),
     }
+    if change.deleted_outside:
+        body["deleted_outside_cmqinfra"] = True
     if change.action is Action.ADOPT:
         body["adopt"] = True
     if change.action is Action.IMPORT:
@@ -127,9 +130,11 @@ def _change_from_json(data: dict[str, Any]) -> ResourceChange:
         before=None if body["before"] is None else build(body["before"]),
         after=None if body["after"] is None else build(body["after"]),
         attribute_changes=tuple(
-            AttributeChange(a["path"], a["before"], a["after"], bool(a["forces_replacement"]))
+            AttributeChange(a["path"], a["before"], a["after"], bool(a["forces_replacement"]),
+                            bool(a.get("changed_outside_cmqinfra", False)))
             for a in body.get("attribute_changes", [])
         ),
+        deleted_outside=bool(body.get("deleted_outside_cmqinfra", False)),
         reasons=tuple(body.get("reasons", [])),
         moved_from=(body.get("move") or {}).get("from_stack"),
         moved_to=(body.get("move") or {}).get("to_stack"),

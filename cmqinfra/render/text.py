@@ -62,6 +62,9 @@ def _value(value: Any) -> str:
     return json.dumps(value, sort_keys=True, ensure_ascii=True)
 
 
+OUTSIDE = "changed outside cmqinfra"
+
+
 def _title(change: ResourceChange) -> str:
     kind, _, rest = terminal(change.address).partition("/")
     return f'{kind} "{rest}"'
@@ -80,7 +83,9 @@ def _body(change: ResourceChange) -> list[str]:
     lines = []
     for a in change.attribute_changes:
         sign = "+" if a.before is None else "-" if a.after is None else "~"
-        note = "  # forces replacement" if a.forces_replacement else ""
+        notes = [n for n, on in (("forces replacement", a.forces_replacement),
+                                 (OUTSIDE, a.outside)) if on]
+        note = f"  # {'; '.join(notes)}" if notes else ""
         path = terminal(a.path)
         if sign == "+":
             lines.append(f"+ {path} = {_value(a.after)}{note}")
@@ -97,7 +102,10 @@ def render_change(change: ResourceChange, colour: bool) -> list[str]:
     def paint(text: str) -> str:
         return click.style(text, fg=style) if style else text
 
-    because = f" (because {terminal('; '.join(change.reasons))})" if change.reasons else ""
+    reasons = change.reasons
+    if change.deleted_outside:
+        reasons = (*reasons, "it was deleted outside cmqinfra")
+    because = f" (because {terminal('; '.join(reasons))})" if reasons else ""
     out = [f"  # {terminal(change.address)} {_verb(change)}{because}"]
     symbol = change.action.symbol
     body = _body(change)

@@ -55,7 +55,7 @@ def unit_topic(unit: StackUnit, stack: Any, topic: str) -> str:
     return topic if topic in names or affixed not in names else affixed
 
 
-def flow_tests(selection: Selection, name_filter: str | None) -> Any:
+def flow_tests(selection: Selection, name_filter: str | None, delivery: Any = None) -> Any:
     """Every selected unit's ``*.cmqtest.yaml`` run against that unit's manifests resolved for its
     environment: variables as the environment gives them, names as written (a test names the
     queues of the manifest beside it). One suite result; each test named with its unit."""
@@ -74,7 +74,7 @@ def flow_tests(selection: Selection, name_filter: str | None) -> Any:
             resolved = resolve_unit(project, bare)
             return LoadResult(resolved.stack, list(resolved.diagnostics))
 
-        suite = run_suite([str(p) for p in unit.paths], name_filter, load)
+        suite = run_suite([str(p) for p in unit.paths], name_filter, delivery, load)
         results += [dataclasses.replace(r, name=f"{unit.key}: {r.name}") for r in suite.results]
         diagnostics += [d for d in suite.diagnostics if d not in diagnostics]
         problems += [f"{unit.key}: {p}" for p in suite.problems if "no *.cmqtest.yaml" not in p]

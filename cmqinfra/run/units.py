@@ -247,7 +247,8 @@ def _show_unit(item: Any, brief: bool = False) -> None:
 
 
 def _show_all(items: Sequence[Any], fmt: str, note: str | None = None, verbose: bool = True,
-              warnings: Sequence[str] = (), resource_types: str = "cmqinfra") -> None:
+              warnings: Sequence[str] = (), root: str | None = None, full_plan: str | None = None,
+              resource_types: str = "cmqinfra") -> None:
     """``verbose=False`` (before an approval or a saved plan's apply): a run of more changes than
     a single stack's long plan shows each unit's summary and destructive changes, as a single
     stack's apply does; the whole plan with --verbose or `show`."""
@@ -263,7 +264,16 @@ def _show_all(items: Sequence[Any], fmt: str, note: str | None = None, verbose: 
             doc = terraform_project_json(doc)
         click.echo(json.dumps(doc, indent=2))
     elif fmt == "markdown":
-        click.echo(render_project_markdown(items, note=note), nl=False)
+        from cmqinfra.project.report import provenance_of, write_full_plan
+
+        # the orphans stand in the comment's CAUTION block; the commit and time only for a plan
+        # made now (a saved plan's `show` does not know them)
+        made = provenance_of(root) if root is not None else None
+        if full_plan:
+            write_full_plan(full_plan, render_project_markdown(items, note=note, provenance=made, limit=None,
+                                                               project_orphans=warnings))
+        click.echo(render_project_markdown(items, note=note, provenance=made, full_plan=full_plan,
+                                           project_orphans=warnings), nl=False)
     else:
         changes = sum(1 for i in items if i.plan is not None for c in i.plan.changes if c.is_change)
         brief = not verbose and changes > session.LONG_PLAN
@@ -346,9 +356,25 @@ def _units_of_files(
 # ------------------------------------------------------------ plan
 
 
+def _mark_drift(items: Sequence[Any], selection: Selection, baseline: str | None) -> list[Any]:
+    """Each unit's changes that set back edits made outside cmqinfra, marked (see plan/drift.py)."""
+    from cmqinfra.plan.drift import mark_drift
+    from cmqinfra.project.baseline import baseline_commit, project_baseline
+
+    ref = baseline or selection.changed_since
+    if ref is None:
+        return list(items)
+    root = Path(selection.root)
+    commit = baseline_commit(root, ref, merge_base=baseline is None)
+    stacks = project_baseline(root, commit, [i.unit.key for i in items if i.plan is not None])
+    return [i if i.plan is None else dataclasses.replace(i, plan=mark_drift(i.plan, stacks.get(i.unit.key)))
+            for i in items]
+
+
 def plan(selection: Selection, options: session.TargetOptions, out: str | None, fmt: str,
          detailed_exitcode: bool, destroy: bool, allow_data_loss: bool = False,
-         targets: Sequence[str] = (), resource_types: str = "cmqinfra") -> None:
+         targets: Sequence[str] = (), resource_types: str = "cmqinfra", baseline: str | None = None,
+         full_plan: str | None = None) -> None:
     from cmqinfra.project.planfile import save_project_plan
     from cmqinfra.project.runner import plan_project
 
@@ -369,13 +395,17 @@ def plan(selection: Selection, options: session.TargetOptions, out: str | None, 
                                        allow_data_loss=allow_data_loss,
                                        bystanders=[o for o in others if o.stack is not None], early=early,
                                        unit_targets=by_unit)
+            items = _mark_drift(items, selection, baseline)
             accounts = _caller_accounts(items, apis) if out and all(i.ok for i in items) else {}
             whole = _whole(selection, by_unit)
             warnings = _orphans(items, apis, connections, others) if whole else []
         heading = ([f"Stacks affected by the changes since {_code(selection.changed_since)}."]
                    if selection.changed_since else [])
-        note = "\n\n".join(heading + notes + [f"> [!WARNING]\n> {w}" for w in warnings]) or None
-        _show_all(items, fmt, note, warnings=warnings, resource_types=resource_types)
+        # in markdown the orphans stand in CAUTION (render_project_markdown), elsewhere in the note
+        shown = [] if fmt == "markdown" else [f"> [!WARNING]\n> {w}" for w in warnings]
+        note = "\n\n".join(heading + notes + shown) or None
+        _show_all(items, fmt, note, warnings=warnings, root=selection.root, full_plan=full_plan,
+                  resource_types=resource_types)
         failed = [i for i in items if not i.ok]
         if failed:
             raise session.Refused(f"{len(failed)} stack(s) failed or were refused: "

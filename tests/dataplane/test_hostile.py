@@ -96,7 +96,8 @@ def test_bad_signatures_and_keys(real_emu: Emulator) -> None:
 def test_get_queries_and_the_go_sdk_root_path_are_served(real_emu: Emulator) -> None:
     query = signed(real_emu, {"Action": "ListQueue"}, method="GET")
     assert raw(real_emu, b"", method="GET", path=f"{PATH}?{query}")[1]["code"] == 0
-    full = {"SecretId": DEFAULT_SECRET_ID, "Nonce": "1", "Timestamp": "1", "Action": "ListQueue"}
+    now = str(int(time.time()))
+    full = {"SecretId": DEFAULT_SECRET_ID, "Nonce": "1", "Timestamp": now, "Action": "ListQueue"}
     full["Signature"] = form_signature(
         DEFAULT_SECRET_KEY, string_to_sign("POST", real_emu.endpoint, "/", full, False), "HmacSHA1"
     )
@@ -229,7 +230,8 @@ def test_fuzz_the_form_door(
 
 def test_a_default_port_left_out_of_the_host_header_still_verifies(real_emu: Emulator) -> None:
     # The Python SDK signs "host:80" but sends "Host: host" for an endpoint with an explicit :80.
-    full = {"SecretId": DEFAULT_SECRET_ID, "Nonce": "7", "Timestamp": "1", "Action": "ListQueue"}
+    now = str(int(time.time()))
+    full = {"SecretId": DEFAULT_SECRET_ID, "Nonce": "7", "Timestamp": now, "Action": "ListQueue"}
     full["Signature"] = form_signature(
         DEFAULT_SECRET_KEY, string_to_sign("POST", "cmq.example:80", PATH, full, False), "HmacSHA1"
     )

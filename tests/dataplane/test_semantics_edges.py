@@ -156,9 +156,9 @@ def test_a_move_to_the_dead_letter_queue_wakes_its_long_poll(emu: Emulator, cloc
     _dead_letter(account, "wake-src", "wake-dead", policy=0, maxReceiveCount=1)
     start = int(clock.now())
     source.send_message(Message("bounce"))
-    source.receive_message(0)
+    source.delete_message(source.receive_message(0).receiptHandle)  # kept for rewind
     waiter, outcome = _wait_in_thread(account_for(emu).get_queue("wake-dead"), 10, clock)
-    source.rewindQueue(start)  # visible again on the same clock second, its one receive spent
+    source.rewindQueue(start)  # back on the same clock second, its one receive spent
     assert _server_error(source.receive_message, 0).code == 7000  # this receive moves it
     waiter.join(timeout=3)
     assert outcome == ["bounce"]

@@ -12,6 +12,8 @@ import yaml
 ROOT = Path(__file__).resolve().parents[2]
 GITHUB = ROOT / "examples" / "ci" / "github-actions.yml"
 GITLAB = ROOT / "examples" / "ci" / "gitlab-ci.yml"
+DRIFT = ROOT / "examples" / "ci" / "github-drift.yml"
+SCRIPTS = ROOT / "examples" / "ci" / "scripts" / "cmqinfra_ci.py"
 PRE_COMMIT = ROOT / ".pre-commit-hooks.yaml"
 
 

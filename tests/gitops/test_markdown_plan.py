@@ -5,7 +5,7 @@ from __future__ import annotations
 from cmqinfra.diagnostics import Diagnostic, Severity
 from cmqinfra.model import FilterType, Queue, Stack, Topic
 from cmqinfra.plan.values import Action, AttributeChange, Plan, ResourceChange
-from cmqinfra.render.markdown import comment_for, compose, summary_line
+from cmqinfra.render.markdown import render_markdown, summary_line
 
 
 def change(action: Action, resource: Queue | Topic, *attrs: AttributeChange) -> ResourceChange:
@@ -39,14 +39,14 @@ def test_summary_counts_a_replacement_as_add_and_destroy() -> None:
 def test_no_changes_line() -> None:
     plan = Plan(stack=Stack(name="shop"), region=None, changes=(), fingerprint="x")
     assert summary_line(plan) == "No changes. Live state matches the manifest."
-    assert "[!CAUTION]" not in compose(comment_for(plan, ""))
+    assert "[!CAUTION]" not in render_markdown(plan)
 
 
 def test_caution_names_each_deleted_or_replaced_resource_with_the_forcing_attribute() -> None:
-    text = compose(comment_for(mixed_plan(), "  + queue/fresh"))
-    assert text.startswith("### cmqinfra plan for stack `shop` in `ap-shanghai`\n")
+    text = render_markdown(mixed_plan())
+    assert text.startswith("## cmqinfra plan for stack `shop` in `ap-shanghai`\n")
     assert "**Plan: 2 to add, 1 to change, 2 to destroy.**" in text
-    assert "> - `topic/events` will be **replaced** (filterType forces replacement)" in text
+    assert "> - `topic/events` will be **replaced** (`filterType forces replacement`)" in text
     assert "> - `queue/old` will be **deleted**" in text
     assert "queue/fresh` will" not in text and "queue/tuned` will" not in text
 
@@ -56,13 +56,14 @@ def test_refusals_and_warnings_are_shown_above_the_diff() -> None:
         errors=(Diagnostic("queue/old holds 3 messages; use --allow-data-loss"),),
         warnings=(Diagnostic("2 untagged queues are not managed by this stack", severity=Severity.WARNING),),
     )
-    text = compose(comment_for(plan, "  - queue/old"))
-    head = text.split("<details>")[0]
-    assert head.startswith("### :x: cmqinfra plan for stack `shop`") and " failed" in head.splitlines()[0]
-    assert "**The plan was refused: 1 error(s); nothing can be applied.**" in head
-    assert "- `error: queue/old holds 3 messages; use --allow-data-loss`" in head
+    text = render_markdown(plan)
+    head, details = text.split("<details>")
+    assert head.startswith("## :x: cmqinfra plan for stack `shop`") and "refused" in head.splitlines()[0]
+    assert "**1 stack(s) refused or failed: nothing can be applied.**" in head
+    assert "> - ✗ **refused**: `error: queue/old holds 3 messages; use --allow-data-loss`" in head
     assert "No changes" not in head
-    assert "> - `warning: 2 untagged queues are not managed by this stack`" in head
+    assert "(had it been accepted: Plan: 2 to add, 1 to change, 2 to destroy.)" in details
+    assert "> - `warning: 2 untagged queues are not managed by this stack`" in details
 
 
 def computed_plan() -> Plan:
@@ -95,9 +96,9 @@ def test_markdown_of_a_computed_plan_with_every_destructive_kind() -> None:
     assert actions == {"queue/fresh": Action.CREATE, "queue/tuned": Action.UPDATE,
                        "topic/events": Action.REPLACE, "queue/old": Action.DELETE}
     text = render_markdown(plan)
-    assert text.startswith("### cmqinfra plan for stack `shop` in `ap-guangzhou`\n")
+    assert text.startswith("## cmqinfra plan for stack `shop` in `ap-guangzhou`\n")
     assert f"**{summary_line(plan)}**" in text and "1 to change" in text
-    assert "> - `topic/events` will be **replaced** (filterType forces replacement)" in text
+    assert "> - `topic/events` will be **replaced** (`filterType forces replacement`)" in text
     assert "> - `queue/old` will be **deleted**" in text
     assert "`queue/fresh` will" not in text and "`queue/tuned` will" not in text
     body = text.split("```diff\n", 1)[1].split("\n```", 1)[0]
@@ -115,4 +116,4 @@ def test_computed_plan_truncated_under_a_small_limit() -> None:
     text = render_markdown(computed_plan(), limit=900)
     assert len(text) <= 900
     assert "> - `queue/old` will be **deleted**" in text
-    assert "shortened to stay under GitHub's 900-character comment limit" in text
+    assert "shortened to stay under GitHub's 65,536-character comment limit" in text

@@ -1,21 +1,17 @@
-"""examples/ci/gitlab-ci.yml run end to end by gitlab-ci-local (shell executor) against an emulator.
+"""examples/ci/gitlab-ci.yml run end to end by gitlab-ci-local (shell executor) against an emulator
+and a stand-in of the GitLab API on 127.0.0.1 (tests/gitops/standins.py).
 
-A repository of two stacks, applied; a merge request changes one of them: validate, a plan of
-the affected stack only, posted as one note to a stand-in of the GitLab notes API; the merge:
-validate, plan, apply of the saved plan; then nothing is left to do. cmqinfra is installed by
-the recipe's own step, from a wheel built from this checkout (a source the user controls).
+cmqinfra is installed by the recipe's own step, from a wheel built from this checkout (a source the
+user controls); the recipe's script is copied where the recipe calls it.
 """
 
 from __future__ import annotations
 
-import json
 import os
 import shutil
 import subprocess
 import sys
-import threading
 from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
@@ -25,62 +21,12 @@ from cmqinfra.emulator import DEFAULT_SECRET_ID, DEFAULT_SECRET_KEY, Emulator
 sys.path.insert(0, str(Path(__file__).parent))
 sys.path.insert(0, str(Path(__file__).parents[1] / "project"))
 from ci_tools import ROOT, missing, tool  # noqa: E402
-from helpers import cmq, git, queues, write  # noqa: E402
-from recipes import GITLAB  # noqa: E402
+from helpers import cmq, git, queues, sdk, write  # noqa: E402
+from recipes import GITLAB, SCRIPTS  # noqa: E402
+from standins import Running, serve  # noqa: E402
 
 GITLAB_CI_LOCAL = tool("gitlab-ci-local")
 pytestmark = pytest.mark.skipif(GITLAB_CI_LOCAL is None, reason=missing("gitlab-ci-local"))
-
-
-class _Notes(BaseHTTPRequestHandler):
-    """GitLab's merge request notes API, as much of it as the recipe uses."""
-
-    notes: list[dict[str, object]] = []
-    calls: list[str] = []
-
-    def _reply(self, status: int, payload: object) -> None:
-        data = json.dumps(payload).encode()
-        self.send_response(status)
-        self.send_header("Content-Type", "application/json")
-        self.send_header("Content-Length", str(len(data)))
-        self.end_headers()
-        self.wfile.write(data)
-
-    def _body(self) -> dict[str, object]:
-        return json.loads(self.rfile.read(int(self.headers.get("Content-Length", 0))))
-
-    def do_GET(self) -> None:  # noqa: N802
-        self.calls.append(f"GET {self.path} {self.headers.get('PRIVATE-TOKEN')}")
-        self._reply(200, self.notes)
-
-    def do_POST(self) -> None:  # noqa: N802
-        self.calls.append(f"POST {self.path}")
-        note = {"id": len(self.notes) + 1, "body": self._body()["body"]}
-        self.notes.append(note)
-        self._reply(201, note)
-
-    def do_PUT(self) -> None:  # noqa: N802
-        self.calls.append(f"PUT {self.path}")
-        note_id = int(self.path.rsplit("/", 1)[1])
-        note = next(n for n in self.notes if n["id"] == note_id)
-        note["body"] = self._body()["body"]
-        self._reply(200, note)
-
-    def log_message(self, *args: object) -> None:
-        pass
-
-
-@pytest.fixture
-def notes_api() -> Iterator[tuple[str, type[_Notes]]]:
-    handler = type("Notes", (_Notes,), {"notes": [], "calls": []})
-    server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_address[1]}/api/v4", handler
-    finally:
-        server.shutdown()
-        server.server_close()
 
 
 @pytest.fixture(scope="module")
@@ -94,28 +40,71 @@ def wheel(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return next(out.glob("cmqinfra-*.whl"))
 
 
-def _pipeline(repo: Path, variables: dict[str, str]) -> subprocess.CompletedProcess[str]:
-    args = [
-        str(GITLAB_CI_LOCAL),
-        "--force-shell-executor",
-        "--home",
-        str(repo.parent / "glci-home"),
-        "--ignore-predefined-vars",
-        ",".join(k for k in variables if k.startswith("CI_")),
-    ]
-    for key, value in variables.items():
-        args += ["--variable", f"{key}={value}"]
+IMAGE = "localhost/cmqinfra-ci:dev"  # .ci/build-ci-image.sh builds both
+HELPER = "localhost/cmqinfra-ci-helper:dev"
+CONTAINERS_CONF = ROOT / ".ci" / "containers.conf"
+
+
+def _image_present() -> bool:
+    if shutil.which("podman") is None:
+        return False
+    env = {**os.environ, "CONTAINERS_CONF": str(CONTAINERS_CONF)}
+    exists = [subprocess.run(["podman", "image", "exists", name], capture_output=True, env=env)
+              for name in (IMAGE, HELPER)]
+    return all(done.returncode == 0 for done in exists)
+
+
+def _pipeline(
+    repo: Path, variables: dict[str, str], executor: str = "shell"
+) -> subprocess.CompletedProcess[str]:
+    args = [str(GITLAB_CI_LOCAL), "--home", str(repo.parent / "glci-home"),
+            "--ignore-predefined-vars", ",".join(k for k in variables if k.startswith("CI_"))]
     env = {k: v for k, v in os.environ.items() if not k.startswith(("TENCENTCLOUD_", "VIRTUAL_ENV"))}
     env["PATH"] = os.pathsep.join(p for p in env.get("PATH", "").split(os.pathsep) if ".venv" not in p)
-    done = subprocess.run(args, cwd=repo, env=env, capture_output=True, text=True, timeout=240)
+    if executor == "shell":
+        args.append("--force-shell-executor")
+    else:
+        # the recipe's image under podman: gitlab-ci-local's docker executor with podman behind it
+        # (flags this host needs) and a helper image built here (Docker Hub's cannot be pulled)
+        wrapper = repo.parent / "podman-wrap"
+        wrapper.write_text('#!/bin/sh\nexec podman --runtime runc --cgroup-manager cgroupfs "$@"\n')
+        wrapper.chmod(0o755)
+        args += ["--container-executable", str(wrapper), "--helper-image", HELPER, "--network", "host"]
+        env["CONTAINERS_CONF"] = str(CONTAINERS_CONF)
+        variables = {**variables, "CMQINFRA_IMAGE": IMAGE}
+    for key, value in variables.items():
+        args += ["--variable", f"{key}={value}"]
+    done = subprocess.run(args, cwd=repo, env=env, capture_output=True, text=True, timeout=400)
     print("\n".join(line for line in done.stdout.splitlines() if "finished in" in line or "duration" in line))
     return done
 
 
-def test_merge_request_then_merge_under_gitlab_ci_local(
-    tmp_path: Path, notes_api: tuple[str, type[_Notes]], wheel: Path
+MARKER = "<!-- cmqinfra:plan -->"
+
+
+@pytest.fixture
+def gitlab() -> Iterator[Running]:
+    with serve("gitlab") as running:
+        yield running
+
+
+def _ran(done: subprocess.CompletedProcess[str], job: str) -> bool:
+    return any(line.lstrip().startswith(job + " ") or line.lstrip().startswith(job + "\t")
+               for line in done.stdout.splitlines())
+
+
+@pytest.mark.parametrize("executor", [
+    "shell",
+    pytest.param("podman", marks=pytest.mark.skipif(
+        not _image_present(), reason=f"{IMAGE} is not built: run .ci/build-ci-image.sh as root")),
+])
+def test_merge_request_drift_then_merge_applies_nothing_unreviewed(
+    tmp_path: Path, gitlab: Running, wheel: Path, executor: str
 ) -> None:
-    api_url, notes = notes_api
+    """A merge request whose first push is refused (the note says why), fixed by a second push (the
+    same note, edited); then a change made outside cmqinfra; then the merge: the reviewed plan is
+    stale, so nothing is applied, the job says so, and a fresh plan marks the drift and waits for a
+    manual approval."""
     emu = Emulator.start(tmp_path / "emulator.sqlite3", rate_limits=False)
     try:
         repo = tmp_path / "repo"
@@ -132,22 +121,18 @@ def test_merge_request_then_merge_under_gitlab_ci_local(
                 """,
                 "stacks/payments/payments.yaml": "stack: payments\nqueues:\n  payments: {}\n",
                 "stacks/orders/orders.yaml": "stack: orders\nqueues:\n  orders: {}\n",
-                ".gitignore": ".cmqinfra-venv/\n.gitlab-ci-local/\ncmqinfra.plan\nplan.md\n",
+                ".gitignore": ".cmqinfra-venv/\n.gitlab-ci-local/\n*.plan\n*.md\n*.txt\n*.env\n",
             },
         )
         shutil.copy(GITLAB, repo / ".gitlab-ci.yml")
+        (repo / ".cmqinfra-ci").mkdir()
+        shutil.copy(SCRIPTS, repo / ".cmqinfra-ci" / "cmqinfra_ci.py")
         git(repo, "init", "-q")
         git(repo, "add", "-A")
         git(repo, "commit", "-qm", "two stacks")
         base = git(repo, "rev-parse", "HEAD").strip()
         code, _, err = cmq(repo, "apply", "--auto-approve")
         assert code == 0, err
-
-        git(repo, "checkout", "-qb", "more-payments")
-        (repo / "stacks/payments/payments.yaml").write_text(
-            "stack: payments\nqueues:\n  payments: {}\n  refunds: {visibilityTimeout: 60}\n"
-        )
-        git(repo, "commit", "-qam", "a refunds queue")
         credentials = {
             "TENCENTCLOUD_PLAN_SECRET_ID": DEFAULT_SECRET_ID,
             "TENCENTCLOUD_PLAN_SECRET_KEY": DEFAULT_SECRET_KEY,
@@ -155,41 +140,70 @@ def test_merge_request_then_merge_under_gitlab_ci_local(
             "TENCENTCLOUD_SECRET_KEY": DEFAULT_SECRET_KEY,
             "CMQINFRA_PACKAGE": str(wheel),
             "PIP_NO_COMPILE": "1",  # the install's bytecode compilation is most of its time here
+            "CI_PROJECT_ID": "42",
+            "CI_API_V4_URL": gitlab.url,
+            "CMQINFRA_NOTE_TOKEN": "note-token",
+            "CMQINFRA_READ_TOKEN": "read-token",
         }
-        mr = _pipeline(
-            repo,
-            {
-                **credentials,
-                "CI_PIPELINE_SOURCE": "merge_request_event",
-                "CI_MERGE_REQUEST_DIFF_BASE_SHA": base,
-                "CI_MERGE_REQUEST_IID": "7",
-                "CI_PROJECT_ID": "42",
-                "CI_API_V4_URL": api_url,
-                "CMQINFRA_NOTE_TOKEN": "note-token",
-            },
-        )
-        assert mr.returncode == 0, mr.stdout[-4000:] + mr.stderr[-2000:]
-        assert "validate" in mr.stdout and "plan:mr" in mr.stdout
-        # one note, on merge request 7 of project 42, holding the plan of the affected stack only
-        assert [c.split(" ")[0] for c in notes.calls] == ["GET", "POST"]
-        assert notes.calls[0].endswith("/projects/42/merge_requests/7/notes?per_page=100 note-token")
-        (note,) = notes.notes
+        mr_vars = {**credentials, "CI_PIPELINE_SOURCE": "merge_request_event",
+                   "CI_MERGE_REQUEST_DIFF_BASE_SHA": base, "CI_MERGE_REQUEST_IID": "7",
+                   "CI_MERGE_REQUEST_LABELS": ""}
+
+        # first push: orders claims the queue payments owns, so the plan is refused
+        git(repo, "checkout", "-qb", "more-payments")
+        (repo / "stacks/orders/orders.yaml").write_text(
+            "stack: orders\nqueues:\n  orders: {}\n  payments: {}\n")
+        git(repo, "commit", "-qam", "orders takes payments")
+        refused = _pipeline(repo, mr_vars, executor)
+        assert refused.returncode != 0  # the plan job fails ...
+        assert _ran(refused, "note:mr")  # ... and the note job runs all the same
+        (note,) = gitlab.state.comments[7]
         body = str(note["body"])
-        assert "`payments[prod]`" in body or "payments[prod]" in body
-        assert "orders[prod]" not in body
-        assert "refunds" in body
+        assert body.startswith(MARKER + "\n## :x: cmqinfra plan for stack `orders[prod]`")
+        assert "> - ✗ **refused**: `" in body and "is owned by stack 'payments'" in body
+        assert {r.credential for r in gitlab.state.requests} == {"note-token"}
+
+        # second push: the fix; the same note is edited, now a clean plan
+        (repo / "stacks/orders/orders.yaml").write_text("stack: orders\nqueues:\n  orders: {}\n")
+        (repo / "stacks/payments/payments.yaml").write_text(
+            "stack: payments\nqueues:\n  payments: {}\n  refunds: {visibilityTimeout: 60}\n")
+        git(repo, "commit", "-qam", "a refunds queue instead")
+        head = git(repo, "rev-parse", "HEAD").strip()
+        planned = _pipeline(repo, mr_vars, executor)
+        assert planned.returncode == 0, planned.stdout[-4000:] + planned.stderr[-2000:]
+        (note,) = gitlab.state.comments[7]
+        assert "refunds" in str(note["body"]) and "✗" not in str(note["body"])
+        assert [r.method for r in gitlab.state.requests if "/notes" in r.path].count("PUT") == 1
         assert "refunds" not in queues(emu)  # a merge request changes nothing
+        saved = next((repo / ".gitlab-ci-local").rglob("cmqinfra.plan"), None) or repo / "cmqinfra.plan"
+        reviewed_plan = saved.read_bytes()
+
+        # GitLab keeps the merge request's pipelines and the plan job's artifact
+        gitlab.state.pulls_of_commit[head] = [{"iid": 7, "state": "merged", "sha": head,
+                                               "merge_commit_sha": None, "squash_commit_sha": None}]
+        gitlab.state.pipelines[7] = [{"id": 501, "sha": head}]
+        gitlab.state.jobs[501] = [{"id": 5010, "name": "plan:mr", "status": "success"}]
+        gitlab.state.job_files[5010] = reviewed_plan
+
+        # someone changes the payments queue in the console
+        sdk(emu).call_json("ModifyCmqQueueAttribute", {"QueueName": "payments", "VisibilityTimeout": 300})
 
         git(repo, "checkout", "-q", "main")
         git(repo, "merge", "-q", "--ff-only", "more-payments")
-        merged = _pipeline(repo, {**credentials, "CI_PIPELINE_SOURCE": "push"})
-        assert merged.returncode == 0, merged.stdout[-4000:] + merged.stderr[-2000:]
-        for job in ("validate", "plan", "apply"):
-            assert f"{job} " in merged.stdout or f"{job}\n" in merged.stdout
+        for leftover in ("cmqinfra.plan", "plan.md", "plan-full.md"):
+            (repo / leftover).unlink(missing_ok=True)
+        merged = _pipeline(repo, {**credentials, "CI_PIPELINE_SOURCE": "push", "CI_COMMIT_BEFORE_SHA": base},
+                           executor)
+        out = merged.stdout + merged.stderr
+        assert merged.returncode != 0, out[-4000:]  # nothing could be applied: the pipeline says so
+        assert "the plan reviewed on merge request !7 (last push" in out
+        assert "stale" in out and "nothing was changed" in out
+        assert _ran(merged, "plan:fresh") and not _ran(merged, "apply:fresh")  # waits for a human
+        assert "changed outside cmqinfra" in out  # the fresh plan marks the drift
         live = queues(emu)
-        assert live["refunds"]["QueueDescribe"]["VisibilityTimeout"] == 60
-
-        code, out, err = cmq(repo, "plan", "--detailed-exitcode")
-        assert code == 0, out + err  # nothing left to do
+        assert "refunds" not in live  # nothing unreviewed (nor the stale reviewed plan) was applied
+        assert live["payments"]["QueueDescribe"]["VisibilityTimeout"] == 300  # the drift is not reverted
+        assert {r.credential for r in gitlab.state.requests if "/notes" not in r.path
+                and r.path != "/api/v4/user"} == {"read-token"}
     finally:
         emu.stop()

@@ -10,7 +10,7 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).parent))
 from ci_tools import missing, tool  # noqa: E402
-from recipes import GITHUB, GITLAB  # noqa: E402
+from recipes import DRIFT, GITHUB, GITLAB  # noqa: E402
 
 ACTIONLINT = tool("actionlint")
 CHECK_JSONSCHEMA = tool("check-jsonschema")
@@ -22,7 +22,7 @@ def _run(*args: str) -> subprocess.CompletedProcess[str]:
 
 @pytest.mark.skipif(ACTIONLINT is None, reason=missing("actionlint"))
 def test_github_workflow_passes_actionlint(tmp_path: Path) -> None:
-    done = _run(str(ACTIONLINT), "-no-color", str(GITHUB))
+    done = _run(str(ACTIONLINT), "-no-color", str(GITHUB), str(DRIFT))
     assert done.returncode == 0, done.stdout + done.stderr
     # and the check is real: an unknown context property in the same workflow is caught
     broken = tmp_path / "broken.yml"
@@ -34,8 +34,8 @@ def test_github_workflow_passes_actionlint(tmp_path: Path) -> None:
 @pytest.mark.skipif(CHECK_JSONSCHEMA is None, reason=missing("check-jsonschema"))
 @pytest.mark.parametrize(
     ("recipe", "schema"),
-    [(GITHUB, "vendor.github-workflows"), (GITLAB, "vendor.gitlab-ci")],
-    ids=["github", "gitlab"],
+    [(GITHUB, "vendor.github-workflows"), (DRIFT, "vendor.github-workflows"), (GITLAB, "vendor.gitlab-ci")],
+    ids=["github", "github-drift", "gitlab"],
 )
 def test_recipe_passes_its_ci_schema(recipe: Path, schema: str, tmp_path: Path) -> None:
     done = _run(str(CHECK_JSONSCHEMA), "--builtin-schema", schema, str(recipe))
@@ -47,5 +47,6 @@ def test_recipe_passes_its_ci_schema(recipe: Path, schema: str, tmp_path: Path) 
         .replace("resource_group:", "resource-group:")
         .replace("cancel-in-progress: false", "cancel-in-progres: false")
     )
+    assert broken.read_text() != recipe.read_text()
     done = _run(str(CHECK_JSONSCHEMA), "--builtin-schema", schema, str(broken))
     assert done.returncode == 1, done.stdout

@@ -110,12 +110,16 @@ def test_dead_letter_cycle(load) -> None:
     assert message == "dead-letter cycle: a -> b -> a" and line == 4
 
 
-def test_dead_letter_chain_and_outside_queue_are_fine(load) -> None:
+def test_dead_letter_outside_queue_is_fine_and_a_chain_is_refused(load) -> None:
+    # A dead-letter queue may not have one itself (the service's rule, docs/emulator.md 39).
+    result = load("stack: s\nqueues:\n  b: {deadLetter: {queue: elsewhere, maxReceiveCount: 1}}\n")
+    assert result.diagnostics == [] and result.stack is not None
     result = load(
         "stack: s\nqueues:\n  a: {deadLetter: {queue: b, maxReceiveCount: 1}}\n"
         "  b: {deadLetter: {queue: elsewhere, maxReceiveCount: 1}}\n"
     )
-    assert result.diagnostics == [] and result.stack is not None
+    message, line, _ = only(result)
+    assert "dead-letter queues do not nest" in message and line == 3
 
 
 def test_binding_keys_only_on_routing_key_topics(load) -> None:

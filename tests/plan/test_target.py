@@ -24,14 +24,14 @@ QUEUES = 1000
 
 
 def big_manifest(changed: dict[str, str] | None = None, dropped: tuple[str, ...] = ()) -> str:
-    """1,000 queues (every tenth with a dead letter), a topic with two subscriptions."""
+    """1,000 queues (five share one dead-letter queue: at most 6 may), a topic, two subscriptions."""
     changed = changed or {}
     lines = ["stack: big", "queues:", "  dead: {}"]
     for i in range(QUEUES):
         name = f"q{i:04d}"
         if name in dropped:
             continue
-        body = changed.get(name, "{deadLetter: {queue: dead, maxReceiveCount: 3}}" if i % 10 == 0 else "{}")
+        body = changed.get(name, "{deadLetter: {queue: dead, maxReceiveCount: 3}}" if i % 200 == 10 else "{}")
         lines.append(f"  {name}: {body}")
     lines += [
         "topics:",
@@ -134,7 +134,7 @@ def test_partial_plan_is_said_loudly_in_every_format(big: Run) -> None:
     assert out.startswith("Warning: this is a PARTIAL plan: only queue/q0500 and what they need.")
     assert "Plan: 0 to add, 1 to change, 0 to destroy. (partial: --target)" in out
     code, out = big("plan", path, "--target", "queue/q0500", "--format", "markdown")
-    assert "> [!WARNING]\n> **Partial plan** (`--target`): only `queue/q0500`" in out
+    assert "> [!WARNING]\n> - **Partial plan** (`--target`): only `queue/q0500`" in out
     code, out = big("plan", big.write(big_manifest()), "--target", "queue/q0500")
     assert "No changes to the targeted resources." in out and "PARTIAL" in out
 

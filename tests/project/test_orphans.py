@@ -51,7 +51,8 @@ def test_a_dropped_environment_shows_its_resources_in_the_plan_and_the_comment(
 
     code, out, err = cmq(tmp_path, "plan", "--format", "markdown")
     assert code == 0, err
-    assert "> [!WARNING]\n> 2 resource(s) on endpoint " in out and "'search-staging'" in out
+    # in the comment's CAUTION block, never collapsed
+    assert "> - **orphan**: ``2 resource(s) on endpoint " in out and "'search-staging'" in out
     code, out, err = cmq(tmp_path, "plan", "--format", "json")
     assert code == 0, err
     [warning] = json.loads(out)["warnings"]

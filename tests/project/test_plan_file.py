@@ -77,7 +77,7 @@ def test_show_renders_a_saved_project_plan_as_json_and_markdown(saved: Path, no_
     code, out, err = cmq(saved.parent, "show", "project.plan", "--format", "markdown")
     assert code == 0, err
     assert out.startswith("## cmqinfra plan: 5 stack(s), 2 with changes")
-    assert "| `payments` | `prod` | `ap-shanghai` | 0 | 0 | 1 | changes |" in out
+    assert "| `payments[prod]` | `ap-shanghai` | 0 | 0 | 0 | 1 | 0 | 0 | 0 | changes |" in out
     assert "<details><summary><code>payments[dev]</code>: Plan: 0 to add, 0 to change, 1 to destroy." in out
 
 

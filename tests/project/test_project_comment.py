@@ -31,9 +31,12 @@ def failed(name: str) -> UnitPlan:
 def test_small_projects_show_every_plan_whole() -> None:
     items = [unit_plan("payments", "dev", 2), unit_plan("orders", "prod", 1), failed("audit")]
     text = render_project_markdown(items)
-    assert text.startswith("## cmqinfra plan: 3 stack(s), 2 with changes, 1 failed\n")
-    assert "| `payments` | `dev` | `ap-guangzhou` | 2 | 0 | 0 | changes |" in text
-    assert "| `audit` | `prod` | - | - | - | - | **failed** |" in text
+    assert text.startswith("## cmqinfra plan: 3 stack(s), 2 with changes, 1 refused or failed: "
+                           "nothing can be applied\n")
+    assert "| `payments[dev]` | `ap-guangzhou` | 2 | 0 | 0 | 0 | 0 | 0 | 0 | changes |" in text
+    failed_row = ("| `audit[prod]` | - | - | - | - | - | - | - | - | "
+                  "✗ **failed**: `the manifests have errors` |")
+    assert failed_row in text
     assert text.count("<details><summary><code>") == 3
     assert '+   queue "payments-queue-00001"' in text
     assert "queue name is bad" in text
@@ -46,7 +49,7 @@ def test_twenty_large_stacks_fit_the_limit_each_with_its_section() -> None:
     assert len(text) <= GITHUB_COMMENT_LIMIT
     for i in range(20):
         assert f"<details><summary><code>stack{i:02d}[prod]</code>: Plan: 500 to add" in text
-        assert f"| `stack{i:02d}` | `prod` | `ap-guangzhou` | 500 | 0 | 0 | changes |" in text
+        assert f"| `stack{i:02d}[prod]` | `ap-guangzhou` | 500 | 0 | 0 | 0 | 0 | 0 | 0 | changes |" in text
     # The small plan is kept whole; the large ones are shortened, and say so.
     assert '+   queue "tiny-queue-00000"' in text
     assert "shortened to stay under GitHub's" in text

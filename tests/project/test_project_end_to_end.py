@@ -34,8 +34,8 @@ def test_validate_plan_apply_all_then_plan_only_the_changed_stack(
     code, out, err = cmq(repo, "plan", "--detailed-exitcode", "--out", "project.plan", "--format", "markdown")
     assert code == 2, err
     assert len(out) <= GITHUB_COMMENT_LIMIT
-    assert "| `payments` | `dev` | `ap-guangzhou` | 3 | 0 | 0 | changes |" in out
-    assert "| `audit` | `prod` | `ap-shanghai` | 1 | 0 | 0 | changes |" in out
+    assert "| `payments[dev]` | `ap-guangzhou` | 3 | 0 | 0 | 0 | 0 | 0 | 0 | changes |" in out
+    assert "| `audit[prod]` | `ap-shanghai` | 1 | 0 | 0 | 0 | 0 | 0 | 0 | changes |" in out
     for key in ("payments[dev]", "payments[prod]", "orders[dev]", "orders[prod]", "audit[prod]"):
         assert f"<details><summary><code>{key}</code>: Plan:" in out
 
@@ -82,8 +82,8 @@ def test_validate_plan_apply_all_then_plan_only_the_changed_stack(
     assert "2 of 5 stack(s) affected by the changes since main: orders[dev], orders[prod]" in err
     rows = [line for line in out.splitlines() if line.startswith("| `")]
     assert rows == [
-        "| `orders` | `dev` | `ap-guangzhou` | 0 | 1 | 0 | changes |",
-        "| `orders` | `prod` | `ap-shanghai` | 0 | 1 | 0 | changes |",
+        "| `orders[dev]` | `ap-guangzhou` | 0 | 1 | 0 | 0 | 0 | 0 | 0 | changes |",
+        "| `orders[prod]` | `ap-shanghai` | 0 | 1 | 0 | 0 | 0 | 0 | 0 | changes |",
     ]
     assert "payments" not in out and "audit" not in out
     assert "msgRetentionSeconds = 7200 -> 9000" in out

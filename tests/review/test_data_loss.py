@@ -56,8 +56,8 @@ def test_approved_data_loss_deletes_exactly_the_approved_queues(emu: Emulator, t
     markdown = run("show", str(tmp_path / "p.plan"), "--format", "markdown").stdout
     caution = markdown.split("> [!CAUTION]")[1].split("<details>")[0]
     assert (
-        "> - **data loss**: `queue/orders will be deleted with 4 message(s): active 3, in flight 0, "
-        "delayed 1 (approved in this plan)`" in caution
+        "> - **data loss** (approved in this plan): `queue/orders will be deleted with 4 message(s): "
+        "active 3, in flight 0, delayed 1`" in caution
     )
     applied = run("apply", "--plan", str(tmp_path / "p.plan"))
     assert applied.code == 0, applied.output

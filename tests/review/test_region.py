@@ -53,7 +53,7 @@ def test_environment_fills_in_when_the_manifest_has_no_region(
     out = run("plan", path, "--endpoint", shanghai.url, "--format", "markdown")
     assert out.code == 0, out.output
     assert out.stdout.splitlines()[0] == (
-        "### cmqinfra plan for stack `regional` in `ap-shanghai` (region from TENCENTCLOUD_REGION)"
+        "## cmqinfra plan for stack `regional` in `ap-shanghai` (region from `TENCENTCLOUD_REGION`)"
     )
 
 

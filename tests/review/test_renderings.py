@@ -64,8 +64,9 @@ def test_a_refused_plan_never_says_no_changes(emu: Emulator, tmp_path: Path) -> 
     assert "is owned by stack 'other'" in text.stdout
     md = run("plan", mine, "--endpoint", emu.url, "--format", "markdown")
     assert md.code == 1 and "No changes" not in md.stdout
-    assert md.stdout.splitlines()[0].startswith("### :x: cmqinfra plan for stack `mine`")
-    assert "**The plan was refused: 1 error(s); nothing can be applied.**" in md.stdout
+    assert md.stdout.splitlines()[0].startswith("## :x: cmqinfra plan for stack `mine`")
+    assert "**1 stack(s) refused or failed: nothing can be applied.**" in md.stdout
+    assert "> - ✗ **refused**: `" in md.stdout and "is owned by stack" in md.stdout
     doc = json.loads(run("plan", mine, "--endpoint", emu.url, "--format", "json").stdout)
     assert doc["applicable"] is False and doc["diagnostics"][0]["severity"] == "error"
 

@@ -81,7 +81,7 @@ def test_show_json(saved: Path, no_network: None) -> None:
 def test_show_markdown(saved: Path, no_network: None) -> None:
     out = run("show", str(saved), "--format", "markdown")
     assert out.code == 0, out.output
-    assert out.stdout.startswith("### cmqinfra plan for stack `shown` in `ap-guangzhou`")
+    assert out.stdout.startswith("## cmqinfra plan for stack `shown` in `ap-guangzhou`")
     assert "**Plan: 1 to add, 1 to change, 1 to destroy.**" in out.stdout
     assert "> - `queue/old` will be **deleted**" in out.stdout
 

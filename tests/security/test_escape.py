@@ -129,7 +129,11 @@ def test_a_comment_over_hostile_stacks_shows_every_destroy_and_refusal() -> None
         assert escape.terminal(name) in page.text
     # The names changed no element: the page has exactly the structure plain names give it.
     assert page.tags == comment([f"plain{i}" for i in range(len(HOSTILE))]).tags
-    assert page.tags.count("tr") == 3 * len(HOSTILE) + 1  # the summary table: a row per unit
+    # One section per unit (each has changes or an error), one table row per unit.
+    units = 3 * len(HOSTILE)
+    assert page.tags.count("details") == units
+    assert page.tags.count("summary") == units
+    assert page.tags.count("tr") == units + 1
 
 
 @pytest.mark.parametrize("name", HOSTILE)
@@ -139,6 +143,8 @@ def test_a_single_stack_comment_with_a_hostile_stack_shows_its_destroy(name: str
     assert "queue/doomed will be deleted" in page.text
     plain = _unit("plain", 1, "doomed", region="plain", tags={"plain": "plain"})
     assert page.tags == _visible(render_markdown(plain.plan)).tags  # type: ignore[arg-type]
+    assert "Deletions, replacements, data loss, refusals and orphans:" in page.text
+    assert page.tags.count("tr") == 2  # the header and the stack's row, nothing forged
 
 
 @pytest.mark.parametrize("name", HOSTILE)
@@ -198,6 +204,7 @@ def test_plan_markdown_of_a_repository_with_hostile_directories(tmp_path: Path, 
     # The same repository with plain directory names gives a page of the same structure.
     plain, _ = _planned_comment(tmp_path / "plain", [f"d{i}" for i in range(len(names))], emulator.url)
     assert page.tags == _visible(plain).tags
+    assert page.tags.count("details") == len(names)  # one per stack, none forged
     assert "\x1b" not in out + err
 
     code, out, err = cmq(repo, "plan", "--endpoint", emulator.url)

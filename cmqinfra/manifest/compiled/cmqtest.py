@@ -18,6 +18,8 @@ JsonSchemaValuesException = JsonSchemaValueException
 
 REGEX_PATTERNS = {
     '^https?://': re.compile('^https?://'),
+    '^[A-Za-z_][A-Za-z0-9_]*$': re.compile('^[A-Za-z_][A-Za-z0-9_]*\\Z'),
+    '^[A-Z][A-Za-z]*(\\.[A-Za-z]+)*$': re.compile('^[A-Z][A-Za-z]*(\\.[A-Za-z]+)*\\Z'),
     '^[0-9]+(\\.[0-9]+)?(s|m|h|d)$': re.compile('^[0-9]+(\\.[0-9]+)?(s|m|h|d)\\Z')
 }
 
@@ -135,6 +137,43 @@ def validate_https___github_com_cmqinfra_cmqinfra_schemas_cmqtest_schema_json___
                     raise JsonSchemaValueException('invalid')
                 for data__steps_x, data__steps_item in enumerate(data__steps):
                     validate_https___github_com_cmqinfra_cmqinfra_schemas_cmqtest_schema_json___defs_step(data__steps_item, custom_formats, (name_prefix or "data") + ".steps[{data__steps_x}]".format(**locals()))
+        if "cases" in data_keys:
+            data_keys.remove("cases")
+            data__cases = data["cases"]
+            if not isinstance(data__cases, (list, tuple)):
+                raise JsonSchemaValueException('invalid')
+            data__cases_is_list = isinstance(data__cases, (list, tuple))
+            if data__cases_is_list:
+                data__cases_len = len(data__cases)
+                if data__cases_len < 1:
+                    raise JsonSchemaValueException('invalid')
+                if data__cases_len > 100:
+                    raise JsonSchemaValueException('invalid')
+                for data__cases_x, data__cases_item in enumerate(data__cases):
+                    if not isinstance(data__cases_item, (dict)):
+                        raise JsonSchemaValueException('invalid')
+                    data__cases_item_is_dict = isinstance(data__cases_item, dict)
+                    if data__cases_item_is_dict:
+                        data__cases_item_len = len(data__cases_item)
+                        if data__cases_item_len < 1:
+                            raise JsonSchemaValueException('invalid')
+                        data__cases_item_keys = set(data__cases_item.keys())
+                        for data__cases_item_key in data__cases_item_keys:
+                            if data__cases_item_key not in []:
+                                data__cases_item_value = data__cases_item.get(data__cases_item_key)
+                                if not isinstance(data__cases_item_value, (str, int, float, Decimal, bool)):
+                                    raise JsonSchemaValueException('invalid')
+                        if data__cases_item_len != 0:
+                            data__cases_item_property_names = True
+                            for data__cases_item_key in data__cases_item:
+                                try:
+                                    if isinstance(data__cases_item_key, str):
+                                        if not REGEX_PATTERNS['^[A-Za-z_][A-Za-z0-9_]*$'].search(data__cases_item_key):
+                                            raise JsonSchemaValueException('invalid')
+                                except (JsonSchemaValueException, JsonSchemaValuesException):
+                                    data__cases_item_property_names = False
+                            if not data__cases_item_property_names:
+                                raise JsonSchemaValueException('invalid')
         if data_keys:
             raise JsonSchemaValueException('invalid')
     return data
@@ -194,6 +233,27 @@ def validate_https___github_com_cmqinfra_cmqinfra_schemas_cmqtest_schema_json___
                                     raise JsonSchemaValueException('invalid')
                                 if data__send__delaySeconds > 3600:
                                     raise JsonSchemaValueException('invalid')
+                        if "fails" in data__send_keys:
+                            data__send_keys.remove("fails")
+                            data__send__fails = data__send["fails"]
+                            data__send__fails_one_of_count2 = 0
+                            if data__send__fails_one_of_count2 < 2:
+                                try:
+                                    if not isinstance(data__send__fails, (bool)):
+                                        raise JsonSchemaValueException('invalid')
+                                    data__send__fails_one_of_count2 += 1
+                                except (JsonSchemaValueException, JsonSchemaValuesException): pass
+                            if data__send__fails_one_of_count2 < 2:
+                                try:
+                                    if not isinstance(data__send__fails, (str)):
+                                        raise JsonSchemaValueException('invalid')
+                                    if isinstance(data__send__fails, str):
+                                        if not REGEX_PATTERNS['^[A-Z][A-Za-z]*(\\.[A-Za-z]+)*$'].search(data__send__fails):
+                                            raise JsonSchemaValueException('invalid')
+                                    data__send__fails_one_of_count2 += 1
+                                except (JsonSchemaValueException, JsonSchemaValuesException): pass
+                            if data__send__fails_one_of_count2 != 1:
+                                raise JsonSchemaValueException('invalid')
                         if data__send_keys:
                             raise JsonSchemaValueException('invalid')
                 if data_keys:
@@ -271,6 +331,27 @@ def validate_https___github_com_cmqinfra_cmqinfra_schemas_cmqtest_schema_json___
                                             raise JsonSchemaValueException('invalid')
                                         if data__publish__tags_item_len > 16:
                                             raise JsonSchemaValueException('invalid')
+                        if "fails" in data__publish_keys:
+                            data__publish_keys.remove("fails")
+                            data__publish__fails = data__publish["fails"]
+                            data__publish__fails_one_of_count3 = 0
+                            if data__publish__fails_one_of_count3 < 2:
+                                try:
+                                    if not isinstance(data__publish__fails, (bool)):
+                                        raise JsonSchemaValueException('invalid')
+                                    data__publish__fails_one_of_count3 += 1
+                                except (JsonSchemaValueException, JsonSchemaValuesException): pass
+                            if data__publish__fails_one_of_count3 < 2:
+                                try:
+                                    if not isinstance(data__publish__fails, (str)):
+                                        raise JsonSchemaValueException('invalid')
+                                    if isinstance(data__publish__fails, str):
+                                        if not REGEX_PATTERNS['^[A-Z][A-Za-z]*(\\.[A-Za-z]+)*$'].search(data__publish__fails):
+                                            raise JsonSchemaValueException('invalid')
+                                    data__publish__fails_one_of_count3 += 1
+                                except (JsonSchemaValueException, JsonSchemaValuesException): pass
+                            if data__publish__fails_one_of_count3 != 1:
+                                raise JsonSchemaValueException('invalid')
                         if data__publish_keys:
                             raise JsonSchemaValueException('invalid')
                 if data_keys:
@@ -324,6 +405,57 @@ def validate_https___github_com_cmqinfra_cmqinfra_schemas_cmqtest_schema_json___
                             data__receive__delete = data__receive["delete"]
                             if not isinstance(data__receive__delete, (bool)):
                                 raise JsonSchemaValueException('invalid')
+                        if "fails" in data__receive_keys:
+                            data__receive_keys.remove("fails")
+                            data__receive__fails = data__receive["fails"]
+                            data__receive__fails_one_of_count4 = 0
+                            if data__receive__fails_one_of_count4 < 2:
+                                try:
+                                    if not isinstance(data__receive__fails, (bool)):
+                                        raise JsonSchemaValueException('invalid')
+                                    data__receive__fails_one_of_count4 += 1
+                                except (JsonSchemaValueException, JsonSchemaValuesException): pass
+                            if data__receive__fails_one_of_count4 < 2:
+                                try:
+                                    if not isinstance(data__receive__fails, (str)):
+                                        raise JsonSchemaValueException('invalid')
+                                    if isinstance(data__receive__fails, str):
+                                        if not REGEX_PATTERNS['^[A-Z][A-Za-z]*(\\.[A-Za-z]+)*$'].search(data__receive__fails):
+                                            raise JsonSchemaValueException('invalid')
+                                    data__receive__fails_one_of_count4 += 1
+                                except (JsonSchemaValueException, JsonSchemaValuesException): pass
+                            if data__receive__fails_one_of_count4 != 1:
+                                raise JsonSchemaValueException('invalid')
+                        if "keep" in data__receive_keys:
+                            data__receive_keys.remove("keep")
+                            data__receive__keep = data__receive["keep"]
+                            if not isinstance(data__receive__keep, (bool)):
+                                raise JsonSchemaValueException('invalid')
+                        if "expect" in data__receive_keys:
+                            data__receive_keys.remove("expect")
+                            data__receive__expect = data__receive["expect"]
+                            if not isinstance(data__receive__expect, (list, tuple)):
+                                raise JsonSchemaValueException('invalid')
+                            data__receive__expect_is_list = isinstance(data__receive__expect, (list, tuple))
+                            if data__receive__expect_is_list:
+                                data__receive__expect_len = len(data__receive__expect)
+                                for data__receive__expect_x, data__receive__expect_item in enumerate(data__receive__expect):
+                                    if not isinstance(data__receive__expect_item, (str)):
+                                        raise JsonSchemaValueException('invalid')
+                                    if isinstance(data__receive__expect_item, str):
+                                        data__receive__expect_item_len = len(data__receive__expect_item)
+                                        if data__receive__expect_item_len < 1:
+                                            raise JsonSchemaValueException('invalid')
+                                        if data__receive__expect_item_len > 65536:
+                                            raise JsonSchemaValueException('invalid')
+                        if "count" in data__receive_keys:
+                            data__receive_keys.remove("count")
+                            data__receive__count = data__receive["count"]
+                            if not isinstance(data__receive__count, (int)) and not (isinstance(data__receive__count, float) and data__receive__count.is_integer()) or isinstance(data__receive__count, bool):
+                                raise JsonSchemaValueException('invalid')
+                            if isinstance(data__receive__count, (int, float, Decimal)) and not isinstance(data__receive__count, bool):
+                                if data__receive__count < 0:
+                                    raise JsonSchemaValueException('invalid')
                         if data__receive_keys:
                             raise JsonSchemaValueException('invalid')
                 if data_keys:
@@ -343,8 +475,8 @@ def validate_https___github_com_cmqinfra_cmqinfra_schemas_cmqtest_schema_json___
                 if "wait" in data_keys:
                     data_keys.remove("wait")
                     data__wait = data["wait"]
-                    data__wait_one_of_count2 = 0
-                    if data__wait_one_of_count2 < 2:
+                    data__wait_one_of_count5 = 0
+                    if data__wait_one_of_count5 < 2:
                         try:
                             if not isinstance(data__wait, (int, float, Decimal)) or isinstance(data__wait, bool):
                                 raise JsonSchemaValueException('invalid')
@@ -353,18 +485,18 @@ def validate_https___github_com_cmqinfra_cmqinfra_schemas_cmqtest_schema_json___
                                     raise JsonSchemaValueException('invalid')
                                 if data__wait > 31536000:
                                     raise JsonSchemaValueException('invalid')
-                            data__wait_one_of_count2 += 1
+                            data__wait_one_of_count5 += 1
                         except (JsonSchemaValueException, JsonSchemaValuesException): pass
-                    if data__wait_one_of_count2 < 2:
+                    if data__wait_one_of_count5 < 2:
                         try:
                             if not isinstance(data__wait, (str)):
                                 raise JsonSchemaValueException('invalid')
                             if isinstance(data__wait, str):
                                 if not REGEX_PATTERNS['^[0-9]+(\\.[0-9]+)?(s|m|h|d)$'].search(data__wait):
                                     raise JsonSchemaValueException('invalid')
-                            data__wait_one_of_count2 += 1
+                            data__wait_one_of_count5 += 1
                         except (JsonSchemaValueException, JsonSchemaValuesException): pass
-                    if data__wait_one_of_count2 != 1:
+                    if data__wait_one_of_count5 != 1:
                         raise JsonSchemaValueException('invalid')
                 if data_keys:
                     raise JsonSchemaValueException('invalid')
@@ -501,7 +633,394 @@ def validate_https___github_com_cmqinfra_cmqinfra_schemas_cmqtest_schema_json___
                                             raise JsonSchemaValueException('invalid')
                                         if not REGEX_PATTERNS['^https?://'].search(data__expect__notPushedTo_item):
                                             raise JsonSchemaValueException('invalid')
+                        if "state" in data__expect_keys:
+                            data__expect_keys.remove("state")
+                            data__expect__state = data__expect["state"]
+                            if not (isinstance(data__expect__state, str) and data__expect__state == 'visible' or isinstance(data__expect__state, str) and data__expect__state == 'inFlight' or isinstance(data__expect__state, str) and data__expect__state == 'delayed'):
+                                raise JsonSchemaValueException('invalid')
+                        if "dequeueCount" in data__expect_keys:
+                            data__expect_keys.remove("dequeueCount")
+                            data__expect__dequeueCount = data__expect["dequeueCount"]
+                            if not isinstance(data__expect__dequeueCount, (int)) and not (isinstance(data__expect__dequeueCount, float) and data__expect__dequeueCount.is_integer()) or isinstance(data__expect__dequeueCount, bool):
+                                raise JsonSchemaValueException('invalid')
+                            if isinstance(data__expect__dequeueCount, (int, float, Decimal)) and not isinstance(data__expect__dequeueCount, bool):
+                                if data__expect__dequeueCount < 0:
+                                    raise JsonSchemaValueException('invalid')
+                        if "copies" in data__expect_keys:
+                            data__expect_keys.remove("copies")
+                            data__expect__copies = data__expect["copies"]
+                            if not isinstance(data__expect__copies, (int)) and not (isinstance(data__expect__copies, float) and data__expect__copies.is_integer()) or isinstance(data__expect__copies, bool):
+                                raise JsonSchemaValueException('invalid')
+                            if isinstance(data__expect__copies, (int, float, Decimal)) and not isinstance(data__expect__copies, bool):
+                                if data__expect__copies < 0:
+                                    raise JsonSchemaValueException('invalid')
+                        if "pushes" in data__expect_keys:
+                            data__expect_keys.remove("pushes")
+                            data__expect__pushes = data__expect["pushes"]
+                            if not isinstance(data__expect__pushes, (list, tuple)):
+                                raise JsonSchemaValueException('invalid')
+                            data__expect__pushes_is_list = isinstance(data__expect__pushes, (list, tuple))
+                            if data__expect__pushes_is_list:
+                                data__expect__pushes_len = len(data__expect__pushes)
+                                if data__expect__pushes_len < 1:
+                                    raise JsonSchemaValueException('invalid')
+                                for data__expect__pushes_x, data__expect__pushes_item in enumerate(data__expect__pushes):
+                                    if not isinstance(data__expect__pushes_item, (dict)):
+                                        raise JsonSchemaValueException('invalid')
+                                    data__expect__pushes_item_is_dict = isinstance(data__expect__pushes_item, dict)
+                                    if data__expect__pushes_item_is_dict:
+                                        data__expect__pushes_item__missing_keys = set(['endpoint']) - data__expect__pushes_item.keys()
+                                        if data__expect__pushes_item__missing_keys:
+                                            raise JsonSchemaValueException('invalid')
+                                        data__expect__pushes_item_keys = set(data__expect__pushes_item.keys())
+                                        if "endpoint" in data__expect__pushes_item_keys:
+                                            data__expect__pushes_item_keys.remove("endpoint")
+                                            data__expect__pushes_item__endpoint = data__expect__pushes_item["endpoint"]
+                                            if not isinstance(data__expect__pushes_item__endpoint, (str)):
+                                                raise JsonSchemaValueException('invalid')
+                                            if isinstance(data__expect__pushes_item__endpoint, str):
+                                                data__expect__pushes_item__endpoint_len = len(data__expect__pushes_item__endpoint)
+                                                if data__expect__pushes_item__endpoint_len > 500:
+                                                    raise JsonSchemaValueException('invalid')
+                                                if not REGEX_PATTERNS['^https?://'].search(data__expect__pushes_item__endpoint):
+                                                    raise JsonSchemaValueException('invalid')
+                                        if "attempts" in data__expect__pushes_item_keys:
+                                            data__expect__pushes_item_keys.remove("attempts")
+                                            data__expect__pushes_item__attempts = data__expect__pushes_item["attempts"]
+                                            if not isinstance(data__expect__pushes_item__attempts, (int)) and not (isinstance(data__expect__pushes_item__attempts, float) and data__expect__pushes_item__attempts.is_integer()) or isinstance(data__expect__pushes_item__attempts, bool):
+                                                raise JsonSchemaValueException('invalid')
+                                            if isinstance(data__expect__pushes_item__attempts, (int, float, Decimal)) and not isinstance(data__expect__pushes_item__attempts, bool):
+                                                if data__expect__pushes_item__attempts < 0:
+                                                    raise JsonSchemaValueException('invalid')
+                                        if "delivered" in data__expect__pushes_item_keys:
+                                            data__expect__pushes_item_keys.remove("delivered")
+                                            data__expect__pushes_item__delivered = data__expect__pushes_item["delivered"]
+                                            if not isinstance(data__expect__pushes_item__delivered, (bool)):
+                                                raise JsonSchemaValueException('invalid')
+                                        if "format" in data__expect__pushes_item_keys:
+                                            data__expect__pushes_item_keys.remove("format")
+                                            data__expect__pushes_item__format = data__expect__pushes_item["format"]
+                                            if not (isinstance(data__expect__pushes_item__format, str) and data__expect__pushes_item__format == 'JSON' or isinstance(data__expect__pushes_item__format, str) and data__expect__pushes_item__format == 'SIMPLIFIED'):
+                                                raise JsonSchemaValueException('invalid')
+                                        if data__expect__pushes_item_keys:
+                                            raise JsonSchemaValueException('invalid')
                         if data__expect_keys:
+                            raise JsonSchemaValueException('invalid')
+                if data_keys:
+                    raise JsonSchemaValueException('invalid')
+            data_one_of_count1 += 1
+        except (JsonSchemaValueException, JsonSchemaValuesException): pass
+    if data_one_of_count1 < 2:
+        try:
+            if not isinstance(data, (dict)):
+                raise JsonSchemaValueException('invalid')
+            data_is_dict = isinstance(data, dict)
+            if data_is_dict:
+                data__missing_keys = set(['delete']) - data.keys()
+                if data__missing_keys:
+                    raise JsonSchemaValueException('invalid')
+                data_keys = set(data.keys())
+                if "delete" in data_keys:
+                    data_keys.remove("delete")
+                    data__delete = data["delete"]
+                    if not isinstance(data__delete, (dict)):
+                        raise JsonSchemaValueException('invalid')
+                    data__delete_is_dict = isinstance(data__delete, dict)
+                    if data__delete_is_dict:
+                        data__delete__missing_keys = set(['queue', 'message']) - data__delete.keys()
+                        if data__delete__missing_keys:
+                            raise JsonSchemaValueException('invalid')
+                        data__delete_keys = set(data__delete.keys())
+                        if "queue" in data__delete_keys:
+                            data__delete_keys.remove("queue")
+                            data__delete__queue = data__delete["queue"]
+                            if not isinstance(data__delete__queue, (str)):
+                                raise JsonSchemaValueException('invalid')
+                            if isinstance(data__delete__queue, str):
+                                data__delete__queue_len = len(data__delete__queue)
+                                if data__delete__queue_len < 1:
+                                    raise JsonSchemaValueException('invalid')
+                                if data__delete__queue_len > 64:
+                                    raise JsonSchemaValueException('invalid')
+                        if "message" in data__delete_keys:
+                            data__delete_keys.remove("message")
+                            data__delete__message = data__delete["message"]
+                            if not isinstance(data__delete__message, (str)):
+                                raise JsonSchemaValueException('invalid')
+                            if isinstance(data__delete__message, str):
+                                data__delete__message_len = len(data__delete__message)
+                                if data__delete__message_len < 1:
+                                    raise JsonSchemaValueException('invalid')
+                                if data__delete__message_len > 65536:
+                                    raise JsonSchemaValueException('invalid')
+                        if "fails" in data__delete_keys:
+                            data__delete_keys.remove("fails")
+                            data__delete__fails = data__delete["fails"]
+                            data__delete__fails_one_of_count6 = 0
+                            if data__delete__fails_one_of_count6 < 2:
+                                try:
+                                    if not isinstance(data__delete__fails, (bool)):
+                                        raise JsonSchemaValueException('invalid')
+                                    data__delete__fails_one_of_count6 += 1
+                                except (JsonSchemaValueException, JsonSchemaValuesException): pass
+                            if data__delete__fails_one_of_count6 < 2:
+                                try:
+                                    if not isinstance(data__delete__fails, (str)):
+                                        raise JsonSchemaValueException('invalid')
+                                    if isinstance(data__delete__fails, str):
+                                        if not REGEX_PATTERNS['^[A-Z][A-Za-z]*(\\.[A-Za-z]+)*$'].search(data__delete__fails):
+                                            raise JsonSchemaValueException('invalid')
+                                    data__delete__fails_one_of_count6 += 1
+                                except (JsonSchemaValueException, JsonSchemaValuesException): pass
+                            if data__delete__fails_one_of_count6 != 1:
+                                raise JsonSchemaValueException('invalid')
+                        if data__delete_keys:
+                            raise JsonSchemaValueException('invalid')
+                if data_keys:
+                    raise JsonSchemaValueException('invalid')
+            data_one_of_count1 += 1
+        except (JsonSchemaValueException, JsonSchemaValuesException): pass
+    if data_one_of_count1 < 2:
+        try:
+            if not isinstance(data, (dict)):
+                raise JsonSchemaValueException('invalid')
+            data_is_dict = isinstance(data, dict)
+            if data_is_dict:
+                data__missing_keys = set(['rewind']) - data.keys()
+                if data__missing_keys:
+                    raise JsonSchemaValueException('invalid')
+                data_keys = set(data.keys())
+                if "rewind" in data_keys:
+                    data_keys.remove("rewind")
+                    data__rewind = data["rewind"]
+                    if not isinstance(data__rewind, (dict)):
+                        raise JsonSchemaValueException('invalid')
+                    data__rewind_is_dict = isinstance(data__rewind, dict)
+                    if data__rewind_is_dict:
+                        data__rewind__missing_keys = set(['queue']) - data__rewind.keys()
+                        if data__rewind__missing_keys:
+                            raise JsonSchemaValueException('invalid')
+                        data__rewind_keys = set(data__rewind.keys())
+                        if "queue" in data__rewind_keys:
+                            data__rewind_keys.remove("queue")
+                            data__rewind__queue = data__rewind["queue"]
+                            if not isinstance(data__rewind__queue, (str)):
+                                raise JsonSchemaValueException('invalid')
+                            if isinstance(data__rewind__queue, str):
+                                data__rewind__queue_len = len(data__rewind__queue)
+                                if data__rewind__queue_len < 1:
+                                    raise JsonSchemaValueException('invalid')
+                                if data__rewind__queue_len > 64:
+                                    raise JsonSchemaValueException('invalid')
+                        if "secondsAgo" in data__rewind_keys:
+                            data__rewind_keys.remove("secondsAgo")
+                            data__rewind__secondsAgo = data__rewind["secondsAgo"]
+                            if not isinstance(data__rewind__secondsAgo, (int, float, Decimal)) or isinstance(data__rewind__secondsAgo, bool):
+                                raise JsonSchemaValueException('invalid')
+                            if isinstance(data__rewind__secondsAgo, (int, float, Decimal)) and not isinstance(data__rewind__secondsAgo, bool):
+                                if data__rewind__secondsAgo < 0:
+                                    raise JsonSchemaValueException('invalid')
+                        if "fails" in data__rewind_keys:
+                            data__rewind_keys.remove("fails")
+                            data__rewind__fails = data__rewind["fails"]
+                            data__rewind__fails_one_of_count7 = 0
+                            if data__rewind__fails_one_of_count7 < 2:
+                                try:
+                                    if not isinstance(data__rewind__fails, (bool)):
+                                        raise JsonSchemaValueException('invalid')
+                                    data__rewind__fails_one_of_count7 += 1
+                                except (JsonSchemaValueException, JsonSchemaValuesException): pass
+                            if data__rewind__fails_one_of_count7 < 2:
+                                try:
+                                    if not isinstance(data__rewind__fails, (str)):
+                                        raise JsonSchemaValueException('invalid')
+                                    if isinstance(data__rewind__fails, str):
+                                        if not REGEX_PATTERNS['^[A-Z][A-Za-z]*(\\.[A-Za-z]+)*$'].search(data__rewind__fails):
+                                            raise JsonSchemaValueException('invalid')
+                                    data__rewind__fails_one_of_count7 += 1
+                                except (JsonSchemaValueException, JsonSchemaValuesException): pass
+                            if data__rewind__fails_one_of_count7 != 1:
+                                raise JsonSchemaValueException('invalid')
+                        if data__rewind_keys:
+                            raise JsonSchemaValueException('invalid')
+                if data_keys:
+                    raise JsonSchemaValueException('invalid')
+            data_one_of_count1 += 1
+        except (JsonSchemaValueException, JsonSchemaValuesException): pass
+    if data_one_of_count1 < 2:
+        try:
+            if not isinstance(data, (dict)):
+                raise JsonSchemaValueException('invalid')
+            data_is_dict = isinstance(data, dict)
+            if data_is_dict:
+                data__missing_keys = set(['setQueue']) - data.keys()
+                if data__missing_keys:
+                    raise JsonSchemaValueException('invalid')
+                data_keys = set(data.keys())
+                if "setQueue" in data_keys:
+                    data_keys.remove("setQueue")
+                    data__setQueue = data["setQueue"]
+                    if not isinstance(data__setQueue, (dict)):
+                        raise JsonSchemaValueException('invalid')
+                    data__setQueue_is_dict = isinstance(data__setQueue, dict)
+                    if data__setQueue_is_dict:
+                        data__setQueue__missing_keys = set(['queue']) - data__setQueue.keys()
+                        if data__setQueue__missing_keys:
+                            raise JsonSchemaValueException('invalid')
+                        data__setQueue_keys = set(data__setQueue.keys())
+                        if "queue" in data__setQueue_keys:
+                            data__setQueue_keys.remove("queue")
+                            data__setQueue__queue = data__setQueue["queue"]
+                            if not isinstance(data__setQueue__queue, (str)):
+                                raise JsonSchemaValueException('invalid')
+                            if isinstance(data__setQueue__queue, str):
+                                data__setQueue__queue_len = len(data__setQueue__queue)
+                                if data__setQueue__queue_len < 1:
+                                    raise JsonSchemaValueException('invalid')
+                                if data__setQueue__queue_len > 64:
+                                    raise JsonSchemaValueException('invalid')
+                        if "visibilityTimeout" in data__setQueue_keys:
+                            data__setQueue_keys.remove("visibilityTimeout")
+                            data__setQueue__visibilityTimeout = data__setQueue["visibilityTimeout"]
+                            if not isinstance(data__setQueue__visibilityTimeout, (int)) and not (isinstance(data__setQueue__visibilityTimeout, float) and data__setQueue__visibilityTimeout.is_integer()) or isinstance(data__setQueue__visibilityTimeout, bool):
+                                raise JsonSchemaValueException('invalid')
+                            if isinstance(data__setQueue__visibilityTimeout, (int, float, Decimal)) and not isinstance(data__setQueue__visibilityTimeout, bool):
+                                if data__setQueue__visibilityTimeout < 1:
+                                    raise JsonSchemaValueException('invalid')
+                                if data__setQueue__visibilityTimeout > 43200:
+                                    raise JsonSchemaValueException('invalid')
+                        if "pollingWaitSeconds" in data__setQueue_keys:
+                            data__setQueue_keys.remove("pollingWaitSeconds")
+                            data__setQueue__pollingWaitSeconds = data__setQueue["pollingWaitSeconds"]
+                            if not isinstance(data__setQueue__pollingWaitSeconds, (int)) and not (isinstance(data__setQueue__pollingWaitSeconds, float) and data__setQueue__pollingWaitSeconds.is_integer()) or isinstance(data__setQueue__pollingWaitSeconds, bool):
+                                raise JsonSchemaValueException('invalid')
+                            if isinstance(data__setQueue__pollingWaitSeconds, (int, float, Decimal)) and not isinstance(data__setQueue__pollingWaitSeconds, bool):
+                                if data__setQueue__pollingWaitSeconds < 0:
+                                    raise JsonSchemaValueException('invalid')
+                                if data__setQueue__pollingWaitSeconds > 30:
+                                    raise JsonSchemaValueException('invalid')
+                        if "msgRetentionSeconds" in data__setQueue_keys:
+                            data__setQueue_keys.remove("msgRetentionSeconds")
+                            data__setQueue__msgRetentionSeconds = data__setQueue["msgRetentionSeconds"]
+                            if not isinstance(data__setQueue__msgRetentionSeconds, (int)) and not (isinstance(data__setQueue__msgRetentionSeconds, float) and data__setQueue__msgRetentionSeconds.is_integer()) or isinstance(data__setQueue__msgRetentionSeconds, bool):
+                                raise JsonSchemaValueException('invalid')
+                            if isinstance(data__setQueue__msgRetentionSeconds, (int, float, Decimal)) and not isinstance(data__setQueue__msgRetentionSeconds, bool):
+                                if data__setQueue__msgRetentionSeconds < 30:
+                                    raise JsonSchemaValueException('invalid')
+                                if data__setQueue__msgRetentionSeconds > 43200:
+                                    raise JsonSchemaValueException('invalid')
+                        if "rewindSeconds" in data__setQueue_keys:
+                            data__setQueue_keys.remove("rewindSeconds")
+                            data__setQueue__rewindSeconds = data__setQueue["rewindSeconds"]
+                            if not isinstance(data__setQueue__rewindSeconds, (int)) and not (isinstance(data__setQueue__rewindSeconds, float) and data__setQueue__rewindSeconds.is_integer()) or isinstance(data__setQueue__rewindSeconds, bool):
+                                raise JsonSchemaValueException('invalid')
+                            if isinstance(data__setQueue__rewindSeconds, (int, float, Decimal)) and not isinstance(data__setQueue__rewindSeconds, bool):
+                                if data__setQueue__rewindSeconds < 0:
+                                    raise JsonSchemaValueException('invalid')
+                                if data__setQueue__rewindSeconds > 1296000:
+                                    raise JsonSchemaValueException('invalid')
+                        if "maxReceiveCount" in data__setQueue_keys:
+                            data__setQueue_keys.remove("maxReceiveCount")
+                            data__setQueue__maxReceiveCount = data__setQueue["maxReceiveCount"]
+                            if not isinstance(data__setQueue__maxReceiveCount, (int)) and not (isinstance(data__setQueue__maxReceiveCount, float) and data__setQueue__maxReceiveCount.is_integer()) or isinstance(data__setQueue__maxReceiveCount, bool):
+                                raise JsonSchemaValueException('invalid')
+                            if isinstance(data__setQueue__maxReceiveCount, (int, float, Decimal)) and not isinstance(data__setQueue__maxReceiveCount, bool):
+                                if data__setQueue__maxReceiveCount < 1:
+                                    raise JsonSchemaValueException('invalid')
+                                if data__setQueue__maxReceiveCount > 1000:
+                                    raise JsonSchemaValueException('invalid')
+                        if "fails" in data__setQueue_keys:
+                            data__setQueue_keys.remove("fails")
+                            data__setQueue__fails = data__setQueue["fails"]
+                            data__setQueue__fails_one_of_count8 = 0
+                            if data__setQueue__fails_one_of_count8 < 2:
+                                try:
+                                    if not isinstance(data__setQueue__fails, (bool)):
+                                        raise JsonSchemaValueException('invalid')
+                                    data__setQueue__fails_one_of_count8 += 1
+                                except (JsonSchemaValueException, JsonSchemaValuesException): pass
+                            if data__setQueue__fails_one_of_count8 < 2:
+                                try:
+                                    if not isinstance(data__setQueue__fails, (str)):
+                                        raise JsonSchemaValueException('invalid')
+                                    if isinstance(data__setQueue__fails, str):
+                                        if not REGEX_PATTERNS['^[A-Z][A-Za-z]*(\\.[A-Za-z]+)*$'].search(data__setQueue__fails):
+                                            raise JsonSchemaValueException('invalid')
+                                    data__setQueue__fails_one_of_count8 += 1
+                                except (JsonSchemaValueException, JsonSchemaValuesException): pass
+                            if data__setQueue__fails_one_of_count8 != 1:
+                                raise JsonSchemaValueException('invalid')
+                        if data__setQueue_keys:
+                            raise JsonSchemaValueException('invalid')
+                if data_keys:
+                    raise JsonSchemaValueException('invalid')
+            data_one_of_count1 += 1
+        except (JsonSchemaValueException, JsonSchemaValuesException): pass
+    if data_one_of_count1 < 2:
+        try:
+            if not isinstance(data, (dict)):
+                raise JsonSchemaValueException('invalid')
+            data_is_dict = isinstance(data, dict)
+            if data_is_dict:
+                data__missing_keys = set(['count']) - data.keys()
+                if data__missing_keys:
+                    raise JsonSchemaValueException('invalid')
+                data_keys = set(data.keys())
+                if "count" in data_keys:
+                    data_keys.remove("count")
+                    data__count = data["count"]
+                    if not isinstance(data__count, (dict)):
+                        raise JsonSchemaValueException('invalid')
+                    data__count_is_dict = isinstance(data__count, dict)
+                    if data__count_is_dict:
+                        data__count__missing_keys = set(['queue']) - data__count.keys()
+                        if data__count__missing_keys:
+                            raise JsonSchemaValueException('invalid')
+                        data__count_keys = set(data__count.keys())
+                        if "queue" in data__count_keys:
+                            data__count_keys.remove("queue")
+                            data__count__queue = data__count["queue"]
+                            if not isinstance(data__count__queue, (str)):
+                                raise JsonSchemaValueException('invalid')
+                            if isinstance(data__count__queue, str):
+                                data__count__queue_len = len(data__count__queue)
+                                if data__count__queue_len < 1:
+                                    raise JsonSchemaValueException('invalid')
+                                if data__count__queue_len > 64:
+                                    raise JsonSchemaValueException('invalid')
+                        if "visible" in data__count_keys:
+                            data__count_keys.remove("visible")
+                            data__count__visible = data__count["visible"]
+                            if not isinstance(data__count__visible, (int)) and not (isinstance(data__count__visible, float) and data__count__visible.is_integer()) or isinstance(data__count__visible, bool):
+                                raise JsonSchemaValueException('invalid')
+                            if isinstance(data__count__visible, (int, float, Decimal)) and not isinstance(data__count__visible, bool):
+                                if data__count__visible < 0:
+                                    raise JsonSchemaValueException('invalid')
+                        if "inFlight" in data__count_keys:
+                            data__count_keys.remove("inFlight")
+                            data__count__inFlight = data__count["inFlight"]
+                            if not isinstance(data__count__inFlight, (int)) and not (isinstance(data__count__inFlight, float) and data__count__inFlight.is_integer()) or isinstance(data__count__inFlight, bool):
+                                raise JsonSchemaValueException('invalid')
+                            if isinstance(data__count__inFlight, (int, float, Decimal)) and not isinstance(data__count__inFlight, bool):
+                                if data__count__inFlight < 0:
+                                    raise JsonSchemaValueException('invalid')
+                        if "delayed" in data__count_keys:
+                            data__count_keys.remove("delayed")
+                            data__count__delayed = data__count["delayed"]
+                            if not isinstance(data__count__delayed, (int)) and not (isinstance(data__count__delayed, float) and data__count__delayed.is_integer()) or isinstance(data__count__delayed, bool):
+                                raise JsonSchemaValueException('invalid')
+                            if isinstance(data__count__delayed, (int, float, Decimal)) and not isinstance(data__count__delayed, bool):
+                                if data__count__delayed < 0:
+                                    raise JsonSchemaValueException('invalid')
+                        if "total" in data__count_keys:
+                            data__count_keys.remove("total")
+                            data__count__total = data__count["total"]
+                            if not isinstance(data__count__total, (int)) and not (isinstance(data__count__total, float) and data__count__total.is_integer()) or isinstance(data__count__total, bool):
+                                raise JsonSchemaValueException('invalid')
+                            if isinstance(data__count__total, (int, float, Decimal)) and not isinstance(data__count__total, bool):
+                                if data__count__total < 0:
+                                    raise JsonSchemaValueException('invalid')
+                        if data__count_keys:
                             raise JsonSchemaValueException('invalid')
                 if data_keys:
                     raise JsonSchemaValueException('invalid')
