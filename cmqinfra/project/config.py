@@ -21,7 +21,6 @@ from cmqinfra.manifest.schema import check_against, show
 from cmqinfra.manifest.source import DataPath, Document, read_document
 from cmqinfra.model import SourceLocation
 from cmqinfra.project.paths import inside, outside_message
-from cmqinfra.run.trust import credential_name_problem
 
 if TYPE_CHECKING:  # imported only to word an invalid file (cmqinfra/manifest/schema.py)
     from jsonschema import Draft202012Validator
@@ -215,6 +214,8 @@ def build_config(doc: Document) -> tuple[ProjectConfig | None, list[Diagnostic]]
         )
         known_values(env.values)
         for field, variable in (creds or {}).items():
+            from cmqinfra.run.trust import credential_name_problem  # only for projects that name some
+
             problem = credential_name_problem(field, variable)
             if problem is not None:
                 diags.append(Diagnostic(problem, doc.at(path + ("credentials", field))))

@@ -24,8 +24,6 @@ import json
 import os
 import re
 import tempfile
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -118,24 +116,6 @@ def write_sealed(path: str | Path, plain: bytes) -> str:
     """The plan's bytes sealed (keyed when ``CMQINFRA_PLAN_KEY`` is set) to ``path``, 0600; its digest."""
     write_private(path, seal(plain, plan_key()))
     return digest_of(plain)
-
-
-@contextmanager
-def opened(path: str, expect: str | None = None) -> Iterator[tuple[str, Seal | None]]:
-    """The checked plan's own bytes in a private scratch file, for the plan readers: they read
-    exactly the bytes that were checked, whatever happens to ``path`` meanwhile."""
-    try:
-        data = Path(path).read_bytes()
-    except OSError as exc:
-        raise Failure(f"{path}: cannot read the saved plan: {exc.strerror or exc}") from None
-    plain, found = unseal(data, path, plan_key(), expect)
-    with tempfile.TemporaryDirectory(prefix="cmqinfra-plan-") as scratch:
-        readable = Path(scratch) / "checked.plan"
-        write_private(readable, plain)
-        try:
-            yield str(readable), found
-        except Failure as exc:
-            raise Failure(str(exc).replace(str(readable), path)) from None
 
 
 def last_digest(path: str) -> str | None:

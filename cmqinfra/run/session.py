@@ -348,6 +348,10 @@ def check_account(saved: SavedPlan, api: CmqApi, path: str) -> None:
         raise Failure(f"{path}: {problem}; nothing was changed")
 
 
+class EditedPlan(Failure):
+    """A saved plan whose desired state plans to other changes than the ones it records."""
+
+
 def check_not_stale(saved: SavedPlan, fresh: Plan, path: str) -> None:
     fresh_actions = tuple(
         (c["address"], tuple(c["change"]["actions"])) for c in plan_to_json(fresh)["resource_changes"]
@@ -361,7 +365,7 @@ def check_not_stale(saved: SavedPlan, fresh: Plan, path: str) -> None:
     # stack. They must be the same changes, value for value, or the file was not written by plan.
     if fresh_actions != saved.actions or saved.plan is not None and (
             plan_to_json(fresh)["resource_changes"] != plan_to_json(saved.plan)["resource_changes"]):
-        raise Failure(
+        raise EditedPlan(
             f"{path}: the saved plan's recorded changes are not what its desired state plans to (the file "
             "was edited); nothing was changed (run plan again)"
         )

@@ -513,13 +513,16 @@ def _replan_saved(plan_file: str, saved_file: PlanFile, options: session.TargetO
         approved=[frozenset(s.saved.approved_data_loss) for s in saved],
         unit_targets={s.unit.key: s.saved.targets for s in saved if s.saved.targets},
     )
-    stale = []
+    stale: list[str] = []
+    edited: list[str] = []
     for s, item in zip(saved, items, strict=True):
         if item.plan is None or item.error is not None:
             continue
         fresh: Plan = item.plan
         try:
             session.check_not_stale(s.saved, fresh, plan_file)
+        except session.EditedPlan:  # not stale: what would run differs from what the file shows
+            edited.append(item.unit.key)
         except session.Failure:
             stale.append(item.unit.key)
     failed = [i.unit.key for i in items if i.plan is None or i.error is not None]
@@ -536,6 +539,10 @@ def _replan_saved(plan_file: str, saved_file: PlanFile, options: session.TargetO
                 click.echo(escape.terminal(f"error: {item.unit.key}: {item.error}"), err=True)
         raise session.Failure(f"{plan_file}: {len(failed)} stack(s) could not be planned again: "
                               f"{', '.join(failed)}; nothing was changed")
+    if edited:
+        raise session.Failure(f"{plan_file}: the saved plan's recorded changes are not what its desired "
+                              f"state plans to for {', '.join(edited)} (the file was edited); nothing was "
+                              "changed (run plan again)")
     if stale:
         raise session.Failure(f"{plan_file}: the saved plan is stale for {', '.join(stale)}: live state "
                               "changed since it was made; nothing was changed (run plan again)")

@@ -170,7 +170,10 @@ def test_a_single_stack_plan_file_cannot_send_apply_elsewhere(tmp_path: Path,
             code, _, err = cmq(tmp_path, "plan", "shop.yaml", "--endpoint", emu.url, "--out", "p.plan")
             assert code == 0, err
             doc = _unsealed(json.loads((tmp_path / "p.plan").read_text()))
-            doc["units"][0]["saved_plan"]["target"]["endpoint"] = host.url  # one format: a unit of one
+            unit = doc["units"][0] if "units" in doc else doc
+            unit["saved_plan"]["target"]["endpoint"] = host.url
+            if unit.get("target"):
+                unit["target"]["endpoint"] = host.url
             (tmp_path / "edited.plan").write_text(json.dumps(doc))
             code, out, err = cmq(tmp_path, "apply", "--plan", "edited.plan")
             assert code == 1

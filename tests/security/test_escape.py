@@ -114,21 +114,26 @@ def test_a_comment_over_hostile_stacks_shows_every_destroy_and_refusal() -> None
     """Each hostile name is a stack; between them sits a stack that destroys a queue and a refused
     one. Rendered by GitHub's renderer, each destroy and each refusal is visible and nothing else
     appeared."""
-    items = []
-    for index, name in enumerate(HOSTILE):
-        items.append(_unit(name, 1, None, env=name, region=name, tags={"t": name}))
-        items.append(_unit(f"victim{index}", 1, f"doomed{index}"))
-        items.append(_failed(name, f"refused{index} {name}"))
-    markdown = render_project_markdown(items)
-    page = _visible(markdown)
+    def comment(names: list[str]) -> Page:
+        items = []
+        for index, name in enumerate(names):
+            items.append(_unit(name, 1, None, env=name, region=name, tags={"t": name}))
+            items.append(_unit(f"victim{index}", 1, f"doomed{index}"))
+            items.append(_failed(name, f"refused{index} {name}"))
+        return _visible(render_project_markdown(items))
+
+    page = comment(HOSTILE)
     for index, name in enumerate(HOSTILE):
         assert f"queue/doomed{index} will be deleted" in page.text
         assert f"refused{index} {escape.terminal(name)}" in page.text
         assert escape.terminal(name) in page.text
+    # The names changed no element: the page has exactly the structure plain names give it.
+    assert page.tags == comment([f"plain{i}" for i in range(len(HOSTILE))]).tags
     # One section per unit (each has changes or an error), one table row per unit.
-    assert page.tags.count("details") == len(items)
-    assert page.tags.count("summary") == len(items)
-    assert page.tags.count("tr") == len(items) + 1
+    units = 3 * len(HOSTILE)
+    assert page.tags.count("details") == units
+    assert page.tags.count("summary") == units
+    assert page.tags.count("tr") == units + 1
 
 
 @pytest.mark.parametrize("name", HOSTILE)
@@ -136,6 +141,8 @@ def test_a_single_stack_comment_with_a_hostile_stack_shows_its_destroy(name: str
     item = _unit(name, 1, "doomed", region=name, tags={name: name})
     page = _visible(render_markdown(item.plan))  # type: ignore[arg-type]
     assert "queue/doomed will be deleted" in page.text
+    plain = _unit("plain", 1, "doomed", region="plain", tags={"plain": "plain"})
+    assert page.tags == _visible(render_markdown(plain.plan)).tags  # type: ignore[arg-type]
     assert "Deletions, replacements, data loss, refusals and orphans:" in page.text
     assert page.tags.count("tr") == 2  # the header and the stack's row, nothing forged
 
@@ -166,6 +173,21 @@ def _stack_file(name: str, queues: list[str]) -> str:
     return f"stack: {name}\nqueues:\n{body}"
 
 
+def _planned_comment(repo: Path, names: list[str], url: str) -> tuple[str, str]:
+    from tests.project.helpers import cmq
+
+    for index, name in enumerate(names):
+        (repo / name).mkdir(parents=True)
+        (repo / name / "stack.yaml").write_text(_stack_file(f"s{index}", [f"keep{index}", f"gone{index}"]))
+    code, out, err = cmq(repo, "apply", "--auto-approve", "--endpoint", url)
+    assert code == 0, err
+    for index, name in enumerate(names):
+        (repo / name / "stack.yaml").write_text(_stack_file(f"s{index}", [f"keep{index}"]))
+    code, out, err = cmq(repo, "plan", "--format", "markdown", "--endpoint", url)
+    assert code == 0, err
+    return out, err
+
+
 def test_plan_markdown_of_a_repository_with_hostile_directories(tmp_path: Path, emulator) -> None:  # type: ignore[no-untyped-def]
     """The attack of the findings: two directories whose names open and close an HTML comment
     around a third stack that destroys a queue, and one that closes the summary and fakes a
@@ -175,19 +197,13 @@ def test_plan_markdown_of_a_repository_with_hostile_directories(tmp_path: Path, 
     repo = tmp_path / "repo"
     names = ["a\n<!--", "m", "zz\n-->", "a</code></summary><h3>✅ No changes</h3><details><summary>x",
              "n\x1b[8A\x1b[J"]
-    for index, name in enumerate(names):
-        (repo / name).mkdir(parents=True)
-        (repo / name / "stack.yaml").write_text(_stack_file(f"s{index}", [f"keep{index}", f"gone{index}"]))
-    code, out, err = cmq(repo, "apply", "--auto-approve", "--endpoint", emulator.url)
-    assert code == 0, err
-    for index, name in enumerate(names):
-        (repo / name / "stack.yaml").write_text(_stack_file(f"s{index}", [f"keep{index}"]))
-
-    code, out, err = cmq(repo, "plan", "--format", "markdown", "--endpoint", emulator.url)
-    assert code == 0, err
+    out, err = _planned_comment(repo, names, emulator.url)
     page = _visible(out)
     for index in range(len(names)):
         assert f"queue/gone{index} will be deleted" in page.text
+    # The same repository with plain directory names gives a page of the same structure.
+    plain, _ = _planned_comment(tmp_path / "plain", [f"d{i}" for i in range(len(names))], emulator.url)
+    assert page.tags == _visible(plain).tags
     assert page.tags.count("details") == len(names)  # one per stack, none forged
     assert "\x1b" not in out + err
 

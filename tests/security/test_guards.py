@@ -134,3 +134,16 @@ def test_changed_since_refuses_what_git_would_read_as_an_option(
         assert f"--changed-since {ref!r}: a git ref does not start with '-'" in err
     assert not Path("/tmp/cmqinfra-pwned").exists()
     assert emu.call_counts() == {}
+
+
+def test_destroy_of_a_project_without_a_terminal_refuses_unless_auto_approved(
+        tmp_path: Path, emu: Emulator) -> None:
+    repo = _repo(tmp_path / "repo", emu, "")
+    assert cmq(repo, "apply", "--auto-approve")[0] == 0
+    code, out, err = cmq(repo, "destroy")
+    assert code == 1
+    assert "without --auto-approve: no terminal to confirm on" in err
+    assert "DeleteCmqQueue" not in emu.call_counts()
+    code, out, err = cmq(repo, "destroy", "--auto-approve")
+    assert code == 0, err
+    assert emu.call_counts()["DeleteCmqQueue"] == 1

@@ -154,10 +154,9 @@ def test_the_reviewed_plan_applies_with_the_key_and_the_digest(
     assert stat.S_IMODE(os.stat(plan_file).st_mode) == 0o600
     _, plain = _split(plan_file)
     assert seal.digest_of(plain) == digest
-    if mode == "stack":  # show reads project plans once the onepath work lands
-        code, out, err = cmq(root, "show", "p.plan")
-        assert code == 0, err
-        assert "~ visibilityTimeout = 30 -> 45" in out
+    code, out, err = cmq(root, "show", "p.plan")
+    assert code == 0, err
+    assert "~ visibilityTimeout = 30 -> 45" in out
     code, out, err = cmq(root, "apply", "--plan", "p.plan", "--expect-digest", digest)
     assert code == 0, err
     assert writes(emu).get("ModifyCmqQueueAttribute") == 1
@@ -171,19 +170,21 @@ def test_an_existing_plan_file_is_replaced_private(tmp_path: Path, emu: Emulator
     assert stat.S_IMODE(os.stat(root / "p.plan").st_mode) == 0o600
 
 
-def test_show_refuses_an_edited_plan_like_apply(tmp_path: Path, emu: Emulator) -> None:
-    root, args = _stack_repo(tmp_path, emu)
+@pytest.mark.parametrize("mode", REPOS)
+def test_show_refuses_an_edited_plan_like_apply(tmp_path: Path, emu: Emulator, mode: str) -> None:
+    root, args = REPOS[mode](tmp_path, emu)
     plan_file, _ = _plan(root, args)
     plan_file.write_bytes(plan_file.read_bytes().replace(b'"destroy": false', b'"destroy": true'))
     code, out, err = cmq(root, "show", "p.plan")
     assert code == 1 and "changed after it was saved" in err
 
 
+@pytest.mark.parametrize("mode", REPOS)
 def test_without_key_or_digest_an_edit_of_what_runs_still_differs_from_what_show_prints(
-        tmp_path: Path, emu: Emulator) -> None:
+        tmp_path: Path, emu: Emulator, mode: str) -> None:
     """The weakest setting (no key, no digest required): the seal stripped and the desired state
     edited. What apply would run is no longer what show prints, and apply refuses."""
-    root, args = _stack_repo(tmp_path, emu)
+    root, args = REPOS[mode](tmp_path, emu)
     plan_file, _ = _plan(root, args)
     doc, _ = _split(plan_file)
     _edit_desired(doc)
@@ -205,3 +206,16 @@ def test_a_key_variable_set_but_empty_is_refused(tmp_path: Path, emu: Emulator,
     code, out, err = cmq(root, "plan", *args, "--out", "p.plan")
     assert code == 1 and "CMQINFRA_PLAN_KEY is set but empty" in err
     assert not (root / "p.plan").exists()
+
+
+def test_the_github_recipe_seals_in_the_plan_job_and_requires_it_in_the_apply_job() -> None:
+    import yaml
+
+    recipe = yaml.safe_load((Path(__file__).parents[2] / "examples/ci/github-actions.yml").read_text())
+    steps = [step for job in recipe["jobs"].values() for step in job["steps"]]
+    uses = [step for step in steps if ("cmqinfra plan" in str(step.get("run", ""))
+                                       and "--out" in str(step.get("run", "")))
+            or "cmqinfra apply --plan" in str(step.get("run", ""))]
+    assert len(uses) >= 2  # a plan that saves, and an apply of the saved plan, at least
+    for step in uses:
+        assert step["env"][seal.KEY_VARIABLE] == "${{ secrets.CMQINFRA_PLAN_KEY }}"
