@@ -40,6 +40,9 @@ class PlanTarget:
     def place(self) -> str:
         """The target without region and account: what ``--local`` / ``--endpoint`` choose."""
         if self.kind == "local":
+            # a project's units record no state directory: theirs is the project's own .cmqinfra/
+            if not self.state_dir:
+                return "the local emulator"
             return f"the local emulator with state in {self.state_dir}"
         if self.kind == "endpoint":
             return f"endpoint {self.endpoint}"

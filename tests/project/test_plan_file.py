@@ -142,3 +142,16 @@ def test_a_malformed_plan_file_is_one_line(tmp_path: Path) -> None:
     assert err.strip() == "error: bad.plan: not a cmqinfra saved plan (missing or wrong field kind)"
     code, _, err = cmq(tmp_path, "apply", "--plan", "bad.plan")
     assert code == 1 and "not a cmqinfra saved plan" in err and "Traceback" not in err
+
+
+def test_show_of_a_local_project_plan_names_the_local_emulator(tmp_path: Path) -> None:
+    import shutil
+
+    repo = tmp_path / "repo"
+    shutil.copytree(Path(__file__).resolve().parents[2] / "examples" / "project", repo)
+    code, _, err = cmq(repo, "plan", "--local", "--out", "local.plan")
+    assert code == 0, err
+    code, out, err = cmq(repo, "show", "local.plan")
+    assert code == 0, err
+    assert "audit[prod]: planned against the local emulator, region ap-shanghai" in out
+    assert "None" not in out
