@@ -22,6 +22,7 @@ from typing import Any
 
 import click
 
+from cmqinfra.commands.shared_options import delivery_option
 from cmqinfra.emulator import (
     DEFAULT_ACCOUNT_ID,
     DEFAULT_DATA_PATH,
@@ -183,13 +184,7 @@ class _EmulatorGroup(click.Group):
     help="A Host name the console at /_cmqinfra/console/ also answers to, from any address "
     "(by default: loopback names, from this machine only).",
 )
-@click.option(
-    "--delivery",
-    type=click.Choice(["strict", "realistic"]),
-    default="strict",
-    show_default=True,
-    help="realistic: reorder, sometimes redeliver, and answer false empties to wait-0 receives.",
-)
+@delivery_option
 @click.option(
     "--delivery-seed",
     default=None,

@@ -10,6 +10,7 @@ import click
 from cmqinfra.cloud.api import CmqApi
 from cmqinfra.commands import projectmode
 from cmqinfra.commands.projectmode import project_options
+from cmqinfra.commands.shared_options import resource_types_option
 from cmqinfra.run import session
 from cmqinfra.run.options import target_options
 
@@ -27,15 +28,7 @@ from cmqinfra.run.options import target_options
 @click.option(
     "--detailed-exitcode", is_flag=True, help="Exit 2 when there are changes, 0 when there are none."
 )
-@click.option(
-    "--resource-types",
-    "resource_types",
-    type=click.Choice(["cmqinfra", "terraform"]),
-    default="cmqinfra",
-    show_default=True,
-    help="With --format json: terraform names resource types and arguments as the Terraform provider does "
-    "(tencentcloud_tcmq_queue, ...), so OPA/conftest policies written for it apply.",
-)
+@resource_types_option
 @click.option("--destroy", is_flag=True, help="Plan the deletion of everything the stack owns.")
 @click.option(
     "--allow-data-loss",

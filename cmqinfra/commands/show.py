@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import click
 
+from cmqinfra.commands.shared_options import resource_types_option
 from cmqinfra.run import session
 
 
@@ -12,14 +13,7 @@ from cmqinfra.run import session
 @click.option(
     "--format", "fmt", type=click.Choice(["text", "json", "markdown"]), default="text", show_default=True
 )
-@click.option(
-    "--resource-types",
-    "resource_types",
-    type=click.Choice(["cmqinfra", "terraform"]),
-    default="cmqinfra",
-    show_default=True,
-    help="With --format json: the Terraform provider's resource types and argument names.",
-)
+@resource_types_option
 def command(plan_file: str, fmt: str, resource_types: str) -> None:
     """Show the saved plan PLAN_FILE (from `plan --out`) as text, JSON or a pull-request comment.
 

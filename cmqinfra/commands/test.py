@@ -7,6 +7,7 @@ from pathlib import Path
 import click
 
 from cmqinfra.commands.projectmode import Selection, project_options
+from cmqinfra.commands.shared_options import delivery_option
 
 
 @click.command("test")
@@ -15,13 +16,7 @@ from cmqinfra.commands.projectmode import Selection, project_options
     "--junit-xml", "junit_xml", type=click.Path(dir_okay=False), help="Also write a JUnit XML report."
 )
 @click.option("--filter", "name_filter", metavar="TEXT", help="Run only the tests whose name contains TEXT.")
-@click.option(
-    "--delivery",
-    type=click.Choice(["strict", "realistic"]),
-    default="strict",
-    show_default=True,
-    help="realistic: reorder, sometimes redeliver, and answer false empties to wait-0 receives.",
-)
+@delivery_option
 @click.option(
     "--seed",
     type=int,
