@@ -159,7 +159,9 @@ def test_merge_request_drift_then_merge_applies_nothing_unreviewed(
         assert _ran(refused, "note:mr")  # ... and the note job runs all the same
         (note,) = gitlab.state.comments[7]
         body = str(note["body"])
-        assert body.startswith(MARKER + "\n## :x: cmqinfra plan for stack `orders[prod]`")
+        # when the job itself broke (its install, the runner), its log says why
+        assert body.startswith(MARKER + "\n## :x: cmqinfra plan for stack `orders[prod]`"), (
+            body[:600] + "\n--- pipeline output ---\n" + refused.stdout[-6000:] + refused.stderr[-2000:])
         assert "> - ✗ **refused**: `" in body and "is owned by stack 'payments'" in body
         assert {r.credential for r in gitlab.state.requests} == {"note-token"}
 
@@ -172,7 +174,8 @@ def test_merge_request_drift_then_merge_applies_nothing_unreviewed(
         planned = _pipeline(repo, mr_vars, executor)
         assert planned.returncode == 0, planned.stdout[-4000:] + planned.stderr[-2000:]
         (note,) = gitlab.state.comments[7]
-        assert "refunds" in str(note["body"]) and "✗" not in str(note["body"])
+        assert "refunds" in str(note["body"]) and "✗" not in str(note["body"]), (
+            str(note["body"])[:600] + "\n--- pipeline output ---\n" + planned.stdout[-6000:])
         assert [r.method for r in gitlab.state.requests if "/notes" in r.path].count("PUT") == 1
         assert "refunds" not in queues(emu)  # a merge request changes nothing
         saved = next((repo / ".gitlab-ci-local").rglob("cmqinfra.plan"), None) or repo / "cmqinfra.plan"
