@@ -60,9 +60,9 @@ def command(
             # the one reader (sealed bytes checked: cmqinfra/run/seal.py): a stack's plan file or a project's
             saved = read_plan_file(plan_file, expect_digest)
     if not paths and (saved is None or saved.project):
-        from cmqinfra.run import units
+        from cmqinfra.run import unit_apply
 
-        units.apply(selection, options, plan_file, auto_approve, allow_data_loss, targets, saved,
+        unit_apply.apply(selection, options, plan_file, auto_approve, allow_data_loss, targets, saved,
                     verbose, expect_digest=expect_digest)
         return
     api_holder: list[CmqApi] = []

@@ -42,9 +42,9 @@ def command(
     With no PATH, destroy what the selected stacks of the project in the current directory own
     (--stack, --env, --changed-since; see --project), after one approval."""
     if not paths:
-        from cmqinfra.run import units
+        from cmqinfra.run import unit_apply
 
-        units.apply(selection, options, None, auto_approve, allow_data_loss, targets, None, verbose,
+        unit_apply.apply(selection, options, None, auto_approve, allow_data_loss, targets, None, verbose,
                     destroy=True)
         return
     api_holder: list[CmqApi] = []

@@ -78,9 +78,9 @@ def command(
     if resource_types != "cmqinfra" and fmt != "json":
         raise click.UsageError("--resource-types applies to --format json")
     if not paths:
-        from cmqinfra.run import units
+        from cmqinfra.run import unit_plan
 
-        units.plan(selection, options, out, fmt, detailed_exitcode, destroy, allow_data_loss, targets,
+        unit_plan.plan(selection, options, out, fmt, detailed_exitcode, destroy, allow_data_loss, targets,
                    resource_types, baseline=baseline, full_plan=full_plan)
         return
     api_holder: list[CmqApi] = []

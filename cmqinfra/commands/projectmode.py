@@ -1,6 +1,6 @@
 """The flags of project mode (no PATH): ``--project``, ``--stack``, ``--env``, ``--changed-since``
 and ``--target STACK[ENV]:ADDRESS``. Wiring only: the session over a project's units is
-cmqinfra/run/units.py."""
+cmqinfra/run/unit_*.py."""
 
 from __future__ import annotations
 

@@ -26,7 +26,7 @@ from cmqinfra.plan.values import Action, Plan
 from cmqinfra.render import use_colour
 from cmqinfra.render.json import plan_to_json
 from cmqinfra.render.markdown import render_markdown
-from cmqinfra.render.text import render_brief, render_text
+from cmqinfra.render.text import TextUnit, render_units
 from cmqinfra.run.binding import PlanTarget, account_mismatch, place_mismatch, region_mismatch, target_of
 from cmqinfra.run.executor import ApplyReport
 from cmqinfra.run.failure import Failure, Refused
@@ -279,10 +279,15 @@ def show(plan: Plan, fmt: str = "text", *, verbose: bool = True, resource_types:
         click.echo(json.dumps(plan_to_json(plan), indent=2))
     elif fmt == "markdown":
         click.echo(render_markdown(plan), nl=False)
-    elif not verbose and sum(1 for c in plan.changes if c.is_change) > LONG_PLAN:
-        click.echo(render_brief(plan, colour=use_colour(sys.stdout)), nl=False)
-    else:
-        click.echo(render_text(plan, colour=use_colour(sys.stdout)), nl=False)
+    else:  # the one text renderer, a stack being the run of one unit
+        brief = not verbose and sum(1 for c in plan.changes if c.is_change) > LONG_PLAN
+        click.echo(render_units([single_unit(plan)], use_colour(sys.stdout), brief), nl=False)
+
+
+def single_unit(plan: Plan, target: str | None = None) -> TextUnit:
+    """A PATH's stack as the text renderer's run of one unit (no environment: no heading)."""
+    status = "refused" if not plan.ok else "changes" if plan.has_changes else "no changes"
+    return TextUnit(plan.stack.name, plan.stack.name, None, plan.region, target, plan, status)
 
 
 def save(plan: Plan, path: str, target: PlanTarget | None = None) -> None:

@@ -1,0 +1,92 @@
+"""plan over a run's units: read and plan them together, render one view, save one plan file
+(cmqinfra/run/saved.py) and one exit code (0, 2 for changes anywhere with ``--detailed-exitcode``,
+1 for any failure)."""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import click
+
+from cmqinfra.run import session
+from cmqinfra.run.unit_changes import _code
+from cmqinfra.run.unit_connections import caller_accounts, open_connections, orphans
+from cmqinfra.run.unit_selection import (
+    cross_checked,
+    load_selection,
+    others_of,
+    refuse_bare_targets,
+    resolve_and_read,
+    unit_targets,
+    whole_project,
+)
+from cmqinfra.run.unit_view import print_diagnostics, show_all
+from cmqinfra.selection import Selection
+
+
+def drift_marked(items: Sequence[Any], selection: Selection, baseline: str | None) -> list[Any]:
+    """Each unit's changes that set back edits made outside cmqinfra, marked (see plan/drift.py)."""
+    from cmqinfra.plan.drift import mark_drift
+    from cmqinfra.project.baseline import baseline_commit, project_baseline
+
+    ref = baseline or selection.changed_since
+    if ref is None:
+        return list(items)
+    root = Path(selection.root)
+    commit = baseline_commit(root, ref, merge_base=baseline is None)
+    stacks = project_baseline(root, commit, [i.unit.key for i in items if i.plan is not None])
+    return [i if i.plan is None else dataclasses.replace(i, plan=mark_drift(i.plan, stacks.get(i.unit.key)))
+            for i in items]
+
+
+def plan(selection: Selection, options: session.TargetOptions, out: str | None, fmt: str,
+         detailed_exitcode: bool, destroy: bool, allow_data_loss: bool = False,
+         targets: Sequence[str] = (), resource_types: str = "cmqinfra", baseline: str | None = None,
+         full_plan: str | None = None) -> None:
+    from cmqinfra.project.planfile import save_project_plan
+    from cmqinfra.project.runner import plan_project
+
+    exit_code = 0
+    # Errors before any plan is shown are rendered in --format too: a comment is never empty.
+    with session.user_errors(False, [], fmt, command="plan"):
+        refuse_bare_targets(targets)
+        project, units = load_selection(selection)
+        units, by_unit = unit_targets(selection, units, targets)
+        notes: list[str] = []
+        with open_connections(options, selection.root) as connections:
+            resolved, early = resolve_and_read(project, units, selection, options, connections,
+                                                partial=bool(by_unit), notes=notes)
+            others = others_of(project, resolved)
+            resolved = cross_checked(project, resolved, others)
+            print_diagnostics(resolved)
+            items, apis = plan_project(resolved, options, connections, destroy=destroy,
+                                       allow_data_loss=allow_data_loss,
+                                       bystanders=[o for o in others if o.stack is not None], early=early,
+                                       unit_targets=by_unit)
+            items = drift_marked(items, selection, baseline)
+            accounts = caller_accounts(items, apis) if out and all(i.ok for i in items) else {}
+            whole = whole_project(selection, by_unit)
+            warnings = orphans(items, apis, connections, others) if whole else []
+        heading = ([f"Stacks affected by the changes since {_code(selection.changed_since)}."]
+                   if selection.changed_since else [])
+        # in markdown the orphans stand in CAUTION (render_project_markdown), elsewhere in the note
+        shown = [] if fmt == "markdown" else [f"> [!WARNING]\n> {w}" for w in warnings]
+        note = "\n\n".join(heading + notes + shown) or None
+        show_all(items, fmt, note, warnings=warnings, root=selection.root, full_plan=full_plan,
+                  resource_types=resource_types)
+        failed = [i for i in items if not i.ok]
+        if failed:
+            raise session.Refused(f"{len(failed)} stack(s) failed or were refused: "
+                                  f"{', '.join(i.unit.key for i in failed)}; nothing can be applied")
+        if out:
+            save_project_plan(items, out, accounts)
+            session.announce_digest(out, fmt)
+            click.echo(f"Saved the plan of {len(items)} stack(s) to {out}; run `cmqinfra apply --plan {out}` "
+                       "to apply it.", err=True)
+        if detailed_exitcode and any(i.plan is not None and i.plan.has_changes for i in items):
+            exit_code = 2
+    if exit_code:
+        raise click.exceptions.Exit(exit_code)
