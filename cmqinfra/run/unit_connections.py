@@ -3,7 +3,7 @@ what the project's ownership tags give to stacks no unit is any more."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -15,16 +15,25 @@ from cmqinfra.run import session
 
 
 @contextmanager
-def open_connections(options: session.TargetOptions, root: str) -> Iterator[Any]:
+def open_connections(options: session.TargetOptions, root: str, single: bool = False,
+                     check: Callable[[Any], None] | None = None) -> Iterator[Any]:
+    """The run's connections (``root``: where --local keeps its state); with --debug, the calls
+    each action made, of the one unit or of all of them."""
     from cmqinfra.project.connections import Connections
 
-    connections = Connections(options, Path(root))
+    def connect(_unit: Any, target: Any) -> Any:  # a PATH's one unit: where its flags point
+        api = session.connect(options, target.region)
+        if check is not None:  # before any read (a saved plan's account)
+            check(api)
+        return api
+
+    connections = Connections(options, Path(root), opener=connect if single else None)
     try:
         yield connections
     finally:
         if options.debug:
             counts = connections.call_counts()
-            click.echo("API calls per action (all stacks):", err=True)
+            click.echo("API calls per action:" if single else "API calls per action (all stacks):", err=True)
             for action, n in sorted(counts.items()):
                 click.echo(f"  {action}: {n}", err=True)
             click.echo(f"  total: {sum(counts.values())}", err=True)
