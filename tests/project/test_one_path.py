@@ -3,8 +3,10 @@ and a stack planned by its PATH reads exactly as the same stack planned as a pro
 
 from __future__ import annotations
 
+import time
 from pathlib import Path
 
+import pytest
 from helpers import cmq, write
 
 from cmqinfra.emulator import Emulator
@@ -54,3 +56,40 @@ def test_a_stack_by_its_path_reads_as_the_project_of_one(
     assert code == 0, err
     assert "queue/orders-in will be created" in by_path
     assert as_project == by_path
+
+
+def test_a_paths_read_starts_while_its_manifest_loads(
+    tmp_path: Path, emulators: dict[str, Emulator], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The unit of a PATH is read as every unit is: from its manifest's ``stack:`` line, while the
+    manifest loads; a partial plan (--target) reads by name once it has loaded."""
+    from cmqinfra.run import session
+
+    emu = emulators["dev"]
+    write(tmp_path, {"s.yaml": f"stack: s\nregion: {emu.region}\nqueues:\n  q1: {{}}\n"})
+    served: list[str] = []
+    original_handle = emu.handle
+
+    def handle(http, request_id, unsupported):  # type: ignore[no-untyped-def]
+        served.append(http.headers.get("X-TC-Action", ""))
+        return original_handle(http, request_id, unsupported)
+
+    emu.handle = handle  # type: ignore[method-assign]
+    seen_during_load: list[int] = []
+    original_load = session.load
+
+    def load(paths):  # type: ignore[no-untyped-def]
+        deadline = time.monotonic() + 2.0
+        while not served and time.monotonic() < deadline:  # the early read's first calls arrive
+            time.sleep(0.01)
+        seen_during_load.append(len(served))
+        return original_load(paths)
+
+    monkeypatch.setattr(session, "load", load)
+    code, _, err = cmq(tmp_path, "plan", "s.yaml", "--endpoint", emu.url)
+    assert code == 0, err
+    assert seen_during_load[-1] > 0
+    served.clear()
+    code, _, err = cmq(tmp_path, "plan", "s.yaml", "--endpoint", emu.url, "--target", "queue/q1")
+    assert code == 0, err
+    assert seen_during_load[-1] == 0
