@@ -33,12 +33,12 @@ from cmqinfra.selection import Selection
 def drift_marked(items: Sequence[Any], selection: Selection, baseline: str | None,
                  paths: Sequence[str] = ()) -> list[Any]:
     """Each unit's changes that set back edits made outside cmqinfra, marked (see plan/drift.py)."""
-    from cmqinfra.plan.drift import mark_drift
-    from cmqinfra.project.baseline import baseline_commit, paths_baseline, project_baseline
-
     ref = baseline or selection.changed_since
     if ref is None:
         return list(items)
+    from cmqinfra.plan.drift import mark_drift
+    from cmqinfra.project.baseline import baseline_commit, paths_baseline, project_baseline
+
     if paths:  # a PATH's unit: its manifests at that commit
         commit = baseline_commit(anchor(paths), ref, merge_base=False)
         stacks = {i.unit.key: paths_baseline(paths, commit) for i in items}
@@ -55,7 +55,6 @@ def plan(selection: Selection, options: session.TargetOptions, out: str | None, 
          targets: Sequence[str] = (), resource_types: str = "cmqinfra", baseline: str | None = None,
          full_plan: str | None = None, paths: Sequence[str] = ()) -> None:
     """Plan the run's units: the project's selected ones, or the one unit of ``paths``."""
-    from cmqinfra.project.planfile import save_project_plan
     from cmqinfra.project.runner import plan_project
 
     exit_code = 0
@@ -117,6 +116,8 @@ def plan(selection: Selection, options: session.TargetOptions, out: str | None, 
             click.echo(f"Saved the plan to {out} ({where}). To apply exactly this plan there, run:\n"
                        f"  cmqinfra apply --plan {shlex.quote(out)}", err=True)
         elif out:
+            from cmqinfra.project.planfile import save_project_plan
+
             save_project_plan(items, out, accounts)
             session.announce_digest(out, fmt)
             click.echo(f"Saved the plan of {len(items)} stack(s) to {out}; run `cmqinfra apply --plan {out}` "
