@@ -85,13 +85,18 @@ def test_validate_and_plan_name_the_policy_variable_as_its_owner_does() -> None:
 
 
 def test_plan_of_a_stack_outside_any_project_loads_no_project_machinery(tmp_path: Path) -> None:
-    """`plan --local PATH` (an editor's or a hook's dry run) needs the SDK and the emulator; the
-    project layer and the policy rules only where a cmqinfra.yaml or the operator's policy file
-    can apply to the PATH."""
+    """`plan --local PATH` (an editor's or a hook's dry run) needs the SDK, the emulator and the
+    session over units (a PATH is a project of one unit: its units, resolve, runner, connections,
+    early reads and report); the policy rules only where a cmqinfra.yaml or the operator's policy
+    file can apply to the PATH, and none of what a project of many adds (changed-since, claims,
+    cross-unit rules, orphans, baselines, the plan-file writer)."""
     code, modules = imported_by("plan", "--local", str(SMALL_STACK), cwd=tmp_path)
     assert code == 0
     assert "cmqinfra.plan.compute" in modules  # it did plan
-    unneeded = ("cmqinfra.project", "cmqinfra.policy", "jsonschema", "deepdiff")
+    unneeded = ("cmqinfra.policy", "jsonschema", "deepdiff", "cmqinfra.project.changes",
+                "cmqinfra.project.claims", "cmqinfra.project.crossunit", "cmqinfra.project.orphans",
+                "cmqinfra.project.baseline", "cmqinfra.project.planfile", "cmqinfra.project.policies",
+                "cmqinfra.project.membership", "cmqinfra.project.targets")
     assert loaded(modules, unneeded) == []
 
 

@@ -4,9 +4,7 @@ from __future__ import annotations
 
 import click
 
-from cmqinfra.cloud.api import CmqApi
 from cmqinfra.commands import projectmode
-from cmqinfra.commands.apply import apply_plan
 from cmqinfra.commands.projectmode import Selection, project_options
 from cmqinfra.run import session
 from cmqinfra.run.options import target_options
@@ -41,28 +39,8 @@ def command(
 
     With no PATH, destroy what the selected stacks of the project in the current directory own
     (--stack, --env, --changed-since; see --project), after one approval."""
-    if not paths:
-        from cmqinfra.run import units
+    from cmqinfra.run import unit_apply
 
-        units.apply(selection, options, None, auto_approve, allow_data_loss, targets, None, verbose,
-                    destroy=True)
-        return
-    api_holder: list[CmqApi] = []
-    with session.user_errors(options.debug, api_holder):
-        projectmode.refuse_with_paths(selection)
-        targets = projectmode.stack_targets(targets)
-        session.refuse_project_member(paths)
-        stack = session.load(paths)
-        region = session.resolve(options, stack)
-        api_holder.append(session.connect(options, region.name))
-        plan = session.compute(
-            stack,
-            api_holder[0],
-            region.name,
-            allow_data_loss=allow_data_loss,
-            destroy=True,
-            region_source=region.source,
-            targets=targets,
-            claims=session.claims_for(stack, paths),
-        )
-        apply_plan(plan, api_holder[0], options, auto_approve, "destroy these resources", verbose)
+    unit_apply.apply(selection, options, None, auto_approve, allow_data_loss,
+                     projectmode.stack_targets(targets) if paths else targets, None, verbose, destroy=True,
+                     paths=paths)

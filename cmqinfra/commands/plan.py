@@ -2,12 +2,8 @@
 
 from __future__ import annotations
 
-import shlex
-from pathlib import Path
-
 import click
 
-from cmqinfra.cloud.api import CmqApi
 from cmqinfra.commands import projectmode
 from cmqinfra.commands.projectmode import project_options
 from cmqinfra.commands.shared_options import resource_types_option
@@ -77,62 +73,8 @@ def command(
     With no PATH, plan every stack of the project in the current directory (see --project)."""
     if resource_types != "cmqinfra" and fmt != "json":
         raise click.UsageError("--resource-types applies to --format json")
-    if not paths:
-        from cmqinfra.run import units
+    from cmqinfra.run import unit_plan
 
-        units.plan(selection, options, out, fmt, detailed_exitcode, destroy, allow_data_loss, targets,
-                   resource_types, baseline=baseline, full_plan=full_plan)
-        return
-    api_holder: list[CmqApi] = []
-    exit_code = 0
-    with session.user_errors(options.debug, api_holder, fmt):
-        projectmode.refuse_with_paths(selection)
-        targets = projectmode.stack_targets(targets)
-        if out:
-            session.check_writable(out)
-        stack, region, live = session.load_and_read(paths, options, api_holder, whole=not targets)
-        target = session.target_for(options, region.name)
-        plan = session.compute(
-            stack,
-            api_holder[0],
-            region.name,
-            destroy=destroy,
-            allow_data_loss=allow_data_loss,
-            region_source=region.source,
-            targets=targets,
-            claims=session.claims_for(stack, paths),
-            live=live,
-        )
-        if baseline:
-            from cmqinfra.plan.drift import mark_drift
-            from cmqinfra.project.baseline import baseline_commit, paths_baseline
-
-            anchor = Path(paths[0]).resolve()
-            commit = baseline_commit(anchor if anchor.is_dir() else anchor.parent, baseline, merge_base=False)
-            plan = mark_drift(plan, paths_baseline(paths, commit))
-        if fmt == "markdown":
-            from cmqinfra.project.report import provenance_of, write_full_plan
-            from cmqinfra.render.markdown import render_markdown
-
-            anchor = Path(paths[0]).resolve()
-            made = provenance_of(anchor if anchor.is_dir() else anchor.parent)
-            if full_plan:
-                write_full_plan(full_plan, render_markdown(plan, None, provenance=made))
-            click.echo(render_markdown(plan, provenance=made, full_plan=full_plan), nl=False)
-        else:
-            session.show(plan, fmt, resource_types=resource_types)
-        if not plan.ok:
-            raise session.Refused(f"the plan has {len(plan.errors)} error(s); nothing can be applied")
-        if out:
-            bound = session.bind(target, api_holder[0])
-            session.save(plan, out, bound)
-            session.announce_digest(out, fmt)
-            click.echo(
-                f"Saved the plan to {out} ({bound.describe()}). To apply exactly this plan there, run:\n"
-                f"  cmqinfra apply --plan {shlex.quote(out)}",
-                err=True,
-            )
-        if detailed_exitcode and plan.has_changes:
-            exit_code = 2
-    if exit_code:
-        raise click.exceptions.Exit(exit_code)
+    unit_plan.plan(selection, options, out, fmt, detailed_exitcode, destroy, allow_data_loss,
+                   projectmode.stack_targets(targets) if paths else targets, resource_types,
+                   baseline=baseline, full_plan=full_plan, paths=paths)

@@ -1,6 +1,6 @@
 """The flags of project mode (no PATH): ``--project``, ``--stack``, ``--env``, ``--changed-since``
 and ``--target STACK[ENV]:ADDRESS``. Wiring only: the session over a project's units is
-cmqinfra/run/units.py."""
+cmqinfra/run/unit_*.py."""
 
 from __future__ import annotations
 
@@ -45,8 +45,6 @@ def stack_targets(targets: Sequence[str]) -> tuple[str, ...]:
 
 def refuse_with_paths(selection: Selection) -> None:
     """Project flags select units of a project: they make no sense beside manifest PATHs."""
-    if selection.given:
-        from cmqinfra.run.failure import Failure
+    from cmqinfra.run.unit_paths import refuse_project_flags
 
-        raise Failure("--project, --stack, --env and --changed-since select stacks of a project; "
-                      "they cannot be combined with manifest PATH arguments")
+    refuse_project_flags(selection)

@@ -24,14 +24,6 @@ def command(plan_file: str, fmt: str, resource_types: str) -> None:
     with session.user_errors(False, [], fmt, command="show"):
         # The one reader `apply --plan` uses: the same seal checked, the same bytes shown.
         saved_file = read_plan_file(plan_file)
-        if saved_file.project:
-            from cmqinfra.run import units
+        from cmqinfra.run import unit_show
 
-            units.show_saved(plan_file, saved_file, fmt, resource_types)
-            return
-        saved = saved_file.single
-        assert saved.plan is not None
-        session.show(saved.plan, fmt, resource_types=resource_types)
-        if fmt == "text" and saved.target is not None:
-            approved = ", ".join(saved.approved_data_loss) or "none"
-            click.echo(f"\nPlanned against {saved.target.describe()}; data loss approved for: {approved}.")
+        unit_show.show_saved(plan_file, saved_file, fmt, resource_types)

@@ -70,12 +70,12 @@ def command(paths: tuple[str, ...], fmt: str, selection: Selection, stacks_of: b
 
     in_project = bool(paths) and any_under_a_project(paths)
     if not paths or stacks_of or selection.given or in_project:
-        from cmqinfra.run import session, units
+        from cmqinfra.run import session, unit_validate
     if not paths or stacks_of:
         with session.user_errors(False, [], fmt, command="validate"):
             if stacks_of and not paths:
                 return  # the hook was given no files
-            units.validate(selection, fmt, paths if stacks_of else ())
+            unit_validate.validate(selection, fmt, paths if stacks_of else ())
         return
     if selection.given or in_project:
         from cmqinfra.commands import projectmode

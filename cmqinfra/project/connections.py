@@ -78,7 +78,11 @@ def unit_region(unit: StackUnit, manifest_region: str | None, options: TargetOpt
 class Connections:
     """Opens and closes the APIs of one run; thread-safe (units connect concurrently)."""
 
-    def __init__(self, options: TargetOptions, workdir: Path, rate_scale: float = 1.0) -> None:
+    def __init__(self, options: TargetOptions, workdir: Path, rate_scale: float = 1.0,
+                 opener: Callable[[StackUnit, ResolvedTarget], Any] | None = None) -> None:
+        """``opener``: how a PATH's one unit connects (as its flags say), instead of by its
+        environment's target and credentials."""
+        self._opener = opener
         self._options = options
         self._workdir = workdir
         self._rate_scale = rate_scale
@@ -104,6 +108,11 @@ class Connections:
         from cmqinfra.emulator import DEFAULT_SECRET_ID, DEFAULT_SECRET_KEY
         from cmqinfra.run.targets import open_target
 
+        if self._opener is not None:
+            api = self._opener(unit, target)
+            with self._lock:
+                self._apis.append(api)
+            return api
         options = self._options
         limiter = self.limiter_for(target)
         credentials = _credentials_of(unit)
@@ -122,6 +131,9 @@ class Connections:
                                   parallelism=options.parallelism, timeout=options.timeout,
                                   limiter=limiter)
         else:
+            if target.region is None and unit.environment is None:  # a PATH's stack
+                raise Failure("no region: set region in the manifest, pass --region, set "
+                              "TENCENTCLOUD_REGION, or configure a tccli profile region")
             if target.region is None:
                 raise Failure("no region: give its environment a region, set region in the "
                               "manifest, pass --region or set TENCENTCLOUD_REGION")
@@ -202,7 +214,9 @@ class Connections:
             apis, self._apis = self._apis, []
             emulators, self._emulators = list(self._emulators.values()), {}
         for api in apis:
-            api.close()
+            close = getattr(api, "close", None)  # an API of a PATH's opener may hold nothing to close
+            if close is not None:
+                close()
         for emu in emulators:
             emu.stop()
 

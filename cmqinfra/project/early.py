@@ -99,6 +99,8 @@ def _start(unit: StackUnit, options: TargetOptions, connections: Connections) ->
         api = connections.open(unit, target)
     except (Failure, CloudError, CredentialsError):
         return None  # the unit's own read reports it, after its manifests are checked
+    if getattr(api, "start_read", None) is None:
+        return None  # an API that reads only whole: the unit reads once it has loaded
     name = unit.name_prefix + heading.stack + unit.name_suffix
     pending = api.start_read(name, connections.untagged_count(unit, target, api))
     return EarlyRead(name, region, target, api, pending)

@@ -1,4 +1,5 @@
-"""The views of a project run: a text summary table, JSON, and ONE pull-request comment.
+"""A run's units as the renderers read them: text (cmqinfra/render/text.py), JSON, and ONE
+pull-request comment.
 
 The comment is cmqinfra/render/markdown.py's layout (risk first: summary, CAUTION across all
 units, drift, a table ordered by risk, one collapsed section per unit), the same one a single
@@ -15,10 +16,10 @@ from typing import Any
 
 from cmqinfra.diagnostics import Diagnostic
 from cmqinfra.project.runner import UnitPlan
-from cmqinfra.render import escape
 from cmqinfra.render.json import plan_to_json
 from cmqinfra.render.markdown import COMMENT_BUDGET, Provenance, Section, UnitView, render_report
 from cmqinfra.render.policy import policy_lines
+from cmqinfra.render.text import TextUnit
 from cmqinfra.run.failure import Failure
 
 PROJECT_JSON_FORMAT = "1.0"
@@ -31,37 +32,11 @@ def counts(item: UnitPlan) -> tuple[int, int, int] | None:
     return s.add, s.change, s.destroy
 
 
-def summary_rows(items: Sequence[UnitPlan]) -> list[tuple[str, str, str, str, str, str, str]]:
-    """Raw cells: each view escapes them for its own context."""
-    rows = []
-    for item in items:
-        n = counts(item)
-        add, change, destroy = (str(x) for x in n) if n else ("-", "-", "-")
-        rows.append((item.unit.stack_name, item.unit.environment or "-", item.region or "-",
-                     add, change, destroy, item.status))
-    return rows
-
-
-def render_table(items: Sequence[UnitPlan]) -> str:
-    """The summary as aligned text columns (the end of the text output)."""
-    header = ("STACK", "ENVIRONMENT", "REGION", "ADD", "CHANGE", "DESTROY", "STATUS")
-    rows = [header, *(tuple(escape.terminal(c) for c in row) for row in summary_rows(items))]
-    widths = [max(len(r[i]) for r in rows) for i in range(len(header))]
-    lines = []
-    for row in rows:
-        pairs = enumerate(zip(row, widths, strict=True))
-        cells = [c.rjust(w) if 3 <= i <= 5 else c.ljust(w) for i, (c, w) in pairs]
-        lines.append("  " + "  ".join(cells).rstrip())
-    return "\n".join(lines) + "\n"
-
-
-def run_summary(items: Sequence[UnitPlan]) -> str:
-    changed = sum(1 for i in items if i.status == "changes")
-    failed = sum(1 for i in items if i.status in ("failed", "refused"))
-    words = [f"{len(items)} stack(s)", f"{changed} with changes"]
-    if failed:
-        words.append(f"{failed} failed")
-    return ", ".join(words)
+def text_unit(item: UnitPlan) -> TextUnit:
+    """A unit as the text view shows it (cmqinfra/render/text.py)."""
+    return TextUnit(item.unit.key, item.unit.stack_name, item.unit.environment, item.region,
+                    item.target.describe() if item.target else None,
+                    item.plan if item.error is None else None, item.status)
 
 
 def unit_json(item: UnitPlan) -> dict[str, Any]:

@@ -97,6 +97,7 @@ def plan_units(
     destroy: bool = False,
     claimants: Sequence[Claimant] = (),
     drafts: Mapping[str, Draft] | None = None,
+    claimed: Mapping[str, Mapping[str, str]] | None = None,
 ) -> tuple[Plan, ...]:
     """Every unit's plan, computed together from their stacks and live states (pure).
 
@@ -104,6 +105,9 @@ def plan_units(
     resource moving from one stack to another) is passed to ``make_plan`` here. ``drafts`` (by
     unit key): plans already made from the same input and the same moves out are kept."""
     moves_out = _moves_out(inputs, claimants)
+    for index, i in enumerate(inputs):  # what a project around a PATH takes from its stack
+        if (claimed or {}).get(i.unit.key):
+            moves_out[index] = {**moves_out.get(index, {}), **claimed[i.unit.key]}  # type: ignore[index]
     plans = []
     for index, i in enumerate(inputs):
         draft = (drafts or {}).get(i.unit.key)
@@ -219,6 +223,7 @@ def plan_project(
     bystanders: Sequence[ResolvedUnit] = (),
     early: EarlyReads | None = None,
     unit_targets: Mapping[str, tuple[str, ...]] | None = None,
+    claims: Mapping[str, Callable[[], Mapping[str, str]]] | None = None,
 ) -> tuple[list[UnitPlan], dict[str, Any]]:
     """Plan every resolved unit. ``desired`` and ``targets``: the stacks and targets of a saved
     project plan, instead of the resolved ones and the CLI's; ``approved``: its data-loss
@@ -294,6 +299,11 @@ def plan_project(
     computed = plan_units(inputs, allow_data_loss=allow_data_loss, destroy=destroy,
                           claimants=claimants, drafts=drafts)
     plans = dict(zip((i.unit.key for i in inputs), computed, strict=True))
+    claimed = _claimed(inputs, plans, claims or {})
+    if claimed:  # planned again: those resources move out instead of being deleted
+        computed = plan_units(inputs, allow_data_loss=allow_data_loss, destroy=destroy,
+                              claimants=claimants, drafts=drafts, claimed=claimed)
+        plans = dict(zip((i.unit.key for i in inputs), computed, strict=True))
 
     # The users of a queue are only looked up for the queues a plan would delete.
     def follow_up(item: PlanInput) -> tuple[PlanInput, bool, str | None]:
@@ -312,7 +322,7 @@ def plan_project(
         # All units again, not only those with new facts: a move spans two units' plans.
         again = [item for item, _, _ in followed]
         computed = plan_units(again, allow_data_loss=allow_data_loss, destroy=destroy,
-                              claimants=claimants)
+                              claimants=claimants, claimed=claimed)
         plans.update(zip((i.unit.key for i in again), computed, strict=True))
     errors = {item.unit.key: error for item, _, error in followed if error is not None}
     results = []
@@ -328,6 +338,24 @@ def plan_project(
             results.append(UnitPlan(outcome.unit, outcome.region, target, plan=plans[key],
                                     owned=None if outcome.targets else _owned(outcome)))
     return results, apis
+
+
+def _claimed(inputs: Sequence[PlanInput], plans: Mapping[str, Plan],
+             claims: Mapping[str, Callable[[], Mapping[str, str]]]) -> dict[str, dict[str, str]]:
+    """By unit key: the queues and topics its plan would delete that ``claims`` (looked up only
+    then) says another stack takes with ``moved``."""
+    out = {}
+    for i in inputs:
+        find = claims.get(i.unit.key)
+        plan = plans[i.unit.key]
+        deleted = {c.address.casefold() for c in plan.changes
+                   if c.action is Action.DELETE and c.type != "subscription"}
+        if find is None or not deleted:
+            continue
+        taken = {a: s for a, s in find().items() if a.casefold() in deleted}
+        if taken:
+            out[i.unit.key] = taken
+    return out
 
 
 def _expected_moves_out(

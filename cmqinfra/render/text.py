@@ -1,8 +1,11 @@
-"""The plan as text, the way Terraform shows one."""
+"""Plans as text, the way Terraform shows one: one unit's plan, or a run of many units (one
+heading each, then the summary and the table); a PATH's stack is the run of one."""
 
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any
 
 import click
@@ -205,4 +208,81 @@ def render_brief(plan: Plan, colour: bool = False) -> str:
     lines.append(summary_line(plan))
     lines.extend(data_loss_lines(plan))
     lines.extend(_errors(plan, colour))
+    return "\n".join(lines) + "\n"
+
+
+# ------------------------------------------------------------ a run of one unit or many
+
+
+@dataclass(frozen=True)
+class TextUnit:
+    """One unit of a run as the text view shows it. A PATH's stack is a run of one unit with no
+    environment: it is shown as its plan alone, with no heading and no table."""
+
+    key: str  # stack[environment]
+    stack: str
+    environment: str | None
+    region: str | None
+    target: str | None  # where it was planned, described
+    plan: Plan | None  # None: the unit failed before it had a plan
+    status: str  # changes | no changes | refused | failed
+
+
+def is_single(units: Sequence[TextUnit]) -> bool:
+    """The degenerate run: one unit, no environment (a PATH's stack, or a project of one)."""
+    return len(units) == 1 and units[0].environment is None
+
+
+def render_units(units: Sequence[TextUnit], colour: bool = False, brief: bool = False,
+                 warnings: Sequence[str] = ()) -> str:
+    """Every unit's plan (``brief``: each as ``render_brief``), the run's warnings, and for more than
+    the degenerate run a heading per unit, the run's summary and the table."""
+    draw = render_brief if brief else render_text
+    if is_single(units):
+        plan = units[0].plan
+        lines = [draw(plan, colour)] if plan is not None else []
+        return "".join(lines) + "".join(f"Warning: {w}\n\n" for w in warnings)
+    parts: list[str] = []
+    for u in units:
+        where = f"region {u.region}" if u.region else "no region"
+        target = f", {u.target}" if u.target else ""
+        parts.append(terminal(f"=== {u.key} ({where}{target})") + "\n")
+        if u.plan is not None:
+            parts.append(draw(u.plan, colour))
+        parts.append("\n")
+    parts += [f"Warning: {w}\n\n" for w in warnings]
+    parts.append(f"Project: {run_summary(units)}.\n")
+    parts.append(render_table(units))
+    return "".join(parts)
+
+
+def run_summary(units: Sequence[TextUnit]) -> str:
+    changed = sum(1 for u in units if u.status == "changes")
+    failed = sum(1 for u in units if u.status in ("failed", "refused"))
+    words = [f"{len(units)} stack(s)", f"{changed} with changes"]
+    if failed:
+        words.append(f"{failed} failed")
+    return ", ".join(words)
+
+
+def summary_rows(units: Sequence[TextUnit]) -> list[tuple[str, ...]]:
+    """Raw cells: each view escapes them for its own context."""
+    rows = []
+    for u in units:
+        s = u.plan.summary if u.plan is not None else None
+        add, change, destroy = (str(s.add), str(s.change), str(s.destroy)) if s else ("-", "-", "-")
+        rows.append((u.stack, u.environment or "-", u.region or "-", add, change, destroy, u.status))
+    return rows
+
+
+def render_table(units: Sequence[TextUnit]) -> str:
+    """The run's summary as aligned text columns (the end of a run of many units)."""
+    header = ("STACK", "ENVIRONMENT", "REGION", "ADD", "CHANGE", "DESTROY", "STATUS")
+    rows = [header, *(tuple(terminal(c) for c in row) for row in summary_rows(units))]
+    widths = [max(len(r[i]) for r in rows) for i in range(len(header))]
+    lines = []
+    for row in rows:
+        pairs = enumerate(zip(row, widths, strict=True))
+        cells = [c.rjust(w) if 3 <= i <= 5 else c.ljust(w) for i, (c, w) in pairs]
+        lines.append("  " + "  ".join(cells).rstrip())
     return "\n".join(lines) + "\n"

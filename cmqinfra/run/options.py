@@ -23,7 +23,8 @@ def target_options(f: Callable[..., Any]) -> Callable[..., Any]:
         type=click.IntRange(1, 100),
         default=DEFAULT_PARALLELISM,
         show_default=True,
-        help="Changes run concurrently at most.",
+        help="Changes of one stack run concurrently at most (a project's units apply side by side, "
+        "each so bounded).",
     )
     @click.option(
         "--timeout",

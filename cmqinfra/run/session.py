@@ -1,13 +1,13 @@
-"""What plan / apply / destroy share: load the stack, resolve the region, open the API, read live
-state, make the plan, save and reload plans bound to their target, ask for approval, run and
-report. The commands only wire flags."""
+"""The shared steps of a run: the flags' target options, loading a PATH's manifest (a project's
+stack path refused, the project's policies by path), the region rule, connecting, reading, one
+stack's plan from its live state (``compute``, for library callers), saved plans bound to their
+target and account, approval, and one error line per failure. The session over a run's units
+(a PATH's one, or a project's many) is cmqinfra/run/unit_*.py."""
 
 from __future__ import annotations
 
-import json
 import os
 import sys
-import threading
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
@@ -21,14 +21,10 @@ from cmqinfra.diagnostics import Diagnostic
 from cmqinfra.live import LiveState, name_key
 from cmqinfra.model import Stack
 from cmqinfra.plan.compute import make_plan
-from cmqinfra.plan.targets import parse_target, target_closure
+from cmqinfra.plan.targets import target_closure
 from cmqinfra.plan.values import Action, Plan
-from cmqinfra.render import use_colour
 from cmqinfra.render.json import plan_to_json
-from cmqinfra.render.markdown import render_markdown
-from cmqinfra.render.text import render_brief, render_text
 from cmqinfra.run.binding import PlanTarget, account_mismatch, place_mismatch, region_mismatch, target_of
-from cmqinfra.run.executor import ApplyReport
 from cmqinfra.run.failure import Failure, Refused
 from cmqinfra.run.region import EMULATOR_DEFAULT_REGION, RegionConflict, ResolvedRegion, resolve_region
 from cmqinfra.run.saved import SAVED_PLAN_KIND, SavedPlan, read_saved, write_saved
@@ -101,14 +97,6 @@ def load(paths: Sequence[str]) -> Stack:
     return stack
 
 
-def check_targets(_ctx: click.Context, _param: click.Parameter, value: tuple[str, ...]) -> tuple[str, ...]:
-    """Every --target is an address; a bad one is a usage error naming it."""
-    try:
-        return tuple(dict.fromkeys(parse_target(v) for v in value))
-    except ValueError as exc:
-        raise click.BadParameter(str(exc)) from None
-
-
 def resolve(options: TargetOptions, stack: Stack | None) -> ResolvedRegion:
     """The run's region and where it came from (cmqinfra/run/region.py has the one rule)."""
     try:
@@ -148,42 +136,6 @@ def connect(options: TargetOptions, region: str | None) -> CmqApi:
                 "or configure a tccli profile region"
             )
     return open_target(target, region, parallelism=options.parallelism, timeout=options.timeout)
-
-
-def load_and_read(
-    paths: Sequence[str], options: TargetOptions, api_holder: list[CmqApi], *, whole: bool = True
-) -> tuple[Stack, ResolvedRegion, LiveState | None]:
-    """The desired stack, its region, a connected API (appended to ``api_holder``) and, when
-    the manifest names its stack and region on plain top-level lines, the live state read while
-    the manifest was loading (see cmqinfra/run/overlap.py). Otherwise: load, connect, no live.
-    ``whole=False`` (a partial plan, --target): no early read, it would read the whole stack."""
-    from cmqinfra.manifest.peek import peek
-    from cmqinfra.run.overlap import read_while_loading
-
-    refuse_project_member(paths)
-    heading = peek(paths)
-    try:  # the region the manifest's line declares, by the one rule (cmqinfra/run/region.py)
-        early = resolve_region(heading.region, options.region, cloud=not (options.local or options.endpoint))
-    except RegionConflict:
-        early = None  # the load comes first, then the conflict is reported as without the overlap
-    # The embedded emulator is created on connect: never before the manifest is known to load.
-    if heading.stack is None or early is None or early.name is None or options.local or not whole:
-        stack = load(paths)
-        region = resolve(options, stack)
-        api_holder.append(connect(options, region.name))
-        return stack, region, None
-    try:
-        api_holder.append(connect(options, early.name))
-    except Exception:
-        load(paths)  # the manifest's own errors come first, as without the overlap
-        raise
-    stack, live = read_while_loading(api_holder[0], heading.stack, lambda: load(paths))
-    region = resolve(options, stack)
-    if region.name != early.name:  # not the line we read: connect where the manifest says
-        api_holder.append(connect(options, region.name))
-        api_holder[0], api_holder[-1] = api_holder[-1], api_holder[0]
-        return stack, region, None
-    return stack, region, live
 
 
 def read_live(stack: Stack, api: CmqApi, targets: Sequence[str] = ()) -> LiveState:
@@ -268,21 +220,6 @@ def compute(
 # A plan of more changes than this is shown as its summary and destructive changes before the
 # approval prompt; the whole plan only with --verbose (or from a saved plan with `show`).
 LONG_PLAN = 100
-
-
-def show(plan: Plan, fmt: str = "text", *, verbose: bool = True, resource_types: str = "cmqinfra") -> None:
-    if fmt == "json" and resource_types == "terraform":
-        from cmqinfra.render.terraform_types import terraform_plan_json
-
-        click.echo(json.dumps(terraform_plan_json(plan_to_json(plan)), indent=2))
-    elif fmt == "json":
-        click.echo(json.dumps(plan_to_json(plan), indent=2))
-    elif fmt == "markdown":
-        click.echo(render_markdown(plan), nl=False)
-    elif not verbose and sum(1 for c in plan.changes if c.is_change) > LONG_PLAN:
-        click.echo(render_brief(plan, colour=use_colour(sys.stdout)), nl=False)
-    else:
-        click.echo(render_text(plan, colour=use_colour(sys.stdout)), nl=False)
 
 
 def save(plan: Plan, path: str, target: PlanTarget | None = None) -> None:
@@ -398,33 +335,6 @@ def confirm(auto_approve: bool, what: str) -> None:
     answer = click.prompt("  Enter a value", default="", show_default=False)
     if answer.strip() != "yes":
         raise Failure("cancelled: the answer was not 'yes'; nothing was changed")
-
-
-@contextmanager
-def stop_on_signals() -> Iterator[threading.Event]:
-    """SIGINT / SIGTERM stop launching new work; in-flight calls finish and are reported."""
-    from cmqinfra.run.applying import stop_on_signals as stopping
-
-    with stopping(_echo) as stop:
-        yield stop
-
-
-def _echo(line: str, is_error: bool) -> None:
-    click.echo(line, err=is_error)
-
-
-def run(plan: Plan, api: CmqApi, parallelism: int) -> ApplyReport:
-    """One stack's apply: the one apply loop (cmqinfra/run/applying.py) with one unit."""
-    from cmqinfra.run.applying import UnitRun, apply_all, report_run
-
-    done = apply_all([UnitRun("", plan, api)], parallelism, _echo)
-    report_run(done, _echo, destroy=plan.destroy)
-    if not done.outcomes:  # nothing to change
-        return ApplyReport((), ())
-    outcome = done.outcomes[0]
-    if outcome.report is None:
-        raise Failure(f"apply failed: {outcome.error}")
-    return outcome.report
 
 
 def print_call_counts(api: CmqApi | None) -> None:

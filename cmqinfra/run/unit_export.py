@@ -10,7 +10,8 @@ import click
 
 from cmqinfra.project.units import StackUnit
 from cmqinfra.run import session
-from cmqinfra.run.units import load_selection, open_connections
+from cmqinfra.run.unit_connections import open_connections
+from cmqinfra.run.unit_selection import load_selection
 from cmqinfra.selection import Selection
 
 

@@ -10,14 +10,10 @@ from typing import Any
 from cmqinfra.project.resolve import ResolvedUnit
 from cmqinfra.project.units import Project, StackUnit
 from cmqinfra.run import session
-from cmqinfra.run.units import (
-    Selection,
-    cross_checked,
-    load_selection,
-    print_diagnostics,
-    resolve_units,
-    select_changed,
-)
+from cmqinfra.run.unit_changes import select_changed
+from cmqinfra.run.unit_selection import cross_checked, load_selection, resolve_units
+from cmqinfra.run.unit_view import print_diagnostics
+from cmqinfra.selection import Selection
 
 
 def _selected(selection: Selection) -> tuple[Project, tuple[StackUnit, ...]]:

@@ -14,14 +14,14 @@ from cmqinfra.live import LiveQueue, LiveState, MessageCounts
 from cmqinfra.model import Queue, SourceLocation, Stack
 from cmqinfra.plan.compute import make_plan
 from cmqinfra.project.connections import ResolvedTarget
-from cmqinfra.project.report import render_project_markdown, render_table
+from cmqinfra.project.report import render_project_markdown, text_unit
 from cmqinfra.project.runner import UnitPlan
 from cmqinfra.project.units import StackUnit
 from cmqinfra.render import escape
 from cmqinfra.render.diagnostics import failure_markdown
 from cmqinfra.render.markdown import render_markdown
 from cmqinfra.render.streams import clean
-from cmqinfra.render.text import render_text
+from cmqinfra.render.text import render_units
 from tests.security.html_check import Page, assert_no_injection, render
 
 # Each breaks a naive renderer in its own way (see docs/security.md, G3).
@@ -159,7 +159,7 @@ def test_validate_failures_show_each_diagnostic(name: str) -> None:
 @pytest.mark.parametrize("name", HOSTILE)
 def test_terminal_renderings_carry_no_raw_control_character(name: str) -> None:
     item = _unit(name, 1, "doomed", env=name, region=name, tags={name: name})
-    text = render_text(item.plan, colour=False) + render_table([item])  # type: ignore[arg-type]
+    text = render_units([text_unit(item), text_unit(item)])  # type: ignore[arg-type]
     text += Diagnostic(name, SourceLocation(name, 1, 1), hint=name).render()
     assert not any(escape.has_control(line) for line in text.split("\n"))
     assert "doomed will be destroyed" in text

@@ -1,0 +1,102 @@
+"""A run's units on the terminal: their diagnostics once each, then every unit's plan as the
+one renderer per format draws it (cmqinfra/render/), and the summary."""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections.abc import Sequence
+from typing import Any
+
+import click
+
+from cmqinfra.project.resolve import ResolvedUnit
+from cmqinfra.render import escape
+from cmqinfra.run import session
+
+
+def print_diagnostics(resolved: Sequence[ResolvedUnit]) -> None:
+    seen: set[str] = set()
+    for item in resolved:
+        for d in item.diagnostics:
+            line = d.render()
+            if line not in seen:  # a base manifest's problem is the same in every environment
+                seen.add(line)
+                click.echo(line, err=True)
+
+
+def _unit_errors(items: Sequence[Any]) -> None:
+    """On stderr, where a single stack's refusals go: each plan's errors, each failed unit's error."""
+    for item in items:
+        if item.plan is not None and item.error is None:
+            for d in item.plan.errors:
+                click.echo(d.render(), err=True)
+        else:
+            click.echo(escape.terminal(f"error: {item.unit.key}: {item.error}"), err=True)
+
+
+def show_all(items: Sequence[Any], fmt: str, note: str | None = None, verbose: bool = True,
+              warnings: Sequence[str] = (), root: str | None = None, full_plan: str | None = None,
+              resource_types: str = "cmqinfra", single: bool = False) -> None:
+    """The run's units in ``fmt``. ``single``: the run of a PATH's stack, one unit, whose JSON is
+    its plan alone (the ``terraform show -json`` shape) and whose comment is the one-unit layout;
+    in text one unit without environment is always its plan alone (cmqinfra/render/text.py).
+    ``verbose=False`` (before an approval or a saved plan's apply): a run of more changes than a
+    long plan shows each unit's summary and destructive changes; the whole plan with --verbose or
+    `show`."""
+    from cmqinfra.project.report import project_json, render_project_markdown
+
+    if single and fmt != "text":
+        _show_single(items[0], fmt, root, full_plan, resource_types)
+    elif fmt == "json":
+        doc = project_json(items)
+        if warnings:
+            doc["warnings"] = list(warnings)
+        if resource_types == "terraform":
+            from cmqinfra.render.terraform_types import terraform_project_json
+
+            doc = terraform_project_json(doc)
+        click.echo(json.dumps(doc, indent=2))
+    elif fmt == "markdown":
+        from cmqinfra.project.report import provenance_of, write_full_plan
+
+        # the orphans stand in the comment's CAUTION block; the commit and time only for a plan
+        # made now (a saved plan's `show` does not know them)
+        made = provenance_of(root) if root is not None else None
+        if full_plan:
+            write_full_plan(full_plan, render_project_markdown(items, note=note, provenance=made, limit=None,
+                                                               project_orphans=warnings))
+        click.echo(render_project_markdown(items, note=note, provenance=made, full_plan=full_plan,
+                                           project_orphans=warnings), nl=False)
+    else:
+        from cmqinfra.project.report import text_unit
+        from cmqinfra.render import use_colour
+        from cmqinfra.render.text import render_units
+
+        changes = sum(1 for i in items if i.plan is not None for c in i.plan.changes if c.is_change)
+        brief = not verbose and changes > session.LONG_PLAN
+        click.echo(render_units([text_unit(i) for i in items], use_colour(sys.stdout), brief, warnings),
+                   nl=False)
+        _unit_errors(items)
+
+
+def _show_single(item: Any, fmt: str, root: str | None, full_plan: str | None, resource_types: str) -> None:
+    """A PATH's one unit in json or markdown."""
+    from cmqinfra.render.json import plan_to_json
+
+    plan = item.plan
+    if fmt == "json":
+        doc = plan_to_json(plan)
+        if resource_types == "terraform":
+            from cmqinfra.render.terraform_types import terraform_plan_json
+
+            doc = terraform_plan_json(doc)
+        click.echo(json.dumps(doc, indent=2))
+        return
+    from cmqinfra.project.report import provenance_of, write_full_plan
+    from cmqinfra.render.markdown import render_markdown
+
+    made = provenance_of(root) if root is not None else None
+    if full_plan:
+        write_full_plan(full_plan, render_markdown(plan, None, provenance=made))
+    click.echo(render_markdown(plan, provenance=made, full_plan=full_plan), nl=False)
