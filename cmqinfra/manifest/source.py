@@ -12,7 +12,8 @@ from __future__ import annotations
 
 import json
 import os
-from collections.abc import Iterable, Mapping
+from array import array
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -44,28 +45,53 @@ _SCALAR_TAGS = {_TAG + t for t in ("str", "int", "float", "bool", "null", "times
 class Document:
     """One parsed manifest file: its data and where each value and each key was written.
 
-    Positions are kept as the parser's raw marks and turned into SourceLocations only when a
-    diagnostic or a resource asks for one: a large manifest has hundreds of thousands of nodes
-    and only a handful are ever pointed at.
+    Positions are turned into SourceLocations only when a diagnostic or a resource asks for one:
+    a large manifest has hundreds of thousands of nodes and only a handful are ever pointed at. A
+    parsed file keeps them compact (``marks``, one array for the whole file); a document built
+    from another (a project's resolved copy) gives them by path (``values``, ``keys``).
     """
 
     file: str
     data: Any
-    values: Mapping[DataPath, int]  # positions, packed by _pack: (line, column) of the parser's mark
-    keys: Mapping[DataPath, int]
+    values: Mapping[DataPath, int] = field(default_factory=dict, compare=False, repr=False)
+    keys: Mapping[DataPath, int] = field(default_factory=dict, compare=False, repr=False)
     # Values written elsewhere (a variable's value in an environment file): the path here, and
     # the document and path where it was written, so diagnostics point at the written text.
     links: Mapping[DataPath, tuple[Document, DataPath]] = field(default_factory=dict)
+    marks: _Marks | None = field(default=None, compare=False, repr=False)
+    # False only when the text cannot hold "${" in any key or value (unresolved.py skips it).
+    may_reference: bool = field(default=True, compare=False, repr=False)
+
+    def mark_of(self, path: DataPath) -> int | None:
+        """The packed position of the value at exactly ``path`` (None: not written here)."""
+        if self.marks is not None:
+            return self.marks.find(self.data, path, False, False)
+        return self.values.get(path)
+
+    def key_mark_of(self, path: DataPath) -> int | None:
+        """The packed position of the key naming exactly ``path`` (None: no such key)."""
+        if self.marks is not None:
+            return self.marks.find(self.data, path, True, False)
+        return self.keys.get(path)
 
     def at(self, path: DataPath) -> SourceLocation:
         """Location of the value at ``path`` (or of its nearest written ancestor)."""
         links = self.links
+        if links:
+            for cut in range(len(path), -1, -1):
+                head = path[:cut]
+                if head in links:
+                    other, where = links[head]
+                    return other.at(where + path[cut:])
+                mark = self.mark_of(head)
+                if mark is not None:
+                    return _loc(self.file, mark)
+            return SourceLocation(self.file, 1, 1)
+        if self.marks is not None:
+            return _loc(self.file, self.marks.find(self.data, path, False, True))
+        values = self.values
         for cut in range(len(path), -1, -1):
-            head = path[:cut]
-            if links and head in links:
-                other, where = links[head]
-                return other.at(where + path[cut:])
-            mark = self.values.get(head)
+            mark = values.get(path[:cut])
             if mark is not None:
                 return _loc(self.file, mark)
         return SourceLocation(self.file, 1, 1)
@@ -77,8 +103,63 @@ class Document:
                 if path[:cut] in self.links:
                     other, where = self.links[path[:cut]]
                     return other.key_at(where + path[cut:])
-        mark = self.keys.get(path)
+        mark = self.key_mark_of(path)
         return _loc(self.file, mark) if mark is not None else self.at(path)
+
+
+class _Marks:
+    """Every position of one parsed file in one array of packed ints, found by walking the data.
+
+    A mapping's keys and values sit two by two in the order the mapping holds them, a sequence's
+    items one by one, each container's from the offset ``bases`` gives for it (by identity: the
+    document's data is never changed after parsing). One dict entry per container instead of one
+    path tuple and two dict entries per node: at 10,000 queues the positions take a sixth of the
+    memory they took keyed by path, and no tuple is built while parsing.
+    """
+
+    __slots__ = ("root", "packed", "bases", "_indexes")
+
+    def __init__(self, root: int, packed: array[int], bases: dict[int, int]) -> None:
+        self.root = root
+        self.packed = packed
+        self.bases = bases
+        self._indexes: dict[int, dict[Any, int]] = {}  # large mappings: key -> position in order
+
+    def _index(self, mapping: dict[Any, Any], key: Any) -> int | None:
+        if key not in mapping:
+            return None
+        if len(mapping) <= 8:
+            for i, k in enumerate(mapping):
+                if k == key:
+                    return i
+        found = self._indexes.get(id(mapping))
+        if found is None:
+            found = self._indexes[id(mapping)] = {k: i for i, k in enumerate(mapping)}
+        return found[key]
+
+    def find(self, data: Any, path: DataPath, key: bool, nearest: bool) -> int | None:
+        """The mark of the value (or with ``key``, of the key) at ``path``; with ``nearest``, of
+        the deepest value on the way when ``path`` itself was not written."""
+        node, mark, packed = data, self.root, self.packed
+        last = len(path) - 1
+        for depth, step in enumerate(path):
+            base = self.bases.get(id(node))
+            found: int | None = None
+            if base is not None:
+                if type(node) is dict:
+                    i = self._index(node, step)
+                    if i is not None:
+                        if key and depth == last:
+                            return packed[base + 2 * i]
+                        found = packed[base + 2 * i + 1]
+                elif type(node) is list and type(step) is int and 0 <= step < len(node):
+                    if key and depth == last:
+                        return None
+                    found = packed[base + step]
+            if found is None:
+                return mark if nearest and not key else None
+            mark, node = found, node[step]
+        return None if key and path else mark
 
 
 class _Refused(Exception):
@@ -106,32 +187,33 @@ _ANCHOR_REFUSED = (
 class _Frame:
     """An open mapping or sequence while events stream in; ``skip`` frames swallow a subtree."""
 
-    __slots__ = ("container", "path", "key", "key_path", "seen", "skip", "is_key", "is_map")
+    __slots__ = ("container", "is_map", "key", "key_mark", "marks", "skip", "is_key", "dropped")
 
-    def __init__(self, container: Any, path: DataPath, skip: int = 0, is_key: bool = False) -> None:
+    def __init__(self, container: Any, skip: int = 0, is_key: bool = False) -> None:
         self.container = container
-        self.path = path
-        self.is_key = is_key
-        self.is_map = isinstance(container, dict)
+        self.is_map = type(container) is dict
         self.key: object = None  # mapping: the key whose value comes next (None: a key comes next)
-        self.key_path: DataPath = path
-        self.seen: dict[str, int] = {}
+        self.key_mark = 0
+        self.marks: list[int] = []  # key and value marks (a mapping) or item marks (a sequence)
         self.skip = skip
+        self.is_key = is_key
+        self.dropped: dict[str, int] | None = None  # keys reported and left out, with their marks
 
 
 class _EventBuilder:
     """Builds plain data from YAML events, recording where every key and value was written.
 
-    Working on the event stream (not on composed nodes) keeps this iterative, so hostile
-    nesting cannot exhaust the stack, and lets anchors, aliases, depth and size be refused
-    the moment they appear. The loop is written for speed (one pass, locals, memoised scalar
-    resolution) because it runs once per node of every manifest.
+    Working on the event stream (not on composed nodes, which cost five times as much to make)
+    keeps this iterative, so hostile nesting cannot exhaust the stack, and lets anchors, aliases,
+    depth and size be refused the moment they appear. The loop is written for speed (one pass,
+    locals, memoised scalar resolution) because it runs once per node of every manifest.
     """
 
     def __init__(self, file: str) -> None:
         self.file = file
-        self.values: dict[DataPath, int] = {}
-        self.keys: dict[DataPath, int] = {}
+        self.packed: array[int] = array("q")
+        self.bases: dict[int, int] = {}
+        self.root_mark = 0
         self.diagnostics: list[Diagnostic] = []
         self.root: Any = None
         self.has_root = False
@@ -139,14 +221,22 @@ class _EventBuilder:
         self._tags: dict[str, str] = {}
         self._constructed: dict[tuple[str, str], Any] = {}
 
-    def run(self, events: Iterable[yaml.Event]) -> None:
-        values, keys, tags = self.values, self.keys, self._tags
+    def marks(self) -> _Marks:
+        return _Marks(self.root_mark, self.packed, self.bases)
+
+    def run(self, next_event: Callable[[], yaml.Event | None]) -> None:
+        tags = self._tags
+        packed, bases = self.packed, self.bases
         frames: list[_Frame] = []
+        parent: _Frame | None = None
         documents = depth = nodes = 0
         scalar_event, mapping_start = yaml.ScalarEvent, yaml.MappingStartEvent
         sequence_start = yaml.SequenceStartEvent
         mapping_end, sequence_end = yaml.MappingEndEvent, yaml.SequenceEndEvent
-        for event in events:
+        while True:
+            event = next_event()
+            if event is None:
+                break
             cls = event.__class__
             is_scalar = cls is scalar_event
             if is_scalar or cls is mapping_start or cls is sequence_start:
@@ -159,7 +249,9 @@ class _EventBuilder:
                     depth += 1
                     if depth > MAX_DEPTH:
                         raise _Refused(f"the YAML is nested deeper than {MAX_DEPTH} levels", event.start_mark)
-                parent = frames[-1] if frames else None
+                start = event.start_mark
+                mark = start.line * _COLUMNS + start.column
+                keep = True  # False: a value whose key was reported is dropped
                 if parent is not None:
                     if parent.skip:
                         if not is_scalar:
@@ -174,44 +266,55 @@ class _EventBuilder:
                                 text is not None
                                 and event.tag is None
                                 and (not event.implicit[0] or tags.get(text) == _STR)
-                                and text not in parent.seen
+                                and text not in parent.container
+                                and parent.dropped is None
                             ):
-                                start = event.start_mark
-                                mark = start.line * _COLUMNS + start.column
-                                parent.seen[text] = mark
                                 parent.key = text
-                                parent.key_path = key_path = parent.path + (text,)
-                                keys[key_path] = mark
+                                parent.key_mark = mark
                             else:
-                                self._key(parent, event, frames)
+                                self._key(parent, event, mark, frames)
+                                parent = frames[-1]
                             continue
-                        path = None if key is _SKIP else parent.key_path
-                    else:
-                        path = parent.path + (len(parent.container),)
-                else:
-                    path = ()
-                start = event.start_mark
-                mark = start.line * _COLUMNS + start.column
+                        keep = key is not _SKIP
                 if is_scalar:
                     value = event.value
                     if event.tag is not None or (event.implicit[0] and tags.get(value) != _STR):
-                        value = self._scalar(event)
-                    if path is not None and value is not _SKIP:
-                        values[path] = mark
-                        self._attach(parent, value)
+                        value = self._scalar(event, mark)
+                    if keep:
+                        if value is _SKIP:
+                            if parent is not None and parent.is_map:
+                                self._drop(parent)
+                        elif parent is None:
+                            self.root, self.has_root, self.root_mark = value, True, mark
+                        elif parent.is_map:
+                            parent.container[parent.key] = value
+                            parent.marks += (parent.key_mark, mark)
+                        else:
+                            parent.container.append(value)
+                            parent.marks.append(mark)
                     if parent is not None and parent.is_map:
                         parent.key = None
                     continue
                 is_map = cls is mapping_start
-                if path is None or event.tag not in (None, "!", _TAG + ("map" if is_map else "seq")):
-                    if path is not None:
+                if not keep or event.tag not in (None, "!", _TAG + ("map" if is_map else "seq")):
+                    if keep:
                         self._bad_tag(str(event.tag), mark)
-                    frames.append(_Frame(None, (), skip=1))
+                        if parent is not None and parent.is_map:
+                            self._drop(parent)
+                    parent = _Frame(None, skip=1)
+                    frames.append(parent)
                     continue
                 container: Any = {} if is_map else []
-                values[path] = mark
-                self._attach(parent, container)
-                frames.append(_Frame(container, path))
+                if parent is None:
+                    self.root, self.has_root, self.root_mark = container, True, mark
+                elif parent.is_map:
+                    parent.container[parent.key] = container
+                    parent.marks += (parent.key_mark, mark)
+                else:
+                    parent.container.append(container)
+                    parent.marks.append(mark)
+                parent = _Frame(container)
+                frames.append(parent)
             elif cls is mapping_end or cls is sequence_end:
                 depth -= 1
                 frame = frames[-1]
@@ -219,11 +322,15 @@ class _EventBuilder:
                     frame.skip -= 1
                     if frame.skip:
                         continue
+                else:
+                    bases[id(frame.container)] = len(packed)
+                    packed.extend(frame.marks)
                 frames.pop()
+                parent = frames[-1] if frames else None
                 # A swallowed key leaves its value still to be dropped; any other value is
                 # complete, and its mapping now expects a key again.
-                if not frame.is_key and frames and frames[-1].is_map:
-                    frames[-1].key = None
+                if not frame.is_key and parent is not None and parent.is_map:
+                    parent.key = None
             elif cls is yaml.AliasEvent:
                 raise _Refused(_ALIAS_REFUSED, event.start_mark)
             elif cls is yaml.DocumentStartEvent:
@@ -232,21 +339,22 @@ class _EventBuilder:
                     raise _Refused("a manifest file holds one YAML document, found a second one",
                                    event.start_mark)
 
-    def _attach(self, parent: _Frame | None, value: Any) -> None:
-        if parent is None:
-            self.root, self.has_root = value, True
-        elif parent.is_map:
-            parent.container[parent.key] = value
-        else:
-            parent.container.append(value)
+    def _drop(self, parent: _Frame) -> None:
+        """The key whose value was refused stays known, so writing it again is still a duplicate."""
+        if parent.dropped is None:
+            parent.dropped = {}
+        parent.dropped.setdefault(str(parent.key), parent.key_mark)
 
-    def _key(self, parent: _Frame, event: yaml.Event, frames: list[_Frame]) -> None:
+    def _first_mark(self, parent: _Frame, key: str) -> int | None:
+        if key in parent.container:
+            return parent.marks[2 * list(parent.container).index(key)]
+        return parent.dropped.get(key) if parent.dropped else None
+
+    def _key(self, parent: _Frame, event: yaml.Event, mark: int, frames: list[_Frame]) -> None:
         parent.key = _SKIP
-        start = event.start_mark
-        mark = start.line * _COLUMNS + start.column
         if not isinstance(event, yaml.ScalarEvent):
             self._report("keys must be plain strings, not mappings, lists or tagged values", mark)
-            frames.append(_Frame(None, (), skip=1, is_key=True))
+            frames.append(_Frame(None, skip=1, is_key=True))
             return
         tag = self._tag(event)
         if tag != _STR:
@@ -257,16 +365,14 @@ class _EventBuilder:
                 self._report("keys must be plain strings, not mappings, lists or tagged values", mark)
             return
         key = event.value
-        first = parent.seen.get(key)
+        first = self._first_mark(parent, key)
         if first is not None:
             self._report(
                 f"duplicate key {_short(key)} (first written at line {first // _COLUMNS + 1}, "
                 f"again at line {mark // _COLUMNS + 1})", mark)
             return
-        parent.seen[key] = mark
         parent.key = key
-        parent.key_path = parent.path + (key,)
-        self.keys[parent.key_path] = mark
+        parent.key_mark = mark
 
     def _tag(self, event: yaml.ScalarEvent) -> str:
         tag = event.tag
@@ -280,12 +386,12 @@ class _EventBuilder:
             found = self._tags[value] = str(_resolver.resolve(ScalarNode, value, event.implicit))
         return found
 
-    def _scalar(self, event: yaml.ScalarEvent) -> Any:
+    def _scalar(self, event: yaml.ScalarEvent, mark: int) -> Any:
         tag = self._tag(event)
         if tag == _STR or tag == _TIMESTAMP:
             return event.value  # a date-looking string is just a string here
         if tag not in _SCALAR_TAGS:
-            self._bad_tag(tag, event.start_mark)
+            self._bad_tag(tag, mark)
             return _SKIP
         memo = (tag, event.value)
         if memo in self._constructed:
@@ -352,8 +458,10 @@ def read_document(file: str) -> tuple[Document | None, list[Diagnostic]]:
 def parse_text(file: str, text: str) -> tuple[Document | None, list[Diagnostic]]:
     """Parse YAML text into a Document; every failure is one located diagnostic."""
     builder = _EventBuilder(file)
+    loader = None
     try:
-        builder.run(yaml.parse(text, Loader=_PARSER))
+        loader = _PARSER(text)
+        builder.run(loader.get_event)  # straight from the parser: no generator, no check_event
     except _Refused as exc:
         return None, [Diagnostic(exc.message, _loc(file, exc.mark))]
     except yaml.MarkedYAMLError as exc:
@@ -370,10 +478,16 @@ def parse_text(file: str, text: str) -> tuple[Document | None, list[Diagnostic]]
         return None, [_reader_error(file, text, exc)]
     except (yaml.YAMLError, RecursionError, ValueError, MemoryError) as exc:
         return None, [Diagnostic(f"invalid YAML: {type(exc).__name__}", SourceLocation(file, 1, 1))]
+    finally:
+        if loader is not None:
+            loader.dispose()
     if not builder.has_root:
         empty = Diagnostic("file is empty: a manifest needs at least `stack:`", SourceLocation(file, 1, 1))
         return None, [empty]
-    return Document(file, builder.root, builder.values, builder.keys), builder.diagnostics
+    # No "${" can come out of a text without one, unless written with escapes (\x24, \u0024).
+    may_reference = "${" in text or "\\" in text
+    document = Document(file, builder.root, marks=builder.marks(), may_reference=may_reference)
+    return document, builder.diagnostics
 
 
 def _reader_error(file: str, text: str, exc: yaml.reader.ReaderError) -> Diagnostic:
