@@ -13,7 +13,7 @@ from __future__ import annotations
 import json
 import os
 from array import array
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -73,6 +73,20 @@ class Document:
         if self.marks is not None:
             return self.marks.find(self.data, path, True, False)
         return self.keys.get(path)
+
+    def key_marks(self, mapping: dict[str, Any]) -> Sequence[int] | None:
+        """The marks of ``mapping``'s keys in its order, when ``mapping`` (a part of this
+        document's data) was parsed here; None otherwise (ask ``key_at`` key by key)."""
+        if self.marks is None or self.links:
+            return None
+        base = self.marks.bases.get(id(mapping))
+        if base is None or type(mapping) is not dict:
+            return None
+        return self.marks.packed[base : base + 2 * len(mapping) : 2]
+
+    def location(self, mark: int) -> SourceLocation:
+        """A mark from ``key_marks`` as a location in this file."""
+        return _loc(self.file, mark)
 
     def at(self, path: DataPath) -> SourceLocation:
         """Location of the value at ``path`` (or of its nearest written ancestor)."""
@@ -175,6 +189,20 @@ _resolver = Resolver()
 _constructor = SafeConstructor()
 _SKIP = object()  # a key whose value is dropped (the key itself was reported)
 _STR = _TAG + "str"
+_MAP, _SEQ = _TAG + "map", _TAG + "seq"
+# A plain scalar resolves to something other than a string only if an implicit resolver is
+# registered for its first character (digits, signs, y/n/t/f/o for booleans, ~ and "" for null):
+# names, the bulk of a manifest's scalars, are known strings without asking the resolver.
+class _Every:
+    def __contains__(self, item: object) -> bool:
+        return True
+
+
+_RESOLVED_FIRST: frozenset[str | None] | _Every = (
+    frozenset(Resolver.yaml_implicit_resolvers)
+    if None not in Resolver.yaml_implicit_resolvers
+    else _Every()  # a resolver for any first character: always ask
+)
 _TIMESTAMP = _TAG + "timestamp"
 _ALIAS_REFUSED = (
     "YAML aliases (*name) are not supported in manifests; use the `defaults` block to share settings"
@@ -182,22 +210,6 @@ _ALIAS_REFUSED = (
 _ANCHOR_REFUSED = (
     "YAML anchors (&name) are not supported in manifests; use the `defaults` block to share settings"
 )
-
-
-class _Frame:
-    """An open mapping or sequence while events stream in; ``skip`` frames swallow a subtree."""
-
-    __slots__ = ("container", "is_map", "key", "key_mark", "marks", "skip", "is_key", "dropped")
-
-    def __init__(self, container: Any, skip: int = 0, is_key: bool = False) -> None:
-        self.container = container
-        self.is_map = type(container) is dict
-        self.key: object = None  # mapping: the key whose value comes next (None: a key comes next)
-        self.key_mark = 0
-        self.marks: list[int] = []  # key and value marks (a mapping) or item marks (a sequence)
-        self.skip = skip
-        self.is_key = is_key
-        self.dropped: dict[str, int] | None = None  # keys reported and left out, with their marks
 
 
 class _EventBuilder:
@@ -225,10 +237,19 @@ class _EventBuilder:
         return _Marks(self.root_mark, self.packed, self.bases)
 
     def run(self, next_event: Callable[[], yaml.Event | None]) -> None:
-        tags = self._tags
-        packed, bases = self.packed, self.bases
-        frames: list[_Frame] = []
-        parent: _Frame | None = None
+        """The open containers' state lives in locals (the innermost one's) and in ``stack``
+        (its ancestors'): attribute lookups per event were most of this loop's time."""
+        tags, packed, bases = self._tags, self.packed, self.bases
+        resolved_first = _RESOLVED_FIRST
+        stack: list[tuple[Any, bool, list[int], dict[str, int] | None]] = []
+        container: Any = None  # the innermost open mapping or sequence (None: at the root)
+        is_map = False
+        marks: list[int] = []  # its key and value marks (a mapping) or item marks (a sequence)
+        dropped: dict[str, int] | None = None  # its keys reported and left out, with their marks
+        key: object = None  # in a mapping: the key whose value comes next (None: a key comes next)
+        key_mark = 0
+        skipping = 0  # depth inside a subtree being swallowed (a refused key or value)
+        skip_is_key = False
         documents = depth = nodes = 0
         scalar_event, mapping_start = yaml.ScalarEvent, yaml.MappingStartEvent
         sequence_start = yaml.SequenceStartEvent
@@ -238,99 +259,101 @@ class _EventBuilder:
             if event is None:
                 break
             cls = event.__class__
-            is_scalar = cls is scalar_event
-            if is_scalar or cls is mapping_start or cls is sequence_start:
+            if cls is scalar_event:
                 if event.anchor is not None:
                     raise _Refused(_ANCHOR_REFUSED, event.start_mark)
                 nodes += 1
                 if nodes > MAX_NODES:
                     raise _Refused(f"the YAML has more than {MAX_NODES} nodes", event.start_mark)
-                if not is_scalar:
-                    depth += 1
-                    if depth > MAX_DEPTH:
-                        raise _Refused(f"the YAML is nested deeper than {MAX_DEPTH} levels", event.start_mark)
+                if skipping:
+                    continue
                 start = event.start_mark
                 mark = start.line * _COLUMNS + start.column
-                keep = True  # False: a value whose key was reported is dropped
-                if parent is not None:
-                    if parent.skip:
-                        if not is_scalar:
-                            parent.skip += 1
-                        continue
-                    if parent.is_map:
-                        key = parent.key
-                        if key is None:
-                            # The common case inline: a plain string key written once.
-                            text = event.value if is_scalar else None
-                            if (
-                                text is not None
-                                and event.tag is None
-                                and (not event.implicit[0] or tags.get(text) == _STR)
-                                and text not in parent.container
-                                and parent.dropped is None
-                            ):
-                                parent.key = text
-                                parent.key_mark = mark
-                            else:
-                                self._key(parent, event, mark, frames)
-                                parent = frames[-1]
-                            continue
-                        keep = key is not _SKIP
-                if is_scalar:
-                    value = event.value
-                    if event.tag is not None or (event.implicit[0] and tags.get(value) != _STR):
-                        value = self._scalar(event, mark)
-                    if keep:
-                        if value is _SKIP:
-                            if parent is not None and parent.is_map:
-                                self._drop(parent)
-                        elif parent is None:
-                            self.root, self.has_root, self.root_mark = value, True, mark
-                        elif parent.is_map:
-                            parent.container[parent.key] = value
-                            parent.marks += (parent.key_mark, mark)
+                value = event.value
+                plain = event.tag is None and (
+                    not event.implicit[0]
+                    or value[:1] not in resolved_first
+                    or tags.get(value) == _STR
+                )
+                if is_map:
+                    if key is None:
+                        # The common case inline: a plain string key written once.
+                        if plain and dropped is None and value not in container:
+                            key, key_mark = value, mark
                         else:
-                            parent.container.append(value)
-                            parent.marks.append(mark)
-                    if parent is not None and parent.is_map:
-                        parent.key = None
+                            key, key_mark = self._scalar_key(container, marks, dropped, event, mark), mark
+                        continue
+                    if not plain:
+                        value = self._scalar(event, mark)
+                    if key is not _SKIP:
+                        if value is _SKIP:
+                            dropped = _dropped(dropped, key, key_mark)
+                        else:
+                            container[key] = value
+                            marks.append(key_mark)
+                            marks.append(mark)
+                    key = None
                     continue
-                is_map = cls is mapping_start
-                if not keep or event.tag not in (None, "!", _TAG + ("map" if is_map else "seq")):
-                    if keep:
-                        self._bad_tag(str(event.tag), mark)
-                        if parent is not None and parent.is_map:
-                            self._drop(parent)
-                    parent = _Frame(None, skip=1)
-                    frames.append(parent)
+                if not plain:
+                    value = self._scalar(event, mark)
+                if value is _SKIP:
                     continue
-                container: Any = {} if is_map else []
-                if parent is None:
-                    self.root, self.has_root, self.root_mark = container, True, mark
-                elif parent.is_map:
-                    parent.container[parent.key] = container
-                    parent.marks += (parent.key_mark, mark)
+                if container is None:
+                    self.root, self.has_root, self.root_mark = value, True, mark
                 else:
-                    parent.container.append(container)
-                    parent.marks.append(mark)
-                parent = _Frame(container)
-                frames.append(parent)
+                    container.append(value)
+                    marks.append(mark)
+            elif cls is mapping_start or cls is sequence_start:
+                if event.anchor is not None:
+                    raise _Refused(_ANCHOR_REFUSED, event.start_mark)
+                nodes += 1
+                if nodes > MAX_NODES:
+                    raise _Refused(f"the YAML has more than {MAX_NODES} nodes", event.start_mark)
+                depth += 1
+                if depth > MAX_DEPTH:
+                    raise _Refused(f"the YAML is nested deeper than {MAX_DEPTH} levels", event.start_mark)
+                if skipping:
+                    skipping += 1
+                    continue
+                start = event.start_mark
+                mark = start.line * _COLUMNS + start.column
+                new_is_map = cls is mapping_start
+                if is_map and key is None:
+                    self._report("keys must be plain strings, not mappings, lists or tagged values", mark)
+                    key, skipping, skip_is_key = _SKIP, 1, True  # and its value is dropped too
+                    continue
+                if is_map and key is _SKIP:
+                    skipping, skip_is_key = 1, False
+                    continue
+                if event.tag not in (None, "!", _MAP if new_is_map else _SEQ):
+                    self._bad_tag(str(event.tag), mark)
+                    if is_map:
+                        dropped = _dropped(dropped, key, key_mark)
+                    skipping, skip_is_key = 1, False
+                    continue
+                new: Any = {} if new_is_map else []
+                if container is None:
+                    self.root, self.has_root, self.root_mark = new, True, mark
+                elif is_map:
+                    container[key] = new
+                    marks.append(key_mark)
+                    marks.append(mark)
+                else:
+                    container.append(new)
+                    marks.append(mark)
+                stack.append((container, is_map, marks, dropped))
+                container, is_map, marks, dropped, key = new, new_is_map, [], None, None
             elif cls is mapping_end or cls is sequence_end:
                 depth -= 1
-                frame = frames[-1]
-                if frame.skip:
-                    frame.skip -= 1
-                    if frame.skip:
-                        continue
-                else:
-                    bases[id(frame.container)] = len(packed)
-                    packed.extend(frame.marks)
-                frames.pop()
-                parent = frames[-1] if frames else None
-                # A swallowed key leaves its value still to be dropped; any other value is
-                # complete, and its mapping now expects a key again.
-                if not frame.is_key and parent is not None and parent.is_map:
-                    parent.key = None
+                if skipping:
+                    skipping -= 1
+                    if not skipping and not skip_is_key:
+                        key = None  # the swallowed value is done; a swallowed key leaves _SKIP
+                    continue
+                bases[id(container)] = len(packed)
+                packed.extend(marks)
+                container, is_map, marks, dropped = stack.pop()
+                key = None
             elif cls is yaml.AliasEvent:
                 raise _Refused(_ALIAS_REFUSED, event.start_mark)
             elif cls is yaml.DocumentStartEvent:
@@ -339,23 +362,11 @@ class _EventBuilder:
                     raise _Refused("a manifest file holds one YAML document, found a second one",
                                    event.start_mark)
 
-    def _drop(self, parent: _Frame) -> None:
-        """The key whose value was refused stays known, so writing it again is still a duplicate."""
-        if parent.dropped is None:
-            parent.dropped = {}
-        parent.dropped.setdefault(str(parent.key), parent.key_mark)
-
-    def _first_mark(self, parent: _Frame, key: str) -> int | None:
-        if key in parent.container:
-            return parent.marks[2 * list(parent.container).index(key)]
-        return parent.dropped.get(key) if parent.dropped else None
-
-    def _key(self, parent: _Frame, event: yaml.Event, mark: int, frames: list[_Frame]) -> None:
-        parent.key = _SKIP
-        if not isinstance(event, yaml.ScalarEvent):
-            self._report("keys must be plain strings, not mappings, lists or tagged values", mark)
-            frames.append(_Frame(None, skip=1, is_key=True))
-            return
+    def _scalar_key(
+        self, container: dict[str, Any], marks: list[int], dropped: dict[str, int] | None,
+        event: yaml.ScalarEvent, mark: int,
+    ) -> object:
+        """A key that is not a plain string written once: the key, or _SKIP once reported."""
         tag = self._tag(event)
         if tag != _STR:
             if tag in _SCALAR_TAGS:
@@ -363,16 +374,18 @@ class _EventBuilder:
                 self._report(f"keys must be strings (got {shown}); quote it if it is meant as a name", mark)
             else:
                 self._report("keys must be plain strings, not mappings, lists or tagged values", mark)
-            return
+            return _SKIP
         key = event.value
-        first = self._first_mark(parent, key)
+        if key in container:
+            first: int | None = marks[2 * list(container).index(key)]
+        else:
+            first = dropped.get(key) if dropped else None
         if first is not None:
             self._report(
                 f"duplicate key {_short(key)} (first written at line {first // _COLUMNS + 1}, "
                 f"again at line {mark // _COLUMNS + 1})", mark)
-            return
-        parent.key = key
-        parent.key_mark = mark
+            return _SKIP
+        return key
 
     def _tag(self, event: yaml.ScalarEvent) -> str:
         tag = event.tag
@@ -409,6 +422,13 @@ class _EventBuilder:
     def _bad_tag(self, tag: str, mark: int | yaml.Mark) -> None:
         shown = tag.replace(_TAG, "!!", 1) if tag.startswith(_TAG) else tag
         self._report(f"YAML tag {_short(shown)} is not supported in manifests", mark)
+
+
+def _dropped(dropped: dict[str, int] | None, key: object, mark: int) -> dict[str, int]:
+    """A key whose value was refused stays known, so writing it again is still a duplicate."""
+    out = {} if dropped is None else dropped
+    out.setdefault(str(key), mark)
+    return out
 
 
 def _loc(file: str, mark: int | yaml.Mark | None) -> SourceLocation:
