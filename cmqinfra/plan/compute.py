@@ -8,7 +8,7 @@ from dataclasses import dataclass, field, replace
 from cmqinfra.diagnostics import Diagnostic, Severity
 from cmqinfra.gcpause import collector_paused
 from cmqinfra.live import LiveState, name_key
-from cmqinfra.model import Import, Moved, Protocol, Queue, Resource, Stack, Topic
+from cmqinfra.model import Import, Moved, Protocol, Queue, Resource, Stack, Subscription, Topic
 from cmqinfra.plan.diff import attribute_changes
 from cmqinfra.plan.fingerprint import fingerprint
 from cmqinfra.plan.order import execution_order
@@ -21,7 +21,7 @@ from cmqinfra.plan.targets import (
     unknown_targets,
     untargeted_replacements,
 )
-from cmqinfra.plan.values import Action, AttributeChange, Plan, ResourceChange, resource_type
+from cmqinfra.plan.values import Action, AttributeChange, Plan, ResourceChange, ResourceType, resource_type
 
 
 @dataclass(frozen=True)
@@ -58,6 +58,9 @@ class Refactoring:
         return owner is not None and (owner == stack or owner == self.previous_name)
 
 
+_TYPES: dict[type, ResourceType] = {Queue: "queue", Topic: "topic", Subscription: "subscription"}
+
+
 def _change(
     action: Action,
     before: Resource | None,
@@ -68,9 +71,10 @@ def _change(
 ) -> ResourceChange:
     subject = after if after is not None else before
     assert subject is not None
+    kind = _TYPES.get(type(subject)) or resource_type(subject)
     return ResourceChange(
         address=subject.address,
-        type=resource_type(subject),
+        type=kind,
         name=subject.name,
         action=action,
         before=before,
