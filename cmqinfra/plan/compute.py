@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
+from typing import NamedTuple
 
 from cmqinfra.diagnostics import Diagnostic, Severity
 from cmqinfra.gcpause import collector_paused
@@ -24,9 +25,9 @@ from cmqinfra.plan.targets import (
 from cmqinfra.plan.values import Action, AttributeChange, Plan, ResourceChange, ResourceType, resource_type
 
 
-@dataclass(frozen=True)
-class _Owned:
-    """A live queue or topic with its ownership facts, independent of its kind."""
+class _Owned(NamedTuple):
+    """A live queue or topic with its ownership facts, independent of its kind (a tuple: one is
+    made per declared resource that exists, and a tuple is made at a third of a dataclass's cost)."""
 
     resource: Queue | Topic
     owner: str | None
@@ -122,7 +123,7 @@ def _plan_owned(
             hint="check that the import names the resource you mean",
         ))
     attrs = attribute_changes(desired, live.resource)
-    replace = tuple(a for a in attrs if a.forces_replacement)
+    replace = tuple(a for a in attrs if a.forces_replacement) if attrs else ()
     if live.owner is None:
         if replace:
             errors.append(_not_in_place(desired, replace, "exists without the cmqinfra-stack tag"))
@@ -282,7 +283,7 @@ def compute_changes(
             )
             continue
         attrs = attribute_changes(s, ls.subscription)
-        replace = tuple(a for a in attrs if a.forces_replacement)
+        replace = tuple(a for a in attrs if a.forces_replacement) if attrs else () if attrs else ()
         if replace:
             reasons = tuple(f"{a.path} cannot be changed in place" for a in replace)
             changes.append(_change(Action.REPLACE, ls.subscription, s, attrs, reasons))
