@@ -194,14 +194,16 @@ def check_rewind(queues: Iterable[Entry]) -> list[Diagnostic]:
 
 def check_subscriptions(topics: Iterable[Entry], subscriptions: Iterable[Entry]) -> list[Diagnostic]:
     filter_type: dict[tuple[str, str], str | None] = {}
+    default_filter = schema_default("topic", "filterType")
     for t in topics:
-        value = t.settings.get("filterType", schema_default("topic", "filterType"))
+        value = t.settings.get("filterType", default_filter)
         filter_type[(t.doc.file, t.name)] = value if isinstance(value, str) else None
     out = []
     for s in subscriptions:
         assert s.topic is not None
         ftype = filter_type.get((s.doc.file, s.topic))
-        keys = s.settings.get("bindingKeys")
+        settings = s.settings
+        keys = settings.get("bindingKeys")
         if isinstance(keys, list) and keys:
             if ftype == "tag":
                 out.append(Diagnostic(
@@ -219,14 +221,14 @@ def check_subscriptions(topics: Iterable[Entry], subscriptions: Iterable[Entry])
                     out.append(Diagnostic(
                         f"binding key {show(key)} has {key.count('.')} dots (at most {MAX_BINDING_KEY_DOTS})",
                         s.where("bindingKeys", i)))
-        tags = s.settings.get("filterTags")
+        tags = settings.get("filterTags")
         if isinstance(tags, list) and tags and ftype == "routingKey":
             out.append(Diagnostic(
                 f"filterTags need a tag topic; topic {show(s.topic)} has filterType routingKey "
                 "(use bindingKeys)", s.key_where("filterTags")))
-        protocol = s.str_setting("protocol")
-        endpoint = s.str_setting("endpoint")
-        fmt = s.str_setting("notifyContentFormat")
+        protocol = _text(settings.get("protocol"))
+        endpoint = _text(settings.get("endpoint"))
+        fmt = _text(settings.get("notifyContentFormat"))
         if protocol == "queue":
             if fmt is not None and fmt != "SIMPLIFIED":
                 out.append(Diagnostic(
@@ -241,6 +243,10 @@ def check_subscriptions(topics: Iterable[Entry], subscriptions: Iterable[Entry])
             if problem is not None:
                 out.append(Diagnostic(problem, s.where("endpoint")))
     return out
+
+
+def _text(value: object) -> str | None:
+    return value if isinstance(value, str) else None
 
 
 def http_endpoint_problem(endpoint: str) -> str | None:
