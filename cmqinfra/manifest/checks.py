@@ -294,20 +294,19 @@ def check_tags(entries: Iterable[Entry]) -> list[Diagnostic]:
 
 def check_reserved_tags(doc: Document) -> list[Diagnostic]:
     data = as_mapping(doc.data)
-    paths: list[tuple[str | int, ...]] = []
+    found: list[tuple[tuple[str | int, ...], dict[str, object]]] = []  # (path, tags) to look into
     for kind in ("queue", "topic"):
-        if "tags" in as_mapping(as_mapping(data.get("defaults")).get(kind)):
-            paths.append(("defaults", kind, "tags"))
+        tags = as_mapping(as_mapping(data.get("defaults")).get(kind)).get("tags")
+        if isinstance(tags, dict):
+            found.append((("defaults", kind, "tags"), tags))
     for section in ("queues", "topics"):
         for name, body in as_mapping(data.get(section)).items():
-            if "tags" in as_mapping(body):
-                paths.append((section, name, "tags"))
+            tags = body.get("tags") if isinstance(body, dict) else None
+            if isinstance(tags, dict):
+                found.append(((section, name, "tags"), tags))
     out = []
-    for path in paths:
-        node = as_mapping(data)
-        for part in path:
-            node = as_mapping(node.get(part))  # type: ignore[arg-type]
-        for key in node:
+    for path, tags in found:
+        for key in tags:
             if isinstance(key, str) and key.startswith(RESERVED_TAG_PREFIX):
                 out.append(Diagnostic(
                     f'tag key {show(key)} is reserved: keys starting with "{RESERVED_TAG_PREFIX}" '
