@@ -30,7 +30,8 @@ def tags_of(mapping: Mapping[str, str] | Iterable[tuple[str, str]] | None) -> Ta
     """Canonical, hashable form of a tag set: sorted (key, value) pairs."""
     if not mapping:
         return ()
-    items = mapping.items() if isinstance(mapping, Mapping) else mapping
+    # A dict first: the Mapping check goes through the ABC machinery, once per resource.
+    items = mapping.items() if isinstance(mapping, dict) or isinstance(mapping, Mapping) else mapping
     return tuple(sorted([(str(k), str(v)) for k, v in items]))
 
 

@@ -49,3 +49,27 @@ def test_loading_a_manifest_leaves_the_collector_on(tmp_path: Path) -> None:
     result = load_stack([path])
     assert result.stack is not None and [q.name for q in result.stack.queues] == ["orders"]
     assert gc.isenabled()
+
+
+def test_what_a_pause_kept_goes_to_the_oldest_generation_unscanned() -> None:
+    gc.enable()
+    gc.collect()
+    with collector_paused():
+        kept = [{"n": [i]} for i in range(1000)]
+    young = {id(o) for o in gc.get_objects(generation=0)}
+    old = {id(o) for o in gc.get_objects(generation=2)}
+    assert id(kept) not in young and id(kept[0]) not in young
+    assert id(kept) in old and id(kept[0]) in old
+    assert gc.get_freeze_count() == 0  # nothing is left frozen: full collections still see it
+
+
+def test_objects_frozen_on_purpose_stay_frozen() -> None:
+    gc.enable()
+    gc.freeze()
+    try:
+        frozen = gc.get_freeze_count()
+        with collector_paused():
+            kept = [[i] for i in range(10)]
+        assert gc.get_freeze_count() == frozen and kept
+    finally:
+        gc.unfreeze()

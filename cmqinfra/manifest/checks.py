@@ -194,14 +194,16 @@ def check_rewind(queues: Iterable[Entry]) -> list[Diagnostic]:
 
 def check_subscriptions(topics: Iterable[Entry], subscriptions: Iterable[Entry]) -> list[Diagnostic]:
     filter_type: dict[tuple[str, str], str | None] = {}
+    default_filter = schema_default("topic", "filterType")
     for t in topics:
-        value = t.settings.get("filterType", schema_default("topic", "filterType"))
+        value = t.settings.get("filterType", default_filter)
         filter_type[(t.doc.file, t.name)] = value if isinstance(value, str) else None
     out = []
     for s in subscriptions:
         assert s.topic is not None
         ftype = filter_type.get((s.doc.file, s.topic))
-        keys = s.settings.get("bindingKeys")
+        settings = s.settings
+        keys = settings.get("bindingKeys")
         if isinstance(keys, list) and keys:
             if ftype == "tag":
                 out.append(Diagnostic(
@@ -219,14 +221,14 @@ def check_subscriptions(topics: Iterable[Entry], subscriptions: Iterable[Entry])
                     out.append(Diagnostic(
                         f"binding key {show(key)} has {key.count('.')} dots (at most {MAX_BINDING_KEY_DOTS})",
                         s.where("bindingKeys", i)))
-        tags = s.settings.get("filterTags")
+        tags = settings.get("filterTags")
         if isinstance(tags, list) and tags and ftype == "routingKey":
             out.append(Diagnostic(
                 f"filterTags need a tag topic; topic {show(s.topic)} has filterType routingKey "
                 "(use bindingKeys)", s.key_where("filterTags")))
-        protocol = s.str_setting("protocol")
-        endpoint = s.str_setting("endpoint")
-        fmt = s.str_setting("notifyContentFormat")
+        protocol = _text(settings.get("protocol"))
+        endpoint = _text(settings.get("endpoint"))
+        fmt = _text(settings.get("notifyContentFormat"))
         if protocol == "queue":
             if fmt is not None and fmt != "SIMPLIFIED":
                 out.append(Diagnostic(
@@ -241,6 +243,10 @@ def check_subscriptions(topics: Iterable[Entry], subscriptions: Iterable[Entry])
             if problem is not None:
                 out.append(Diagnostic(problem, s.where("endpoint")))
     return out
+
+
+def _text(value: object) -> str | None:
+    return value if isinstance(value, str) else None
 
 
 def http_endpoint_problem(endpoint: str) -> str | None:
@@ -288,20 +294,19 @@ def check_tags(entries: Iterable[Entry]) -> list[Diagnostic]:
 
 def check_reserved_tags(doc: Document) -> list[Diagnostic]:
     data = as_mapping(doc.data)
-    paths: list[tuple[str | int, ...]] = []
+    found: list[tuple[tuple[str | int, ...], dict[str, object]]] = []  # (path, tags) to look into
     for kind in ("queue", "topic"):
-        if "tags" in as_mapping(as_mapping(data.get("defaults")).get(kind)):
-            paths.append(("defaults", kind, "tags"))
+        tags = as_mapping(as_mapping(data.get("defaults")).get(kind)).get("tags")
+        if isinstance(tags, dict):
+            found.append((("defaults", kind, "tags"), tags))
     for section in ("queues", "topics"):
         for name, body in as_mapping(data.get(section)).items():
-            if "tags" in as_mapping(body):
-                paths.append((section, name, "tags"))
+            tags = body.get("tags") if isinstance(body, dict) else None
+            if isinstance(tags, dict):
+                found.append(((section, name, "tags"), tags))
     out = []
-    for path in paths:
-        node = as_mapping(data)
-        for part in path:
-            node = as_mapping(node.get(part))  # type: ignore[arg-type]
-        for key in node:
+    for path, tags in found:
+        for key in tags:
             if isinstance(key, str) and key.startswith(RESERVED_TAG_PREFIX):
                 out.append(Diagnostic(
                     f'tag key {show(key)} is reserved: keys starting with "{RESERVED_TAG_PREFIX}" '

@@ -9,7 +9,7 @@ which answer None for a value of the wrong type, so checks never crash on bad in
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -18,6 +18,7 @@ from cmqinfra.manifest.source import DataPath, Document
 from cmqinfra.model import SourceLocation
 
 KINDS = ("queue", "topic", "subscription")
+_NONE: dict[str, tuple[Document, DataPath]] = {}  # no setting comes from a default: never written to
 
 
 @dataclass(frozen=True)
@@ -28,12 +29,19 @@ class Entry:
     name: str
     doc: Document
     path: DataPath  # where the resource's own mapping lives
-    settings: dict[str, Any]  # effective: stack defaults, then the resource's own values
-    origins: dict[str, tuple[Document, DataPath]]  # setting -> document and path it was written at
+    # Effective: stack defaults, then the resource's own values (the document's own mapping,
+    # not a copy, when no default applies: nothing writes to it).
+    settings: dict[str, Any]
+    # Setting -> document and path it was written at, for settings that come from a default;
+    # every other setting was written under ``path``.
+    origins: dict[str, tuple[Document, DataPath]]
     topic: str | None = None  # subscriptions only
+    key_mark: int | None = None  # where the name was written, when the parser gave it
 
     @property
     def location(self) -> SourceLocation:
+        if self.key_mark is not None:
+            return self.doc.location(self.key_mark)
         return self.doc.key_at(self.path)
 
     def where(self, key: str, *rest: str | int) -> SourceLocation:
@@ -117,11 +125,18 @@ def collect(doc: Document, defaults: Defaults | None = None) -> list[Entry]:
     if defaults is None:
         defaults, _ = stack_defaults([doc])
     out: list[Entry] = []
+    applied = {kind: defaults.get(kind, {}) for kind in KINDS}
 
-    def entry(kind: str, name: str, path: DataPath, own: Any, topic: str | None = None) -> Entry:
+    def entry(
+        kind: str, name: str, path: DataPath, own: Any, topic: str | None, key_mark: int | None
+    ) -> Entry:
+        mine = as_mapping(own)
+        wanted = applied[kind]
+        if not wanted:
+            return Entry(kind, name, doc, path, mine, _NONE, topic, key_mark)
         settings: dict[str, Any] = {}
         origins: dict[str, tuple[Document, DataPath]] = {}
-        for key, default in defaults.get(kind, {}).items():
+        for key, default in wanted.items():
             if "\0" in key:
                 tag = key.split("\0", 1)[1]
                 settings.setdefault("tags", {})[tag] = default.value
@@ -129,18 +144,25 @@ def collect(doc: Document, defaults: Defaults | None = None) -> list[Entry]:
             else:
                 settings[key] = default.value
                 origins[key] = (default.doc, default.path)
-        for key, value in as_mapping(own).items():
+        for key, value in mine.items():
             if key == "tags" and isinstance(value, dict) and isinstance(settings.get("tags"), dict):
                 settings["tags"] = {**settings["tags"], **value}
             else:
                 settings[key] = value
-            origins[key] = (doc, path + (key,))
-        return Entry(kind, name, doc, path, settings, origins, topic)
+            origins.pop(key, None)  # written here, under path
+        return Entry(kind, name, doc, path, settings, origins, topic, key_mark)
 
-    for name, own in as_mapping(data.get("queues")).items():
-        out.append(entry("queue", name, ("queues", name), own))
-    for name, own in as_mapping(data.get("topics")).items():
-        out.append(entry("topic", name, ("topics", name), own))
-        for sub, sub_own in as_mapping(as_mapping(own).get("subscriptions")).items():
-            out.append(entry("subscription", sub, ("topics", name, "subscriptions", sub), sub_own, name))
+    def each(mapping: dict[str, Any]) -> Iterable[tuple[str, Any, int | None]]:
+        marks = doc.key_marks(mapping)
+        if marks is None:
+            return ((name, own, None) for name, own in mapping.items())
+        return ((name, own, mark) for (name, own), mark in zip(mapping.items(), marks, strict=True))
+
+    for name, own, mark in each(as_mapping(data.get("queues"))):
+        out.append(entry("queue", name, ("queues", name), own, None, mark))
+    for name, own, mark in each(as_mapping(data.get("topics"))):
+        out.append(entry("topic", name, ("topics", name), own, None, mark))
+        for sub, sub_own, sub_mark in each(as_mapping(as_mapping(own).get("subscriptions"))):
+            path = ("topics", name, "subscriptions", sub)
+            out.append(entry("subscription", sub, path, sub_own, name, sub_mark))
     return out

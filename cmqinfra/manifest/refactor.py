@@ -61,6 +61,9 @@ def collect(doc: Document) -> list[Declaration]:
 def check(declarations: Iterable[Declaration], entries: Iterable[Entry], stack: str | None,
           renamed_from: str | None) -> list[Diagnostic]:
     """What the entries mean together with the resources the stack declares."""
+    declarations = list(declarations)
+    if not declarations:  # the common case: no set of every declared address is needed
+        return []
     declared = {f"{e.kind}/{e.name}".casefold() for e in entries if e.kind in ("queue", "topic")}
     out: list[Diagnostic] = []
     seen: dict[str, Declaration] = {}

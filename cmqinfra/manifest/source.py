@@ -12,7 +12,8 @@ from __future__ import annotations
 
 import json
 import os
-from collections.abc import Iterable, Mapping
+from array import array
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -44,28 +45,67 @@ _SCALAR_TAGS = {_TAG + t for t in ("str", "int", "float", "bool", "null", "times
 class Document:
     """One parsed manifest file: its data and where each value and each key was written.
 
-    Positions are kept as the parser's raw marks and turned into SourceLocations only when a
-    diagnostic or a resource asks for one: a large manifest has hundreds of thousands of nodes
-    and only a handful are ever pointed at.
+    Positions are turned into SourceLocations only when a diagnostic or a resource asks for one:
+    a large manifest has hundreds of thousands of nodes and only a handful are ever pointed at. A
+    parsed file keeps them compact (``marks``, one array for the whole file); a document built
+    from another (a project's resolved copy) gives them by path (``values``, ``keys``).
     """
 
     file: str
     data: Any
-    values: Mapping[DataPath, int]  # positions, packed by _pack: (line, column) of the parser's mark
-    keys: Mapping[DataPath, int]
+    values: Mapping[DataPath, int] = field(default_factory=dict, compare=False, repr=False)
+    keys: Mapping[DataPath, int] = field(default_factory=dict, compare=False, repr=False)
     # Values written elsewhere (a variable's value in an environment file): the path here, and
     # the document and path where it was written, so diagnostics point at the written text.
     links: Mapping[DataPath, tuple[Document, DataPath]] = field(default_factory=dict)
+    marks: _Marks | None = field(default=None, compare=False, repr=False)
+    # False only when the text cannot hold "${" in any key or value (unresolved.py skips it).
+    may_reference: bool = field(default=True, compare=False, repr=False)
+
+    def mark_of(self, path: DataPath) -> int | None:
+        """The packed position of the value at exactly ``path`` (None: not written here)."""
+        if self.marks is not None:
+            return self.marks.find(self.data, path, False, False)
+        return self.values.get(path)
+
+    def key_mark_of(self, path: DataPath) -> int | None:
+        """The packed position of the key naming exactly ``path`` (None: no such key)."""
+        if self.marks is not None:
+            return self.marks.find(self.data, path, True, False)
+        return self.keys.get(path)
+
+    def key_marks(self, mapping: dict[str, Any]) -> Sequence[int] | None:
+        """The marks of ``mapping``'s keys in its order, when ``mapping`` (a part of this
+        document's data) was parsed here; None otherwise (ask ``key_at`` key by key)."""
+        if self.marks is None or self.links:
+            return None
+        base = self.marks.bases.get(id(mapping))
+        if base is None or type(mapping) is not dict:
+            return None
+        return self.marks.packed[base : base + 2 * len(mapping) : 2]
+
+    def location(self, mark: int) -> SourceLocation:
+        """A mark from ``key_marks`` as a location in this file."""
+        return _loc(self.file, mark)
 
     def at(self, path: DataPath) -> SourceLocation:
         """Location of the value at ``path`` (or of its nearest written ancestor)."""
         links = self.links
+        if links:
+            for cut in range(len(path), -1, -1):
+                head = path[:cut]
+                if head in links:
+                    other, where = links[head]
+                    return other.at(where + path[cut:])
+                mark = self.mark_of(head)
+                if mark is not None:
+                    return _loc(self.file, mark)
+            return SourceLocation(self.file, 1, 1)
+        if self.marks is not None:
+            return _loc(self.file, self.marks.find(self.data, path, False, True))
+        values = self.values
         for cut in range(len(path), -1, -1):
-            head = path[:cut]
-            if links and head in links:
-                other, where = links[head]
-                return other.at(where + path[cut:])
-            mark = self.values.get(head)
+            mark = values.get(path[:cut])
             if mark is not None:
                 return _loc(self.file, mark)
         return SourceLocation(self.file, 1, 1)
@@ -77,8 +117,63 @@ class Document:
                 if path[:cut] in self.links:
                     other, where = self.links[path[:cut]]
                     return other.key_at(where + path[cut:])
-        mark = self.keys.get(path)
+        mark = self.key_mark_of(path)
         return _loc(self.file, mark) if mark is not None else self.at(path)
+
+
+class _Marks:
+    """Every position of one parsed file in one array of packed ints, found by walking the data.
+
+    A mapping's keys and values sit two by two in the order the mapping holds them, a sequence's
+    items one by one, each container's from the offset ``bases`` gives for it (by identity: the
+    document's data is never changed after parsing). One dict entry per container instead of one
+    path tuple and two dict entries per node: at 10,000 queues the positions take a sixth of the
+    memory they took keyed by path, and no tuple is built while parsing.
+    """
+
+    __slots__ = ("root", "packed", "bases", "_indexes")
+
+    def __init__(self, root: int, packed: array[int], bases: dict[int, int]) -> None:
+        self.root = root
+        self.packed = packed
+        self.bases = bases
+        self._indexes: dict[int, dict[Any, int]] = {}  # large mappings: key -> position in order
+
+    def _index(self, mapping: dict[Any, Any], key: Any) -> int | None:
+        if key not in mapping:
+            return None
+        if len(mapping) <= 8:
+            for i, k in enumerate(mapping):
+                if k == key:
+                    return i
+        found = self._indexes.get(id(mapping))
+        if found is None:
+            found = self._indexes[id(mapping)] = {k: i for i, k in enumerate(mapping)}
+        return found[key]
+
+    def find(self, data: Any, path: DataPath, key: bool, nearest: bool) -> int | None:
+        """The mark of the value (or with ``key``, of the key) at ``path``; with ``nearest``, of
+        the deepest value on the way when ``path`` itself was not written."""
+        node, mark, packed = data, self.root, self.packed
+        last = len(path) - 1
+        for depth, step in enumerate(path):
+            base = self.bases.get(id(node))
+            found: int | None = None
+            if base is not None:
+                if type(node) is dict:
+                    i = self._index(node, step)
+                    if i is not None:
+                        if key and depth == last:
+                            return packed[base + 2 * i]
+                        found = packed[base + 2 * i + 1]
+                elif type(node) is list and type(step) is int and 0 <= step < len(node):
+                    if key and depth == last:
+                        return None
+                    found = packed[base + step]
+            if found is None:
+                return mark if nearest and not key else None
+            mark, node = found, node[step]
+        return None if key and path else mark
 
 
 class _Refused(Exception):
@@ -94,6 +189,20 @@ _resolver = Resolver()
 _constructor = SafeConstructor()
 _SKIP = object()  # a key whose value is dropped (the key itself was reported)
 _STR = _TAG + "str"
+_MAP, _SEQ = _TAG + "map", _TAG + "seq"
+# A plain scalar resolves to something other than a string only if an implicit resolver is
+# registered for its first character (digits, signs, y/n/t/f/o for booleans, ~ and "" for null):
+# names, the bulk of a manifest's scalars, are known strings without asking the resolver.
+class _Every:
+    def __contains__(self, item: object) -> bool:
+        return True
+
+
+_RESOLVED_FIRST: frozenset[str | None] | _Every = (
+    frozenset(Resolver.yaml_implicit_resolvers)
+    if None not in Resolver.yaml_implicit_resolvers
+    else _Every()  # a resolver for any first character: always ask
+)
 _TIMESTAMP = _TAG + "timestamp"
 _ALIAS_REFUSED = (
     "YAML aliases (*name) are not supported in manifests; use the `defaults` block to share settings"
@@ -103,35 +212,20 @@ _ANCHOR_REFUSED = (
 )
 
 
-class _Frame:
-    """An open mapping or sequence while events stream in; ``skip`` frames swallow a subtree."""
-
-    __slots__ = ("container", "path", "key", "key_path", "seen", "skip", "is_key", "is_map")
-
-    def __init__(self, container: Any, path: DataPath, skip: int = 0, is_key: bool = False) -> None:
-        self.container = container
-        self.path = path
-        self.is_key = is_key
-        self.is_map = isinstance(container, dict)
-        self.key: object = None  # mapping: the key whose value comes next (None: a key comes next)
-        self.key_path: DataPath = path
-        self.seen: dict[str, int] = {}
-        self.skip = skip
-
-
 class _EventBuilder:
     """Builds plain data from YAML events, recording where every key and value was written.
 
-    Working on the event stream (not on composed nodes) keeps this iterative, so hostile
-    nesting cannot exhaust the stack, and lets anchors, aliases, depth and size be refused
-    the moment they appear. The loop is written for speed (one pass, locals, memoised scalar
-    resolution) because it runs once per node of every manifest.
+    Working on the event stream (not on composed nodes, which cost five times as much to make)
+    keeps this iterative, so hostile nesting cannot exhaust the stack, and lets anchors, aliases,
+    depth and size be refused the moment they appear. The loop is written for speed (one pass,
+    locals, memoised scalar resolution) because it runs once per node of every manifest.
     """
 
     def __init__(self, file: str) -> None:
         self.file = file
-        self.values: dict[DataPath, int] = {}
-        self.keys: dict[DataPath, int] = {}
+        self.packed: array[int] = array("q")
+        self.bases: dict[int, int] = {}
+        self.root_mark = 0
         self.diagnostics: list[Diagnostic] = []
         self.root: Any = None
         self.has_root = False
@@ -139,91 +233,128 @@ class _EventBuilder:
         self._tags: dict[str, str] = {}
         self._constructed: dict[tuple[str, str], Any] = {}
 
-    def run(self, events: Iterable[yaml.Event]) -> None:
-        values, keys, tags = self.values, self.keys, self._tags
-        frames: list[_Frame] = []
+    def marks(self) -> _Marks:
+        return _Marks(self.root_mark, self.packed, self.bases)
+
+    def run(self, next_event: Callable[[], yaml.Event | None]) -> None:
+        """The open containers' state lives in locals (the innermost one's) and in ``stack``
+        (its ancestors'): attribute lookups per event were most of this loop's time."""
+        tags, packed, bases = self._tags, self.packed, self.bases
+        # Globals the loop reads per event, as locals (a local costs a third of a global).
+        resolved_first, columns, max_nodes, skip, string = _RESOLVED_FIRST, _COLUMNS, MAX_NODES, _SKIP, _STR
+        stack: list[tuple[Any, bool, list[int], dict[str, int] | None]] = []
+        container: Any = None  # the innermost open mapping or sequence (None: at the root)
+        is_map = False
+        marks: list[int] = []  # its key and value marks (a mapping) or item marks (a sequence)
+        dropped: dict[str, int] | None = None  # its keys reported and left out, with their marks
+        key: object = None  # in a mapping: the key whose value comes next (None: a key comes next)
+        key_mark = 0
+        skipping = 0  # depth inside a subtree being swallowed (a refused key or value)
+        skip_is_key = False
         documents = depth = nodes = 0
         scalar_event, mapping_start = yaml.ScalarEvent, yaml.MappingStartEvent
         sequence_start = yaml.SequenceStartEvent
         mapping_end, sequence_end = yaml.MappingEndEvent, yaml.SequenceEndEvent
-        for event in events:
+        while True:
+            event = next_event()
+            if event is None:
+                break
             cls = event.__class__
-            is_scalar = cls is scalar_event
-            if is_scalar or cls is mapping_start or cls is sequence_start:
+            if cls is scalar_event:
                 if event.anchor is not None:
                     raise _Refused(_ANCHOR_REFUSED, event.start_mark)
                 nodes += 1
-                if nodes > MAX_NODES:
+                if nodes > max_nodes:
                     raise _Refused(f"the YAML has more than {MAX_NODES} nodes", event.start_mark)
-                if not is_scalar:
-                    depth += 1
-                    if depth > MAX_DEPTH:
-                        raise _Refused(f"the YAML is nested deeper than {MAX_DEPTH} levels", event.start_mark)
-                parent = frames[-1] if frames else None
-                if parent is not None:
-                    if parent.skip:
-                        if not is_scalar:
-                            parent.skip += 1
-                        continue
-                    if parent.is_map:
-                        key = parent.key
-                        if key is None:
-                            # The common case inline: a plain string key written once.
-                            text = event.value if is_scalar else None
-                            if (
-                                text is not None
-                                and event.tag is None
-                                and (not event.implicit[0] or tags.get(text) == _STR)
-                                and text not in parent.seen
-                            ):
-                                start = event.start_mark
-                                mark = start.line * _COLUMNS + start.column
-                                parent.seen[text] = mark
-                                parent.key = text
-                                parent.key_path = key_path = parent.path + (text,)
-                                keys[key_path] = mark
-                            else:
-                                self._key(parent, event, frames)
-                            continue
-                        path = None if key is _SKIP else parent.key_path
-                    else:
-                        path = parent.path + (len(parent.container),)
-                else:
-                    path = ()
+                if skipping:
+                    continue
                 start = event.start_mark
-                mark = start.line * _COLUMNS + start.column
-                if is_scalar:
-                    value = event.value
-                    if event.tag is not None or (event.implicit[0] and tags.get(value) != _STR):
-                        value = self._scalar(event)
-                    if path is not None and value is not _SKIP:
-                        values[path] = mark
-                        self._attach(parent, value)
-                    if parent is not None and parent.is_map:
-                        parent.key = None
+                mark = start.line * columns + start.column
+                value = event.value
+                plain = event.tag is None and (
+                    not event.implicit[0]
+                    or value[:1] not in resolved_first
+                    or tags.get(value) == string
+                )
+                if is_map:
+                    if key is None:
+                        # The common case inline: a plain string key written once.
+                        if plain and dropped is None and value not in container:
+                            key, key_mark = value, mark
+                        else:
+                            key, key_mark = self._scalar_key(container, marks, dropped, event, mark), mark
+                        continue
+                    if not plain:
+                        value = self._scalar(event, mark)
+                    if key is not skip:
+                        if value is skip:
+                            dropped = _dropped(dropped, key, key_mark)
+                        else:
+                            container[key] = value
+                            marks.append(key_mark)
+                            marks.append(mark)
+                    key = None
                     continue
-                is_map = cls is mapping_start
-                if path is None or event.tag not in (None, "!", _TAG + ("map" if is_map else "seq")):
-                    if path is not None:
-                        self._bad_tag(str(event.tag), mark)
-                    frames.append(_Frame(None, (), skip=1))
+                if not plain:
+                    value = self._scalar(event, mark)
+                if value is skip:
                     continue
-                container: Any = {} if is_map else []
-                values[path] = mark
-                self._attach(parent, container)
-                frames.append(_Frame(container, path))
+                if container is None:
+                    self.root, self.has_root, self.root_mark = value, True, mark
+                else:
+                    container.append(value)
+                    marks.append(mark)
+            elif cls is mapping_start or cls is sequence_start:
+                if event.anchor is not None:
+                    raise _Refused(_ANCHOR_REFUSED, event.start_mark)
+                nodes += 1
+                if nodes > max_nodes:
+                    raise _Refused(f"the YAML has more than {MAX_NODES} nodes", event.start_mark)
+                depth += 1
+                if depth > MAX_DEPTH:
+                    raise _Refused(f"the YAML is nested deeper than {MAX_DEPTH} levels", event.start_mark)
+                if skipping:
+                    skipping += 1
+                    continue
+                start = event.start_mark
+                mark = start.line * columns + start.column
+                new_is_map = cls is mapping_start
+                if is_map and key is None:
+                    self._report("keys must be plain strings, not mappings, lists or tagged values", mark)
+                    key, skipping, skip_is_key = skip, 1, True  # and its value is dropped too
+                    continue
+                if is_map and key is skip:
+                    skipping, skip_is_key = 1, False
+                    continue
+                if event.tag not in (None, "!", _MAP if new_is_map else _SEQ):
+                    self._bad_tag(str(event.tag), mark)
+                    if is_map:
+                        dropped = _dropped(dropped, key, key_mark)
+                    skipping, skip_is_key = 1, False
+                    continue
+                new: Any = {} if new_is_map else []
+                if container is None:
+                    self.root, self.has_root, self.root_mark = new, True, mark
+                elif is_map:
+                    container[key] = new
+                    marks.append(key_mark)
+                    marks.append(mark)
+                else:
+                    container.append(new)
+                    marks.append(mark)
+                stack.append((container, is_map, marks, dropped))
+                container, is_map, marks, dropped, key = new, new_is_map, [], None, None
             elif cls is mapping_end or cls is sequence_end:
                 depth -= 1
-                frame = frames[-1]
-                if frame.skip:
-                    frame.skip -= 1
-                    if frame.skip:
-                        continue
-                frames.pop()
-                # A swallowed key leaves its value still to be dropped; any other value is
-                # complete, and its mapping now expects a key again.
-                if not frame.is_key and frames and frames[-1].is_map:
-                    frames[-1].key = None
+                if skipping:
+                    skipping -= 1
+                    if not skipping and not skip_is_key:
+                        key = None  # the swallowed value is done; a swallowed key leaves skip
+                    continue
+                bases[id(container)] = len(packed)
+                packed.extend(marks)
+                container, is_map, marks, dropped = stack.pop()
+                key = None
             elif cls is yaml.AliasEvent:
                 raise _Refused(_ALIAS_REFUSED, event.start_mark)
             elif cls is yaml.DocumentStartEvent:
@@ -232,22 +363,11 @@ class _EventBuilder:
                     raise _Refused("a manifest file holds one YAML document, found a second one",
                                    event.start_mark)
 
-    def _attach(self, parent: _Frame | None, value: Any) -> None:
-        if parent is None:
-            self.root, self.has_root = value, True
-        elif parent.is_map:
-            parent.container[parent.key] = value
-        else:
-            parent.container.append(value)
-
-    def _key(self, parent: _Frame, event: yaml.Event, frames: list[_Frame]) -> None:
-        parent.key = _SKIP
-        start = event.start_mark
-        mark = start.line * _COLUMNS + start.column
-        if not isinstance(event, yaml.ScalarEvent):
-            self._report("keys must be plain strings, not mappings, lists or tagged values", mark)
-            frames.append(_Frame(None, (), skip=1, is_key=True))
-            return
+    def _scalar_key(
+        self, container: dict[str, Any], marks: list[int], dropped: dict[str, int] | None,
+        event: yaml.ScalarEvent, mark: int,
+    ) -> object:
+        """A key that is not a plain string written once: the key, or _SKIP once reported."""
         tag = self._tag(event)
         if tag != _STR:
             if tag in _SCALAR_TAGS:
@@ -255,18 +375,18 @@ class _EventBuilder:
                 self._report(f"keys must be strings (got {shown}); quote it if it is meant as a name", mark)
             else:
                 self._report("keys must be plain strings, not mappings, lists or tagged values", mark)
-            return
+            return _SKIP
         key = event.value
-        first = parent.seen.get(key)
+        if key in container:
+            first: int | None = marks[2 * list(container).index(key)]
+        else:
+            first = dropped.get(key) if dropped else None
         if first is not None:
             self._report(
                 f"duplicate key {_short(key)} (first written at line {first // _COLUMNS + 1}, "
                 f"again at line {mark // _COLUMNS + 1})", mark)
-            return
-        parent.seen[key] = mark
-        parent.key = key
-        parent.key_path = parent.path + (key,)
-        self.keys[parent.key_path] = mark
+            return _SKIP
+        return key
 
     def _tag(self, event: yaml.ScalarEvent) -> str:
         tag = event.tag
@@ -280,12 +400,12 @@ class _EventBuilder:
             found = self._tags[value] = str(_resolver.resolve(ScalarNode, value, event.implicit))
         return found
 
-    def _scalar(self, event: yaml.ScalarEvent) -> Any:
+    def _scalar(self, event: yaml.ScalarEvent, mark: int) -> Any:
         tag = self._tag(event)
         if tag == _STR or tag == _TIMESTAMP:
             return event.value  # a date-looking string is just a string here
         if tag not in _SCALAR_TAGS:
-            self._bad_tag(tag, event.start_mark)
+            self._bad_tag(tag, mark)
             return _SKIP
         memo = (tag, event.value)
         if memo in self._constructed:
@@ -303,6 +423,13 @@ class _EventBuilder:
     def _bad_tag(self, tag: str, mark: int | yaml.Mark) -> None:
         shown = tag.replace(_TAG, "!!", 1) if tag.startswith(_TAG) else tag
         self._report(f"YAML tag {_short(shown)} is not supported in manifests", mark)
+
+
+def _dropped(dropped: dict[str, int] | None, key: object, mark: int) -> dict[str, int]:
+    """A key whose value was refused stays known, so writing it again is still a duplicate."""
+    out = {} if dropped is None else dropped
+    out.setdefault(str(key), mark)
+    return out
 
 
 def _loc(file: str, mark: int | yaml.Mark | None) -> SourceLocation:
@@ -352,8 +479,10 @@ def read_document(file: str) -> tuple[Document | None, list[Diagnostic]]:
 def parse_text(file: str, text: str) -> tuple[Document | None, list[Diagnostic]]:
     """Parse YAML text into a Document; every failure is one located diagnostic."""
     builder = _EventBuilder(file)
+    loader = None
     try:
-        builder.run(yaml.parse(text, Loader=_PARSER))
+        loader = _PARSER(text)
+        builder.run(loader.get_event)  # straight from the parser: no generator, no check_event
     except _Refused as exc:
         return None, [Diagnostic(exc.message, _loc(file, exc.mark))]
     except yaml.MarkedYAMLError as exc:
@@ -370,10 +499,16 @@ def parse_text(file: str, text: str) -> tuple[Document | None, list[Diagnostic]]
         return None, [_reader_error(file, text, exc)]
     except (yaml.YAMLError, RecursionError, ValueError, MemoryError) as exc:
         return None, [Diagnostic(f"invalid YAML: {type(exc).__name__}", SourceLocation(file, 1, 1))]
+    finally:
+        if loader is not None:
+            loader.dispose()
     if not builder.has_root:
         empty = Diagnostic("file is empty: a manifest needs at least `stack:`", SourceLocation(file, 1, 1))
         return None, [empty]
-    return Document(file, builder.root, builder.values, builder.keys), builder.diagnostics
+    # No "${" can come out of a text without one, unless written with escapes (\x24, \u0024).
+    may_reference = "${" in text or "\\" in text
+    document = Document(file, builder.root, marks=builder.marks(), may_reference=may_reference)
+    return document, builder.diagnostics
 
 
 def _reader_error(file: str, text: str, exc: yaml.reader.ReaderError) -> Diagnostic:

@@ -37,7 +37,9 @@ def _strings(data: Any, path: DataPath = ()) -> Iterator[tuple[DataPath, str, bo
 
 def unresolved_references(doc: Document, hint: str) -> list[Diagnostic]:
     """One diagnostic per value or key holding ``${`` (``$${`` is left alone, as a project reads it)."""
-    out = []
+    out: list[Diagnostic] = []
+    if not doc.may_reference:  # the parser saw no "${" in the file: no walk over every string
+        return out
     for path, text, is_key in _strings(doc.data):
         if "${" not in text:
             continue

@@ -14,6 +14,19 @@ from cmqinfra.live import name_key
 from cmqinfra.model import Protocol, Queue, Resource, Subscription
 from cmqinfra.plan.values import Action, ResourceChange
 
+# Members as module constants: an Enum member looked up on its class costs twenty times a
+# global's, and these are looked up several times per resource.
+_ADOPT = Action.ADOPT
+_CREATE = Action.CREATE
+_DELETE = Action.DELETE
+_IMPORT = Action.IMPORT
+_MOVE = Action.MOVE
+_RELEASE = Action.RELEASE
+_REPLACE = Action.REPLACE
+_UPDATE = Action.UPDATE
+_REMOVED = (_DELETE, _REPLACE)  # actions with a delete step
+
+
 Phase = Literal["delete", "apply"]
 
 
@@ -42,14 +55,14 @@ def _refs(resource: Resource | None) -> set[str]:
 # Actions with an "apply" step. A move out has none: the giving stack calls nothing, the stack
 # taking the resource retags it.
 _APPLIED = (
-    Action.CREATE, Action.UPDATE, Action.ADOPT, Action.REPLACE, Action.MOVE, Action.IMPORT, Action.RELEASE
+    _CREATE, _UPDATE, _ADOPT, _REPLACE, _MOVE, _IMPORT, _RELEASE
 )
 
 
 def steps_of(changes: list[ResourceChange] | tuple[ResourceChange, ...]) -> list[Step]:
     steps: list[Step] = []
     for c in changes:
-        if c.action in (Action.DELETE, Action.REPLACE):
+        if c.action in _REMOVED:
             steps.append(Step(c, "delete"))
         if c.action in _APPLIED:
             steps.append(Step(c, "apply"))
@@ -79,7 +92,7 @@ def dependencies(steps: list[Step]) -> dict[tuple[str, Phase], set[tuple[str, Ph
                     continue
                 still_refs = c.after is not None and addr in _refs(c.after)
                 if other.phase == "delete" or (
-                    other.phase == "apply" and not still_refs and c.action is not Action.REPLACE
+                    other.phase == "apply" and not still_refs and c.action is not _REPLACE
                 ):
                     deps[s.key].add(other.key)
     return deps

@@ -159,7 +159,7 @@ class _Resolver:
         return Document(self.doc.file, data, self.values, self.keys, self.links)
 
     def _walk(self, value: Any, old: DataPath, new: DataPath) -> Any:
-        mark = self.doc.values.get(old)
+        mark = self.doc.mark_of(old)
         if mark is not None:
             self.values[new] = mark
         if isinstance(value, dict):
@@ -168,7 +168,7 @@ class _Resolver:
                 old_key = old + (key,)
                 new_name = self._affix(self._string(key, old_key, is_key=True), old_key)
                 new_key = new + (new_name,)
-                key_mark = self.doc.keys.get(old_key)
+                key_mark = self.doc.key_mark_of(old_key)
                 if key_mark is not None:
                     self.keys[new_key] = key_mark
                 out[new_name] = self._walk(item, old_key, new_key)

@@ -100,7 +100,7 @@ def validate_https___github_com_cmqinfra_cmqinfra_schemas_cmqtest_schema_json(da
                 if data__tests_len < 1:
                     raise JsonSchemaValueException('invalid')
                 for data__tests_x, data__tests_item in enumerate(data__tests):
-                    validate_https___github_com_cmqinfra_cmqinfra_schemas_cmqtest_schema_json___defs_test(data__tests_item, custom_formats, (name_prefix or "data") + ".tests[{data__tests_x}]".format(**locals()))
+                    validate_https___github_com_cmqinfra_cmqinfra_schemas_cmqtest_schema_json___defs_test(data__tests_item, custom_formats, None)
         if data_keys:
             raise JsonSchemaValueException('invalid')
     return data
@@ -136,7 +136,7 @@ def validate_https___github_com_cmqinfra_cmqinfra_schemas_cmqtest_schema_json___
                 if data__steps_len < 1:
                     raise JsonSchemaValueException('invalid')
                 for data__steps_x, data__steps_item in enumerate(data__steps):
-                    validate_https___github_com_cmqinfra_cmqinfra_schemas_cmqtest_schema_json___defs_step(data__steps_item, custom_formats, (name_prefix or "data") + ".steps[{data__steps_x}]".format(**locals()))
+                    validate_https___github_com_cmqinfra_cmqinfra_schemas_cmqtest_schema_json___defs_step(data__steps_item, custom_formats, None)
         if "cases" in data_keys:
             data_keys.remove("cases")
             data__cases = data["cases"]

@@ -322,7 +322,7 @@ def validate_https___github_com_cmqinfra_cmqinfra_schemas_manifest_schema_json(d
                 for data__queues_key in data__queues_keys:
                     if data__queues_key not in []:
                         data__queues_value = data__queues.get(data__queues_key)
-                        validate_https___github_com_cmqinfra_cmqinfra_schemas_manifest_schema_json___defs_queue(data__queues_value, custom_formats, (name_prefix or "data") + ".queues.{data__queues_key}".format(**locals()))
+                        validate_https___github_com_cmqinfra_cmqinfra_schemas_manifest_schema_json___defs_queue(data__queues_value, custom_formats, None)
         if "topics" in data_keys:
             data_keys.remove("topics")
             data__topics = data["topics"]
@@ -334,7 +334,7 @@ def validate_https___github_com_cmqinfra_cmqinfra_schemas_manifest_schema_json(d
                 for data__topics_key in data__topics_keys:
                     if data__topics_key not in []:
                         data__topics_value = data__topics.get(data__topics_key)
-                        validate_https___github_com_cmqinfra_cmqinfra_schemas_manifest_schema_json___defs_topic(data__topics_value, custom_formats, (name_prefix or "data") + ".topics.{data__topics_key}".format(**locals()))
+                        validate_https___github_com_cmqinfra_cmqinfra_schemas_manifest_schema_json___defs_topic(data__topics_value, custom_formats, None)
         if "moved" in data_keys:
             data_keys.remove("moved")
             data__moved = data["moved"]
@@ -344,7 +344,7 @@ def validate_https___github_com_cmqinfra_cmqinfra_schemas_manifest_schema_json(d
             if data__moved_is_list:
                 data__moved_len = len(data__moved)
                 for data__moved_x, data__moved_item in enumerate(data__moved):
-                    validate_https___github_com_cmqinfra_cmqinfra_schemas_manifest_schema_json___defs_moved(data__moved_item, custom_formats, (name_prefix or "data") + ".moved[{data__moved_x}]".format(**locals()))
+                    validate_https___github_com_cmqinfra_cmqinfra_schemas_manifest_schema_json___defs_moved(data__moved_item, custom_formats, None)
         if "removed" in data_keys:
             data_keys.remove("removed")
             data__removed = data["removed"]
@@ -354,7 +354,7 @@ def validate_https___github_com_cmqinfra_cmqinfra_schemas_manifest_schema_json(d
             if data__removed_is_list:
                 data__removed_len = len(data__removed)
                 for data__removed_x, data__removed_item in enumerate(data__removed):
-                    validate_https___github_com_cmqinfra_cmqinfra_schemas_manifest_schema_json___defs_removed(data__removed_item, custom_formats, (name_prefix or "data") + ".removed[{data__removed_x}]".format(**locals()))
+                    validate_https___github_com_cmqinfra_cmqinfra_schemas_manifest_schema_json___defs_removed(data__removed_item, custom_formats, None)
         if "import" in data_keys:
             data_keys.remove("import")
             data__import = data["import"]
@@ -364,7 +364,7 @@ def validate_https___github_com_cmqinfra_cmqinfra_schemas_manifest_schema_json(d
             if data__import_is_list:
                 data__import_len = len(data__import)
                 for data__import_x, data__import_item in enumerate(data__import):
-                    validate_https___github_com_cmqinfra_cmqinfra_schemas_manifest_schema_json___defs_import(data__import_item, custom_formats, (name_prefix or "data") + ".import[{data__import_x}]".format(**locals()))
+                    validate_https___github_com_cmqinfra_cmqinfra_schemas_manifest_schema_json___defs_import(data__import_item, custom_formats, None)
         if data_keys:
             raise JsonSchemaValueException('invalid')
     return data
@@ -545,7 +545,7 @@ def validate_https___github_com_cmqinfra_cmqinfra_schemas_manifest_schema_json__
                 for data__subscriptions_key in data__subscriptions_keys:
                     if data__subscriptions_key not in []:
                         data__subscriptions_value = data__subscriptions.get(data__subscriptions_key)
-                        validate_https___github_com_cmqinfra_cmqinfra_schemas_manifest_schema_json___defs_subscription(data__subscriptions_value, custom_formats, (name_prefix or "data") + ".subscriptions.{data__subscriptions_key}".format(**locals()))
+                        validate_https___github_com_cmqinfra_cmqinfra_schemas_manifest_schema_json___defs_subscription(data__subscriptions_value, custom_formats, None)
         if "policyExceptions" in data_keys:
             data_keys.remove("policyExceptions")
             data__policyExceptions = data["policyExceptions"]

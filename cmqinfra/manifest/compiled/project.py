@@ -53,7 +53,7 @@ def validate_https___github_com_cmqinfra_cmqinfra_schemas_project_schema_json(da
                 for data__variables_key in data__variables_keys:
                     if data__variables_key not in []:
                         data__variables_value = data__variables.get(data__variables_key)
-                        validate_https___github_com_cmqinfra_cmqinfra_schemas_project_schema_json___defs_variable(data__variables_value, custom_formats, (name_prefix or "data") + ".variables.{data__variables_key}".format(**locals()))
+                        validate_https___github_com_cmqinfra_cmqinfra_schemas_project_schema_json___defs_variable(data__variables_value, custom_formats, None)
                 data__variables_len = len(data__variables)
                 if data__variables_len != 0:
                     data__variables_property_names = True
@@ -77,7 +77,7 @@ def validate_https___github_com_cmqinfra_cmqinfra_schemas_project_schema_json(da
                 for data__environments_key in data__environments_keys:
                     if data__environments_key not in []:
                         data__environments_value = data__environments.get(data__environments_key)
-                        validate_https___github_com_cmqinfra_cmqinfra_schemas_project_schema_json___defs_environment(data__environments_value, custom_formats, (name_prefix or "data") + ".environments.{data__environments_key}".format(**locals()))
+                        validate_https___github_com_cmqinfra_cmqinfra_schemas_project_schema_json___defs_environment(data__environments_value, custom_formats, None)
                 data__environments_len = len(data__environments)
                 if data__environments_len != 0:
                     data__environments_property_names = True
@@ -104,7 +104,7 @@ def validate_https___github_com_cmqinfra_cmqinfra_schemas_project_schema_json(da
                 for data__stacks_key in data__stacks_keys:
                     if data__stacks_key not in []:
                         data__stacks_value = data__stacks.get(data__stacks_key)
-                        validate_https___github_com_cmqinfra_cmqinfra_schemas_project_schema_json___defs_stack(data__stacks_value, custom_formats, (name_prefix or "data") + ".stacks.{data__stacks_key}".format(**locals()))
+                        validate_https___github_com_cmqinfra_cmqinfra_schemas_project_schema_json___defs_stack(data__stacks_value, custom_formats, None)
                 if data__stacks_len != 0:
                     data__stacks_property_names = True
                     for data__stacks_key in data__stacks:
@@ -127,7 +127,7 @@ def validate_https___github_com_cmqinfra_cmqinfra_schemas_project_schema_json(da
                 for data__policies_key in data__policies_keys:
                     if data__policies_key not in []:
                         data__policies_value = data__policies.get(data__policies_key)
-                        validate_https___github_com_cmqinfra_cmqinfra_schemas_project_schema_json___defs_policy(data__policies_value, custom_formats, (name_prefix or "data") + ".policies.{data__policies_key}".format(**locals()))
+                        validate_https___github_com_cmqinfra_cmqinfra_schemas_project_schema_json___defs_policy(data__policies_value, custom_formats, None)
                 data__policies_len = len(data__policies)
                 if data__policies_len != 0:
                     data__policies_property_names = True
