@@ -129,6 +129,22 @@ def test_batch_receive_up_to_16_and_partial_batches(account: Account) -> None:
     assert meta.inactiveMsgNum == 18
 
 
+def test_batch_delete_is_each_handle_in_order(account: Account) -> None:
+    """A batch delete answers as the deletes one by one would: a handle given twice succeeds once,
+    a handle of another queue or a stale one fails, and only the good ones are gone."""
+    queue, other = make_queue(account, "order"), make_queue(account, "elsewhere")
+    queue.batch_send_message([Message(str(i)) for i in range(3)])
+    other.send_message(Message("x"))
+    first, second, third = queue.batch_receive_message(3, 0)
+    foreign = other.receive_message(0).receiptHandle
+    assert cmq_code(queue.batch_delete_message, [first.receiptHandle, first.receiptHandle]) == 6010
+    assert cmq_code(queue.batch_delete_message, [foreign, first.receiptHandle]) == 6020
+    queue.batch_delete_message([second.receiptHandle, third.receiptHandle])
+    assert cmq_code(queue.batch_delete_message, [third.receiptHandle]) == 6020
+    assert queue.get_attributes().inactiveMsgNum == 0
+    assert other.get_attributes().inactiveMsgNum == 1  # the foreign handle deleted nothing
+
+
 def test_retention_expiry_drops_messages(account: Account, clock: VirtualClock) -> None:
     queue = make_queue(account, "retain", msgRetentionSeconds=60)
     queue.send_message(Message("old"))
