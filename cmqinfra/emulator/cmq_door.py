@@ -11,6 +11,7 @@ import base64
 import binascii
 import hashlib
 import hmac
+import re
 import sys
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -24,6 +25,25 @@ from cmqinfra.emulator.faults import Outcome
 from cmqinfra.emulator.formparse import form_pairs
 
 PATH = "/v2/index.php"
+
+# The short region codes of the service's hosts (cmq-queue-{r}.api.qcloud.com, cmq-{r}.public.
+# tencenttdmq.com, {r}.mqadapter.cmq.tencentyun.com), as the legacy API docs list them.
+REGION_CODES: dict[str, str] = {
+    "gz": "ap-guangzhou",
+    "sh": "ap-shanghai",
+    "bj": "ap-beijing",
+    "cd": "ap-chengdu",
+    "hk": "ap-hongkong",
+    "sg": "ap-singapore",
+    "th": "ap-bangkok",
+    "in": "ap-mumbai",
+    "shjr": "ap-shanghai-fsi",
+    "szjr": "ap-shenzhen-fsi",
+    "ca": "na-toronto",
+    "usw": "na-siliconvalley",
+    "use": "na-ashburn",
+}
+_HOST_PREFIXES = ("cmq-queue-", "cmq-topic-", "cmq-")
 MAX_REQUEST_BYTES = 1024 * 1024 + 64 * 1024  # 1 MB of messages plus the common parameters
 MAX_PARAMETERS = 1000
 
@@ -51,6 +71,26 @@ class FormRequest:
     path: str
     query: str
     body: bytes
+
+
+def host_region(host: str) -> str | None:
+    """The region a Host header names, as the service's hosts do: ``cmq-{r}.…``,
+    ``cmq-queue-{r}.…``, ``cmq-topic-{r}.…`` or ``{r}.mqadapter.…``, where ``{r}`` is a short code
+    (``sh``) or a region name (``ap-shanghai``); ``""`` for a host that names none (``127.0.0.1``,
+    ``localhost``): the emulator's first region. None for a prefix with no region after it."""
+    name = host.rsplit("]", 1)[-1].partition(":")[0] if not host.startswith("[") else ""
+    first, _, rest = name.lower().partition(".")
+    if rest.startswith("mqadapter."):
+        code = first
+    else:
+        prefix = next((p for p in _HOST_PREFIXES if first.startswith(p)), None)
+        if prefix is None:
+            return ""
+        code = first[len(prefix):]
+    return REGION_CODES.get(code) or (code if _REGION_NAME.fullmatch(code) else None)
+
+
+_REGION_NAME = re.compile(r"[a-z]{2,4}(?:-[a-z0-9]{1,24}){1,3}")
 
 
 def cmq_codes(error: ApiError) -> tuple[int, int]:
@@ -144,13 +184,24 @@ def _no_faults(action: str, resource: str | None) -> Outcome:
     return Outcome.NORMAL
 
 
+def _first_region_only(region: str) -> Backend | None:
+    return None
+
+
 class CmqDoor:
-    """Serves one parsed HTTP request of the CMQ API over ``backend``."""
+    """Serves one parsed HTTP request of the CMQ API over ``backend`` (the first region's), or over
+    the backend of the region the request's Host names (``backend_for``)."""
 
     def __init__(
-        self, backend: Backend, secret_id: str, secret_key: str, faults: FaultGate = _no_faults
+        self,
+        backend: Backend,
+        secret_id: str,
+        secret_key: str,
+        faults: FaultGate = _no_faults,
+        backend_for: Callable[[str], Backend | None] = _first_region_only,
     ) -> None:
         self.backend = backend
+        self._backend_for = backend_for
         self._faults = faults
         self.secret_id = secret_id
         self._secret_key = secret_key
@@ -198,6 +249,7 @@ class CmqDoor:
         if not signature_matches(request, params, self._secret_key):
             raise FormError(4100, 10030, "signature check failed")
         timestamp, nonce = self._freshness(params)
+        backend = self._backend_of(request.host)
         name = params.get("Action", "")
         action = ACTIONS.get(name.lower())
         if action is None:
@@ -216,10 +268,22 @@ class CmqDoor:
         # resends it when its kept-alive connection answers nothing.
         if not self._nonces.first_use(secret_id, timestamp, nonce):
             raise FormError(4100, 10030, "this Nonce was already used with this Timestamp (a replay)")
-        result = reply(0, "", request_id, **action(self.backend, Params(params)))
+        result = reply(0, "", request_id, **action(backend, Params(params)))
         if outcome is Outcome.LOST_RESPONSE:
             raise DropConnection()  # done and committed: the client never learns it
         return result
+
+    def _backend_of(self, host: str) -> Backend:
+        region = host_region(host)
+        if region == "" or region == self.backend.region:
+            return self.backend
+        found = self._backend_for(region) if region is not None else None
+        if found is None:
+            raise FormError(
+                4000, 10000,
+                f"the Host `{host[:80]}` names no region: use cmq-<code> (gz, sh, bj, ...) or cmq-<region>",
+            )
+        return found
 
     @staticmethod
     def _freshness(params: Mapping[str, str]) -> tuple[int, str]:

@@ -353,7 +353,7 @@ class Emulator:
         self.account_id = account_id
         self.store = self.backend.store
         self.clock = self.backend.clock
-        self._cmq = cmq_door.CmqDoor(self.backend, secret_id, secret_key, self._cmq_fault)
+        self._cmq = cmq_door.CmqDoor(self.backend, secret_id, secret_key, self._cmq_fault, self.backend_for)
         self.console = ConsoleDoor(self.backend, Guard(secret_id, secret_key))
         self.admin = admin_door.AdminDoor(self.backend, secret_id, secret_key, region)
         self.secret_id = secret_id
