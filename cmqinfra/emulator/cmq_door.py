@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import functools
 import hashlib
 import hmac
 import re
@@ -116,9 +117,17 @@ def string_to_sign(method: str, host: str, path: str, params: Mapping[str, str],
     return method + host + path + "?" + "&".join(f"{name}={value}" for name, value in items)
 
 
+@functools.lru_cache(maxsize=16)
+def _keyed(secret_key: str, method: str) -> hmac.HMAC:
+    """The HMAC with the key already absorbed (its inner and outer pads hashed once): each
+    signature then starts from a copy instead of setting the key up again."""
+    return hmac.new(secret_key.encode(), digestmod=hashlib.sha256 if method == "HmacSHA256" else hashlib.sha1)
+
+
 def form_signature(secret_key: str, text: str, method: str) -> str:
-    digest = hashlib.sha256 if method == "HmacSHA256" else hashlib.sha1
-    return base64.b64encode(hmac.new(secret_key.encode(), text.encode("utf-8"), digest).digest()).decode()
+    mac = _keyed(secret_key, method).copy()
+    mac.update(text.encode("utf-8"))
+    return base64.b64encode(mac.digest()).decode()
 
 
 def _hosts(host: str) -> list[str]:
