@@ -428,6 +428,7 @@ class Row:
     cpu_note: tuple[str, str] | None = None  # (emulator, moto) CPU cells for a row not per message
     floor_rate: float | None = None  # the CMQ SDK's messages/s against a server that answers at once
     floor_client_us: float | None = None  # the CMQ SDK's CPU per message there: the client's floor
+    consumers: int = 0  # 1: the client and the emulator take turns; more: they share the cores
 
     @property
     def more_is_better(self) -> bool:
@@ -464,9 +465,12 @@ class Row:
         if self.floor_rate is None or self.floor_client_us is None:
             return "-"
         at = self.target if self.target is not None else self.emulator
-        cores = self.floor_client_us * at / 1e6
-        return (f"{self.floor_rate:,.0f} msg/s, {self.floor_client_us:.0f} us/msg"
-                f" = {cores:.2f} cores at {at:,.0f} msg/s")
+        head = f"{self.floor_rate:,.0f} msg/s, {self.floor_client_us:.0f} us/msg"
+        if self.consumers == 1:  # one call at a time: a share of the time each message may take
+            budget = 1e6 / at
+            share = self.floor_client_us / budget
+            return f"{head} = {share:.0%} of the {budget:,.0f} us per msg at {at:,.0f} msg/s"
+        return f"{head} = {self.floor_client_us * at / 1e6:.2f} cores at {at:,.0f} msg/s"
 
     def cell(self, value: float) -> str:
         if self.unit == "msg/s":
@@ -519,8 +523,10 @@ def measure(
             floor_client = (time.process_time() - mine) / max(moved, 1) * 1e6
             at = TARGETS.get((batch, consumers))
             where = f" = {floor_client * at / 1e6:.2f} cores at {at:,.0f} msg/s" if at else ""
+            # The consumers are threads of one process: the GIL gives them one core at most.
             print(f"client floor ({batch} per call, {consumers} consumer(s), instant server): "
-                  f"{floor_rate:,.0f} msg/s, {floor_client:.0f} us/msg{where}", flush=True)
+                  f"{floor_rate:,.0f} msg/s, {floor_client:.0f} us/msg{where}; one core of it moves "
+                  f"at most {1e6 / max(floor_client, 1e-9):,.0f} msg/s", flush=True)
         rates: dict[str, float] = {}
         cpu: dict[str, float] = {}
         client: dict[str, float] = {}
@@ -541,10 +547,15 @@ def measure(
         rows.append(
             Row(label, rates["emulator"], rates["moto"], "msg/s", TARGETS.get((batch, consumers)),
                 os.getloadavg()[0], cpu["emulator"], cpu["moto"], client["emulator"],
-                floor_rate=floor_rate, floor_client_us=floor_client)
+                floor_rate=floor_rate, floor_client_us=floor_client, consumers=consumers)
         )
         target = TARGETS.get((batch, consumers))
-        if target is not None and floor_client is not None:
+        if target is not None and floor_client is not None and consumers == 1:
+            # One consumer: each call waits for the other side, so the two CPUs add up in time.
+            print(f"  at {target:,.0f} msg/s a message may take {1e6 / target:,.0f} us: client floor "
+                  f"{floor_client:.0f} us + emulator {cpu['emulator']:.0f} us = "
+                  f"{floor_client + cpu['emulator']:,.0f} us, before the wire", flush=True)
+        elif target is not None and floor_client is not None:
             need = (floor_client + cpu["emulator"]) * target / 1e6
             print(f"  at {target:,.0f} msg/s: client floor {floor_client:.0f} us + emulator "
                   f"{cpu['emulator']:.0f} us per message = {need:.2f} cores "
