@@ -74,11 +74,12 @@ class FormRequest:
     body: bytes
 
 
-def host_region(host: str) -> str | None:
+def host_region(host: str) -> str:
     """The region a Host header names, as the service's hosts do: ``cmq-{r}.…``,
     ``cmq-queue-{r}.…``, ``cmq-topic-{r}.…`` or ``{r}.mqadapter.…``, where ``{r}`` is a short code
-    (``sh``) or a region name (``ap-shanghai``); ``""`` for a host that names none (``127.0.0.1``,
-    ``localhost``): the emulator's first region. None for a prefix with no region after it."""
+    (``sh``) or a region name (``ap-shanghai``). ``""`` for any other host (``127.0.0.1``,
+    ``localhost``, a container named ``cmq-emulator``): the emulator's first region, as the
+    reference asks that any Host be accepted."""
     name = host.rsplit("]", 1)[-1].partition(":")[0] if not host.startswith("[") else ""
     first, _, rest = name.lower().partition(".")
     if rest.startswith("mqadapter."):
@@ -88,10 +89,12 @@ def host_region(host: str) -> str | None:
         if prefix is None:
             return ""
         code = first[len(prefix):]
-    return REGION_CODES.get(code) or (code if _REGION_NAME.fullmatch(code) else None)
+    return REGION_CODES.get(code) or (code if _REGION_NAME.fullmatch(code) else "")
 
 
-_REGION_NAME = re.compile(r"[a-z]{2,4}(?:-[a-z0-9]{1,24}){1,3}")
+# A region name as the cloud's regions are spelt (ap-shanghai, na-siliconvalley, ap-shanghai-fsi):
+# narrower than the API 3.0 door's check, so that a host such as ``cmq-my-app`` is no region.
+_REGION_NAME = re.compile(r"(?:ap|na|eu|sa)-[a-z]{3,24}(?:-[a-z0-9]{1,12})?")
 
 
 def cmq_codes(error: ApiError) -> tuple[int, int]:
@@ -286,12 +289,9 @@ class CmqDoor:
         region = host_region(host)
         if region == "" or region == self.backend.region:
             return self.backend
-        found = self._backend_for(region) if region is not None else None
-        if found is None:
-            raise FormError(
-                4000, 10000,
-                f"the Host `{host[:80]}` names no region: use cmq-<code> (gz, sh, bj, ...) or cmq-<region>",
-            )
+        found = self._backend_for(region)
+        if found is None:  # the emulator's bound on regions reached
+            raise FormError(4000, 10000, f"the region `{region}` cannot be opened: too many regions")
         return found
 
     @staticmethod

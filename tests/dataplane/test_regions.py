@@ -63,11 +63,9 @@ def test_each_region_has_its_own_queues_and_messages(emu: Emulator) -> None:
     assert emu.backend_for("ap-shanghai").counts("only-in-shanghai").active == 0  # type: ignore[union-attr]
 
 
-def test_a_host_that_names_no_region_is_refused(emu: Emulator) -> None:
-    bad = _account(emu, "cmq-nowhere1.localhost")
-    with pytest.raises(Exception) as info:
-        make_queue(bad, "orders")
-    assert "names no region" in str(info.value)
+def test_a_host_that_names_no_region_is_the_first_region(emu: Emulator) -> None:
+    make_queue(_account(emu, "cmq-my-app.localhost"), "orders")  # a container alias, say
+    _account(emu, "cmq-gz.localhost").get_queue("orders").send_message(Message("x"))
     assert emu.regions == ("ap-guangzhou",)
 
 
@@ -83,9 +81,12 @@ def test_a_host_that_names_no_region_is_refused(emu: Emulator) -> None:
         ("127.0.0.1:29470", ""),
         ("localhost", ""),
         ("[::1]:29470", ""),
-        ("cmq-.localhost", None),
-        ("cmq-x.localhost", None),
+        ("cmq-.localhost", ""),
+        ("cmq-x.localhost", ""),
+        ("cmq-my-app", ""),
+        ("cmq-sh", "ap-shanghai"),  # a container alias
+        ("cmq-na-ashburn.example", "na-ashburn"),
     ],
 )
-def test_host_region(host: str, region: str | None) -> None:
+def test_host_region(host: str, region: str) -> None:
     assert host_region(host) == region
