@@ -177,6 +177,20 @@ def test_max_msg_heap_num_refuses_sends_over_the_backlog(emu: Emulator, account:
     queue.send_message(Message("room again"))
 
 
+def test_a_send_does_not_count_the_backlog_while_no_queue_can_be_full(real_emu: Emulator) -> None:
+    """The backlog check walks the queue's rows only when the table could hold a full queue:
+    otherwise a send would cost time in proportion to the backlog."""
+    queue = make_queue(account_for(real_emu), "deep")
+    queue.batch_send_message([Message(str(i)) for i in range(16)])
+    statements: list[str] = []
+    real_emu.store._conn.set_trace_callback(statements.append)
+    try:
+        queue.send_message(Message("one more"))
+    finally:
+        real_emu.store._conn.set_trace_callback(None)
+    assert statements and not [s for s in statements if "COUNT(" in s.upper()], statements
+
+
 def _fill(conn) -> None:  # type: ignore[no-untyped-def]
     row = conn.execute("SELECT * FROM messages WHERE queue_lc = 'heap'").fetchone()
     conn.executemany(
