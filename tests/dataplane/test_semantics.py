@@ -191,6 +191,43 @@ def test_a_send_does_not_count_the_backlog_while_no_queue_can_be_full(real_emu: 
     assert statements and not [s for s in statements if "COUNT(" in s.upper()], statements
 
 
+def test_send_receive_delete_do_not_walk_the_backlog(real_emu: Emulator) -> None:
+    """The SQLite work of a batch send, receive and delete is the same with 100 messages waiting
+    as with 20,000: nothing on the message path walks the queue's rows."""
+    queue = make_queue(account_for(real_emu), "deep")
+    conn = real_emu.store._conn
+
+    def work() -> int:
+        steps = [0]
+
+        def tick() -> int:
+            steps[0] += 1
+            return 0
+
+        conn.set_progress_handler(tick, 100)  # called every 100 SQLite VM instructions
+        try:
+            queue.batch_send_message([Message(str(i)) for i in range(16)])
+            handles = [m.receiptHandle for m in queue.batch_receive_message(16, 0)]
+            queue.batch_delete_message(handles)
+        finally:
+            conn.set_progress_handler(None, 0)
+        return steps[0]
+
+    def backlog(size: int) -> None:
+        with real_emu.store.transaction() as c:
+            c.executemany(
+                "INSERT INTO messages (queue_lc, msg_id, body, sent_ms, due_ms, visible_ms, expires_ms)"
+                " VALUES ('deep', ?, 'x', 0, 0, 9000000000000, 9000000000000)",  # hidden: not received
+                ((f"b{i}",) for i in range(size)),
+            )
+
+    backlog(100)
+    shallow = work()
+    backlog(20_000)
+    deep = work()
+    assert deep < shallow * 2 + 50, (shallow, deep)
+
+
 def _fill(conn) -> None:  # type: ignore[no-untyped-def]
     row = conn.execute("SELECT * FROM messages WHERE queue_lc = 'heap'").fetchone()
     conn.executemany(
