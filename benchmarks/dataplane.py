@@ -14,8 +14,13 @@ boto3 for moto, one client per consumer thread, keep-alive on both. One workload
 - wake-up: a receive waits (long poll, 5 s); 50 ms later a send goes out; the latency is from the
   send's start to the waiting receive's return. p50 and p99 over the samples.
 
-Targets, judged per row: the emulator's messages/s at least moto's; wake-up p99 under 50 ms.
-Exit 0 when every target passes, 1 otherwise.
+- client floor: the same round trips through the same SDK against ``benchmarks/cmq_floor.py``, a
+  server that answers at once with replies of the emulator's shape: the client's own CPU per
+  message and the most it moves with nothing to wait for. Printed beside each row with the cores
+  it alone would take at the row's target.
+
+Targets, judged per row: ahead of moto; the emulator's own targets (below); a miss above
+--max-load is NOT JUDGED. Exit 0 when every judged target passes, 1 otherwise.
 """
 
 from __future__ import annotations
@@ -270,6 +275,29 @@ def emulator_server() -> Iterator[Server]:
 
 
 @contextmanager
+def floor_server() -> Iterator[Server]:
+    """benchmarks/cmq_floor.py: the CMQ SDK's calls answered at once (the client's floor)."""
+    began = time.perf_counter()
+    process = subprocess.Popen(
+        [sys.executable, "-m", "benchmarks.cmq_floor"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+        text=True,
+        env=_environment(),
+        cwd=REPO,
+    )
+    try:
+        assert process.stdout is not None
+        line = process.stdout.readline().strip()
+        if not line.startswith("listening on "):
+            raise RuntimeError(f"the floor server did not start (said {line!r})")
+        yield Server(line.removeprefix("listening on "), process.pid, time.perf_counter() - began,
+                     cpu_seconds(process.pid))
+    finally:
+        _stop(process)
+
+
+@contextmanager
 def moto_server() -> Iterator[Server]:
     began = time.perf_counter()
     process = subprocess.Popen(
@@ -398,6 +426,9 @@ class Row:
     moto_cpu_us: float | None = None
     client_cpu_us: float | None = None  # the CMQ SDK's CPU per message against the emulator
     cpu_note: tuple[str, str] | None = None  # (emulator, moto) CPU cells for a row not per message
+    floor_rate: float | None = None  # the CMQ SDK's messages/s against a server that answers at once
+    floor_client_us: float | None = None  # the CMQ SDK's CPU per message there: the client's floor
+    consumers: int = 0  # 1: the client and the emulator take turns; more: they share the cores
 
     @property
     def more_is_better(self) -> bool:
@@ -420,9 +451,26 @@ class Row:
         met = self.meets_target()
         if met is None:
             return True, "ahead of moto"
+        beyond = ""
+        floor = self.floor_rate
+        if not met and floor is not None and self.target is not None and floor < self.target:
+            beyond = f"; beyond the client's floor: {self.floor_rate:,.0f} msg/s against an instant server"
         if not met and self.load_average > max_load:  # a load only slows: a target met under it stands
-            return None, f"ahead of moto; not judged: load average {self.load_average:.1f} > {max_load:g}"
-        return met, "ahead of moto; " + ("target met" if met else "target missed")
+            return None, (f"ahead of moto; not judged: load average {self.load_average:.1f} > {max_load:g}"
+                          + beyond)
+        return met, "ahead of moto; " + ("target met" if met else "target missed") + beyond
+
+    def floor_text(self) -> str:
+        """The client's floor, and what it alone costs at the row's target (or its own rate)."""
+        if self.floor_rate is None or self.floor_client_us is None:
+            return "-"
+        at = self.target if self.target is not None else self.emulator
+        head = f"{self.floor_rate:,.0f} msg/s, {self.floor_client_us:.0f} us/msg"
+        if self.consumers == 1:  # one call at a time: a share of the time each message may take
+            budget = 1e6 / at
+            share = self.floor_client_us / budget
+            return f"{head} = {share:.0%} of the {budget:,.0f} us per msg at {at:,.0f} msg/s"
+        return f"{head} = {self.floor_client_us * at / 1e6:.2f} cores at {at:,.0f} msg/s"
 
     def cell(self, value: float) -> str:
         if self.unit == "msg/s":
@@ -446,8 +494,9 @@ def table(rows: Sequence[Row], max_load: float) -> str:
     word = {True: "PASS", False: "FAIL", None: "NOT JUDGED"}
     lines = [
         "| workload | emulator (CMQ SDK) | emulator CPU per msg | CMQ SDK CPU per msg | moto (SQS, boto3) "
-        "| moto CPU per msg | emulator / moto | target | result | load avg |",
-        "| --- | ---: | ---: | ---: | ---: | ---: | ---: | --- | --- | ---: |",
+        "| moto CPU per msg | emulator / moto | CMQ SDK floor (instant server) | target | result "
+        "| load avg |",
+        "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- | --- | ---: |",
     ]
     for row in rows:
         passed, why = row.verdict(max_load)
@@ -456,16 +505,28 @@ def table(rows: Sequence[Row], max_load: float) -> str:
             f"| {row.workload} | {row.cell(row.emulator)} | {emulator_cpu} "
             f"| {_cpu(row.client_cpu_us)} | {row.cell(row.moto)} "
             f"| {moto_cpu} | {row.emulator / row.moto if row.moto else float('inf'):.2f} "
-            f"| {row.target_text()} | {word[passed]} ({why}) | {row.load_average:.1f} |"
+            f"| {row.floor_text()} | {row.target_text()} | {word[passed]} ({why}) | {row.load_average:.1f} |"
         )
     return "\n".join(lines)
 
 
 def measure(
-    servers: dict[str, Server], services: dict[str, Service], seconds: float, wake_samples: int
+    servers: dict[str, Server], services: dict[str, Service], seconds: float, wake_samples: int,
+    floor: Service | None = None,
 ) -> list[Row]:
     rows: list[Row] = []
     for batch, consumers in ROUND_TRIP_ROWS:
+        floor_rate = floor_client = None
+        if floor is not None:
+            mine = time.process_time()
+            floor_rate, moved = round_trips(floor, batch, consumers, seconds)
+            floor_client = (time.process_time() - mine) / max(moved, 1) * 1e6
+            at = TARGETS.get((batch, consumers))
+            where = f" = {floor_client * at / 1e6:.2f} cores at {at:,.0f} msg/s" if at else ""
+            # The consumers are threads of one process: the GIL gives them one core at most.
+            print(f"client floor ({batch} per call, {consumers} consumer(s), instant server): "
+                  f"{floor_rate:,.0f} msg/s, {floor_client:.0f} us/msg{where}; one core of it moves "
+                  f"at most {1e6 / max(floor_client, 1e-9):,.0f} msg/s", flush=True)
         rates: dict[str, float] = {}
         cpu: dict[str, float] = {}
         client: dict[str, float] = {}
@@ -477,15 +538,28 @@ def measure(
             rates[name] = rate
             print(
                 f"{service.name}: {batch} per call, {consumers} consumer(s): {rate:,.0f} msg/s, "
-                f"server CPU {cpu[name]:.0f} us per message, client {client[name]:.0f} us",
+                f"server CPU {cpu[name]:.0f} us per message, client {client[name]:.0f} us, "
+                f"load average {os.getloadavg()[0]:.1f}",
                 flush=True,
             )
         plural = "s" if consumers > 1 else ""
         label = f"send/receive/delete, {batch} msg per call, {consumers} consumer{plural}"
         rows.append(
             Row(label, rates["emulator"], rates["moto"], "msg/s", TARGETS.get((batch, consumers)),
-                os.getloadavg()[0], cpu["emulator"], cpu["moto"], client["emulator"])
+                os.getloadavg()[0], cpu["emulator"], cpu["moto"], client["emulator"],
+                floor_rate=floor_rate, floor_client_us=floor_client, consumers=consumers)
         )
+        target = TARGETS.get((batch, consumers))
+        if target is not None and floor_client is not None and consumers == 1:
+            # One consumer: each call waits for the other side, so the two CPUs add up in time.
+            print(f"  at {target:,.0f} msg/s a message may take {1e6 / target:,.0f} us: client floor "
+                  f"{floor_client:.0f} us + emulator {cpu['emulator']:.0f} us = "
+                  f"{floor_client + cpu['emulator']:,.0f} us, before the wire", flush=True)
+        elif target is not None and floor_client is not None:
+            need = (floor_client + cpu["emulator"]) * target / 1e6
+            print(f"  at {target:,.0f} msg/s: client floor {floor_client:.0f} us + emulator "
+                  f"{cpu['emulator']:.0f} us per message = {need:.2f} cores "
+                  f"(the machine has {os.cpu_count()})", flush=True)
     wakes: dict[str, list[float]] = {}
     for name, service in services.items():
         wakes[name] = wake_up_latencies(service, wake_samples)
@@ -522,10 +596,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     compile_package()  # as an installed package is: the ready time is not a compile time
     # Both servers run at once and each row measures one right after the other, so a busy
     # machine weighs on both alike.
-    with emulator_server() as emulator, moto_server() as moto:
+    with emulator_server() as emulator, moto_server() as moto, floor_server() as floor:
         servers = {"emulator": emulator, "moto": moto}
         services = {"emulator": cmq_service(emulator.url), "moto": sqs_service(moto.url)}
-        rows = measure(servers, services, args.seconds, args.wake_samples)
+        rows = measure(servers, services, args.seconds, args.wake_samples, cmq_service(floor.url))
 
     text = table(rows, args.max_load)
     print()

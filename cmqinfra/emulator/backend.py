@@ -311,14 +311,11 @@ class Backend:
 
     def delete_batch(self, queue: str, handles: Sequence[str]) -> list[tuple[str, ApiError]]:
         """Delete each handle; the (handle, error) pairs of those that failed."""
-        failed: list[tuple[str, ApiError]] = []
         with self.transaction() as ctx:
             row = messages.require_queue(ctx.conn, queue)
-            for handle in handles:
-                try:
-                    self._drop_copies(ctx, row, messages.delete(ctx.conn, row, handle, ctx.now_ms))
-                except ApiError as error:
-                    failed.append((handle, error))
+            deleted, failed = messages.delete_many(ctx.conn, row, handles, ctx.now_ms)
+            for seq in deleted:
+                self._drop_copies(ctx, row, seq)
         return failed
 
     def publish(self, topic: str, body: str, tags: Sequence[str] = (), routing_key: str = "") -> Delivery:

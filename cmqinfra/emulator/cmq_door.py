@@ -9,8 +9,10 @@ from __future__ import annotations
 
 import base64
 import binascii
+import functools
 import hashlib
 import hmac
+import re
 import sys
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -24,6 +26,25 @@ from cmqinfra.emulator.faults import Outcome
 from cmqinfra.emulator.formparse import form_pairs
 
 PATH = "/v2/index.php"
+
+# The short region codes of the service's hosts (cmq-queue-{r}.api.qcloud.com, cmq-{r}.public.
+# tencenttdmq.com, {r}.mqadapter.cmq.tencentyun.com), as the legacy API docs list them.
+REGION_CODES: dict[str, str] = {
+    "gz": "ap-guangzhou",
+    "sh": "ap-shanghai",
+    "bj": "ap-beijing",
+    "cd": "ap-chengdu",
+    "hk": "ap-hongkong",
+    "sg": "ap-singapore",
+    "th": "ap-bangkok",
+    "in": "ap-mumbai",
+    "shjr": "ap-shanghai-fsi",
+    "szjr": "ap-shenzhen-fsi",
+    "ca": "na-toronto",
+    "usw": "na-siliconvalley",
+    "use": "na-ashburn",
+}
+_HOST_PREFIXES = ("cmq-queue-", "cmq-topic-", "cmq-")
 MAX_REQUEST_BYTES = 1024 * 1024 + 64 * 1024  # 1 MB of messages plus the common parameters
 MAX_PARAMETERS = 1000
 
@@ -53,6 +74,29 @@ class FormRequest:
     body: bytes
 
 
+def host_region(host: str) -> str:
+    """The region a Host header names, as the service's hosts do: ``cmq-{r}.…``,
+    ``cmq-queue-{r}.…``, ``cmq-topic-{r}.…`` or ``{r}.mqadapter.…``, where ``{r}`` is a short code
+    (``sh``) or a region name (``ap-shanghai``). ``""`` for any other host (``127.0.0.1``,
+    ``localhost``, a container named ``cmq-emulator``): the emulator's first region, as the
+    reference asks that any Host be accepted."""
+    name = host.rsplit("]", 1)[-1].partition(":")[0] if not host.startswith("[") else ""
+    first, _, rest = name.lower().partition(".")
+    if rest.startswith("mqadapter."):
+        code = first
+    else:
+        prefix = next((p for p in _HOST_PREFIXES if first.startswith(p)), None)
+        if prefix is None:
+            return ""
+        code = first[len(prefix):]
+    return REGION_CODES.get(code) or (code if _REGION_NAME.fullmatch(code) else "")
+
+
+# A region name as the cloud's regions are spelt (ap-shanghai, na-siliconvalley, ap-shanghai-fsi):
+# narrower than the API 3.0 door's check, so that a host such as ``cmq-my-app`` is no region.
+_REGION_NAME = re.compile(r"(?:ap|na|eu|sa)-[a-z]{3,24}(?:-[a-z0-9]{1,12})?")
+
+
 def cmq_codes(error: ApiError) -> tuple[int, int]:
     if error.cmq is not None:
         return error.cmq
@@ -76,9 +120,17 @@ def string_to_sign(method: str, host: str, path: str, params: Mapping[str, str],
     return method + host + path + "?" + "&".join(f"{name}={value}" for name, value in items)
 
 
+@functools.lru_cache(maxsize=16)
+def _keyed(secret_key: str, method: str) -> hmac.HMAC:
+    """The HMAC with the key already absorbed (its inner and outer pads hashed once): each
+    signature then starts from a copy instead of setting the key up again."""
+    return hmac.new(secret_key.encode(), digestmod=hashlib.sha256 if method == "HmacSHA256" else hashlib.sha1)
+
+
 def form_signature(secret_key: str, text: str, method: str) -> str:
-    digest = hashlib.sha256 if method == "HmacSHA256" else hashlib.sha1
-    return base64.b64encode(hmac.new(secret_key.encode(), text.encode("utf-8"), digest).digest()).decode()
+    mac = _keyed(secret_key, method).copy()
+    mac.update(text.encode("utf-8"))
+    return base64.b64encode(mac.digest()).decode()
 
 
 def _hosts(host: str) -> list[str]:
@@ -144,13 +196,24 @@ def _no_faults(action: str, resource: str | None) -> Outcome:
     return Outcome.NORMAL
 
 
+def _first_region_only(region: str) -> Backend | None:
+    return None
+
+
 class CmqDoor:
-    """Serves one parsed HTTP request of the CMQ API over ``backend``."""
+    """Serves one parsed HTTP request of the CMQ API over ``backend`` (the first region's), or over
+    the backend of the region the request's Host names (``backend_for``)."""
 
     def __init__(
-        self, backend: Backend, secret_id: str, secret_key: str, faults: FaultGate = _no_faults
+        self,
+        backend: Backend,
+        secret_id: str,
+        secret_key: str,
+        faults: FaultGate = _no_faults,
+        backend_for: Callable[[str], Backend | None] = _first_region_only,
     ) -> None:
         self.backend = backend
+        self._backend_for = backend_for
         self._faults = faults
         self.secret_id = secret_id
         self._secret_key = secret_key
@@ -198,6 +261,7 @@ class CmqDoor:
         if not signature_matches(request, params, self._secret_key):
             raise FormError(4100, 10030, "signature check failed")
         timestamp, nonce = self._freshness(params)
+        backend = self._backend_of(request.host)
         name = params.get("Action", "")
         action = ACTIONS.get(name.lower())
         if action is None:
@@ -216,10 +280,19 @@ class CmqDoor:
         # resends it when its kept-alive connection answers nothing.
         if not self._nonces.first_use(secret_id, timestamp, nonce):
             raise FormError(4100, 10030, "this Nonce was already used with this Timestamp (a replay)")
-        result = reply(0, "", request_id, **action(self.backend, Params(params)))
+        result = reply(0, "", request_id, **action(backend, Params(params)))
         if outcome is Outcome.LOST_RESPONSE:
             raise DropConnection()  # done and committed: the client never learns it
         return result
+
+    def _backend_of(self, host: str) -> Backend:
+        region = host_region(host)
+        if region == "" or region == self.backend.region:
+            return self.backend
+        found = self._backend_for(region)
+        if found is None:  # the emulator's bound on regions reached
+            raise FormError(4000, 10000, f"the region `{region}` cannot be opened: too many regions")
+        return found
 
     @staticmethod
     def _freshness(params: Mapping[str, str]) -> tuple[int, str]:

@@ -68,10 +68,15 @@ class FaultDice:
         self.faults = faults
         self._random = random.Random(faults.seed)
         self._lock = threading.Lock()
+        # No outcome but NORMAL is possible: skip the draw (and its lock) on every call.
+        self._quiet = not any(
+            (faults.http_5xx_rate, faults.drop_connection_rate, faults.throttle_rate,
+             faults.internal_error_rate, faults.lost_response_rate)
+        )
 
     def draw(self, action: str) -> Outcome:
         faults = self.faults
-        if not faults.applies_to(action):
+        if self._quiet or not faults.applies_to(action):
             return Outcome.NORMAL
         with self._lock:
             roll = self._random.random()

@@ -8,7 +8,7 @@ pieces that contain ``%`` or ``+`` are decoded (tests/emulator/test_formparse.py
 
 from __future__ import annotations
 
-from urllib.parse import unquote
+from urllib.parse import unquote_to_bytes
 
 
 def form_pairs(text: str, max_fields: int) -> list[tuple[str, str]]:
@@ -26,6 +26,9 @@ def form_pairs(text: str, max_fields: int) -> list[tuple[str, str]]:
 
 
 def _decode(text: str) -> str:
-    if "%" not in text and "+" not in text:
-        return text
-    return unquote(text.replace("+", " "), encoding="utf-8", errors="strict")
+    # Most pieces have no escape, or only spaces (the SDK writes them as ``+``): no unquoting.
+    # Otherwise the bytes unescaped and then decoded as UTF-8, strictly: the same text and the
+    # same errors as ``unquote(..., errors="strict")`` (which decodes run by run), in one pass.
+    if "%" not in text:
+        return text.replace("+", " ") if "+" in text else text
+    return unquote_to_bytes(text.replace("+", " ")).decode("utf-8", "strict")

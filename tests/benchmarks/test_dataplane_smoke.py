@@ -43,11 +43,13 @@ def test_dataplane_benchmark_measures_both_servers(tmp_path: Path) -> None:
             float(re.sub(r"[^\d.]", "", c)) for c in cells[1:6]
         )
         assert min(emulator, moto, emulator_cpu, client_cpu, moto_cpu) > 0, row
-        result, load = cells[8], float(cells[9])
+        floor, target_text, result, load = cells[7], cells[8], cells[9], float(cells[10])
+        share = r"\d+% of the [\d,]+ us per msg" if "1 consumer |" in row else r"[\d.]+ cores"
+        assert re.fullmatch(rf"[\d,]+ msg/s, \d+ us/msg = {share} at [\d,]+ msg/s", floor), row
         if emulator < moto:
             assert result.startswith("FAIL (behind moto)"), row
-        elif "1,500 msg/s" in cells[7] or "20,000 msg/s" in cells[7]:
-            target = float(re.sub(r"[^\d]", "", cells[7].split(" msg/s")[0]))
+        elif "1,500 msg/s" in target_text or "20,000 msg/s" in target_text:
+            target = float(re.sub(r"[^\d]", "", target_text.split(" msg/s")[0]))
             if emulator >= target:
                 assert result.startswith("PASS"), row  # met under any load
             else:

@@ -129,6 +129,22 @@ def test_batch_receive_up_to_16_and_partial_batches(account: Account) -> None:
     assert meta.inactiveMsgNum == 18
 
 
+def test_batch_delete_is_each_handle_in_order(account: Account) -> None:
+    """A batch delete answers as the deletes one by one would: a handle given twice succeeds once,
+    a handle of another queue or a stale one fails, and only the good ones are gone."""
+    queue, other = make_queue(account, "order"), make_queue(account, "elsewhere")
+    queue.batch_send_message([Message(str(i)) for i in range(3)])
+    other.send_message(Message("x"))
+    first, second, third = queue.batch_receive_message(3, 0)
+    foreign = other.receive_message(0).receiptHandle
+    assert cmq_code(queue.batch_delete_message, [first.receiptHandle, first.receiptHandle]) == 6010
+    assert cmq_code(queue.batch_delete_message, [foreign, first.receiptHandle]) == 6020
+    queue.batch_delete_message([second.receiptHandle, third.receiptHandle])
+    assert cmq_code(queue.batch_delete_message, [third.receiptHandle]) == 6020
+    assert queue.get_attributes().inactiveMsgNum == 0
+    assert other.get_attributes().inactiveMsgNum == 1  # the foreign handle deleted nothing
+
+
 def test_retention_expiry_drops_messages(account: Account, clock: VirtualClock) -> None:
     queue = make_queue(account, "retain", msgRetentionSeconds=60)
     queue.send_message(Message("old"))
@@ -159,6 +175,57 @@ def test_max_msg_heap_num_refuses_sends_over_the_backlog(emu: Emulator, account:
     queue.delete_message(queue.receive_message(0).receiptHandle)
     assert cmq_code(queue.batch_send_message, [Message("a"), Message("b")]) == 4410  # one place, two
     queue.send_message(Message("room again"))
+
+
+def test_a_send_does_not_count_the_backlog_while_no_queue_can_be_full(real_emu: Emulator) -> None:
+    """The backlog check walks the queue's rows only when the table could hold a full queue:
+    otherwise a send would cost time in proportion to the backlog."""
+    queue = make_queue(account_for(real_emu), "deep")
+    queue.batch_send_message([Message(str(i)) for i in range(16)])
+    statements: list[str] = []
+    real_emu.store._conn.set_trace_callback(statements.append)
+    try:
+        queue.send_message(Message("one more"))
+    finally:
+        real_emu.store._conn.set_trace_callback(None)
+    assert statements and not [s for s in statements if "COUNT(" in s.upper()], statements
+
+
+def test_send_receive_delete_do_not_walk_the_backlog(real_emu: Emulator) -> None:
+    """The SQLite work of a batch send, receive and delete is the same with 100 messages waiting
+    as with 20,000: nothing on the message path walks the queue's rows."""
+    queue = make_queue(account_for(real_emu), "deep")
+    conn = real_emu.store._conn
+
+    def work() -> int:
+        steps = [0]
+
+        def tick() -> int:
+            steps[0] += 1
+            return 0
+
+        conn.set_progress_handler(tick, 100)  # called every 100 SQLite VM instructions
+        try:
+            queue.batch_send_message([Message(str(i)) for i in range(16)])
+            handles = [m.receiptHandle for m in queue.batch_receive_message(16, 0)]
+            queue.batch_delete_message(handles)
+        finally:
+            conn.set_progress_handler(None, 0)
+        return steps[0]
+
+    def backlog(size: int) -> None:
+        with real_emu.store.transaction() as c:
+            c.executemany(
+                "INSERT INTO messages (queue_lc, msg_id, body, sent_ms, due_ms, visible_ms, expires_ms)"
+                " VALUES ('deep', ?, 'x', 0, 0, 9000000000000, 9000000000000)",  # hidden: not received
+                ((f"b{i}",) for i in range(size)),
+            )
+
+    backlog(100)
+    shallow = work()
+    backlog(20_000)
+    deep = work()
+    assert deep < shallow * 2 + 50, (shallow, deep)
 
 
 def _fill(conn) -> None:  # type: ignore[no-untyped-def]
