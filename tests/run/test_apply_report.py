@@ -28,7 +28,11 @@ def _failed(address: str, code: str | None = None, error: str = "boom") -> StepR
 
 def _lines(run: ApplyRun, destroy: bool = False) -> list[tuple[str, bool]]:
     out: list[tuple[str, bool]] = []
-    report_run(run, lambda line, err: out.append((line, err)), destroy=destroy)
+    echo = lambda line, err: out.append((line, err))  # noqa: E731
+    if destroy:
+        report_run(run, echo, destroy=True)
+    else:
+        report_run(run, echo)  # an apply is the default
     return out
 
 
