@@ -153,3 +153,21 @@ def test_a_partial_apply_is_flagged(ok: bool) -> None:
     warning = ("Warning: this apply was PARTIAL (--target queue/a queue/a topic/t); run a full plan to see "
                "whether other changes are pending.\n", True)
     assert lines[4] == warning
+
+
+def test_deletes_refused_for_data_loss_in_several_units_are_all_named() -> None:
+    run = ApplyRun((
+        UnitOutcome("a[dev]", _plan(destroy=1), ApplyReport((_failed("queue/x", "DataLossRefused"),), ())),  # type: ignore[arg-type]
+        UnitOutcome("b[dev]", _plan(destroy=1), ApplyReport((_failed("queue/y", "DataLossRefused"),), ())),  # type: ignore[arg-type]
+    ), 2, 1.0)
+    assert _lines(run, destroy=True)[-1] == (
+        "Not deleted, because they hold messages now: a[dev]: queue/x, b[dev]: queue/y. Plan again: the plan "
+        "shows their messages, and deletes them only with --allow-data-loss.", True)
+
+
+def test_refusals_that_will_repeat_are_all_named() -> None:
+    run = ApplyRun((UnitOutcome("", _plan(add=2), ApplyReport(  # type: ignore[arg-type]
+        (_failed("queue/a", "InvalidParameterValue"), _failed("queue/b", "UnsupportedOperation")), ())),),
+        2, 1.0)
+    assert _lines(run)[-1][0].startswith(
+        "The service refused queue/a (InvalidParameterValue), queue/b (UnsupportedOperation); that refusal")
