@@ -139,7 +139,8 @@ GROUPS = (
         # Project mode's parts: cmqinfra.yaml, discovery, variables, changed-since, claims and
         # checks between units, what no unit owns, the multi-stack planner, the plan-file units.
         ("cmqinfra/project/*.py",),
-        ("tests/project",),
+        # the project's tests, and those of what a repository may choose (endpoints, credentials)
+        ("tests/project", "tests/security/test_endpoints.py"),
         0.90,
     ),
     Group(
@@ -154,6 +155,12 @@ GROUPS = (
             "tests/plan/test_executor.py",
             "tests/plan/test_end_to_end.py",
             "tests/plan/test_target.py",
+            # the seal of a saved plan, where credentials may go, the account guard
+            "tests/security/test_sealed_plans.py",
+            "tests/security/test_endpoints.py",
+            "tests/security/test_guards.py",
+            # focused tests of the run layer's pure parts
+            "tests/run",
         ),
         0.90,
     ),
