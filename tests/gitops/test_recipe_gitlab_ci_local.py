@@ -62,7 +62,10 @@ def _pipeline(
     env = {k: v for k, v in os.environ.items() if not k.startswith(("TENCENTCLOUD_", "VIRTUAL_ENV"))}
     env["PATH"] = os.pathsep.join(p for p in env.get("PATH", "").split(os.pathsep) if ".venv" not in p)
     if executor == "shell":
-        args.append("--force-shell-executor")
+        # The shell executor runs every job in the repository itself, not in a build directory of
+        # its own as a runner does: two jobs at once (validate beside plan:mr, `needs: []`) would
+        # build the one cached virtual environment over each other. One job at a time.
+        args += ["--force-shell-executor", "--concurrency", "1"]
     else:
         # the recipe's image under podman: gitlab-ci-local's docker executor with podman behind it
         # (flags this host needs) and a helper image built here (Docker Hub's cannot be pulled)
