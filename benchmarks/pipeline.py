@@ -77,25 +77,39 @@ def read(api: Any, stack: Stack) -> LiveState:
 
 
 def load_and_read(api: Any, paths: list[Path]) -> tuple[Stack, LiveState, float]:
-    """What ``cmqinfra plan`` does: the read of the owned resources starts from the manifest's
-    ``stack:`` line while the manifest loads. Also returns the CPU seconds of the load itself
-    (its own thread's: the read's threads run meanwhile)."""
+    """What ``cmqinfra plan PATH`` does: the PATH is a project of one unit, whose read of the owned
+    resources starts from the manifest's ``stack:`` line while the manifest loads
+    (cmqinfra/project/early.py, on ``api``). Also returns the CPU seconds of the load itself (its
+    own thread's: the read's threads run meanwhile)."""
     import time
 
     from cmqinfra.manifest.peek import peek
-    from cmqinfra.run.overlap import read_while_loading
+    from cmqinfra.project.connections import Connections, target_of, unit_region
+    from cmqinfra.project.early import resolve_while_reading
+    from cmqinfra.project.resolve import ResolvedUnit
+    from cmqinfra.run.session import TargetOptions
+    from cmqinfra.run.unit_paths import path_unit
 
     cpu = 0.0
+    names = [str(p) for p in paths]
+    unit = path_unit(names, peek(names).stack or "")
+    options = TargetOptions(endpoint="http://127.0.0.1", region="ap-guangzhou")
+    connections = Connections(options, Path("."), opener=lambda _unit, _target: api)
 
-    def timed_load() -> Stack:
+    def timed_load(_project: object, units: Any) -> list[ResolvedUnit]:
         nonlocal cpu
         started = time.thread_time()
         try:
-            return load(paths)
+            return [ResolvedUnit(units[0], load(paths), (), (), tuple(names), frozenset())]
         finally:
             cpu = time.thread_time() - started
 
-    stack, live = read_while_loading(api, peek(paths).stack, timed_load)
+    [resolved], early = resolve_while_reading(None, [unit], options, connections, timed_load)  # type: ignore[arg-type]
+    stack = resolved.stack
+    assert stack is not None
+    region = unit_region(unit, stack.region, options).name
+    started = early.take(unit, region, target_of(unit, options, region))
+    live = started.pending.finish(stack) if started is not None else api.read(stack)
     return stack, live, cpu
 
 

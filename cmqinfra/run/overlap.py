@@ -5,6 +5,10 @@ stack's name, not the parsed manifest. So the read starts first, from the name o
 ``stack:`` line, and the load runs meanwhile; the few lookups that need the manifest (resources
 it names that the stack does not own yet) follow when the load is done. The load is the judge:
 if it fails the read is abandoned, and a read started for another name is thrown away.
+
+``read_while_loading`` is the primitive for one stack on one connected API (library callers and
+its tests); the CLI reads every unit, a PATH's included, through cmqinfra/project/early.py,
+which uses ``head_start`` and ``sooner_switches`` from here.
 """
 
 from __future__ import annotations

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import os
 import sys
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -152,17 +152,6 @@ def read_live(stack: Stack, api: CmqApi, targets: Sequence[str] = ()) -> LiveSta
     )
 
 
-def claims_for(stack: Stack, paths: Sequence[str]) -> Callable[[], Mapping[str, str]]:
-    """What the project around ``paths`` takes from ``stack`` with ``moved`` (looked up lazily)."""
-
-    def find() -> Mapping[str, str]:
-        from cmqinfra.project.claims import claimed_from
-
-        return claimed_from(stack.name, paths)
-
-    return find
-
-
 def compute(
     stack: Stack,
     api: CmqApi,
@@ -173,14 +162,12 @@ def compute(
     approved_data_loss: frozenset[str] | None = None,
     region_source: str | None = None,
     targets: Sequence[str] = (),
-    moves_in: Mapping[str, str] | None = None,
-    moves_out: Mapping[str, str] | None = None,
-    claims: Callable[[], Mapping[str, str]] | None = None,
     live: LiveState | None = None,
 ) -> Plan:
-    """Read and plan. ``claims``: asked only when the plan would delete a queue or topic, for
-    what other stacks take from this one with ``moved`` (those move out instead). ``live``: the
-    whole stack's state, already read while the manifest loaded (see ``load_and_read``)."""
+    """One stack's plan on a connected API, for library callers (bootstrap, the pytest plugin,
+    the benchmarks): read (or take ``live``, already read), plan, and look up the users of the
+    queues it would delete. The CLI plans every run, a PATH's included, with
+    ``project.runner.plan_project``, which adds what spans units (moves, claims)."""
     live = read_live(stack, api, targets) if live is None or targets else live
     count_untagged = getattr(api, "untagged_total", None)
     if count_untagged is not None and not targets and live.untagged_total is None:  # not counted by the read
@@ -192,18 +179,8 @@ def compute(
         "approved_data_loss": approved_data_loss,
         "region_source": region_source,
         "targets": tuple(targets),
-        "moves_in": moves_in,
-        "moves_out": moves_out,
     }
     plan = make_plan(stack, live, **kwargs)
-    deleted = {
-        c.address.casefold() for c in plan.changes if c.action is Action.DELETE and c.type != "subscription"
-    }
-    if deleted and claims is not None:
-        claimed = {a: s for a, s in claims().items() if a.casefold() in deleted}
-        if claimed:
-            kwargs["moves_out"] = {**(moves_out or {}), **claimed}
-            plan = make_plan(stack, live, **kwargs)
     # The users of a queue are only looked up for the queues this plan would delete.
     doomed = tuple(
         c.name

@@ -37,7 +37,8 @@ def apply(selection: Selection, options: session.TargetOptions, plan_file: str |
     from cmqinfra.project.runner import plan_project
 
     single = bool(paths) or (saved is not None and not saved.project)
-    with session.user_errors(False, []):
+    holder: list[Any] = []  # a PATH's connections: their calls reported after any error line
+    with session.user_errors(options.debug and single, holder):
         if single:
             refuse_project_flags(selection)
         if paths and plan_file:
@@ -55,7 +56,7 @@ def apply(selection: Selection, options: session.TargetOptions, plan_file: str |
             where = bound_saved(plan_file, saved.single, options)
             check = lambda api: session.check_account(saved.single, api, plan_file)  # noqa: E731
         root = (options.workdir or ".") if single else selection.root
-        with open_connections(where, root, single, check) as connections:
+        with open_connections(where, root, single, check, holder if single else None) as connections:
             if plan_file and single:
                 assert saved is not None
                 items, apis = replan_single(plan_file, saved.single, where, connections)

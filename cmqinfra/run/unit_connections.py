@@ -16,9 +16,11 @@ from cmqinfra.run import session
 
 @contextmanager
 def open_connections(options: session.TargetOptions, root: str, single: bool = False,
-                     check: Callable[[Any], None] | None = None) -> Iterator[Any]:
+                     check: Callable[[Any], None] | None = None,
+                     holder: list[Any] | None = None) -> Iterator[Any]:
     """The run's connections (``root``: where --local keeps its state); with --debug, the calls
-    each action made, of the one unit or of all of them."""
+    each action made, of all the units. ``holder`` (a PATH's run): the connections are handed to
+    ``session.user_errors``, which reports the calls after any error line and closes them."""
     from cmqinfra.project.connections import Connections
 
     def connect(_unit: Any, target: Any) -> Any:  # a PATH's one unit: where its flags point
@@ -28,12 +30,16 @@ def open_connections(options: session.TargetOptions, root: str, single: bool = F
         return api
 
     connections = Connections(options, Path(root), opener=connect if single else None)
+    if holder is not None:
+        holder.append(connections)
+        yield connections
+        return
     try:
         yield connections
     finally:
         if options.debug:
             counts = connections.call_counts()
-            click.echo("API calls per action:" if single else "API calls per action (all stacks):", err=True)
+            click.echo("API calls per action (all stacks):", err=True)
             for action, n in sorted(counts.items()):
                 click.echo(f"  {action}: {n}", err=True)
             click.echo(f"  total: {sum(counts.values())}", err=True)

@@ -63,7 +63,13 @@ def claims_of(
     when its plan would delete something)."""
     stack = resolved[0].stack
     assert stack is not None
-    return {resolved[0].unit.key: session.claims_for(stack, paths)}
+
+    def find() -> Mapping[str, str]:
+        from cmqinfra.project.claims import claimed_from
+
+        return claimed_from(stack.name, paths)
+
+    return {resolved[0].unit.key: find}
 
 
 def unit_error(items: Sequence[Any]) -> None:

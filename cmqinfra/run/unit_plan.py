@@ -60,7 +60,8 @@ def plan(selection: Selection, options: session.TargetOptions, out: str | None, 
     exit_code = 0
     single = bool(paths)
     # Errors before any plan is shown are rendered in --format too: a comment is never empty.
-    with session.user_errors(False, [], fmt, command="plan"):
+    holder: list[Any] = []  # a PATH's connections: their calls reported after any error line
+    with session.user_errors(options.debug and single, holder, fmt, command="plan"):
         if single:
             refuse_project_flags(selection)
         if out:
@@ -70,7 +71,7 @@ def plan(selection: Selection, options: session.TargetOptions, out: str | None, 
         claims: Any = None
         root = str(anchor(paths)) if single else selection.root
         with open_connections(options, options.workdir or "." if single else selection.root,
-                              single) as connections:
+                              single, holder=holder if single else None) as connections:
             if single:
                 resolved, early = resolve_paths(paths, options, connections, whole=not targets)
                 by_unit = {resolved[0].unit.key: tuple(targets)} if targets else {}

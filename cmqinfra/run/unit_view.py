@@ -25,10 +25,13 @@ def print_diagnostics(resolved: Sequence[ResolvedUnit]) -> None:
                 click.echo(line, err=True)
 
 
-def _unit_errors(items: Sequence[Any]) -> None:
-    """On stderr, where a single stack's refusals go: each plan's errors, each failed unit's error."""
+def _unit_errors(items: Sequence[Any], single: bool) -> None:
+    """On stderr, each failed unit's error and, in a run of many (whose stdout is long), each
+    plan's errors again; one unit's plan errors stand in its plan, as a stack's always did."""
     for item in items:
         if item.plan is not None and item.error is None:
+            if single:
+                continue
             for d in item.plan.errors:
                 click.echo(d.render(), err=True)
         else:
@@ -71,13 +74,13 @@ def show_all(items: Sequence[Any], fmt: str, note: str | None = None, verbose: b
     else:
         from cmqinfra.project.report import text_unit
         from cmqinfra.render import use_colour
-        from cmqinfra.render.text import render_units
+        from cmqinfra.render.text import is_single, render_units
 
         changes = sum(1 for i in items if i.plan is not None for c in i.plan.changes if c.is_change)
         brief = not verbose and changes > session.LONG_PLAN
-        click.echo(render_units([text_unit(i) for i in items], use_colour(sys.stdout), brief, warnings),
-                   nl=False)
-        _unit_errors(items)
+        units = [text_unit(i) for i in items]
+        click.echo(render_units(units, use_colour(sys.stdout), brief, warnings), nl=False)
+        _unit_errors(items, is_single(units))
 
 
 def _show_single(item: Any, fmt: str, root: str | None, full_plan: str | None, resource_types: str) -> None:

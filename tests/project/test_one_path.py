@@ -93,3 +93,21 @@ def test_a_paths_read_starts_while_its_manifest_loads(
     code, _, err = cmq(tmp_path, "plan", "s.yaml", "--endpoint", emu.url, "--target", "queue/q1")
     assert code == 0, err
     assert seen_during_load[-1] == 0
+
+
+def test_a_refused_stacks_errors_stand_in_its_plan_once(
+    tmp_path: Path, emulators: dict[str, Emulator]
+) -> None:
+    """One unit's plan errors are in its plan on stdout, as a stack's always were; stderr says
+    only that nothing can be applied (a run of many repeats each unit's errors on stderr)."""
+    emu = emulators["dev"]
+    write(tmp_path, {
+        "other.yaml": f"stack: other\nregion: {emu.region}\nqueues:\n  shared-q: {{}}\n",
+        "s.yaml": f"stack: s\nregion: {emu.region}\nqueues:\n  shared-q: {{}}\n",
+    })
+    code, _, err = cmq(tmp_path, "apply", "other.yaml", "--endpoint", emu.url, "--auto-approve")
+    assert code == 0, err
+    code, out, err = cmq(tmp_path, "plan", "s.yaml", "--endpoint", emu.url)
+    assert code == 1
+    assert "other" in out and "shared-q" in out
+    assert err.strip().splitlines() == ["error: the plan has 1 error(s); nothing can be applied"]
