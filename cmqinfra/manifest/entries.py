@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 from cmqinfra.diagnostics import Diagnostic
 from cmqinfra.manifest.source import DataPath, Document
@@ -21,9 +21,9 @@ KINDS = ("queue", "topic", "subscription")
 _NONE: dict[str, tuple[Document, DataPath]] = {}  # no setting comes from a default: never written to
 
 
-@dataclass(frozen=True)
-class Entry:
-    """A queue, topic or subscription as written in one document."""
+class Entry(NamedTuple):
+    """A queue, topic or subscription as written in one document (an immutable tuple: one is
+    made per resource of every load, at a third of a frozen dataclass's cost)."""
 
     kind: str  # "queue" | "topic" | "subscription"
     name: str

@@ -232,6 +232,7 @@ class _EventBuilder:
         # Plain scalars resolve by their text alone; manifests repeat the same few texts.
         self._tags: dict[str, str] = {}
         self._constructed: dict[tuple[str, str], Any] = {}
+        self._plain: dict[str, Any] = {}  # untagged plain scalars resolved to non-strings, by text
 
     def marks(self) -> _Marks:
         return _Marks(self.root_mark, self.packed, self.bases)
@@ -239,7 +240,7 @@ class _EventBuilder:
     def run(self, next_event: Callable[[], yaml.Event | None]) -> None:
         """The open containers' state lives in locals (the innermost one's) and in ``stack``
         (its ancestors'): attribute lookups per event were most of this loop's time."""
-        tags, packed, bases = self._tags, self.packed, self.bases
+        tags, packed, bases, plain_values = self._tags, self.packed, self.bases, self._plain
         # Globals the loop reads per event, as locals (a local costs a third of a global).
         resolved_first, columns, max_nodes, skip, string = _RESOLVED_FIRST, _COLUMNS, MAX_NODES, _SKIP, _STR
         stack: list[tuple[Any, bool, list[int], dict[str, int] | None]] = []
@@ -285,7 +286,10 @@ class _EventBuilder:
                             key, key_mark = self._scalar_key(container, marks, dropped, event, mark), mark
                         continue
                     if not plain:
-                        value = self._scalar(event, mark)
+                        # A plain number, boolean or null written before: its value by its text.
+                        value = plain_values.get(value, skip) if event.tag is None else skip
+                        if value is skip:
+                            value = self._scalar(event, mark)
                     if key is not skip:
                         if value is skip:
                             dropped = _dropped(dropped, key, key_mark)
@@ -296,7 +300,9 @@ class _EventBuilder:
                     key = None
                     continue
                 if not plain:
-                    value = self._scalar(event, mark)
+                    value = plain_values.get(value, skip) if event.tag is None else skip
+                    if value is skip:
+                        value = self._scalar(event, mark)
                 if value is skip:
                     continue
                 if container is None:
@@ -403,6 +409,8 @@ class _EventBuilder:
     def _scalar(self, event: yaml.ScalarEvent, mark: int) -> Any:
         tag = self._tag(event)
         if tag == _STR or tag == _TIMESTAMP:
+            if event.tag is None and event.implicit[0]:
+                self._plain[event.value] = event.value
             return event.value  # a date-looking string is just a string here
         if tag not in _SCALAR_TAGS:
             self._bad_tag(tag, mark)
@@ -415,6 +423,8 @@ class _EventBuilder:
         except (yaml.YAMLError, ValueError, OverflowError):
             value = event.value
         self._constructed[memo] = value
+        if event.tag is None and event.implicit[0]:
+            self._plain[event.value] = value
         return value
 
     def _report(self, message: str, mark: int | yaml.Mark) -> None:

@@ -1,6 +1,19 @@
 from __future__ import annotations
 
-from cmqinfra.model import DeadLetter, FilterType, Protocol, Queue, SourceLocation, Stack, Subscription, Topic
+from dataclasses import replace
+
+from cmqinfra.model import (
+    DeadLetter,
+    FilterType,
+    NotifyStrategy,
+    Protocol,
+    Queue,
+    SourceLocation,
+    Stack,
+    Subscription,
+    Topic,
+    Transaction,
+)
 from cmqinfra.plan.compute import make_plan
 from cmqinfra.plan.values import Action
 from tests.plan.builders import live
@@ -295,3 +308,25 @@ def test_a_manifest_asking_for_protection_blocks_its_own_replacement() -> None:
     assert not plan.ok and "protected" in plan.errors[0].message and plan.errors[0].location == LOC
     unprotected = Stack(name="s", queues=(q("p", max_msg_size=2048),))
     assert make_plan(unprotected, live(queues=[(q("p", max_msg_size=1024), "s")])).ok
+
+
+def test_fingerprint_changes_with_every_kind_of_compared_value() -> None:
+    """Nested values (a dead letter, a transaction), choices (Enum members) and lists all count."""
+    stack = Stack(name="s")
+    base_queue = q("a", dead_letter=DeadLetter("dlq", max_receive_count=3), transaction=Transaction(5, 6))
+    base = make_plan(stack, live(queues=[(base_queue, "s")])).fingerprint
+    for changed in (
+        q("a", dead_letter=DeadLetter("dlq", max_receive_count=4), transaction=Transaction(5, 6)),
+        q("a", dead_letter=DeadLetter("dlq", max_time_to_live=4), transaction=Transaction(5, 6)),
+        q("a", dead_letter=DeadLetter("dlq", max_receive_count=3), transaction=Transaction(5, 7)),
+        q("a", dead_letter=DeadLetter("dlq", max_receive_count=3)),
+        q("a", dead_letter=DeadLetter("dlq", max_receive_count=3), transaction=Transaction(5, 6), trace=True),
+    ):
+        assert make_plan(stack, live(queues=[(changed, "s")])).fingerprint != base, changed
+    assert make_plan(stack, live(queues=[(base_queue, "s")])).fingerprint == base
+    topic = make_plan(stack, live(topics=[(Topic("t"), "s")])).fingerprint
+    assert make_plan(stack, live(topics=[(Topic("t", FilterType.ROUTING_KEY), "s")])).fingerprint != topic
+    sub = Subscription("t", "s1", Protocol.QUEUE, "q", notify_strategy=NotifyStrategy.BACKOFF_RETRY)
+    other = replace(sub, notify_strategy=NotifyStrategy.EXPONENTIAL_DECAY_RETRY)
+    one = make_plan(stack, live(topics=[(Topic("t"), "s")], subs=[sub])).fingerprint
+    assert make_plan(stack, live(topics=[(Topic("t"), "s")], subs=[other])).fingerprint != one
