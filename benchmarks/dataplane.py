@@ -522,7 +522,12 @@ def measure(
             floor_rate, moved = round_trips(floor, batch, consumers, seconds)
             floor_client = (time.process_time() - mine) / max(moved, 1) * 1e6
             at = TARGETS.get((batch, consumers))
-            where = f" = {floor_client * at / 1e6:.2f} cores at {at:,.0f} msg/s" if at else ""
+            where = ""
+            if at and consumers == 1:
+                share = floor_client * at / 1e6
+                where = f" = {share:.0%} of the {1e6 / at:,.0f} us per msg at {at:,.0f} msg/s"
+            elif at:
+                where = f" = {floor_client * at / 1e6:.2f} cores at {at:,.0f} msg/s"
             # The consumers are threads of one process: the GIL gives them one core at most.
             print(f"client floor ({batch} per call, {consumers} consumer(s), instant server): "
                   f"{floor_rate:,.0f} msg/s, {floor_client:.0f} us/msg{where}; one core of it moves "
