@@ -47,3 +47,12 @@ def test_a_crashed_unit_keeps_its_label_and_plan_and_the_others_finish() -> None
     assert fine.label == "good" and fine.plan is good.plan and fine.ok
     (alone,) = apply_all([UnitRun("", crashing, api)], 4, lambda *_: None).outcomes  # type: ignore[arg-type]
     assert (alone.label, alone.plan, alone.error) == ("", crashing, "the plan is unreadable")
+
+
+def test_the_runs_slow_step_threshold_and_unit_labels_reach_the_progress_lines() -> None:
+    lines: list[tuple[str, bool]] = []
+    done = apply_all([_run("a[dev]", FakeApi(delay=0.4), 1)], 4, lambda line, err: lines.append((line, err)),
+                     slow_after=0.1)
+    assert done.ok
+    assert ("a[dev]: queue/q0: still creating... 0.1s elapsed", False) in lines
+    assert any(line.startswith("[1/1] a[dev]: queue/q0: created (") for line, _ in lines), lines
