@@ -53,7 +53,7 @@ def test_dataplane_benchmark_measures_both_servers(tmp_path: Path) -> None:
             if emulator >= target:
                 assert result.startswith("PASS"), row  # met under any load
             else:
-                assert result.startswith("NOT JUDGED" if load > 2.0 else "FAIL"), row
+                assert result.startswith(_missed(load)), row
         else:
             assert result.startswith("PASS (ahead of moto)"), row
     (wake,) = [line for line in lines if "wake-up p99" in line]
@@ -63,8 +63,16 @@ def test_dataplane_benchmark_measures_both_servers(tmp_path: Path) -> None:
     elif p99 <= 2.0:
         assert "| PASS" in wake
     else:
-        assert ("| NOT JUDGED" if float(wake.rstrip("| ").rsplit("|", 1)[1]) > 2.0 else "| FAIL") in wake
+        assert any(f"| {word}" in wake for word in _missed(float(wake.rstrip("| ").rsplit("|", 1)[1])))
     (ready,) = [line for line in lines if line.startswith("| ready after start")]
     assert re.search(r"\| [\d.]+ s \|", ready)
     verdict = "PASS" if done.returncode == 0 else "FAIL"
     assert f"\n{verdict}: " in done.stdout
+
+
+def _missed(load: float) -> tuple[str, ...]:
+    """The verdict of a missed target at ``load`` as printed (one decimal): not judged above 2,
+    failed at or below; a load printed as 2.0 may have been either side of it."""
+    if abs(load - 2.0) < 0.05:
+        return ("NOT JUDGED", "FAIL")
+    return ("NOT JUDGED",) if load > 2.0 else ("FAIL",)
