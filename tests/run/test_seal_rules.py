@@ -157,3 +157,20 @@ def test_last_digest_of_an_unsealed_or_missing_file_is_none(tmp_path: Path) -> N
     (tmp_path / "plain.plan").write_bytes(PLAIN)
     assert seal.last_digest(str(tmp_path / "plain.plan")) is None
     assert seal.last_digest(str(tmp_path / "missing.plan")) is None
+
+
+def test_the_scratch_file_is_hidden_beside_the_target(tmp_path: Path,
+                                                       monkeypatch: pytest.MonkeyPatch) -> None:
+    # Beside it: the rename that puts the plan in place is atomic only within one file system.
+    renamed: list[tuple[str, str]] = []
+    real_replace = seal.os.replace
+
+    def replace(src: str, dst: str) -> None:
+        renamed.append((str(src), str(dst)))
+        real_replace(src, dst)
+
+    monkeypatch.setattr(seal.os, "replace", replace)
+    seal.write_private(tmp_path / "p.plan", PLAIN)
+    ((scratch, target),) = renamed
+    assert Path(scratch).parent == tmp_path and Path(scratch).name.startswith(".cmqinfra-plan-")
+    assert target == str(tmp_path / "p.plan")
