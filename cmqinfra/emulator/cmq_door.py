@@ -22,8 +22,9 @@ from cmqinfra.emulator.cmq_actions import ACTIONS, BatchDeleteFailed, FormError,
 from cmqinfra.emulator.errors import ApiError
 from cmqinfra.emulator.faults import Outcome
 from cmqinfra.emulator.formparse import form_pairs
+from cmqinfra.emulator.routes import CMQ_PATH
 
-PATH = "/v2/index.php"
+PATH = CMQ_PATH
 MAX_REQUEST_BYTES = 1024 * 1024 + 64 * 1024  # 1 MB of messages plus the common parameters
 MAX_PARAMETERS = 1000
 
