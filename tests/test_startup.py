@@ -105,6 +105,39 @@ def test_plan_of_a_stack_outside_any_project_loads_no_project_machinery(tmp_path
     assert loaded(modules, unneeded) == []
 
 
+# What `plan --local PATH` (an editor's or a hook's dry run) does not run: apply, a saved plan and
+# its seal, the JSON and markdown views and the policy lines, the emulator's doors other than API
+# 3.0 (the message API, the console, the admin calls), git, and the close-match suggestions of an
+# error. Each loads on the run that uses it.
+NOT_FOR_PLAN_LOCAL = (
+    "jsonschema",
+    "deepdiff",
+    "numpy",
+    "subprocess",
+    "difflib",
+    "cmqinfra.run.executor",
+    "cmqinfra.run.saved",
+    "cmqinfra.run.seal",
+    "cmqinfra.render.json",
+    "cmqinfra.render.markdown",
+    "cmqinfra.render.policy",
+    "cmqinfra.emulator.cmq_door",
+    "cmqinfra.emulator.cmq_actions",
+    "cmqinfra.emulator.admin_door",
+    "cmqinfra.emulator.console",
+)
+
+
+def test_plan_local_of_a_path_loads_only_what_a_text_plan_on_the_embedded_emulator_needs(
+    tmp_path: Path,
+) -> None:
+    imported_by("plan", "--local", str(SMALL_STACK), cwd=tmp_path)  # the local state, as a save finds it
+    code, modules = imported_by("plan", "--local", str(SMALL_STACK), cwd=tmp_path)
+    assert code == 0
+    assert "cmqinfra.emulator.server" in modules and "cmqinfra.render.text" in modules  # it did plan
+    assert loaded(modules, NOT_FOR_PLAN_LOCAL) == []
+
+
 def test_validate_of_an_invalid_stack_words_its_errors_with_jsonschema(tmp_path: Path) -> None:
     bad = tmp_path / "bad.yaml"
     bad.write_text("stack: s\nqueues:\n  q:\n    visibilityTimeout: 50000\n", encoding="utf-8")

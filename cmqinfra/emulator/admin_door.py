@@ -30,8 +30,9 @@ from urllib.parse import parse_qsl, unquote
 from cmqinfra import __version__, admin_auth
 from cmqinfra.emulator.backend import Backend
 from cmqinfra.emulator.errors import ApiError
+from cmqinfra.emulator.routes import ADMIN_PREFIX
 
-PREFIX = "/_cmqinfra/"
+PREFIX = ADMIN_PREFIX
 MAX_BODY_BYTES = 64 * 1024
 DEFAULT_PEEK_LIMIT = 1000
 MAX_PEEK_LIMIT = 100_000

@@ -24,8 +24,9 @@ from cmqinfra.emulator.cmq_actions import ACTIONS, BatchDeleteFailed, FormError,
 from cmqinfra.emulator.errors import ApiError
 from cmqinfra.emulator.faults import Outcome
 from cmqinfra.emulator.formparse import form_pairs
+from cmqinfra.emulator.routes import CMQ_PATH
 
-PATH = "/v2/index.php"
+PATH = CMQ_PATH
 
 # The short region codes of the service's hosts (cmq-queue-{r}.api.qcloud.com, cmq-{r}.public.
 # tencenttdmq.com, {r}.mqadapter.cmq.tencentyun.com), as the legacy API docs list them.

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import html
 import json
 import random
@@ -17,27 +18,28 @@ from email.utils import formatdate
 from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qsl, urlsplit
 
-from cmqinfra.emulator import admin_door, cmq_door
 from cmqinfra.emulator.api3 import HANDLERS
 from cmqinfra.emulator.backend import Backend
 from cmqinfra.emulator.cam import CamPolicy
 from cmqinfra.emulator.clock import Clock
-from cmqinfra.emulator.console.door import PREFIX as CONSOLE_PREFIX
-from cmqinfra.emulator.console.door import ConsoleDoor
-from cmqinfra.emulator.console.door import Request as ConsoleRequest
-from cmqinfra.emulator.console.guard import Guard
 from cmqinfra.emulator.errors import ApiError
 from cmqinfra.emulator.faults import FaultDice, Faults, Outcome
 from cmqinfra.emulator.httpbody import BodyRefused, TooLarge, read_body
 from cmqinfra.emulator.params import ACTIONS, unflatten, validate
 from cmqinfra.emulator.ratelimit import RATE_LIMITS, RateLimiter
+from cmqinfra.emulator.routes import ADMIN_PREFIX, CMQ_PATH, CONSOLE_PREFIX
 from cmqinfra.emulator.signing import SignedRequest, verify
 from cmqinfra.emulator.store import Store
 from cmqinfra.emulator.stsservice import DEFAULT_ACCOUNT_ID
 from cmqinfra.local_pair import DEFAULT_SECRET_ID, DEFAULT_SECRET_KEY
+
+if TYPE_CHECKING:
+    from cmqinfra.emulator.admin_door import AdminDoor
+    from cmqinfra.emulator.cmq_door import CmqDoor
+    from cmqinfra.emulator.console.door import ConsoleDoor
 
 DEFAULT_REGION = "ap-guangzhou"
 DEFAULT_DATA_PATH = Path(".cmqinfra/emulator.sqlite3")
@@ -355,9 +357,6 @@ class Emulator:
         self.account_id = account_id
         self.store = self.backend.store
         self.clock = self.backend.clock
-        self._cmq = cmq_door.CmqDoor(self.backend, secret_id, secret_key, self._cmq_fault, self.backend_for)
-        self.console = ConsoleDoor(self.backend, Guard(secret_id, secret_key))
-        self.admin = admin_door.AdminDoor(self.backend, secret_id, secret_key, region)
         self.secret_id = secret_id
         self._secret_key = secret_key
         self.region = region
@@ -543,9 +542,9 @@ class Emulator:
         split = urlsplit(http.path)
         if split.path == CONSOLE_PREFIX or split.path.startswith(CONSOLE_PREFIX + "/"):
             return self._handle_console(http, headers, split.path, split.query, unsupported)
-        if split.path.startswith(admin_door.PREFIX):
+        if split.path.startswith(ADMIN_PREFIX):
             return self._handle_admin(http, headers, split.path, split.query)
-        if split.path == cmq_door.PATH or (
+        if split.path == CMQ_PATH or (
             split.path in ("", "/") and _is_form_request(http.command, headers, split.query)
         ):
             return self._handle_cmq(http, headers, split.path or "/", split.query, request_id)
@@ -648,9 +647,32 @@ class Emulator:
             return Reply(drop=True)  # committed above: the client never learns it
         return Reply(body={"Response": {**result, "RequestId": request_id}})
 
+    # The doors besides API 3.0 load on their first request: most runs (a plan, an apply) never
+    # knock on them, and their modules are a good part of what a start costs.
+    @functools.cached_property
+    def _cmq(self) -> CmqDoor:
+        from cmqinfra.emulator.cmq_door import CmqDoor
+
+        return CmqDoor(self.backend, self.secret_id, self._secret_key, self._cmq_fault, self.backend_for)
+
+    @functools.cached_property
+    def console(self) -> ConsoleDoor:
+        from cmqinfra.emulator.console.door import ConsoleDoor
+        from cmqinfra.emulator.console.guard import Guard
+
+        return ConsoleDoor(self.backend, Guard(self.secret_id, self._secret_key))
+
+    @functools.cached_property
+    def admin(self) -> AdminDoor:
+        from cmqinfra.emulator.admin_door import AdminDoor
+
+        return AdminDoor(self.backend, self.secret_id, self._secret_key, self.region)
+
     def _handle_cmq(
         self, http: BaseHTTPRequestHandler, headers: dict[str, str], path: str, query: str, request_id: str
     ) -> Reply:
+        from cmqinfra.emulator import cmq_door
+
         try:
             body = read_body(http.rfile, headers, cmq_door.MAX_REQUEST_BYTES)
         except BodyRefused as refused:
@@ -691,6 +713,8 @@ class Emulator:
             self._drain(http, max(length, 0))
             return Reply(status=400, raw=b'{"error": "bad request"}', content_type="application/json")
         body = http.rfile.read(length) if length else b""
+        from cmqinfra.emulator.console.door import Request as ConsoleRequest
+
         request = ConsoleRequest(http.command, path[len(CONSOLE_PREFIX) + 1:], query, headers, body,
                                  str(http.client_address[0]))
         answer = self.console.serve(request)
@@ -699,6 +723,8 @@ class Emulator:
     def _handle_admin(
         self, http: BaseHTTPRequestHandler, headers: dict[str, str], path: str, query: str
     ) -> Reply:
+        from cmqinfra.emulator import admin_door
+
         try:
             body = read_body(http.rfile, headers, admin_door.MAX_BODY_BYTES)
         except BodyRefused as refused:

@@ -6,10 +6,9 @@ only turns jsonschema's errors into located, human diagnostics.
 
 from __future__ import annotations
 
-import difflib
 import json
 from functools import lru_cache
-from importlib import resources
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from cmqinfra.diagnostics import Diagnostic
@@ -23,7 +22,13 @@ SCHEMA_RESOURCE = "schemas/manifest.schema.json"
 
 
 def schema_bytes() -> bytes:
-    """The schema file exactly as shipped."""
+    """The schema file exactly as shipped: beside the package's modules when it is installed as files
+    (read directly: importlib.resources would load tempfile and more on every start)."""
+    shipped = Path(__file__).resolve().parent.parent / SCHEMA_RESOURCE
+    if shipped.is_file():
+        return shipped.read_bytes()
+    from importlib import resources  # a package inside an archive
+
     return (resources.files("cmqinfra") / SCHEMA_RESOURCE).read_bytes()
 
 
@@ -138,6 +143,8 @@ def _diagnose(doc: Document, error: ValidationError) -> list[Diagnostic]:
         for key in value:
             if key in known:
                 continue
+            import difflib  # only wording an error needs it
+
             close = difflib.get_close_matches(key, known, n=1, cutoff=0.6)
             hint = f'did you mean "{close[0]}"?' if close else _known_hint(known)
             diags.append(Diagnostic(f"unknown field {show(key)}", doc.key_at(path + (key,)), hint=hint))

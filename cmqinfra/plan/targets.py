@@ -13,7 +13,6 @@ listing per targeted topic or subscription, never the stack's whole listing.
 
 from __future__ import annotations
 
-import difflib
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
@@ -187,6 +186,8 @@ def unknown_targets(
     for target in targets:
         if target.casefold() in known:
             continue
+        import difflib  # a slip's suggestion: most runs name no target, and the ones that do rarely slip
+
         close = difflib.get_close_matches(target.casefold(), list(declared), n=1, cutoff=0.6)
         out.append(Diagnostic(
             f"--target {target} names nothing in the manifest of stack {stack.name} or in what it owns",

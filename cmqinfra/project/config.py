@@ -7,12 +7,10 @@ the ``file:line:col`` of the text the user wrote, in ``cmqinfra.yaml`` or in a v
 
 from __future__ import annotations
 
-import difflib
 import json
 from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import lru_cache
-from importlib import resources
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -32,6 +30,8 @@ VARIABLE_TYPES = ("string", "integer", "number", "boolean", "map", "list")
 
 @lru_cache(maxsize=1)
 def project_schema() -> dict[str, Any]:
+    from importlib import resources  # only a cmqinfra.yaml is checked against it, not a PATH
+
     schema: dict[str, Any] = json.loads((resources.files("cmqinfra") / PROJECT_SCHEMA_RESOURCE).read_bytes())
     return schema
 
@@ -278,6 +278,8 @@ def unknown_variable(name: str, where: SourceLocation, declared: Mapping[str, Va
 def _unknown(
     what: str, name: str, known: list[str], where: SourceLocation, otherwise: str = ""
 ) -> Diagnostic:
+    import difflib  # only wording an error needs it
+
     close = difflib.get_close_matches(name, known, n=1, cutoff=0.6)
     if close:
         hint = f"did you mean {show(close[0])}?"

@@ -8,19 +8,19 @@ stack and ``show`` get; this module only turns the run's units into what that re
 
 from __future__ import annotations
 
-import subprocess
 from collections.abc import Mapping, Sequence
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from cmqinfra.diagnostics import Diagnostic
 from cmqinfra.project.runner import UnitPlan
-from cmqinfra.render.json import plan_to_json
-from cmqinfra.render.markdown import COMMENT_BUDGET, Provenance, Section, UnitView, render_report
-from cmqinfra.render.policy import policy_lines
+from cmqinfra.render.budget import COMMENT_BUDGET
 from cmqinfra.render.text import TextUnit
 from cmqinfra.run.failure import Failure
+
+if TYPE_CHECKING:  # the markdown view is loaded by the runs that draw it, not by every plan
+    from cmqinfra.render.markdown import Provenance, Section, UnitView
 
 PROJECT_JSON_FORMAT = "1.0"
 
@@ -40,6 +40,8 @@ def text_unit(item: UnitPlan) -> TextUnit:
 
 
 def unit_json(item: UnitPlan) -> dict[str, Any]:
+    from cmqinfra.render.json import plan_to_json
+
     return {
         "stack": item.unit.stack_name,
         "environment": item.unit.environment,
@@ -58,6 +60,8 @@ def project_json(items: Sequence[UnitPlan]) -> dict[str, Any]:
 
 def unit_view(item: UnitPlan, orphans: Sequence[str] = ()) -> UnitView:
     """A unit as the comment shows it."""
+    from cmqinfra.render.markdown import UnitView
+
     return UnitView(
         key=item.unit.key,
         region=item.region,
@@ -71,6 +75,10 @@ def unit_view(item: UnitPlan, orphans: Sequence[str] = ()) -> UnitView:
 
 def provenance_of(root: str | Path) -> Provenance:
     """The commit checked out at ``root`` (None outside git) and the time now, in UTC."""
+    import subprocess
+
+    from cmqinfra.render.markdown import Provenance
+
     try:
         done = subprocess.run(["git", "rev-parse", "--verify", "-q", "HEAD"], cwd=root, capture_output=True,
                               text=True, check=False, timeout=30)
@@ -104,6 +112,9 @@ def render_project_markdown(items: Sequence[UnitPlan], note: str | None = None,
     cmqinfra/render/markdown.py for the layout), with the diagram of what the run touches as its
     optional section unless ``sections`` is given. ``orphans``: by unit key; ``project_orphans``:
     resources owned by stacks no unit is any more."""
+    from cmqinfra.render.markdown import render_report
+    from cmqinfra.render.policy import policy_lines
+
     if sections is None:
         from cmqinfra.graph.plan_diagram import plan_sections
 

@@ -26,13 +26,10 @@ from dataclasses import dataclass
 
 from cmqinfra.plan.values import Action, Plan, ResourceChange
 from cmqinfra.render import escape
+from cmqinfra.render.budget import COMMENT_BUDGET, GITHUB_COMMENT_LIMIT
 from cmqinfra.render.text import render_text, source_phrase
 from cmqinfra.render.text import summary_line as text_summary_line
 
-GITHUB_COMMENT_LIMIT = 65_536
-# What the comment itself may take: the rest is room for the saved plan's digest line (printed
-# after it, cmqinfra/run/session.py) and a CI recipe's hidden marker and footer.
-COMMENT_BUDGET = GITHUB_COMMENT_LIMIT - 1_000
 OWNERSHIP_SHOWN = 20
 NO_CHANGES = "No changes. Live state matches the manifest."
 _MIN_SECTION = 600  # below this a shortened plan says nothing useful: its name only

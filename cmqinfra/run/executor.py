@@ -19,8 +19,7 @@ from cmqinfra.cloud.errors import CloudError
 from cmqinfra.model import PROTECT_TAG, STACK_TAG, Queue, Resource, Subscription, Topic, tags_of
 from cmqinfra.plan.order import Phase, Step, dependencies, steps_of
 from cmqinfra.plan.values import Action, Plan
-
-DEFAULT_PARALLELISM = 10
+from cmqinfra.run.parallelism import DEFAULT_PARALLELISM
 
 Key = tuple[str, Phase]
 Unlock = tuple[int, int, int]  # sorts most urgent first (see _unlock_value)

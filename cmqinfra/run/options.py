@@ -9,7 +9,7 @@ from typing import Any
 
 import click
 
-from cmqinfra.run.executor import DEFAULT_PARALLELISM
+from cmqinfra.run.parallelism import DEFAULT_PARALLELISM
 from cmqinfra.run.session import TargetOptions
 from cmqinfra.run.trust import allowed_endpoints
 

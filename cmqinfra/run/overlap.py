@@ -6,21 +6,16 @@ stack's name, not the parsed manifest. So the read starts first, from the name o
 it names that the stack does not own yet) follow when the load is done. The load is the judge:
 if it fails the read is abandoned, and a read started for another name is thrown away.
 
-``read_while_loading`` is the primitive for one stack on one connected API (library callers and
-its tests); the CLI reads every unit, a PATH's included, through cmqinfra/project/early.py,
-which uses ``head_start`` and ``sooner_switches`` from here.
+Every read, a PATH's included (a project of one unit), starts in cmqinfra/project/early.py, which
+uses ``head_start`` and ``sooner_switches`` from here around the project's resolve.
 """
 
 from __future__ import annotations
 
 import sys
 import time
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
-
-from cmqinfra.cloud.api import CmqApi
-from cmqinfra.live import LiveState
-from cmqinfra.model import Stack
 
 # The load is pure-Python work that holds the interpreter lock; the read's threads each need it for
 # a moment at every step of a call (build, sign, send, receive, hand the page on). At the default
@@ -30,32 +25,6 @@ from cmqinfra.model import Stack
 _SWITCH_SECONDS = 0.0005
 # At most this long (a slow service) before the load starts anyway.
 _HEAD_START_SECONDS = 1.0
-
-
-def read_while_loading(
-    api: CmqApi, stack_name: str | None, load: Callable[[], Stack]
-) -> tuple[Stack, LiveState]:
-    """``load()`` and ``api.read`` of its stack, overlapped when the name is known beforehand."""
-    start = getattr(api, "start_read", None)
-    if start is None or stack_name is None:
-        stack = load()
-        return stack, api.read(stack)
-    pending = start(stack_name)
-    # The read's first calls (the topic pages, then a window of subscription listings) go out
-    # before the load takes the interpreter: the load is done long before the read either way.
-    wait_started = getattr(pending, "wait_started", None)
-    if wait_started is not None:
-        wait_started(_HEAD_START_SECONDS)
-    switch = sys.getswitchinterval()
-    sys.setswitchinterval(min(switch, _SWITCH_SECONDS))
-    try:
-        stack = load()
-    except BaseException:
-        pending.cancel()
-        raise
-    finally:
-        sys.setswitchinterval(switch)
-    return stack, pending.finish(stack)
 
 
 @contextmanager
@@ -71,9 +40,8 @@ def sooner_switches() -> Iterator[None]:
 
 
 def head_start(pending: Iterable[object], seconds: float = _HEAD_START_SECONDS) -> None:
-    """Until each started read's first calls are out (at most ``seconds`` in all), as
-    ``read_while_loading`` does before the load: the local work that follows then does not hold
-    up those calls."""
+    """Until each started read's first calls are out (at most ``seconds`` in all): the local work
+    that follows (the load) then does not hold up those calls."""
     deadline = time.monotonic() + seconds
     for read in pending:
         wait_started = getattr(read, "wait_started", None)

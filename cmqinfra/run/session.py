@@ -12,7 +12,7 @@ from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
@@ -23,14 +23,16 @@ from cmqinfra.model import Stack
 from cmqinfra.plan.compute import make_plan
 from cmqinfra.plan.targets import target_closure
 from cmqinfra.plan.values import Action, Plan
-from cmqinfra.render.json import plan_to_json
 from cmqinfra.run.binding import PlanTarget, account_mismatch, place_mismatch, region_mismatch, target_of
 from cmqinfra.run.failure import Failure, Refused
 from cmqinfra.run.region import EMULATOR_DEFAULT_REGION, RegionConflict, ResolvedRegion, resolve_region
-from cmqinfra.run.saved import SAVED_PLAN_KIND, SavedPlan, read_saved, write_saved
+
+if TYPE_CHECKING:
+    from cmqinfra.run.saved import SavedPlan
 
 DEFAULT_LOCAL_REGION = EMULATOR_DEFAULT_REGION
-__all__ = ["SAVED_PLAN_KIND", "Failure", "Refused", "SavedPlan", "read_saved"]
+# Saved plans are cmqinfra/run/saved.py's, loaded only by the runs that save or read one.
+__all__ = ["Failure", "Refused"]
 
 
 @dataclass(frozen=True)
@@ -201,6 +203,8 @@ LONG_PLAN = 100
 
 def save(plan: Plan, path: str, target: PlanTarget | None = None) -> None:
     """The plan, the desired stack, its target and the live-state fingerprint. No credentials ever."""
+    from cmqinfra.run.saved import write_saved
+
     write_saved(plan, path, target)
 
 
@@ -267,6 +271,8 @@ class EditedPlan(Failure):
 
 
 def check_not_stale(saved: SavedPlan, fresh: Plan, path: str) -> None:
+    from cmqinfra.render.json import plan_to_json
+
     fresh_actions = tuple(
         (c["address"], tuple(c["change"]["actions"])) for c in plan_to_json(fresh)["resource_changes"]
     )

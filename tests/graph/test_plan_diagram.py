@@ -117,7 +117,7 @@ def test_a_plan_of_1000_changes_keeps_summary_and_caution_and_drops_the_diagram_
 
 def test_a_diagram_that_fits_its_budget_still_gives_way_to_the_comment(emu: Emulator, tmp_path: Path) -> None:
     from cmqinfra.render.markdown import render_markdown
-    from cmqinfra.run.session import read_saved
+    from cmqinfra.run.saved import read_saved
 
     manifest = tmp_path / "shop.yaml"
     manifest.write_text(BEFORE, encoding="utf-8")

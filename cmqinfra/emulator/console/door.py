@@ -21,8 +21,9 @@ from cmqinfra.emulator.console.guard import (
     cookie_value,
 )
 from cmqinfra.emulator.errors import ApiError
+from cmqinfra.emulator.routes import CONSOLE_PREFIX
 
-PREFIX = "/_cmqinfra/console"
+PREFIX = CONSOLE_PREFIX
 MAX_BODY = 1024 * 1024
 STATIC = {
     "": ("index.html", "text/html; charset=utf-8"),
