@@ -9,7 +9,7 @@ from typing import NamedTuple
 from cmqinfra.diagnostics import Diagnostic, Severity
 from cmqinfra.gcpause import collector_paused
 from cmqinfra.live import LiveState, name_key
-from cmqinfra.model import Import, Moved, Protocol, Queue, Resource, Stack, Subscription, Topic
+from cmqinfra.model import Import, Moved, Protocol, Queue, Resource, Stack, Subscription, Topic, assembled
 from cmqinfra.plan.diff import attribute_changes
 from cmqinfra.plan.fingerprint import fingerprint
 from cmqinfra.plan.order import execution_order
@@ -87,17 +87,30 @@ def _change(
     subject = after if after is not None else before
     assert subject is not None
     kind = _TYPES.get(type(subject)) or resource_type(subject)
-    return ResourceChange(
-        address=subject.address,
-        type=kind,
-        name=subject.name,
-        action=action,
-        before=before,
-        after=after,
-        attribute_changes=attrs,
-        reasons=reasons,
-        **refactoring,
-    )
+    # One change per resource of the stack: assembled, not made by the frozen ``__init__``.
+    values = {
+        "address": subject.address,
+        "type": kind,
+        "name": subject.name,
+        "action": action,
+        "before": before,
+        "after": after,
+        "attribute_changes": attrs,
+        "reasons": reasons,
+        "moved_from": None,
+        "moved_to": None,
+        "import_id": None,
+        "deleted_outside": False,
+    }
+    if refactoring:
+        unknown = refactoring.keys() - _REFACTORING
+        if unknown:
+            raise TypeError(f"not a refactoring field of a change: {sorted(unknown)}")
+        values.update(refactoring)
+    return assembled(ResourceChange, values)
+
+
+_REFACTORING = frozenset({"moved_from", "moved_to", "import_id"})
 
 
 def _not_in_place(desired: Queue | Topic, replace: tuple[AttributeChange, ...], why: str) -> Diagnostic:
