@@ -11,7 +11,6 @@ from cmqinfra.gcpause import collector_paused
 from cmqinfra.live import LiveState, name_key
 from cmqinfra.model import Import, Moved, Protocol, Queue, Resource, Stack, Subscription, Topic, assembled
 from cmqinfra.plan.diff import attribute_changes
-from cmqinfra.plan.fingerprint import fingerprint
 from cmqinfra.plan.order import execution_order
 from cmqinfra.plan.safety import SafetyOptions, check_safety, data_losses
 from cmqinfra.plan.targets import (
@@ -443,7 +442,7 @@ def _make_plan(
         stack=stack,
         region=region if region is not None else stack.region,
         changes=tuple(execution_order(changes)),
-        fingerprint=fingerprint(live),
+        live=live,
         warnings=_untagged_warning(desired, live),
         errors=tuple(errors),
         destroy=destroy,
