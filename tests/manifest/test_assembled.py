@@ -7,6 +7,7 @@ from dataclasses import fields
 from typing import Any
 
 from cmqinfra.manifest import LoadResult
+from cmqinfra.manifest.source import _COLUMNS, _loc, parse_text
 from cmqinfra.model import Queue, Topic, assembled
 
 MANIFEST = """
@@ -58,6 +59,21 @@ def test_every_loaded_resource_is_what_its_constructor_makes(load: Callable[...,
     assert len(stack.queues) == 3 and len(stack.topics) == 2 and len(stack.subscriptions) == 3
     for resource in (*stack.queues, *stack.topics, *stack.subscriptions):
         same_as_constructed(resource)
+        assert resource.source is not None
+        same_as_constructed(resource.source)
+    work = next(q for q in stack.queues if q.name == "work")
+    assert (work.source.line, work.source.column) == (6, 3)
+    hook = next(s for s in stack.subscriptions if s.name == "hook")
+    assert (hook.source.line, hook.source.column) == (23, 7)
+
+
+def test_a_mark_s_location_is_the_one_every_other_path_gives() -> None:
+    parsed, problems = parse_text("f.yaml", MANIFEST)
+    assert parsed is not None and not problems
+    for mark in (0, 5, _COLUMNS - 1, _COLUMNS, 7 * _COLUMNS + 3, 12_345 * _COLUMNS + 678):
+        fast = parsed.location(mark)
+        assert fast == _loc("f.yaml", mark)
+        same_as_constructed(fast)
 
 
 def test_assembled_equals_the_constructor() -> None:
