@@ -131,8 +131,10 @@ def _plan_owned(
     refactoring: Refactoring,
 ) -> ResourceChange:
     """Create, adopt, import, move in, update, replace or no-op for a declared queue or topic."""
-    key = desired.address.casefold()
-    declared_import = refactoring.imports.get(key)
+    imports, moves_in = refactoring.imports, refactoring.moves_in
+    # The address key only for the lookups it serves: most stacks declare no import or move.
+    key = desired.address.casefold() if imports or moves_in else ""
+    declared_import = imports.get(key) if imports else None
     if live is None:
         if declared_import is not None:
             errors.append(Diagnostic(
@@ -159,7 +161,7 @@ def _plan_owned(
                 import_id=live.resource_id,
             )
         return _change(_ADOPT, live.resource, desired, attrs, ("it exists without an owner tag",))
-    giver = refactoring.moves_in.get(key)
+    giver = moves_in.get(key) if moves_in else None
     if live.owner != stack and (live.owner == giver or live.owner == refactoring.previous_name):
         if replace:
             errors.append(_not_in_place(desired, replace, f"moves in from stack {live.owner!r}"))
