@@ -15,7 +15,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, fields
 from enum import Enum
-from typing import Any
+from typing import Any, TypeVar
 
 # Tag keys cmqinfra writes on the resources it owns (kubectl ApplySet style: ownership lives
 # on the object itself, never guessed from names).
@@ -24,6 +24,20 @@ PROTECT_TAG = "cmqinfra-protect"
 RESERVED_TAG_PREFIX = "cmqinfra-"
 
 Tags = tuple[tuple[str, str], ...]
+
+_T = TypeVar("_T")
+_new = object.__new__
+
+
+def assembled(cls: type[_T], values: dict[str, Any]) -> _T:
+    """An instance of the frozen dataclass ``cls`` from ``values``, which names every one of its
+    fields, without its generated ``__init__``: that sets each field through
+    ``object.__setattr__`` (2 us for a queue's 15; this takes a tenth of it). For the values
+    made once per resource of a load or a plan. The instance is the one ``cls(**values)`` makes
+    (none of these classes has a ``__post_init__``); tests hold every caller to that."""
+    made = _new(cls)
+    made.__dict__.update(values)
+    return made
 
 
 def tags_of(mapping: Mapping[str, str] | Iterable[tuple[str, str]] | None) -> Tags:

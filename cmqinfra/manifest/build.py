@@ -23,6 +23,7 @@ from cmqinfra.model import (
     Subscription,
     Topic,
     Transaction,
+    assembled,
     tags_of,
 )
 
@@ -77,38 +78,38 @@ def build_queue(entry: Entry) -> Queue:
     rewind = _int(get("rewindSeconds"))
     # Rewind off means no rewind storage; rewind on without a size leaves the size alone.
     retention_size = 0 if not rewind else _int(get("retentionSizeInMB"))
-    return Queue(
-        name=entry.name,
-        visibility_timeout=_int(get("visibilityTimeout")),
-        polling_wait_seconds=_int(get("pollingWaitSeconds")),
-        msg_retention_seconds=_int(get("msgRetentionSeconds")),
-        max_msg_heap_num=_int(get("maxMsgHeapNum")),
-        max_msg_size=_int(get("maxMsgSize")),
-        rewind_seconds=rewind,
-        retention_size_in_mb=retention_size,
-        trace=bool(get("trace")),
-        transaction=_transaction(own["transaction"]) if "transaction" in own else None,
-        dead_letter=_dead_letter(own["deadLetter"]) if "deadLetter" in own else None,
-        tags=tags_of(own.get("tags")),
-        protect=bool(get("protect")),
-        source=entry.location,
-        exceptions=_exceptions(entry) if "policyExceptions" in own else (),
-    )
+    return assembled(Queue, {
+        "name": entry.name,
+        "visibility_timeout": _int(get("visibilityTimeout")),
+        "polling_wait_seconds": _int(get("pollingWaitSeconds")),
+        "msg_retention_seconds": _int(get("msgRetentionSeconds")),
+        "max_msg_heap_num": _int(get("maxMsgHeapNum")),
+        "max_msg_size": _int(get("maxMsgSize")),
+        "rewind_seconds": rewind,
+        "retention_size_in_mb": retention_size,
+        "trace": bool(get("trace")),
+        "transaction": _transaction(own["transaction"]) if "transaction" in own else None,
+        "dead_letter": _dead_letter(own["deadLetter"]) if "deadLetter" in own else None,
+        "tags": tags_of(own.get("tags")),
+        "protect": bool(get("protect")),
+        "source": entry.location,
+        "exceptions": _exceptions(entry) if "policyExceptions" in own else (),
+    })
 
 
 def build_topic(entry: Entry) -> Topic:
     values = _effective(entry)
-    return Topic(
-        name=entry.name,
-        filter_type=_FILTER_TYPES[values["filterType"]],
-        max_msg_size=as_int(values.get("maxMsgSize")),
-        msg_retention_seconds=as_int(values.get("msgRetentionSeconds")),
-        trace=bool(values.get("trace")),
-        tags=tags_of(entry.settings.get("tags")),
-        protect=bool(values.get("protect")),
-        source=entry.location,
-        exceptions=_exceptions(entry) if "policyExceptions" in entry.settings else (),
-    )
+    return assembled(Topic, {
+        "name": entry.name,
+        "filter_type": _FILTER_TYPES[values["filterType"]],
+        "max_msg_size": as_int(values.get("maxMsgSize")),
+        "msg_retention_seconds": as_int(values.get("msgRetentionSeconds")),
+        "trace": bool(values.get("trace")),
+        "tags": tags_of(entry.settings.get("tags")),
+        "protect": bool(values.get("protect")),
+        "source": entry.location,
+        "exceptions": _exceptions(entry) if "policyExceptions" in entry.settings else (),
+    })
 
 
 def build_subscription(entry: Entry) -> Subscription:
@@ -118,18 +119,18 @@ def build_subscription(entry: Entry) -> Subscription:
     fmt = entry.settings.get("notifyContentFormat")
     if fmt is None:
         fmt = "SIMPLIFIED" if protocol is _QUEUE else "JSON"
-    return Subscription(
-        topic=entry.topic,
-        name=entry.name,
-        protocol=protocol,
-        endpoint=str(values["endpoint"]),
-        notify_strategy=_NOTIFY_STRATEGIES[values["notifyStrategy"]],
-        notify_content_format=_CONTENT_FORMATS[fmt],
-        filter_tags=tuple(values.get("filterTags") or ()),
-        binding_keys=tuple(values.get("bindingKeys") or ()),
-        source=entry.location,
-        exceptions=_exceptions(entry) if "policyExceptions" in entry.settings else (),
-    )
+    return assembled(Subscription, {
+        "topic": entry.topic,
+        "name": entry.name,
+        "protocol": protocol,
+        "endpoint": str(values["endpoint"]),
+        "notify_strategy": _NOTIFY_STRATEGIES[values["notifyStrategy"]],
+        "notify_content_format": _CONTENT_FORMATS[fmt],
+        "filter_tags": tuple(values.get("filterTags") or ()),
+        "binding_keys": tuple(values.get("bindingKeys") or ()),
+        "source": entry.location,
+        "exceptions": _exceptions(entry) if "policyExceptions" in entry.settings else (),
+    })
 
 
 # Enum members by value: a dict lookup, not an Enum call, per resource (and a member as a global:

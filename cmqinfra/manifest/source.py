@@ -23,7 +23,7 @@ from yaml.nodes import ScalarNode
 from yaml.resolver import Resolver
 
 from cmqinfra.diagnostics import Diagnostic
-from cmqinfra.model import SourceLocation
+from cmqinfra.model import SourceLocation, assembled
 
 MAX_FILE_BYTES = 5 * 1024 * 1024
 MAX_DEPTH = 32
@@ -85,8 +85,10 @@ class Document:
         return self.marks.packed[base : base + 2 * len(mapping) : 2]
 
     def location(self, mark: int) -> SourceLocation:
-        """A mark from ``key_marks`` as a location in this file."""
-        return _loc(self.file, mark)
+        """A mark from ``key_marks`` as a location in this file (``_loc``'s, inline and assembled:
+        one per resource of every load)."""
+        line, column = divmod(mark, _COLUMNS)
+        return assembled(SourceLocation, {"file": self.file, "line": line + 1, "column": column + 1})
 
     def at(self, path: DataPath) -> SourceLocation:
         """Location of the value at ``path`` (or of its nearest written ancestor)."""

@@ -9,9 +9,8 @@ from typing import NamedTuple
 from cmqinfra.diagnostics import Diagnostic, Severity
 from cmqinfra.gcpause import collector_paused
 from cmqinfra.live import LiveState, name_key
-from cmqinfra.model import Import, Moved, Protocol, Queue, Resource, Stack, Subscription, Topic
+from cmqinfra.model import Import, Moved, Protocol, Queue, Resource, Stack, Subscription, Topic, assembled
 from cmqinfra.plan.diff import attribute_changes
-from cmqinfra.plan.fingerprint import fingerprint
 from cmqinfra.plan.order import execution_order
 from cmqinfra.plan.safety import SafetyOptions, check_safety, data_losses
 from cmqinfra.plan.targets import (
@@ -87,17 +86,30 @@ def _change(
     subject = after if after is not None else before
     assert subject is not None
     kind = _TYPES.get(type(subject)) or resource_type(subject)
-    return ResourceChange(
-        address=subject.address,
-        type=kind,
-        name=subject.name,
-        action=action,
-        before=before,
-        after=after,
-        attribute_changes=attrs,
-        reasons=reasons,
-        **refactoring,
-    )
+    # One change per resource of the stack: assembled, not made by the frozen ``__init__``.
+    values = {
+        "address": subject.address,
+        "type": kind,
+        "name": subject.name,
+        "action": action,
+        "before": before,
+        "after": after,
+        "attribute_changes": attrs,
+        "reasons": reasons,
+        "moved_from": None,
+        "moved_to": None,
+        "import_id": None,
+        "deleted_outside": False,
+    }
+    if refactoring:
+        unknown = refactoring.keys() - _REFACTORING
+        if unknown:
+            raise TypeError(f"not a refactoring field of a change: {sorted(unknown)}")
+        values.update(refactoring)
+    return assembled(ResourceChange, values)
+
+
+_REFACTORING = frozenset({"moved_from", "moved_to", "import_id"})
 
 
 def _not_in_place(desired: Queue | Topic, replace: tuple[AttributeChange, ...], why: str) -> Diagnostic:
@@ -119,8 +131,10 @@ def _plan_owned(
     refactoring: Refactoring,
 ) -> ResourceChange:
     """Create, adopt, import, move in, update, replace or no-op for a declared queue or topic."""
-    key = desired.address.casefold()
-    declared_import = refactoring.imports.get(key)
+    imports, moves_in = refactoring.imports, refactoring.moves_in
+    # The address key only for the lookups it serves: most stacks declare no import or move.
+    key = desired.address.casefold() if imports or moves_in else ""
+    declared_import = imports.get(key) if imports else None
     if live is None:
         if declared_import is not None:
             errors.append(Diagnostic(
@@ -147,7 +161,7 @@ def _plan_owned(
                 import_id=live.resource_id,
             )
         return _change(_ADOPT, live.resource, desired, attrs, ("it exists without an owner tag",))
-    giver = refactoring.moves_in.get(key)
+    giver = moves_in.get(key) if moves_in else None
     if live.owner != stack and (live.owner == giver or live.owner == refactoring.previous_name):
         if replace:
             errors.append(_not_in_place(desired, replace, f"moves in from stack {live.owner!r}"))
@@ -430,7 +444,7 @@ def _make_plan(
         stack=stack,
         region=region if region is not None else stack.region,
         changes=tuple(execution_order(changes)),
-        fingerprint=fingerprint(live),
+        live=live,
         warnings=_untagged_warning(desired, live),
         errors=tuple(errors),
         destroy=destroy,

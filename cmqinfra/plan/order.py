@@ -124,11 +124,9 @@ def execution_order(changes: list[ResourceChange]) -> list[ResourceChange]:
     for i, level in enumerate(levels(steps_of(changes))):
         for step in level:
             position.setdefault(step.change.address.casefold(), i)
-    return sorted(
-        changes,
-        key=lambda c: (
-            position.get(c.address.casefold(), 1_000_000),
-            _TYPE_RANK[c.type],
-            c.address.casefold(),
-        ),
-    )
+
+    def key(c: ResourceChange) -> tuple[int, int, str]:
+        address = c.address.casefold()  # once: this runs for every change of the plan
+        return (position.get(address, 1_000_000), _TYPE_RANK[c.type], address)
+
+    return sorted(changes, key=key)

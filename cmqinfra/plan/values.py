@@ -11,6 +11,7 @@ from enum import Enum
 from typing import Any, Literal
 
 from cmqinfra.diagnostics import Diagnostic
+from cmqinfra.live import LiveState
 from cmqinfra.model import Queue, Resource, Stack, Subscription, Topic
 
 ResourceType = Literal["queue", "topic", "subscription"]
@@ -136,15 +137,37 @@ class PlanSummary:
         return self.add + self.change + self.destroy + self.adopt + self.move + self.release + self.import_
 
 
+class _LiveFingerprint:
+    """``Plan.fingerprint``: as given, or for a plan given its ``live`` state and no fingerprint,
+    worked out from that state the first time it is read. A plan that is only shown (``plan``
+    without ``-out``) never reads it, and hashing every live resource of an account-size stack
+    was a quarter of the diff's time."""
+
+    def __get__(self, plan: Plan | None, owner: type | None = None) -> str:
+        if plan is None:
+            return ""  # the field's default
+        given: str = plan.__dict__["_fingerprint"]
+        if given or plan.live is None:
+            return given
+        from cmqinfra.plan.fingerprint import fingerprint
+
+        worked = plan.__dict__["_fingerprint"] = fingerprint(plan.live)
+        return worked
+
+    def __set__(self, plan: Plan, value: str) -> None:
+        plan.__dict__["_fingerprint"] = value
+
+
 @dataclass(frozen=True)
 class Plan:
     """A computed plan. ``fingerprint`` is the sha256 of the canonical live state it was
-    computed from; ``errors`` are safety refusals (a plan with errors must not be applied)."""
+    computed from (given, or worked out from ``live`` when first read); ``errors`` are safety
+    refusals (a plan with errors must not be applied)."""
 
     stack: Stack
     region: str | None
     changes: tuple[ResourceChange, ...]
-    fingerprint: str
+    fingerprint: str = _LiveFingerprint()  # type: ignore[assignment]
     warnings: tuple[Diagnostic, ...] = ()
     errors: tuple[Diagnostic, ...] = ()
     destroy: bool = field(default=False)
@@ -152,6 +175,8 @@ class Plan:
     data_loss: tuple[DataLoss, ...] = ()  # queues holding messages that this plan deletes or replaces
     # A partial plan (--target): only these addresses and what they need were read and planned.
     targets: tuple[str, ...] = ()
+    # The live state the plan was computed from, for its fingerprint; not part of its value.
+    live: LiveState | None = field(default=None, compare=False, repr=False)
 
     @property
     def partial(self) -> bool:
