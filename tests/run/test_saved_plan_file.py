@@ -187,3 +187,29 @@ def test_the_expected_digest_is_checked_on_read(plan_file: Path) -> None:
     assert saved.read_plan_bytes(str(plan_file), digest).startswith(b"{")
     with pytest.raises(Failure, match="not the sha256:0+ that was expected"):
         saved.read_plan_bytes(str(plan_file), "sha256:" + "0" * 64)
+
+
+def test_a_plan_file_that_never_ends_is_refused_after_the_bound(tmp_path: Path,
+                                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+    # A FIFO (or a device) given as the plan file: only the bound plus one byte is ever read.
+    import os
+    import threading
+
+    monkeypatch.setattr(saved, "MAX_PLAN_FILE_BYTES", 2**20)
+    fifo = tmp_path / "endless.plan"
+    os.mkfifo(fifo)
+    release = threading.Event()
+
+    def writer() -> None:
+        with open(fifo, "wb") as out:
+            out.write(b"{" + b" " * 2**20)  # the bound plus one byte, and the pipe stays open
+            out.flush()
+            release.wait(300)  # a reader that waits for the end hangs here: mutmut counts a timeout
+
+    thread = threading.Thread(target=writer, daemon=True)
+    thread.start()
+    try:
+        assert _refused(fifo) == f"{fifo}: not a cmqinfra saved plan (larger than 1 MB)"
+    finally:
+        release.set()
+        thread.join(5)
