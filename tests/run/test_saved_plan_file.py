@@ -101,9 +101,11 @@ def test_a_project_units_place_and_credential_names_are_read_back(plan_file: Pat
         f"{plan_file}: the plan file holds a project's plan: apply it with `cmqinfra apply --plan FILE` "
         "and no manifest PATH")
     meta["credentials"]["sessionToken"] = "PROD_SESSION_TOKEN"
+    del meta["destroy"]  # a unit that does not say it destroys does not
     _rewrite(plan_file, doc)
     (unit,) = saved.read_plan_file(str(plan_file)).units
     assert unit.credentials is not None and unit.credentials.session_token == "PROD_SESSION_TOKEN"
+    assert unit.destroy is False
 
 
 def test_a_unit_entry_written_for_a_project_names_its_place(plan_file: Path) -> None:
