@@ -24,6 +24,8 @@ from cmqinfra.run.binding import (
     ("http://emu.example", "http://emu.example:80"),
     ("https://emu.example", "https://emu.example:443"),
     ("http://[::1]:9470", "http://[::1]:9470"),
+    ("://127.0.0.1:9", "http://:80"),  # no scheme and no host: plain http, and nothing made up
+    ("http://", "http://:80"),  # no host: nothing is made up
 ])
 def test_one_endpoint_has_one_spelling(given: str, normal: str) -> None:
     assert normal_endpoint(given) == normal

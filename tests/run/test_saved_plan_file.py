@@ -56,6 +56,10 @@ def _refused(path: Path) -> str:
 
 
 def test_a_stacks_plan_file_is_one_unit_read_back_whole(plan_file: Path) -> None:
+    plain, _ = seal.unseal(plan_file.read_bytes(), str(plan_file), None, None)
+    # indented for a person reading or diffing it, one line at the end
+    assert plain.startswith(b'{\n  "kind": "cmqinfra-plan",\n  "format_version": "2",\n')
+    assert plain.endswith(b"}\n")
     doc = _doc(plan_file)
     assert (doc["kind"], doc["format_version"], doc["cmqinfra_version"], doc["project"]) == (
         "cmqinfra-plan", "2", __version__, False)
@@ -97,9 +101,11 @@ def test_a_project_units_place_and_credential_names_are_read_back(plan_file: Pat
         f"{plan_file}: the plan file holds a project's plan: apply it with `cmqinfra apply --plan FILE` "
         "and no manifest PATH")
     meta["credentials"]["sessionToken"] = "PROD_SESSION_TOKEN"
+    del meta["destroy"]  # a unit that does not say it destroys does not
     _rewrite(plan_file, doc)
     (unit,) = saved.read_plan_file(str(plan_file)).units
     assert unit.credentials is not None and unit.credentials.session_token == "PROD_SESSION_TOKEN"
+    assert unit.destroy is False
 
 
 def test_a_unit_entry_written_for_a_project_names_its_place(plan_file: Path) -> None:
@@ -185,5 +191,32 @@ def test_the_expected_digest_is_checked_on_read(plan_file: Path) -> None:
     digest = seal.last_digest(str(plan_file))
     assert digest is not None
     assert saved.read_plan_bytes(str(plan_file), digest).startswith(b"{")
-    with pytest.raises(Failure, match="not the sha256:0+ that was expected"):
+    with pytest.raises(Failure) as other:
         saved.read_plan_bytes(str(plan_file), "sha256:" + "0" * 64)
+    assert str(other.value).startswith(f"{plan_file}: the plan's digest is {digest}, not the sha256:000")
+
+
+def test_a_plan_file_that_never_ends_is_refused_after_the_bound(tmp_path: Path,
+                                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+    # A FIFO (or a device) given as the plan file: only the bound plus one byte is ever read.
+    import os
+    import threading
+
+    monkeypatch.setattr(saved, "MAX_PLAN_FILE_BYTES", 2**20)
+    fifo = tmp_path / "endless.plan"
+    os.mkfifo(fifo)
+    release = threading.Event()
+
+    def writer() -> None:
+        with open(fifo, "wb") as out:
+            out.write(b"{" + b" " * 2**20)  # the bound plus one byte, and the pipe stays open
+            out.flush()
+            release.wait(300)  # a reader that waits for the end hangs here: mutmut counts a timeout
+
+    thread = threading.Thread(target=writer, daemon=True)
+    thread.start()
+    try:
+        assert _refused(fifo) == f"{fifo}: not a cmqinfra saved plan (larger than 1 MB)"
+    finally:
+        release.set()
+        thread.join(5)
