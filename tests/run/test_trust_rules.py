@@ -39,6 +39,7 @@ def test_other_variables_are_refused_with_the_rule(field: str, name: str) -> Non
 @pytest.mark.parametrize(("url", "normal"), [
     (" HTTP://Emu.Example:9470/ ", "http://emu.example:9470"),
     ("https://emu.example/api/", "https://emu.example/api"),
+    ("https://emu.example/apiX/", "https://emu.example/apiX"),  # only slashes go, nothing else at the end
     ("http://[::1]:9470", "http://[::1]:9470"),
     ("http://emu.example:99999", "http://emu.example:99999"),  # malformed port: as written
 ])
