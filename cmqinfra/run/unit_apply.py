@@ -13,17 +13,13 @@ from cmqinfra.render import escape
 from cmqinfra.run import session
 from cmqinfra.run.saved import PlanFile
 from cmqinfra.run.unit_connections import caller_accounts, open_connections, orphans
-from cmqinfra.run.unit_paths import claims_of, refuse_project_flags, resolve_paths, unit_error
+from cmqinfra.run.unit_paths import refuse_project_flags, unit_error
+from cmqinfra.run.unit_pick import pick_units
 from cmqinfra.run.unit_selection import (
-    cross_checked,
     load_selection,
-    others_of,
-    refuse_bare_targets,
-    resolve_and_read,
-    unit_targets,
     whole_project,
 )
-from cmqinfra.run.unit_view import print_diagnostics, show_all
+from cmqinfra.run.unit_view import show_all
 from cmqinfra.selection import Selection
 
 
@@ -65,28 +61,16 @@ def apply(selection: Selection, options: session.TargetOptions, plan_file: str |
                     raise session.Failure("--target cannot change a saved plan's targets; plan again instead")
                 assert saved is not None
                 items, apis = _replan_saved(plan_file, saved, options, connections, selection)
-            elif single:
-                resolved, early = resolve_paths(paths, options, connections, whole=not targets)
-                by_unit = {resolved[0].unit.key: tuple(targets)} if targets else {}
-                items, apis = plan_project(resolved, options, connections, allow_data_loss=allow_data_loss,
-                                           destroy=destroy, early=early, unit_targets=by_unit,
-                                           claims=claims_of(paths, resolved))
-                unit_error(items)
             else:
-                refuse_bare_targets(targets)
-                project, units = load_selection(selection)
-                units, by_unit = unit_targets(selection, units, targets)
-                resolved, early = resolve_and_read(project, units, selection, options, connections,
-                                                   partial=bool(by_unit))
-                others = others_of(project, resolved)
-                resolved = cross_checked(project, resolved, others)
-                print_diagnostics(resolved)
-                items, apis = plan_project(resolved, options, connections, allow_data_loss=allow_data_loss,
-                                           destroy=destroy,
-                                           bystanders=[o for o in others if o.stack is not None],
-                                           early=early, unit_targets=by_unit)
-                if whole_project(selection, by_unit) and not destroy:
-                    warnings = orphans(items, apis, connections, others)
+                picked = pick_units(selection, paths, targets, options, connections)
+                items, apis = plan_project(picked.resolved, options, connections,
+                                           allow_data_loss=allow_data_loss, destroy=destroy,
+                                           bystanders=picked.bystanders, early=picked.early,
+                                           unit_targets=picked.by_unit, claims=picked.claims)
+                if single:
+                    unit_error(items)
+                elif whole_project(selection, picked.by_unit) and not destroy:
+                    warnings = orphans(items, apis, connections, picked.others)
             show_all(items, "text", verbose=verbose, warnings=warnings)
             failed = [i for i in items if not i.ok]
             if failed and single:

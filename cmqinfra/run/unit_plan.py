@@ -15,18 +15,13 @@ import click
 from cmqinfra.run import session
 from cmqinfra.run.unit_changes import _code
 from cmqinfra.run.unit_connections import caller_accounts, open_connections, orphans
-from cmqinfra.run.unit_paths import anchor, claims_of, refuse_project_flags, resolve_paths, unit_error
+from cmqinfra.run.unit_paths import anchor, refuse_project_flags, unit_error
 from cmqinfra.run.unit_paths import save as unit_save
+from cmqinfra.run.unit_pick import pick_units
 from cmqinfra.run.unit_selection import (
-    cross_checked,
-    load_selection,
-    others_of,
-    refuse_bare_targets,
-    resolve_and_read,
-    unit_targets,
     whole_project,
 )
-from cmqinfra.run.unit_view import print_diagnostics, show_all
+from cmqinfra.run.unit_view import show_all
 from cmqinfra.selection import Selection
 
 
@@ -68,34 +63,19 @@ def plan(selection: Selection, options: session.TargetOptions, out: str | None, 
             session.check_writable(out)
         notes: list[str] = []
         warnings: list[str] = []
-        claims: Any = None
         root = str(anchor(paths)) if single else selection.root
         with open_connections(options, options.workdir or "." if single else selection.root,
                               single, holder=holder if single else None) as connections:
-            if single:
-                resolved, early = resolve_paths(paths, options, connections, whole=not targets)
-                by_unit = {resolved[0].unit.key: tuple(targets)} if targets else {}
-                others: list[Any] = []
-                claims = claims_of(paths, resolved)
-            else:
-                refuse_bare_targets(targets)
-                project, units = load_selection(selection)
-                units, by_unit = unit_targets(selection, units, targets)
-                resolved, early = resolve_and_read(project, units, selection, options, connections,
-                                                   partial=bool(by_unit), notes=notes)
-                others = others_of(project, resolved)
-                resolved = cross_checked(project, resolved, others)
-                print_diagnostics(resolved)
-            items, apis = plan_project(resolved, options, connections, destroy=destroy,
-                                       allow_data_loss=allow_data_loss,
-                                       bystanders=[o for o in others if o.stack is not None], early=early,
-                                       unit_targets=by_unit, claims=claims)
+            picked = pick_units(selection, paths, targets, options, connections, notes)
+            items, apis = plan_project(picked.resolved, options, connections, destroy=destroy,
+                                       allow_data_loss=allow_data_loss, bystanders=picked.bystanders,
+                                       early=picked.early, unit_targets=picked.by_unit, claims=picked.claims)
             if single:
                 unit_error(items)
             items = drift_marked(items, selection, baseline, paths)
             accounts = caller_accounts(items, apis) if out and not single and all(i.ok for i in items) else {}
-            if not single and whole_project(selection, by_unit):
-                warnings = orphans(items, apis, connections, others)
+            if not single and whole_project(selection, picked.by_unit):
+                warnings = orphans(items, apis, connections, picked.others)
             if out and single and items[0].ok:
                 where = unit_save(items[0], apis[items[0].unit.key], options, out)
         heading = ([f"Stacks affected by the changes since {_code(selection.changed_since)}."]
