@@ -8,6 +8,7 @@ exercise them; a group passes when its share of killed mutants meets its target.
     python tools/mutation.py emulator --module cmqinfra/emulator/messages.py   # one module of a group
     python tools/mutation.py cloud --again   # only the last run's survivors, against new tests
     python tools/mutation.py cloud --again '*unbind*'   # only some of them
+    python tools/mutation.py run --sample 250 --seed 1   # a random sample of the group's mutants
 
 Each group runs in its own scratch copy of the tree (.mutation/GROUP/, ignored by git), so the
 groups never share mutmut's state and the working tree is never touched. mutmut runs only the
@@ -15,13 +16,21 @@ tests that reach the mutated function (it records which test calls which functio
 a group costs its mutants times its fastest covering tests, not the whole suite. Exit status: 0
 when every group run passes, 1 otherwise. The latest scores and the survivors judged equivalent
 are in docs/reliability.md.
+
+A group too large to run whole on the machine at hand is judged on a random sample of its
+mutants (``--sample N``, ``--seed S`` to draw the same sample again): every mutant is generated and
+the tests are mapped as for a whole run, then only the sample is run. The score is then an
+estimate, printed with its 95% interval (Wilson's), and the group passes only when the interval's
+lower end meets the target: a sample never passes a group that its whole run might fail.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import math
 import os
+import random
 import shutil
 import subprocess
 import sys
@@ -246,38 +255,79 @@ class Score:
         return (self.killed + self.timeout) / self.total if self.total else 0.0
 
 
-def _score(work: Path) -> Score:
-    _mutmut(work, "export-cicd-stats", quiet=True)
-    stats = json.loads((work / "mutants" / "mutmut-cicd-stats.json").read_text())
-    counted = ("killed", "survived", "no_tests", "timeout", "skipped")
-    return Score(
-        killed=stats["killed"],
-        survived=stats["survived"],
-        no_tests=stats["no_tests"],
-        timeout=stats["timeout"],
-        other=stats["total"] - sum(stats[k] for k in counted),
-    )
+def wilson(hits: int, total: int, z: float = 1.96) -> tuple[float, float]:
+    """The 95% interval of a share measured on a random sample (Wilson's score interval: it
+    stays inside 0..1 and is honest near the ends, where a mutation score lives)."""
+    if not total:
+        return 0.0, 1.0
+    share = hits / total
+    centre = (share + z * z / (2 * total)) / (1 + z * z / total)
+    half = z * math.sqrt(share * (1 - share) / total + z * z / (4 * total * total)) / (1 + z * z / total)
+    return max(0.0, centre - half), min(1.0, centre + half)
 
 
-def _per_module(work: Path) -> dict[str, tuple[int, int, int]]:
-    """Mutants, survivors (survived or no tests) and mutants not run yet, per mutated module."""
+def _statuses(work: Path) -> dict[str, str]:
+    """Every mutant of the run's scratch copy and what became of it ("killed", "survived", "no
+    tests", "timeout", "not checked", ...)."""
     out = _mutmut(work, "results", "--all", "true", quiet=True).stdout
-    counts: dict[str, list[int]] = {}
+    statuses: dict[str, str] = {}
     for line in out.splitlines():
         name, _, status = line.strip().partition(": ")
-        if "__mutmut_" not in name:
-            continue
-        module = name.rsplit(".", 1)[0]
-        entry = counts.setdefault(module, [0, 0, 0])
+        if "__mutmut_" in name:
+            statuses[name] = status
+    return statuses
+
+
+def _sample_file(work: Path) -> Path:
+    return work / "mutants" / "cmqinfra-sample.json"
+
+
+def _sampled(work: Path) -> list[str] | None:
+    """The names of the run's sample, or None when the run was of every mutant."""
+    path = _sample_file(work)
+    return json.loads(path.read_text()) if path.is_file() else None
+
+
+def _counted(work: Path) -> dict[str, str]:
+    """The statuses that make the score: the sample's, or every mutant's."""
+    statuses = _statuses(work)
+    sample = _sampled(work)
+    return statuses if sample is None else {name: statuses[name] for name in sample if name in statuses}
+
+
+def _score(statuses: dict[str, str]) -> Score:
+    values = list(statuses.values())
+    killed, survived = values.count("killed"), values.count("survived")
+    no_tests, timeout = values.count("no tests"), values.count("timeout")
+    return Score(killed, survived, no_tests, timeout, len(values) - killed - survived - no_tests - timeout)
+
+
+def _per_module(statuses: dict[str, str]) -> dict[str, tuple[int, int, int]]:
+    """Mutants, survivors (survived or no tests) and mutants not run yet, per mutated module."""
+    counts: dict[str, list[int]] = {}
+    for name, status in statuses.items():
+        entry = counts.setdefault(name.rsplit(".", 1)[0], [0, 0, 0])
         entry[0] += 1
         entry[1] += status in ("survived", "no tests")
         entry[2] += status == "not checked"
     return {module: (total, alive, unrun) for module, (total, alive, unrun) in sorted(counts.items())}
 
 
-def _survivors(work: Path) -> list[str]:
-    out = _mutmut(work, "results", quiet=True).stdout
-    return [line.strip() for line in out.splitlines() if line.strip().endswith(("survived", "no tests"))]
+def _survivors(statuses: dict[str, str]) -> list[str]:
+    return [f"{name}: {status}" for name, status in statuses.items() if status in ("survived", "no tests")]
+
+
+def _draw(work: Path, size: int, seed: int, max_children: int) -> list[str]:
+    """Generate every mutant and map the tests to the functions they reach, without running a
+    mutant (the names asked for match none, so mutmut stops there), then draw the sample."""
+    _mutmut(work, "run", "--max-children", str(max_children), "cmqinfra-no-such-mutant", quiet=True)
+    population = sorted(_statuses(work))
+    if not population:
+        raise SystemExit(f"error: mutmut generated no mutants in {work.relative_to(ROOT)}")
+    sample = sorted(random.Random(seed).sample(population, min(size, len(population))))
+    _sample_file(work).write_text(json.dumps(sample, indent=0) + "\n")
+    print(f"  sample of {len(sample)} of {len(population)} mutants (seed {seed})", flush=True)
+    return sample
 
 
 def _refresh(group: Group) -> Path:
@@ -301,7 +351,27 @@ def _refresh(group: Group) -> Path:
     return work
 
 
-def run_group(group: Group, max_children: int, show_survivors: bool, again: str | None = None) -> bool:
+def _run_undecided(work: Path, max_children: int) -> None:
+    """Run the mutants an interrupted run left: mutmut runs only the undecided ones of those it
+    is given; of a sampled run, only the sample's."""
+    sample = _sampled(work)
+    if sample is None:
+        _mutmut(work, "run", "--max-children", str(max_children), quiet=True)
+        return
+    statuses = _statuses(work)
+    left = [name for name in sample if statuses.get(name) == "not checked"]
+    if left:
+        _mutmut(work, "run", "--max-children", str(max_children), *left, quiet=True)
+
+
+def run_group(
+    group: Group,
+    max_children: int,
+    show_survivors: bool,
+    again: str | None = None,
+    sample: int | None = None,
+    seed: int = 0,
+) -> bool:
     print(f"== {group.name}: {', '.join(group.modules)}", flush=True)
     if again is not None:
         # Tests only added since: a mutant killed then is killed still, so only the survivors
@@ -309,31 +379,47 @@ def run_group(group: Group, max_children: int, show_survivors: bool, again: str 
         work = _refresh(group)
         globs = again.split(",")
         names = [
-            n for line in _survivors(work) if any(fnmatch(n := line.partition(":")[0], g) for g in globs)
+            n
+            for line in _survivors(_counted(work))
+            if any(fnmatch(n := line.partition(":")[0], g) for g in globs)
         ]
         print(f"  rerunning {len(names)} survivors of the last run with the current tests", flush=True)
         if names:
             _mutmut(work, "run", "--max-children", str(max_children), *names, quiet=True)
-        # ...and the mutants an interrupted run left (mutmut runs only the undecided ones).
-        _mutmut(work, "run", "--max-children", str(max_children), quiet=True)
+        _run_undecided(work, max_children)
+    elif sample is not None:
+        work = _scratch(group)
+        names = _draw(work, sample, seed, max_children)
+        _mutmut(work, "run", "--max-children", str(max_children), *names, quiet=True)
     else:
         work = _scratch(group)
         _mutmut(work, "run", "--max-children", str(max_children), quiet=True)
-    score = _score(work)
-    verdict = "PASS" if score.share >= group.target else "FAIL"
+    statuses = _counted(work)
+    score = _score(statuses)
+    population = len(_statuses(work)) if _sampled(work) is not None else None
+    if population is None:
+        verdict = "PASS" if score.share >= group.target else "FAIL"
+        judged = f"score {score.share:.1%}"
+    else:
+        low, high = wilson(score.killed + score.timeout, score.total)
+        verdict = "PASS" if low >= group.target else "FAIL"
+        judged = (
+            f"a sample of {score.total} of {population} mutants; score {score.share:.1%}, "
+            f"95% interval {low:.1%}-{high:.1%}, judged on its lower end"
+        )
     print(
         f"{group.name}: {score.total} mutants, killed {score.killed}, timeout {score.timeout}, "
         f"survived {score.survived}, no tests {score.no_tests}, other {score.other}; "
-        f"score {score.share:.1%} (target {group.target:.0%}) {verdict}",
+        f"{judged} (target {group.target:.0%}) {verdict}",
         flush=True,
     )
-    for module, (total, alive, unrun) in _per_module(work).items():
+    for module, (total, alive, unrun) in _per_module(statuses).items():
         # A mutant not run (an interrupted run) is not counted as killed, as in the group's score.
         left = f", {unrun} not run" if unrun else ""
         share = (total - alive - unrun) / total
         print(f"  {module}: {total} mutants, {alive} survived{left}, score {share:.1%}")
     if show_survivors:
-        for line in _survivors(work):
+        for line in _survivors(statuses):
             print(f"  {line}")
         print(f"  (diffs: cd {work.relative_to(ROOT)} && python -m mutmut show NAME)")
     return verdict == "PASS"
@@ -363,7 +449,16 @@ def main(argv: list[str] | None = None) -> int:
         "name matches one of the comma-separated GLOBS), then the mutants it left unrun (tests "
         "added; mutated modules and the group's test list unchanged)",
     )
+    parser.add_argument(
+        "--sample",
+        type=int,
+        metavar="N",
+        help="run a random sample of N of the group's mutants and judge the group on it",
+    )
+    parser.add_argument("--seed", type=int, default=0, help="the sample's random seed (default 0)")
     args = parser.parse_args(argv)
+    if args.sample is not None and (args.sample < 1 or args.again is not None):
+        parser.error("--sample needs N >= 1 and cannot be combined with --again (which keeps the sample)")
     unknown = sorted(set(args.groups) - set(names))
     if unknown:
         parser.error(f"unknown group {unknown[0]!r}: choose from {', '.join(names)}")
@@ -372,7 +467,9 @@ def main(argv: list[str] | None = None) -> int:
         if len(chosen) != 1:
             parser.error("--module needs exactly one GROUP")
         chosen = [_only(chosen[0], args.module)]
-    results = [run_group(g, args.max_children, args.survivors, args.again) for g in chosen]
+    results = [
+        run_group(g, args.max_children, args.survivors, args.again, args.sample, args.seed) for g in chosen
+    ]
     return 0 if all(results) else 1
 
 
