@@ -20,7 +20,7 @@ from typing import Any
 from cmqinfra.project.units import StackUnit
 from cmqinfra.run.region import RegionConflict, ResolvedRegion, resolve_region
 from cmqinfra.run.session import DEFAULT_LOCAL_REGION, Failure, TargetOptions
-from cmqinfra.run.trust import endpoint_problem
+from cmqinfra.run.trust import credentials_problem, endpoint_problem, normalise, operator_trusts
 
 
 @dataclass(frozen=True)
@@ -51,6 +51,10 @@ def target_of(unit: StackUnit, options: TargetOptions, region: str | None) -> Re
     if unit.target.endpoint:
         # Named by the repository: honoured only as the operator allows (docs/security.md, G1).
         problem = endpoint_problem(unit.target.endpoint, options.allowed_endpoints)
+        names = unit.target.credentials
+        if problem is None and names is not None:
+            problem = credentials_problem(unit.target.endpoint, options.allowed_endpoints,
+                                          (names.secret_id, names.secret_key))
         if problem is not None:
             where = f"{unit.target.endpoint_at}: " if unit.target.endpoint_at else ""
             raise Failure(f"{where}{problem}")
@@ -121,6 +125,12 @@ class Connections:
             api = open_api(Target.endpoint(url), target.region, parallelism=options.parallelism,
                            timeout=options.timeout, limiter=limiter, credentials=credentials,
                            fallback_credentials=(DEFAULT_SECRET_ID, DEFAULT_SECRET_KEY))
+        elif target.kind == "endpoint" and _named_by_repository(unit, target, options):
+            # A loopback emulator the repository names (target_of let nothing else through):
+            # signed with the emulator's documented pair, never with the operator's credentials.
+            api = open_api(Target.endpoint(str(target.url)), target.region,
+                           parallelism=options.parallelism, timeout=options.timeout,
+                           limiter=limiter, credentials=(DEFAULT_SECRET_ID, DEFAULT_SECRET_KEY, None))
         elif target.kind == "endpoint":
             if credentials is not None:
                 api = open_api(Target.endpoint(str(target.url)), target.region,
@@ -239,6 +249,16 @@ class _Shared:
     def started(self) -> Callable[[], int | None] | None:
         with self._lock:
             return self._wait
+
+
+def _named_by_repository(unit: StackUnit, target: ResolvedTarget, options: TargetOptions) -> bool:
+    """Whether ``target`` is the endpoint the repository names for ``unit``'s environment and the
+    operator has neither allowed it nor named it with --endpoint."""
+    if unit.target.endpoint is None or target.url is None:
+        return False
+    operator = (*options.allowed_endpoints, *((options.endpoint,) if options.endpoint else ()))
+    return (normalise(target.url) == normalise(unit.target.endpoint)
+            and not operator_trusts(target.url, [normalise(u) for u in operator]))
 
 
 def _credentials_of(unit: StackUnit) -> tuple[str, str, str | None] | None:

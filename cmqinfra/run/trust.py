@@ -4,6 +4,9 @@ A pull request writes ``cmqinfra.yaml``. An endpoint it names is used only when 
 emulator on a loopback address, or when the operator allows that URL on the command line
 (``--allow-endpoint``) or in a CI variable (``CMQINFRA_ALLOWED_ENDPOINTS``): otherwise planning a
 pull request would sign requests, SecretId and session token in clear, to a host the author owns.
+A loopback endpoint the operator did not allow is taken for what the rule lets through, a local
+emulator: it is signed with the emulator's documented pair, never with the operator's credentials
+(whatever listens on that port of the runner is not known to be an emulator).
 Credential variable names must look like credential variables, so the repository cannot make
 cmqinfra read ``GITHUB_TOKEN`` or send the secret key where the id goes. See docs/security.md (G1).
 """
@@ -67,6 +70,24 @@ def allowed_endpoints(given: Iterable[str], environ: Mapping[str, str]) -> tuple
     """The operator's allowances: ``--allow-endpoint`` values and the CI variable's list."""
     listed = [u for u in environ.get(ALLOWED_ENDPOINTS_VARIABLE, "").replace(",", " ").split() if u]
     return tuple(sorted({normalise(u) for u in (*given, *listed)}))
+
+
+def operator_trusts(url: str, allowed: Iterable[str]) -> bool:
+    """Whether the operator's credentials may sign requests to a repository-named endpoint: only
+    when the operator allowed that URL (a loopback address alone does not say whose server it is)."""
+    return normalise(url) in set(allowed)
+
+
+def credentials_problem(url: str, allowed: Iterable[str], names: Iterable[str]) -> str | None:
+    """Why an environment may not send the credentials held in the variables ``names`` to the
+    repository-named endpoint ``url``, or None when it may."""
+    if operator_trusts(url, allowed):
+        return None
+    shown = " and ".join(f"${name}" for name in names)
+    return (f"endpoint {url!r} comes from the repository, and the credentials in {shown} go to it "
+            f"only when the operator allows it; nothing was sent to it. If the operator trusts it: "
+            f"--allow-endpoint {url} or {ALLOWED_ENDPOINTS_VARIABLE} (without credentials:, a loopback "
+            f"emulator is signed with its documented local pair)")
 
 
 def endpoint_problem(url: str, allowed: Iterable[str]) -> str | None:

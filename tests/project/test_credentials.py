@@ -29,6 +29,8 @@ def test_an_environment_uses_its_own_credentials(tmp_path: Path, monkeypatch: py
             "shop/shop.yaml": "stack: shop\nqueues:\n  orders: {}\n",
         })
         repo = tmp_path / "repo"
+        # The operator allows the endpoint: only then do the environment's credentials go there.
+        monkeypatch.setenv("CMQINFRA_ALLOWED_ENDPOINTS", emu.url)
         code, out, err = cmq(repo, "plan")
         assert code == 1
         assert ("shop[prod]: its environment's credentials are read from $PROD_SECRET_ID and "

@@ -26,7 +26,9 @@ class Catcher:
 
 
 @contextmanager
-def catcher(monkeypatch: pytest.MonkeyPatch) -> Iterator[Catcher]:
+def catcher(monkeypatch: pytest.MonkeyPatch, answer: bytes = b"") -> Iterator[Catcher]:
+    """``answer``: the body of a 200 response to every request (by default an empty 500, which
+    the SDK retries)."""
     caught = Catcher(0)
 
     class Handler(BaseHTTPRequestHandler):
@@ -34,9 +36,11 @@ def catcher(monkeypatch: pytest.MonkeyPatch) -> Iterator[Catcher]:
             length = int(self.headers.get("Content-Length") or 0)
             body = self.rfile.read(length).decode("utf-8", "replace") if length else ""
             caught.seen.append(f"{self.requestline}\n{self.headers}\n{body}")
-            self.send_response(500)
-            self.send_header("Content-Length", "0")
+            self.send_response(200 if answer else 500)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(len(answer)))
             self.end_headers()
+            self.wfile.write(answer)
 
         do_GET = do_POST = _any
 

@@ -75,6 +75,39 @@ def test_the_operator_can_allow_a_host_by_flag_or_by_variable(tmp_path: Path,
         assert code == 1 and len(host.seen) == seen
 
 
+def test_a_repository_named_loopback_port_never_gets_the_operators_credentials(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Whatever listens on a loopback port of the runner is not known to be an emulator: unless
+    the operator allows it, it is signed with the emulator's documented pair."""
+    refusal = json.dumps({"Response": {"Error": {"Code": "AuthFailure.SecretIdNotFound", "Message": "no"},
+                                       "RequestId": "r"}}).encode()
+    with catcher(monkeypatch, refusal) as host:
+        loopback = f"http://127.0.0.1:{host.port}"
+        repo = _repo(tmp_path / "repo", loopback)
+        code, out, err = cmq(repo, "plan")
+        assert code == 1  # the catcher is no emulator
+        assert host.seen, "the loopback endpoint was reached"
+        caught = "\n".join(host.seen)
+        assert "Credential=AKIDCMQINFRALOCAL/" in caught
+        assert "AKIDCIWRITER" not in caught and SECRET_KEY not in caught
+        # Allowed by the operator, the same port gets the operator's credentials.
+        host.seen.clear()
+        cmq(repo, "plan", "--allow-endpoint", loopback)
+        assert host.seen and all("Credential=AKIDCIWRITER/" in seen for seen in host.seen)
+        # Credentials an environment names go to a repository-named port only when allowed.
+        monkeypatch.setenv("PROD_SECRET_ID", "AKIDPRODWRITER")
+        monkeypatch.setenv("PROD_SECRET_KEY", SECRET_KEY)
+        host.seen.clear()
+        _repo(repo, loopback, "    credentials: {secretId: PROD_SECRET_ID, secretKey: PROD_SECRET_KEY}")
+        code, out, err = cmq(repo, "plan")
+        assert code == 1 and host.seen == []
+        assert (f"cmqinfra.yaml:4:15: endpoint '{loopback}' comes from the repository, and the "
+                "credentials in $PROD_SECRET_ID and $PROD_SECRET_KEY go to it only when the operator "
+                "allows it; nothing was sent to it") in err
+        cmq(repo, "plan", "--allow-endpoint", loopback)
+        assert host.seen and all("Credential=AKIDPRODWRITER/" in seen for seen in host.seen)
+
+
 @pytest.mark.parametrize("url", ["http://localhost:1", "http://127.0.0.2:1", "http://[::1]:1"])
 def test_loopback_emulators_need_no_allowance(url: str) -> None:
     from cmqinfra.run.trust import endpoint_problem
@@ -115,8 +148,8 @@ def test_credential_variables_must_be_named_like_credentials(tmp_path: Path,
 def test_apply_of_a_saved_plan_goes_where_this_runs_configuration_says(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """The plan file says where it was planned; apply believes its own checkout and flags only."""
-    emu = Emulator.start(tmp_path / "e.sqlite3", rate_limits=False, secret_id="AKIDCIWRITER",
-                         secret_key=SECRET_KEY)
+    # a loopback emulator the repository names: signed with the emulator's local pair
+    emu = Emulator.start(tmp_path / "e.sqlite3", rate_limits=False)
     try:
         with catcher(monkeypatch) as host:
             repo = _repo(tmp_path / "repo", emu.url)
@@ -135,8 +168,7 @@ def test_apply_of_a_saved_plan_goes_where_this_runs_configuration_says(
             assert "the saved plan's targets are not this run's" in err
             assert host.seen == []
             # This run's configuration moved to another endpoint: the plan is refused there too.
-            other = Emulator.start(tmp_path / "o.sqlite3", rate_limits=False, secret_id="AKIDCIWRITER",
-                                   secret_key=SECRET_KEY)
+            other = Emulator.start(tmp_path / "o.sqlite3", rate_limits=False)
             try:
                 _repo(repo, other.url)
                 code, out, err = cmq(repo, "apply", "--plan", "p.plan")
