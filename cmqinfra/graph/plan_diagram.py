@@ -125,8 +125,9 @@ def plan_sections(plans: Sequence[tuple[str, Plan]], budget: int = DIAGRAM_BUDGE
              or any(e.mark == m for e in graph.edges)]
     legend = ", ".join(f"**{ACTION_WORDS[m]}**" for m in marks)
     body = (f"```mermaid\n{to_mermaid(graph, legend=True)}```\n\n"
-            f"Legend: {legend} (colours as in the legend box); {len(graph.nodes)} resources: the changes "
-            "and their immediate neighbours (unchanged ones plain); dotted arrows are dead letters.")
+            f"Legend: {legend} (colours as in the legend box); {_count(len(graph.nodes), 'resource')}: "
+            "the changes and their immediate neighbours (unchanged ones plain); dotted arrows are "
+            "dead letters.")
     if len(body) > budget:
         note = _note(f"it would take {len(body):,} characters, over its budget of {budget:,}")
         return [Section(TITLE, note, dropped=note)]
@@ -136,3 +137,7 @@ def plan_sections(plans: Sequence[tuple[str, Plan]], budget: int = DIAGRAM_BUDGE
 def _note(why: str) -> str:
     return (f"> [!NOTE]\n> The diagram of what this plan touches was left out: {why}. "
             "`cmqinfra graph` draws the topology.")
+
+
+def _count(n: int, noun: str) -> str:
+    return f"{n:,} {noun}" if n == 1 else f"{n:,} {noun}s"

@@ -89,12 +89,20 @@ def test_the_comment_draws_what_the_plan_touches_styled_by_action(emu: Emulator,
     assert f"class {ids['events']} " not in block  # a neighbour, drawn plain
     assert "audit" not in block and "quiet" not in block  # untouched, not next to a change
     assert 'legend_delete["deleted"]:::delete' in block and "Legend: **created**" in comment
+    assert f"; {len(ids)} resources: the changes and their immediate neighbours" in comment
     assert re.search(rf'{ids["orders"]} -\. "dead letter after 3 receives" \.-> {ids["orders-dead"]}', block)
     assert len(re.findall(r"^  linkStyle \d+ stroke:", block, re.M)) == 4  # 2 subscriptions, 2 dead letters
     shown = run("show", str(saved), "--format", "markdown")
     assert mermaid_of(shown.stdout) == block  # show draws the saved plan the same way
     [svg] = render([block], tmp_path)
     assert "fresh" in svg and "legacy" in svg and "deleted" in svg
+
+
+def test_a_diagram_of_one_resource_says_one_resource(emu: Emulator, tmp_path: Path) -> None:
+    manifest = tmp_path / "one.yaml"
+    manifest.write_text("stack: one\nqueues:\n  solo: {}\n", encoding="utf-8")
+    comment = run("plan", str(manifest), "--endpoint", emu.url, "--format", "markdown").stdout
+    assert "; 1 resource: the changes" in comment
 
 
 def test_a_plan_of_1000_changes_keeps_summary_and_caution_and_drops_the_diagram_first(
