@@ -1,0 +1,214 @@
+"""The commands whose other tests start a child process (the emulator's server, completion, the
+console entry point), run here in this process: what they print and decide, pinned where a
+mutation of their wiring would show."""
+
+from __future__ import annotations
+
+import os
+import signal
+import tempfile
+import threading
+import time
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+
+import click
+import pytest
+
+from cmqinfra.cli import main
+from cmqinfra.commands.completion import completion_script
+
+PAYMENTS = """\
+stack: payments
+region: ap-shanghai
+queues:
+  payments: {}
+"""
+SHIPPING = """\
+stack: shipping
+region: ap-shanghai
+queues:
+  shipping: {}
+"""
+
+
+def cli(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
+    with pytest.raises(SystemExit) as exited:
+        main(list(args))
+    out, err = capsys.readouterr()
+    return int(exited.value.code or 0), out, err
+
+
+@pytest.fixture
+def restored_signals() -> Iterator[None]:
+    """``serve`` installs its own SIGINT/SIGTERM handlers: put pytest's back afterwards."""
+    saved = {s: signal.getsignal(s) for s in (signal.SIGINT, signal.SIGTERM)}
+    try:
+        yield
+    finally:
+        for number, handler in saved.items():
+            signal.signal(number, handler)
+
+
+def _stop_when_ready(port: int, seen: list[int]) -> threading.Thread:
+    """SIGTERM this process once the emulator on ``port`` answers ready: ``serve`` then stops."""
+
+    def watch() -> None:
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            try:
+                with urllib.request.urlopen(f"http://127.0.0.1:{port}/_cmqinfra/ready", timeout=2) as r:
+                    seen.append(r.status)
+                    if r.status == 200:
+                        break
+            except OSError:
+                pass
+            time.sleep(0.05)
+        os.kill(os.getpid(), signal.SIGTERM)
+
+    thread = threading.Thread(target=watch, daemon=True)
+    thread.start()
+    return thread
+
+
+def _free_port() -> int:
+    import socket
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+def test_serve_applies_a_folder_in_the_manifests_region_and_removes_its_scratch_state(
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+    restored_signals: None,
+) -> None:
+    folder = tmp_path / "manifests"
+    (folder / "shipping").mkdir(parents=True)
+    (folder / "payments.yaml").write_text(PAYMENTS)
+    (folder / "shipping" / "queues.yml").write_text(SHIPPING)
+    (folder / "notes.txt").write_text("not a manifest")
+    (folder / "flows.cmqtest.yaml").write_text("tests: []\n")
+    (folder / ".hidden.yaml").write_text("not: a stack\n")
+    (folder / "empty").mkdir()
+    (folder / "docs").mkdir()
+    (folder / "docs" / "README.md").write_text("no manifests here")
+    scratch_parent = tmp_path / "tmp"
+    scratch_parent.mkdir()
+    monkeypatch.setattr(tempfile, "tempdir", str(scratch_parent))
+    port = _free_port()
+    seen: list[int] = []
+    watcher = _stop_when_ready(port, seen)
+    code, out, err = cli(capsys, "emulator", "--fresh", "--port", str(port), "--apply-dir", str(folder))
+    watcher.join(5)
+    assert code == 0, err
+    url = f"http://127.0.0.1:{port}"
+    assert out.splitlines() == [
+        f"applied {folder / 'payments.yaml'} (stack payments): 1 added, 0 changed, 0 destroyed",
+        f"applied {folder / 'shipping'} (stack shipping): 1 added, 0 changed, 0 destroyed",
+        f"TDMQ API 3.0 (tencentcloud SDKs, tccli): {url}  region ap-shanghai",
+        f"CMQ message API (cmq SDK Account host):  {url}  path /v2/index.php",
+        f"listening on {url}",
+    ]
+    assert seen and seen[-1] == 200
+    assert list(scratch_parent.iterdir()) == []  # --fresh's temporary state is gone on exit
+
+
+def test_serve_without_manifests_serves_the_default_region_and_an_absent_folder_applies_nothing(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], restored_signals: None
+) -> None:
+    port = _free_port()
+    watcher = _stop_when_ready(port, [])
+    code, out, _ = cli(
+        capsys, "emulator", "--port", str(port), "--data", str(tmp_path / "e.sqlite3"),
+        "--apply-dir", str(tmp_path / "absent"),
+    )
+    watcher.join(5)
+    assert (code, out) == (0, f"listening on http://127.0.0.1:{port}\n")
+    assert (tmp_path / "e.sqlite3").is_file()  # not --fresh: the state stays
+
+
+def test_serve_of_stacks_in_two_regions_serves_the_default_region(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], restored_signals: None
+) -> None:
+    (tmp_path / "a.yaml").write_text(PAYMENTS)
+    (tmp_path / "b.yaml").write_text(SHIPPING.replace("ap-shanghai", "ap-beijing"))
+    port = _free_port()
+    watcher = _stop_when_ready(port, [])
+    code, out, err = cli(
+        capsys, "emulator", "--fresh", "--port", str(port), "--apply", str(tmp_path / "a.yaml"),
+        str(tmp_path / "b.yaml"),
+    )
+    watcher.join(5)
+    assert code == 0, err
+    assert "region ap-guangzhou" in out.splitlines()[2]
+
+
+def test_serve_names_a_manifest_it_cannot_load_in_one_line(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], restored_signals: None
+) -> None:
+    broken = tmp_path / "broken.yaml"
+    broken.write_text("stack: x\nqueues: [\n")
+    code, out, err = cli(capsys, "emulator", "--fresh", "--port", "0", "--apply", str(broken))
+    assert code == 1 and out == ""
+    assert err.endswith("Error: 1 error(s) in the manifests; the emulator was not started\n")
+    assert "broken.yaml:3:1: error: invalid YAML" in err and "Traceback" not in err
+
+
+def test_serve_usage_errors(capsys: pytest.CaptureFixture[str]) -> None:
+    code, _, err = cli(capsys, "emulator", "--apply")
+    assert code == 1 and "--apply needs at least one manifest PATH" in err
+
+
+def test_emulator_group_lists_its_admin_commands_and_routes_the_rest_to_the_server(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    from cmqinfra.commands.emulator import command
+
+    admin = ["messages", "purge", "redrive", "reset", "advance"]
+    assert command.list_commands(click.Context(command)) == admin
+    assert command.get_command(click.Context(command), "purge").name == "purge"  # type: ignore[union-attr]
+    assert command.get_command(click.Context(command), "serve") is None
+    code, out, _ = cli(capsys, "emulator", "purge", "--help")
+    assert code == 0 and "Delete every message of QUEUE" in out
+
+
+@pytest.mark.parametrize("shell", ["bash", "zsh", "fish"])
+def test_completion_script_asks_cmqinfra_through_its_variable(
+    shell: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    script = completion_script(shell)
+    assert "_CMQINFRA_COMPLETE" in script and f"{shell}_" in script and "cmqinfra" in script
+    code, out, _ = cli(capsys, "completion", shell)
+    assert (code, out) == (0, script + "\n")
+
+
+def test_main_maps_usage_errors_and_unknown_commands_to_exit_1(capsys: pytest.CaptureFixture[str]) -> None:
+    code, _, err = cli(capsys, "no-such-command")
+    assert code == 1 and "No such command 'no-such-command'" in err
+    code, out, _ = cli(capsys, "--version")
+    assert code == 0 and out.startswith("cmqinfra ")
+    code, out, _ = cli(capsys, "--help")
+    assert code == 0 and "cam-policy" in out and "Print the completion script" in out
+
+
+def test_main_reports_an_interrupt_in_one_line(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from cmqinfra.commands import cam_policy
+
+    def interrupted(*_args: object, **_kwargs: object) -> None:
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(cam_policy.command, "callback", interrupted)
+    # click turns an interrupt inside a command into Abort (after a newline)
+    assert cli(capsys, "cam-policy")[0::2] == (1, "\nAborted.\n")
+
+    def aborted(*_args: object, **_kwargs: object) -> None:
+        raise click.exceptions.Abort
+
+    monkeypatch.setattr(cam_policy.command, "callback", aborted)
+    assert cli(capsys, "cam-policy")[0::2] == (1, "Aborted.\n")
