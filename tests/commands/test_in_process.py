@@ -212,3 +212,28 @@ def test_main_reports_an_interrupt_in_one_line(
 
     monkeypatch.setattr(cam_policy.command, "callback", aborted)
     assert cli(capsys, "cam-policy")[0::2] == (1, "Aborted.\n")
+
+
+def _command_rows(help_text: str) -> list[str]:
+    return help_text.split("Commands:\n", 1)[1].splitlines()
+
+
+def test_the_help_listing_gives_each_command_one_line_within_the_width(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    from cmqinfra.cli import COMMANDS
+
+    rows = _command_rows(cli(capsys, "--help")[1])
+    assert [row.split()[0] for row in rows] == sorted(COMMANDS)  # no row wraps onto a second line
+    assert all(len(row) <= 80 for row in rows)
+    assert "  cam-policy        Print the CAM policy (JSON) a key needs for `plan`..." in rows
+
+
+def test_a_command_without_a_summary_is_listed_from_its_own_help(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from cmqinfra import cli as cli_module
+
+    listed = _command_rows(cli(capsys, "--help")[1])
+    monkeypatch.delitem(cli_module.SUMMARIES, "schema")
+    assert _command_rows(cli(capsys, "--help")[1]) == listed
