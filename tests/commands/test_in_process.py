@@ -89,7 +89,10 @@ def test_serve_applies_a_folder_in_the_manifests_region_and_removes_its_scratch_
     folder = tmp_path / "manifests"
     (folder / "shipping").mkdir(parents=True)
     (folder / "payments.yaml").write_text(PAYMENTS)
+    (folder / "audit.yml").write_text(PAYMENTS.replace("payments", "audit"))
     (folder / "shipping" / "queues.yml").write_text(SHIPPING)
+    (folder / "billing").mkdir()
+    (folder / "billing" / "queues.yaml").write_text(SHIPPING.replace("shipping", "billing"))
     (folder / "notes.txt").write_text("not a manifest")
     (folder / "flows.cmqtest.yaml").write_text("tests: []\n")
     (folder / ".hidden.yaml").write_text("not: a stack\n")
@@ -107,6 +110,8 @@ def test_serve_applies_a_folder_in_the_manifests_region_and_removes_its_scratch_
     assert code == 0, err
     url = f"http://127.0.0.1:{port}"
     assert out.splitlines() == [
+        f"applied {folder / 'audit.yml'} (stack audit): 1 added, 0 changed, 0 destroyed",
+        f"applied {folder / 'billing'} (stack billing): 1 added, 0 changed, 0 destroyed",
         f"applied {folder / 'payments.yaml'} (stack payments): 1 added, 0 changed, 0 destroyed",
         f"applied {folder / 'shipping'} (stack shipping): 1 added, 0 changed, 0 destroyed",
         f"TDMQ API 3.0 (tencentcloud SDKs, tccli): {url}  region ap-shanghai",
@@ -189,6 +194,7 @@ def test_completion_script_asks_cmqinfra_through_its_variable(
 def test_main_maps_usage_errors_and_unknown_commands_to_exit_1(capsys: pytest.CaptureFixture[str]) -> None:
     code, _, err = cli(capsys, "no-such-command")
     assert code == 1 and "No such command 'no-such-command'" in err
+    assert err.startswith("Usage: cmqinfra [OPTIONS] COMMAND [ARGS]...\nTry 'cmqinfra --help' for help.\n")
     code, out, _ = cli(capsys, "--version")
     assert code == 0 and out.startswith("cmqinfra ")
     code, out, _ = cli(capsys, "--help")
@@ -237,3 +243,74 @@ def test_a_command_without_a_summary_is_listed_from_its_own_help(
     listed = _command_rows(cli(capsys, "--help")[1])
     monkeypatch.delitem(cli_module.SUMMARIES, "schema")
     assert _command_rows(cli(capsys, "--help")[1]) == listed
+
+
+def test_a_command_s_own_exit_status_is_the_process_s_and_its_return_value_is_not(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    code, _, err = cli(capsys, "test", str(tmp_path))  # nothing to run: the command exits 1 itself
+    assert (code, err) == (1, f"error: {tmp_path}: no *.cmqtest.yaml test files here\n")
+    from cmqinfra.commands import cam_policy
+
+    monkeypatch.setattr(cam_policy.command, "callback", lambda **_kwargs: "a value")
+    assert cli(capsys, "cam-policy") == (0, "", "")
+
+
+def test_the_admin_target_options_names_defaults_and_variables() -> None:
+    import json
+
+    from click.testing import CliRunner
+
+    from cmqinfra.commands.emulator_admin import _target_options
+    from cmqinfra.local_pair import DEFAULT_SECRET_ID, DEFAULT_SECRET_KEY
+
+    @click.command()
+    def probe(**given: object) -> None:
+        click.echo(json.dumps(given, sort_keys=True))
+
+    command = click.command()(_target_options(probe.callback))  # type: ignore[arg-type]
+    runner = CliRunner()
+    assert runner.invoke(command, ["--help"], terminal_width=200).output.splitlines()[2:] == [
+        "Options:",
+        "  --endpoint URL        A running emulator (http://HOST:PORT); without it, the local state file.",
+        "  --data FILE           The local state file, used when no --endpoint is given.  "
+        "[default: .cmqinfra/emulator.sqlite3]",
+        "  --secret-id TEXT      The emulator's SecretId (env CMQINFRA_EMULATOR_SECRET_ID).  "
+        f"[default: {DEFAULT_SECRET_ID}]",
+        "  --secret-key TEXT     The emulator's SecretKey (env CMQINFRA_EMULATOR_SECRET_KEY); the documented "
+        "local key by default.",
+        "  --format [text|json]  [default: text]",
+        "  --help                Show this message and exit.",
+    ]
+    defaults = {"data": ".cmqinfra/emulator.sqlite3", "endpoint": None, "fmt": "text",
+                "secret_id": DEFAULT_SECRET_ID, "secret_key": DEFAULT_SECRET_KEY}
+    assert json.loads(runner.invoke(command, [], env={
+        "CMQINFRA_EMULATOR_ENDPOINT": None, "CMQINFRA_EMULATOR_SECRET_ID": None,
+        "CMQINFRA_EMULATOR_SECRET_KEY": None}).output) == defaults
+    variables = {"CMQINFRA_EMULATOR_ENDPOINT": "http://e:1", "CMQINFRA_EMULATOR_SECRET_ID": "i",
+                 "CMQINFRA_EMULATOR_SECRET_KEY": "k"}
+    chosen = runner.invoke(command, ["--format", "json", "--data", "s.db"], env=variables).output
+    assert json.loads(chosen) == {
+        "data": "s.db", "endpoint": "http://e:1", "fmt": "json", "secret_id": "i", "secret_key": "k"}
+    assert runner.invoke(command, ["--format", "JSON"]).exit_code == 2
+    assert runner.invoke(command, ["--data", "."]).exit_code == 2  # a directory is no state file
+
+
+def test_admin_errors_name_the_state_file_or_the_endpoint_and_json_is_the_answer_as_is(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import json
+
+    from cmqinfra.emulator import Emulator
+
+    data = tmp_path / "e.sqlite3"
+    with Emulator.start(data, rate_limits=False, push_loop=False):
+        pass
+    code, _, err = cli(capsys, "emulator", "purge", "nosuch", "--data", str(data))
+    assert code == 1 and err.startswith(f"Error: {data}: ResourceNotFound")
+    port = _free_port()  # nothing listens there
+    code, _, err = cli(capsys, "emulator", "purge", "q", "--endpoint", f"http://127.0.0.1:{port}")
+    assert code == 1 and err.startswith(f"Error: http://127.0.0.1:{port}: ")
+    code, out, _ = cli(capsys, "emulator", "reset", "--data", str(data), "--format", "json")
+    answer = {"stack": None, "queues": [], "topics": [], "unboundDeadLetter": []}
+    assert (code, json.loads(out)) == (0, answer) and out == json.dumps(json.loads(out), indent=2) + "\n"
