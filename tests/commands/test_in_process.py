@@ -4,6 +4,7 @@ mutation of their wiring would show."""
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import tempfile
@@ -51,8 +52,10 @@ def restored_signals() -> Iterator[None]:
             signal.signal(number, handler)
 
 
-def _stop_when_ready(port: int, seen: list[int]) -> threading.Thread:
-    """SIGTERM this process once the emulator on ``port`` answers ready: ``serve`` then stops."""
+def _stop_when_ready(port: int, seen: list[int], health: dict[str, object] | None = None) -> threading.Thread:
+    """SIGTERM this process once the emulator on ``port`` answers ready (its health answer put in
+    ``health``): ``serve`` then stops."""
+    health = {} if health is None else health
 
     def watch() -> None:
         deadline = time.monotonic() + 60
@@ -60,8 +63,10 @@ def _stop_when_ready(port: int, seen: list[int]) -> threading.Thread:
             try:
                 with urllib.request.urlopen(f"http://127.0.0.1:{port}/_cmqinfra/ready", timeout=2) as r:
                     seen.append(r.status)
-                    if r.status == 200:
-                        break
+                if r.status == 200:
+                    with urllib.request.urlopen(f"http://127.0.0.1:{port}/_cmqinfra/health", timeout=2) as h:
+                        health.update(json.loads(h.read()))
+                    break
             except OSError:
                 pass
             time.sleep(0.05)
@@ -126,7 +131,8 @@ def test_serve_without_manifests_serves_the_default_region_and_an_absent_folder_
     tmp_path: Path, capsys: pytest.CaptureFixture[str], restored_signals: None
 ) -> None:
     port = _free_port()
-    watcher = _stop_when_ready(port, [])
+    health: dict[str, object] = {}
+    watcher = _stop_when_ready(port, [], health)
     code, out, _ = cli(
         capsys, "emulator", "--port", str(port), "--data", str(tmp_path / "e.sqlite3"),
         "--apply-dir", str(tmp_path / "absent"),
@@ -134,6 +140,19 @@ def test_serve_without_manifests_serves_the_default_region_and_an_absent_folder_
     watcher.join(5)
     assert (code, out) == (0, f"listening on http://127.0.0.1:{port}\n")
     assert (tmp_path / "e.sqlite3").is_file()  # not --fresh: the state stays
+    assert health["region"] == "ap-guangzhou"
+
+
+def test_serve_without_manifests_serves_the_region_asked_for(
+    capsys: pytest.CaptureFixture[str], restored_signals: None
+) -> None:
+    port = _free_port()
+    health: dict[str, object] = {}
+    watcher = _stop_when_ready(port, [], health)
+    code, _, err = cli(capsys, "emulator", "--fresh", "--port", str(port), "--region", "ap-shanghai")
+    watcher.join(5)
+    assert code == 0, err
+    assert health["region"] == "ap-shanghai"
 
 
 def test_serve_of_stacks_in_two_regions_serves_the_default_region(
@@ -314,3 +333,23 @@ def test_admin_errors_name_the_state_file_or_the_endpoint_and_json_is_the_answer
     code, out, _ = cli(capsys, "emulator", "reset", "--data", str(data), "--format", "json")
     answer = {"stack": None, "queues": [], "topics": [], "unboundDeadLetter": []}
     assert (code, json.loads(out)) == (0, answer) and out == json.dumps(json.loads(out), indent=2) + "\n"
+
+
+def test_a_translation_that_would_not_load_is_reported_at_its_line_and_not_written(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    (tmp_path / "main.tf").write_text(
+        'resource "tencentcloud_tcmq_queue" "q" {\n  queue_name = "q"\n  visibility_timeout = 999999\n}\n'
+    )
+    out = tmp_path / "out.yaml"
+    code, stdout, err = cli(capsys, "import-terraform", str(tmp_path / "main.tf"), "-o", str(out))
+    assert (code, stdout) == (1, "")
+    assert err == (
+        f"{out} (not written):6:24: error: visibilityTimeout must be at most 43200 (got 999999)\n"
+        "error: the translated manifest has 1 error(s); nothing was written\n"
+    )
+    assert not out.exists()
+    monkeypatch.chdir(tmp_path)
+    code, stdout, err = cli(capsys, "import-terraform", "main.tf")
+    assert (code, stdout) == (1, "")
+    assert err.startswith("imported.yaml (not written):6:24: error: visibilityTimeout must be at most 43200")
