@@ -353,3 +353,64 @@ def test_a_translation_that_would_not_load_is_reported_at_its_line_and_not_writt
     code, stdout, err = cli(capsys, "import-terraform", "main.tf")
     assert (code, stdout) == (1, "")
     assert err.startswith("imported.yaml (not written):6:24: error: visibilityTimeout must be at most 43200")
+
+
+@pytest.mark.parametrize(
+    ("raised", "code", "err"),
+    [
+        # what click lets escape in non-standalone mode: an interrupt arriving after a command's
+        # own handling, an Exit raised around the command rather than in it
+        (KeyboardInterrupt(), 1, "Interrupted.\n"),
+        (click.exceptions.Exit(3), 3, ""),
+        (click.exceptions.Abort(), 1, "Aborted.\n"),
+    ],
+)
+def test_main_maps_what_escapes_click_to_one_line_and_an_exit_status(
+    raised: BaseException, code: int, err: str, capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from cmqinfra import cli as cli_module
+
+    def escaping(*_args: object, **_kwargs: object) -> None:
+        raise raised
+
+    monkeypatch.setattr(cli_module.cli, "main", escaping)
+    assert cli(capsys, "validate") == (code, "", err)
+
+
+def test_the_emulator_group_passes_context_settings_to_its_admin_commands() -> None:
+    from cmqinfra.commands.emulator import command
+
+    marker = object()
+    context = command.make_context("emulator", ["reset", "--help"], obj=marker, resilient_parsing=True)
+    assert context.obj is marker and context.resilient_parsing
+    served = command.make_context("emulator", ["--fresh"], obj=marker, resilient_parsing=True)
+    assert served.obj is marker and served.command.name == "emulator"
+
+
+def test_a_fresh_emulator_whose_scratch_state_was_cleaned_away_still_stops_cleanly(
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+    restored_signals: None,
+) -> None:
+    import shutil
+
+    scratch_parent = tmp_path / "tmp"
+    scratch_parent.mkdir()
+    monkeypatch.setattr(tempfile, "tempdir", str(scratch_parent))
+    port = _free_port()
+    health: dict[str, object] = {}
+
+    real_kill = os.kill
+
+    def kill_after_cleaning(pid: int, signum: int) -> None:  # a tmp cleaner got there first
+        for scratch in scratch_parent.iterdir():
+            shutil.rmtree(scratch)
+        real_kill(pid, signum)
+
+    monkeypatch.setattr(os, "kill", kill_after_cleaning)
+    _stop_when_ready(port, [], health)
+    code, out, err = cli(capsys, "emulator", "--fresh", "--port", str(port))
+    assert code == 0, err
+    assert out == f"listening on http://127.0.0.1:{port}\n" and health["status"] == "running"
