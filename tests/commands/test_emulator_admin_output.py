@@ -127,3 +127,28 @@ def test_a_serving_url_that_never_answers_is_given_up_within_seconds(
     assert elapsed < 10, elapsed  # the health probe's own short timeout, not the client's 30 s
     assert code == 1 and "q" in err and "Traceback" not in err
 
+
+
+def test_an_admin_command_on_a_state_file_runs_no_push_delivery(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Pushes due in the state file are the emulator's to deliver when it next runs: a short-lived
+    command reading the file must not start delivering them on the side."""
+    import threading
+
+    from cmqinfra.emulator import admin_door
+
+    data = tmp_path / "e.sqlite3"
+    with Emulator.start(data, rate_limits=False, push_loop=False) as emu:
+        emu.backend.reset(None)
+    threads: list[str] = []
+    real_peek = admin_door.peek_json
+
+    def peek_noting_threads(*args: object, **kwargs: object) -> object:
+        threads.extend(t.name for t in threading.enumerate())
+        return real_peek(*args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(admin_door, "peek_json", peek_noting_threads)
+    code, _, err = cli(capsys, "emulator", "messages", "nosuch", "--data", str(data))
+    assert code == 1 and "ResourceNotFound" in err
+    assert threads and "cmqinfra-push" not in threads
