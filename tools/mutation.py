@@ -184,7 +184,7 @@ GROUPS = (
             "tests/plan/test_commands_fake.py",
             # Only undecorated functions are mutated (mutmut leaves click's decorated callbacks
             # alone), and only a test in this process maps to one: the emulator's admin commands
-            # and its server's helpers, graph's renderer, import-terraform's --var and -o checks,
+            # and its server's functions, graph's renderer, import-terraform's --var and -o checks,
             # completion and the entry point.
             "tests/commands",
             "tests/dataplane/test_admin_endpoints.py",
