@@ -70,7 +70,10 @@ def _stop_when_ready(port: int, seen: list[int], health: dict[str, object] | Non
             except OSError:
                 pass
             time.sleep(0.05)
-        os.kill(os.getpid(), signal.SIGTERM)
+        # Only ``serve``'s own handler may receive it: a server that never started (a broken
+        # change) must fail its test, not terminate the test run.
+        if getattr(signal.getsignal(signal.SIGTERM), "__name__", "") == "on_signal":
+            os.kill(os.getpid(), signal.SIGTERM)
 
     thread = threading.Thread(target=watch, daemon=True)
     thread.start()
