@@ -111,7 +111,10 @@ def test_saved_project_plan_refuses_allow_data_loss_and_applies_its_own_approval
     repo = saved.parent
     code, out, err = cmq(repo, "apply", "--plan", "project.plan", "--allow-data-loss")
     assert code == 1
-    assert "--allow-data-loss does not apply to a saved plan: it carries its own approval" in err
+    assert (
+        "--allow-data-loss does not apply to a saved plan: it carries its own approval "
+        "(plan --allow-data-loss --out FILE); nothing was changed\n"
+    ) in err
     assert "refunds-dev" in queues(emulators["dev"]) and "refunds" in queues(emulators["prod"])
 
     code, out, err = cmq(repo, "apply", "--plan", "project.plan")

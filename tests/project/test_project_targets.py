@@ -118,4 +118,4 @@ def test_a_project_target_with_manifest_paths_is_a_usage_error(tmp_path: Path, e
     code, _, err = cmq(tmp_path, "plan", "payments", "--endpoint", emu.url, "--target", target)
     assert code == 2
     said = "--target payments:queue/refunds names a project's stack: with manifest PATH... give the stack's"
-    assert said in err
+    assert said + " own address (queue/NAME, topic/NAME, subscription/TOPIC/NAME)" in err
