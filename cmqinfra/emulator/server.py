@@ -19,7 +19,6 @@ from urllib.parse import parse_qsl, urlsplit
 
 from cmqinfra.emulator.api3 import HANDLERS
 from cmqinfra.emulator.backend import Backend
-from cmqinfra.emulator.cam import CamPolicy
 from cmqinfra.emulator.clock import Clock
 from cmqinfra.emulator.errors import ApiError
 from cmqinfra.emulator.faults import FaultDice, Faults, Outcome
@@ -34,6 +33,7 @@ from cmqinfra.local_pair import DEFAULT_SECRET_ID, DEFAULT_SECRET_KEY
 
 if TYPE_CHECKING:
     from cmqinfra.emulator.admin_door import AdminDoor
+    from cmqinfra.emulator.cam import CamPolicy
     from cmqinfra.emulator.cmq_door import CmqDoor
     from cmqinfra.emulator.console.door import ConsoleDoor
     from cmqinfra.emulator.httpserver import _Server
