@@ -107,8 +107,9 @@ def test_plan_of_a_stack_outside_any_project_loads_no_project_machinery(tmp_path
 
 # What `plan --local PATH` (an editor's or a hook's dry run) does not run: apply, a saved plan and
 # its seal, the JSON and markdown views and the policy lines, the emulator's doors other than API
-# 3.0 (the message API, the console, the admin calls), git, and the close-match suggestions of an
-# error. Each loads on the run that uses it.
+# 3.0 (the message API, the console, the admin calls) and its admin operations and CAM policies,
+# an HTTP server (the SDK's requests reach the embedded emulator in process), git, and the
+# close-match suggestions of an error. Each loads on the run that uses it.
 NOT_FOR_PLAN_LOCAL = (
     "jsonschema",
     "deepdiff",
@@ -125,6 +126,11 @@ NOT_FOR_PLAN_LOCAL = (
     "cmqinfra.emulator.cmq_actions",
     "cmqinfra.emulator.admin_door",
     "cmqinfra.emulator.console",
+    "cmqinfra.emulator.admin",
+    "cmqinfra.emulator.cam",
+    "cmqinfra.emulator.httpserver",
+    "http.server",
+    "socketserver",
 )
 
 

@@ -251,6 +251,17 @@ def _mutmut(work: Path, *args: str, quiet: bool = False) -> subprocess.Completed
     )
 
 
+def _run_mutants(work: Path, max_children: int, *names: str) -> None:
+    """``mutmut run`` on the named mutants (all undecided ones when none are named). Its output is
+    kept quiet, but a run that fails (a clean test failing in the scratch copy, a test it cannot
+    collect) is shown: otherwise its mutants would stay "not checked" without a word."""
+    done = _mutmut(work, "run", "--max-children", str(max_children), *names, quiet=True)
+    if done.returncode != 0:
+        tail = "\n".join(f"    {line}" for line in done.stdout.splitlines()[-20:])
+        print(f"  mutmut run exited {done.returncode} in {work.relative_to(ROOT)}; its last lines:\n{tail}",
+              flush=True)
+
+
 @dataclass(frozen=True)
 class Score:
     killed: int
@@ -370,12 +381,12 @@ def _run_undecided(work: Path, max_children: int) -> None:
     is given; of a sampled run, only the sample's."""
     sample = _sampled(work)
     if sample is None:
-        _mutmut(work, "run", "--max-children", str(max_children), quiet=True)
+        _run_mutants(work, max_children)
         return
     statuses = _statuses(work)
     left = [name for name in sample if statuses.get(name) == "not checked"]
     if left:
-        _mutmut(work, "run", "--max-children", str(max_children), *left, quiet=True)
+        _run_mutants(work, max_children, *left)
 
 
 def run_group(
@@ -399,15 +410,14 @@ def run_group(
         ]
         print(f"  rerunning {len(names)} survivors of the last run with the current tests", flush=True)
         if names:
-            _mutmut(work, "run", "--max-children", str(max_children), *names, quiet=True)
+            _run_mutants(work, max_children, *names)
         _run_undecided(work, max_children)
     elif sample is not None:
         work = _scratch(group)
-        names = _draw(work, sample, seed, max_children)
-        _mutmut(work, "run", "--max-children", str(max_children), *names, quiet=True)
+        _run_mutants(work, max_children, *_draw(work, sample, seed, max_children))
     else:
         work = _scratch(group)
-        _mutmut(work, "run", "--max-children", str(max_children), quiet=True)
+        _run_mutants(work, max_children)
     statuses = _counted(work)
     score = _score(statuses)
     population = len(_statuses(work)) if _sampled(work) is not None else None

@@ -112,6 +112,7 @@ def open_api(
     on_close: Callable[[], None] | None = None,
     limiter: RateLimiter | None = None,
     credentials: tuple[str, str, str | None] | None = None,
+    transport: Callable[[CommonClient], None] | None = None,
 ) -> TdmqApi:
     """A connected TdmqApi (close it, or use it as a context manager).
 
@@ -120,6 +121,8 @@ def open_api(
     the environment has none (the local emulator's documented pair, chosen by the caller).
     ``limiter``: a rate budget shared with other TdmqApis of the same account and endpoint.
     ``credentials``: an explicit (secret id, key, token) that wins over every provider.
+    ``transport``: given each SDK client once made, to replace how its signed requests travel
+    (the session layer's in-process emulator); None: the SDK's own HTTP.
     """
     if target.kind == "endpoint":
         parsed = urlparse(target.url if "://" in str(target.url) else f"http://{target.url}")
@@ -150,6 +153,9 @@ def open_api(
     tag = CommonClient("tag", "2018-08-13", cred, region, _profile(tag_endpoint, scheme, timeout))
     sts_endpoint = "sts.tencentcloudapi.com" if target.kind == "cloud" else endpoint
     sts = CommonClient("sts", "2018-08-13", cred, region, _profile(sts_endpoint, scheme, timeout))
+    if transport is not None:
+        for client in (tdmq, tag, sts):
+            transport(client)
     redactor = Redactor(_secrets_of(cred))
     guard_sdk_logging(redactor)
     return TdmqApi(

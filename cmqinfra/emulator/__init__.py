@@ -40,7 +40,8 @@ See docs/emulator.md for what it emulates, the choices it makes where the docs d
 what it leaves out.
 """
 
-from cmqinfra.emulator.admin import PeekedMessage, Redrive, Reset, Snapshot
+from typing import TYPE_CHECKING, Any
+
 from cmqinfra.emulator.backend import Backend, PushAttempt, PushRequest
 from cmqinfra.emulator.clock import Clock, RealClock, VirtualClock
 from cmqinfra.emulator.delivery import DeliveryMode
@@ -56,6 +57,20 @@ from cmqinfra.emulator.server import (
     Emulator,
 )
 from cmqinfra.emulator.stsservice import DEFAULT_ACCOUNT_ID
+
+if TYPE_CHECKING:
+    from cmqinfra.emulator.admin import PeekedMessage, Redrive, Reset, Snapshot
+
+_ADMIN_VALUES = ("PeekedMessage", "Redrive", "Reset", "Snapshot")
+
+
+def __getattr__(name: str) -> Any:
+    # The admin values load with their module on first use: a plan or an apply never needs them.
+    if name in _ADMIN_VALUES:
+        from cmqinfra.emulator import admin
+
+        return getattr(admin, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 __all__ = [
     "DEFAULT_ACCOUNT_ID",

@@ -27,8 +27,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from cmqinfra.emulator import admin, messages
-from cmqinfra.emulator.admin import PeekedMessage, Redrive, Reset, Snapshot
+from cmqinfra.emulator import messages
 from cmqinfra.emulator.clock import Clock, RealClock
 from cmqinfra.emulator.context import Context
 from cmqinfra.emulator.delivery import STRICT, DeliveryMode, imperfection
@@ -39,6 +38,8 @@ from cmqinfra.emulator.stsservice import DEFAULT_ACCOUNT_ID
 
 if TYPE_CHECKING:
     from concurrent.futures import Future, ThreadPoolExecutor
+
+    from cmqinfra.emulator.admin import PeekedMessage, Redrive, Reset, Snapshot
 
 Handler = Callable[[Context, dict[str, Any]], dict[str, Any]]
 
@@ -56,6 +57,14 @@ EXPONENTIAL_CAP_SECONDS = 512
 PUSH_LIFETIME_SECONDS = 86400
 PUSH_LOG_KEPT = 10_000
 
+
+
+def _admin() -> Any:
+    """The admin operations (peek, purge, redrive, reset, snapshot): loaded on first use, as a
+    plan or an apply never needs them."""
+    from cmqinfra.emulator import admin
+
+    return admin
 
 @dataclass(frozen=True)
 class PushRequest:
@@ -348,24 +357,25 @@ class Backend:
     def peek(self, queue: str, limit: int | None = None) -> tuple[PeekedMessage, ...]:
         """The queue's messages (body, tags, state, dequeue count) in send order, not consumed."""
         with self.transaction() as ctx:
-            return admin.peek(ctx.conn, messages.require_queue(ctx.conn, queue), ctx.now_ms, ctx.woken, limit)
+            row = messages.require_queue(ctx.conn, queue)
+            return _admin().peek(ctx.conn, row, ctx.now_ms, ctx.woken, limit)
 
     def purge(self, queue: str) -> int:
         """Empty the queue in every state; the number of messages it held."""
         with self.transaction() as ctx:
-            return admin.purge(ctx.conn, messages.require_queue(ctx.conn, queue), ctx.now_ms)
+            return _admin().purge(ctx.conn, messages.require_queue(ctx.conn, queue), ctx.now_ms)
 
     def redrive(self, dead_letter_queue: str) -> Redrive:
         """Move the dead letters of ``dead_letter_queue`` back to their sources, each exactly once."""
         with self.transaction() as ctx:
-            return admin.redrive(
+            return _admin().redrive(
                 ctx.conn, messages.require_queue(ctx.conn, dead_letter_queue), ctx.now_ms, ctx.woken
             )
 
     def reset(self, stack: str | None = None) -> Reset:
         """Delete everything (and forget the push log), or only what ``stack`` owns."""
         with self.transaction() as ctx:
-            result = admin.reset_all(ctx.conn) if stack is None else admin.reset_stack(ctx.conn, stack)
+            result = _admin().reset_all(ctx.conn) if stack is None else _admin().reset_stack(ctx.conn, stack)
         if stack is None:
             self.push_log.clear()
         self._on_advance()  # long polls on a queue that went away answer now, not at their deadline
@@ -373,12 +383,12 @@ class Backend:
 
     def snapshot(self) -> Snapshot:
         with self.transaction() as ctx:
-            return admin.snapshot(ctx.conn)
+            return _admin().snapshot(ctx.conn)
 
     def restore(self, taken: Snapshot) -> None:
         """Put the state back exactly as ``taken`` (the pytest plugin's per-test reset)."""
         with self.transaction() as ctx:
-            admin.restore(ctx.conn, taken)
+            _admin().restore(ctx.conn, taken)
         self.push_log.clear()
         self._on_advance()
 

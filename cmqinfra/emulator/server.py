@@ -1,4 +1,6 @@
-"""The HTTP side: API 3.0 wire protocol, signature check, rate limits, faults, dispatch."""
+"""The emulator's one entry for a request: API 3.0 wire protocol, signature check, rate limits,
+faults, dispatch to the doors. The HTTP server (``httpserver.py``) and the in-process transport
+(``inprocess.py``) both hand it the request as the client sent it."""
 
 from __future__ import annotations
 
@@ -7,23 +9,16 @@ import html
 import json
 import random
 import re
-import socket
-import sys
 import threading
 import time
 from collections import Counter
-from collections.abc import Iterator
 from dataclasses import dataclass
-from email.utils import formatdate
-from http import HTTPStatus
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, BinaryIO, Protocol
 from urllib.parse import parse_qsl, urlsplit
 
 from cmqinfra.emulator.api3 import HANDLERS
 from cmqinfra.emulator.backend import Backend
-from cmqinfra.emulator.cam import CamPolicy
 from cmqinfra.emulator.clock import Clock
 from cmqinfra.emulator.errors import ApiError
 from cmqinfra.emulator.faults import FaultDice, Faults, Outcome
@@ -38,15 +33,31 @@ from cmqinfra.local_pair import DEFAULT_SECRET_ID, DEFAULT_SECRET_KEY
 
 if TYPE_CHECKING:
     from cmqinfra.emulator.admin_door import AdminDoor
+    from cmqinfra.emulator.cam import CamPolicy
     from cmqinfra.emulator.cmq_door import CmqDoor
     from cmqinfra.emulator.console.door import ConsoleDoor
+    from cmqinfra.emulator.httpserver import _Server
 
 DEFAULT_REGION = "ap-guangzhou"
 DEFAULT_DATA_PATH = Path(".cmqinfra/emulator.sqlite3")
 MAX_BODY_BYTES = 10 * 1024 * 1024
 MAX_QUERY_BYTES = 32 * 1024
 MAX_DRAIN_BYTES = 64 * 1024 * 1024
+# The host an in-process emulator's clients are given: ``.invalid`` is reserved (RFC 2606).
+IN_PROCESS_HOST = "in-process.cmqinfra.invalid"
 VERSIONS = {"tdmq": "2020-02-17", "tag": "2018-08-13", "sts": "2018-08-13"}
+
+
+class Incoming(Protocol):
+    """A request as ``Emulator.handle`` reads it: what http.server's handler exposes of one, and
+    what the in-process transport builds from the SDK's (method, URL, headers, body)."""
+
+    command: str
+    path: str  # the request target: path and query
+    headers: Any  # case-insensitive get / items
+    rfile: BinaryIO
+    close_connection: bool
+    client_address: tuple[str, int]
 
 
 @dataclass(frozen=True)
@@ -60,215 +71,11 @@ class Reply:
     content_type: str | None = None  # for ``raw``: text/html unless said
     headers: tuple[tuple[str, str], ...] = ()
 
-
-class _Server(ThreadingHTTPServer):
-    daemon_threads = True
-    allow_reuse_address = True
-    request_queue_size = 128
-    emulator: Emulator
-
-    def __init__(self, address: tuple[str, int]) -> None:
-        super().__init__(address, _RequestHandler)
-        self.open_connections: set[socket.socket] = set()
-        self.connections_lock = threading.Lock()
-
-    def handle_error(self, request: object, client_address: object) -> None:
-        """A client that goes away mid-request (a killed apply, a timeout) is ordinary for a
-        server: say nothing. Anything else is a real fault and keeps the default report."""
-        if isinstance(sys.exc_info()[1], (ConnectionError, TimeoutError, BrokenPipeError)):
-            return
-        super().handle_error(request, client_address)  # type: ignore[arg-type]
-
-    def close_open_connections(self) -> None:
-        """Keep-alive connections would otherwise outlive stop() in their handler threads."""
-        with self.connections_lock:
-            connections = list(self.open_connections)
-        for connection in connections:
-            try:
-                connection.shutdown(socket.SHUT_RDWR)
-            except OSError:
-                pass
-
-
-_MAX_LINE = 65536  # as http.server: a longer request or header line is refused
-_MAX_HEADERS = 100
-_REASONS = {status.value: status.phrase for status in HTTPStatus}
-
-
-class Headers:
-    """A request's header fields, read by the handler itself: the part of ``email.message.Message``
-    the doors use (case-insensitive ``get``, ``items``, ``in``, ``get_all``). http.server parses
-    headers with the email package, which was the larger part of the emulator's CPU per call."""
-
-    __slots__ = ("_fields", "_first")
-
-    def __init__(self, fields: list[tuple[str, str]]) -> None:
-        self._fields = fields
-        self._first: dict[str, str] = {}
-        for name, value in fields:
-            self._first.setdefault(name.lower(), value)
-
-    def get(self, name: str, default: Any = None) -> Any:
-        return self._first.get(name.lower(), default)
-
-    def __getitem__(self, name: str) -> str | None:
-        return self._first.get(name.lower())
-
-    def __contains__(self, name: object) -> bool:
-        return isinstance(name, str) and name.lower() in self._first
-
-    def get_all(self, name: str, failobj: Any = None) -> list[str] | Any:
-        found = [value for key, value in self._fields if key.lower() == name.lower()]
-        return found or failobj
-
-    def items(self) -> list[tuple[str, str]]:
-        return list(self._fields)
-
-    def keys(self) -> list[str]:
-        return [name for name, _ in self._fields]
-
-    def values(self) -> list[str]:
-        return [value for _, value in self._fields]
-
-    def __iter__(self) -> Iterator[str]:
-        return iter(self.keys())
-
-    def __len__(self) -> int:
-        return len(self._fields)
-
-
-class _RequestHandler(BaseHTTPRequestHandler):
-    protocol_version = "HTTP/1.1"
-    timeout = 60  # seconds a request may stall once it has started (a body that never comes)
-    # Seconds an idle keep-alive connection is kept between requests: longer than the longest
-    # delay (3600 s) plus a long poll, because the CMQ SDK reuses its connection without
-    # reconnecting ("send with delay 60, sleep 61, receive" must work).
-    keepalive_idle = 3660
-    server: _Server
-    server_version = "cmqinfra-emulator"
-    sys_version = ""
-
-    def version_string(self) -> str:
-        # The base class joins server_version and sys_version with a space, leaving
-        # ``Server: cmqinfra-emulator `` when sys_version is empty.
-        return self.server_version
-
-    def setup(self) -> None:
-        super().setup()
-        with self.server.connections_lock:
-            self.server.open_connections.add(self.connection)
-        # Headers and body go out in two writes; without TCP_NODELAY, Nagle plus the client's
-        # delayed ACK would add ~40 ms to every call.
-        self.connection.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-
-    def finish(self) -> None:
-        with self.server.connections_lock:
-            self.server.open_connections.discard(self.connection)
-        super().finish()
-
-    def handle_one_request(self) -> None:
-        # Wait for the next request under the idle bound, then read it under the stall bound.
-        try:
-            self.connection.settimeout(self.keepalive_idle)
-            waiting = self.rfile.peek(1)
-            self.connection.settimeout(self.timeout)
-        except (TimeoutError, OSError):
-            self.close_connection = True
-            return
-        if not waiting:
-            self.close_connection = True
-            return
-        super().handle_one_request()
-
-    def parse_request(self) -> bool:
-        """HTTP/1.1 requests (every client the emulator serves sends them) are parsed here, their
-        headers read line by line into ``Headers``; anything else goes to http.server as before."""
-        words = self.raw_requestline.decode("iso-8859-1").rstrip("\r\n").split()
-        if len(words) != 3 or words[2] != "HTTP/1.1":
-            return super().parse_request()
-        self.command, self.path, self.request_version = words
-        self.requestline = " ".join(words)
-        self.close_connection = False
-        fields: list[tuple[str, str]] = []
-        while True:
-            line = self.rfile.readline(_MAX_LINE + 1)
-            if len(line) > _MAX_LINE:
-                self.send_error(HTTPStatus.REQUEST_HEADER_FIELDS_TOO_LARGE, "Line too long")
-                return False
-            if line in (b"\r\n", b"\n", b""):
-                break
-            if len(fields) >= _MAX_HEADERS:
-                self.send_error(HTTPStatus.REQUEST_HEADER_FIELDS_TOO_LARGE, "Too many headers")
-                return False
-            name, colon, value = line.decode("iso-8859-1").partition(":")
-            if not colon or not name or name != name.strip() or name[0] in " \t":
-                self.send_error(HTTPStatus.BAD_REQUEST, "Bad header line")
-                return False
-            fields.append((name, value.strip()))
-        self.headers = Headers(fields)  # type: ignore[assignment]
-        connection = self.headers.get("Connection", "").lower()
-        if "close" in connection:
-            self.close_connection = True
-        if self.headers.get("Expect", "").lower() == "100-continue" and not self.handle_expect_100():
-            return False
-        return True
-
-    def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - signature fixed by http.server
-        # Quiet by default: request lines could carry signatures in query strings.
-        return
-
-    def do_POST(self) -> None:
-        self._serve()
-
-    def do_GET(self) -> None:
-        self._serve()
-
-    def _unsupported(self) -> None:
-        self._serve(unsupported=True)
-
-    do_PUT = do_DELETE = do_PATCH = do_HEAD = do_OPTIONS = _unsupported
-
-    def _serve(self, unsupported: bool = False) -> None:
-        request_id = _request_id()
-        try:
-            reply = self.server.emulator.handle(self, request_id, unsupported)
-        except TimeoutError:
-            reply = Reply(drop=True)
-        except Exception as exc:  # the server must survive anything a request can provoke
-            print(
-                f"cmqinfra emulator: internal error ({type(exc).__name__}) in request {request_id}",
-                file=sys.stderr,
-            )
-            reply = Reply(body=_error("InternalError", "An internal error occurred.", request_id))
-            self.close_connection = True
-        self._send(reply)
-
-    def _send(self, reply: Reply) -> None:
-        if reply.drop:
-            self.close_connection = True
-            try:
-                self.connection.shutdown(socket.SHUT_RDWR)
-            except OSError:
-                pass
-            return
-        if reply.raw is not None:
-            payload, content_type = reply.raw, reply.content_type or "text/html"
-        else:
-            payload, content_type = json.dumps(reply.body).encode("utf-8"), "application/json"
-        # The status line, headers and body in one write (one send call, one segment on the wire
-        # for the usual small reply); http.server writes the headers and the body apart.
-        head = (
-            f"{self.protocol_version} {reply.status} {_REASONS.get(reply.status, '')}\r\n"
-            f"Server: {self.version_string()}\r\nDate: {_http_date()}\r\n"
-            f"Content-Type: {content_type}\r\nContent-Length: {len(payload)}\r\n"
-            + "".join(f"{name}: {value}\r\n" for name, value in reply.headers)
-            + ("Connection: close\r\n" if self.close_connection else "")
-            + "\r\n"
-        ).encode("latin-1")
-        try:
-            self.wfile.write(head if self.command == "HEAD" else head + payload)
-        except OSError:
-            self.close_connection = True
+    def payload(self) -> tuple[bytes, str]:
+        """The body as it goes out, and its Content-Type."""
+        if self.raw is not None:
+            return self.raw, self.content_type or "text/html"
+        return json.dumps(self.body).encode("utf-8"), "application/json"
 
 
 def _request_id() -> str:
@@ -278,18 +85,6 @@ def _request_id() -> str:
     bits = (random.getrandbits(128) & ~(0xF000 << 64 | 0xC << 60)) | (0x4000 << 64 | 0x8 << 60)
     text = f"{bits:032x}"
     return f"{text[:8]}-{text[8:12]}-{text[12:16]}-{text[16:20]}-{text[20:]}"
-
-
-_date_cache: tuple[int, str] = (0, "")
-
-
-def _http_date() -> str:
-    """The Date header, formatted once a second rather than on every reply."""
-    global _date_cache
-    now = int(time.time())
-    if _date_cache[0] != now:
-        _date_cache = (now, formatdate(now, usegmt=True))
-    return _date_cache[1]
 
 
 def service_for(scope_service: str, version: str, action: str) -> str | None:
@@ -315,7 +110,7 @@ def _is_form_request(method: str, headers: dict[str, str], query: str) -> bool:
     return headers.get("content-type", "").split(";")[0].strip().lower() != "application/json"
 
 
-def _refused(http: BaseHTTPRequestHandler, refused: BodyRefused) -> Reply:
+def _refused(http: Incoming, refused: BodyRefused) -> Reply:
     """A body the server cannot delimit: answer with the status and close, so nothing left on
     the socket is read as another request."""
     http.close_connection = True
@@ -344,6 +139,7 @@ class Emulator:
         clock: Clock | None = None,
         backend_options: dict[str, Any] | None = None,
         account_id: str = DEFAULT_ACCOUNT_ID,
+        serve_http: bool = True,
     ) -> None:
         self.backend = Backend(
             Store(data_path), clock, region=region, account_id=account_id, **(backend_options or {})
@@ -365,12 +161,16 @@ class Emulator:
         self._dice = FaultDice(faults)
         self._calls: Counter[str] = Counter()
         self._calls_lock = threading.Lock()
-        try:
-            self._server = _Server((host, port))
-        except BaseException:
-            self.backend.close()
-            raise
-        self._server.emulator = self
+        self._server: _Server | None = None
+        if serve_http:
+            from cmqinfra.emulator.httpserver import _Server
+
+            try:
+                self._server = _Server((host, port))
+            except BaseException:
+                self.backend.close()
+                raise
+            self._server.emulator = self
         self._stopped = False
         self._thread: threading.Thread | None = None
         # A CAM policy to enforce (cmqinfra/emulator/cam.py); None: every call is allowed.
@@ -393,12 +193,15 @@ class Emulator:
         clock: Clock | None = None,
         account_id: str = DEFAULT_ACCOUNT_ID,
         not_ready: str | None = None,
+        serve_http: bool = True,
         **backend_options: Any,
     ) -> Emulator:
         """Serve both front doors on one port over one backend; ``clock=VirtualClock()`` for tests,
         ``backend_options`` go to ``Backend`` (``pusher``, ``push_loop``, ``seed``, ``delivery``
         ("strict" or "realistic"), ``delivery_seed``). With ``not_ready`` (the reason),
-        /_cmqinfra/ready answers 503 from the first request until ``emulator.admin.release()``."""
+        /_cmqinfra/ready answers 503 from the first request until ``emulator.admin.release()``.
+        With ``serve_http=False`` no port is opened and no server thread runs: only clients given
+        ``inprocess.connect(emulator)`` reach it (the embedded emulator of ``--local``)."""
         emulator = cls(
             data_path,
             host,
@@ -412,9 +215,12 @@ class Emulator:
             clock,
             backend_options,
             account_id,
+            serve_http,
         )
         if not_ready is not None:
             emulator.admin.hold(not_ready)
+        if emulator._server is None:
+            return emulator
         emulator._thread = threading.Thread(
             target=emulator._server.serve_forever,
             kwargs={"poll_interval": 0.02},
@@ -440,15 +246,26 @@ class Emulator:
                 conn.execute("DELETE FROM meta WHERE key = 'serving_url'")
 
     @property
+    def serves_http(self) -> bool:
+        return self._server is not None
+
+    @property
     def host(self) -> str:
+        if self._server is None:
+            return IN_PROCESS_HOST
         return str(self._server.server_address[0])
 
     @property
     def port(self) -> int:
-        return int(self._server.server_address[1])
+        """The port served (0: none, the emulator is reached in process only)."""
+        return 0 if self._server is None else int(self._server.server_address[1])
 
     @property
     def endpoint(self) -> str:
+        """``host:port``; without HTTP, the in-process transport's name (which no resolver knows,
+        so a client given it by mistake fails to connect rather than reaching anything else)."""
+        if self._server is None:
+            return IN_PROCESS_HOST
         return f"{self.host}:{self.port}"
 
     @property
@@ -485,15 +302,16 @@ class Emulator:
         if self._stopped:
             return
         self._stopped = True
-        self._server.shutdown()
-        self._server.server_close()
-        self._server.close_open_connections()
-        if self._thread is not None:
-            self._thread.join(timeout=5)
-        try:
-            self._note_serving(False)
-        except Exception:  # noqa: BLE001 - a state file gone or locked must not stop the stop
-            pass
+        if self._server is not None:
+            self._server.shutdown()
+            self._server.server_close()
+            self._server.close_open_connections()
+            if self._thread is not None:
+                self._thread.join(timeout=5)
+            try:
+                self._note_serving(False)
+            except Exception:  # noqa: BLE001 - a state file gone or locked must not stop the stop
+                pass
         with self._regions_lock:
             backends, self._regions = list(self._regions.values()), {}
         for backend in backends:
@@ -532,7 +350,7 @@ class Emulator:
 
     # ---------------------------------------------------------------------------- request handling
 
-    def handle(self, http: BaseHTTPRequestHandler, request_id: str, unsupported: bool) -> Reply:
+    def handle(self, http: Incoming, request_id: str, unsupported: bool) -> Reply:
         def fail(code: str, message: str) -> Reply:
             return Reply(body=_error(code, message, request_id))
 
@@ -669,7 +487,7 @@ class Emulator:
         return AdminDoor(self.backend, self.secret_id, self._secret_key, self.region)
 
     def _handle_cmq(
-        self, http: BaseHTTPRequestHandler, headers: dict[str, str], path: str, query: str, request_id: str
+        self, http: Incoming, headers: dict[str, str], path: str, query: str, request_id: str
     ) -> Reply:
         from cmqinfra.emulator import cmq_door
 
@@ -703,7 +521,7 @@ class Emulator:
         return dice.draw(action)
 
     def _handle_console(
-        self, http: BaseHTTPRequestHandler, headers: dict[str, str], path: str, query: str, unsupported: bool
+        self, http: Incoming, headers: dict[str, str], path: str, query: str, unsupported: bool
     ) -> Reply:
         if path == CONSOLE_PREFIX:  # the pages use relative links: they need the trailing slash
             return Reply(status=308, raw=b"", headers=(("Location", CONSOLE_PREFIX + "/"),))
@@ -721,7 +539,7 @@ class Emulator:
         return Reply(status=answer.status, raw=answer.body, content_type=answer.content_type,
                      headers=answer.headers)
     def _handle_admin(
-        self, http: BaseHTTPRequestHandler, headers: dict[str, str], path: str, query: str
+        self, http: Incoming, headers: dict[str, str], path: str, query: str
     ) -> Reply:
         from cmqinfra.emulator import admin_door
 
@@ -742,11 +560,11 @@ class Emulator:
         return Reply(body=answer.body, status=answer.status)
 
     @staticmethod
-    def _discard_body(http: BaseHTTPRequestHandler) -> None:
+    def _discard_body(http: Incoming) -> None:
         http.close_connection = True
 
     @staticmethod
-    def _drain(http: BaseHTTPRequestHandler, length: int) -> None:
+    def _drain(http: Incoming, length: int) -> None:
         """Read and drop an oversized body (up to a bound) so the client can read our answer."""
         http.close_connection = True
         remaining = min(length, MAX_DRAIN_BYTES)

@@ -121,10 +121,13 @@ class Connections:
         limiter = self.limiter_for(target)
         credentials = _credentials_of(unit)
         if target.kind == "local":
-            url = self._local_url(target.region or DEFAULT_LOCAL_REGION)
-            api = open_api(Target.endpoint(url), target.region, parallelism=options.parallelism,
+            from cmqinfra.emulator import inprocess
+
+            emu = self._local_emulator()
+            api = open_api(Target.endpoint(emu.url), target.region, parallelism=options.parallelism,
                            timeout=options.timeout, limiter=limiter, credentials=credentials,
-                           fallback_credentials=(DEFAULT_SECRET_ID, DEFAULT_SECRET_KEY))
+                           fallback_credentials=(DEFAULT_SECRET_ID, DEFAULT_SECRET_KEY),
+                           transport=lambda client: inprocess.connect(client, emu))
         elif target.kind == "endpoint" and _named_by_repository(unit, target, options):
             # A loopback emulator the repository names (target_of let nothing else through):
             # signed with the emulator's documented pair, never with the operator's credentials.
@@ -196,9 +199,10 @@ class Connections:
             shared = self._untagged.get(key)
         return None if shared is None else shared.started
 
-    def _local_url(self, region: str) -> str:
+    def _local_emulator(self) -> Any:
         """The one embedded emulator of the run: it serves every region, each with its own state
-        (``.cmqinfra/emulator-ap-shanghai.sqlite3`` beside the first region's), as the cloud does."""
+        (``.cmqinfra/emulator-ap-shanghai.sqlite3`` beside the first region's), as the cloud does.
+        Only this run talks to it, so it opens no port: the SDK's requests reach it in process."""
         from cmqinfra.cloud.target import LOCAL_STATE
         from cmqinfra.emulator import Emulator
 
@@ -207,8 +211,9 @@ class Connections:
             if emu is None:
                 state = self._workdir / LOCAL_STATE
                 state.parent.mkdir(parents=True, exist_ok=True)
-                emu = self._emulators[""] = Emulator.start(state, port=0, region=DEFAULT_LOCAL_REGION)
-            return str(emu.url)
+                emu = self._emulators[""] = Emulator.start(state, region=DEFAULT_LOCAL_REGION,
+                                                           serve_http=False)
+            return emu
 
     def call_counts(self) -> dict[str, int]:
         total: dict[str, int] = {}

@@ -27,15 +27,18 @@ def open_target(
 
     local_pair = (DEFAULT_SECRET_ID, DEFAULT_SECRET_KEY)
     if target.kind == "local":
-        from cmqinfra.emulator import Emulator
+        from cmqinfra.emulator import Emulator, inprocess
 
         state = (target.workdir or Path.cwd()) / LOCAL_STATE
         state.parent.mkdir(parents=True, exist_ok=True)
-        emu = Emulator.start(state, port=0)
+        # Nothing but this process talks to the embedded emulator: the SDK's signed requests go
+        # to its request handler in process, with no port, server thread or HTTP stack between.
+        emu = Emulator.start(state, serve_http=False)
         atexit.register(emu.stop)
         return open_api(
             Target.endpoint(emu.url),
             region or DEFAULT_LOCAL_REGION,
+            transport=lambda client: inprocess.connect(client, emu),
             parallelism=parallelism,
             timeout=timeout,
             rate_scale=rate_scale,

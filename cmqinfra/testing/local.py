@@ -8,8 +8,8 @@
 
 The pytest plugin (``pytest_plugin.py``) hands the same object to each test as the ``cmq``
 fixture, over one emulator per session. Everything here is a client of the emulator's one backend
-(Backend.peek/purge/redrive/snapshot/restore); manifests go in through the real plan and apply over
-HTTP, as ``cmqinfra apply`` would send them.
+(Backend.peek/purge/redrive/snapshot/restore); manifests go in through the real plan and apply,
+the SDK's requests as ``cmqinfra apply`` would send them, handed to the emulator in process.
 """
 
 from __future__ import annotations
@@ -211,8 +211,14 @@ class LocalCmq:
                     f"{unit.label}: stack {unit.stack.name!r} is for region {unit.stack.region}, this local "
                     f"CMQ serves {self.region} (local_cmq(region=...) or the cmqinfra_region ini option)"
                 )
+        from cmqinfra.emulator import inprocess
+
         credentials = (self.secret_id, self.secret_key, None)
-        with open_api(Target.endpoint(self.endpoint), self.region, credentials=credentials) as api:
+        # The test's own clients come over HTTP; cmqinfra's apply, in this process already, hands
+        # the SDK's signed requests to the same request handler without a socket in between.
+        emulator = self._emulator
+        with open_api(Target.endpoint(self.endpoint), self.region, credentials=credentials,
+                      transport=lambda client: inprocess.connect(client, emulator)) as api:
             for unit in units:
                 plan = compute(unit.stack, api, self.region)
                 if not plan.ok:

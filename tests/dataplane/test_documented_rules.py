@@ -24,7 +24,7 @@ from cmq.topic import TopicMeta
 from tencentcloud.common.exception.tencent_cloud_sdk_exception import TencentCloudSDKException
 
 from cmqinfra.emulator import Emulator, VirtualClock
-from cmqinfra.emulator import server as emulator_server
+from cmqinfra.emulator import httpserver as emulator_httpserver
 
 from .conftest import account_for, api3, make_queue
 
@@ -333,8 +333,8 @@ def test_an_idle_keep_alive_connection_outlives_the_stall_bound(
 ) -> None:
     # The stall bound (a body that never comes) is shrunk to 1 s; an idle connection between two
     # SDK calls must still be there after it, as it is after 61 s with the real bound.
-    monkeypatch.setattr(emulator_server._RequestHandler, "timeout", 1)
-    assert emulator_server._RequestHandler.keepalive_idle > 3600 + 30
+    monkeypatch.setattr(emulator_httpserver._RequestHandler, "timeout", 1)
+    assert emulator_httpserver._RequestHandler.keepalive_idle > 3600 + 30
     account = account_for(real_emu)
     queue = make_queue(account, "idle")
     queue.send_message(Message("m"))

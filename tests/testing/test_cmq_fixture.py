@@ -194,6 +194,24 @@ def test_apply_a_stack_then_reset_returns_to_the_baseline(cmq: LocalCmq) -> None
     assert code(acc.get_queue("orders").get_attributes) == 4440  # this suite's baseline has no manifests
 
 
+def test_apply_goes_to_the_emulator_in_process_and_the_stack_is_served_over_http(
+    cmq: LocalCmq, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """cmqinfra's own apply hands the SDK's signed requests to the emulator without a socket (no
+    connection is opened while it runs); the application's clients then see the stack over HTTP."""
+    import socket
+
+    def no_connection(*_args: Any, **_kwargs: Any) -> None:
+        raise AssertionError("cmq.apply opened a connection")
+
+    with monkeypatch.context() as patched:
+        patched.setattr(socket.socket, "connect", no_connection)
+        patched.setattr(socket, "create_connection", no_connection)
+        cmq.apply(EXAMPLES / "orders.yaml")
+    assert cmq.emulator.call_counts()["CreateCmqQueue"] == 2  # counted by the emulator as calls
+    assert account(cmq).get_queue("orders").get_attributes().maxMsgSize > 0
+
+
 def test_apply_a_project_unit(cmq: LocalCmq) -> None:
     cmq.apply(EXAMPLES / "project", stack="orders", env="dev")
     acc = account(cmq)
