@@ -11,8 +11,12 @@ boto3 for moto, one client per consumer thread, keep-alive on both. One workload
   1 s so an empty queue never spins), deletes what it got (one call), until the row's time is up;
   B = 1 and 16, with 1 and 8 consumers sharing one queue. messages/s = messages deleted / time.
   SQS caps a batch at 10, so a 16-message batch is two calls there (10 + 6).
-- wake-up: a receive waits (long poll, 5 s); 50 ms later a send goes out; the latency is from the
-  send's start to the waiting receive's return. p50 and p99 over the samples.
+- wake-up: a receive waits (long poll, 5 s) in this process; 50 ms later another process
+  (benchmarks/wake_producer.py, the same client) sends one message; the latency is from the send's
+  request reaching the server (its last bytes handed to the loopback socket) to the waiting
+  receive's return, message in hand: the server's wake-up plus the receiver's reading of the
+  answer, not the producer's own building and signing of its request (printed beside it: from the
+  start of the send call). p50 and p99 over the samples.
 
 - client floor: the same round trips through the same SDK against ``benchmarks/cmq_floor.py``, a
   server that answers at once with replies of the emulator's shape: the client's own CPU per
@@ -26,6 +30,7 @@ Targets, judged per row: ahead of moto; the emulator's own targets (below); a mi
 from __future__ import annotations
 
 import argparse
+import contextlib
 import itertools
 import os
 import subprocess
@@ -70,6 +75,7 @@ class Service:
     url: str
     client: Callable[[], Client]
     create_queue: Callable[[str], None]
+    kind: str  # "cmq" or "sqs": which client benchmarks/wake_producer.py builds
 
 
 # ------------------------------------------------------------------------------------------ CMQ
@@ -127,7 +133,7 @@ def cmq_service(url: str) -> Service:
         meta.visibilityTimeout, meta.pollingWaitSeconds = 30, 0
         CmqClient(url).account.get_queue(name).create(meta)
 
-    return Service("emulator (CMQ SDK)", url, lambda: CmqClient(url), create)
+    return Service("emulator (CMQ SDK)", url, lambda: CmqClient(url), create, "cmq")
 
 
 # ------------------------------------------------------------------------------------------ SQS
@@ -193,7 +199,7 @@ def sqs_service(url: str) -> Service:
     def create(name: str) -> None:
         SqsClient(url).sqs.create_queue(QueueName=name, Attributes={"VisibilityTimeout": "30"})
 
-    return Service("moto (SQS, boto3)", url, lambda: SqsClient(url), create)
+    return Service("moto (SQS, boto3)", url, lambda: SqsClient(url), create, "sqs")
 
 
 # -------------------------------------------------------------------------------------- servers
@@ -250,51 +256,34 @@ def _stop(process: subprocess.Popen[str]) -> None:
 
 
 @contextmanager
-def emulator_server() -> Iterator[Server]:
+def announced_server(argv: Sequence[str], name: str) -> Iterator[Server]:
+    """A server process that prints ``listening on URL`` as its first line on stdout once it
+    serves, and answers a request at that URL."""
     began = time.perf_counter()
     process = subprocess.Popen(
-        [sys.executable, "-m", "cmqinfra", "emulator", "--port", "0", "--fresh", "--no-rate-limits"],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.DEVNULL,
-        text=True,
-        env=_environment(),
-        cwd=REPO,
+        list(argv), stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True, env=_environment(), cwd=REPO
     )
     try:
         assert process.stdout is not None
         line = process.stdout.readline().strip()
         if not line.startswith("listening on "):
-            raise RuntimeError(f"the emulator did not start (said {line!r})")
+            raise RuntimeError(f"{name} did not start (said {line!r})")
         url = line.removeprefix("listening on ")
         if not _answered(url):
-            raise RuntimeError("the emulator said it listens but did not answer")
-        ready = time.perf_counter() - began
-        yield Server(url, process.pid, ready, cpu_seconds(process.pid))
+            raise RuntimeError(f"{name} said it listens but did not answer")
+        yield Server(url, process.pid, time.perf_counter() - began, cpu_seconds(process.pid))
     finally:
         _stop(process)
 
 
-@contextmanager
-def floor_server() -> Iterator[Server]:
+def emulator_server() -> contextlib.AbstractContextManager[Server]:
+    argv = [sys.executable, "-m", "cmqinfra", "emulator", "--port", "0", "--fresh", "--no-rate-limits"]
+    return announced_server(argv, "the emulator")
+
+
+def floor_server() -> contextlib.AbstractContextManager[Server]:
     """benchmarks/cmq_floor.py: the CMQ SDK's calls answered at once (the client's floor)."""
-    began = time.perf_counter()
-    process = subprocess.Popen(
-        [sys.executable, "-m", "benchmarks.cmq_floor"],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.DEVNULL,
-        text=True,
-        env=_environment(),
-        cwd=REPO,
-    )
-    try:
-        assert process.stdout is not None
-        line = process.stdout.readline().strip()
-        if not line.startswith("listening on "):
-            raise RuntimeError(f"the floor server did not start (said {line!r})")
-        yield Server(line.removeprefix("listening on "), process.pid, time.perf_counter() - began,
-                     cpu_seconds(process.pid))
-    finally:
-        _stop(process)
+    return announced_server([sys.executable, "-m", "benchmarks.cmq_floor"], "the floor server")
 
 
 @contextmanager
@@ -376,33 +365,57 @@ def round_trips(service: Service, batch: int, consumers: int, seconds: float) ->
     return sum(deleted) / elapsed, sum(deleted)
 
 
-def wake_up_latencies(service: Service, samples: int) -> list[float]:
-    """Milliseconds from a send's start to the return of a receive already waiting for it."""
+@dataclass(frozen=True)
+class Wake:
+    """One wake-up, in milliseconds until the waiting receive returned with the message."""
+
+    from_wire: float  # from the send's request handed to the socket (it reaches the server)
+    from_call: float  # from the start of the producer's send call (its client's own work included)
+
+
+def wake_up_latencies(service: Service, samples: int) -> list[Wake]:
+    """A receive waits (long poll, 5 s) in this process; 50 ms later another process sends one
+    message (benchmarks/wake_producer.py); the time until the waiting receive returns."""
     queue = f"bench-wake-{next(_names)}"
     service.create_queue(queue)
-    consumer, producer = service.client(), service.client()
+    consumer = service.client()
     consumer.receive(queue, 1, 0)
-    producer.receive(queue, 1, 0)
-    latencies: list[float] = []
+    producer = subprocess.Popen(
+        [sys.executable, "-m", "benchmarks.wake_producer", service.kind, service.url, queue],
+        stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True, env=_environment(), cwd=REPO,
+    )
+    assert producer.stdin is not None and producer.stdout is not None
+    wakes: list[Wake] = []
 
     def wait(handles: list[Any], returned: list[float]) -> None:
         handles.extend(consumer.receive(queue, 1, 5))
-        returned.append(time.perf_counter())
+        returned.append(time.monotonic())
 
-    for i in range(samples):
-        returned: list[float] = []
-        handles: list[Any] = []
-        waiter = threading.Thread(target=wait, args=(handles, returned), daemon=True)
-        waiter.start()
-        time.sleep(0.05)  # the receive is on the server and waiting well before this
-        sent = time.perf_counter()
-        producer.send(queue, [f"wake {i}"])
-        waiter.join(timeout=10)
-        if not handles:
-            raise RuntimeError(f"{service.name}: a waiting receive did not get the message")
-        latencies.append((returned[0] - sent) * 1000)
-        consumer.delete(queue, handles)
-    return latencies
+    try:
+        if producer.stdout.readline().strip() != "ready":
+            raise RuntimeError(f"{service.name}: the wake-up producer did not start")
+        for i in range(samples):
+            returned: list[float] = []
+            handles: list[Any] = []
+            waiter = threading.Thread(target=wait, args=(handles, returned), daemon=True)
+            waiter.start()
+            time.sleep(0.05)  # the receive is on the server and waiting well before this
+            producer.stdin.write(f"wake {i}\n")
+            producer.stdin.flush()
+            waiter.join(timeout=10)  # only then read the producer's line: nothing else runs here
+            call, wire = (float(word) for word in producer.stdout.readline().split())
+            if not handles:
+                raise RuntimeError(f"{service.name}: a waiting receive did not get the message")
+            wakes.append(Wake((returned[0] - wire) * 1000, (returned[0] - call) * 1000))
+            consumer.delete(queue, handles)
+    finally:
+        producer.stdin.close()
+        try:
+            producer.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            producer.kill()
+            producer.wait()
+    return wakes
 
 
 def percentile(values: Sequence[float], q: float) -> float:
@@ -562,19 +575,25 @@ def measure(
                   f"{floor_client + cpu['emulator']:,.0f} us, before the wire", flush=True)
         elif target is not None and floor_client is not None:
             need = (floor_client + cpu["emulator"]) * target / 1e6
+            # Each side is one process: its Python runs on one core at a time (the GIL).
             print(f"  at {target:,.0f} msg/s: client floor {floor_client:.0f} us + emulator "
                   f"{cpu['emulator']:.0f} us per message = {need:.2f} cores "
-                  f"(the machine has {os.cpu_count()})", flush=True)
+                  f"(the machine has {os.cpu_count()}); one core moves at most "
+                  f"{1e6 / max(floor_client, 1e-9):,.0f} msg/s of the client, "
+                  f"{1e6 / max(cpu['emulator'], 1e-9):,.0f} msg/s of the emulator", flush=True)
     wakes: dict[str, list[float]] = {}
     for name, service in services.items():
-        wakes[name] = wake_up_latencies(service, wake_samples)
-        p50, p99 = percentile(wakes[name], 50), percentile(wakes[name], 99)
-        print(f"{service.name}: wake-up p50 {p50:.2f} ms, p99 {p99:.2f} ms", flush=True)
+        samples = wake_up_latencies(service, wake_samples)
+        wakes[name] = [wake.from_wire for wake in samples]
+        calls = [wake.from_call for wake in samples]
+        print(f"{service.name}: wake-up from the send reaching the server p50 "
+              f"{percentile(wakes[name], 50):.2f} ms, p99 {percentile(wakes[name], 99):.2f} ms; "
+              f"from the start of the producer's send call p50 {percentile(calls, 50):.2f} ms, "
+              f"p99 {percentile(calls, 99):.2f} ms; load average {os.getloadavg()[0]:.1f}", flush=True)
     load = os.getloadavg()[0]
-    rows.append(Row("long-poll wake-up p50", percentile(wakes["emulator"], 50), percentile(wakes["moto"], 50),
-                    "ms", None, load))
-    rows.append(Row("long-poll wake-up p99", percentile(wakes["emulator"], 99), percentile(wakes["moto"], 99),
-                    "ms", WAKE_P99_MS, load))
+    for q, target in ((50, None), (99, WAKE_P99_MS)):
+        rows.append(Row(f"long-poll wake-up p{q} (from the send reaching the server)",
+                        percentile(wakes["emulator"], q), percentile(wakes["moto"], q), "ms", target, load))
     cpu_note = tuple(f"{servers[name].ready_cpu:.2f} s CPU to ready" for name in ("emulator", "moto"))
     rows.insert(0, Row("ready after start (first request answered)", servers["emulator"].ready_seconds,
                        servers["moto"].ready_seconds, "s", READY_SECONDS, load, cpu_note=cpu_note))

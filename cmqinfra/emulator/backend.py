@@ -10,7 +10,10 @@
 
 Long polls wait on a condition per queue that sends, publishes, rewinds and dead-letter moves
 notify after their commit (and that a VirtualClock's ``advance`` wakes), so a waiting receive
-costs nothing while it waits and returns as soon as a message is there.
+costs nothing while it waits and returns as soon as a message is there. A change that makes
+messages receivable on a queue where receives wait also receives them for those waiters, oldest
+waiter first, in its own transaction: a woken receive returns what it was handed without a
+transaction of its own (the wake-up's second half, docs/performance.md).
 """
 
 from __future__ import annotations
@@ -127,6 +130,20 @@ def next_retry_delay(strategy: str, failures: int, rng: random.Random) -> float 
     return float(min(2 ** (failures - 1), EXPONENTIAL_CAP_SECONDS))
 
 
+@dataclass(eq=False)
+class _Waiter:
+    """A receive waiting on a queue (long poll). A transaction that makes messages receivable
+    receives up to ``count`` of them for it: ``claimed`` while that transaction commits, ``got``
+    once it has; a transaction that fails unclaims it and the receive tries again itself."""
+
+    count: int
+    claimed: bool = False
+    got: list[Message] | None = None
+
+
+_Claim = tuple[str, _Waiter, list[Message]]  # (queue name_lc, the waiter, what it was handed)
+
+
 class Backend:
     """Queues, topics, subscriptions and their messages over one SQLite store and one clock."""
 
@@ -160,6 +177,7 @@ class Backend:
         self._imperfect = imperfection(self.delivery)
         self._conditions: dict[str, threading.Condition] = {}
         self._versions: dict[str, int] = {}
+        self._waiters: dict[str, deque[_Waiter]] = {}  # per queue, under that queue's condition
         self._conditions_lock = threading.Lock()
         self._push_lock = threading.Lock()
         self._push_wake = threading.Condition()
@@ -207,16 +225,25 @@ class Backend:
         if invisible_seconds:
             self.store.note_visible_at(now + invisible_seconds)
         woken: set[str] = set()
-        with self.store.transaction() as conn:
-            yield Context(
-                conn=conn,
-                now=now,
-                region=self.region,
-                invisible_seconds=invisible_seconds,
-                hide_invisible=self.store.hides_resources(now),
-                account_id=self.account_id,
-                woken=woken,
-            )
+        claims: list[_Claim] = []
+        try:
+            with self.store.transaction() as conn:
+                ctx = Context(
+                    conn=conn,
+                    now=now,
+                    region=self.region,
+                    invisible_seconds=invisible_seconds,
+                    hide_invisible=self.store.hides_resources(now),
+                    account_id=self.account_id,
+                    woken=woken,
+                )
+                yield ctx
+                if woken and self._imperfect is None:  # realistic delivery: each receive draws its own
+                    self._hand_off(ctx, claims)
+        except BaseException:
+            self._settle(claims, committed=False)
+            raise
+        self._settle(claims, committed=True)
         self._wake(woken)
 
     def execute(
@@ -252,6 +279,39 @@ class Backend:
             with condition:
                 self._versions[queue_lc] = self._versions.get(queue_lc, 0) + 1
                 condition.notify_all()
+
+    def _hand_off(self, ctx: Context, claims: list[_Claim]) -> None:
+        """Receive, inside the transaction that made them receivable, for the receives waiting
+        on the queues it woke, oldest first, while there is something for them."""
+        for queue_lc in list(ctx.woken):
+            waiters = self._waiters.get(queue_lc)
+            if not waiters:
+                continue
+            with self._conditions[queue_lc]:
+                row = None
+                while waiters:
+                    if row is None:
+                        sql = "SELECT * FROM queues WHERE name_lc = ?"
+                        row = ctx.conn.execute(sql, (queue_lc,)).fetchone()
+                        if row is None:
+                            break
+                    got = messages.receive(ctx.conn, row, waiters[0].count, ctx.now_ms, ctx.woken)
+                    if not got:
+                        break
+                    waiter = waiters.popleft()
+                    waiter.claimed = True
+                    claims.append((queue_lc, waiter, got))
+
+    def _settle(self, claims: list[_Claim], committed: bool) -> None:
+        """After the commit, give each claimed waiter its messages (the wake that follows
+        notifies it); after a rollback, let it go back to receiving for itself, now."""
+        for queue_lc, waiter, got in claims:
+            with self._conditions[queue_lc]:
+                if committed:
+                    waiter.got = got
+                else:
+                    waiter.claimed = False
+                    self._conditions[queue_lc].notify_all()
 
     def _on_advance(self) -> None:
         with self._conditions_lock:
@@ -306,8 +366,20 @@ class Backend:
                 return []
             until = deadline if next_due is None else min(deadline, max(next_due / 1000, now))
             with condition:
-                if self._versions.get(queue_lc, 0) == version and not self._closed:
+                if self._versions.get(queue_lc, 0) != version or self._closed:
+                    continue
+                waiter = _Waiter(count)
+                waiters = self._waiters.setdefault(queue_lc, deque())
+                waiters.append(waiter)
+                try:
                     self.clock.wait(condition, until)
+                    while waiter.claimed and waiter.got is None:  # its transaction is committing
+                        condition.wait(0.1)
+                finally:
+                    if not waiter.claimed and waiter in waiters:  # a failed hand-off took it out
+                        waiters.remove(waiter)
+                if waiter.got is not None:
+                    return waiter.got
 
     def delete(self, queue: str, receipt_handle: str) -> None:
         with self.transaction() as ctx:
