@@ -150,7 +150,8 @@ def test_time_targets_are_measured_again_at_the_real_limits(tmp_path: Path) -> N
 
 def test_the_local_work_alone_runs_without_the_emulator() -> None:
     done = subprocess.run(
-        [sys.executable, "benchmarks/scale.py", "--local-only", "--local-sizes", "10,20", "--local-runs", "3"],
+        [sys.executable, "benchmarks/scale.py", "--local-only"]
+        + ["--local-sizes", "10,20", "--local-runs", "3"],
         cwd=REPO,
         capture_output=True,
         text=True,
