@@ -79,6 +79,7 @@ class _Scalars:
     def value(self, text: str) -> Any:
         tag = self.tag(text)
         if tag == _STR or tag == _TIMESTAMP:  # a date-looking string is just a string here
+            self.values[text] = text
             return text
         if tag not in _CONSTRUCTED:
             raise _Declined  # a merge key, "=", ...: the full reader reports it
@@ -111,15 +112,7 @@ def read_block(
 # string; a quoted one is always a string.
 _RESOLVED_FIRST = frozenset(k for k in Resolver.yaml_implicit_resolvers if k)
 _QUOTES = frozenset("'\"")
-
-
-def _scalar(raw: str, scalars: _Scalars) -> Any:
-    """A value that is not a plain string starting like a name: quoted, or perhaps a number,
-    boolean or null."""
-    if raw[0] in _QUOTES:
-        return raw[1:-1]
-    found = scalars.values.get(raw, raw)
-    return scalars.value(raw) if found is raw else found
+_NOT_SEEN = object()
 
 
 def _build(
@@ -132,9 +125,10 @@ def _build(
     if 3 * len(lines) > max_nodes:
         raise _Declined  # a line holds at most three nodes: below this the cap cannot be reached
     scalars = _Scalars()
-    special = _RESOLVED_FIRST | _QUOTES  # a value starting otherwise is a plain string
-    named = _RESOLVED_FIRST  # a key starting otherwise is a string
-    state = _State(max_depth)
+    memo = scalars.values.get
+    named = _RESOLVED_FIRST  # a plain key or value starting otherwise is a string
+    state = _State()
+    stack = state.stack
     container: Any = None
     is_map = False
     marks: list[int] = []
@@ -150,9 +144,14 @@ def _build(
             if pending is not None:
                 if column <= indent:
                     raise _Declined  # "key:" with nothing under it is null: the full reader
-                container, is_map, marks, indent = state.open(container, is_map, marks, indent,
-                                                             pending, pending_mark, {}, mark, column)
-                pending = None
+                new: Any = {}
+                container[pending] = new
+                marks.append(pending_mark)
+                marks.append(mark)
+                stack.append((container, is_map, marks, indent))
+                if len(stack) + 1 >= max_depth:
+                    raise _Declined
+                container, is_map, marks, indent, pending = new, True, [], column, None
             elif column != indent or not is_map:
                 if container is None:
                     if column:
@@ -168,7 +167,12 @@ def _build(
             if not value:
                 pending, pending_mark = key, mark
                 continue
-            container[key] = _scalar(value, scalars) if value[0] in special else value
+            first = value[0]
+            if first in named:
+                found = memo(value, _NOT_SEEN)
+                container[key] = scalars.value(value) if found is _NOT_SEEN else found
+            else:
+                container[key] = value[1:-1] if first in _QUOTES else value
             marks.append(mark)
             marks.append(mark + len(key) + 1 + len(gap))
         elif item:
@@ -179,14 +183,24 @@ def _build(
             if pending is not None:
                 if column < indent:
                     raise _Declined  # a list less deep than its key
-                container, is_map, marks, indent = state.open(container, is_map, marks, indent,
-                                                             pending, pending_mark, [], mark, column)
-                pending = None
+                new = []
+                container[pending] = new
+                marks.append(pending_mark)
+                marks.append(mark)
+                stack.append((container, is_map, marks, indent))
+                if len(stack) + 1 >= max_depth:
+                    raise _Declined
+                container, is_map, marks, indent, pending = new, False, [], column, None
             elif column != indent or is_map:
                 if container is None:
                     raise _Declined  # a list at the root
                 container, is_map, marks, indent = state.close(container, is_map, marks, indent, column, True)
-            container.append(_scalar(item, scalars) if item[0] in special else item)
+            first = item[0]
+            if first in named:
+                found = memo(item, _NOT_SEEN)
+                container.append(scalars.value(item) if found is _NOT_SEEN else found)
+            else:
+                container.append(item[1:-1] if first in _QUOTES else item)
             marks.append(mark + len(dash))
         elif dash:
             raise _Declined  # "- " alone
@@ -196,29 +210,15 @@ def _build(
 
 
 class _State:
-    """The enclosing containers and the positions of those closed, for the rare lines that open
-    or close one (the loop keeps the open container's state in its locals)."""
+    """The enclosing containers and the positions of those closed (the loop keeps the open
+    container's state in its locals; closing, a line in three, is done here)."""
 
-    def __init__(self, max_depth: int) -> None:
-        self.max_depth = max_depth
+    def __init__(self) -> None:
         self.packed: array[int] = array("q")
         self.bases: dict[int, int] = {}
         self.stack: list[tuple[Any, bool, list[int], int]] = []
         self.root: Any = None
         self.root_mark = 0
-
-    def open(
-        self, container: Any, is_map: bool, marks: list[int], indent: int,
-        key: str, key_mark: int, new: Any, mark: int, column: int,
-    ) -> tuple[Any, bool, list[int], int]:
-        """``new`` as the value of ``key`` (the block under "key:"), now the open container."""
-        if len(self.stack) + 2 >= self.max_depth:
-            raise _Declined
-        container[key] = new
-        marks.append(key_mark)
-        marks.append(mark)
-        self.stack.append((container, is_map, marks, indent))
-        return new, type(new) is dict, [], column
 
     def close(
         self, container: Any, is_map: bool, marks: list[int], indent: int, column: int, dash: bool
