@@ -683,8 +683,8 @@ def parse(argv: list[str]) -> argparse.Namespace:
     parser.add_argument(
         "--local-only",
         action="store_true",
-        help="measure only the offline local work (at --local-sizes, default 10000) and print its "
-        "targets; no emulator, nothing written",
+        help="measure only the offline local work (at --local-sizes, default 1000,10000) and print "
+        "its targets; no emulator, nothing written",
     )
     parser.add_argument("--rate-scale", type=float, default=10.0)
     parser.add_argument(
@@ -780,7 +780,8 @@ def main(argv: list[str] | None = None) -> int:
         else default_local_sizes(sizes)
     )
     if args.local_only:
-        return local_only(sorted(int(s) for s in (args.local_sizes or str(LOCAL_SIZE)).split(",")), args)
+        given = args.local_sizes or f"{LOCAL_SIZE // 10},{LOCAL_SIZE}"  # the target and its linearity
+        return local_only(sorted(int(s) for s in given.split(",")), args)
     command = "python benchmarks/scale.py " + shlex.join(sys.argv[1:] if argv is None else argv)
     with tempfile.TemporaryDirectory(prefix="cmqinfra-scale-") as tmp:
         work = Path(tmp)
