@@ -74,15 +74,21 @@ def local_table(points: tuple[LocalPoint, ...]) -> list[str]:
     lines = [
         "| queues/topics/subs | "
         + " | ".join(f"{p} CPU (s)" for p in phases)
-        + " | local CPU total (s) | CPU per 1,000 queues (ms) | peak RSS (MB) | load avg |",
-        "| --- | " + " | ".join("---:" for _ in phases) + " | ---: | ---: | ---: | ---: |",
+        + " | local CPU total (s) | min-max of the runs (s) | CPU per 1,000 queues (ms) | peak RSS (MB) "
+        "| load avg |",
+        "| --- | " + " | ".join("---:" for _ in phases) + " | ---: | ---: | ---: | ---: | ---: |",
     ]
     for p in points:
         per_k = 1000 * p.total_cpu / (p.queues / 1000)
+        spread = (
+            f"{p.total_min:.3f}-{p.total_max:.3f} ({p.runs})"
+            if p.runs > 1 and p.total_min is not None and p.total_max is not None
+            else "one run"
+        )
         lines.append(
             f"| {p.label} | "
             + " | ".join(f"{p.cpu.get(ph, 0.0):.3f}" for ph in phases)
-            + f" | {p.total_cpu:.3f} | {per_k:.0f} | {p.peak_rss_mb:.0f} | {p.load_average:.1f} |"
+            + f" | {p.total_cpu:.3f} | {spread} | {per_k:.0f} | {p.peak_rss_mb:.0f} | {p.load_average:.1f} |"
         )
     return lines
 
@@ -141,7 +147,7 @@ def markdown(run: Run) -> str:
         "",
         *calls_table(run.every_row),
         "",
-        "## Local work (load + validate, diff, render; no network), one fresh process per size",
+        "## Local work (load + validate, diff, render; no network), the median of fresh processes per size",
         "",
         *local_table(run.local),
         "",

@@ -89,15 +89,28 @@ class SizeResult:
 
 @dataclass(frozen=True)
 class LocalPoint:
+    """The local work at one size: ``cpu`` is the phases of the fresh process whose total was the
+    median of ``runs``; ``total_min``/``total_max`` the spread of the totals; the peak RSS and
+    the load average are the largest seen."""
+
     queues: int
     label: str
     cpu: dict[str, float]
     peak_rss_mb: float
     load_average: float = 0.0
+    runs: int = 1
+    total_min: float | None = None
+    total_max: float | None = None
 
     @property
     def total_cpu(self) -> float:
         return sum(self.cpu.values())
+
+    @property
+    def spread(self) -> str:
+        if self.runs < 2 or self.total_min is None or self.total_max is None:
+            return "one process"
+        return f"median of {self.runs} fresh processes, min {self.total_min:.2f}s, max {self.total_max:.2f}s"
 
 
 @dataclass(frozen=True)

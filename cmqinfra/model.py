@@ -27,6 +27,7 @@ Tags = tuple[tuple[str, str], ...]
 
 _T = TypeVar("_T")
 _new = object.__new__
+_set_dict = object.__setattr__  # a frozen dataclass refuses its own __setattr__
 
 
 def assembled(cls: type[_T], values: dict[str, Any]) -> _T:
@@ -34,9 +35,10 @@ def assembled(cls: type[_T], values: dict[str, Any]) -> _T:
     fields, without its generated ``__init__``: that sets each field through
     ``object.__setattr__`` (2 us for a queue's 15; this takes a tenth of it). For the values
     made once per resource of a load or a plan. The instance is the one ``cls(**values)`` makes
-    (none of these classes has a ``__post_init__``); tests hold every caller to that."""
+    (none of these classes has a ``__post_init__``); tests hold every caller to that. ``values``
+    becomes the instance's own dict, not a copy of it: every caller passes one it made for it."""
     made = _new(cls)
-    made.__dict__.update(values)
+    _set_dict(made, "__dict__", values)
     return made
 
 

@@ -37,7 +37,13 @@ def _schema_defaults(kind: str) -> dict[str, Any]:
 
 def _effective(entry: Entry) -> dict[str, Any]:
     """The entry's settings over the schema defaults."""
-    return {**_schema_defaults(entry.kind), **entry.settings}
+    defaults = _DEFAULTS.get(entry.kind)
+    if defaults is None:
+        defaults = _DEFAULTS[entry.kind] = _schema_defaults(entry.kind)
+    return {**defaults, **entry.settings}
+
+
+_DEFAULTS: dict[str, dict[str, Any]] = {}  # kind -> its schema defaults, without a cached call each
 
 
 def _transaction(value: Any) -> Transaction | None:

@@ -19,6 +19,9 @@ from cmqinfra.model import SourceLocation
 
 KINDS = ("queue", "topic", "subscription")
 _NONE: dict[str, tuple[Document, DataPath]] = {}  # no setting comes from a default: never written to
+# An Entry from all its fields at once, without the generated ``__new__``'s Python call (one per
+# resource of every load).
+_entry = tuple.__new__
 
 
 class Entry(NamedTuple):
@@ -133,7 +136,7 @@ def collect(doc: Document, defaults: Defaults | None = None) -> list[Entry]:
         mine = as_mapping(own)
         wanted = applied[kind]
         if not wanted:
-            return Entry(kind, name, doc, path, mine, _NONE, topic, key_mark)
+            return _entry(Entry, (kind, name, doc, path, mine, _NONE, topic, key_mark))
         settings: dict[str, Any] = {}
         origins: dict[str, tuple[Document, DataPath]] = {}
         for key, default in wanted.items():

@@ -23,6 +23,7 @@ from yaml.nodes import ScalarNode
 from yaml.resolver import Resolver
 
 from cmqinfra.diagnostics import Diagnostic
+from cmqinfra.manifest.blockyaml import read_block
 from cmqinfra.model import SourceLocation, assembled
 
 MAX_FILE_BYTES = 5 * 1024 * 1024
@@ -490,6 +491,22 @@ def read_document(file: str) -> tuple[Document | None, list[Diagnostic]]:
 
 def parse_text(file: str, text: str) -> tuple[Document | None, list[Diagnostic]]:
     """Parse YAML text into a Document; every failure is one located diagnostic."""
+    block = read_block(text, _COLUMNS, MAX_DEPTH, MAX_NODES)
+    if block is None:
+        return parse_events(file, text)
+    # Plain block YAML (blockyaml.py), read as libyaml reads it, without its events.
+    root, root_mark, packed, bases = block
+    marks = _Marks(root_mark, packed, bases)
+    return Document(file, root, marks=marks, may_reference=_may_reference(text)), []
+
+
+def _may_reference(text: str) -> bool:
+    """No "${" can come out of a text without one, unless written with escapes (\\x24, \\u0024)."""
+    return "${" in text or "\\" in text
+
+
+def parse_events(file: str, text: str) -> tuple[Document | None, list[Diagnostic]]:
+    """Parse any YAML text through libyaml's events, with every refusal and diagnostic."""
     builder = _EventBuilder(file)
     loader = None
     try:
@@ -517,9 +534,7 @@ def parse_text(file: str, text: str) -> tuple[Document | None, list[Diagnostic]]
     if not builder.has_root:
         empty = Diagnostic("file is empty: a manifest needs at least `stack:`", SourceLocation(file, 1, 1))
         return None, [empty]
-    # No "${" can come out of a text without one, unless written with escapes (\x24, \u0024).
-    may_reference = "${" in text or "\\" in text
-    document = Document(file, builder.root, marks=builder.marks(), may_reference=may_reference)
+    document = Document(file, builder.root, marks=builder.marks(), may_reference=_may_reference(text))
     return document, builder.diagnostics
 
 

@@ -395,3 +395,22 @@ def test_the_per_second_window_baseline_is_printed_beside_the_cited_one() -> Non
     assert "1220 vs 21000 calls" in calls.detail  # judged on the cited 15/s baseline
     assert "20 calls/s per action counted per one-second window: 1220 vs 21500 calls" in calls.detail
     assert "| 21000 / 66.9 / 66.7 (20/s window: 21500 / 50.0 / 49.1) |" in markdown(run)
+
+
+def _raw(load: float, diff: float, rss: float, load_average: float) -> dict:  # type: ignore[type-arg]
+    return {"cpu": {"load": load, "diff": diff}, "peak_rss_mb": rss, "load_average": load_average}
+
+
+def test_the_local_work_is_the_median_process_with_its_spread() -> None:
+    from benchmarks.scale import local_point, local_targets
+
+    raws = [_raw(0.7, 0.2, 60, 1.0), _raw(0.4, 0.1, 70, 0.5), _raw(0.5, 0.1, 65, 2.0)]
+    point = local_point(10_000, "10000/1000/10000", raws)
+    assert point.cpu == {"load": 0.5, "diff": 0.1}  # the middle total (0.6), not the least or a mix
+    assert (point.runs, point.total_min, point.total_max) == (3, 0.5, pytest.approx(0.9))
+    assert (point.peak_rss_mb, point.load_average) == (70, 2.0)  # the worst seen
+    cpu_target = local_targets((point,))[0]
+    assert cpu_target.passed is True
+    assert "median of 3 fresh processes, min 0.50s, max 0.90s" in cpu_target.detail
+    # an even count judges a process that ran, the lower middle one
+    assert local_point(10_000, "x", raws[:2]).cpu == {"load": 0.4, "diff": 0.1}

@@ -20,6 +20,8 @@ def run_benchmark(out: Path, *extra: str, size: int = 20) -> dict[str, Any]:
             str(size),
             "--local-sizes",
             f"10,{size}",
+            "--local-runs",
+            "2",
             "--rate-scale",
             "20",
             "--latency",
@@ -144,3 +146,18 @@ def test_time_targets_are_measured_again_at_the_real_limits(tmp_path: Path) -> N
     table = (out / "scale.md").read_text()
     assert "| 100/10/100 | plan (no changes) | 1 (real limits) |" in table
     assert "| 100/10/100 | apply (from empty) | 20 |" in table
+
+
+def test_the_local_work_alone_runs_without_the_emulator() -> None:
+    done = subprocess.run(
+        [sys.executable, "benchmarks/scale.py", "--local-only"]
+        + ["--local-sizes", "10,20", "--local-runs", "3"],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert done.returncode == 0, done.stderr[-3000:]
+    assert "| 20/2/20 |" in done.stdout and "(3) |" in done.stdout  # the spread of 3 processes
+    assert "local work at 10,000/1,000/10,000: size not in this run" in done.stdout
+    assert "local work grows linearly" in done.stdout
