@@ -1,0 +1,159 @@
+"""The project layer's smaller rules, each pinned where a user meets it: discovery without
+``cmqinfra.yaml``, the policies of the project around a PATH, a project target's words, a baseline
+taken from another directory, ``resolve``'s YAML, the run's one embedded emulator."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from types import SimpleNamespace
+
+from helpers import cmq, git, write
+
+from cmqinfra.emulator import Emulator
+
+
+def test_a_directory_without_manifests_is_no_project_and_says_what_to_give(tmp_path: Path) -> None:
+    code, out, err = cmq(tmp_path, "validate")
+    assert code == 1 and out == ""
+    assert err == ("error: no project in .: no cmqinfra.yaml, and no directory under it holds manifests "
+                   "(hint: give manifest PATH arguments, or --project DIR)\n")
+
+
+def test_a_discovered_stack_is_chosen_by_its_directory(tmp_path: Path) -> None:
+    write(tmp_path, {"a/a.yaml": "stack: a\nqueues:\n  qa: {}\n",
+                     "b/b.yaml": "stack: b\nqueues:\n  qb: {}\n"})
+    code, out, err = cmq(tmp_path, "validate", "--stack", "b")
+    assert (code, out, err) == (0, "ok: b: 1 queue, 0 topics, 0 subscriptions\n", "")
+
+
+def test_a_manifest_that_is_not_utf8_is_found_and_reported_at_its_byte(tmp_path: Path) -> None:
+    write(tmp_path, {"a/a.yaml": "stack: a\nqueues:\n  qa: {}\n"})
+    (tmp_path / "b").mkdir()
+    (tmp_path / "b" / "b.yaml").write_bytes(b"x: \xff\nstack: b\n")
+    code, out, err = cmq(tmp_path, "validate")
+    assert code == 1
+    assert out == "ok: a: 1 queue, 0 topics, 0 subscriptions\n"
+    assert "b/b.yaml:1:4: error: file is not valid UTF-8 (byte 0xff)" in err and "failed: b: 1 error" in err
+
+
+def test_a_path_in_a_project_but_no_stack_of_it_takes_the_projects_policies(tmp_path: Path) -> None:
+    write(tmp_path, {
+        "cmqinfra.yaml": """
+            version: 1
+            stacks:
+              shop: {path: shop}
+            policies:
+              extra-tags:
+                rule: requiredTags
+                stacks: [extra]
+                tags: [team]
+            """,
+        "shop/shop.yaml": "stack: shop\nqueues:\n  s: {}\n",
+        "extra/extra.yaml": "stack: extra\nqueues:\n  e: {}\n",
+    })
+    code, out, err = cmq(tmp_path, "validate", "extra")
+    assert code == 1, out + err
+    assert ("extra/extra.yaml:3:3: error: queue/e: lacks the required tag(s) team [policy extra-tags at "
+            "cmqinfra.yaml:5:3]") in err, err
+    # the same stack outside the project has no policy to break
+    alone = tmp_path.parent / f"{tmp_path.name}-alone"
+    write(alone, {"extra.yaml": "stack: extra\nqueues:\n  e: {}\n"})
+    code, out, err = cmq(alone, "validate", "extra.yaml")
+    assert (code, err) == (0, ""), err
+
+
+def test_a_project_target_with_a_bad_address_names_the_target(tmp_path: Path) -> None:
+    write(tmp_path, {"shop/shop.yaml": "stack: shop\nqueues:\n  s: {}\n"})
+    code, out, err = cmq(tmp_path, "plan", "--local", "--target", "shop:bucket/x")
+    assert code != 0 and out == ""
+    assert ("Error: Invalid value for '--target': --target 'shop:bucket/x': use queue/NAME, topic/NAME or "
+            "subscription/TOPIC/NAME\n") in err, err
+
+
+def test_a_stacks_baseline_is_read_from_its_repository_not_the_working_directory(
+    tmp_path: Path, emulators: dict[str, Emulator]
+) -> None:
+    emu = emulators["dev"]
+    repo, elsewhere = tmp_path / "repo", tmp_path / "elsewhere"
+    manifest = f"stack: shop\nregion: {emu.region}\nqueues:\n  a: {{visibilityTimeout: 30}}\n"
+    write(repo, {"shop.yaml": manifest})
+    elsewhere.mkdir()
+    git(repo, "init", "-q")
+    git(repo, "add", "-A")
+    git(repo, "-c", "user.email=dev@example.com", "-c", "user.name=dev", "commit", "-qm", "base")
+    code, _, err = cmq(elsewhere, "apply", str(repo / "shop.yaml"), "--endpoint", emu.url, "--auto-approve")
+    assert code == 0, err
+    from helpers import sdk
+
+    sdk(emu).call_json("ModifyCmqQueueAttribute", {"QueueName": "a", "VisibilityTimeout": 90})
+    code, md, err = cmq(elsewhere, "plan", str(repo / "shop.yaml"), "--endpoint", emu.url,
+                        "--baseline", "HEAD", "--format", "markdown")
+    assert code == 0, err
+    assert "`visibilityTimeout` **changed outside cmqinfra**: live `90`, this plan sets `30`" in md
+
+
+def test_resolve_prints_block_style_yaml(tmp_path: Path) -> None:
+    write(tmp_path, {
+        "cmqinfra.yaml": """
+            version: 1
+            environments:
+              dev: {region: ap-guangzhou}
+            stacks:
+              shop: {path: shop}
+            """,
+        "shop/shop.yaml": """
+            stack: shop
+            queues:
+              s: {tags: {team: t}}
+            topics:
+              t:
+                filterType: routingKey
+                subscriptions:
+                  one: {protocol: queue, endpoint: s, bindingKeys: [a.b, c.d]}
+            """,
+    })
+    code, out, err = cmq(tmp_path, "resolve", "shop", "--env", "dev")
+    assert code == 0, err
+    assert "  s:\n    tags:\n      team: t\n" in out, out
+    assert "        bindingKeys:\n        - a.b\n        - c.d\n" in out, out
+
+
+def test_the_runs_embedded_emulator_is_one_for_every_region(tmp_path: Path) -> None:
+    from cmqinfra.project.connections import Connections
+    from cmqinfra.run.session import TargetOptions
+
+    connections = Connections(TargetOptions(local=True), tmp_path)
+    try:
+        first = connections._local_url("ap-guangzhou")
+        assert connections._local_url("ap-shanghai") == first
+        assert connections._local_url("ap-guangzhou") == first
+    finally:
+        connections.close()
+
+
+def test_a_value_file_that_no_longer_parses_counts_as_changed(tmp_path: Path) -> None:
+    from cmqinfra.project.changes import Change, _values_changed
+
+    write(tmp_path, {"values.yaml": "retention: 60\n"})
+    git(tmp_path, "init", "-q")
+    git(tmp_path, "add", "-A")
+    git(tmp_path, "-c", "user.email=dev@example.com", "-c", "user.name=dev", "commit", "-qm", "base")
+    base = git(tmp_path, "rev-parse", "HEAD").strip()
+    values = tmp_path / "values.yaml"
+    change = Change(base, tmp_path.resolve(), frozenset({values.resolve()}), None)
+    unit = SimpleNamespace(variables=("retention",))
+    assert _values_changed(change, values, unit) is False  # type: ignore[arg-type]
+    values.write_text("retention: [60\n")
+    assert _values_changed(change, values, unit) is True  # type: ignore[arg-type]
+    values.write_text("other: 1\nretention: 60\n")
+    assert _values_changed(change, values, unit) is False  # type: ignore[arg-type]
+    values.write_text("retention: 61\n")
+    assert _values_changed(change, values, unit) is True  # type: ignore[arg-type]
+    values.write_text("- retention\n")  # no longer a mapping
+    assert _values_changed(change, values, unit) is True  # type: ignore[arg-type]
+    fresh = tmp_path / "fresh.yaml"  # a file the base did not have
+    fresh.write_text("retention: 60\n")
+    assert _values_changed(change, fresh, unit) is True  # type: ignore[arg-type]
+    os.remove(values)
+    assert _values_changed(change, values, unit) is True  # type: ignore[arg-type]
