@@ -8,6 +8,7 @@ import os
 from pathlib import Path
 from types import SimpleNamespace
 
+import pytest
 from helpers import cmq, git, write
 
 from cmqinfra.emulator import Emulator
@@ -157,3 +158,40 @@ def test_a_value_file_that_no_longer_parses_counts_as_changed(tmp_path: Path) ->
     assert _values_changed(change, fresh, unit) is True  # type: ignore[arg-type]
     os.remove(values)
     assert _values_changed(change, values, unit) is True  # type: ignore[arg-type]
+
+
+def test_a_project_plan_in_json_names_its_format_and_each_units_target(tmp_path: Path) -> None:
+    import json
+
+    write(tmp_path, {"a/a.yaml": "stack: a\nqueues:\n  qa: {}\n",
+                     "b/b.yaml": "stack: b\nqueues:\n  qb: {visibilityTimeout: -5}\n"})
+    code, out, err = cmq(tmp_path, "plan", "--local", "--format", "json")
+    assert code == 1 and "b/b.yaml:3:27: error: visibilityTimeout must be at least 1 (got -5)" in err
+    doc = json.loads(out)
+    assert doc["format_version"] == "1.0"
+    a, b = doc["units"]
+    assert (a["stack"], a["target"], a["status"]) == ("a", "local emulator", "changes")
+    assert (b["stack"], b["target"], b["status"]) == ("b", None, "failed")  # never connected
+
+
+def test_a_baseline_that_is_no_commit_names_the_git_command(tmp_path: Path) -> None:
+    write(tmp_path, {"a/a.yaml": "stack: a\nqueues:\n  qa: {}\n"})
+    git(tmp_path, "init", "-q")
+    git(tmp_path, "add", "-A")
+    git(tmp_path, "-c", "user.email=dev@example.com", "-c", "user.name=dev", "commit", "-qm", "base")
+    for args in (("plan", "--local"), ("plan", "a", "--local")):
+        code, out, err = cmq(tmp_path, *args, "--baseline", "no-such-ref")
+        assert (code, out, err) == (1, "", "error: --baseline: git rev-parse: git failed\n")
+
+
+def test_a_file_belongs_to_the_project_around_it_seen_from_anywhere(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from cmqinfra.project.paths import root_of
+
+    project, elsewhere = tmp_path / "project", tmp_path / "elsewhere"
+    write(project, {"cmqinfra.yaml": "version: 1\n", "tests/flow.cmqtest.yaml": "name: x\n"})
+    elsewhere.mkdir()
+    monkeypatch.chdir(elsewhere)
+    assert root_of(project / "tests" / "flow.cmqtest.yaml") == project.resolve()
+    assert root_of(tmp_path / "loose.yaml") is None  # no project, not under the working directory
