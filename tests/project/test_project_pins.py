@@ -195,3 +195,22 @@ def test_a_file_belongs_to_the_project_around_it_seen_from_anywhere(
     monkeypatch.chdir(elsewhere)
     assert root_of(project / "tests" / "flow.cmqtest.yaml") == project.resolve()
     assert root_of(tmp_path / "loose.yaml") is None  # no project, not under the working directory
+
+
+def test_the_baseline_tree_takes_a_directory_named_after_its_files(tmp_path: Path) -> None:
+    import io
+    import tarfile
+
+    from cmqinfra.project.baseline import _extract
+
+    buffer = io.BytesIO()
+    with tarfile.open(fileobj=buffer, mode="w") as tar:
+        data = b"stack: a\n"
+        info = tarfile.TarInfo("stacks/a.yaml")
+        info.size = len(data)
+        tar.addfile(info, io.BytesIO(data))
+        folder = tarfile.TarInfo("stacks")
+        folder.type = tarfile.DIRTYPE
+        tar.addfile(folder)
+    _extract(buffer.getvalue(), tmp_path)
+    assert (tmp_path / "stacks/a.yaml").read_text() == "stack: a\n"
