@@ -214,3 +214,80 @@ def test_the_baseline_tree_takes_a_directory_named_after_its_files(tmp_path: Pat
         tar.addfile(folder)
     _extract(buffer.getvalue(), tmp_path)
     assert (tmp_path / "stacks/a.yaml").read_text() == "stack: a\n"
+
+
+def test_an_unknown_reference_names_the_ones_a_project_knows(tmp_path: Path) -> None:
+    write(tmp_path, {
+        "cmqinfra.yaml": "version: 1\nstacks:\n  shop: {path: shop}\n",
+        "shop/shop.yaml": "stack: shop\nqueues:\n  s: {tags: {team: '${team}'}}\n",
+    })
+    code, out, err = cmq(tmp_path, "validate")
+    assert code == 1
+    assert ("shop/shop.yaml:3:20: error: ${team} is not a reference this project knows (${var.NAME}, "
+            "${env.name} or ${env.region}; $${ for a literal ${)") in err, err
+
+
+def test_validate_checks_each_unit_against_the_projects_policies(tmp_path: Path) -> None:
+    write(tmp_path, {
+        "cmqinfra.yaml": """
+            version: 1
+            environments:
+              dev: {region: ap-guangzhou}
+              prod: {region: ap-shanghai}
+            stacks:
+              shop: {path: shop}
+            policies:
+              prod-protected: {rule: protectRequired, environments: [prod], kinds: [queue]}
+              names: {rule: naming, severity: warning, pattern: "[a-z]+"}
+            """,
+        "shop/shop.yaml": "stack: shop\nqueues:\n  s: {}\n  Big: {protect: true}\n",
+    })
+    code, out, err = cmq(tmp_path, "validate")
+    assert code == 1
+    assert out == "ok: shop[dev]: 2 queues, 0 topics, 0 subscriptions\n"
+    # dev: a warning, shown, and the unit stays valid; prod: the error fails the unit
+    assert err.splitlines() == [
+        "shop/shop.yaml:4:3: warning: queue/Big: name 'Big' does not match the pattern '[a-z]+' "
+        "[policy names at cmqinfra.yaml:9:3] (hint: declare `policyExceptions: [{policy: names, "
+        "reason: ...}]` on the resource)",
+        "shop/shop.yaml:3:3: error: queue/s: is not protected (protect: true) [policy prod-protected "
+        "at cmqinfra.yaml:8:3] (hint: declare `policyExceptions: [{policy: prod-protected, "
+        "reason: ...}]` on the resource)",
+        "failed: shop[prod]: 1 error",
+    ]
+
+
+def test_the_plan_comment_names_the_commit_of_the_project_it_was_run_for(tmp_path: Path) -> None:
+    project, elsewhere = tmp_path / "project", tmp_path / "elsewhere"
+    write(project, {"a/a.yaml": "stack: a\nqueues:\n  qa: {}\n"})
+    elsewhere.mkdir()
+    git(project, "init", "-q")
+    git(project, "add", "-A")
+    git(project, "-c", "user.email=dev@example.com", "-c", "user.name=dev", "commit", "-qm", "base")
+    head = git(project, "rev-parse", "HEAD").strip()
+    code, md, err = cmq(elsewhere, "plan", "--project", str(project), "--local", "--format", "markdown")
+    assert code == 0, err
+    assert f"Planned at commit `{head[:12]}`, " in md, md
+
+
+def test_a_plan_saved_against_the_local_emulator_applies_there_without_repeating_the_flag(
+    tmp_path: Path,
+) -> None:
+    config = "version: 1\nenvironments:\n  dev: {region: ap-guangzhou%s}\nstacks:\n  a: {path: a}\n"
+    write(tmp_path, {"cmqinfra.yaml": config % "", "a/a.yaml": "stack: a\nqueues:\n  qa: {}\n"})
+    code, _, err = cmq(tmp_path, "plan", "--local", "--out", "p.plan")
+    assert code == 0, err
+    code, out, err = cmq(tmp_path, "apply", "--plan", "p.plan")
+    assert code == 0, err
+    assert "[1/1] a[dev]: queue/qa: created" in out
+    code, out, err = cmq(tmp_path, "plan", "--local", "--detailed-exitcode")
+    assert code == 0, out + err  # it was applied to the local emulator: nothing left to do
+    # the environment names an endpoint since: the plan's place is no longer this run's
+    code, _, err = cmq(tmp_path, "plan", "--local", "--destroy", "--out", "q.plan")
+    assert code == 0, err
+    (tmp_path / "cmqinfra.yaml").write_text(config % ', endpoint: "http://127.0.0.1:9"')
+    code, out, err = cmq(tmp_path, "apply", "--plan", "q.plan", "--allow-endpoint", "http://127.0.0.1:9")
+    assert code == 1 and "created" not in out and "destroyed" not in out
+    assert err == ("error: q.plan: the saved plan's targets are not this run's: a[dev]: the plan was made "
+                   "against local emulator, this run's configuration says endpoint http://127.0.0.1:9; "
+                   "nothing was changed\n")
