@@ -291,3 +291,20 @@ def test_a_plan_saved_against_the_local_emulator_applies_there_without_repeating
     assert err == ("error: q.plan: the saved plan's targets are not this run's: a[dev]: the plan was made "
                    "against local emulator, this run's configuration says endpoint http://127.0.0.1:9; "
                    "nothing was changed\n")
+
+
+def test_a_dead_letter_queue_of_another_stack_that_has_one_itself_is_refused_by_name(tmp_path: Path) -> None:
+    write(tmp_path, {
+        "cmqinfra.yaml": "version: 1\nenvironments:\n  dev: {region: ap-guangzhou}\n"
+                         "stacks:\n  shop: {path: shop}\n  billing: {path: billing}\n",
+        "billing/q.yaml": "stack: billing\nqueues:\n"
+                          "  dead: {deadLetter: {queue: grave, maxReceiveCount: 3}}\n  grave: {}\n",
+        "shop/q.yaml": "stack: shop\nqueues:\n  src: {deadLetter: {queue: dead, maxReceiveCount: 5}}\n",
+    })
+    code, out, err = cmq(tmp_path, "validate")
+    assert code == 1 and out == "ok: billing[dev]: 2 queues, 0 topics, 0 subscriptions\n"
+    assert err.splitlines() == [
+        'shop/q.yaml:3:3: error: queue "src" uses "dead" (another stack) as its dead-letter queue, '
+        'but "dead" has a dead-letter queue itself ("grave"): dead-letter queues do not nest',
+        "failed: shop[dev]: 1 error",
+    ]
