@@ -308,3 +308,29 @@ def test_a_dead_letter_queue_of_another_stack_that_has_one_itself_is_refused_by_
         'but "dead" has a dead-letter queue itself ("grave"): dead-letter queues do not nest',
         "failed: shop[dev]: 1 error",
     ]
+
+
+def test_six_sources_across_stacks_on_one_dead_letter_queue_are_fine_and_a_seventh_is_not(
+    tmp_path: Path,
+) -> None:
+    def sources(prefix: str, count: int) -> str:
+        return "".join(f"  {prefix}{i}: {{deadLetter: {{queue: dead, maxReceiveCount: 3}}}}\n"
+                       for i in range(count))
+
+    write(tmp_path, {
+        "cmqinfra.yaml": "version: 1\nenvironments:\n  dev: {region: ap-guangzhou}\n"
+                         "stacks:\n  shop: {path: shop}\n  billing: {path: billing}\n",
+        "billing/q.yaml": "stack: billing\nqueues:\n  dead: {}\n" + sources("b", 3),
+        "shop/q.yaml": "stack: shop\nqueues:\n" + sources("s", 3),
+    })
+    code, out, err = cmq(tmp_path, "validate")
+    assert (code, err) == (0, ""), err
+    write(tmp_path, {"shop/q.yaml": "stack: shop\nqueues:\n" + sources("s", 4)})
+    code, out, err = cmq(tmp_path, "validate")
+    assert code == 1
+    assert err.splitlines() == [
+        # the units in their order (shop's four sources first): billing's third is the seventh
+        'billing/q.yaml:6:3: error: dead-letter queue "dead" would serve 7 source queues across the '
+        "project's stacks; the service allows at most 6",
+        "failed: billing[dev]: 1 error",
+    ]
