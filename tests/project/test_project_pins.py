@@ -334,3 +334,19 @@ def test_six_sources_across_stacks_on_one_dead_letter_queue_are_fine_and_a_seven
         "project's stacks; the service allows at most 6",
         "failed: billing[dev]: 1 error",
     ]
+
+
+def test_two_environments_on_one_place_are_refused_with_the_way_out(tmp_path: Path) -> None:
+    write(tmp_path, {
+        "cmqinfra.yaml": "version: 1\nenvironments:\n  dev: {region: ap-guangzhou}\n"
+                         "  prod: {region: ap-guangzhou}\nstacks:\n  shop: {path: shop}\n",
+        "shop/q.yaml": "stack: shop\nqueues:\n  s: {}\n",
+    })
+    code, out, err = cmq(tmp_path, "validate")
+    assert code == 1 and out == "ok: shop[dev]: 1 queue, 0 topics, 0 subscriptions\n"
+    assert err.splitlines() == [
+        "cmqinfra.yaml:4:3: error: shop[dev] and shop[prod] would both manage stack 'shop' on the same "
+        "endpoint, account and region: each would delete what the other creates (hint: give one "
+        "environment a namePrefix or nameSuffix, or another region, endpoint or account)",
+        "failed: shop[prod]: 1 error",
+    ]
