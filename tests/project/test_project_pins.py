@@ -350,3 +350,23 @@ def test_two_environments_on_one_place_are_refused_with_the_way_out(tmp_path: Pa
         "environment a namePrefix or nameSuffix, or another region, endpoint or account)",
         "failed: shop[prod]: 1 error",
     ]
+
+
+def test_a_boolean_inside_a_string_is_written_as_yaml_writes_it(tmp_path: Path) -> None:
+    write(tmp_path, {
+        "cmqinfra.yaml": """
+            version: 1
+            variables:
+              audited: {type: boolean, default: true}
+              paged: {type: boolean, default: false}
+            environments:
+              dev: {region: ap-guangzhou}
+            stacks:
+              shop: {path: shop}
+            """,
+        "shop/shop.yaml": "stack: shop\nqueues:\n"
+                          "  s: {tags: {audit: 'audit-${var.audited}', page: 'page-${var.paged}'}}\n",
+    })
+    code, out, err = cmq(tmp_path, "resolve", "shop", "--env", "dev")
+    assert code == 0, err
+    assert "      audit: audit-true\n      page: page-false\n" in out, out
