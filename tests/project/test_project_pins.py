@@ -370,3 +370,45 @@ def test_a_boolean_inside_a_string_is_written_as_yaml_writes_it(tmp_path: Path) 
     code, out, err = cmq(tmp_path, "resolve", "shop", "--env", "dev")
     assert code == 0, err
     assert "      audit: audit-true\n      page: page-false\n" in out, out
+
+
+def test_a_stack_whose_manifest_is_a_link_out_of_the_project_is_refused_at_the_link(tmp_path: Path) -> None:
+    project = tmp_path / "project"
+    write(tmp_path, {"outside.yaml": "stack: x\n"})
+    write(project, {"cmqinfra.yaml": "version: 1\nstacks:\n  shop: {path: shop}\n  odd: {path: odd}\n",
+                    "shop/q.yaml": "stack: shop\nqueues:\n  s: {}\n"})
+    (project / "shop" / "o.yaml").symlink_to(Path("..") / ".." / "outside.yaml")
+    (project / "odd" / "only-a-directory.yaml").mkdir(parents=True)
+    code, out, err = cmq(project, "validate")
+    assert code == 1 and out == ""
+    assert err.splitlines() == [
+        "shop/o.yaml:1:1: error: manifest 'shop/o.yaml' is outside the project root (after following "
+        "links); only files inside the project are read",
+        "odd:1:1: error: the stack has no manifest files",
+        "failed: shop: 1 error",
+        "failed: odd: 1 error",
+    ]
+
+
+def test_an_error_in_an_interpolated_string_is_shown_where_the_value_was_written(tmp_path: Path) -> None:
+    write(tmp_path, {
+        "cmqinfra.yaml": """
+            version: 1
+            variables:
+              host: {type: string}
+            environments:
+              dev: {region: ap-guangzhou, valueFiles: [env/dev.yaml]}
+            stacks:
+              shop: {path: shop}
+            """,
+        "env/dev.yaml": 'host: "bad host"\n',
+        "shop/q.yaml": "stack: shop\ntopics:\n  t:\n    subscriptions:\n"
+                       '      hook: {protocol: http, endpoint: "http://${var.host}/x"}\n',
+    })
+    code, out, err = cmq(tmp_path, "validate")
+    assert code == 1
+    assert err.splitlines() == [
+        'env/dev.yaml:1:7: error: an http subscription\'s endpoint must not contain spaces (got "http://bad '
+        'host/x") (hint: the value comes from a variable used at shop/q.yaml:5:40)',
+        "failed: shop[dev]: 1 error",
+    ]
