@@ -412,3 +412,34 @@ def test_an_error_in_an_interpolated_string_is_shown_where_the_value_was_written
         'host/x") (hint: the value comes from a variable used at shop/q.yaml:5:40)',
         "failed: shop[dev]: 1 error",
     ]
+
+
+def test_an_unknown_environment_is_refused_naming_those_there_are(tmp_path: Path) -> None:
+    write(tmp_path, {
+        "cmqinfra.yaml": "version: 1\nenvironments:\n  dev: {region: ap-guangzhou}\n"
+                         "  prod: {region: ap-shanghai}\nstacks:\n  shop: {path: shop}\n",
+        "shop/q.yaml": "stack: shop\nqueues:\n  s: {}\n",
+        "alone/a/q.yaml": "stack: a\nqueues:\n  s: {}\n",
+    })
+    code, out, err = cmq(tmp_path, "validate", "--env", "nope")
+    assert (code, out, err) == (1, "", "error: no environment named 'nope' in the project "
+                                       "(environments: dev, prod)\n")
+    code, out, err = cmq(tmp_path / "alone", "validate", "--env", "nope")
+    assert (code, out, err) == (1, "", "error: no environment named 'nope' in the project "
+                                       "(environments: none)\n")
+
+
+def test_an_unreadable_operator_policy_file_fails_every_unit_in_one_line_each(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    write(tmp_path, {
+        "cmqinfra.yaml": "version: 1\nenvironments:\n  dev: {region: ap-guangzhou}\n"
+                         "stacks:\n  shop: {path: shop}\n",
+        "shop/q.yaml": "stack: shop\nqueues:\n  s: {}\n",
+    })
+    missing = tmp_path / "no-such-policies.yaml"
+    monkeypatch.setenv("CMQINFRA_POLICIES", str(missing))
+    code, out, err = cmq(tmp_path, "validate")
+    assert (code, out) == (1, "")
+    assert err.splitlines() == [f"{missing}:1:1: error: cannot read file: No such file or directory",
+                                "failed: shop[dev]: 1 error"]
