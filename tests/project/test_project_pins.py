@@ -443,3 +443,23 @@ def test_an_unreadable_operator_policy_file_fails_every_unit_in_one_line_each(
     assert (code, out) == (1, "")
     assert err.splitlines() == [f"{missing}:1:1: error: cannot read file: No such file or directory",
                                 "failed: shop[dev]: 1 error"]
+
+
+def test_a_unit_with_no_region_anywhere_is_told_where_a_region_can_come_from(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("HOME", str(tmp_path))  # no tccli profile
+    monkeypatch.delenv("TCCLI_PROFILE", raising=False)
+    write(tmp_path, {
+        "p/cmqinfra.yaml": "version: 1\nenvironments:\n  dev: {}\nstacks:\n  shop: {path: shop}\n",
+        "p/shop/q.yaml": "stack: shop\nqueues:\n  s: {}\n",
+        "d/a/q.yaml": "stack: a\nqueues:\n  s: {}\n",
+    })
+    code, out, err = cmq(tmp_path / "p", "plan")
+    assert code == 1
+    assert err.splitlines()[0] == ("error: shop[dev]: no region: give its environment a region, set region "
+                                   "in the manifest, pass --region or set TENCENTCLOUD_REGION")
+    code, out, err = cmq(tmp_path / "d", "plan")
+    assert code == 1
+    assert err.splitlines()[0] == ("error: a: no region: set region in the manifest, pass --region, set "
+                                   "TENCENTCLOUD_REGION, or configure a tccli profile region")
