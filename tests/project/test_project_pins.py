@@ -463,3 +463,39 @@ def test_a_unit_with_no_region_anywhere_is_told_where_a_region_can_come_from(
     assert code == 1
     assert err.splitlines()[0] == ("error: a: no region: set region in the manifest, pass --region, set "
                                    "TENCENTCLOUD_REGION, or configure a tccli profile region")
+
+
+def test_stacks_on_one_account_ask_for_its_untagged_count_once(tmp_path: Path) -> None:
+    from cmqinfra.project import load_project
+    from cmqinfra.project.connections import Connections
+    from cmqinfra.project.resolve import resolve_all
+    from cmqinfra.project.runner import plan_project
+    from cmqinfra.run.session import TargetOptions
+
+    emu = Emulator.start(tmp_path / "emu.sqlite3", rate_limits=False)
+    try:
+        stacks = {f"s{i}": {"path": f"s{i}"} for i in range(4)}
+        files = {f"s{i}/m.yaml": f"stack: s{i}\nqueues:\n  q{i}: {{}}\n" for i in range(4)}
+        write(tmp_path / "repo", {"cmqinfra.yaml": f"environments:\n  dev: {{endpoint: {emu.url}}}\n"
+                                                   f"stacks: {stacks}\n", **files})
+        project = load_project(tmp_path / "repo")
+        connections = Connections(TargetOptions(), tmp_path)
+        try:
+            items, _ = plan_project(resolve_all(project, project.units()), TargetOptions(), connections)
+            calls = connections.call_counts()
+        finally:
+            connections.close()
+    finally:
+        emu.stop()
+    assert [i.status for i in items] == ["changes"] * 4
+    # each stack lists what it owns (one call per kind); the account's untagged resources are
+    # counted once for all four (two calls per kind), not once per stack (twelve)
+    assert calls == {"DescribeCmqQueues": 6, "DescribeCmqTopics": 6}, calls
+
+
+def test_local_and_endpoint_together_are_refused_per_unit(tmp_path: Path) -> None:
+    write(tmp_path, {"a/q.yaml": "stack: a\nqueues:\n  s: {}\n"})
+    code, out, err = cmq(tmp_path, "plan", "--local", "--endpoint", "http://127.0.0.1:9")
+    assert code == 1 and "created" not in out
+    assert err.splitlines() == ["error: a: --local and --endpoint cannot be used together",
+                                "error: 1 stack(s) failed or were refused: a; nothing can be applied"]
