@@ -499,3 +499,19 @@ def test_local_and_endpoint_together_are_refused_per_unit(tmp_path: Path) -> Non
     assert code == 1 and "created" not in out
     assert err.splitlines() == ["error: a: --local and --endpoint cannot be used together",
                                 "error: 1 stack(s) failed or were refused: a; nothing can be applied"]
+
+
+def test_a_project_file_that_was_not_utf8_at_the_base_counts_as_changed(tmp_path: Path) -> None:
+    write(tmp_path, {"a/q.yaml": "stack: a\nqueues:\n  qa: {}\n",
+                     "b/q.yaml": "stack: b\nqueues:\n  qb: {}\n"})
+    stacks = "stacks:\n  a: {path: a}\n  b: {path: b}\n"
+    (tmp_path / "cmqinfra.yaml").write_bytes(b"version: 1\n# caf\xe9\n" + stacks.encode())
+    git(tmp_path, "init", "-q", "-b", "main")
+    git(tmp_path, "add", "-A")
+    git(tmp_path, "-c", "user.email=dev@example.com", "-c", "user.name=dev", "commit", "-qm", "base")
+    (tmp_path / "cmqinfra.yaml").write_text("version: 1\n" + stacks)
+    code, out, err = cmq(tmp_path, "plan", "--local", "--changed-since", "main")
+    assert code == 0, err
+    assert "Traceback" not in err
+    # the base's project file cannot be read: every unit is affected
+    assert "+ queue \"qa\"" in out and "+ queue \"qb\"" in out, out
