@@ -40,8 +40,9 @@ class Change:
 
 
 def _old_yaml(top: Path, base: str, path: str) -> Any:
-    shown = subprocess.run(["git", "show", f"{base}:{path}"], cwd=top, capture_output=True, text=True,
-                           check=False)
+    # Bytes, not text: a file that was not UTF-8 at the base is then a YAML error (unreadable,
+    # so everything it could have said counts as changed), never a decoding traceback.
+    shown = subprocess.run(["git", "show", f"{base}:{path}"], cwd=top, capture_output=True, check=False)
     if shown.returncode != 0:
         return None
     try:
