@@ -57,10 +57,12 @@ def test_every_units_read_goes_out_before_the_project_resolves(tmp_path: Path) -
         seen_before_resolving: dict[str, int] = {}
 
         def resolve_after_the_reads(project: Project, units: Sequence[StackUnit]) -> list[ResolvedUnit]:
-            # Nothing of the manifests is parsed yet: wait for the reads to reach the listing of
-            # every topic's subscriptions, which they can only do from the stack names alone.
+            # Nothing of the manifests is parsed yet: wait for the reads to list every stack's
+            # queues and every topic's subscriptions, which they can only do from the stack names
+            # alone (the queue and topic listings go out side by side: either may finish last).
             deadline = time.monotonic() + 10
-            while emu.call_counts().get("DescribeCmqSubscriptionDetail", 0) < 3:
+            while any(emu.call_counts().get(action, 0) < 3
+                      for action in ("DescribeCmqQueues", "DescribeCmqSubscriptionDetail")):
                 assert time.monotonic() < deadline, f"no early reads: {emu.call_counts()}"
                 time.sleep(0.01)
             seen_before_resolving.update(emu.call_counts())
