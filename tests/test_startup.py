@@ -134,6 +134,7 @@ NOT_FOR_PLAN_LOCAL = (
     "http.server",
     "socketserver",
     "cmqinfra.project.config",
+    "html",
 )
 
 
