@@ -28,8 +28,6 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any
 
-import yaml
-
 from cmqinfra.diagnostics import Diagnostic
 from cmqinfra.manifest.loader import LoadResult, load_documents, manifest_files, read_documents
 from cmqinfra.manifest.schema import show
@@ -318,6 +316,8 @@ class _Resolver:
 
 def resolved_yaml(resolved: ResolvedUnit) -> str:
     """The resolved manifests as YAML, one document per file, each headed by the file it came from."""
+    from cmqinfra.manifest.pyyaml import yaml  # a plan never shows the resolved manifests
+
     parts = []
     for doc in resolved.documents:
         body = yaml.safe_dump(doc.data, sort_keys=False, allow_unicode=True, default_flow_style=False)
