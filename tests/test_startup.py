@@ -111,8 +111,8 @@ def test_plan_of_a_stack_outside_any_project_loads_no_project_machinery(tmp_path
 # an HTTP server (the SDK's requests reach the embedded emulator in process), git, the
 # close-match suggestions of an error, and the reader of a cmqinfra.yaml (a PATH outside any project
 # has none; on Python 3.11 each frozen dataclass it defines costs some 4 M instructions to build),
-# and `html` with its table of 2,000 entities (the markdown and graph views and a request body the
-# emulator refuses escape HTML). Each loads on the run that uses it.
+# `html` with its table of 2,000 entities (the markdown and graph views and a request body the
+# emulator refuses escape HTML), and the closure of a --target. Each loads on the run that uses it.
 NOT_FOR_PLAN_LOCAL = (
     "jsonschema",
     "deepdiff",
@@ -136,6 +136,7 @@ NOT_FOR_PLAN_LOCAL = (
     "socketserver",
     "cmqinfra.project.config",
     "html",
+    "cmqinfra.plan.targets",
 )
 
 
