@@ -108,8 +108,11 @@ def test_plan_of_a_stack_outside_any_project_loads_no_project_machinery(tmp_path
 # What `plan --local PATH` (an editor's or a hook's dry run) does not run: apply, a saved plan and
 # its seal, the JSON and markdown views and the policy lines, the emulator's doors other than API
 # 3.0 (the message API, the console, the admin calls) and its admin operations and CAM policies,
-# an HTTP server (the SDK's requests reach the embedded emulator in process), git, and the
-# close-match suggestions of an error. Each loads on the run that uses it.
+# an HTTP server (the SDK's requests reach the embedded emulator in process), git, the
+# close-match suggestions of an error, and the reader of a cmqinfra.yaml (a PATH outside any project
+# has none; on Python 3.11 each frozen dataclass it defines costs some 4 M instructions to build),
+# `html` with its table of 2,000 entities (the markdown and graph views and a request body the
+# emulator refuses escape HTML), and the closure of a --target. Each loads on the run that uses it.
 NOT_FOR_PLAN_LOCAL = (
     "jsonschema",
     "deepdiff",
@@ -131,6 +134,9 @@ NOT_FOR_PLAN_LOCAL = (
     "cmqinfra.emulator.httpserver",
     "http.server",
     "socketserver",
+    "cmqinfra.project.config",
+    "html",
+    "cmqinfra.plan.targets",
 )
 
 
@@ -142,6 +148,45 @@ def test_plan_local_of_a_path_loads_only_what_a_text_plan_on_the_embedded_emulat
     assert code == 0
     assert "cmqinfra.emulator.server" in modules and "cmqinfra.render.text" in modules  # it did plan
     assert loaded(modules, NOT_FOR_PLAN_LOCAL) == []
+
+
+YAML_READER_PROBE = """
+import json, sys
+from cmqinfra.cli import main
+try:
+    main(sys.argv[1:])
+except SystemExit as exc:
+    code = exc.code
+import yaml.reader
+print(json.dumps({"code": code, "pattern": yaml.reader.Reader.NON_PRINTABLE.pattern}))
+"""
+
+
+def test_plan_local_compiles_pyyamls_non_printable_class_from_the_cheaper_spelling(tmp_path: Path) -> None:
+    from cmqinfra.manifest.pyyaml import NON_PRINTABLE
+
+    done = subprocess.run([sys.executable, "-c", YAML_READER_PROBE, "plan", "--local", str(SMALL_STACK)],
+                          cwd=tmp_path, capture_output=True, text=True, timeout=60)
+    result = json.loads(done.stdout.strip().splitlines()[-1])
+    assert result == {"code": 0, "pattern": NON_PRINTABLE}
+
+
+def test_the_cheaper_spelling_is_pyyamls_class_on_every_code_point() -> None:
+    import re
+
+    from cmqinfra.manifest.pyyaml import NON_PRINTABLE, PYYAML_NON_PRINTABLE
+
+    # PyYAML as installed still spells it so (else its import would pay for its own again)
+    show = "import yaml.reader; print(ascii(yaml.reader.Reader.NON_PRINTABLE.pattern))"
+    done = subprocess.run([sys.executable, "-c", show], capture_output=True, text=True, timeout=60)
+    assert done.stdout.strip() == ascii(PYYAML_NON_PRINTABLE)
+    every = "".join(map(chr, range(0x110000)))
+    # DOTALL changes nothing in a character class; it keys re's cache apart from the entry put there
+    pyyamls = re.compile(PYYAML_NON_PRINTABLE, re.DOTALL)
+    assert pyyamls is not re.compile(NON_PRINTABLE)
+    found = re.compile(NON_PRINTABLE).findall(every)
+    assert found == pyyamls.findall(every)
+    assert len(found) == 2048 + 29 + 32 + 2  # surrogates; C0 but tab, LF, CR; DEL, C1 but NEL; FFFE-F
 
 
 def test_validate_of_an_invalid_stack_words_its_errors_with_jsonschema(tmp_path: Path) -> None:

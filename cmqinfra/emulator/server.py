@@ -5,7 +5,6 @@ faults, dispatch to the doors. The HTTP server (``httpserver.py``) and the in-pr
 from __future__ import annotations
 
 import functools
-import html
 import json
 import random
 import re
@@ -113,6 +112,8 @@ def _is_form_request(method: str, headers: dict[str, str], query: str) -> bool:
 def _refused(http: Incoming, refused: BodyRefused) -> Reply:
     """A body the server cannot delimit: answer with the status and close, so nothing left on
     the socket is read as another request."""
+    import html  # loads html.entities' 2,000 names: only a refused body needs it
+
     http.close_connection = True
     text = f"<html><body><h1>{refused.status}</h1><p>{html.escape(refused.reason)}</p></body></html>"
     return Reply(status=refused.status, raw=text.encode())

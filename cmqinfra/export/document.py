@@ -5,10 +5,9 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, fields
 
-import yaml
-
 from cmqinfra.export.defaults import Defaults
 from cmqinfra.live import LiveQueue, LiveState, LiveSubscription, LiveTopic, name_key
+from cmqinfra.manifest.pyyaml import yaml
 from cmqinfra.model import Protocol, Queue, Subscription, Topic, manifest_key
 from cmqinfra.plan.shape import manifest_value
 

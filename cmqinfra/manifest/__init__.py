@@ -4,6 +4,8 @@
 (``cmqinfra/schemas/manifest.schema.json``) and the semantic rules, and builds the Stack.
 """
 
+# first: PyYAML is imported with its costly pattern compiled from a cheaper spelling (pyyaml.py)
+from cmqinfra.manifest import pyyaml  # noqa: F401
 from cmqinfra.manifest.loader import LoadResult, load_documents, load_stack, manifest_files, read_documents
 
 __all__ = ["LoadResult", "load_documents", "load_stack", "manifest_files", "read_documents"]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
-from typing import NamedTuple
+from typing import TYPE_CHECKING, NamedTuple
 
 from cmqinfra.diagnostics import Diagnostic, Severity
 from cmqinfra.gcpause import collector_paused
@@ -13,15 +13,10 @@ from cmqinfra.model import Import, Moved, Protocol, Queue, Resource, Stack, Subs
 from cmqinfra.plan.diff import attribute_changes
 from cmqinfra.plan.order import execution_order
 from cmqinfra.plan.safety import SafetyOptions, check_safety, data_losses
-from cmqinfra.plan.targets import (
-    restrict_live,
-    restrict_stack,
-    target_closure,
-    targeted_changes,
-    unknown_targets,
-    untargeted_replacements,
-)
 from cmqinfra.plan.values import Action, AttributeChange, Plan, ResourceChange, ResourceType, resource_type
+
+if TYPE_CHECKING:
+    from cmqinfra.plan.targets import Closure
 
 # Members as module constants: an Enum member looked up on its class costs twenty times a
 # global's, and these are looked up several times per resource.
@@ -414,8 +409,11 @@ def _make_plan(
     region_source: str | None,
     targets: tuple[str, ...] = (),
 ) -> Plan:
-    closure = target_closure(stack, targets) if targets else None
-    if closure is not None:
+    closure: Closure | None = None
+    if targets:  # --target only: a whole plan never loads the closure's rules
+        from cmqinfra.plan.targets import restrict_live, restrict_stack, target_closure
+
+        closure = target_closure(stack, targets)
         live = restrict_live(live, closure)
         working = restrict_stack(stack, closure)
     else:
@@ -436,6 +434,8 @@ def _make_plan(
     gone = "the stack is destroyed" if destroy else "it is not in the manifest"
     changes = compute_changes(desired, live, errors, gone)
     if closure is not None:
+        from cmqinfra.plan.targets import targeted_changes, unknown_targets, untargeted_replacements
+
         changes = targeted_changes(changes, closure, targets)
         errors.extend(untargeted_replacements(changes, stack, targets))
         errors.extend(unknown_targets(stack, changes, targets))

@@ -31,9 +31,25 @@ their stacks and live states (``PlanInput``): information that spans stacks goes
 The project plan file (``planfile``) and the combined comment (``report``) have their own modules.
 """
 
-from cmqinfra.project.config import PROJECT_FILE, ProjectConfig
+from typing import TYPE_CHECKING, Any
+
 from cmqinfra.project.resolve import ResolvedUnit, resolve_unit, resolved_yaml
 from cmqinfra.project.units import Project, ProjectError, StackUnit, UnitTarget, load_project
+
+if TYPE_CHECKING:
+    from cmqinfra.project.config import PROJECT_FILE, ProjectConfig
+
+_CONFIG_NAMES = ("PROJECT_FILE", "ProjectConfig")
+
+
+def __getattr__(name: str) -> Any:
+    # cmqinfra.yaml's reader loads on first use: a PATH outside any project never reads one.
+    if name in _CONFIG_NAMES:
+        from cmqinfra.project import config
+
+        return getattr(config, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
 
 __all__ = [
     "PROJECT_FILE",

@@ -19,8 +19,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import yaml
-
+from cmqinfra.manifest.pyyaml import yaml
 from cmqinfra.project.config import PROJECT_FILE
 from cmqinfra.project.resolve import ResolvedUnit
 from cmqinfra.project.units import Project

@@ -26,9 +26,7 @@ import os
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
-from typing import Any
-
-import yaml
+from typing import TYPE_CHECKING, Any
 
 from cmqinfra.diagnostics import Diagnostic
 from cmqinfra.manifest.loader import LoadResult, load_documents, manifest_files, read_documents
@@ -36,10 +34,12 @@ from cmqinfra.manifest.schema import show
 from cmqinfra.manifest.source import DataPath, Document
 from cmqinfra.manifest.unresolved import DISCOVERED_HINT, unresolved_references
 from cmqinfra.model import SourceLocation, Stack
-from cmqinfra.project.config import Located, ProjectConfig, unknown_variable
 from cmqinfra.project.deadletters import shared_dead_letter_problems
 from cmqinfra.project.paths import inside, outside_message
 from cmqinfra.project.units import Project, StackUnit
+
+if TYPE_CHECKING:  # cmqinfra.yaml's reader: loaded by a project that has one (units.load_project)
+    from cmqinfra.project.config import Located, ProjectConfig
 
 # Values that name a stack: the affixes go on them as on ``stack``.
 _STACK_NAMES = (("stack",), ("renamedFrom",))
@@ -285,6 +285,8 @@ class _Resolver:
         config = self.ctx.config
         if config is None or config.variable(key) is None:
             declared = {v.name: v for v in config.variables} if config else {}
+            from cmqinfra.project.config import unknown_variable
+
             self.diagnostics.append(unknown_variable(key, self._where(old, is_key), declared))
             return None
         env = f"environment {self.ctx.environment!r}" if self.ctx.environment else "this project"
@@ -314,6 +316,8 @@ class _Resolver:
 
 def resolved_yaml(resolved: ResolvedUnit) -> str:
     """The resolved manifests as YAML, one document per file, each headed by the file it came from."""
+    from cmqinfra.manifest.pyyaml import yaml  # a plan never shows the resolved manifests
+
     parts = []
     for doc in resolved.documents:
         body = yaml.safe_dump(doc.data, sort_keys=False, allow_unicode=True, default_flow_style=False)

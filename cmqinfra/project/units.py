@@ -8,21 +8,16 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from cmqinfra.diagnostics import Diagnostic
 from cmqinfra.manifest.loader import MANIFEST_SUFFIXES
+from cmqinfra.manifest.projectfile import PROJECT_FILE_NAME as PROJECT_FILE
 from cmqinfra.manifest.source import read_document
-from cmqinfra.project.config import (
-    PROJECT_FILE,
-    Credentials,
-    Environment,
-    Located,
-    ProjectConfig,
-    check_value,
-    read_config,
-    unknown_variable,
-)
 from cmqinfra.project.paths import inside
+
+if TYPE_CHECKING:  # the reader of cmqinfra.yaml loads only where there is one (load_project)
+    from cmqinfra.project.config import Credentials, Environment, Located, ProjectConfig
 
 # Directories never searched for stacks: tools' state and dependencies, not manifests.
 SKIPPED_DIRS = frozenset({".git", ".cmqinfra", ".venv", "venv", "node_modules", "__pycache__", ".github",
@@ -97,6 +92,8 @@ def load_project(root: Path) -> Project:
     """The project at ``root``: its ``cmqinfra.yaml`` or, without one, its manifest directories."""
     root = Path(root)
     if (root / PROJECT_FILE).is_file():
+        from cmqinfra.project.config import read_config
+
         config, diags = read_config(root)
         if config is None:
             return Project(root, None, (), tuple(diags))
@@ -105,6 +102,8 @@ def load_project(root: Path) -> Project:
 
 
 def _from_config(root: Path, config: ProjectConfig) -> Project:
+    from cmqinfra.project.config import Located, check_value, unknown_variable
+
     diags: list[Diagnostic] = []
     declared = {v.name: v for v in config.variables}
     env_values: dict[str, list[tuple[str, Located]]] = {}

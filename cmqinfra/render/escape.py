@@ -17,7 +17,6 @@ Everything here is pure and imports nothing from cmqinfra.
 
 from __future__ import annotations
 
-import html as _html
 import re
 
 # C0 controls (newline, tab and ESC among them), DEL, C1 controls, and the Unicode format
@@ -82,6 +81,8 @@ def cell(text: object) -> str:
 
 def html(text: object) -> str:
     """``text`` inside raw HTML: entities for ``<>&"'``, control characters shown, one line."""
+    import html as _html  # loads html.entities' 2,000 names: only the markdown and graph views need it
+
     return _html.escape(terminal(text), quote=True)
 
 

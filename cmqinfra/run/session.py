@@ -21,7 +21,6 @@ from cmqinfra.diagnostics import Diagnostic
 from cmqinfra.live import LiveState, name_key
 from cmqinfra.model import Stack
 from cmqinfra.plan.compute import make_plan
-from cmqinfra.plan.targets import target_closure
 from cmqinfra.plan.values import Action, Plan
 from cmqinfra.run.binding import PlanTarget, account_mismatch, place_mismatch, region_mismatch, target_of
 from cmqinfra.run.failure import Failure, Refused
@@ -144,6 +143,8 @@ def read_live(stack: Stack, api: CmqApi, targets: Sequence[str] = ()) -> LiveSta
     """The whole stack's live state, or (with targets) only what a partial plan needs."""
     if not targets:
         return api.read(stack)
+    from cmqinfra.plan.targets import target_closure
+
     closure = target_closure(stack, targets)
     return api.read_named(
         stack,
