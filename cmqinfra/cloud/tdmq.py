@@ -15,7 +15,7 @@ import threading
 import time
 from collections import Counter
 from collections.abc import Callable, Iterable, Mapping
-from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor, wait
 from dataclasses import replace
 from typing import Any, TypeVar
 
@@ -209,10 +209,13 @@ class TdmqApi:
         parallelism)."""
         slot = self._limiter.reserve(action)
         try:
-            return self._pool.submit(priority, self._call, action, params, None, slot)
+            future = self._pool.submit(priority, self._call, action, params, None, slot)
         except BaseException:
             slot.release()
             raise
+        # A call cancelled before it went out gives its place in the window back.
+        future.add_done_callback(lambda done: slot.release() if done.cancelled() else None)
+        return future
 
     def _listing(
         self, action: str, key: str, on_page: Any = None, priority: int = NORMAL
@@ -551,6 +554,12 @@ class AccountCounts:
             return int(self._listings[action][0].result().get("TotalCount") or 0)
         except CloudError:
             return None
+
+    def cancel(self) -> None:
+        """Nobody will ask: the listings not sent yet are dropped, those in flight waited for, so
+        nothing of the run's still reaches the service once it has given up."""
+        futures = [future for pair in self._listings.values() for future in pair]
+        wait([future for future in futures if not future.cancel()])
 
     def tagged(self) -> int | None:
         """How many queues and topics some stack owns (any ``cmqinfra-stack`` tag; None: not

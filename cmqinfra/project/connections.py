@@ -199,6 +199,15 @@ class Connections:
             shared = self._untagged.get(key)
         return None if shared is None else shared.started
 
+    def cancel_counts(self) -> None:
+        """The run gave up before planning (its manifests did not resolve): the account counts its
+        reads started are not sent, or waited for if already out."""
+        with self._lock:
+            started = [shared.started for shared in self._untagged.values()]
+        for counts in started:
+            if counts is not None and hasattr(counts, "cancel"):
+                counts.cancel()
+
     def _local_emulator(self) -> Any:
         """The one embedded emulator of the run: it serves every region, each with its own state
         (``.cmqinfra/emulator-ap-shanghai.sqlite3`` beside the first region's), as the cloud does.

@@ -124,5 +124,6 @@ def resolve_while_reading(
             resolved = resolve(project, units)
     except BaseException:
         reads.cancel()
+        connections.cancel_counts()
         raise
     return resolved, reads
