@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from helpers import cmq, write
+from helpers import cmq, git, write
 
 from cmqinfra.emulator import Emulator
 
@@ -37,3 +37,37 @@ def test_flow_tests_name_the_problem_of_every_unit(tmp_path: Path) -> None:
     assert code != 0
     assert "error: single[dev]: stacks/single.yaml: no test file beside it" in err, err
     assert "error: single[prod]: stacks/single.yaml: no test file beside it" in err, err
+
+
+TWO_STACKS = {
+    "cmqinfra.yaml": """
+        version: 1
+        environments:
+          dev: {region: ap-guangzhou}
+        stacks:
+          search: {path: stacks/search}
+          billing: {path: stacks/billing}
+        """,
+    "stacks/search/search.yaml": "stack: search\ntopics:\n  events: {}\n",
+    "stacks/billing/billing.yaml": "stack: billing\ntopics:\n  invoices: {}\n",
+}
+
+
+def test_route_and_test_with_changed_since_pick_the_changed_unit(tmp_path: Path) -> None:
+    write(tmp_path, TWO_STACKS)
+    git(tmp_path, "init", "-q")
+    git(tmp_path, "add", "-A")
+    git(tmp_path, "commit", "-qm", "start")
+    write(tmp_path, {"stacks/search/search.yaml": "stack: search\ntopics:\n  events: {}\n  more: {}\n"})
+    code, _, err = cmq(tmp_path, "route", "--changed-since", "HEAD", "events", "--tag", "k")
+    assert code == 0, err  # one unit changed: the one route needs
+    code, _, err = cmq(tmp_path, "test", "--changed-since", "HEAD")
+    assert "search[dev]" in err and "billing[dev]" not in err, err
+
+
+def test_route_on_a_unit_with_manifest_errors_counts_them_in_one_line(tmp_path: Path) -> None:
+    write(tmp_path, {**TWO_STACKS, "stacks/search/search.yaml": "stack: search\ntopics:\n  events: 7\n"})
+    code, out, err = cmq(tmp_path, "route", "--stack", "search", "events", "--routing-key", "k")
+    assert code == 1
+    assert "error: 1 error(s) in search[dev]" in err, err
+    assert "Traceback" not in out + err
