@@ -165,3 +165,20 @@ def test_queues_follow_the_topics_when_the_topic_line_is_the_longer() -> None:
     converge(api, Stack(name="s", queues=queues, topics=topics, subscriptions=subscriptions), parallelism=1)
     created = [c.split(":")[1] for c in api.calls if c.startswith("CreateCmqQueue:")]
     assert created == ["qb", "qa"]
+
+
+def test_a_modify_call_carries_the_live_value_of_what_the_manifest_leaves_unmanaged() -> None:
+    # The API sees a whole resource: an attribute the manifest does not set must reach it as
+    # the live value, never as "unset" (which an API may send as a reset).
+    sent: list[Queue] = []
+
+    class Recording(FakeApi):
+        def modify_queue(self, before: Queue, after: Queue) -> None:
+            sent.append(after)
+            super().modify_queue(before, after)
+
+    api = Recording()
+    converge(api, Stack(name="s", queues=(Queue("jobs", visibility_timeout=30, msg_retention_seconds=7200),)))
+    converge(api, Stack(name="s", queues=(Queue("jobs", visibility_timeout=60),)))
+    [after] = sent
+    assert (after.visibility_timeout, after.msg_retention_seconds) == (60, 7200)
