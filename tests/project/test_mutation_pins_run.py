@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
 from helpers import cmq, git, write
 
 from cmqinfra.emulator import Emulator
@@ -71,3 +72,30 @@ def test_route_on_a_unit_with_manifest_errors_counts_them_in_one_line(tmp_path: 
     assert code == 1
     assert "error: 1 error(s) in search[dev]" in err, err
     assert "Traceback" not in out + err
+
+
+def test_validate_of_a_path_takes_the_operator_s_policies(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    write(tmp_path, {
+        "hooks.yaml": """
+            stack: hooks
+            topics:
+              events:
+                subscriptions:
+                  partner: {protocol: http, endpoint: "http://partner.evil.test/hook"}
+            """,
+        "operator.yaml": "policies:\n  hooks:\n    rule: httpEndpointHosts\n    hosts: ['*.example.com']\n",
+    })
+    assert cmq(tmp_path, "validate", "hooks.yaml")[0] == 0
+    monkeypatch.setenv("CMQINFRA_POLICIES", str(tmp_path / "operator.yaml"))
+    code, _, err = cmq(tmp_path, "validate", "hooks.yaml")
+    assert code == 1
+    assert "hooks.yaml:5:7: error: subscription/events/partner: endpoint host 'partner.evil.test'" in err, err
+
+
+def test_a_path_with_manifest_errors_counts_them(tmp_path: Path) -> None:
+    write(tmp_path, {"bad.yaml": "stack: bad\nqueues:\n  jobs: 7\n"})
+    code, _, err = cmq(tmp_path, "plan", "--local", "bad.yaml")
+    assert code == 1
+    assert "error: 1 error(s) in the manifest" in err, err
