@@ -3,6 +3,7 @@ cmqinfra/run/ that the other tests let live)."""
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
@@ -99,3 +100,19 @@ def test_a_path_with_manifest_errors_counts_them(tmp_path: Path) -> None:
     code, _, err = cmq(tmp_path, "plan", "--local", "bad.yaml")
     assert code == 1
     assert "error: 1 error(s) in the manifest" in err, err
+
+
+def test_a_path_s_plan_in_json_names_the_terraform_types_when_asked(tmp_path: Path) -> None:
+    write(tmp_path, {"shop.yaml": "stack: shop\nqueues:\n  orders: {}\n"})
+    code, out, err = cmq(tmp_path, "plan", "--local", "shop.yaml", "--format", "json",
+                         "--resource-types", "terraform")
+    assert code == 0, err
+    [change] = json.loads(out)["resource_changes"]
+    assert (change["address"], change["type"]) == ("queue/orders", "tencentcloud_tcmq_queue")
+
+
+def test_a_path_s_plan_in_markdown_says_when_it_was_made(tmp_path: Path) -> None:
+    write(tmp_path, {"shop.yaml": "stack: shop\nqueues:\n  orders: {}\n"})
+    code, out, err = cmq(tmp_path, "plan", "--local", "shop.yaml", "--format", "markdown")
+    assert code == 0, err
+    assert "Planned at " in out and " UTC." in out, out
