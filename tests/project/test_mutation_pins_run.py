@@ -7,7 +7,7 @@ import json
 from pathlib import Path
 
 import pytest
-from helpers import cmq, git, write
+from helpers import cmq, git, sdk, write
 
 from cmqinfra.emulator import Emulator
 
@@ -116,3 +116,34 @@ def test_a_path_s_plan_in_markdown_says_when_it_was_made(tmp_path: Path) -> None
     code, out, err = cmq(tmp_path, "plan", "--local", "shop.yaml", "--format", "markdown")
     assert code == 0, err
     assert "Planned at " in out and " UTC." in out, out
+
+
+def test_a_path_s_plan_names_the_region_given_by_flag_and_debug_counts_the_calls(tmp_path: Path) -> None:
+    write(tmp_path, {"shop.yaml": "stack: shop\nqueues:\n  orders: {}\n"})
+    code, out, err = cmq(tmp_path, "plan", "--local", "shop.yaml", "--region", "ap-shanghai", "--debug")
+    assert code == 0, err
+    assert "(stack shop, region ap-shanghai from --region)" in out, out
+    assert "API calls per action:\n  DescribeCmqQueues: " in err, err
+
+
+def test_a_path_s_apply_refused_after_a_change_during_the_approval_names_no_unit(
+    tmp_path: Path, emulators: dict[str, Emulator], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import click
+
+    from cmqinfra.run import session
+
+    emu = emulators["dev"]
+    write(tmp_path, {"shop.yaml": "stack: shop\nqueues:\n  keep: {}\n"})
+    assert cmq(tmp_path, "apply", "shop.yaml", "--endpoint", emu.url, "--auto-approve")[0] == 0
+    write(tmp_path, {"shop.yaml": "stack: shop\nqueues:\n  keep: {visibilityTimeout: 40}\n"})
+
+    def console_edit_then_yes(*args: object, **kw: object) -> str:
+        sdk(emu).call_json("ModifyCmqQueueAttribute", {"QueueName": "keep", "VisibilityTimeout": 99})
+        return "yes"
+
+    monkeypatch.setattr(session, "interactive", lambda: True)
+    monkeypatch.setattr(click, "prompt", console_edit_then_yes)
+    code, _, err = cmq(tmp_path, "apply", "shop.yaml", "--endpoint", emu.url)
+    assert code == 1
+    assert "error: live state changed while the approval waited" in err, err
