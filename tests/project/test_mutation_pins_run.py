@@ -124,6 +124,11 @@ def test_a_path_s_plan_names_the_region_given_by_flag_and_debug_counts_the_calls
     assert code == 0, err
     assert "(stack shop, region ap-shanghai from --region)" in out, out
     assert "API calls per action:\n  DescribeCmqQueues: " in err, err
+    # export reads the region the flag names, and writes it
+    assert cmq(tmp_path, "apply", "--local", "shop.yaml", "--region", "ap-shanghai", "--auto-approve")[0] == 0
+    code, out, err = cmq(tmp_path, "export", "--stack", "shop", "--local", "--region", "ap-shanghai")
+    assert code == 0, err
+    assert "region: ap-shanghai\n" in out and "orders:" in out, out
 
 
 def test_a_path_s_apply_refused_after_a_change_during_the_approval_names_no_unit(
