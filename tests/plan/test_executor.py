@@ -182,3 +182,20 @@ def test_a_modify_call_carries_the_live_value_of_what_the_manifest_leaves_unmana
     converge(api, Stack(name="s", queues=(Queue("jobs", visibility_timeout=60),)))
     [after] = sent
     assert (after.visibility_timeout, after.msg_retention_seconds) == (60, 7200)
+
+
+def test_a_queue_after_its_dead_letter_queue_keeps_its_place_for_the_topics_that_follow() -> None:
+    """src waits for dlq (same kind): it goes right after it, being worth two subscriptions, and
+    the topics those subscriptions need follow it before those of the queues behind it."""
+    queues = (Queue("dlq"), Queue("q1"), Queue("q2"), Queue("q3"),
+              Queue("src", dead_letter=DeadLetter("dlq", max_receive_count=3)))
+    topics = tuple(Topic(f"t{i}") for i in range(4))
+    subscriptions = (
+        Subscription("t0", "a", Protocol.QUEUE, "src"), Subscription("t1", "b", Protocol.QUEUE, "src"),
+        Subscription("t2", "c", Protocol.QUEUE, "q1"), Subscription("t3", "d", Protocol.QUEUE, "q2"),
+    )
+    api = FakeApi()
+    converge(api, Stack(name="s", queues=queues, topics=topics, subscriptions=subscriptions), parallelism=1)
+    created = [c.split(":")[1] for c in api.calls if c.startswith(("CreateCmqQueue:", "CreateCmqTopic:"))]
+    assert created[:2] == ["dlq", "src"]
+    assert [name for name in created if name.startswith("t")] == ["t0", "t1", "t2", "t3"]
