@@ -2,7 +2,17 @@ from __future__ import annotations
 
 import threading
 
-from cmqinfra.model import DeadLetter, FilterType, Protocol, Queue, Stack, Subscription, Topic
+from cmqinfra.model import (
+    STACK_TAG,
+    DeadLetter,
+    FilterType,
+    Protocol,
+    Queue,
+    Removed,
+    Stack,
+    Subscription,
+    Topic,
+)
 from cmqinfra.plan.compute import make_plan
 from cmqinfra.run.executor import execute
 from tests.plan.fake_api import FakeApi
@@ -199,3 +209,26 @@ def test_a_queue_after_its_dead_letter_queue_keeps_its_place_for_the_topics_that
     created = [c.split(":")[1] for c in api.calls if c.startswith(("CreateCmqQueue:", "CreateCmqTopic:"))]
     assert created[:2] == ["dlq", "src"]
     assert [name for name in created if name.startswith("t")] == ["t0", "t1", "t2", "t3"]
+
+
+def test_a_released_queue_and_topic_keep_everything_but_the_ownership_tags() -> None:
+    api = FakeApi()
+    owned = Stack(name="s", queues=(Queue("jobs", tags=(("team", "a"),)),), topics=(Topic("events"),))
+    converge(api, owned)
+    assert api.queues["jobs"][1][STACK_TAG] == "s" and api.topics["events"][1][STACK_TAG] == "s"
+    converge(api, Stack(name="s", removed=(Removed("queue/jobs"), Removed("topic/events"))))
+    assert api.queues["jobs"][1] == {"team": "a"}  # the resource and the user's tag stay
+    assert STACK_TAG not in api.topics["events"][1]
+
+
+def test_a_free_slot_goes_to_the_kind_with_the_fewest_steps_running() -> None:
+    # Each kind's calls wait on their own rate budget: two slots go to a queue and a topic, not to
+    # two queues that would queue up behind one budget.
+    starts: list[str] = []
+    desired = Stack(name="s", queues=tuple(Queue(f"q{i}") for i in range(3)),
+                    topics=tuple(Topic(f"t{i}") for i in range(3)))
+    api = FakeApi(delay=0.05)
+    report = execute(make_plan(desired, api.read(desired)), api, parallelism=2,  # type: ignore[arg-type]
+                     on_start=lambda step: starts.append(step.change.type))
+    assert report.ok
+    assert sorted(starts[:2]) == ["queue", "topic"]
