@@ -153,3 +153,10 @@ def test_a_path_s_apply_refused_after_a_change_during_the_approval_names_no_unit
     code, _, err = cmq(tmp_path, "apply", "shop.yaml", "--endpoint", emu.url)
     assert code == 1
     assert "error: live state changed while the approval waited" in err, err
+
+
+def test_target_is_refused_beside_stack_or_env_alone(repo: Path) -> None:
+    for flags in (("--stack", "payments"), ("--env", "dev")):
+        code, _, err = cmq(repo, "plan", "--target", "payments[dev]:queue/payments", *flags)
+        assert code == 1, flags
+        assert "--target names the stacks to plan: it cannot be combined with --stack, --env" in err, err
