@@ -10,6 +10,7 @@ import pytest
 from helpers import cmq, git, sdk, write
 
 from cmqinfra.emulator import Emulator
+from tests.review.helpers import send
 
 
 def test_export_writes_a_queue_subscription_s_endpoint_without_the_environment_s_affixes(
@@ -160,3 +161,15 @@ def test_target_is_refused_beside_stack_or_env_alone(repo: Path) -> None:
         code, _, err = cmq(repo, "plan", "--target", "payments[dev]:queue/payments", *flags)
         assert code == 1, flags
         assert "--target names the stacks to plan: it cannot be combined with --stack, --env" in err, err
+
+
+def test_a_project_plan_s_refusals_are_repeated_on_stderr(repo: Path, emulators: dict[str, Emulator]) -> None:
+    # a long project plan goes to stdout (or a comment); the refusals stand on stderr as well
+    code, _, err = cmq(repo, "apply", "--auto-approve", "--stack", "orders", "--env", "dev")
+    assert code == 0, err
+    send(emulators["dev"], "orders-dev", 2)
+    write(repo, {"stacks/orders/orders.yaml": "stack: orders\n"})
+    code, out, err = cmq(repo, "plan", "--stack", "orders", "--env", "dev")
+    assert code == 1
+    refusal = [line for line in err.splitlines() if "queue/orders-dev" in line and "message" in line]
+    assert refusal and "error" in refusal[0], err
