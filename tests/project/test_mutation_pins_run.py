@@ -173,3 +173,10 @@ def test_a_project_plan_s_refusals_are_repeated_on_stderr(repo: Path, emulators:
     assert code == 1
     refusal = [line for line in err.splitlines() if "queue/orders-dev" in line and "message" in line]
     assert refusal and "error" in refusal[0], err
+
+
+def test_a_project_plan_in_markdown_writes_its_uncut_comment_to_the_full_plan_file(repo: Path) -> None:
+    code, out, err = cmq(repo, "plan", "--local", "--format", "markdown", "--full-plan", "full.md")
+    assert code == 0, err
+    full = (repo / "full.md").read_text()
+    assert "payments[dev]" in full and "orders[prod]" in full and "Planned at " in full
