@@ -1,5 +1,5 @@
-"""Behaviours of the run layer pinned through the CLI on a project (each written for a mutant of
-cmqinfra/run/ that the other tests let live)."""
+"""Behaviours of the run layer pinned through the CLI, on a project and on a PATH (each written
+for a mutant of cmqinfra/run/ that the other tests let live: docs/reliability.md)."""
 
 from __future__ import annotations
 
