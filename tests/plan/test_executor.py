@@ -2,7 +2,17 @@ from __future__ import annotations
 
 import threading
 
-from cmqinfra.model import DeadLetter, FilterType, Protocol, Queue, Stack, Subscription, Topic
+from cmqinfra.model import (
+    STACK_TAG,
+    DeadLetter,
+    FilterType,
+    Protocol,
+    Queue,
+    Removed,
+    Stack,
+    Subscription,
+    Topic,
+)
 from cmqinfra.plan.compute import make_plan
 from cmqinfra.run.executor import execute
 from tests.plan.fake_api import FakeApi
@@ -165,3 +175,60 @@ def test_queues_follow_the_topics_when_the_topic_line_is_the_longer() -> None:
     converge(api, Stack(name="s", queues=queues, topics=topics, subscriptions=subscriptions), parallelism=1)
     created = [c.split(":")[1] for c in api.calls if c.startswith("CreateCmqQueue:")]
     assert created == ["qb", "qa"]
+
+
+def test_a_modify_call_carries_the_live_value_of_what_the_manifest_leaves_unmanaged() -> None:
+    # The API sees a whole resource: an attribute the manifest does not set must reach it as
+    # the live value, never as "unset" (which an API may send as a reset).
+    sent: list[Queue] = []
+
+    class Recording(FakeApi):
+        def modify_queue(self, before: Queue, after: Queue) -> None:
+            sent.append(after)
+            super().modify_queue(before, after)
+
+    api = Recording()
+    converge(api, Stack(name="s", queues=(Queue("jobs", visibility_timeout=30, msg_retention_seconds=7200),)))
+    converge(api, Stack(name="s", queues=(Queue("jobs", visibility_timeout=60),)))
+    [after] = sent
+    assert (after.visibility_timeout, after.msg_retention_seconds) == (60, 7200)
+
+
+def test_a_queue_after_its_dead_letter_queue_keeps_its_place_for_the_topics_that_follow() -> None:
+    """src waits for dlq (same kind): it goes right after it, being worth two subscriptions, and
+    the topics those subscriptions need follow it before those of the queues behind it."""
+    queues = (Queue("dlq"), Queue("q1"), Queue("q2"), Queue("q3"),
+              Queue("src", dead_letter=DeadLetter("dlq", max_receive_count=3)))
+    topics = tuple(Topic(f"t{i}") for i in range(4))
+    subscriptions = (
+        Subscription("t0", "a", Protocol.QUEUE, "src"), Subscription("t1", "b", Protocol.QUEUE, "src"),
+        Subscription("t2", "c", Protocol.QUEUE, "q1"), Subscription("t3", "d", Protocol.QUEUE, "q2"),
+    )
+    api = FakeApi()
+    converge(api, Stack(name="s", queues=queues, topics=topics, subscriptions=subscriptions), parallelism=1)
+    created = [c.split(":")[1] for c in api.calls if c.startswith(("CreateCmqQueue:", "CreateCmqTopic:"))]
+    assert created[:2] == ["dlq", "src"]
+    assert [name for name in created if name.startswith("t")] == ["t0", "t1", "t2", "t3"]
+
+
+def test_a_released_queue_and_topic_keep_everything_but_the_ownership_tags() -> None:
+    api = FakeApi()
+    owned = Stack(name="s", queues=(Queue("jobs", tags=(("team", "a"),)),), topics=(Topic("events"),))
+    converge(api, owned)
+    assert api.queues["jobs"][1][STACK_TAG] == "s" and api.topics["events"][1][STACK_TAG] == "s"
+    converge(api, Stack(name="s", removed=(Removed("queue/jobs"), Removed("topic/events"))))
+    assert api.queues["jobs"][1] == {"team": "a"}  # the resource and the user's tag stay
+    assert STACK_TAG not in api.topics["events"][1]
+
+
+def test_a_free_slot_goes_to_the_kind_with_the_fewest_steps_running() -> None:
+    # Each kind's calls wait on their own rate budget: two slots go to a queue and a topic, not to
+    # two queues that would queue up behind one budget.
+    starts: list[str] = []
+    desired = Stack(name="s", queues=tuple(Queue(f"q{i}") for i in range(3)),
+                    topics=tuple(Topic(f"t{i}") for i in range(3)))
+    api = FakeApi(delay=0.05)
+    report = execute(make_plan(desired, api.read(desired)), api, parallelism=2,  # type: ignore[arg-type]
+                     on_start=lambda step: starts.append(step.change.type))
+    assert report.ok
+    assert sorted(starts[:2]) == ["queue", "topic"]
