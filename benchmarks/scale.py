@@ -476,7 +476,7 @@ def time_target(
         missing = "size not in this run" if find(run.sizes, queues) is None else "not measured in this run"
         return Target(name, None, missing)
     detail = (
-        f"{measured.seconds:.2f}s vs bound {measured.bound_seconds:.2f}s = x{measured.ratio:.2f} "
+        f"{measured.seconds:.2f}s vs bound {measured.bound_seconds:.2f}s = x{measured.ratio:.3f} "
         f"(local CPU {measured.local_cpu:.2f}s, load average {measured.load_average:.1f})"
     )
     met = measured.ratio <= within
@@ -510,7 +510,7 @@ def large_apply_target(run: Run, queues: int, within: float, max_load: float = M
     gate = load_gate(timed.load_average, max_load)
     if real:
         detail = (
-            f"{timed.seconds:.2f}s vs bound {timed.bound_seconds:.2f}s = x{timed.ratio:.2f} "
+            f"{timed.seconds:.2f}s vs bound {timed.bound_seconds:.2f}s = x{timed.ratio:.3f} "
             f"(API {timed.network_seconds:.2f}s, local CPU {timed.local_cpu:.2f}s, "
             f"load average {timed.load_average:.1f})"
         )
@@ -522,7 +522,7 @@ def large_apply_target(run: Run, queues: int, within: float, max_load: float = M
         name,
         None,
         f"not judged: at rate scale {row.rate_scale:g}, not the real limits: API "
-        f"{timed.network_seconds:.2f}s vs bound {timed.bound_seconds:.2f}s = x{ratio:.2f} (wall "
+        f"{timed.network_seconds:.2f}s vs bound {timed.bound_seconds:.2f}s = x{ratio:.3f} (wall "
         f"{timed.seconds:.2f}s, local CPU {timed.local_cpu:.2f}s)",
     )
 
@@ -581,7 +581,7 @@ def project_target(run: Run, stacks: int, stack_size: int) -> Target:
     return Target(
         name,
         timed.ratio <= PLAN_WITHIN_PROJECT,
-        f"{timed.seconds:.2f}s vs bound {timed.bound_seconds:.2f}s = x{timed.ratio:.2f}, "
+        f"{timed.seconds:.2f}s vs bound {timed.bound_seconds:.2f}s = x{timed.ratio:.3f}, "
         f"{timed.total_calls} calls (bound {sum(timed.bound_calls.values())}); "
         f"local CPU {timed.local_cpu:.2f}s",
     )
