@@ -94,3 +94,13 @@ def render_failure(
         return json.dumps(doc, indent=2) + "\n"
     where = f" for stack {escape.code(stack)}" if stack else ""
     return failure_markdown(f"cmqinfra {command}{where} failed", message, diagnostics)
+
+
+def distinct_lines(groups: Sequence[Sequence[Diagnostic]]) -> list[str]:
+    """Every diagnostic of several units, rendered, each line once and in order: a base
+    manifest's problem is the same in every environment that uses it."""
+    seen: dict[str, None] = {}
+    for diagnostics in groups:
+        for d in diagnostics:
+            seen.setdefault(d.render(), None)
+    return list(seen)

@@ -19,7 +19,7 @@ from cmqinfra.run.unit_selection import (
     load_selection,
     whole_project,
 )
-from cmqinfra.run.unit_view import show_all
+from cmqinfra.run.unit_view import refusal, show_all
 from cmqinfra.selection import Selection
 
 
@@ -72,13 +72,9 @@ def apply(selection: Selection, options: session.TargetOptions, plan_file: str |
                 elif whole_project(selection, picked.by_unit) and not destroy:
                     warnings = orphans(items, apis, connections, picked.others)
             show_all(items, "text", verbose=verbose, warnings=warnings)
-            failed = [i for i in items if not i.ok]
-            if failed and single:
-                errors = failed[0].plan.errors
-                raise session.Failure(f"the plan has {len(errors)} error(s); nothing was changed")
-            if failed:
-                raise session.Failure(f"{len(failed)} stack(s) failed or were refused: "
-                                      f"{', '.join(i.unit.key for i in failed)}; nothing was changed")
+            why = refusal(items, single, "nothing was changed")
+            if why is not None:
+                raise session.Failure(why)
             changing = [i for i in items if i.plan is not None and i.plan.has_changes]
             if not changing:
                 return

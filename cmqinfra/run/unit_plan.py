@@ -21,7 +21,7 @@ from cmqinfra.run.unit_pick import pick_units
 from cmqinfra.run.unit_selection import (
     whole_project,
 )
-from cmqinfra.run.unit_view import show_all
+from cmqinfra.run.unit_view import refusal, show_all
 from cmqinfra.selection import Selection
 
 
@@ -85,13 +85,9 @@ def plan(selection: Selection, options: session.TargetOptions, out: str | None, 
         note = "\n\n".join(heading + notes + shown) or None
         show_all(items, fmt, note, warnings=warnings, root=root, full_plan=full_plan,
                  resource_types=resource_types, single=single)
-        failed = [i for i in items if not i.ok]
-        if failed and single:
-            errors = failed[0].plan.errors
-            raise session.Refused(f"the plan has {len(errors)} error(s); nothing can be applied")
-        if failed:
-            raise session.Refused(f"{len(failed)} stack(s) failed or were refused: "
-                                  f"{', '.join(i.unit.key for i in failed)}; nothing can be applied")
+        why = refusal(items, single, "nothing can be applied")
+        if why is not None:
+            raise session.Refused(why)
         if out and single:
             session.announce_digest(out, fmt)
             click.echo(f"Saved the plan to {out} ({where}). To apply exactly this plan there, run:\n"

@@ -172,13 +172,10 @@ def _markdown(checked: Sequence[CheckedUnit], single: bool) -> str:
 
 
 def _text(checked: Sequence[CheckedUnit], single: bool) -> None:
-    seen: set[str] = set()
-    for c in checked:
-        for d in c.diagnostics:
-            line = d.render()
-            if line not in seen:  # a base manifest's problem is the same in every environment
-                seen.add(line)
-                click.echo(line, err=True)
+    from cmqinfra.render.diagnostics import distinct_lines
+
+    for line in distinct_lines([c.diagnostics for c in checked]):
+        click.echo(line, err=True)
     for c in checked:
         if c.ok:
             click.echo(escape.terminal(f"ok: {_summary(c, c.key)}"))

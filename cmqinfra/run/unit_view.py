@@ -16,13 +16,22 @@ from cmqinfra.run import session
 
 
 def print_diagnostics(resolved: Sequence[ResolvedUnit]) -> None:
-    seen: set[str] = set()
-    for item in resolved:
-        for d in item.diagnostics:
-            line = d.render()
-            if line not in seen:  # a base manifest's problem is the same in every environment
-                seen.add(line)
-                click.echo(line, err=True)
+    from cmqinfra.render.diagnostics import distinct_lines
+
+    for line in distinct_lines([item.diagnostics for item in resolved]):
+        click.echo(line, err=True)
+
+
+def refusal(items: Sequence[Any], single: bool, consequence: str) -> str | None:
+    """Why a run's units cannot go on (``consequence`` says what that means for this command),
+    or None when every unit planned cleanly."""
+    failed = [i for i in items if not i.ok]
+    if not failed:
+        return None
+    if single:
+        return f"the plan has {len(failed[0].plan.errors)} error(s); {consequence}"
+    keys = ", ".join(i.unit.key for i in failed)
+    return f"{len(failed)} stack(s) failed or were refused: {keys}; {consequence}"
 
 
 def _unit_errors(items: Sequence[Any], single: bool) -> None:
