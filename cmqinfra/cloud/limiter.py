@@ -28,14 +28,20 @@ DOCUMENTED_LIMITS: Mapping[str, int] = {
 }
 DEFAULT_LIMIT = 20
 WINDOW_SECONDS = 1.0
-# A request reaches the service a little after its slot is stamped (the kernel, the service's
-# own scheduling), and not always by the same delay. A slot is reused only this long after a full
-# window, so that two calls one window apart never arrive less than a second apart. Sized from
-# the spread of stamp-to-arrival delays measured against the emulator with the stamp taken once
-# the request is written (p99 4-12 ms, p99.9 10-23 ms on a loaded 2-core machine, see
-# docs/performance.md). It costs this much per window of calls. Rarer, larger stalls are left to
-# the throttle path, where a call refused for the first time keeps its place (``retry_slot``).
-SLACK_SECONDS = 0.015
+# A request reaches the service a little after its slot is stamped (the kernel, the network, the
+# service's own scheduling), and not always by the same delay. A slot is reused only this long
+# after a full window, so that two calls one window apart never arrive less than a second apart.
+# It costs this much per window of calls, and how much is needed depends on the path: well under
+# a millisecond to an emulator on a quiet machine, p99 4-12 ms on a loaded 2-core one
+# (docs/performance.md), more across the Internet. So the slack is learned, not guessed: it starts
+# at SLACK_FLOOR and grows by SLACK_STEP each time the service refuses a call as over its limit
+# (a call that arrived early by more than the slack), up to SLACK_CEILING. A refused call keeps
+# its place (``retry_slot``), so learning costs a retry per step, a slot's share of the window
+# each. It grows by steps, not by doubling: the delays have a long tail (p99.9 about twice the
+# p99), and a slack sized to a rare stall would be paid on every window after it.
+SLACK_FLOOR = 0.002
+SLACK_STEP = 0.002
+SLACK_CEILING = 0.05
 # How long before its slot frees a call may be handed on, to be built and signed while it waits.
 LEAD_SECONDS = 0.02
 _POLL_SECONDS = 0.005
@@ -79,18 +85,25 @@ class RateLimiter:
         scale: float = 1.0,
         clock: Callable[[], float] = time.monotonic,
         sleep: Callable[[float], None] = time.sleep,
-        slack: float = SLACK_SECONDS,
+        slack: float | None = None,
         lead: float = LEAD_SECONDS,
     ) -> None:
         self._limits = dict(DOCUMENTED_LIMITS if limits is None else limits)
         self._scale = scale
         self._clock = clock
         self._sleep = sleep
-        self._span = WINDOW_SECONDS + slack
+        # None: learned from refusals (see SLACK_FLOOR); a number: fixed.
+        self._learns = slack is None
+        self._span = WINDOW_SECONDS + (SLACK_FLOOR if slack is None else slack)
         self._lead = lead
         self._sent: dict[str, deque[float]] = {}
         self._reserved: dict[str, int] = {}
         self._lock = threading.Lock()
+
+    @property
+    def slack(self) -> float:
+        """Seconds beyond a full window before a place is reused (see SLACK_FLOOR)."""
+        return self._span - WINDOW_SECONDS
 
     def allowance(self, action: str) -> int:
         limit = self._limits.get(action, DEFAULT_LIMIT)
@@ -156,6 +169,8 @@ class RateLimiter:
             if refused.stamp is None or refused.stamp not in window:
                 return None
             window.remove(refused.stamp)
+            if self._learns:  # the call arrived early by more than the slack: widen it
+                self._span = WINDOW_SECONDS + min(SLACK_CEILING, self._span - WINDOW_SECONDS + SLACK_STEP)
             self._reserved[action] = self._reserved.get(action, 0) + 1
             share = self._span / self.allowance(action)
             return Slot(self, action, now + max(share, 2 * (self._span - WINDOW_SECONDS)))

@@ -11,14 +11,14 @@ import pytest
 from tencentcloud.common.exception.tencent_cloud_sdk_exception import TencentCloudSDKException
 
 from cmqinfra.cloud.api import ownership_tags
-from cmqinfra.cloud.limiter import SLACK_SECONDS, WINDOW_SECONDS, RateLimiter
+from cmqinfra.cloud.limiter import SLACK_CEILING, SLACK_FLOOR, SLACK_STEP, WINDOW_SECONDS, RateLimiter
 from cmqinfra.cloud.retry import RetryPolicy
 from cmqinfra.cloud.target import Target
 from cmqinfra.emulator import Emulator, Faults
 from cmqinfra.model import Stack, Topic
 from cmqinfra.run.targets import open_target as open_api
 
-SPAN = WINDOW_SECONDS + SLACK_SECONDS
+SPAN = WINDOW_SECONDS + SLACK_FLOOR  # a limiter that has not been refused yet
 
 
 class VirtualTime:
@@ -148,6 +148,43 @@ def test_a_call_refused_for_the_first_time_keeps_its_place_a_moment_later() -> N
     assert limiter.reserve("A").not_before == pytest.approx(2.04)
 
 
+def test_the_slack_is_learned_from_refusals_a_step_each_up_to_its_ceiling() -> None:
+    clock = VirtualTime()
+    limiter = RateLimiter({"A": 20}, clock=clock.clock, sleep=clock.sleep, lead=0.0)
+    assert limiter.slack == pytest.approx(SLACK_FLOOR)
+    for _ in range(20):
+        limiter.acquire("A")
+    # A full window: the next place frees a window plus the floor's slack after the first call.
+    place = limiter.reserve("A")
+    assert place.not_before == pytest.approx(WINDOW_SECONDS + SLACK_FLOOR)
+    place.release()
+    learned = [SLACK_FLOOR]
+    for _ in range(40):
+        refused = limiter.reserve("A")
+        refused.spend()
+        retry = limiter.retry_slot(refused)  # the service refused it: it arrived too early
+        assert retry is not None
+        retry.spend()
+        learned.append(limiter.slack)
+    assert learned[1:4] == pytest.approx([SLACK_FLOOR + n * SLACK_STEP for n in (1, 2, 3)])
+    assert max(learned) == pytest.approx(SLACK_CEILING) and learned[-1] == pytest.approx(SLACK_CEILING)
+    # The learned slack paces every later window of every action.
+    clock.now += 10
+    for _ in range(20):
+        limiter.acquire("A")
+    start = clock.now
+    assert limiter.reserve("A").not_before == pytest.approx(start + WINDOW_SECONDS + SLACK_CEILING)
+
+
+def test_a_fixed_slack_is_not_widened_by_refusals() -> None:
+    clock = VirtualTime()
+    limiter = RateLimiter({"A": 20}, clock=clock.clock, sleep=clock.sleep, slack=0.02, lead=0.0)
+    refused = limiter.reserve("A")
+    refused.spend()
+    assert limiter.retry_slot(refused) is not None
+    assert limiter.slack == pytest.approx(0.02)
+
+
 def test_a_refused_call_whose_stamp_has_left_the_window_has_no_place_to_keep() -> None:
     clock = VirtualTime()
     limiter = limiter_on(clock)
@@ -260,6 +297,8 @@ def test_a_first_refusal_is_retried_on_its_own_place_a_moment_later_not_a_window
         took = time.monotonic() - started
         second.result()
         assert api.throttled_counts() == {"DescribeCmqTopics": 1}
+    # The refusal widened the slack every later window is paced with, by one step.
+    assert limiter.slack == pytest.approx(SLACK_FLOOR + SLACK_STEP)
     # A slot's share of the window (about 0.5 s at 2 a second), not the whole window (1 s): the
     # place the refused call had is still its own.
     assert 0.4 <= took < 0.85
