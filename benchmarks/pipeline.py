@@ -79,14 +79,14 @@ def read(api: Any, stack: Stack) -> LiveState:
 def load_and_read(api: Any, paths: list[Path]) -> tuple[Stack, LiveState, float]:
     """What ``cmqinfra plan PATH`` does: the PATH is a project of one unit, whose read of the owned
     resources starts from the manifest's ``stack:`` line while the manifest loads
-    (cmqinfra/project/early.py, on ``api``). Also returns the CPU seconds of the load itself (its
+    (cmqinfra/run/early_reads.py, on ``api``). Also returns the CPU seconds of the load itself (its
     own thread's: the read's threads run meanwhile)."""
     import time
 
     from cmqinfra.manifest.peek import peek
-    from cmqinfra.project.connections import Connections, target_of, unit_region
-    from cmqinfra.project.early import resolve_while_reading
     from cmqinfra.project.resolve import ResolvedUnit
+    from cmqinfra.run.connections import Connections, target_of, unit_region
+    from cmqinfra.run.early_reads import resolve_while_reading
     from cmqinfra.run.session import TargetOptions
     from cmqinfra.run.unit_paths import path_unit
 
@@ -172,9 +172,9 @@ def project_plan(
     import time
 
     from cmqinfra.project import load_project
-    from cmqinfra.project.connections import Connections
-    from cmqinfra.project.early import resolve_while_reading
-    from cmqinfra.project.runner import plan_project
+    from cmqinfra.run.connections import Connections
+    from cmqinfra.run.early_reads import resolve_while_reading
+    from cmqinfra.run.runner import plan_project
     from cmqinfra.run.session import TargetOptions
 
     started = time.thread_time()

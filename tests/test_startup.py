@@ -100,7 +100,7 @@ def test_plan_of_a_stack_outside_any_project_loads_no_project_machinery(tmp_path
     assert "cmqinfra.plan.compute" in modules  # it did plan
     unneeded = ("cmqinfra.policy", "jsonschema", "deepdiff", "cmqinfra.project.changes",
                 "cmqinfra.project.claims", "cmqinfra.project.crossunit", "cmqinfra.project.orphans",
-                "cmqinfra.project.baseline", "cmqinfra.project.planfile", "cmqinfra.project.policies",
+                "cmqinfra.project.baseline", "cmqinfra.run.planfile", "cmqinfra.project.policies",
                 "cmqinfra.project.membership", "cmqinfra.project.targets")
     assert loaded(modules, unneeded) == []
 

@@ -178,8 +178,6 @@ GROUPS = (
             "tests/flowtest/test_cmqtest_command.py",
             "tests/manifest/test_commands.py",
             "tests/dataplane/test_admin_operations.py",
-            # a symlink of the repository that the scratch copy holds as a file
-            "--deselect=tests/manifest/test_commands.py::test_repo_schema_is_a_relative_link_to_the_packaged_one",
         ),
         0.90,
     ),

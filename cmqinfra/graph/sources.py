@@ -61,7 +61,7 @@ def project_parts(root: str, stacks: Sequence[str], environments: Sequence[str],
 
 
 def _read_units(resolved: Sequence, options: TargetOptions, workdir: Path) -> list[Part]:
-    from cmqinfra.project.connections import Connections, target_of, unit_region
+    from cmqinfra.run.connections import Connections, target_of, unit_region
 
     connections = Connections(options, Path(options.workdir) if options.workdir else workdir)
     parts: list[Part] = []

@@ -15,12 +15,12 @@ that holds manifests (files with a top-level ``stack:``) is one stack named by i
 (``UnitTarget``: endpoint, account, credentials env names), name affixes and variable values;
 ``unit.key`` is ``payments[prod]``.
 
-The runner plans and applies units concurrently; one ``RateLimiter`` is shared by every unit of
-one endpoint and account (``Connections``):
+The run layer's runner (``cmqinfra.run.runner``) plans and applies units concurrently; one
+``RateLimiter`` is shared by every unit of one endpoint and account (``Connections``):
 
-    from cmqinfra.project.connections import Connections
+    from cmqinfra.run.connections import Connections
     from cmqinfra.project.resolve import resolve_all
-    from cmqinfra.project.runner import plan_project
+    from cmqinfra.run.runner import plan_project
     connections = Connections(TargetOptions(endpoint=url), workdir, rate_scale=1.0)
     items, apis = plan_project(resolve_all(project, project.units()), options, connections)
     # items: UnitPlan(unit, region, target, plan | error); cmqinfra/run/applying.py applies them

@@ -6,7 +6,7 @@ stack's name, not the parsed manifest. So the read starts first, from the name o
 it names that the stack does not own yet) follow when the load is done. The load is the judge:
 if it fails the read is abandoned, and a read started for another name is thrown away.
 
-Every read, a PATH's included (a project of one unit), starts in cmqinfra/project/early.py, which
+Every read, a PATH's included (a project of one unit), starts in cmqinfra/run/early_reads.py, which
 uses ``head_start`` and ``sooner_switches`` from here around the project's resolve.
 """
 

@@ -170,7 +170,7 @@ def compute(
     """One stack's plan on a connected API, for library callers (bootstrap, the pytest plugin,
     the benchmarks): read (or take ``live``, already read), plan, and look up the users of the
     queues it would delete. The CLI plans every run, a PATH's included, with
-    ``project.runner.plan_project``, which adds what spans units (moves, claims)."""
+    ``run.runner.plan_project``, which adds what spans units (moves, claims)."""
     live = read_live(stack, api, targets) if live is None or targets else live
     count_untagged = getattr(api, "untagged_total", None)
     if count_untagged is not None and not targets and live.untagged_total is None:  # not counted by the read

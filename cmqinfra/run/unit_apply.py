@@ -30,7 +30,7 @@ def apply(selection: Selection, options: session.TargetOptions, plan_file: str |
     """Plan the run's units (the project's selected ones, or the one unit of ``paths``) or take a
     saved plan file, show, ask once, apply every unit with changes. ``destroy``: plan the deletion
     of everything the units own, under the same safety rules and approval."""
-    from cmqinfra.project.runner import plan_project
+    from cmqinfra.run.runner import plan_project
 
     single = bool(paths) or (saved is not None and not saved.project)
     holder: list[Any] = []  # a PATH's connections: their calls reported after any error line
@@ -111,9 +111,9 @@ def replan_single(plan_file: str, saved: Any, bound: session.TargetOptions,
                   connections: Any) -> tuple[list[Any], dict[str, Any]]:
     """A PATH's saved plan planned again from its desired stack, with its approvals and targets,
     where it was made; refused, naming the file, when it is stale or was edited."""
-    from cmqinfra.project.connections import ResolvedTarget
     from cmqinfra.project.resolve import ResolvedUnit
-    from cmqinfra.project.runner import plan_project
+    from cmqinfra.run.connections import ResolvedTarget
+    from cmqinfra.run.runner import plan_project
     from cmqinfra.run.unit_paths import path_unit
 
     unit = path_unit((), saved.stack.name)
@@ -133,10 +133,10 @@ def replan_single(plan_file: str, saved: Any, bound: session.TargetOptions,
 def _replan_saved(plan_file: str, saved_file: PlanFile, options: session.TargetOptions,
                   connections: Any, selection: Selection) -> tuple[list[Any], dict[str, Any]]:
     from cmqinfra.plan.values import Plan
-    from cmqinfra.project.planfile import project_units
     from cmqinfra.project.resolve import ResolvedUnit
-    from cmqinfra.project.runner import plan_project
-    from cmqinfra.project.trusted import bind_to_configuration
+    from cmqinfra.run.apply_targets import bind_to_configuration
+    from cmqinfra.run.planfile import project_units
+    from cmqinfra.run.runner import plan_project
 
     try:
         recorded = project_units(saved_file)

@@ -21,7 +21,7 @@ def open_connections(options: session.TargetOptions, root: str, single: bool = F
     """The run's connections (``root``: where --local keeps its state); with --debug, the calls
     each action made, of all the units. ``holder`` (a PATH's run): the connections are handed to
     ``session.user_errors``, which reports the calls after any error line and closes them."""
-    from cmqinfra.project.connections import Connections
+    from cmqinfra.run.connections import Connections
 
     def connect(_unit: Any, target: Any) -> Any:  # a PATH's one unit: where its flags point
         api = session.connect(options, target.region)
@@ -48,7 +48,7 @@ def open_connections(options: session.TargetOptions, root: str, single: bool = F
 
 def caller_accounts(items: Sequence[Any], apis: dict[str, Any]) -> dict[str, str | None]:
     """The account each unit's credentials belong to (STS), to bind a saved plan to."""
-    from cmqinfra.project.runner import concurrently
+    from cmqinfra.run.runner import concurrently
 
     keys = [i.unit.key for i in items]
     return dict(zip(keys, concurrently(lambda key: apis[key].caller_account(), keys), strict=True))

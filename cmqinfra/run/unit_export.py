@@ -63,8 +63,8 @@ def export_unit(selection: Selection, options: session.TargetOptions, include_un
     """``export --stack S --env E`` in a project: what the unit owns on its environment's target
     and region, written as the stack's manifests write it (``-o`` a file or the stack's directory)."""
     from cmqinfra.export.run import export_text, output_path
-    from cmqinfra.project.connections import target_of, unit_region
     from cmqinfra.project.resolve import resolve_unit
+    from cmqinfra.run.connections import target_of, unit_region
 
     project, units = load_selection(selection)
     if len(units) != 1:

@@ -1,6 +1,6 @@
 """A bare PATH is a project of one unit: the stack the manifests at PATH... declare, with no
 environment, aimed where the flags point. Its read starts from the manifest's ``stack:`` line
-while the manifest loads (cmqinfra/project/early.py, as every unit's), a path inside a project is
+while the manifest loads (cmqinfra/run/early_reads.py, as every unit's), a path inside a project is
 refused (it is planned with its environment), and the project's policies and ``moved`` claims
 around the path apply to it."""
 
@@ -40,7 +40,7 @@ def resolve_paths(
     read started while it loads unless the plan is partial (``whole=False``: a --target plan
     reads by name) or local (the embedded emulator never starts before the manifest loads)."""
     from cmqinfra.manifest.peek import peek
-    from cmqinfra.project.early import resolve_while_reading
+    from cmqinfra.run.early_reads import resolve_while_reading
 
     session.refuse_project_member(paths)
     heading = peek(paths)

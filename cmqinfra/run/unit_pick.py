@@ -26,7 +26,7 @@ from cmqinfra.selection import Selection
 @dataclass(frozen=True)
 class PickedUnits:
     resolved: list[ResolvedUnit]
-    early: Any  # the reads started while the units resolved (project/early.py), or None
+    early: Any  # the reads started while the units resolved (run/early_reads.py), or None
     by_unit: dict[str, tuple[str, ...]]  # --target addresses by unit key (empty: whole units)
     others: list[ResolvedUnit]  # the selected environments' units this run does not plan
     claims: Mapping[str, Callable[[], Mapping[str, str]]] | None  # a PATH's `moved` claims around it

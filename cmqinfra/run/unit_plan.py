@@ -50,7 +50,7 @@ def plan(selection: Selection, options: session.TargetOptions, out: str | None, 
          targets: Sequence[str] = (), resource_types: str = "cmqinfra", baseline: str | None = None,
          full_plan: str | None = None, paths: Sequence[str] = ()) -> None:
     """Plan the run's units: the project's selected ones, or the one unit of ``paths``."""
-    from cmqinfra.project.runner import plan_project
+    from cmqinfra.run.runner import plan_project
 
     exit_code = 0
     single = bool(paths)
@@ -93,7 +93,7 @@ def plan(selection: Selection, options: session.TargetOptions, out: str | None, 
             click.echo(f"Saved the plan to {out} ({where}). To apply exactly this plan there, run:\n"
                        f"  cmqinfra apply --plan {shlex.quote(out)}", err=True)
         elif out:
-            from cmqinfra.project.planfile import save_project_plan
+            from cmqinfra.run.planfile import save_project_plan
 
             save_project_plan(items, out, accounts)
             session.announce_digest(out, fmt)

@@ -72,7 +72,7 @@ def resolve_and_read(project: Project, units: Sequence[StackUnit], selection: Se
     """The selected units resolved and, unless --changed-since picks among them afterwards (which
     would waste the reads of the others) or --target reads only what its addresses need, each
     unit's read started before the resolve."""
-    from cmqinfra.project.early import resolve_while_reading
+    from cmqinfra.run.early_reads import resolve_while_reading
 
     if partial:
         return resolve_units(project, units), None

@@ -12,9 +12,9 @@ from cmqinfra.run.unit_view import show_all
 def show_saved(plan_file: str, saved_file: PlanFile, fmt: str, resource_types: str = "cmqinfra") -> None:
     """A plan file rendered offline, as `plan` rendered it: one unit (a PATH's) or many (a
     project's: every unit, the table), then where each was planned and what data loss it approves."""
-    from cmqinfra.project.planfile import project_units
-    from cmqinfra.project.runner import UnitPlan
     from cmqinfra.project.units import StackUnit
+    from cmqinfra.run.planfile import project_units
+    from cmqinfra.run.runner import UnitPlan
 
     single = not saved_file.project
     if single:  # a PATH's stack: no project around it, its target as the flags chose it

@@ -56,7 +56,7 @@ def show_all(items: Sequence[Any], fmt: str, note: str | None = None, verbose: b
     ``verbose=False`` (before an approval or a saved plan's apply): a run of more changes than a
     long plan shows each unit's summary and destructive changes; the whole plan with --verbose or
     `show`."""
-    from cmqinfra.project.report import project_json, render_project_markdown
+    from cmqinfra.run.report import project_json, render_project_markdown
 
     if single and fmt != "text":
         _show_single(items[0], fmt, root, full_plan, resource_types)
@@ -70,7 +70,7 @@ def show_all(items: Sequence[Any], fmt: str, note: str | None = None, verbose: b
             doc = terraform_project_json(doc)
         click.echo(json.dumps(doc, indent=2))
     elif fmt == "markdown":
-        from cmqinfra.project.report import provenance_of, write_full_plan
+        from cmqinfra.run.report import provenance_of, write_full_plan
 
         # the orphans stand in the comment's CAUTION block; the commit and time only for a plan
         # made now (a saved plan's `show` does not know them)
@@ -81,9 +81,9 @@ def show_all(items: Sequence[Any], fmt: str, note: str | None = None, verbose: b
         click.echo(render_project_markdown(items, note=note, provenance=made, full_plan=full_plan,
                                            project_orphans=warnings), nl=False)
     else:
-        from cmqinfra.project.report import text_unit
         from cmqinfra.render import use_colour
         from cmqinfra.render.text import is_single, render_units
+        from cmqinfra.run.report import text_unit
 
         changes = sum(1 for i in items if i.plan is not None for c in i.plan.changes if c.is_change)
         brief = not verbose and changes > session.LONG_PLAN
@@ -105,8 +105,8 @@ def _show_single(item: Any, fmt: str, root: str | None, full_plan: str | None, r
             doc = terraform_plan_json(doc)
         click.echo(json.dumps(doc, indent=2))
         return
-    from cmqinfra.project.report import provenance_of, write_full_plan
     from cmqinfra.render.markdown import render_markdown
+    from cmqinfra.run.report import provenance_of, write_full_plan
 
     made = provenance_of(root) if root is not None else None
     if full_plan:

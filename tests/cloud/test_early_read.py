@@ -1,7 +1,7 @@
 """The read of what a stack owns starts from its name, before the manifest is loaded.
 
 A PATH is a project of one unit: the CLI reads every unit through ``resolve_while_reading``
-(cmqinfra/project/early.py), here on one unit whose manifest names the stack ``shop``, against the
+(cmqinfra/run/early_reads.py), here on one unit whose manifest names the stack ``shop``, against the
 emulator through the real SDK. ``resolve`` stands in for the project's resolve (the manifests'
 load) so that a test can watch what the read sends meanwhile, or make the load fail."""
 
@@ -25,11 +25,11 @@ from cmqinfra.live import name_key
 from cmqinfra.manifest.peek import Heading, peek
 from cmqinfra.model import Protocol, Queue, Stack, Subscription, Topic
 from cmqinfra.project import load_project
-from cmqinfra.project.connections import Connections
-from cmqinfra.project.early import resolve_while_reading
 from cmqinfra.project.resolve import ResolvedUnit, resolve_all
-from cmqinfra.project.runner import UnitPlan, plan_project
 from cmqinfra.project.units import Project, StackUnit
+from cmqinfra.run.connections import Connections
+from cmqinfra.run.early_reads import resolve_while_reading
+from cmqinfra.run.runner import UnitPlan, plan_project
 from cmqinfra.run.session import TargetOptions, compute
 
 OWNED = Stack(

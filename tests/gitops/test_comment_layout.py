@@ -19,9 +19,6 @@ from cmqinfra.model import FilterType, Queue, Stack, Topic
 from cmqinfra.plan.compute import make_plan
 from cmqinfra.plan.drift import mark_drift
 from cmqinfra.plan.values import Action, DataLoss, Plan, ResourceChange
-from cmqinfra.project.connections import ResolvedTarget
-from cmqinfra.project.report import render_project_markdown
-from cmqinfra.project.runner import UnitPlan
 from cmqinfra.project.units import StackUnit
 from cmqinfra.render.markdown import (
     GITHUB_COMMENT_LIMIT,
@@ -29,6 +26,9 @@ from cmqinfra.render.markdown import (
     Section,
     render_markdown,
 )
+from cmqinfra.run.connections import ResolvedTarget
+from cmqinfra.run.report import render_project_markdown
+from cmqinfra.run.runner import UnitPlan
 
 TARGET = ResolvedTarget("endpoint", "http://127.0.0.1:1", None, None)
 WHEN = Provenance("0123456789abcdef0123456789abcdef01234567", "2026-12-06 19:00:00 UTC")

@@ -18,11 +18,11 @@ from cmqinfra.emulator import Emulator
 from cmqinfra.live import LiveState
 from cmqinfra.model import Stack
 from cmqinfra.project import load_project
-from cmqinfra.project.connections import Connections
-from cmqinfra.project.early import resolve_while_reading
 from cmqinfra.project.resolve import ResolvedUnit, resolve_all
-from cmqinfra.project.runner import plan_project
 from cmqinfra.project.units import Project, StackUnit
+from cmqinfra.run.connections import Connections
+from cmqinfra.run.early_reads import resolve_while_reading
+from cmqinfra.run.runner import plan_project
 from cmqinfra.run.session import TargetOptions
 
 
@@ -176,7 +176,7 @@ def test_a_plan_made_while_other_units_read_stands_only_if_the_moves_out_are_the
     the taker takes), and one made from the same is kept as it is."""
     from benchmarks.pipeline import live_state_equal_to
     from cmqinfra.plan.values import Action
-    from cmqinfra.project.runner import Draft, PlanInput, plan_unit, plan_units
+    from cmqinfra.run.runner import Draft, PlanInput, plan_unit, plan_units
 
     write(tmp_path, {
         "cmqinfra.yaml": "stacks:\n  giver: {path: giver}\n  taker: {path: taker}\n",

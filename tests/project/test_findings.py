@@ -13,8 +13,8 @@ import pytest
 from helpers import cmq, git, queues, write
 
 from cmqinfra.emulator import Emulator
-from cmqinfra.project.connections import unit_region
 from cmqinfra.project.units import load_project
+from cmqinfra.run.connections import unit_region
 from cmqinfra.run.session import TargetOptions
 
 

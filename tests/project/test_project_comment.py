@@ -6,11 +6,11 @@ from cmqinfra.diagnostics import Diagnostic
 from cmqinfra.live import LiveState
 from cmqinfra.model import Queue, Stack
 from cmqinfra.plan.compute import make_plan
-from cmqinfra.project.connections import ResolvedTarget
-from cmqinfra.project.report import render_project_markdown
-from cmqinfra.project.runner import UnitPlan
 from cmqinfra.project.units import StackUnit
 from cmqinfra.render.markdown import GITHUB_COMMENT_LIMIT
+from cmqinfra.run.connections import ResolvedTarget
+from cmqinfra.run.report import render_project_markdown
+from cmqinfra.run.runner import UnitPlan
 
 
 def unit_plan(name: str, env: str, queues: int) -> UnitPlan:

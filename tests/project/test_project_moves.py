@@ -8,6 +8,7 @@ import json
 import re
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from helpers import cmq, sdk, write
@@ -174,3 +175,63 @@ def test_a_stack_planned_by_path_knows_what_the_project_takes_from_it(tmp_path: 
     assert after["queue/orders"][2] == "billing"
     code, out, err = cmq(tmp_path, "plan", "infra/payments", "--detailed-exitcode", *target)
     assert code == 0, out + err
+
+
+
+
+def test_allow_data_loss_holds_for_a_giver_whose_taker_failed_its_read(tmp_path: Path, emu: Emulator) -> None:
+    """The taker's read fails, so the move of the topic does not happen: the giver's plan, drafted
+    while the reads were out on the expectation of the move, is made again at the end (the topic
+    is now deleted), and that plan too takes the run's --allow-data-loss for its replacement of a
+    queue holding a message (and only with it). No queue is deleted, so nothing else plans it again."""
+    from cmqinfra.cloud.errors import CloudError
+    from cmqinfra.plan.values import Action
+    from cmqinfra.project import load_project
+    from cmqinfra.project.resolve import resolve_all
+    from cmqinfra.run.connections import Connections
+    from cmqinfra.run.runner import plan_project
+    from cmqinfra.run.session import TargetOptions
+
+    _project(tmp_path, emu, "stack: payments\nqueues:\n  kept: {}\ntopics:\n  events: {}\n",
+             "stack: billing\nqueues:\n  invoices: {}\n")
+    code, _, err = cmq(tmp_path, "apply", "--auto-approve")
+    assert code == 0, err
+    sdk(emu).call_json("SendCmqMsg", {"QueueName": "kept-dev", "MsgContent": "m", "DelaySeconds": 0})
+    write(tmp_path, {
+        # maxMsgSize is only set at creation: kept-dev, holding a message, is replaced.
+        "stacks/payments/main.yaml": "stack: payments\nqueues:\n  kept: {maxMsgSize: 2048}\n",
+        "stacks/billing/main.yaml": "stack: billing\nqueues:\n  invoices: {}\ntopics:\n  events: {}\n"
+                                    "moved:\n  - {address: topic/events, fromStack: payments}\n",
+    })
+    project = load_project(tmp_path)
+    assert project.ok, project.diagnostics
+    resolved = resolve_all(project, project.units())
+
+    def plan(allow_data_loss: bool) -> dict[str, Any]:
+        connections = Connections(TargetOptions(), tmp_path, rate_scale=1.0)
+        opened = connections.open
+
+        def open_failing_taker(unit: Any, target: Any) -> Any:
+            api = opened(unit, target)
+            if unit.stack_name == "billing":
+                def fail(*args: object, **kwargs: object) -> None:
+                    raise CloudError("DescribeCmqQueues", "InternalError", "down (test)", "r-1")
+                api.read = fail
+            return api
+
+        connections.open = open_failing_taker  # type: ignore[method-assign]
+        try:
+            items, _ = plan_project(resolved, TargetOptions(), connections, allow_data_loss=allow_data_loss)
+        finally:
+            connections.close()
+        return {item.unit.stack_name: item for item in items}
+
+    refused, allowed = plan(False), plan(True)
+    for items in (refused, allowed):
+        assert "down (test)" in (items["billing"].error or "")
+        giver = items["payments"].plan
+        actions = {c.address: c.action for c in giver.changes}
+        assert actions["topic/events-dev"] is Action.DELETE and actions["queue/kept-dev"] is Action.REPLACE
+        assert [loss.address for loss in giver.data_loss] == ["queue/kept-dev"]
+    assert refused["payments"].plan.errors
+    assert not allowed["payments"].plan.errors, allowed["payments"].plan.errors

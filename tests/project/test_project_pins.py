@@ -121,7 +121,7 @@ def test_resolve_prints_block_style_yaml(tmp_path: Path) -> None:
 
 
 def test_the_runs_embedded_emulator_is_one_for_every_region(tmp_path: Path) -> None:
-    from cmqinfra.project.connections import Connections
+    from cmqinfra.run.connections import Connections
     from cmqinfra.run.session import TargetOptions
 
     connections = Connections(TargetOptions(local=True), tmp_path)
@@ -466,9 +466,9 @@ def test_a_unit_with_no_region_anywhere_is_told_where_a_region_can_come_from(
 
 def test_stacks_on_one_account_ask_for_its_untagged_count_once(tmp_path: Path) -> None:
     from cmqinfra.project import load_project
-    from cmqinfra.project.connections import Connections
     from cmqinfra.project.resolve import resolve_all
-    from cmqinfra.project.runner import plan_project
+    from cmqinfra.run.connections import Connections
+    from cmqinfra.run.runner import plan_project
     from cmqinfra.run.session import TargetOptions
 
     emu = Emulator.start(tmp_path / "emu.sqlite3", rate_limits=False)

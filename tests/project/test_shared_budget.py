@@ -10,9 +10,9 @@ from helpers import write
 
 from cmqinfra.emulator import Emulator
 from cmqinfra.project import load_project
-from cmqinfra.project.connections import Connections
 from cmqinfra.project.resolve import resolve_all
-from cmqinfra.project.runner import plan_project
+from cmqinfra.run.connections import Connections
+from cmqinfra.run.runner import plan_project
 from cmqinfra.run.session import TargetOptions
 
 RATE_SCALE = 0.25  # 5 calls per second for the 20-per-second actions

@@ -13,15 +13,15 @@ from cmqinfra.diagnostics import Diagnostic, Severity
 from cmqinfra.live import LiveQueue, LiveState, MessageCounts
 from cmqinfra.model import Queue, SourceLocation, Stack
 from cmqinfra.plan.compute import make_plan
-from cmqinfra.project.connections import ResolvedTarget
-from cmqinfra.project.report import render_project_markdown, text_unit
-from cmqinfra.project.runner import UnitPlan
 from cmqinfra.project.units import StackUnit
 from cmqinfra.render import escape
 from cmqinfra.render.diagnostics import failure_markdown
 from cmqinfra.render.markdown import render_markdown
 from cmqinfra.render.streams import clean
 from cmqinfra.render.text import render_units
+from cmqinfra.run.connections import ResolvedTarget
+from cmqinfra.run.report import render_project_markdown, text_unit
+from cmqinfra.run.runner import UnitPlan
 from tests.security.html_check import Page, assert_no_injection, render
 
 # Each breaks a naive renderer in its own way (see docs/security.md, G3).

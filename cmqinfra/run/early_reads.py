@@ -20,9 +20,9 @@ from dataclasses import dataclass
 from typing import Any
 
 from cmqinfra.manifest.peek import peek
-from cmqinfra.project.connections import Connections, ResolvedTarget, target_of, unit_region
 from cmqinfra.project.resolve import ResolvedUnit, resolve_all
 from cmqinfra.project.units import Project, StackUnit
+from cmqinfra.run.connections import Connections, ResolvedTarget, target_of, unit_region
 from cmqinfra.run.session import Failure, TargetOptions
 
 
@@ -30,7 +30,6 @@ from cmqinfra.run.session import Failure, TargetOptions
 class EarlyRead:
     """One unit's read, started from its manifests' heading before they were parsed."""
 
-    stack_name: str
     region: str | None
     target: ResolvedTarget
     api: Any  # TdmqApi
@@ -103,7 +102,7 @@ def _start(unit: StackUnit, options: TargetOptions, connections: Connections) ->
         return None  # an API that reads only whole: the unit reads once it has loaded
     name = unit.name_prefix + heading.stack + unit.name_suffix
     pending = api.start_read(name, connections.untagged_count(unit, target, api))
-    return EarlyRead(name, region, target, api, pending)
+    return EarlyRead(region, target, api, pending)
 
 
 def resolve_while_reading(

@@ -13,9 +13,9 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Sequence
 
-from cmqinfra.project.connections import ResolvedTarget, target_of
-from cmqinfra.project.planfile import SavedUnit
 from cmqinfra.project.units import StackUnit
+from cmqinfra.run.connections import ResolvedTarget, target_of
+from cmqinfra.run.planfile import SavedUnit
 from cmqinfra.run.session import Failure, TargetOptions
 from cmqinfra.run.trust import endpoint_problem, normalise
 

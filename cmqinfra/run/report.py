@@ -14,10 +14,10 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from cmqinfra.diagnostics import Diagnostic
-from cmqinfra.project.runner import UnitPlan
 from cmqinfra.render.budget import COMMENT_BUDGET
 from cmqinfra.render.text import TextUnit
 from cmqinfra.run.failure import Failure
+from cmqinfra.run.runner import UnitPlan
 
 if TYPE_CHECKING:  # the markdown view is loaded by the runs that draw it, not by every plan
     from cmqinfra.render.markdown import Provenance, Section, UnitView

@@ -11,11 +11,11 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from cmqinfra.project.config import Credentials
-from cmqinfra.project.connections import ResolvedTarget
-from cmqinfra.project.runner import UnitPlan
 from cmqinfra.project.units import StackUnit, UnitTarget
 from cmqinfra.run.binding import PlanTarget
+from cmqinfra.run.connections import ResolvedTarget
 from cmqinfra.run.failure import Failure
+from cmqinfra.run.runner import UnitPlan
 from cmqinfra.run.saved import (
     CredentialNames,
     PlanFile,

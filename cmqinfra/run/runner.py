@@ -20,13 +20,13 @@ from cmqinfra.gcpause import collector_paused
 from cmqinfra.live import LiveState, name_key
 from cmqinfra.model import Stack
 from cmqinfra.plan.values import Action, Plan
-from cmqinfra.project.connections import Connections, ResolvedTarget, target_of, unit_region
 from cmqinfra.project.resolve import ResolvedUnit
 from cmqinfra.project.units import StackUnit
+from cmqinfra.run.connections import Connections, ResolvedTarget, target_of, unit_region
 from cmqinfra.run.session import Failure, TargetOptions
 
 if TYPE_CHECKING:
-    from cmqinfra.project.early import EarlyReads
+    from cmqinfra.run.early_reads import EarlyReads
 
 MAX_CONCURRENT_UNITS = 32
 
@@ -229,7 +229,7 @@ def plan_project(
     project plan, instead of the resolved ones and the CLI's; ``approved``: its data-loss
     approvals. Returns the unit plans (in the given order) and each ok unit's API by key.
     ``bystanders``: the project's other units, not planned, read only for the moves they declare.
-    ``early``: the reads started while the project resolved (cmqinfra/project/early.py), taken
+    ``early``: the reads started while the project resolved (cmqinfra/run/early_reads.py), taken
     over by their units; those not taken are cancelled. ``unit_targets`` (by unit key): partial
     plans of those addresses and what they need, read by name, as a single stack's ``--target``."""
     from cmqinfra.cloud.errors import CloudError, CredentialsError
