@@ -117,6 +117,12 @@ class TdmqApi:
         with self._counts_lock:
             return dict(self._throttled)
 
+    @property
+    def pacing_slack(self) -> float:
+        """Seconds beyond a full window the rate budget waits before reusing a place, as learned
+        from the refusals so far (cloud/limiter.py); shared with every API on the same budget."""
+        return self._limiter.slack
+
     # ------------------------------------------------------------ the one way to call the API
 
     def _call(
@@ -154,7 +160,11 @@ class TdmqApi:
                     with self._counts_lock:
                         self._throttled[action] += 1
                     # A first refusal keeps the call's place, a moment later (RateLimiter.retry_slot).
+                    slack = self._limiter.slack
                     retry = self._limiter.retry_slot(place) if throttles == 0 else None
+                    if self._limiter.slack != slack:
+                        log.debug("%s refused as over the limit: the pacing slack is now %.0f ms",
+                                  action, self._limiter.slack * 1000)
                     throttles += 1
                     if retry is not None:
                         slot = retry

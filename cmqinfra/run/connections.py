@@ -225,11 +225,25 @@ class Connections:
             return emu
 
     def call_counts(self) -> dict[str, int]:
+        return self._summed("call_counts")
+
+    def throttled_counts(self) -> dict[str, int]:
+        """Calls the service refused as over its rate limit, per action, on every unit's API."""
+        return self._summed("throttled_counts")
+
+    @property
+    def pacing_slack(self) -> float:
+        """The widest slack any of the run's rate budgets learned (cloud/limiter.py)."""
+        with self._lock:
+            apis = list(self._apis)
+        return max((getattr(api, "pacing_slack", 0.0) for api in apis), default=0.0)
+
+    def _summed(self, counts: str) -> dict[str, int]:
         total: dict[str, int] = {}
         with self._lock:
             apis = list(self._apis)
         for api in apis:
-            for action, n in api.call_counts().items():
+            for action, n in getattr(api, counts, dict)().items():
                 total[action] = total.get(action, 0) + n
         return total
 

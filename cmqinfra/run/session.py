@@ -321,14 +321,25 @@ def confirm(auto_approve: bool, what: str) -> None:
         raise Failure("cancelled: the answer was not 'yes'; nothing was changed")
 
 
-def print_call_counts(api: CmqApi | None) -> None:
-    if api is None:
-        return
-    counts = api.call_counts()
-    click.echo("API calls per action:", err=True)
+def print_call_counts(apis: Sequence[Any], heading: str = "API calls per action") -> None:
+    """``--debug``: the calls per action of these APIs (or a run's ``Connections``) together, and
+    what pacing cost: the calls the service refused as over its rate limit and the client retried,
+    and the slack learned from them."""
+    counts: dict[str, int] = {}
+    refused = 0
+    slack = 0.0
+    for api in apis:
+        for action, n in api.call_counts().items():
+            counts[action] = counts.get(action, 0) + n
+        refused += sum(getattr(api, "throttled_counts", dict)().values())
+        slack = max(slack, getattr(api, "pacing_slack", 0.0))
+    click.echo(f"{heading}:", err=True)
     for action, n in sorted(counts.items()):
         click.echo(f"  {action}: {n}", err=True)
     click.echo(f"  total: {sum(counts.values())}", err=True)
+    if refused:
+        click.echo(f"  refused as over the rate limit and retried: {refused} "
+                   f"(pacing slack learned from them: {slack * 1000:.0f} ms)", err=True)
 
 
 @contextmanager
@@ -374,7 +385,7 @@ def user_errors(
         if message is not None and fmt in ("markdown", "json"):
             click.echo(render_failure(message, diagnostics, fmt, stack=stack, command=command), nl=False)
         if debug:
-            print_call_counts(api_holder[0] if api_holder else None)
+            print_call_counts(api_holder[:1])
         for api in api_holder:
             close = getattr(api, "close", None)
             if close is not None:

@@ -8,8 +8,6 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-import click
-
 from cmqinfra.project.resolve import ResolvedUnit
 from cmqinfra.run import session
 
@@ -38,11 +36,9 @@ def open_connections(options: session.TargetOptions, root: str, single: bool = F
         yield connections
     finally:
         if options.debug:
-            counts = connections.call_counts()
-            click.echo("API calls per action (all stacks):", err=True)
-            for action, n in sorted(counts.items()):
-                click.echo(f"  {action}: {n}", err=True)
-            click.echo(f"  total: {sum(counts.values())}", err=True)
+            from cmqinfra.run.session import print_call_counts
+
+            print_call_counts([connections], "API calls per action (all stacks)")
         connections.close()
 
 

@@ -3,6 +3,7 @@ throttling answered by waiting for the window, and a read whose lanes overlap.""
 
 from __future__ import annotations
 
+import logging
 import threading
 import time
 from typing import Any
@@ -276,8 +277,9 @@ def test_a_call_is_stamped_once_its_request_is_written_not_when_the_sdk_starts_b
 
 
 def test_a_first_refusal_is_retried_on_its_own_place_a_moment_later_not_a_window_later(
-    emulator: Emulator,
+    emulator: Emulator, caplog: pytest.LogCaptureFixture
 ) -> None:
+    caplog.set_level(logging.DEBUG, logger="cmqinfra.api")
     limiter = RateLimiter({"DescribeCmqTopics": 2})
     with open_api(Target.endpoint(emulator.url), emulator.region, parallelism=4, limiter=limiter) as api:
         real = api._tdmq.call_json  # type: ignore[attr-defined]
@@ -297,8 +299,11 @@ def test_a_first_refusal_is_retried_on_its_own_place_a_moment_later_not_a_window
         took = time.monotonic() - started
         second.result()
         assert api.throttled_counts() == {"DescribeCmqTopics": 1}
-    # The refusal widened the slack every later window is paced with, by one step.
+    # The refusal widened the slack every later window is paced with, by one step, and the API log says so at debug level.
     assert limiter.slack == pytest.approx(SLACK_FLOOR + SLACK_STEP)
+    said = [r.getMessage() for r in caplog.records if "pacing slack" in r.getMessage()]
+    assert said == [f"DescribeCmqTopics refused as over the limit: the pacing slack is now "
+                    f"{(SLACK_FLOOR + SLACK_STEP) * 1000:.0f} ms"], said
     # A slot's share of the window (about 0.5 s at 2 a second), not the whole window (1 s): the
     # place the refused call had is still its own.
     assert 0.4 <= took < 0.85
