@@ -34,7 +34,9 @@ def target_options(f: Callable[..., Any]) -> Callable[..., Any]:
         metavar="SECONDS",
         help="How long one API call may take before it counts as failed and is retried.",
     )
-    @click.option("--debug", is_flag=True, help="Print API call counts per action at the end (stderr).")
+    @click.option("--debug", is_flag=True,
+                  help="Print API call counts per action at the end, and the calls refused as over the "
+                       "rate limit (stderr).")
     @click.option("--allow-endpoint", "allow_endpoint", multiple=True, metavar="URL",
                   help="Let cmqinfra.yaml name this endpoint (repeatable; also CMQINFRA_ALLOWED_ENDPOINTS). "
                        "Without it only loopback emulators are used from the repository.")

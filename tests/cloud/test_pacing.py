@@ -299,7 +299,8 @@ def test_a_first_refusal_is_retried_on_its_own_place_a_moment_later_not_a_window
         took = time.monotonic() - started
         second.result()
         assert api.throttled_counts() == {"DescribeCmqTopics": 1}
-    # The refusal widened the slack every later window is paced with, by one step, and the API log says so at debug level.
+    # The refusal widened the slack every later window is paced with, by one step, and the API's
+    # log says so at debug level.
     assert limiter.slack == pytest.approx(SLACK_FLOOR + SLACK_STEP)
     said = [r.getMessage() for r in caplog.records if "pacing slack" in r.getMessage()]
     assert said == [f"DescribeCmqTopics refused as over the limit: the pacing slack is now "
