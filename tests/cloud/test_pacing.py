@@ -115,6 +115,21 @@ def test_a_released_place_is_given_back_once_however_often_it_is_released() -> N
     assert clock.now == pytest.approx(SPAN)
 
 
+def test_a_spent_place_counts_once_however_often_it_is_spent_or_released() -> None:
+    clock = VirtualTime()
+    limiter = limiter_on(clock, limit=2)
+    sent = limiter.reserve("A")
+    sent.spend()
+    clock.now = 0.5
+    sent.spend()  # written again (a connection retried): still one call in the window, stamped at 0
+    sent.release()  # and an error path after it gives nothing back
+    assert sent.stamp == 0.0
+    limiter.reserve("A").spend()  # the second place of the window
+    assert clock.now == 0.5
+    limiter.reserve("A").spend()  # the window is full: the next waits for the first call to leave
+    assert clock.now == pytest.approx(SPAN)
+
+
 def test_a_throttled_call_waits_for_room_in_the_window_not_for_a_back_off() -> None:
     clock = VirtualTime()
     limiter = limiter_on(clock)
