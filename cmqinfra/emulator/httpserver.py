@@ -9,12 +9,12 @@ import socket
 import sys
 import threading
 import time
-from collections.abc import Iterator
 from email.utils import formatdate
 from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import TYPE_CHECKING, Any
 
+from cmqinfra.emulator.headers import Headers
 from cmqinfra.emulator.server import Reply, _error, _request_id
 
 if TYPE_CHECKING:
@@ -53,48 +53,6 @@ class _Server(ThreadingHTTPServer):
 _MAX_LINE = 65536  # as http.server: a longer request or header line is refused
 _MAX_HEADERS = 100
 _REASONS = {status.value: status.phrase for status in HTTPStatus}
-
-
-class Headers:
-    """A request's header fields, read by the handler itself: the part of ``email.message.Message``
-    the doors use (case-insensitive ``get``, ``items``, ``in``, ``get_all``). http.server parses
-    headers with the email package, which was the larger part of the emulator's CPU per call."""
-
-    __slots__ = ("_fields", "_first")
-
-    def __init__(self, fields: list[tuple[str, str]]) -> None:
-        self._fields = fields
-        self._first: dict[str, str] = {}
-        for name, value in fields:
-            self._first.setdefault(name.lower(), value)
-
-    def get(self, name: str, default: Any = None) -> Any:
-        return self._first.get(name.lower(), default)
-
-    def __getitem__(self, name: str) -> str | None:
-        return self._first.get(name.lower())
-
-    def __contains__(self, name: object) -> bool:
-        return isinstance(name, str) and name.lower() in self._first
-
-    def get_all(self, name: str, failobj: Any = None) -> list[str] | Any:
-        found = [value for key, value in self._fields if key.lower() == name.lower()]
-        return found or failobj
-
-    def items(self) -> list[tuple[str, str]]:
-        return list(self._fields)
-
-    def keys(self) -> list[str]:
-        return [name for name, _ in self._fields]
-
-    def values(self) -> list[str]:
-        return [value for _, value in self._fields]
-
-    def __iter__(self) -> Iterator[str]:
-        return iter(self.keys())
-
-    def __len__(self) -> int:
-        return len(self._fields)
 
 
 class _RequestHandler(BaseHTTPRequestHandler):

@@ -19,6 +19,8 @@ import sys
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
+from cmqinfra.emulator.headers import Headers
+
 if TYPE_CHECKING:
     from cmqinfra.emulator.server import Emulator
 
@@ -28,36 +30,12 @@ class Dropped(ConnectionError):
     as a socket would have shown it to the client."""
 
 
-class _Headers:
-    """A case-insensitive view of header fields: what the SDK and ``Emulator.handle`` read."""
-
-    __slots__ = ("_fields", "_lower")
-
-    def __init__(self, fields: list[tuple[str, str]]) -> None:
-        self._fields = fields
-        self._lower: dict[str, str] = {}
-        for name, value in fields:
-            self._lower.setdefault(name.lower(), value)
-
-    def get(self, name: str, default: Any = None) -> Any:
-        return self._lower.get(name.lower(), default)
-
-    def __getitem__(self, name: str) -> str:
-        return self._lower[name.lower()]
-
-    def __contains__(self, name: object) -> bool:
-        return isinstance(name, str) and name.lower() in self._lower
-
-    def items(self) -> list[tuple[str, str]]:
-        return list(self._fields)
-
-
 class _Exchange:
     """One request as ``Emulator.handle`` reads it (see ``server.Incoming``)."""
 
     __slots__ = ("command", "path", "headers", "rfile", "close_connection", "client_address")
 
-    def __init__(self, method: str, target: str, headers: _Headers, body: bytes) -> None:
+    def __init__(self, method: str, target: str, headers: Headers, body: bytes) -> None:
         self.command = method
         self.path = target
         self.headers = headers
@@ -78,7 +56,7 @@ class Response:
     def __init__(self, status: int, reason: str, headers: list[tuple[str, str]], content: bytes) -> None:
         self.status_code = status
         self.reason = reason
-        self.headers = _Headers(headers)
+        self.headers = Headers(headers)
         self.content = content
 
     @property
@@ -113,7 +91,7 @@ class Connection:
         self.request_length = len(data)
         split = urlsplit(url)
         target = (split.path or "/") + (f"?{split.query}" if split.query else "")
-        exchange = _Exchange(method, target, _Headers(list(fields.items())), data)
+        exchange = _Exchange(method, target, Headers(list(fields.items())), data)
         request_id = _request_id()
         try:
             reply = self._emulator.handle(exchange, request_id, method not in ("GET", "POST"))
