@@ -128,7 +128,6 @@ def _build(
     memo = scalars.values.get
     named = _RESOLVED_FIRST  # a plain key or value starting otherwise is a string
     state = _State()
-    stack = state.stack
     container: Any = None
     is_map = False
     marks: list[int] = []
@@ -145,12 +144,7 @@ def _build(
                 if column <= indent:
                     raise _Declined  # "key:" with nothing under it is null: the full reader
                 new: Any = {}
-                container[pending] = new
-                marks.append(pending_mark)
-                marks.append(mark)
-                stack.append((container, is_map, marks, indent))
-                if len(stack) + 1 >= max_depth:
-                    raise _Declined
+                state.open(container, is_map, marks, indent, pending, pending_mark, mark, new, max_depth)
                 container, is_map, marks, indent, pending = new, True, [], column, None
             elif column != indent or not is_map:
                 if container is None:
@@ -184,12 +178,7 @@ def _build(
                 if column < indent:
                     raise _Declined  # a list less deep than its key
                 new = []
-                container[pending] = new
-                marks.append(pending_mark)
-                marks.append(mark)
-                stack.append((container, is_map, marks, indent))
-                if len(stack) + 1 >= max_depth:
-                    raise _Declined
+                state.open(container, is_map, marks, indent, pending, pending_mark, mark, new, max_depth)
                 container, is_map, marks, indent, pending = new, False, [], column, None
             elif column != indent or is_map:
                 if container is None:
@@ -219,6 +208,19 @@ class _State:
         self.stack: list[tuple[Any, bool, list[int], int]] = []
         self.root: Any = None
         self.root_mark = 0
+
+    def open(
+        self, parent: Any, is_map: bool, marks: list[int], indent: int, key: str, key_mark: int, mark: int,
+        block: Any, max_depth: int,
+    ) -> None:
+        """``block`` (a mapping or a list) becomes ``key``'s value, ``key`` written with nothing
+        after it on its line; it starts at ``mark``, and ``parent`` waits on the stack."""
+        parent[key] = block
+        marks.append(key_mark)
+        marks.append(mark)
+        self.stack.append((parent, is_map, marks, indent))
+        if len(self.stack) + 1 >= max_depth:
+            raise _Declined
 
     def close(
         self, container: Any, is_map: bool, marks: list[int], indent: int, column: int, dash: bool
